@@ -1,0 +1,2 @@
+//! ofscope: the application around the dissectors (capture, streams, analysis, views).
+pub mod cli;

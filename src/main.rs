@@ -1,0 +1,5 @@
+use clap::Parser;
+
+fn main() {
+    let _cli = ofscope::cli::Cli::parse();
+}
