@@ -1,0 +1,3 @@
+//! Views of decoded messages: text lines, detail trees, JSON and the stats report.
+pub mod json;
+pub mod text;

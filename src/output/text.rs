@@ -1,0 +1,34 @@
+//! Text views: the detail tree (`-V`), derived from the field tree alone.
+
+use std::fmt::Write;
+
+use ofscope_dissectors::tree::{Tree, Value};
+
+/// Writes the tree indented by depth, `Label: value` per line.
+pub fn write_detail(out: &mut String, tree: &Tree, indent: usize) {
+    for field in &tree.fields {
+        let pad = indent + 2 * field.depth as usize;
+        let _ = write!(out, "{:pad$}{}", "", field.label);
+        if field.value != Value::None {
+            let _ = write!(out, ": {}", field.value);
+        }
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ofscope_dissectors::tree::Kind;
+
+    #[test]
+    fn detail_indents_children() {
+        let mut t = Tree::new();
+        t.open("Packet in", "of.packet_in", Kind::Group, 8..30);
+        t.leaf("In port", "of.packet_in.in_port", Value::Uint(3), 14..16);
+        t.close();
+        let mut out = String::new();
+        write_detail(&mut out, &t, 0);
+        assert_eq!(out, "Packet in\n  In port: 3\n");
+    }
+}
