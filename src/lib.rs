@@ -1,2 +1,3 @@
 //! ofscope: the application around the dissectors (capture, streams, analysis, views).
 pub mod cli;
+pub mod filter;
