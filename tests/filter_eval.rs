@@ -325,6 +325,8 @@ fn named_values_compare_by_name() {
     check(&[
         ("arp.op == REQUEST", "I--"),
         ("arp.op == reply", "---"),
+        ("arp.op == \"REQUEST\"", "I--"),
+        ("arp.op == 10.0.0.1", "---"),
         ("arp.op == 1", "I--"),
         ("of.packet_in.reason == NO_MATCH", "I--"),
         ("of.packet_in.reason == OFPR_NO_MATCH", "I--"),

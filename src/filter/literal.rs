@@ -166,13 +166,11 @@ impl Literal {
 
     fn equals(&self, value: &Value, msg: &[u8]) -> bool {
         match value {
-            Value::Named { value, name } => {
-                if self.name {
-                    names::same_name(name, &self.text)
-                } else {
-                    self.number == Some(*value)
-                }
-            }
+            // A written name (or quoted string) compares by name; a number by number.
+            Value::Named { value, name } => match self.number {
+                Some(number) if !self.name => number == *value,
+                _ => names::same_name(name, &self.text),
+            },
             Value::Flags { value, names } if self.name => {
                 flag_mask(names, &self.text).is_some_and(|mask| *value == mask)
             }
