@@ -1,3 +1,4 @@
 //! ofscope: the application around the dissectors (capture, streams, analysis, views).
 pub mod cli;
+pub mod filter;
 pub mod output;

@@ -1,0 +1,104 @@
+//! The display filter (`-Y` and the TUI filter bar), evaluated on a message's field tree.
+//!
+//! ```text
+//! of.type == PACKET_IN && arp && vlan.id == 10
+//! ```
+//!
+//! An expression is parsed once into a [`Filter`], with every literal already converted to
+//! the forms it can be compared as (number, MAC, address, prefix, bytes, name), so
+//! [`Filter::matches`] allocates nothing. The language is described in docs/filters.md.
+
+mod keys;
+mod lexer;
+mod literal;
+mod names;
+mod parser;
+
+use std::fmt;
+
+use ofscope_dissectors::tree::Tree;
+
+/// A parsed display filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    source: String,
+    expr: parser::Expr,
+}
+
+impl Filter {
+    /// Parses an expression. Any syntactically valid field name is accepted.
+    pub fn parse(expression: &str) -> Result<Filter, FilterError> {
+        Self::build(expression, None)
+    }
+
+    /// Parses an expression whose field names must be in `known_keys`, or be a prefix of
+    /// one at a `.` (so `arp` and `of.packet_in` are known when `arp.op` and
+    /// `of.packet_in.reason` are). A typo gets the closest known name as a suggestion.
+    pub fn parse_with_keys(expression: &str, known_keys: &[&str]) -> Result<Filter, FilterError> {
+        Self::build(expression, Some(known_keys))
+    }
+
+    fn build(expression: &str, known_keys: Option<&[&str]>) -> Result<Filter, FilterError> {
+        Ok(Filter {
+            source: expression.to_string(),
+            expr: parser::parse(expression, known_keys)?,
+        })
+    }
+
+    /// Whether the message matches. `msg` is the OpenFlow message the tree was built from:
+    /// byte fields refer to it by range.
+    pub fn matches(&self, tree: &Tree, msg: &[u8]) -> bool {
+        self.expr.eval(tree, msg)
+    }
+
+    /// The expression as the user wrote it.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// Why an expression does not parse, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct FilterError {
+    /// 1-based character column the problem starts at; one past the end for "expected
+    /// something more" errors.
+    pub column: usize,
+    pub message: String,
+}
+
+impl FilterError {
+    fn new(column: usize, message: impl Into<String>) -> FilterError {
+        FilterError {
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// A line with a caret under the column, followed by the message, meant to be shown
+    /// directly below the expression as typed (`-Y` error, TUI filter bar).
+    pub fn caret_line(&self) -> String {
+        format!(
+            "{:width$}^ {}",
+            "",
+            self.message,
+            width = self.column.saturating_sub(1)
+        )
+    }
+
+    /// The expression over its caret line. Whitespace such as tabs is shown as spaces so
+    /// the caret stays under the right character.
+    pub fn render(&self, expression: &str) -> String {
+        let shown: String = expression
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+        format!("{shown}\n{}", self.caret_line())
+    }
+}

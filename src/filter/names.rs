@@ -1,0 +1,138 @@
+//! Symbolic names that stand for numbers: OpenFlow 1.0 message types and reserved ports.
+//!
+//! A field that carries a `Value::Named` is compared by name, so these tables only matter
+//! for plain numeric fields (`of.packet_out.in_port == CONTROLLER`) and for ordering
+//! (`of.type >= FLOW_MOD`).
+
+/// `ofp_type` of OpenFlow 1.0, without the `OFPT_` prefix.
+const MESSAGE_TYPES: &[(&str, u64)] = &[
+    ("HELLO", 0),
+    ("ERROR", 1),
+    ("ECHO_REQUEST", 2),
+    ("ECHO_REPLY", 3),
+    ("VENDOR", 4),
+    ("FEATURES_REQUEST", 5),
+    ("FEATURES_REPLY", 6),
+    ("GET_CONFIG_REQUEST", 7),
+    ("GET_CONFIG_REPLY", 8),
+    ("SET_CONFIG", 9),
+    ("PACKET_IN", 10),
+    ("FLOW_REMOVED", 11),
+    ("PORT_STATUS", 12),
+    ("PACKET_OUT", 13),
+    ("FLOW_MOD", 14),
+    ("PORT_MOD", 15),
+    ("STATS_REQUEST", 16),
+    ("STATS_REPLY", 17),
+    ("BARRIER_REQUEST", 18),
+    ("BARRIER_REPLY", 19),
+    ("QUEUE_GET_CONFIG_REQUEST", 20),
+    ("QUEUE_GET_CONFIG_REPLY", 21),
+];
+
+/// `ofp_port` reserved numbers of OpenFlow 1.0, without the `OFPP_` prefix.
+const PORTS: &[(&str, u64)] = &[
+    ("MAX", 0xff00),
+    ("IN_PORT", 0xfff8),
+    ("TABLE", 0xfff9),
+    ("NORMAL", 0xfffa),
+    ("FLOOD", 0xfffb),
+    ("ALL", 0xfffc),
+    ("CONTROLLER", 0xfffd),
+    ("LOCAL", 0xfffe),
+    ("NONE", 0xffff),
+];
+
+/// The number a symbolic name stands for, if it is a message type or a reserved port
+/// (with or without its `OFPT_`/`OFPP_` prefix), or `true`/`false`.
+pub fn number_of(name: &str) -> Option<u64> {
+    let lookup = |table: &[(&str, u64)], name: &str| {
+        table
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, v)| v)
+    };
+    if let Some(rest) = strip_prefix_ignore_case(name, "OFPT_") {
+        return lookup(MESSAGE_TYPES, rest);
+    }
+    if let Some(rest) = strip_prefix_ignore_case(name, "OFPP_") {
+        return lookup(PORTS, rest);
+    }
+    match name {
+        "true" => Some(1),
+        "false" => Some(0),
+        _ => lookup(MESSAGE_TYPES, name).or_else(|| lookup(PORTS, name)),
+    }
+}
+
+/// Whether `name` is an OpenFlow message type name (helps explain a misplaced value).
+pub fn is_message_type(name: &str) -> bool {
+    let short = strip_prefix_ignore_case(name, "OFPT_").unwrap_or(name);
+    MESSAGE_TYPES
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(short))
+}
+
+/// The name without an OpenFlow constant prefix: `OFPT_PACKET_IN` → `PACKET_IN`,
+/// `OFPFF_SEND_FLOW_REM` → `SEND_FLOW_REM`. Names without one come back unchanged.
+pub fn short_name(name: &str) -> &str {
+    let bytes = name.as_bytes();
+    let has_ofp = bytes.len() > 3 && bytes[..3].eq_ignore_ascii_case(b"OFP");
+    if !has_ofp {
+        return name;
+    }
+    match name[3..].find('_') {
+        Some(underscore)
+            if name[3..3 + underscore]
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic()) =>
+        {
+            let rest = &name[3 + underscore + 1..];
+            if rest.is_empty() {
+                name
+            } else {
+                rest
+            }
+        }
+        _ => name,
+    }
+}
+
+/// Whether a field's symbolic name and a name written in a filter denote the same thing,
+/// ignoring case and any OpenFlow constant prefix on either side.
+pub fn same_name(field_name: &str, written: &str) -> bool {
+    field_name.eq_ignore_ascii_case(written)
+        || short_name(field_name).eq_ignore_ascii_case(short_name(written))
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_with_and_without_prefix() {
+        assert_eq!(number_of("PACKET_IN"), Some(10));
+        assert_eq!(number_of("ofpt_packet_in"), Some(10));
+        assert_eq!(number_of("OFPP_FLOOD"), Some(0xfffb));
+        assert_eq!(number_of("CONTROLLER"), Some(0xfffd));
+        assert_eq!(number_of("OFPT_FLOOD"), None);
+        assert_eq!(number_of("REQUEST"), None);
+    }
+
+    #[test]
+    fn names_compare_without_prefix() {
+        assert!(same_name("SEND_FLOW_REM", "OFPFF_SEND_FLOW_REM"));
+        assert!(same_name("OFPR_NO_MATCH", "no_match"));
+        assert!(same_name("PACKET_IN", "packet_in"));
+        assert!(!same_name("PACKET_IN", "PACKET_OUT"));
+        assert_eq!(short_name("OFP_"), "OFP_");
+        assert_eq!(short_name("OFFSET"), "OFFSET");
+        assert_eq!(short_name("é"), "é");
+    }
+}

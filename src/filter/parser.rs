@@ -1,0 +1,282 @@
+//! Recursive-descent parser for the filter grammar (see docs/filters.md), and the
+//! expression it builds.
+
+use ofscope_dissectors::tree::Tree;
+
+use super::keys;
+use super::lexer::{tokenize, Op, Token, TokenKind};
+use super::literal::Literal;
+use super::names;
+use super::FilterError;
+
+/// Nesting deeper than this is refused, so neither parsing nor evaluation can exhaust the
+/// stack on hostile input.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A bare field or protocol name: true when present.
+    Present(Box<str>),
+    Compare {
+        key: Box<str>,
+        op: Op,
+        literal: Literal,
+    },
+    Not(Box<Expr>),
+    /// Operands of a chain of `&&`, kept flat so long chains do not nest.
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+}
+
+impl Expr {
+    pub fn eval(&self, tree: &Tree, msg: &[u8]) -> bool {
+        match self {
+            Expr::Present(key) => tree.has_protocol(key),
+            Expr::Compare {
+                key,
+                op: Op::Ne,
+                literal,
+            } => {
+                // Present, and no occurrence equal (Wireshark's `!=`).
+                let mut present = false;
+                for field in tree.find(key) {
+                    if literal.test(Op::Eq, &field.value, msg) {
+                        return false;
+                    }
+                    present = true;
+                }
+                present
+            }
+            Expr::Compare { key, op, literal } => tree
+                .find(key)
+                .any(|field| literal.test(*op, &field.value, msg)),
+            Expr::Not(inner) => !inner.eval(tree, msg),
+            Expr::All(operands) => operands.iter().all(|e| e.eval(tree, msg)),
+            Expr::Any(operands) => operands.iter().any(|e| e.eval(tree, msg)),
+        }
+    }
+}
+
+pub fn parse(input: &str, known_keys: Option<&[&str]>) -> Result<Expr, FilterError> {
+    let tokens = tokenize(input)?;
+    if tokens.is_empty() {
+        return Err(FilterError::new(1, "empty filter"));
+    }
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+        end_column: input.chars().count() + 1,
+        known_keys,
+    };
+    let expr = parser.or()?;
+    match parser.peek() {
+        None => Ok(expr),
+        Some(_) => Err(parser.unexpected()),
+    }
+}
+
+struct Parser<'k> {
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+    /// Column just past the input, where "expected ..." errors at the end point.
+    end_column: usize,
+    known_keys: Option<&'k [&'k str]>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn column(&self) -> usize {
+        self.peek().map_or(self.end_column, |t| t.column)
+    }
+
+    fn eat(&mut self, kind: &TokenKind) -> bool {
+        let found = self.peek().is_some_and(|t| t.kind == *kind);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn previous(&self) -> Option<&Token> {
+        self.pos.checked_sub(1).and_then(|i| self.tokens.get(i))
+    }
+
+    fn or(&mut self) -> Result<Expr, FilterError> {
+        let mut operands = vec![self.and()?];
+        while self.eat(&TokenKind::Or) {
+            operands.push(self.and()?);
+        }
+        Ok(flatten(operands, Expr::Any))
+    }
+
+    fn and(&mut self) -> Result<Expr, FilterError> {
+        let mut operands = vec![self.unary()?];
+        while self.eat(&TokenKind::And) {
+            operands.push(self.unary()?);
+        }
+        Ok(flatten(operands, Expr::All))
+    }
+
+    fn unary(&mut self) -> Result<Expr, FilterError> {
+        if self.eat(&TokenKind::Not) {
+            self.descend()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
+        }
+        self.primary()
+    }
+
+    fn descend(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterError::new(
+                self.previous().map_or(1, |t| t.column),
+                format!("filter nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn primary(&mut self) -> Result<Expr, FilterError> {
+        let Some(token) = self.peek().cloned() else {
+            return Err(self.expected_operand());
+        };
+        match token.kind {
+            TokenKind::Open => {
+                self.pos += 1;
+                self.descend()?;
+                let inner = self.or()?;
+                self.depth -= 1;
+                if self.eat(&TokenKind::Close) {
+                    Ok(inner)
+                } else if self.peek().is_none() {
+                    Err(FilterError::new(
+                        self.end_column,
+                        format!("expected ')' to close the '(' at column {}", token.column),
+                    ))
+                } else {
+                    Err(self.unexpected())
+                }
+            }
+            TokenKind::Word(word) => {
+                self.pos += 1;
+                let key = self.field_name(&word, token.column)?;
+                match self.peek().map(|t| &t.kind) {
+                    Some(&TokenKind::Cmp(op)) => {
+                        self.pos += 1;
+                        let literal = self.value(op)?;
+                        Ok(Expr::Compare { key, op, literal })
+                    }
+                    _ => Ok(Expr::Present(key)),
+                }
+            }
+            _ => Err(self.expected_operand()),
+        }
+    }
+
+    /// Reads the value after a comparison operator.
+    fn value(&mut self, op: Op) -> Result<Literal, FilterError> {
+        let column = self.column();
+        let literal = match self.peek().map(|t| &t.kind) {
+            Some(TokenKind::Word(w)) => {
+                Literal::word(w).map_err(|bad| FilterError::new(column, bad.0))?
+            }
+            Some(TokenKind::Str(s)) => Literal::string(s),
+            _ => {
+                return Err(FilterError::new(
+                    column,
+                    format!("expected a value after '{}'", op.symbol()),
+                ))
+            }
+        };
+        if op.is_ordering() && !literal.is_orderable() {
+            let written = self.peek().map_or(String::new(), Token::describe);
+            return Err(FilterError::new(
+                column,
+                format!(
+                    "'{}' needs a number, an address or a string, not {written}",
+                    op.symbol()
+                ),
+            ));
+        }
+        self.pos += 1;
+        Ok(literal)
+    }
+
+    /// Checks a word used as a field name; with a known-keys list, also that it exists.
+    fn field_name(&self, word: &str, column: usize) -> Result<Box<str>, FilterError> {
+        if !keys::is_key_syntax(word) {
+            let message = if names::is_message_type(word) {
+                format!("'{word}' is a value, not a field; did you mean 'of.type == {word}'?")
+            } else if keys::is_key_syntax(&word.to_ascii_lowercase()) {
+                format!("invalid field name '{word}': field names are lowercase")
+            } else if Literal::word(word).is_ok() {
+                format!("expected a field name, found the value '{word}'")
+            } else {
+                format!("invalid field name '{word}'")
+            };
+            return Err(FilterError::new(column, message));
+        }
+        if let Some(known) = self.known_keys {
+            keys::check_known(word, known).map_err(|message| FilterError::new(column, message))?;
+        }
+        Ok(word.into())
+    }
+
+    /// The error for a missing operand, phrased after what came before it.
+    fn expected_operand(&self) -> FilterError {
+        let found = match self.peek() {
+            Some(t) => format!(", found {}", t.describe()),
+            None => String::new(),
+        };
+        let after = match self.previous() {
+            Some(t) => format!(" after {}", t.describe()),
+            None => String::new(),
+        };
+        FilterError::new(
+            self.column(),
+            format!("expected a field name or '('{after}{found}"),
+        )
+    }
+
+    /// The error for a token where an expression could have ended.
+    fn unexpected(&self) -> FilterError {
+        let Some(token) = self.peek() else {
+            return self.expected_operand();
+        };
+        let message = if token.kind == TokenKind::Close {
+            "unexpected ')' without a matching '('".to_string()
+        } else {
+            // After a bare field, a comparison could also have followed.
+            let bare_field = matches!(self.previous().map(|t| &t.kind), Some(TokenKind::Word(_)))
+                && !matches!(
+                    self.pos
+                        .checked_sub(2)
+                        .and_then(|i| self.tokens.get(i))
+                        .map(|t| &t.kind),
+                    Some(TokenKind::Cmp(_))
+                );
+            let wanted = if bare_field {
+                "a comparison, '&&', '||' or ')'"
+            } else {
+                "'&&', '||' or ')'"
+            };
+            format!("unexpected {}; expected {wanted}", token.describe())
+        };
+        FilterError::new(token.column, message)
+    }
+}
+
+fn flatten(mut operands: Vec<Expr>, join: fn(Vec<Expr>) -> Expr) -> Expr {
+    if operands.len() == 1 {
+        operands.remove(0)
+    } else {
+        join(operands)
+    }
+}
