@@ -1,2 +1,494 @@
 //! Frames carried inside PACKET_IN and PACKET_OUT: Ethernet, 802.1Q/802.1ad, ARP, IPv4,
 //! IPv6, ICMP, ICMPv6, TCP, UDP and LLDP.
+//!
+//! Each protocol has a typed `...Repr` with `parse`, `emit` and `buffer_len` (smoltcp style).
+//! [`Frame`] stacks them: one Ethernet header, any number of VLAN tags, one network layer, one
+//! transport layer, then the bytes no layer claimed (`payload`) and the Ethernet padding after
+//! the network layer's own length (`trailer`).
+//!
+//! Parsing never fails: a layer whose header is cut or malformed is left undecoded and its
+//! bytes stay in `payload`, so `Frame::parse(b).emit() == b` for every input. `truncated`
+//! names the innermost layer whose bytes ran out.
+
+pub mod arp;
+pub mod checksum;
+pub mod ethernet;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ipv4;
+pub mod ipv6;
+pub mod lldp;
+mod reply;
+mod summary;
+pub mod tcp;
+pub mod udp;
+pub mod vlan;
+
+#[cfg(test)]
+mod tests;
+
+pub use arp::{ArpRepr, ARP_LEN};
+pub use ethernet::{ethertype, EthernetRepr, ETHERNET_LEN};
+pub use icmp::IcmpRepr;
+pub use icmpv6::{Icmpv6Repr, LinkAddrOption, NdRepr};
+pub use ipv4::Ipv4Repr;
+pub use ipv6::Ipv6Repr;
+pub use lldp::{LldpRepr, LldpTlv};
+pub use tcp::TcpRepr;
+pub use udp::UdpRepr;
+pub use vlan::{VlanTag, VLAN_TAG_LEN};
+
+use crate::tree::{Kind, Tree, Value};
+use std::fmt;
+
+/// Why a header could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// Fewer bytes than the header needs.
+    #[error("header cut short")]
+    Truncated,
+    /// The bytes are there but make no sense (wrong version, length below the minimum, ...).
+    #[error("malformed header")]
+    Malformed,
+}
+
+/// The protocol layers of a frame; names which one was cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Ethernet,
+    Vlan,
+    Arp,
+    Ipv4,
+    Ipv6,
+    Lldp,
+    Icmp,
+    Icmpv6,
+    Tcp,
+    Udp,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Ethernet => "Ethernet",
+            Layer::Vlan => "VLAN",
+            Layer::Arp => "ARP",
+            Layer::Ipv4 => "IPv4",
+            Layer::Ipv6 => "IPv6",
+            Layer::Lldp => "LLDP",
+            Layer::Icmp => "ICMP",
+            Layer::Icmpv6 => "ICMPv6",
+            Layer::Tcp => "TCP",
+            Layer::Udp => "UDP",
+        }
+    }
+}
+
+/// Header options (IPv4 and TCP both cap theirs at 40 bytes), kept inline so that parsing
+/// a frame allocates nothing for them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    bytes: [u8; 40],
+    len: u8,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl Options {
+    pub const MAX: usize = 40;
+
+    /// `None` when `bytes` is longer than 40.
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        let mut o = Options::default();
+        o.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        o.len = bytes.len() as u8;
+        Some(o)
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len as usize).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Options({:02x?})", self.as_slice())
+    }
+}
+
+/// The layer after Ethernet and its VLAN tags.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Network {
+    /// No Ethernet header, so no network layer either.
+    None,
+    Arp(ArpRepr),
+    Ipv4(Ipv4Repr),
+    Ipv6(Ipv6Repr),
+    Lldp(LldpRepr),
+    /// An ethertype we do not decode, or a header that was cut or malformed; its bytes are
+    /// in `Frame::payload`.
+    Other {
+        ethertype: u16,
+    },
+}
+
+impl Network {
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            Network::None | Network::Other { .. } => 0,
+            Network::Arp(a) => a.buffer_len(),
+            Network::Ipv4(ip) => ip.buffer_len(),
+            Network::Ipv6(ip) => ip.buffer_len(),
+            Network::Lldp(l) => l.buffer_len(),
+        }
+    }
+}
+
+/// The layer inside IPv4/IPv6.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transport {
+    /// The network layer is not IP (or not decoded).
+    None,
+    Icmp(IcmpRepr),
+    Icmpv6(Icmpv6Repr),
+    Tcp(TcpRepr),
+    Udp(UdpRepr),
+    /// A protocol we do not decode, a later fragment, or a header that was cut or
+    /// malformed; its bytes are in `Frame::payload`.
+    Other {
+        protocol: u8,
+    },
+}
+
+impl Transport {
+    pub fn buffer_len(&self) -> usize {
+        match self {
+            Transport::None | Transport::Other { .. } => 0,
+            Transport::Icmp(i) => i.buffer_len(),
+            Transport::Icmpv6(i) => i.buffer_len(),
+            Transport::Tcp(t) => t.buffer_len(),
+            Transport::Udp(u) => u.buffer_len(),
+        }
+    }
+}
+
+/// One decoded frame. See the module documentation for the layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// `None` only when the frame is shorter than an Ethernet header.
+    pub eth: Option<EthernetRepr>,
+    /// 802.1Q / 802.1ad tags, outermost first (no allocation when untagged).
+    pub vlans: Vec<VlanTag>,
+    pub network: Network,
+    pub transport: Transport,
+    /// Bytes after the last decoded header, up to the network layer's declared length.
+    pub payload: Vec<u8>,
+    /// Bytes after the network layer's declared length (Ethernet padding).
+    pub trailer: Vec<u8>,
+    /// The innermost layer whose bytes ran out before its declared length.
+    pub truncated: Option<Layer>,
+}
+
+impl Frame {
+    /// Decodes as much as the bytes allow; never fails, never panics.
+    pub fn parse(bytes: &[u8]) -> Frame {
+        let mut frame = Frame {
+            eth: None,
+            vlans: Vec::new(),
+            network: Network::None,
+            transport: Transport::None,
+            payload: Vec::new(),
+            trailer: Vec::new(),
+            truncated: None,
+        };
+        let Ok(eth) = EthernetRepr::parse(bytes) else {
+            frame.truncated = Some(Layer::Ethernet);
+            frame.payload = bytes.to_vec();
+            return frame;
+        };
+        frame.eth = Some(eth);
+        let mut rest = tail(bytes, ETHERNET_LEN);
+        let mut ethertype = eth.ethertype;
+        while vlan::is_tpid(ethertype) {
+            let Ok(tag) = VlanTag::parse(rest) else {
+                frame.network = Network::Other { ethertype };
+                frame.truncated = Some(Layer::Vlan);
+                frame.payload = rest.to_vec();
+                return frame;
+            };
+            frame.vlans.push(tag);
+            ethertype = tag.ethertype;
+            rest = tail(rest, VLAN_TAG_LEN);
+        }
+        frame.parse_network(ethertype, rest);
+        frame
+    }
+
+    fn parse_network(&mut self, ethertype: u16, bytes: &[u8]) {
+        match ethertype {
+            ethertype::ARP => match ArpRepr::parse(bytes) {
+                Ok(arp) => {
+                    self.network = Network::Arp(arp);
+                    self.trailer = tail(bytes, ARP_LEN).to_vec();
+                }
+                Err(err) => self.undecoded_network(ethertype, Layer::Arp, err, bytes),
+            },
+            ethertype::LLDP => {
+                let (lldp, complete) = LldpRepr::parse(bytes);
+                let rest = tail(bytes, lldp.buffer_len()).to_vec();
+                self.network = Network::Lldp(lldp);
+                if complete {
+                    self.trailer = rest;
+                } else {
+                    // No End TLV: what is left is a TLV cut short.
+                    self.payload = rest;
+                    self.truncated = Some(Layer::Lldp);
+                }
+            }
+            ethertype::IPV4 => match Ipv4Repr::parse(bytes) {
+                Ok(ip) => {
+                    let header_len = ip.buffer_len();
+                    let declared = (ip.total_len as usize).max(header_len);
+                    let (protocol, first_fragment) = (ip.protocol, ip.frag_offset == 0);
+                    self.network = Network::Ipv4(ip);
+                    let (body, cut) = self.split_declared(bytes, header_len, declared);
+                    self.parse_transport(protocol, Layer::Ipv4, body, cut, first_fragment);
+                }
+                Err(err) => self.undecoded_network(ethertype, Layer::Ipv4, err, bytes),
+            },
+            ethertype::IPV6 => match Ipv6Repr::parse(bytes) {
+                Ok(ip) => {
+                    let header_len = ip.buffer_len();
+                    let declared = ipv6::HEADER_LEN + ip.payload_len as usize;
+                    let (protocol, decodable) = (ip.protocol, !ip.fragmented);
+                    self.network = Network::Ipv6(ip);
+                    let (body, cut) = self.split_declared(bytes, header_len, declared);
+                    self.parse_transport(protocol, Layer::Ipv6, body, cut, decodable);
+                }
+                Err(err) => self.undecoded_network(ethertype, Layer::Ipv6, err, bytes),
+            },
+            _ => {
+                self.network = Network::Other { ethertype };
+                self.payload = bytes.to_vec();
+            }
+        }
+    }
+
+    fn undecoded_network(&mut self, ethertype: u16, layer: Layer, err: HeaderError, bytes: &[u8]) {
+        self.network = Network::Other { ethertype };
+        self.payload = bytes.to_vec();
+        if err == HeaderError::Truncated {
+            self.truncated = Some(layer);
+        }
+    }
+
+    /// Splits a network layer's bytes at its declared length: what lies beyond is the
+    /// trailer. Returns the bytes after the header up to the declared length, and whether
+    /// they fall short of it.
+    fn split_declared<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        header_len: usize,
+        declared: usize,
+    ) -> (&'a [u8], bool) {
+        let end = declared.min(bytes.len());
+        self.trailer = tail(bytes, end).to_vec();
+        let body = bytes.get(header_len..end).unwrap_or_default();
+        (body, declared > bytes.len())
+    }
+
+    /// Decodes the IP body; `decodable` is false for a fragment that does not start the
+    /// datagram (its bytes are not a transport header).
+    fn parse_transport(
+        &mut self,
+        protocol: u8,
+        ip_layer: Layer,
+        body: &[u8],
+        cut: bool,
+        decodable: bool,
+    ) {
+        let (layer, parsed) = match (protocol, ip_layer) {
+            _ if !decodable => (ip_layer, Err(HeaderError::Malformed)),
+            (ipv4::protocol::ICMP, Layer::Ipv4) => (
+                Layer::Icmp,
+                IcmpRepr::parse(body).map(|i| (Transport::Icmp(i), i.buffer_len())),
+            ),
+            (ipv4::protocol::ICMPV6, Layer::Ipv6) => (
+                Layer::Icmpv6,
+                Icmpv6Repr::parse(body).map(|i| (Transport::Icmpv6(i), i.buffer_len())),
+            ),
+            (ipv4::protocol::TCP, _) => (
+                Layer::Tcp,
+                TcpRepr::parse(body).map(|t| (Transport::Tcp(t), t.buffer_len())),
+            ),
+            (ipv4::protocol::UDP, _) => (
+                Layer::Udp,
+                UdpRepr::parse(body).map(|u| (Transport::Udp(u), u.buffer_len())),
+            ),
+            _ => (ip_layer, Err(HeaderError::Malformed)),
+        };
+        match parsed {
+            Ok((transport, header_len)) => {
+                let udp_cut =
+                    matches!(&transport, Transport::Udp(u) if u.length as usize > body.len());
+                self.transport = transport;
+                self.payload = tail(body, header_len).to_vec();
+                if cut || udp_cut {
+                    self.truncated = Some(layer);
+                }
+            }
+            Err(err) => {
+                self.transport = Transport::Other { protocol };
+                self.payload = body.to_vec();
+                if err == HeaderError::Truncated && layer != ip_layer {
+                    self.truncated = Some(layer);
+                } else if cut {
+                    self.truncated = Some(ip_layer);
+                }
+            }
+        }
+    }
+
+    /// Whether any layer was cut short.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated.is_some()
+    }
+
+    /// The ethertype after all VLAN tags.
+    pub fn ethertype(&self) -> Option<u16> {
+        let eth = self.eth.as_ref()?;
+        Some(self.vlans.last().map_or(eth.ethertype, |t| t.ethertype))
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        self.eth.map_or(0, |_| ETHERNET_LEN)
+            + self.vlans.len() * VLAN_TAG_LEN
+            + self.network.buffer_len()
+            + self.transport.buffer_len()
+            + self.payload.len()
+            + self.trailer.len()
+    }
+
+    /// The frame's bytes. Checksums and length fields are written as they are stored; the
+    /// builders in this module fill them in for new frames.
+    pub fn emit(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.buffer_len());
+        if let Some(eth) = &self.eth {
+            eth.emit(&mut out);
+        }
+        for tag in &self.vlans {
+            tag.emit(&mut out);
+        }
+        match &self.network {
+            Network::None | Network::Other { .. } => {}
+            Network::Arp(a) => a.emit(&mut out),
+            Network::Ipv4(ip) => ip.emit(&mut out),
+            Network::Ipv6(ip) => ip.emit(&mut out),
+            Network::Lldp(l) => l.emit(&mut out),
+        }
+        match &self.transport {
+            Transport::None | Transport::Other { .. } => {}
+            Transport::Icmp(i) => i.emit(&mut out),
+            Transport::Icmpv6(i) => i.emit(&mut out),
+            Transport::Tcp(t) => t.emit(&mut out),
+            Transport::Udp(u) => u.emit(&mut out),
+        }
+        out.extend_from_slice(&self.payload);
+        out.extend_from_slice(&self.trailer);
+        out
+    }
+
+    /// Adds this frame's fields to `tree`, with ranges relative to the frame start (the
+    /// caller shifts them with `Tree::with_base`).
+    pub fn build_tree(&self, tree: &mut Tree) {
+        let mut at = 0;
+        if let Some(eth) = &self.eth {
+            eth.build_tree(tree, at);
+            at += ETHERNET_LEN;
+        }
+        if !self.vlans.is_empty() {
+            let end = at + self.vlans.len() * VLAN_TAG_LEN;
+            tree.open("802.1Q virtual LAN tags", "vlan", Kind::List, at..end);
+            let mut tpid = self.eth.map_or(0, |e| e.ethertype);
+            for tag in &self.vlans {
+                tag.build_tree(tree, at, tpid);
+                tpid = tag.ethertype;
+                at += VLAN_TAG_LEN;
+            }
+            tree.close();
+        }
+        match &self.network {
+            Network::None | Network::Other { .. } => {}
+            Network::Arp(a) => a.build_tree(tree, at),
+            Network::Ipv4(ip) => ip.build_tree(tree, at),
+            Network::Ipv6(ip) => ip.build_tree(tree, at),
+            Network::Lldp(l) => l.build_tree(tree, at),
+        }
+        at += self.network.buffer_len();
+        match &self.transport {
+            Transport::None | Transport::Other { .. } => {}
+            Transport::Icmp(i) => i.build_tree(tree, at, self.payload.len()),
+            Transport::Icmpv6(i) => i.build_tree(tree, at, self.payload.len()),
+            Transport::Tcp(t) => t.build_tree(tree, at),
+            Transport::Udp(u) => u.build_tree(tree, at),
+        }
+        at += self.transport.buffer_len();
+        if !self.payload.is_empty() {
+            let range = at..at + self.payload.len();
+            tree.leaf("Data", "payload", Value::Bytes(range.clone()), range);
+            at += self.payload.len();
+        }
+        if !self.trailer.is_empty() {
+            let range = at..at + self.trailer.len();
+            tree.leaf("Trailer", "eth.trailer", Value::Bytes(range.clone()), range);
+        }
+        if let Some(layer) = self.truncated {
+            let range = 0..self.buffer_len();
+            tree.leaf(
+                "Truncated",
+                "frame.truncated",
+                Value::Bool(true),
+                range.clone(),
+            );
+            tree.leaf(
+                "Cut short in",
+                "frame.truncated_layer",
+                Value::Text(layer.name().to_string()),
+                range,
+            );
+        }
+    }
+}
+
+/// `bytes[from..]`, or empty when `from` is past the end.
+fn tail(bytes: &[u8], from: usize) -> &[u8] {
+    bytes.get(from..).unwrap_or_default()
+}
+
+/// A field value with a symbolic name when the number has one.
+fn named(value: u64, name: Option<&'static str>) -> Value {
+    match name {
+        Some(name) => Value::Named { value, name },
+        None => Value::Unknown(value),
+    }
+}
+
+/// Big-endian reads from fixed-size header arrays (indices are checked at compile time).
+fn be16(b: [u8; 2]) -> u16 {
+    u16::from_be_bytes(b)
+}

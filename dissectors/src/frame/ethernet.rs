@@ -1,0 +1,82 @@
+//! Ethernet II header.
+
+use super::{be16, named, HeaderError};
+use crate::tree::{Kind, Tree, Value};
+
+pub const ETHERNET_LEN: usize = 14;
+
+/// Ethertypes this crate names.
+pub mod ethertype {
+    pub const IPV4: u16 = 0x0800;
+    pub const ARP: u16 = 0x0806;
+    pub const VLAN: u16 = 0x8100;
+    pub const IPV6: u16 = 0x86dd;
+    pub const QINQ: u16 = 0x88a8;
+    pub const LLDP: u16 = 0x88cc;
+    /// Pre-standard 802.1ad outer tag, still sent by some switches.
+    pub const QINQ_OLD: u16 = 0x9100;
+
+    pub fn name(ethertype: u16) -> Option<&'static str> {
+        Some(match ethertype {
+            IPV4 => "IPv4",
+            ARP => "ARP",
+            VLAN => "802.1Q",
+            IPV6 => "IPv6",
+            QINQ => "802.1ad",
+            LLDP => "LLDP",
+            QINQ_OLD => "802.1QinQ",
+            0x8035 => "RARP",
+            0x8847 => "MPLS",
+            0x8848 => "MPLS multicast",
+            0x88e5 => "MACsec",
+            0x8942 => "BDDP",
+            _ => return None,
+        })
+    }
+}
+
+/// The 14-byte Ethernet II header. `ethertype` is the type field right after the source
+/// address (the outer TPID when the frame is tagged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EthernetRepr {
+    pub dst: [u8; 6],
+    pub src: [u8; 6],
+    pub ethertype: u16,
+}
+
+impl EthernetRepr {
+    pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
+        let h: [u8; ETHERNET_LEN] = bytes
+            .get(..ETHERNET_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(HeaderError::Truncated)?;
+        Ok(EthernetRepr {
+            dst: [h[0], h[1], h[2], h[3], h[4], h[5]],
+            src: [h[6], h[7], h[8], h[9], h[10], h[11]],
+            ethertype: be16([h[12], h[13]]),
+        })
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        ETHERNET_LEN
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.dst);
+        out.extend_from_slice(&self.src);
+        out.extend_from_slice(&self.ethertype.to_be_bytes());
+    }
+
+    pub fn build_tree(&self, tree: &mut Tree, at: usize) {
+        tree.open("Ethernet II", "eth", Kind::Group, at..at + ETHERNET_LEN);
+        tree.leaf("Destination", "eth.dst", Value::Mac(self.dst), at..at + 6);
+        tree.leaf("Source", "eth.src", Value::Mac(self.src), at + 6..at + 12);
+        tree.leaf(
+            "Type",
+            "eth.type",
+            named(self.ethertype.into(), ethertype::name(self.ethertype)),
+            at + 12..at + 14,
+        );
+        tree.close();
+    }
+}

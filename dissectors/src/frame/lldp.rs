@@ -1,0 +1,253 @@
+//! LLDP (IEEE 802.1AB): a list of type-length-value records ending with an End TLV.
+//! etherparse has no LLDP, so this one is ours.
+
+use super::{be16, named};
+use crate::tree::{Kind, Tree, Value};
+use std::net::Ipv4Addr;
+
+pub mod tlv {
+    pub const END: u8 = 0;
+    pub const CHASSIS_ID: u8 = 1;
+    pub const PORT_ID: u8 = 2;
+    pub const TTL: u8 = 3;
+    pub const PORT_DESCRIPTION: u8 = 4;
+    pub const SYSTEM_NAME: u8 = 5;
+
+    pub fn name(tlv_type: u8) -> Option<&'static str> {
+        Some(match tlv_type {
+            END => "END",
+            CHASSIS_ID => "CHASSIS_ID",
+            PORT_ID => "PORT_ID",
+            TTL => "TTL",
+            PORT_DESCRIPTION => "PORT_DESCRIPTION",
+            SYSTEM_NAME => "SYSTEM_NAME",
+            6 => "SYSTEM_DESCRIPTION",
+            7 => "SYSTEM_CAPABILITIES",
+            8 => "MANAGEMENT_ADDRESS",
+            127 => "ORGANIZATION_SPECIFIC",
+            _ => return None,
+        })
+    }
+}
+
+/// Longest value a 9-bit TLV length can announce.
+pub const MAX_TLV_VALUE: usize = 511;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LldpTlv {
+    /// 7 bits.
+    pub tlv_type: u8,
+    /// At most 511 bytes.
+    pub value: Vec<u8>,
+}
+
+impl LldpTlv {
+    fn buffer_len(&self) -> usize {
+        2 + self.value.len()
+    }
+}
+
+/// The TLVs in order, the End TLV included when present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LldpRepr {
+    pub tlvs: Vec<LldpTlv>,
+}
+
+impl LldpRepr {
+    /// Decodes the whole TLVs; the flag says whether an End TLV closed them (if not, the
+    /// bytes after the last whole TLV are a cut one).
+    pub fn parse(bytes: &[u8]) -> (Self, bool) {
+        let mut tlvs = Vec::new();
+        let mut rest = bytes;
+        while let [hi, lo, ..] = *rest {
+            let header = be16([hi, lo]);
+            let (tlv_type, len) = ((header >> 9) as u8, usize::from(header & 0x1ff));
+            let Some(value) = rest.get(2..2 + len) else {
+                break;
+            };
+            tlvs.push(LldpTlv {
+                tlv_type,
+                value: value.to_vec(),
+            });
+            rest = super::tail(rest, 2 + len);
+            if tlv_type == tlv::END {
+                return (LldpRepr { tlvs }, true);
+            }
+        }
+        (LldpRepr { tlvs }, false)
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        self.tlvs.iter().map(LldpTlv::buffer_len).sum()
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        for t in &self.tlvs {
+            let header = (u16::from(t.tlv_type & 0x7f) << 9) | (t.value.len() as u16 & 0x1ff);
+            out.extend_from_slice(&header.to_be_bytes());
+            out.extend_from_slice(&t.value);
+        }
+    }
+
+    fn find(&self, tlv_type: u8) -> Option<&LldpTlv> {
+        self.tlvs.iter().find(|t| t.tlv_type == tlv_type)
+    }
+
+    /// The chassis id, shown by its subtype (MAC, network address or text).
+    pub fn chassis_id(&self) -> Option<String> {
+        let v = &self.find(tlv::CHASSIS_ID)?.value;
+        let (&subtype, id) = v.split_first()?;
+        Some(match subtype {
+            4 => fmt_mac_or_raw(id),
+            5 => fmt_network_address(id),
+            _ => fmt_text_or_hex(id),
+        })
+    }
+
+    /// The port id, shown by its subtype (MAC, network address or text).
+    pub fn port_id(&self) -> Option<String> {
+        let v = &self.find(tlv::PORT_ID)?.value;
+        let (&subtype, id) = v.split_first()?;
+        Some(match subtype {
+            3 => fmt_mac_or_raw(id),
+            4 => fmt_network_address(id),
+            _ => fmt_text_or_hex(id),
+        })
+    }
+
+    pub fn ttl(&self) -> Option<u16> {
+        match self.find(tlv::TTL)?.value.as_slice() {
+            [hi, lo] => Some(be16([*hi, *lo])),
+            _ => None,
+        }
+    }
+
+    pub fn system_name(&self) -> Option<String> {
+        Some(fmt_text_or_hex(&self.find(tlv::SYSTEM_NAME)?.value))
+    }
+
+    pub fn summary(&self) -> String {
+        let mut s = String::from("LLDP");
+        if let Some(c) = self.chassis_id() {
+            s.push_str(&format!(" chassis {c}"));
+        }
+        if let Some(p) = self.port_id() {
+            s.push_str(&format!(" port {p}"));
+        }
+        if let Some(t) = self.ttl() {
+            s.push_str(&format!(" ttl {t}"));
+        }
+        if let Some(n) = self.system_name() {
+            s.push_str(&format!(" system {n}"));
+        }
+        s
+    }
+
+    pub fn build_tree(&self, tree: &mut Tree, at: usize) {
+        let all = at..at + self.buffer_len();
+        tree.open(
+            "Link Layer Discovery Protocol",
+            "lldp",
+            Kind::Group,
+            all.clone(),
+        );
+        let mut offsets = Vec::with_capacity(self.tlvs.len());
+        let mut pos = at;
+        for t in &self.tlvs {
+            offsets.push(pos);
+            pos += t.buffer_len();
+        }
+        let value_range = |tlv_type: u8| {
+            let i = self.tlvs.iter().position(|t| t.tlv_type == tlv_type)?;
+            let start = offsets.get(i)? + 2;
+            Some(start..start + self.tlvs.get(i)?.value.len())
+        };
+        let fields = [
+            (
+                "Chassis id",
+                "lldp.chassis_id",
+                tlv::CHASSIS_ID,
+                self.chassis_id().map(Value::Text),
+            ),
+            (
+                "Port id",
+                "lldp.port_id",
+                tlv::PORT_ID,
+                self.port_id().map(Value::Text),
+            ),
+            (
+                "Time to live",
+                "lldp.ttl",
+                tlv::TTL,
+                self.ttl().map(|t| Value::Uint(t.into())),
+            ),
+            (
+                "System name",
+                "lldp.system_name",
+                tlv::SYSTEM_NAME,
+                self.system_name().map(Value::Text),
+            ),
+        ];
+        for (label, key, tlv_type, value) in fields {
+            if let (Some(value), Some(range)) = (value, value_range(tlv_type)) {
+                tree.leaf(label, key, value, range);
+            }
+        }
+        tree.open("TLVs", "lldp.tlvs", Kind::List, all);
+        for (t, &start) in self.tlvs.iter().zip(&offsets) {
+            let value = start + 2..start + t.buffer_len();
+            tree.open("TLV", "lldp.tlv", Kind::Group, start..value.end);
+            tree.leaf(
+                "Type",
+                "lldp.tlv.type",
+                named(t.tlv_type.into(), tlv::name(t.tlv_type)),
+                start..start + 1,
+            );
+            tree.leaf(
+                "Length",
+                "lldp.tlv.len",
+                Value::Uint(t.value.len() as u64),
+                start..start + 2,
+            );
+            if !t.value.is_empty() {
+                tree.leaf(
+                    "Value",
+                    "lldp.tlv.value",
+                    Value::Bytes(value.clone()),
+                    value,
+                );
+            }
+            tree.close();
+        }
+        tree.close();
+        tree.close();
+    }
+}
+
+fn fmt_mac_or_raw(id: &[u8]) -> String {
+    match <[u8; 6]>::try_from(id) {
+        Ok(mac) => Value::Mac(mac).to_string(),
+        Err(_) => fmt_text_or_hex(id),
+    }
+}
+
+/// An IANA address-family byte, then the address (only IPv4 is spelled out).
+fn fmt_network_address(id: &[u8]) -> String {
+    match id {
+        [1, a, b, c, d] => Ipv4Addr::new(*a, *b, *c, *d).to_string(),
+        _ => fmt_text_or_hex(id),
+    }
+}
+
+/// Printable ASCII as it is, anything else as hex (Ryu puts a binary port number here).
+fn fmt_text_or_hex(bytes: &[u8]) -> String {
+    if !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        let mut s = String::from("0x");
+        for b in bytes {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+}

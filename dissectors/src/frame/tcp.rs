@@ -1,0 +1,205 @@
+//! TCP header with options.
+
+use super::{be16, checksum, HeaderError, Options};
+use crate::tree::{FlagNames, Kind, Tree, Value};
+
+pub const MIN_HEADER_LEN: usize = 20;
+
+pub mod flag {
+    pub const FIN: u16 = 0x001;
+    pub const SYN: u16 = 0x002;
+    pub const RST: u16 = 0x004;
+    pub const PSH: u16 = 0x008;
+    pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
+    pub const ECE: u16 = 0x040;
+    pub const CWR: u16 = 0x080;
+    pub const NS: u16 = 0x100;
+}
+
+const FLAG_NAMES: FlagNames = &[
+    (0x001, "FIN"),
+    (0x002, "SYN"),
+    (0x004, "RST"),
+    (0x008, "PSH"),
+    (0x010, "ACK"),
+    (0x020, "URG"),
+    (0x040, "ECE"),
+    (0x080, "CWR"),
+    (0x100, "NS"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpRepr {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// The 12 bits after the data offset: 3 reserved bits, then NS ... FIN (`flag::*`).
+    pub flags: u16,
+    pub window: u16,
+    pub checksum: u16,
+    pub urgent: u16,
+    /// Options; their length is a multiple of 4 (the data offset is derived from it).
+    pub options: Options,
+}
+
+impl TcpRepr {
+    pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
+        let h: [u8; MIN_HEADER_LEN] = bytes
+            .get(..MIN_HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(HeaderError::Truncated)?;
+        let header_len = usize::from(h[12] >> 4) * 4;
+        if header_len < MIN_HEADER_LEN {
+            return Err(HeaderError::Malformed);
+        }
+        let options = bytes
+            .get(MIN_HEADER_LEN..header_len)
+            .ok_or(HeaderError::Truncated)?;
+        Ok(TcpRepr {
+            src_port: be16([h[0], h[1]]),
+            dst_port: be16([h[2], h[3]]),
+            seq: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+            ack: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
+            flags: be16([h[12], h[13]]) & 0x0fff,
+            window: be16([h[14], h[15]]),
+            checksum: be16([h[16], h[17]]),
+            urgent: be16([h[18], h[19]]),
+            options: Options::new(options).ok_or(HeaderError::Malformed)?,
+        })
+    }
+
+    pub fn header_len(&self) -> usize {
+        MIN_HEADER_LEN + self.options.len()
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        self.header_len()
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.src_port.to_be_bytes());
+        out.extend_from_slice(&self.dst_port.to_be_bytes());
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.ack.to_be_bytes());
+        let offset = (self.header_len() / 4) as u16;
+        out.extend_from_slice(&((offset << 12) | (self.flags & 0x0fff)).to_be_bytes());
+        for word in [self.window, self.checksum, self.urgent] {
+            out.extend_from_slice(&word.to_be_bytes());
+        }
+        out.extend_from_slice(self.options.as_slice());
+    }
+
+    /// The checksum given the IP pseudo-header sum and the data.
+    pub fn compute_checksum(&self, pseudo_header: u64, data: &[u8]) -> u16 {
+        let mut header = Vec::with_capacity(self.header_len());
+        TcpRepr {
+            checksum: 0,
+            ..*self
+        }
+        .emit(&mut header);
+        checksum::finish(pseudo_header + checksum::sum(&header) + checksum::sum(data))
+    }
+
+    /// tcpdump's flag letters: `S`, `S.`, `P.`, `F.`, `R`, ...
+    pub fn flag_letters(&self) -> String {
+        let letters = [
+            (flag::FIN, 'F'),
+            (flag::SYN, 'S'),
+            (flag::RST, 'R'),
+            (flag::PSH, 'P'),
+            (flag::URG, 'U'),
+            (flag::ECE, 'E'),
+            (flag::CWR, 'W'),
+        ];
+        let mut s: String = letters
+            .iter()
+            .filter(|(bit, _)| self.flags & bit != 0)
+            .map(|&(_, c)| c)
+            .collect();
+        if self.flags & flag::ACK != 0 {
+            s.push('.');
+        }
+        if s.is_empty() {
+            s.push_str("none");
+        }
+        s
+    }
+
+    pub fn build_tree(&self, tree: &mut Tree, at: usize) {
+        let r = |from: usize, len: usize| at + from..at + from + len;
+        let hl = self.header_len();
+        tree.open(
+            "Transmission Control Protocol",
+            "tcp",
+            Kind::Group,
+            r(0, hl),
+        );
+        tree.leaf(
+            "Source port",
+            "tcp.srcport",
+            Value::Uint(self.src_port.into()),
+            r(0, 2),
+        );
+        tree.leaf(
+            "Destination port",
+            "tcp.dstport",
+            Value::Uint(self.dst_port.into()),
+            r(2, 2),
+        );
+        tree.leaf(
+            "Sequence number",
+            "tcp.seq",
+            Value::Uint(self.seq.into()),
+            r(4, 4),
+        );
+        tree.leaf(
+            "Acknowledgment number",
+            "tcp.ack",
+            Value::Uint(self.ack.into()),
+            r(8, 4),
+        );
+        tree.leaf(
+            "Header length",
+            "tcp.hdr_len",
+            Value::Uint(hl as u64),
+            r(12, 1),
+        );
+        tree.leaf(
+            "Flags",
+            "tcp.flags",
+            Value::Flags {
+                value: self.flags.into(),
+                names: FLAG_NAMES,
+            },
+            r(12, 2),
+        );
+        tree.leaf(
+            "Window",
+            "tcp.window_size",
+            Value::Uint(self.window.into()),
+            r(14, 2),
+        );
+        tree.leaf(
+            "Checksum",
+            "tcp.checksum",
+            Value::Hex {
+                value: self.checksum.into(),
+                digits: 4,
+            },
+            r(16, 2),
+        );
+        tree.leaf(
+            "Urgent pointer",
+            "tcp.urgent_pointer",
+            Value::Uint(self.urgent.into()),
+            r(18, 2),
+        );
+        if !self.options.is_empty() {
+            let opts = r(MIN_HEADER_LEN, self.options.len());
+            tree.leaf("Options", "tcp.options", Value::Bytes(opts.clone()), opts);
+        }
+        tree.close();
+    }
+}
