@@ -1,13 +1,104 @@
-//! Every command-line flag, in one place.
-use clap::{Parser, Subcommand};
+//! Every command-line flag, in one place. Flags follow tshark and tcpdump where they overlap.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// A Wireshark-style analyser and replayer for OpenFlow 1.0.
 #[derive(Debug, Parser)]
-#[command(name = "ofscope", version, about)]
+#[command(
+    name = "ofscope",
+    version,
+    about,
+    after_help = "Examples:\n  ofscope pcap session.pcap\n  ofscope pcap session.pcap -Y 'of.type == PACKET_IN && arp' -V\n  ofscope decode 01000008000000ab"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Decode the OpenFlow messages of capture files (pcap, pcapng, .gz).
+    Pcap(PcapArgs),
+    /// Decode one OpenFlow message given as hex, as `ovs-ofctl ofp-print` does.
+    Decode(DecodeArgs),
+}
+
+/// Output formats (`-T`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per message (the default), or a detail tree with -V.
+    Text,
+    /// One JSON object per line (same as jsonl).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope decode 01000008000000ab\n  \
+    ofscope decode '01 0a 00 3c 00 00 00 00 ff ff ff ff 00 2a 00 03 00 00 ...'\n  \
+    ofscope decode --raw message.bin -T json")]
+pub struct DecodeArgs {
+    /// The message as hex digits; whitespace, colons and a 0x prefix are allowed.
+    #[arg(value_name = "HEX", required_unless_present = "raw")]
+    pub hex: Vec<String>,
+    /// Read the message bytes from a binary file instead.
+    #[arg(long, value_name = "FILE", conflicts_with = "hex")]
+    pub raw: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope pcap session.pcap\n  \
+    ofscope pcap session.pcap -V -c 10\n  \
+    ofscope pcap session.pcap -T jsonl | jq .type\n  \
+    ofscope pcap session.pcap -Y 'of.type == PACKET_IN && arp && vlan.id == 10'\n  \
+    ofscope pcap session.pcap --stats\n  \
+    ofscope pcap session.pcap --port 6000 -Y 'of.type == FLOW_MOD' -w flow_mods.pcap")]
+pub struct PcapArgs {
+    /// Capture files (pcap or pcapng, optionally gzipped).
+    #[arg(value_name = "FILE", required_unless_present = "read")]
+    pub files: Vec<PathBuf>,
+    /// Capture file to read (as tshark -r); may be repeated.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the full detail tree of each message.
+    #[arg(short = 'V', long = "verbose")]
+    pub verbose: bool,
+    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
+    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Stop after N messages have been shown.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Write the frames that carry the shown messages to a pcap file.
+    #[arg(short = 'w', long = "write", value_name = "OUT")]
+    pub write: Option<PathBuf>,
+    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Print a summary: sessions, switches, counts per type and direction, stream health.
+    #[arg(long)]
+    pub stats: bool,
+    /// Quiet: print no per-message lines (useful with -w or --stats).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Print text even on a terminal.
+    #[arg(long)]
+    pub print: bool,
+}
+
+impl PcapArgs {
+    /// Every input file, positional first, then `-r`.
+    pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().chain(self.read.iter())
+    }
+}

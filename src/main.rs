@@ -1,5 +1,21 @@
-use clap::Parser;
+use std::process::ExitCode;
 
-fn main() {
-    let _cli = ofscope::cli::Cli::parse();
+use clap::Parser;
+use ofscope::cli::{Cli, Command};
+use ofscope::commands::{self, exit};
+
+fn main() -> ExitCode {
+    // A bug must still end in one readable line, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("ofscope: internal error: {info}; please report it with the input that caused it");
+    }));
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Decode(args) => commands::decode::run(args),
+        Command::Pcap(_) => unimplemented_yet(),
+    };
+    result.unwrap_or_else(|err| {
+        eprintln!("ofscope: {err:#}");
+        ExitCode::from(exit::BAD_INPUT)
+    })
 }

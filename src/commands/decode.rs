@@ -1,0 +1,113 @@
+//! `ofscope decode`: one message (or several back to back) from hex or a binary file.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use ofscope_dissectors::openflow;
+use ofscope_dissectors::tree::Tree;
+
+use crate::cli::{DecodeArgs, Format};
+use crate::output::{json, text};
+
+pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
+    let bytes = match &args.raw {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read {}; give a file of raw message bytes", path.display()))?,
+        None => parse_hex(&args.hex.join(" "))?,
+    };
+    if bytes.is_empty() {
+        bail!("no bytes to decode; give the message as hex digits, e.g. 01000008000000ab");
+    }
+    let mut out = String::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let len = message_len(rest);
+        let raw = &rest[..len];
+        let message = openflow::parse(raw);
+        let mut tree = Tree::new();
+        message.build_tree(&mut tree);
+        match args.format {
+            Format::Text => {
+                if offset > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&message.summary());
+                out.push('\n');
+                text::write_detail(&mut out, &tree, 2);
+            }
+            Format::Json | Format::Jsonl => {
+                out.push_str("{\"offset\":");
+                out.push_str(&offset.to_string());
+                out.push_str(",\"summary\":");
+                json::write_str(&mut out, &message.summary());
+                json::write_tree_members(&mut out, &tree, raw, true);
+                out.push_str("}\n");
+            }
+        }
+        offset += len;
+    }
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How many bytes the message at the start of `bytes` claims, bounded by what is there.
+/// A length below the header size cannot advance the walk, so it takes the rest.
+fn message_len(bytes: &[u8]) -> usize {
+    match bytes.get(2..4) {
+        Some(&[hi, lo]) => {
+            let claimed = u16::from_be_bytes([hi, lo]) as usize;
+            if claimed < openflow::Header::LEN {
+                bytes.len()
+            } else {
+                claimed.min(bytes.len())
+            }
+        }
+        _ => bytes.len(),
+    }
+}
+
+/// Hex digits with optional whitespace, colons, dashes and `0x` prefixes.
+pub fn parse_hex(input: &str) -> Result<Vec<u8>> {
+    let mut digits = Vec::with_capacity(input.len());
+    let mut chars = input.char_indices().peekable();
+    while let Some((pos, c)) = chars.next() {
+        if c == '0' && matches!(chars.peek(), Some((_, 'x' | 'X'))) {
+            chars.next();
+            continue;
+        }
+        match c.to_digit(16) {
+            Some(d) => digits.push(d as u8),
+            None if c.is_whitespace() || c == ':' || c == '-' => {}
+            None => bail!(
+                "bad hex: '{c}' at character {} of the input; give the message as hex digits (0-9, a-f)",
+                pos + 1
+            ),
+        }
+    }
+    if digits.len() % 2 != 0 {
+        bail!("bad hex: odd number of digits ({}); each byte needs two", digits.len());
+    }
+    Ok(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_allows_separators_and_prefix() {
+        assert_eq!(parse_hex("0x01 00:00-08").unwrap(), vec![1, 0, 0, 8]);
+        assert!(parse_hex("010").unwrap_err().to_string().contains("odd"));
+        assert!(parse_hex("01zz").unwrap_err().to_string().contains("character 3"));
+    }
+
+    #[test]
+    fn message_len_is_bounded() {
+        assert_eq!(message_len(&[1, 0, 0, 8, 0, 0, 0, 0, 9, 9]), 8);
+        assert_eq!(message_len(&[1, 0, 0xff, 0xff, 0]), 5);
+        assert_eq!(message_len(&[1, 0, 0, 2, 0, 0]), 6);
+        assert_eq!(message_len(&[1]), 1);
+    }
+}
