@@ -98,6 +98,16 @@ impl FlowMod {
         emit_actions(&self.actions, out);
     }
 
+    /// The priority the flow really gets: OpenFlow 1.0 gives an exact-match flow (no
+    /// wildcard bits) the highest priority whatever the message says, as Open vSwitch does.
+    pub fn effective_priority(&self) -> u16 {
+        if self.match_.wildcards & super::flow_match::ofpfw::ALL == 0 {
+            u16::MAX
+        } else {
+            self.priority
+        }
+    }
+
     pub fn command_name(&self) -> Option<&'static str> {
         lookup(COMMAND_NAMES, self.command)
     }

@@ -15,7 +15,7 @@ pub struct Hello {
 }
 
 impl Hello {
-    /// The versions (wire numbers) of the first version bitmap element, if there is one.
+    /// The versions (wire numbers, 1 = OpenFlow 1.0) of the first version bitmap element.
     pub fn versions(&self) -> Option<Vec<u8>> {
         let mut r = Reader::new(&self.data);
         while r.remaining() >= 4 {
@@ -31,6 +31,8 @@ impl Hello {
                         (0..32u32)
                             .filter(move |i| bits & (1 << i) != 0)
                             .map(move |i| (word as u32 * 32 + i) as u8)
+                            // Version 0 does not exist; peers that set the bit are ignored.
+                            .filter(|&v| v != 0)
                     })
                     .collect();
                 return Some(versions);
