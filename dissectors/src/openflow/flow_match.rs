@@ -1,0 +1,592 @@
+//! `ofp_match` (40 bytes): the OpenFlow 1.0 flow match with its wildcard word.
+//!
+//! Formatting follows `ovs-ofctl` (`priority` aside): protocol shorthands (`arp`, `ip`,
+//! `icmp`, `tcp`, `udp`, `sctp`), `arp_spa`/`arp_tpa`/`arp_op` for ARP, `icmp_type`/
+//! `icmp_code` for ICMP, prefixes for partially wildcarded addresses, and `vlan_tci=0x0000`
+//! for "no 802.1Q tag". [`Match::normalize`] clears the fields that cannot apply (OF1.0.1).
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use super::port::{port_value, PortDisplay};
+use super::wire::{fmt_mac, Put, Reader, Result};
+use crate::tree::{FlagNames, Kind, Tree, Value};
+
+pub const MATCH_LEN: usize = 40;
+
+/// `OFPFW_*` wildcard bits.
+pub mod ofpfw {
+    pub const IN_PORT: u32 = 1 << 0;
+    pub const DL_VLAN: u32 = 1 << 1;
+    pub const DL_SRC: u32 = 1 << 2;
+    pub const DL_DST: u32 = 1 << 3;
+    pub const DL_TYPE: u32 = 1 << 4;
+    pub const NW_PROTO: u32 = 1 << 5;
+    pub const TP_SRC: u32 = 1 << 6;
+    pub const TP_DST: u32 = 1 << 7;
+    pub const NW_SRC_SHIFT: u32 = 8;
+    pub const NW_SRC_MASK: u32 = 0x3f << NW_SRC_SHIFT;
+    pub const NW_SRC_ALL: u32 = 32 << NW_SRC_SHIFT;
+    pub const NW_DST_SHIFT: u32 = 14;
+    pub const NW_DST_MASK: u32 = 0x3f << NW_DST_SHIFT;
+    pub const NW_DST_ALL: u32 = 32 << NW_DST_SHIFT;
+    pub const DL_VLAN_PCP: u32 = 1 << 20;
+    pub const NW_TOS: u32 = 1 << 21;
+    pub const ALL: u32 = (1 << 22) - 1;
+}
+
+const WILDCARD_NAMES: FlagNames = &[
+    (ofpfw::IN_PORT as u64, "IN_PORT"),
+    (ofpfw::DL_VLAN as u64, "DL_VLAN"),
+    (ofpfw::DL_SRC as u64, "DL_SRC"),
+    (ofpfw::DL_DST as u64, "DL_DST"),
+    (ofpfw::DL_TYPE as u64, "DL_TYPE"),
+    (ofpfw::NW_PROTO as u64, "NW_PROTO"),
+    (ofpfw::TP_SRC as u64, "TP_SRC"),
+    (ofpfw::TP_DST as u64, "TP_DST"),
+    (ofpfw::NW_SRC_MASK as u64, "NW_SRC_ALL"),
+    (ofpfw::NW_DST_MASK as u64, "NW_DST_ALL"),
+    (ofpfw::DL_VLAN_PCP as u64, "DL_VLAN_PCP"),
+    (ofpfw::NW_TOS as u64, "NW_TOS"),
+];
+
+pub const ETH_TYPE_IP: u16 = 0x0800;
+pub const ETH_TYPE_ARP: u16 = 0x0806;
+pub const ETH_TYPE_RARP: u16 = 0x8035;
+pub const ETH_TYPE_IPV6: u16 = 0x86dd;
+/// `OFP_VLAN_NONE`: match packets without an 802.1Q header.
+pub const VLAN_NONE: u16 = 0xffff;
+const IPPROTO_ICMP: u8 = 1;
+const IPPROTO_IGMP: u8 = 2;
+const IPPROTO_TCP: u8 = 6;
+const IPPROTO_UDP: u8 = 17;
+const IPPROTO_ICMPV6: u8 = 58;
+const IPPROTO_SCTP: u8 = 132;
+
+/// `ofp_match`. Values of wildcarded fields are kept as read (they are on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub wildcards: u32,
+    pub in_port: u16,
+    pub dl_src: [u8; 6],
+    pub dl_dst: [u8; 6],
+    pub dl_vlan: u16,
+    pub dl_vlan_pcp: u8,
+    pub dl_type: u16,
+    pub nw_tos: u8,
+    pub nw_proto: u8,
+    pub nw_src: Ipv4Addr,
+    pub nw_dst: Ipv4Addr,
+    pub tp_src: u16,
+    pub tp_dst: u16,
+}
+
+impl Default for Match {
+    /// Matches everything.
+    fn default() -> Self {
+        Match {
+            wildcards: ofpfw::ALL,
+            in_port: 0,
+            dl_src: [0; 6],
+            dl_dst: [0; 6],
+            dl_vlan: 0,
+            dl_vlan_pcp: 0,
+            dl_type: 0,
+            nw_tos: 0,
+            nw_proto: 0,
+            nw_src: Ipv4Addr::UNSPECIFIED,
+            nw_dst: Ipv4Addr::UNSPECIFIED,
+            tp_src: 0,
+            tp_dst: 0,
+        }
+    }
+}
+
+/// How many leading bits of an address the wildcard field leaves exact.
+fn prefix_len(wildcard_bits: u32) -> u8 {
+    32 - wildcard_bits.min(32) as u8
+}
+
+fn mask_addr(addr: Ipv4Addr, len: u8) -> Ipv4Addr {
+    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+    Ipv4Addr::from(u32::from(addr) & mask)
+}
+
+impl Match {
+    pub(crate) fn parse(r: &mut Reader) -> Result<Match> {
+        let wildcards = r.u32("match wildcards")?;
+        let in_port = r.u16("match in_port")?;
+        let dl_src = r.array("match dl_src")?;
+        let dl_dst = r.array("match dl_dst")?;
+        let dl_vlan = r.u16("match dl_vlan")?;
+        let dl_vlan_pcp = r.u8("match dl_vlan_pcp")?;
+        r.pad(1)?;
+        let dl_type = r.u16("match dl_type")?;
+        let nw_tos = r.u8("match nw_tos")?;
+        let nw_proto = r.u8("match nw_proto")?;
+        r.pad(2)?;
+        Ok(Match {
+            wildcards,
+            in_port,
+            dl_src,
+            dl_dst,
+            dl_vlan,
+            dl_vlan_pcp,
+            dl_type,
+            nw_tos,
+            nw_proto,
+            nw_src: r.ipv4("match nw_src")?,
+            nw_dst: r.ipv4("match nw_dst")?,
+            tp_src: r.u16("match tp_src")?,
+            tp_dst: r.u16("match tp_dst")?,
+        })
+    }
+
+    /// Decodes a bare 40-byte `ofp_match`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Match> {
+        Match::parse(&mut Reader::new(bytes))
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.put_u32(self.wildcards);
+        out.put_u16(self.in_port);
+        out.extend_from_slice(&self.dl_src);
+        out.extend_from_slice(&self.dl_dst);
+        out.put_u16(self.dl_vlan);
+        out.put_u8(self.dl_vlan_pcp);
+        out.put_zeros(1);
+        out.put_u16(self.dl_type);
+        out.put_u8(self.nw_tos);
+        out.put_u8(self.nw_proto);
+        out.put_zeros(2);
+        out.extend_from_slice(&self.nw_src.octets());
+        out.extend_from_slice(&self.nw_dst.octets());
+        out.put_u16(self.tp_src);
+        out.put_u16(self.tp_dst);
+    }
+
+    /// Whether the field(s) of wildcard bit `bit` must match exactly.
+    pub fn is_exact(&self, bit: u32) -> bool {
+        self.wildcards & bit == 0
+    }
+
+    /// Exact leading bits of nw_src (0 = fully wildcarded).
+    pub fn nw_src_prefix(&self) -> u8 {
+        prefix_len((self.wildcards & ofpfw::NW_SRC_MASK) >> ofpfw::NW_SRC_SHIFT)
+    }
+
+    pub fn nw_dst_prefix(&self) -> u8 {
+        prefix_len((self.wildcards & ofpfw::NW_DST_MASK) >> ofpfw::NW_DST_SHIFT)
+    }
+
+    /// The Ethernet type as OVS sees it: 0 when wildcarded, 0x05ff for 802.3 lengths.
+    fn effective_dl_type(&self) -> u16 {
+        match self.is_exact(ofpfw::DL_TYPE) {
+            false => 0,
+            true if self.dl_type < 0x600 => 0x05ff,
+            true => self.dl_type,
+        }
+    }
+
+    fn effective_nw_proto(&self) -> u8 {
+        if self.is_exact(ofpfw::NW_PROTO) {
+            self.nw_proto
+        } else {
+            0
+        }
+    }
+
+    /// The OF1.0.1 normalisation (as `ovs-ofctl` applies to FLOW_MOD): network fields only
+    /// for IP/ARP, transport ports only for TCP/UDP/SCTP/ICMP, nw_tos only for IP; the
+    /// fields that cannot apply become wildcarded, and every wildcarded value is zeroed.
+    pub fn normalize(&self) -> Match {
+        let dl_type = self.effective_dl_type();
+        let proto = self.effective_nw_proto();
+        let is_ip = dl_type == ETH_TYPE_IP;
+        let is_ipv6 = dl_type == ETH_TYPE_IPV6;
+        let is_arp = dl_type == ETH_TYPE_ARP || dl_type == ETH_TYPE_RARP;
+        let may_nw_addr = is_ip || is_arp;
+        let may_nw_proto = is_ip || is_ipv6 || is_arp;
+        let may_tos = is_ip || is_ipv6;
+        let may_tp = (is_ip
+            && matches!(
+                proto,
+                IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMP
+            ))
+            || (is_ipv6
+                && matches!(
+                    proto,
+                    IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMPV6
+                ));
+
+        let mut w = self.wildcards & ofpfw::ALL;
+        let clamp = |w: u32, mask: u32, shift: u32| {
+            if (w & mask) >> shift > 32 {
+                (w & !mask) | (32 << shift)
+            } else {
+                w
+            }
+        };
+        w = clamp(w, ofpfw::NW_SRC_MASK, ofpfw::NW_SRC_SHIFT);
+        w = clamp(w, ofpfw::NW_DST_MASK, ofpfw::NW_DST_SHIFT);
+        if !may_nw_addr {
+            w = (w & !(ofpfw::NW_SRC_MASK | ofpfw::NW_DST_MASK))
+                | ofpfw::NW_SRC_ALL
+                | ofpfw::NW_DST_ALL;
+        }
+        if !may_tp {
+            w |= ofpfw::TP_SRC | ofpfw::TP_DST;
+        }
+        if !may_nw_proto {
+            w |= ofpfw::NW_PROTO;
+        }
+        if !may_tos {
+            w |= ofpfw::NW_TOS;
+        }
+
+        let mut m = Match {
+            wildcards: w,
+            ..Match::default()
+        };
+        let exact = |bit: u32| w & bit == 0;
+        if exact(ofpfw::IN_PORT) {
+            m.in_port = self.in_port;
+        }
+        if exact(ofpfw::DL_SRC) {
+            m.dl_src = self.dl_src;
+        }
+        if exact(ofpfw::DL_DST) {
+            m.dl_dst = self.dl_dst;
+        }
+        if exact(ofpfw::DL_VLAN) {
+            m.dl_vlan = self.dl_vlan;
+        }
+        if exact(ofpfw::DL_VLAN_PCP) {
+            m.dl_vlan_pcp = self.dl_vlan_pcp;
+        }
+        if exact(ofpfw::DL_TYPE) {
+            m.dl_type = self.dl_type;
+        }
+        if exact(ofpfw::NW_TOS) {
+            m.nw_tos = self.nw_tos;
+        }
+        if exact(ofpfw::NW_PROTO) {
+            m.nw_proto = self.nw_proto;
+        }
+        m.nw_src = mask_addr(self.nw_src, m.nw_src_prefix());
+        m.nw_dst = mask_addr(self.nw_dst, m.nw_dst_prefix());
+        if exact(ofpfw::TP_SRC) {
+            m.tp_src = self.tp_src;
+        }
+        if exact(ofpfw::TP_DST) {
+            m.tp_dst = self.tp_dst;
+        }
+        m
+    }
+
+    /// The `field=value` items in ovs-ofctl order (no priority).
+    pub fn ovs_fields(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        let dl_type = self.effective_dl_type();
+        let proto = self.effective_nw_proto();
+        let proto_exact = self.is_exact(ofpfw::NW_PROTO);
+        let is_arp = dl_type == ETH_TYPE_ARP || dl_type == ETH_TYPE_RARP;
+
+        let shorthand = match dl_type {
+            0 => None,
+            ETH_TYPE_IP if proto_exact => Some(match proto {
+                IPPROTO_ICMP => "icmp",
+                IPPROTO_IGMP => "igmp",
+                IPPROTO_TCP => "tcp",
+                IPPROTO_UDP => "udp",
+                IPPROTO_SCTP => "sctp",
+                _ => "ip",
+            }),
+            ETH_TYPE_IP => Some("ip"),
+            ETH_TYPE_IPV6 if proto_exact => Some(match proto {
+                IPPROTO_ICMPV6 => "icmp6",
+                IPPROTO_TCP => "tcp6",
+                IPPROTO_UDP => "udp6",
+                IPPROTO_SCTP => "sctp6",
+                _ => "ipv6",
+            }),
+            ETH_TYPE_IPV6 => Some("ipv6"),
+            ETH_TYPE_ARP => Some("arp"),
+            ETH_TYPE_RARP => Some("rarp"),
+            _ => None,
+        };
+        // The shorthand already says the protocol unless it is the generic one.
+        let proto_said = matches!(
+            shorthand,
+            Some("icmp" | "igmp" | "tcp" | "udp" | "sctp" | "icmp6" | "tcp6" | "udp6" | "sctp6")
+        );
+        if let Some(s) = shorthand {
+            out.push((s, String::new()));
+        }
+        if self.is_exact(ofpfw::IN_PORT) {
+            out.push(("in_port", PortDisplay(self.in_port).to_string()));
+        }
+        self.push_vlan(&mut out);
+        if self.is_exact(ofpfw::DL_SRC) {
+            out.push(("dl_src", fmt_mac(&self.dl_src)));
+        }
+        if self.is_exact(ofpfw::DL_DST) {
+            out.push(("dl_dst", fmt_mac(&self.dl_dst)));
+        }
+        if shorthand.is_none() && dl_type != 0 {
+            out.push(("dl_type", format!("0x{dl_type:04x}")));
+        }
+        if dl_type != ETH_TYPE_IPV6 {
+            let (src, dst) = if is_arp {
+                ("arp_spa", "arp_tpa")
+            } else {
+                ("nw_src", "nw_dst")
+            };
+            push_prefix(&mut out, src, self.nw_src, self.nw_src_prefix());
+            push_prefix(&mut out, dst, self.nw_dst, self.nw_dst_prefix());
+        }
+        if proto_exact && !proto_said {
+            let name = if is_arp { "arp_op" } else { "nw_proto" };
+            out.push((name, proto.to_string()));
+        }
+        if self.is_exact(ofpfw::NW_TOS) {
+            out.push(("nw_tos", (self.nw_tos & 0xfc).to_string()));
+        }
+        let (src, dst) = match (dl_type, proto) {
+            (ETH_TYPE_IP, IPPROTO_ICMP) | (ETH_TYPE_IPV6, IPPROTO_ICMPV6) => {
+                ("icmp_type", "icmp_code")
+            }
+            (ETH_TYPE_IP, IPPROTO_IGMP) => ("igmp_type", "igmp_code"),
+            _ => ("tp_src", "tp_dst"),
+        };
+        if self.is_exact(ofpfw::TP_SRC) {
+            out.push((src, self.tp_src.to_string()));
+        }
+        if self.is_exact(ofpfw::TP_DST) {
+            out.push((dst, self.tp_dst.to_string()));
+        }
+        out
+    }
+
+    /// VLAN as OVS shows it: `vlan_tci=0x0000` for untagged, else `dl_vlan`/`dl_vlan_pcp`.
+    fn push_vlan(&self, out: &mut Vec<(&'static str, String)>) {
+        let vid_exact = self.is_exact(ofpfw::DL_VLAN);
+        let pcp_exact = self.is_exact(ofpfw::DL_VLAN_PCP);
+        if vid_exact && self.dl_vlan == VLAN_NONE {
+            out.push(("vlan_tci", "0x0000".to_owned()));
+            return;
+        }
+        if vid_exact {
+            out.push(("dl_vlan", (self.dl_vlan & 0x0fff).to_string()));
+        }
+        if pcp_exact {
+            out.push(("dl_vlan_pcp", (self.dl_vlan_pcp & 7).to_string()));
+        }
+    }
+
+    /// Adds `of.match` with the wildcard word and every exact field.
+    pub fn build_tree(&self, t: &mut Tree, at: usize) {
+        t.open("Match", "of.match", Kind::Group, at..at + MATCH_LEN);
+        t.leaf(
+            "Wildcards",
+            "of.match.wildcards",
+            Value::Flags {
+                value: u64::from(self.wildcards),
+                names: WILDCARD_NAMES,
+            },
+            at..at + 4,
+        );
+        if self.is_exact(ofpfw::IN_PORT) {
+            t.leaf(
+                "In port",
+                "of.match.in_port",
+                port_value(self.in_port),
+                at + 4..at + 6,
+            );
+        }
+        if self.is_exact(ofpfw::DL_SRC) {
+            t.leaf(
+                "Ethernet source",
+                "of.match.dl_src",
+                Value::Mac(self.dl_src),
+                at + 6..at + 12,
+            );
+        }
+        if self.is_exact(ofpfw::DL_DST) {
+            t.leaf(
+                "Ethernet destination",
+                "of.match.dl_dst",
+                Value::Mac(self.dl_dst),
+                at + 12..at + 18,
+            );
+        }
+        if self.is_exact(ofpfw::DL_VLAN) {
+            let v = match self.dl_vlan {
+                VLAN_NONE => Value::Named {
+                    value: VLAN_NONE.into(),
+                    name: "NONE",
+                },
+                v => Value::Uint(v.into()),
+            };
+            t.leaf("VLAN id", "of.match.dl_vlan", v, at + 18..at + 20);
+        }
+        if self.is_exact(ofpfw::DL_VLAN_PCP) {
+            t.leaf(
+                "VLAN priority",
+                "of.match.dl_vlan_pcp",
+                Value::Uint(self.dl_vlan_pcp.into()),
+                at + 20..at + 21,
+            );
+        }
+        if self.is_exact(ofpfw::DL_TYPE) {
+            t.leaf(
+                "Ethernet type",
+                "of.match.dl_type",
+                Value::Hex {
+                    value: self.dl_type.into(),
+                    digits: 4,
+                },
+                at + 22..at + 24,
+            );
+        }
+        if self.is_exact(ofpfw::NW_TOS) {
+            t.leaf(
+                "IP ToS",
+                "of.match.nw_tos",
+                Value::Uint(self.nw_tos.into()),
+                at + 24..at + 25,
+            );
+        }
+        if self.is_exact(ofpfw::NW_PROTO) {
+            t.leaf(
+                "IP protocol / ARP opcode",
+                "of.match.nw_proto",
+                Value::Uint(self.nw_proto.into()),
+                at + 25..at + 26,
+            );
+        }
+        let src_len = self.nw_src_prefix();
+        if src_len > 0 {
+            t.leaf(
+                "IP source",
+                "of.match.nw_src",
+                Value::Ipv4Prefix(mask_addr(self.nw_src, src_len), src_len),
+                at + 28..at + 32,
+            );
+        }
+        let dst_len = self.nw_dst_prefix();
+        if dst_len > 0 {
+            t.leaf(
+                "IP destination",
+                "of.match.nw_dst",
+                Value::Ipv4Prefix(mask_addr(self.nw_dst, dst_len), dst_len),
+                at + 32..at + 36,
+            );
+        }
+        if self.is_exact(ofpfw::TP_SRC) {
+            t.leaf(
+                "Transport source / ICMP type",
+                "of.match.tp_src",
+                Value::Uint(self.tp_src.into()),
+                at + 36..at + 38,
+            );
+        }
+        if self.is_exact(ofpfw::TP_DST) {
+            t.leaf(
+                "Transport destination / ICMP code",
+                "of.match.tp_dst",
+                Value::Uint(self.tp_dst.into()),
+                at + 38..at + 40,
+            );
+        }
+        t.close();
+    }
+}
+
+fn push_prefix(out: &mut Vec<(&'static str, String)>, name: &'static str, a: Ipv4Addr, len: u8) {
+    match len {
+        0 => {}
+        32 => out.push((name, a.to_string())),
+        _ => out.push((name, format!("{}/{len}", mask_addr(a, len)))),
+    }
+}
+
+impl fmt::Display for Match {
+    /// ovs-ofctl syntax, e.g. `arp,in_port=1,dl_src=00:00:00:00:00:01,arp_op=1`.
+    /// A match of everything is the empty string.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, value)) in self.ovs_fields().iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(name)?;
+            if !value.is_empty() {
+                write!(f, "={value}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arp_match() -> Match {
+        Match {
+            wildcards: 0,
+            in_port: 1,
+            dl_src: [0x50, 0x54, 0, 0, 0, 6],
+            dl_dst: [0x50, 0x54, 0, 0, 0, 5],
+            dl_vlan: VLAN_NONE,
+            dl_type: ETH_TYPE_ARP,
+            nw_proto: 2,
+            nw_src: Ipv4Addr::new(192, 168, 0, 2),
+            nw_dst: Ipv4Addr::new(192, 168, 0, 1),
+            ..Match::default()
+        }
+    }
+
+    #[test]
+    fn formats_like_ovs() {
+        assert_eq!(
+            arp_match().to_string(),
+            "arp,in_port=1,vlan_tci=0x0000,dl_src=50:54:00:00:00:06,dl_dst=50:54:00:00:00:05,\
+             arp_spa=192.168.0.2,arp_tpa=192.168.0.1,arp_op=2,nw_tos=0,tp_src=0,tp_dst=0"
+        );
+        assert_eq!(Match::default().to_string(), "");
+    }
+
+    #[test]
+    fn normalize_drops_what_cannot_apply() {
+        let n = arp_match().normalize();
+        assert_eq!(
+            n.to_string(),
+            "arp,in_port=1,vlan_tci=0x0000,dl_src=50:54:00:00:00:06,dl_dst=50:54:00:00:00:05,\
+             arp_spa=192.168.0.2,arp_tpa=192.168.0.1,arp_op=2"
+        );
+        assert!(!n.is_exact(ofpfw::NW_TOS));
+        let any = Match {
+            wildcards: ofpfw::ALL & !ofpfw::NW_SRC_MASK,
+            nw_src: Ipv4Addr::new(10, 0, 0, 1),
+            ..Match::default()
+        };
+        // Without dl_type=ip the address cannot apply: everything is wildcarded, canonically.
+        assert_eq!(any.normalize().wildcards, 0x3820ff);
+    }
+
+    #[test]
+    fn prefixes_round_trip() {
+        let m = Match {
+            wildcards: (ofpfw::ALL & !ofpfw::NW_SRC_MASK & !ofpfw::DL_TYPE) | (8 << 8),
+            dl_type: ETH_TYPE_IP,
+            nw_src: Ipv4Addr::new(192, 168, 128, 85),
+            ..Match::default()
+        };
+        assert_eq!(m.to_string(), "ip,nw_src=192.168.128.0/24");
+        let mut bytes = Vec::new();
+        m.emit(&mut bytes);
+        assert_eq!(bytes.len(), MATCH_LEN);
+        assert_eq!(Match::from_bytes(&bytes), Ok(m));
+    }
+}

@@ -1,0 +1,217 @@
+//! FLOW_MOD: add, modify or delete flows.
+
+use std::fmt;
+
+use super::action::{actions_len, actions_tree, emit_actions, parse_actions, Action, Actions};
+use super::flow_match::{Match, MATCH_LEN};
+use super::packet::{buffer_value, BufferDisplay, NO_BUFFER};
+use super::port::{named_or_unknown, ofpp, port_value, PortDisplay};
+use super::wire::{lookup, Put, Reader, Result};
+use crate::tree::{FlagNames, Kind, Tree, Value};
+
+/// `OFPFC_*` commands.
+pub mod ofpfc {
+    pub const ADD: u16 = 0;
+    pub const MODIFY: u16 = 1;
+    pub const MODIFY_STRICT: u16 = 2;
+    pub const DELETE: u16 = 3;
+    pub const DELETE_STRICT: u16 = 4;
+}
+
+const COMMAND_NAMES: &[(u16, &str)] = &[
+    (ofpfc::ADD, "ADD"),
+    (ofpfc::MODIFY, "MODIFY"),
+    (ofpfc::MODIFY_STRICT, "MODIFY_STRICT"),
+    (ofpfc::DELETE, "DELETE"),
+    (ofpfc::DELETE_STRICT, "DELETE_STRICT"),
+];
+
+/// `OFPFF_*` flags.
+pub const FLOW_MOD_FLAG_NAMES: FlagNames =
+    &[(1, "SEND_FLOW_REM"), (2, "CHECK_OVERLAP"), (4, "EMERG")];
+
+pub const DEFAULT_PRIORITY: u16 = 0x8000;
+/// Bytes before the actions, counted from the end of the header.
+const FIXED_LEN: usize = MATCH_LEN + 24;
+
+/// FLOW_MOD body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowMod {
+    pub match_: Match,
+    pub cookie: u64,
+    pub command: u16,
+    pub idle_timeout: u16,
+    pub hard_timeout: u16,
+    pub priority: u16,
+    pub buffer_id: u32,
+    /// For DELETE: only flows that output to this port (NONE = any).
+    pub out_port: u16,
+    pub flags: u16,
+    pub actions: Vec<Action>,
+}
+
+impl Default for FlowMod {
+    /// An ADD of an all-wildcard flow at the default priority with no buffer.
+    fn default() -> Self {
+        FlowMod {
+            match_: Match::default(),
+            cookie: 0,
+            command: ofpfc::ADD,
+            idle_timeout: 0,
+            hard_timeout: 0,
+            priority: DEFAULT_PRIORITY,
+            buffer_id: NO_BUFFER,
+            out_port: ofpp::NONE,
+            flags: 0,
+            actions: Vec::new(),
+        }
+    }
+}
+
+impl FlowMod {
+    pub(crate) fn parse(r: &mut Reader) -> Result<FlowMod> {
+        let match_ = Match::parse(r)?;
+        Ok(FlowMod {
+            match_,
+            cookie: r.u64("flow_mod cookie")?,
+            command: r.u16("flow_mod command")?,
+            idle_timeout: r.u16("flow_mod idle_timeout")?,
+            hard_timeout: r.u16("flow_mod hard_timeout")?,
+            priority: r.u16("flow_mod priority")?,
+            buffer_id: r.u32("flow_mod buffer_id")?,
+            out_port: r.u16("flow_mod out_port")?,
+            flags: r.u16("flow_mod flags")?,
+            actions: parse_actions(r)?,
+        })
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        self.match_.emit(out);
+        out.put_u64(self.cookie);
+        out.put_u16(self.command);
+        out.put_u16(self.idle_timeout);
+        out.put_u16(self.hard_timeout);
+        out.put_u16(self.priority);
+        out.put_u32(self.buffer_id);
+        out.put_u16(self.out_port);
+        out.put_u16(self.flags);
+        emit_actions(&self.actions, out);
+    }
+
+    /// The priority the flow really gets: OpenFlow 1.0 gives an exact-match flow (no
+    /// wildcard bits) the highest priority whatever the message says, as Open vSwitch does.
+    pub fn effective_priority(&self) -> u16 {
+        if self.match_.wildcards & super::flow_match::ofpfw::ALL == 0 {
+            u16::MAX
+        } else {
+            self.priority
+        }
+    }
+
+    pub fn command_name(&self) -> Option<&'static str> {
+        lookup(COMMAND_NAMES, self.command)
+    }
+
+    pub fn build_tree(&self, t: &mut Tree, at: usize) {
+        let end = at + FIXED_LEN + actions_len(&self.actions);
+        t.open("Flow mod", "of.flow_mod", Kind::Group, at..end);
+        self.match_.build_tree(t, at);
+        let f = at + MATCH_LEN;
+        t.leaf(
+            "Cookie",
+            "of.flow_mod.cookie",
+            Value::Hex {
+                value: self.cookie,
+                digits: 1,
+            },
+            f..f + 8,
+        );
+        t.leaf(
+            "Command",
+            "of.flow_mod.command",
+            named_or_unknown(self.command.into(), self.command_name()),
+            f + 8..f + 10,
+        );
+        t.leaf(
+            "Idle timeout",
+            "of.flow_mod.idle_timeout",
+            Value::Uint(self.idle_timeout.into()),
+            f + 10..f + 12,
+        );
+        t.leaf(
+            "Hard timeout",
+            "of.flow_mod.hard_timeout",
+            Value::Uint(self.hard_timeout.into()),
+            f + 12..f + 14,
+        );
+        t.leaf(
+            "Priority",
+            "of.flow_mod.priority",
+            Value::Uint(self.priority.into()),
+            f + 14..f + 16,
+        );
+        t.leaf(
+            "Buffer id",
+            "of.flow_mod.buffer_id",
+            buffer_value(self.buffer_id),
+            f + 16..f + 20,
+        );
+        t.leaf(
+            "Out port",
+            "of.flow_mod.out_port",
+            port_value(self.out_port),
+            f + 20..f + 22,
+        );
+        t.leaf(
+            "Flags",
+            "of.flow_mod.flags",
+            Value::Flags {
+                value: self.flags.into(),
+                names: FLOW_MOD_FLAG_NAMES,
+            },
+            f + 22..f + 24,
+        );
+        actions_tree(&self.actions, t, at + FIXED_LEN);
+        t.close();
+    }
+}
+
+impl fmt::Display for FlowMod {
+    /// `ADD priority=32768,in_port=1,dl_src=.. actions=output:2 idle=10 hard=30`; the match
+    /// is shown normalised, as ovs-ofctl shows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.command_name() {
+            Some(n) => f.write_str(n)?,
+            None => write!(f, "command={}", self.command)?,
+        }
+        write!(f, " priority={}", self.priority)?;
+        let m = self.match_.normalize().to_string();
+        if !m.is_empty() {
+            write!(f, ",{m}")?;
+        }
+        write!(f, " actions={}", Actions(&self.actions))?;
+        if self.idle_timeout != 0 {
+            write!(f, " idle={}", self.idle_timeout)?;
+        }
+        if self.hard_timeout != 0 {
+            write!(f, " hard={}", self.hard_timeout)?;
+        }
+        if self.cookie != 0 {
+            write!(f, " cookie=0x{:x}", self.cookie)?;
+        }
+        if self.buffer_id != NO_BUFFER {
+            write!(f, " buffer={}", BufferDisplay(self.buffer_id))?;
+        }
+        if self.out_port != ofpp::NONE {
+            write!(f, " out_port={}", PortDisplay(self.out_port))?;
+        }
+        if self.flags != 0 {
+            write!(
+                f,
+                " flags={}",
+                super::port::flag_text(self.flags.into(), FLOW_MOD_FLAG_NAMES)
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! HELLO: OpenFlow 1.0 has no body, but later versions append elements; the version
+//! bitmap element (type 1) tells which versions the peer speaks. Any bytes are kept.
+
+use std::fmt;
+
+use super::wire::Reader;
+use crate::tree::{Kind, Tree, Value};
+
+const VERSION_BITMAP: u16 = 1;
+
+/// HELLO body: whatever follows the header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hello {
+    pub data: Vec<u8>,
+}
+
+impl Hello {
+    /// The versions (wire numbers, 1 = OpenFlow 1.0) of the first version bitmap element.
+    pub fn versions(&self) -> Option<Vec<u8>> {
+        let mut r = Reader::new(&self.data);
+        while r.remaining() >= 4 {
+            let kind = r.u16("hello element type").ok()?;
+            let len = usize::from(r.u16("hello element length").ok()?);
+            let body = r.take(len.checked_sub(4)?, "hello element").ok()?;
+            if kind == VERSION_BITMAP {
+                let versions = body
+                    .chunks_exact(4)
+                    .enumerate()
+                    .flat_map(|(word, b)| {
+                        let bits = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                        (0..32u32)
+                            .filter(move |i| bits & (1 << i) != 0)
+                            .map(move |i| (word as u32 * 32 + i) as u8)
+                            // Version 0 does not exist; peers that set the bit are ignored.
+                            .filter(|&v| v != 0)
+                    })
+                    .collect();
+                return Some(versions);
+            }
+            // Elements are padded to 8 bytes.
+            r.take((8 - len % 8) % 8, "hello element padding").ok()?;
+        }
+        None
+    }
+
+    pub fn build_tree(&self, t: &mut Tree, at: usize) {
+        if self.data.is_empty() {
+            return;
+        }
+        let end = at + self.data.len();
+        t.open("Hello", "of.hello", Kind::Group, at..end);
+        if let Some(v) = self.versions() {
+            t.leaf(
+                "Version bitmap",
+                "of.hello.versions",
+                Value::Text(version_list(&v)),
+                at..end,
+            );
+        }
+        t.leaf("Data", "of.hello.data", Value::Bytes(at..end), at..end);
+        t.close();
+    }
+}
+
+fn version_list(v: &[u8]) -> String {
+    v.iter()
+        .map(|x| format!("0x{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Hello {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(v) = self.versions() {
+            write!(f, "version bitmap: {}", version_list(&v))?;
+        } else if !self.data.is_empty() {
+            write!(f, "{} bytes of data", self.data.len())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! Checked big-endian reading and writing of OpenFlow structures.
+//!
+//! The reader never panics: every read is bounds-checked and a short buffer becomes a
+//! [`DecodeError`]. It also notes whether the bytes were in canonical form (zero padding,
+//! NUL-padded text), because the typed representation does not keep padding and the
+//! message must still re-emit byte for byte.
+
+use std::net::Ipv4Addr;
+
+/// Why a message (or part of one) could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Fewer bytes than the structure needs.
+    #[error("{what} needs {need} bytes, only {have} present")]
+    Short {
+        what: &'static str,
+        need: usize,
+        have: usize,
+    },
+    /// The header's length field disagrees with the bytes given.
+    #[error("header says {header} bytes, message has {actual}")]
+    Length { header: usize, actual: usize },
+    /// Bytes left over after a structure that must fill its container.
+    #[error("{extra} trailing bytes after {what}")]
+    Trailing { what: &'static str, extra: usize },
+    /// A value OpenFlow forbids; `code` is the OpenFlow error name Open vSwitch reports.
+    #[error("{code}: {detail}")]
+    Invalid { code: &'static str, detail: String },
+}
+
+impl DecodeError {
+    pub(crate) fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
+        DecodeError::Invalid {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, DecodeError>;
+
+/// A cursor over a byte slice.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    /// Set when padding or text bytes were not in canonical form.
+    pub(crate) noncanonical: bool,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            noncanonical: false,
+        }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// Takes `n` bytes, or fails naming `what` was being read.
+    pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8]> {
+        let have = self.remaining();
+        let out = self
+            .buf
+            .get(self.pos..self.pos.saturating_add(n))
+            .ok_or(DecodeError::Short {
+                what,
+                need: n,
+                have,
+            })?;
+        self.pos += n;
+        Ok(out)
+    }
+
+    /// Takes everything left.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let out = &self.buf[self.pos..];
+        self.pos = self.buf.len();
+        out
+    }
+
+    /// A sub-reader over the next `n` bytes; the canonical flag flows back via `join`.
+    pub fn sub(&mut self, n: usize, what: &'static str) -> Result<Reader<'a>> {
+        Ok(Reader::new(self.take(n, what)?))
+    }
+
+    pub fn join(&mut self, sub: &Reader<'_>) {
+        self.noncanonical |= sub.noncanonical;
+    }
+
+    pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N, what)?);
+        Ok(out)
+    }
+
+    pub fn u8(&mut self, what: &'static str) -> Result<u8> {
+        Ok(self.array::<1>(what)?[0])
+    }
+
+    pub fn u16(&mut self, what: &'static str) -> Result<u16> {
+        Ok(u16::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u32(&mut self, what: &'static str) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn u64(&mut self, what: &'static str) -> Result<u64> {
+        Ok(u64::from_be_bytes(self.array(what)?))
+    }
+
+    pub fn ipv4(&mut self, what: &'static str) -> Result<Ipv4Addr> {
+        Ok(Ipv4Addr::from(self.array::<4>(what)?))
+    }
+
+    /// Skips `n` padding bytes, noting any that are not zero.
+    pub fn pad(&mut self, n: usize) -> Result<()> {
+        let bytes = self.take(n, "padding")?;
+        if bytes.iter().any(|&b| b != 0) {
+            self.noncanonical = true;
+        }
+        Ok(())
+    }
+
+    /// A fixed-size NUL-padded text field. Non-UTF-8 or bytes after the first NUL make
+    /// the message non-canonical (the text shown is lossy, the bytes are kept elsewhere).
+    pub fn text(&mut self, n: usize, what: &'static str) -> Result<String> {
+        let bytes = self.take(n, what)?;
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(n);
+        let (text, tail) = bytes.split_at(end);
+        if tail.iter().any(|&b| b != 0) {
+            self.noncanonical = true;
+        }
+        match std::str::from_utf8(text) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => {
+                self.noncanonical = true;
+                Ok(String::from_utf8_lossy(text).into_owned())
+            }
+        }
+    }
+}
+
+/// Big-endian writers for `Vec<u8>`.
+pub trait Put {
+    fn put_u8(&mut self, v: u8);
+    fn put_u16(&mut self, v: u16);
+    fn put_u32(&mut self, v: u32);
+    fn put_u64(&mut self, v: u64);
+    fn put_zeros(&mut self, n: usize);
+    /// Text NUL-padded (and cut) to `n` bytes.
+    fn put_text(&mut self, s: &str, n: usize);
+}
+
+impl Put for Vec<u8> {
+    fn put_u8(&mut self, v: u8) {
+        self.push(v);
+    }
+    fn put_u16(&mut self, v: u16) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_u32(&mut self, v: u32) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_u64(&mut self, v: u64) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_zeros(&mut self, n: usize) {
+        self.resize(self.len() + n, 0);
+    }
+    fn put_text(&mut self, s: &str, n: usize) {
+        let bytes = s.as_bytes();
+        let take = bytes.len().min(n);
+        self.extend_from_slice(&bytes[..take]);
+        self.put_zeros(n - take);
+    }
+}
+
+/// Overwrites the big-endian u16 at `at` (used to back-patch length fields).
+pub fn patch_u16(buf: &mut [u8], at: usize, v: u16) {
+    if let Some(slot) = buf.get_mut(at..at + 2) {
+        slot.copy_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// Clamps a length to the u16 a length field can hold.
+pub fn len16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// Formats a MAC address as `aa:bb:cc:dd:ee:ff`.
+pub fn fmt_mac(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+/// Looks a value up in a `(value, name)` table.
+pub fn lookup<T: PartialEq + Copy>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+}
