@@ -12,7 +12,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Decode(args) => commands::decode::run(args),
-        Command::Pcap(_) => unimplemented_yet(),
     };
     result.unwrap_or_else(|err| {
         eprintln!("ofscope: {err:#}");

@@ -58,7 +58,7 @@ fn message_len(bytes: &[u8]) -> usize {
     match bytes.get(2..4) {
         Some(&[hi, lo]) => {
             let claimed = u16::from_be_bytes([hi, lo]) as usize;
-            if claimed < openflow::Header::LEN {
+            if claimed < openflow::header::HEADER_LEN {
                 bytes.len()
             } else {
                 claimed.min(bytes.len())
