@@ -18,6 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Decode the OpenFlow messages of capture files (pcap, pcapng, .gz).
+    Pcap(PcapArgs),
     /// Decode one OpenFlow message given as hex, as `ovs-ofctl ofp-print` does.
     Decode(DecodeArgs),
 }
