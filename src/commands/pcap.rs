@@ -19,10 +19,9 @@ use crate::stream::{Direction, StreamConfig, Tracker, OPENFLOW_PORTS};
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     let filter = match &args.filter {
-        Some(expr) => Some(
-            Filter::parse(expr)
-                .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
-        ),
+        Some(expr) => Some(Filter::parse(expr).map_err(|err| {
+            anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr))
+        })?),
         None => None,
     };
     let config = StreamConfig {
