@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use ofscope_dissectors::openflow::{
-    self, actions_from_bytes, port::PortDisplay, Actions, Body, DecodeError, Match,
-    Message, StatsReplyBody, StatsRequestBody,
+    self, actions_from_bytes, port::PortDisplay, Actions, Body, DecodeError, Match, Message,
+    StatsReplyBody, StatsRequestBody,
 };
 use serde_json::Value as Json;
 
@@ -26,8 +26,12 @@ fn corpus(rel: &str) -> PathBuf {
 
 fn read(rel: &str) -> String {
     let path = corpus(rel);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("corpus {} unreadable ({e}); is ../shared beside the repo?", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "corpus {} unreadable ({e}); is ../shared beside the repo?",
+            path.display()
+        )
+    })
 }
 
 fn jsonl(rel: &str) -> Vec<Json> {
@@ -57,7 +61,13 @@ struct Tally {
 
 impl Tally {
     fn new(corpus: &'static str) -> Self {
-        Tally { corpus, total: 0, agree: 0, allowed: Vec::new(), failures: Vec::new() }
+        Tally {
+            corpus,
+            total: 0,
+            agree: 0,
+            allowed: Vec::new(),
+            failures: Vec::new(),
+        }
     }
 
     fn record(&mut self, name: &str, problems: Vec<String>) {
@@ -65,9 +75,11 @@ impl Tally {
         if problems.is_empty() {
             self.agree += 1;
         } else if allowlist::allowed(self.corpus, name) {
-            self.allowed.push(format!("{name}: {}", problems.join("; ")));
+            self.allowed
+                .push(format!("{name}: {}", problems.join("; ")));
         } else {
-            self.failures.push(format!("{name}: {}", problems.join("; ")));
+            self.failures
+                .push(format!("{name}: {}", problems.join("; ")));
         }
     }
 
@@ -110,11 +122,17 @@ fn ovs_style_name(m: &Message) -> String {
         Body::Vendor(v) => v.subtype_name().unwrap_or("VENDOR").to_owned(),
         Body::StatsRequest(s) => match &s.body {
             StatsRequestBody::Vendor(v) => format!("{} request", v.subtype_name().unwrap_or("?")),
-            _ => format!("OFPST_{} request", openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")),
+            _ => format!(
+                "OFPST_{} request",
+                openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")
+            ),
         },
         Body::StatsReply(s) => match &s.body {
             StatsReplyBody::Vendor(v) => format!("{} reply", v.subtype_name().unwrap_or("?")),
-            _ => format!("OFPST_{} reply", openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")),
+            _ => format!(
+                "OFPST_{} reply",
+                openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")
+            ),
         },
         _ => format!("OFPT_{}", m.type_name()),
     }
@@ -140,7 +158,13 @@ fn ovs_match_set(text: &str) -> (BTreeSet<String>, Option<String>) {
 fn our_match_set(m: &Match) -> BTreeSet<String> {
     m.ovs_fields()
         .into_iter()
-        .map(|(k, v)| if v.is_empty() { k.to_owned() } else { format!("{k}={v}") })
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
         .collect()
 }
 
@@ -150,7 +174,12 @@ fn check_match(p: &mut Vec<String>, what: &str, ours: &Match, priority: u16, ovs
     if ours_set != theirs {
         p.push(format!("{what}: ofscope {ours_set:?} vs OVS {theirs:?}"));
     }
-    check(p, &format!("{what} priority"), priority, ovs_priority.unwrap_or_else(|| "32768".into()));
+    check(
+        p,
+        &format!("{what} priority"),
+        priority,
+        ovs_priority.unwrap_or_else(|| "32768".into()),
+    );
 }
 
 fn ovs_actions(s: &str) -> String {
@@ -159,8 +188,7 @@ fn ovs_actions(s: &str) -> String {
 
 /// The value of ` key=value` (or `key:value`) in a space-separated OVS line.
 fn token<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    line.split(' ')
-        .find_map(|t| t.strip_prefix(key))
+    line.split(' ').find_map(|t| t.strip_prefix(key))
 }
 
 fn reason_word(name: Option<&str>) -> String {
@@ -196,11 +224,26 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             let _command = words.next();
             let rest = words.next().unwrap_or("");
             let (before, actions) = rest.split_once("actions=").unwrap_or((rest, ""));
-            check(&mut p, "actions", Actions(&f.actions), ovs_actions(actions.trim()));
+            check(
+                &mut p,
+                "actions",
+                Actions(&f.actions),
+                ovs_actions(actions.trim()),
+            );
             // At verbosity 3 OVS prints the raw ofp10 match instead of the flow.
             if verbosity.unwrap_or(0) < 3 {
-                let m_text = before.split(' ').next().filter(|t| t.contains('=') || !t.contains(':')).unwrap_or("");
-                check_match(&mut p, "match", &f.match_.normalize(), f.effective_priority(), m_text);
+                let m_text = before
+                    .split(' ')
+                    .next()
+                    .filter(|t| t.contains('=') || !t.contains(':'))
+                    .unwrap_or("");
+                check_match(
+                    &mut p,
+                    "match",
+                    &f.match_.normalize(),
+                    f.effective_priority(),
+                    m_text,
+                );
             }
         }
         Body::FlowRemoved(f) => {
@@ -216,29 +259,89 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             check(&mut p, "reason", ours, reason);
         }
         Body::PacketIn(pi) => {
-            check(&mut p, "total_len", pi.total_len, token(detail, "total_len=").unwrap_or("?"));
-            check(&mut p, "in_port", PortDisplay(pi.in_port), token(detail, "in_port=").unwrap_or("?"));
-            let via = detail.split("(via ").nth(1).and_then(|s| s.split(')').next()).unwrap_or("?");
+            check(
+                &mut p,
+                "total_len",
+                pi.total_len,
+                token(detail, "total_len=").unwrap_or("?"),
+            );
+            check(
+                &mut p,
+                "in_port",
+                PortDisplay(pi.in_port),
+                token(detail, "in_port=").unwrap_or("?"),
+            );
+            let via = detail
+                .split("(via ")
+                .nth(1)
+                .and_then(|s| s.split(')').next())
+                .unwrap_or("?");
             check(&mut p, "reason", reason_word(pi.reason_name()), via);
-            let buffer = token(detail, "buffer=").map(str::to_owned).unwrap_or_else(|| "none".into());
-            check(&mut p, "buffer", openflow::packet::BufferDisplay(pi.buffer_id), buffer);
+            let buffer = token(detail, "buffer=")
+                .map(str::to_owned)
+                .unwrap_or_else(|| "none".into());
+            check(
+                &mut p,
+                "buffer",
+                openflow::packet::BufferDisplay(pi.buffer_id),
+                buffer,
+            );
         }
         Body::PacketOut(po) => {
-            check(&mut p, "in_port", PortDisplay(po.in_port), token(detail, "in_port=").unwrap_or("?"));
+            check(
+                &mut p,
+                "in_port",
+                PortDisplay(po.in_port),
+                token(detail, "in_port=").unwrap_or("?"),
+            );
             let actions = detail.split("actions=").nth(1).unwrap_or("");
-            let actions = actions.split(" buffer=").next().unwrap_or("").split(" data_len=").next().unwrap_or("");
-            check(&mut p, "actions", Actions(&po.actions), ovs_actions(actions));
+            let actions = actions
+                .split(" buffer=")
+                .next()
+                .unwrap_or("")
+                .split(" data_len=")
+                .next()
+                .unwrap_or("");
+            check(
+                &mut p,
+                "actions",
+                Actions(&po.actions),
+                ovs_actions(actions),
+            );
             if let Some(b) = token(detail, "buffer=") {
-                check(&mut p, "buffer", openflow::packet::BufferDisplay(po.buffer_id), b);
+                check(
+                    &mut p,
+                    "buffer",
+                    openflow::packet::BufferDisplay(po.buffer_id),
+                    b,
+                );
             }
         }
         Body::FeaturesReply(f) => {
-            check(&mut p, "dpid", format!("{:016x}", f.datapath_id), detail.trim_start_matches("dpid:"));
+            check(
+                &mut p,
+                "dpid",
+                format!("{:016x}", f.datapath_id),
+                detail.trim_start_matches("dpid:"),
+            );
             let counts = rest_lines.first().copied().unwrap_or("");
-            check(&mut p, "n_tables/n_buffers", format!("n_tables:{}, n_buffers:{}", f.n_tables, f.n_buffers), counts);
-            let ours: BTreeSet<String> =
-                f.ports.iter().map(|pt| format!("{}({})", PortDisplay(pt.port_no), pt.name)).collect();
-            check(&mut p, "ports", format!("{ours:?}"), format!("{:?}", ovs_ports(&rest_lines)));
+            check(
+                &mut p,
+                "n_tables/n_buffers",
+                format!("n_tables:{}, n_buffers:{}", f.n_tables, f.n_buffers),
+                counts,
+            );
+            let ours: BTreeSet<String> = f
+                .ports
+                .iter()
+                .map(|pt| format!("{}({})", PortDisplay(pt.port_no), pt.name))
+                .collect();
+            check(
+                &mut p,
+                "ports",
+                format!("{ours:?}"),
+                format!("{:?}", ovs_ports(&rest_lines)),
+            );
         }
         Body::PortStatus(ps) => {
             let (reason, port) = detail.split_once(": ").unwrap_or(("?", ""));
@@ -249,10 +352,19 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
                 _ => "?",
             };
             check(&mut p, "reason", ours, reason);
-            check(&mut p, "port", format!("{}({})", PortDisplay(ps.desc.port_no), ps.desc.name), port.split(':').next().unwrap_or(""));
+            check(
+                &mut p,
+                "port",
+                format!("{}({})", PortDisplay(ps.desc.port_no), ps.desc.name),
+                port.split(':').next().unwrap_or(""),
+            );
         }
         Body::PortMod(pm) => {
-            let port = detail.trim_start_matches("port: ").split(':').next().unwrap_or("");
+            let port = detail
+                .trim_start_matches("port: ")
+                .split(':')
+                .next()
+                .unwrap_or("");
             check(&mut p, "port", PortDisplay(pm.port_no), port);
             let addr = detail.split("addr:").nth(1).unwrap_or("");
             check(&mut p, "addr", openflow::wire::fmt_mac(&pm.hw_addr), addr);
@@ -262,10 +374,19 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             if let Some(inner) = rest_lines.first().filter(|l| l.contains(" (xid=0x")) {
                 let h = e.offending_header();
                 let ours = h.map(|h| {
-                    format!("OFPT_{} (xid=0x{:x})", openflow::header::type_name(h.msg_type).unwrap_or("?"), h.xid)
+                    format!(
+                        "OFPT_{} (xid=0x{:x})",
+                        openflow::header::type_name(h.msg_type).unwrap_or("?"),
+                        h.xid
+                    )
                 });
                 let theirs = inner.split("):").next().unwrap_or("").to_owned() + ")";
-                check(&mut p, "offending message", ours.unwrap_or_default(), theirs);
+                check(
+                    &mut p,
+                    "offending message",
+                    ours.unwrap_or_default(),
+                    theirs,
+                );
             }
         }
         Body::GetConfigReply(c) | Body::SetConfig(c) => check(&mut p, "config", c, detail),
@@ -273,20 +394,49 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             // Without a usable bitmap OVS falls back to the header version; nothing to compare.
             if let Some(v) = h.versions().filter(|v| !v.is_empty()) {
                 let ours: Vec<String> = v.iter().map(|x| format!("0x{x:02x}")).collect();
-                check(&mut p, "version bitmap", ours.join(", "), rest_lines.first().unwrap_or(&"").trim().trim_start_matches("version bitmap: "));
+                check(
+                    &mut p,
+                    "version bitmap",
+                    ours.join(", "),
+                    rest_lines
+                        .first()
+                        .unwrap_or(&"")
+                        .trim()
+                        .trim_start_matches("version bitmap: "),
+                );
             }
         }
         Body::QueueGetConfigRequest(q) => check(&mut p, "port", q, detail),
         Body::QueueGetConfigReply(q) => {
-            check(&mut p, "port", format!("port={}", PortDisplay(q.port)), detail);
+            check(
+                &mut p,
+                "port",
+                format!("port={}", PortDisplay(q.port)),
+                detail,
+            );
             // OVS lists queues sorted by id.
-            let ours: BTreeSet<String> = q.queues.iter().map(|q| q.to_string().trim_end().to_owned()).collect();
-            let theirs: BTreeSet<String> = rest_lines.iter().map(|l| l.trim_end().to_owned()).collect();
+            let ours: BTreeSet<String> = q
+                .queues
+                .iter()
+                .map(|q| q.to_string().trim_end().to_owned())
+                .collect();
+            let theirs: BTreeSet<String> =
+                rest_lines.iter().map(|l| l.trim_end().to_owned()).collect();
             check(&mut p, "queues", format!("{ours:?}"), format!("{theirs:?}"));
         }
         Body::StatsRequest(s) => match &s.body {
-            StatsRequestBody::Port { port_no } => check(&mut p, "port", format!("port_no={}", PortDisplay(*port_no)), detail.replace("ANY", "NONE")),
-            StatsRequestBody::Queue { .. } => check(&mut p, "request", s.to_string().trim_start_matches("QUEUE "), detail.replace("port=ANY", "port=ALL")),
+            StatsRequestBody::Port { port_no } => check(
+                &mut p,
+                "port",
+                format!("port_no={}", PortDisplay(*port_no)),
+                detail.replace("ANY", "NONE"),
+            ),
+            StatsRequestBody::Queue { .. } => check(
+                &mut p,
+                "request",
+                s.to_string().trim_start_matches("QUEUE "),
+                detail.replace("port=ANY", "port=ALL"),
+            ),
             _ => {}
         },
         Body::StatsReply(s) => stats_reply_facts(&mut p, s, detail, &rest_lines),
@@ -311,30 +461,67 @@ fn stats_reply_facts(p: &mut Vec<String>, s: &openflow::StatsReply, detail: &str
             check(p, "entries", flows.len(), theirs.len());
             for (i, (f, line)) in flows.iter().zip(theirs).enumerate() {
                 let (before, actions) = line.split_once("actions=").unwrap_or((line, ""));
-                check(p, &format!("flow {i} actions"), Actions(&f.actions), ovs_actions(actions));
-                let last = before.trim_end().trim_end_matches(',').rsplit(", ").next().unwrap_or("");
+                check(
+                    p,
+                    &format!("flow {i} actions"),
+                    Actions(&f.actions),
+                    ovs_actions(actions),
+                );
+                let last = before
+                    .trim_end()
+                    .trim_end_matches(',')
+                    .rsplit(", ")
+                    .next()
+                    .unwrap_or("");
                 const STAT_KEYS: [&str; 9] = [
-                    "cookie=", "duration=", "table=", "n_packets=", "n_bytes=", "idle_timeout=", "hard_timeout=", "idle_age=", "hard_age=",
+                    "cookie=",
+                    "duration=",
+                    "table=",
+                    "n_packets=",
+                    "n_bytes=",
+                    "idle_timeout=",
+                    "hard_timeout=",
+                    "idle_age=",
+                    "hard_age=",
                 ];
-                let m_text = if STAT_KEYS.iter().any(|k| last.trim().starts_with(k)) { "" } else { last.trim() };
+                let m_text = if STAT_KEYS.iter().any(|k| last.trim().starts_with(k)) {
+                    ""
+                } else {
+                    last.trim()
+                };
                 check_match(p, &format!("flow {i} match"), &f.match_, f.priority, m_text);
             }
         }
-        StatsReplyBody::Table(t) => {
-            check(p, "entries", t.len(), lines.iter().filter(|l| l.starts_with("  table ")).count())
-        }
+        StatsReplyBody::Table(t) => check(
+            p,
+            "entries",
+            t.len(),
+            lines.iter().filter(|l| l.starts_with("  table ")).count(),
+        ),
         StatsReplyBody::Port(v) => check(p, "entries", format!("{} ports", v.len()), detail),
         StatsReplyBody::Queue(v) => check(p, "entries", format!("{} queues", v.len()), detail),
         StatsReplyBody::PortDesc(v) => check(p, "entries", v.len(), ovs_ports(lines).len()),
         StatsReplyBody::Aggregate(a) => check(
             p,
             "aggregate",
-            format!("packet_count={} byte_count={} flow_count={}", a.packet_count, a.byte_count, a.flow_count),
+            format!(
+                "packet_count={} byte_count={} flow_count={}",
+                a.packet_count, a.byte_count, a.flow_count
+            ),
             detail,
         ),
         StatsReplyBody::Desc(d) => {
-            let theirs: Vec<&str> = lines.iter().filter_map(|l| l.split_once(": ").map(|x| x.1)).collect();
-            let ours = [&d.mfr_desc, &d.hw_desc, &d.sw_desc, &d.serial_num, &d.dp_desc];
+            let theirs: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.split_once(": ").map(|x| x.1))
+                .collect();
+            let ours = [
+                &d.mfr_desc,
+                &d.hw_desc,
+                &d.sw_desc,
+                &d.serial_num,
+                &d.dp_desc,
+            ];
             check(p, "desc", format!("{ours:?}"), format!("{theirs:?}"));
         }
         _ => {}
@@ -360,10 +547,19 @@ fn ovs_print_corpus(rel: &str, corpus_name: &'static str) {
         if ovs_rejects {
             ovs_malformed += 1;
             if !msg.is_malformed() {
-                problems.push(format!("OVS rejects it, ofscope decodes `{}`", msg.summary()));
+                problems.push(format!(
+                    "OVS rejects it, ofscope decodes `{}`",
+                    msg.summary()
+                ));
             }
         } else {
-            problems.extend(ovs_key_facts(&msg, text, rec["verbosity"].as_u64().or_else(|| rec["verbosity"].as_str().and_then(|v| v.parse().ok()))));
+            problems.extend(ovs_key_facts(
+                &msg,
+                text,
+                rec["verbosity"]
+                    .as_u64()
+                    .or_else(|| rec["verbosity"].as_str().and_then(|v| v.parse().ok())),
+            ));
         }
         tally.record(name, problems);
     }
@@ -399,7 +595,11 @@ fn ovs_actions_and_match() {
     let mut matches = Tally::new("ovs_match");
     for rec in jsonl("ovs_of10_actions_and_match.jsonl") {
         let hex = rec["hex"].as_str().unwrap_or("");
-        let name = format!("{}:{}", rec["source_file"].as_str().unwrap_or("?"), rec["source_line"]);
+        let name = format!(
+            "{}:{}",
+            rec["source_file"].as_str().unwrap_or("?"),
+            rec["source_line"]
+        );
         let stdout: Vec<&str> = rec["expected_stdout_lines"]
             .as_array()
             .map(|a| a.iter().filter_map(Json::as_str).collect())
@@ -418,7 +618,7 @@ fn ovs_actions_and_match() {
                 let bytes = unhex(&hex.replace('x', &fill.to_string()));
                 match Match::from_bytes(&bytes) {
                     Ok(m) => {
-                        check(&mut p, "match", &m, expected);
+                        check(&mut p, "match", m, expected);
                         let n = m.normalize();
                         // OVS shows normalisation as the text after (`post:`) when it
                         // logs it, and always as the bytes it changed (`normal: N: a -> b`).
@@ -438,7 +638,12 @@ fn ovs_actions_and_match() {
                                 let mut wire = Vec::new();
                                 n.emit(&mut wire);
                                 for (off, byte) in changed {
-                                    check(&mut p, &format!("normalised byte {off}"), wire[off], byte);
+                                    check(
+                                        &mut p,
+                                        &format!("normalised byte {off}"),
+                                        wire[off],
+                                        byte,
+                                    );
                                 }
                             }
                         }
@@ -520,7 +725,10 @@ fn base64(s: &str) -> Vec<u8> {
 
 /// The single `{"Class": {fields}}` member of a Ryu object.
 fn ryu_class(j: &Json) -> (&str, &serde_json::Map<String, Json>) {
-    let (k, v) = j.as_object().and_then(|o| o.iter().next()).expect("Ryu class object");
+    let (k, v) = j
+        .as_object()
+        .and_then(|o| o.iter().next())
+        .expect("Ryu class object");
     (k.as_str(), v.as_object().expect("Ryu fields"))
 }
 
@@ -532,15 +740,12 @@ fn ryu_fields(
     mut ours: impl FnMut(&str, &Json, &mut Vec<String>) -> Option<String>,
 ) {
     for (k, v) in fields {
-        match ours(k, v, p) {
-            Some(o) => {
-                let theirs = match v {
-                    Json::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                check(p, &format!("{path}.{k}"), o, theirs);
-            }
-            None => {}
+        if let Some(o) = ours(k, v, p) {
+            let theirs = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            check(p, &format!("{path}.{k}"), o, theirs);
         }
     }
 }
@@ -555,7 +760,12 @@ fn ryu_action(p: &mut Vec<String>, path: &str, exp: &Json, a: &openflow::Action)
         }
         (nx, openflow::Action::Vendor(v)) if nx.starts_with("NXAction") => {
             check(p, &format!("{path}.vendor"), v.vendor, num("vendor"));
-            check(p, &format!("{path}.subtype"), v.subtype().unwrap_or(0), num("subtype"));
+            check(
+                p,
+                &format!("{path}.subtype"),
+                v.subtype().unwrap_or(0),
+                num("subtype"),
+            );
             let text = match nx {
                 "NXActionPushMpls" => format!("push_mpls:0x{:04x}", num("ethertype")),
                 "NXActionPopMpls" => format!("pop_mpls:0x{:04x}", num("ethertype")),
@@ -668,42 +878,44 @@ fn ryu_compare(exp: &Json, m: &Message, skipped: &mut usize) -> Vec<String> {
             })
         }),
         ("OFPFeaturesRequest", Body::FeaturesRequest) => {}
-        ("OFPSwitchFeatures", Body::FeaturesReply(f)) => ryu_fields(&mut p, class, fields, |k, v, p| {
-            Some(match k {
-                "actions" => f.actions.to_string(),
-                "capabilities" => f.capabilities.to_string(),
-                "datapath_id" => f.datapath_id.to_string(),
-                "n_buffers" => f.n_buffers.to_string(),
-                "n_tables" => f.n_tables.to_string(),
-                "ports" => {
-                    let ports = v.as_object().expect("Ryu ports");
-                    check(p, "ports.len", f.ports.len(), ports.len());
-                    for port in &f.ports {
-                        let Some(e) = ports.get(&port.port_no.to_string()) else {
-                            p.push(format!("port {} missing in Ryu", port.port_no));
-                            continue;
-                        };
-                        let (_, pf) = ryu_class(e);
-                        ryu_fields(p, "port", pf, |k, _, _| {
-                            Some(match k {
-                                "port_no" => port.port_no.to_string(),
-                                "hw_addr" => openflow::wire::fmt_mac(&port.hw_addr),
-                                "name" => port.name.clone(),
-                                "config" => port.config.to_string(),
-                                "state" => port.state.to_string(),
-                                "curr" => port.curr.to_string(),
-                                "advertised" => port.advertised.to_string(),
-                                "supported" => port.supported.to_string(),
-                                "peer" => port.peer.to_string(),
-                                other => format!("<no field {other}>"),
-                            })
-                        });
+        ("OFPSwitchFeatures", Body::FeaturesReply(f)) => {
+            ryu_fields(&mut p, class, fields, |k, v, p| {
+                Some(match k {
+                    "actions" => f.actions.to_string(),
+                    "capabilities" => f.capabilities.to_string(),
+                    "datapath_id" => f.datapath_id.to_string(),
+                    "n_buffers" => f.n_buffers.to_string(),
+                    "n_tables" => f.n_tables.to_string(),
+                    "ports" => {
+                        let ports = v.as_object().expect("Ryu ports");
+                        check(p, "ports.len", f.ports.len(), ports.len());
+                        for port in &f.ports {
+                            let Some(e) = ports.get(&port.port_no.to_string()) else {
+                                p.push(format!("port {} missing in Ryu", port.port_no));
+                                continue;
+                            };
+                            let (_, pf) = ryu_class(e);
+                            ryu_fields(p, "port", pf, |k, _, _| {
+                                Some(match k {
+                                    "port_no" => port.port_no.to_string(),
+                                    "hw_addr" => openflow::wire::fmt_mac(&port.hw_addr),
+                                    "name" => port.name.clone(),
+                                    "config" => port.config.to_string(),
+                                    "state" => port.state.to_string(),
+                                    "curr" => port.curr.to_string(),
+                                    "advertised" => port.advertised.to_string(),
+                                    "supported" => port.supported.to_string(),
+                                    "peer" => port.peer.to_string(),
+                                    other => format!("<no field {other}>"),
+                                })
+                            });
+                        }
+                        return None;
                     }
-                    return None;
-                }
-                other => format!("<no field {other}>"),
+                    other => format!("<no field {other}>"),
+                })
             })
-        }),
+        }
         (class, _) => p.push(format!("Ryu {class} vs ofscope {}", m.type_name())),
     }
     p
@@ -719,9 +931,14 @@ fn ryu_json() {
         .collect();
     names.sort();
     for path in names {
-        let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let file = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let bytes = std::fs::read(&path).expect("ryu packet");
-        let exp: Json = serde_json::from_str(&read(&format!("ryu_of10/json/{file}.json"))).expect("ryu json");
+        let exp: Json =
+            serde_json::from_str(&read(&format!("ryu_of10/json/{file}.json"))).expect("ryu json");
         let msg = openflow::parse(&bytes);
         let mut p = ryu_compare(&exp, &msg, &mut skipped);
         if msg.emit() != bytes {
@@ -772,7 +989,9 @@ impl PyParser<'_> {
     fn ident(&mut self) -> String {
         self.ws();
         let start = self.i;
-        while self.i < self.s.len() && (self.s[self.i].is_ascii_alphanumeric() || b"_.".contains(&self.s[self.i])) {
+        while self.i < self.s.len()
+            && (self.s[self.i].is_ascii_alphanumeric() || b"_.".contains(&self.s[self.i]))
+        {
             self.i += 1;
         }
         String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
@@ -811,7 +1030,8 @@ impl PyParser<'_> {
                         self.i += 1;
                         match self.s[self.i] {
                             b'x' => {
-                                let h = std::str::from_utf8(&self.s[self.i + 1..self.i + 3]).unwrap();
+                                let h =
+                                    std::str::from_utf8(&self.s[self.i + 1..self.i + 3]).unwrap();
                                 out.push(u8::from_str_radix(h, 16).unwrap());
                                 self.i += 2;
                             }
@@ -829,10 +1049,12 @@ impl PyParser<'_> {
             c if c.is_ascii_digit() => {
                 let word = self.ident();
                 let word = word.trim_end_matches('L');
-                Py::Int(match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-                    Some(h) => u128::from_str_radix(h, 16).unwrap(),
-                    None => word.parse().unwrap(),
-                })
+                Py::Int(
+                    match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+                        Some(h) => u128::from_str_radix(h, 16).unwrap(),
+                        None => word.parse().unwrap(),
+                    },
+                )
             }
             _ => {
                 let name = self.ident();
@@ -907,7 +1129,9 @@ impl<'a> Lox<'a> {
                     Body::FlowMod(f) if f.command == 0 => "flow_add".to_owned(),
                     Body::StatsReply(s) => format!(
                         "{}_stats_reply",
-                        openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?").to_ascii_lowercase()
+                        openflow::stats::stats_type_name(s.stats_type())
+                            .unwrap_or("?")
+                            .to_ascii_lowercase()
                     ),
                     _ => m.type_name().to_ascii_lowercase(),
                 }
@@ -990,9 +1214,15 @@ impl<'a> Lox<'a> {
                         ("sw_desc", StatsReplyBody::Desc(d)) => text(&d.sw_desc),
                         ("serial_num", StatsReplyBody::Desc(d)) => text(&d.serial_num),
                         ("dp_desc", StatsReplyBody::Desc(d)) => text(&d.dp_desc),
-                        ("entries", StatsReplyBody::Flow(v)) => Ours::List(v.iter().map(Lox::Flow).collect()),
-                        ("entries", StatsReplyBody::Port(v)) => Ours::List(v.iter().map(Lox::PortStats).collect()),
-                        ("entries", StatsReplyBody::Table(v)) => Ours::List(v.iter().map(Lox::Table).collect()),
+                        ("entries", StatsReplyBody::Flow(v)) => {
+                            Ours::List(v.iter().map(Lox::Flow).collect())
+                        }
+                        ("entries", StatsReplyBody::Port(v)) => {
+                            Ours::List(v.iter().map(Lox::PortStats).collect())
+                        }
+                        ("entries", StatsReplyBody::Table(v)) => {
+                            Ours::List(v.iter().map(Lox::Table).collect())
+                        }
                         _ => Ours::Missing,
                     },
                     _ => Ours::Missing,
@@ -1021,7 +1251,9 @@ impl<'a> Lox<'a> {
             },
             // The one vendor action field LoxiGen shows: read back from our own text.
             Lox::Action(a) => match (key, a.to_string().split_once("bsn_set_tunnel_dst:0x")) {
-                ("dst", Some((_, hex))) => Ours::Int(u128::from_str_radix(hex, 16).unwrap_or(u128::MAX)),
+                ("dst", Some((_, hex))) => {
+                    Ours::Int(u128::from_str_radix(hex, 16).unwrap_or(u128::MAX))
+                }
                 _ => Ours::Missing,
             },
             Lox::Flow(f) => match key {
@@ -1091,12 +1323,20 @@ fn py_int(v: &Py, consts: &std::collections::HashMap<String, u128>) -> Option<u1
     match v {
         Py::Int(i) => Some(*i),
         Py::Name(n) => consts.get(n.trim_start_matches("ofp.")).copied(),
-        Py::Or(parts) => parts.iter().try_fold(0, |acc, p| Some(acc | py_int(p, consts)?)),
+        Py::Or(parts) => parts
+            .iter()
+            .try_fold(0, |acc, p| Some(acc | py_int(p, consts)?)),
         _ => None,
     }
 }
 
-fn lox_compare(p: &mut Vec<String>, path: &str, exp: &Py, ours: Ours<'_>, consts: &std::collections::HashMap<String, u128>) {
+fn lox_compare(
+    p: &mut Vec<String>,
+    path: &str,
+    exp: &Py,
+    ours: Ours<'_>,
+    consts: &std::collections::HashMap<String, u128>,
+) {
     match (exp, ours) {
         (_, Ours::Missing) => p.push(format!("{path}: no such field in ofscope")),
         (Py::Call(name, args), Ours::Obj(obj)) => {
@@ -1155,7 +1395,11 @@ fn loxigen_data() {
         .collect();
     files.sort();
     for path in files {
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let file = std::fs::read_to_string(&path).expect("loxigen file");
         let binary: String = lox_section(&file, "binary")
             .unwrap_or("")
@@ -1164,20 +1408,37 @@ fn loxigen_data() {
             .collect();
         let bytes = unhex(&binary);
         let python = lox_section(&file, "python").expect("python section");
-        let exp = PyParser { s: python.as_bytes(), i: 0 }.value();
+        let exp = PyParser {
+            s: python.as_bytes(),
+            i: 0,
+        }
+        .value();
         let mut p = Vec::new();
         // Bare structures are wrapped in the message that carries them.
         let msg = match name.as_str() {
             n if n.starts_with("action_") => {
                 match actions_from_bytes(&bytes) {
-                    Ok(list) if list.len() == 1 => lox_compare(&mut p, "action", &exp, Ours::Obj(Lox::Action(&list[0])), &consts),
+                    Ok(list) if list.len() == 1 => lox_compare(
+                        &mut p,
+                        "action",
+                        &exp,
+                        Ours::Obj(Lox::Action(&list[0])),
+                        &consts,
+                    ),
                     other => p.push(format!("action decode: {other:?}")),
                 }
                 None
             }
             "flow_stats_entry.data" => Some(wrap(&[1, 17, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0], &bytes)),
             "table_stats_entry.data" => Some(wrap(&[1, 17, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0], &bytes)),
-            "port_desc.data" => Some(wrap(&[1, 6, 0, 0, 0, 0, 0, 0].iter().copied().chain([0; 24]).collect::<Vec<u8>>(), &bytes)),
+            "port_desc.data" => Some(wrap(
+                &[1, 6, 0, 0, 0, 0, 0, 0]
+                    .iter()
+                    .copied()
+                    .chain([0; 24])
+                    .collect::<Vec<u8>>(),
+                &bytes,
+            )),
             _ => Some(bytes.clone()),
         };
         if let Some(wire) = msg {
@@ -1194,7 +1455,9 @@ fn loxigen_data() {
                     StatsReplyBody::Table(v) if v.len() == 1 => Ours::Obj(Lox::Table(&v[0])),
                     _ => Ours::Missing,
                 },
-                (Body::FeaturesReply(f), "port_desc.data") if f.ports.len() == 1 => Ours::Obj(Lox::Port(&f.ports[0])),
+                (Body::FeaturesReply(f), "port_desc.data") if f.ports.len() == 1 => {
+                    Ours::Obj(Lox::Port(&f.ports[0]))
+                }
                 _ => Ours::Obj(Lox::Msg(&m)),
             };
             lox_compare(&mut p, "", &exp, target, &consts);

@@ -12,6 +12,7 @@ pub mod flow_removed;
 pub mod header;
 pub mod hello;
 pub mod message;
+mod nicira;
 pub mod packet;
 pub mod port;
 pub mod queue;
