@@ -28,7 +28,7 @@ pub use flow_mod::FlowMod;
 pub use flow_removed::FlowRemoved;
 pub use header::{Header, OFP_VERSION};
 pub use hello::Hello;
-pub use message::{parse, Body, Message};
+pub use message::{parse, Body, IntoMessage, Message};
 pub use packet::{PacketIn, PacketOut, NO_BUFFER};
 pub use port::{port_name, PhyPort, PortMod, PortStatus};
 pub use queue::{PacketQueue, QueueGetConfigReply, QueueGetConfigRequest, QueueProperty};
