@@ -65,7 +65,7 @@ fn tshark_xids(path: &Path) -> Option<Vec<u32>> {
     );
     let text = String::from_utf8(output.stdout).unwrap();
     let mut xids: Vec<u32> = text
-        .split(|c| c == ',' || c == '\n')
+        .split([',', '\n'])
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
             let s = s.trim();

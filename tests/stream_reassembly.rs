@@ -202,8 +202,10 @@ fn a_capture_started_mid_session_resyncs_and_infers_roles_from_types() {
     s.send(true, &packet_in[40..]) // the tail of a message begun before the capture
         .send(true, &of_msg(1, PACKET_IN, 120, 6))
         .send(false, &of_msg(1, PACKET_OUT, 90, 7));
-    let mut config = StreamConfig::default();
-    config.ports = vec![7000];
+    let config = StreamConfig {
+        ports: vec![7000],
+        ..StreamConfig::default()
+    };
     let run = analyse_with(s.bytes(), config);
     assert_eq!(run.xids(), vec![6, 7]);
     let StreamEvent::ConnOpened { switch, roles, .. } = &run.events[0] else {
@@ -270,8 +272,10 @@ fn heuristic_finds_openflow_on_any_port_and_ignores_other_traffic() {
     assert!(run.events.is_empty(), "{:?}", run.events);
     assert!(run.tracker.connections().is_empty());
 
-    let mut config = StreamConfig::default();
-    config.heuristic = false;
+    let config = StreamConfig {
+        heuristic: false,
+        ..StreamConfig::default()
+    };
     let run = analyse_with(of.bytes(), config);
     assert!(run.events.is_empty());
 }
@@ -401,5 +405,5 @@ fn sixty_four_mib_of_random_bytes_on_6633_stay_bounded() {
     let bound = 2 * (limits.max_held_bytes + 1460 + 2 * 65_536 + 1460);
     assert!(run.max_held <= bound, "held {} > {bound}", run.max_held);
     assert_eq!(run.tracker.held_bytes(), 0, "all released at the end");
-    assert_eq!(run.counters.stream_bytes + run.counters.gap_bytes > 0, true);
+    assert!(run.counters.stream_bytes + run.counters.gap_bytes >= total as u64);
 }

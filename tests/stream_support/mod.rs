@@ -131,7 +131,9 @@ pub fn ip_tcp(src: SocketAddr, dst: SocketAddr, seq: u32, flags: u8, payload: &[
     tcp.extend_from_slice(&dst.port().to_be_bytes());
     tcp.extend_from_slice(&seq.to_be_bytes());
     tcp.extend_from_slice(&1u32.to_be_bytes());
-    tcp.extend_from_slice(&[0x50, flags | ACK * u8::from(flags & SYN == 0)]);
+    // Everything but the opening SYN acknowledges something.
+    let flags = if flags & SYN == 0 { flags | ACK } else { flags };
+    tcp.extend_from_slice(&[0x50, flags]);
     tcp.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
     tcp.extend_from_slice(payload);
     match (src.ip(), dst.ip()) {
