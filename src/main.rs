@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Pcap(args) => commands::pcap::run(args),
+        Command::Live(args) => commands::live::run(args),
         Command::Decode(args) => commands::decode::run(args),
     };
     result.unwrap_or_else(|err| {
