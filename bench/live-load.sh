@@ -9,7 +9,8 @@
 #
 #   OFSCOPE=path/to/ofscope   default target/release/ofscope
 #   ORIG_PACKETS=N            frames replayed at the original rate (default 100000)
-#   TOOLS="ofscope tshark"    which captures to run
+#   TOOLS="ofscope tshark"    which captures to run (ofscope-text: ofscope's default
+#                             text output instead of jsonl)
 #
 # Creates only the namespace ofsl-load (with the veth pair ofsl-a/ofsl-b inside it)
 # and stops only the processes it started.
@@ -49,6 +50,7 @@ start_tool() {
     local err=$work/$1.err
     case $1 in
         ofscope) ip netns exec "$ns" "$ofscope" live -i ofsl-b -T jsonl > /dev/null 2> "$err" & ;;
+        ofscope-text) ip netns exec "$ns" "$ofscope" live -i ofsl-b > /dev/null 2> "$err" & ;;
         tshark) ip netns exec "$ns" tshark -i ofsl-b -f "$filter" -d tcp.port==6633,openflow -l \
                     > /dev/null 2> "$err" & ;;
     esac
@@ -76,16 +78,16 @@ run() {
     stop_tool
     sent=$(sed -nE 's/.*Actual: ([0-9]+) packets.*/\1/p' "$work/replay.out")
     secs=$(sed -nE 's/.*Actual: .* sent in ([0-9.]+) seconds.*/\1/p' "$work/replay.out")
-    if [[ $tool == ofscope ]]; then
-        captured=$(sed -nE 's/.* ([0-9]+) frames captured.*/\1/p' "$work/ofscope.err")
-        messages=$(sed -nE 's/.*captured, ([0-9]+) OpenFlow messages.*/\1/p' "$work/ofscope.err")
-        dropped=$(sed -nE 's/.*; ([0-9]+) dropped by the kernel.*/\1/p' "$work/ofscope.err")
+    if [[ $tool == ofscope* ]]; then
+        captured=$(sed -nE 's/.* ([0-9]+) frames captured.*/\1/p' "$work/$tool.err")
+        messages=$(sed -nE 's/.*captured, ([0-9]+) OpenFlow messages.*/\1/p' "$work/$tool.err")
+        dropped=$(sed -nE 's/.*; ([0-9]+) dropped by the kernel.*/\1/p' "$work/$tool.err")
     else
         captured=$(sed -nE 's/^([0-9]+) packets? captured.*/\1/p' "$work/tshark.err" | tail -1)
         dropped=$(sed -nE 's/^([0-9]+) packets? dropped.*/\1/p; s/.*\(([0-9]+) dropped\).*/\1/p' "$work/tshark.err" | tail -1)
         messages="-"
     fi
-    printf '%-8s %-22s sent %8s in %7ss  captured %8s  missed %7s  kernel drops %7s  messages %8s  msg/s %8s\n' \
+    printf '%-12s %-22s sent %8s in %7ss  captured %8s  missed %7s  kernel drops %7s  messages %8s  msg/s %8s\n' \
         "$tool" "$label" "$sent" "$secs" "${captured:-?}" "$(( sent - ${captured:-0} ))" "${dropped:-0}" "$messages" \
         "$( [[ $messages == - ]] && echo - || awk -v m="$messages" -v s="$secs" 'BEGIN { printf "%.0f", m / s }')"
 }
