@@ -7,7 +7,7 @@
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -75,26 +75,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         ..StreamConfig::default()
     };
     let counters = source.counters();
-    let (tx, rx) = sync_channel(CHANNEL_EVENTS);
-    let capture = thread::Builder::new()
-        .name("ofscope-capture".into())
-        .spawn(move || {
-            let mut session = Session::new(source, stream_config);
-            let mut error = None;
-            let mut printer_gone = false;
-            while let Some(event) = session.next_event() {
-                match event {
-                    // Once the printer has gone the capture still runs to its end (the stop
-                    // flag is up by then), so the save file is finished.
-                    Ok(event) if !printer_gone => printer_gone = tx.send(event).is_err(),
-                    Ok(_) => {}
-                    Err(err) => error = Some(err),
-                }
-            }
-            (session.tracker().counters().messages, error)
-        })
-        .context("cannot start the capture thread")?;
-
+    let (rx, capture) = start_capture(source, stream_config)?;
     let shown = print_events(&rx, args, filter, || {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             stopper.stop();
@@ -119,6 +100,42 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         Some(err) => Err(capture_failed(err)),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// What the capture thread hands back when it ends: the OpenFlow messages it decoded, and
+/// the error that stopped it, if one did.
+pub type CaptureEnd = (u64, Option<CaptureError>);
+
+/// Runs the session (capture, reassembly, decode) on its own thread; its events come
+/// through the receiver, in capture order. Use the source's [`Stopper`] to end it; the
+/// thread then finishes the session and the save file. Viewers (the printer here, the TUI)
+/// consume the receiver.
+///
+/// [`Stopper`]: crate::capture::live::Stopper
+pub fn start_capture(
+    source: LiveSource,
+    config: StreamConfig,
+) -> Result<(Receiver<SessionEvent>, JoinHandle<CaptureEnd>)> {
+    let (tx, rx) = sync_channel(CHANNEL_EVENTS);
+    let thread = thread::Builder::new()
+        .name("ofscope-capture".into())
+        .spawn(move || {
+            let mut session = Session::new(source, config);
+            let mut error = None;
+            let mut viewer_gone = false;
+            while let Some(event) = session.next_event() {
+                match event {
+                    // Once the viewer has gone the capture still runs to its end (it has
+                    // been stopped by then), so the save file is finished.
+                    Ok(event) if !viewer_gone => viewer_gone = tx.send(event).is_err(),
+                    Ok(_) => {}
+                    Err(err) => error = Some(err),
+                }
+            }
+            (session.tracker().counters().messages, error)
+        })
+        .context("cannot start the capture thread")?;
+    Ok((rx, thread))
 }
 
 /// Prints until the capture ends, `-c` is reached or stdout goes away; returns how many
