@@ -190,6 +190,7 @@ scenario_noflow() {
 # takes longer), at most LARGE_SECS seconds.
 scenario_large() {
     local mb=${LARGE_MB:-160} secs=${LARGE_SECS:-300} a b t=0
+    immediate=0
     lab_up
     add_host 1; add_host 2; add_host 3
     testcontroller --noflow
