@@ -225,8 +225,11 @@ capture_stop() {
     stop "$capture_pid" TERM
     capture_pid=""
     grep -E "packets (captured|received by filter|dropped)|Packets" "$RUN/capture.err" >&2 || true
-    dropped=$(sed -nE 's/^([0-9]+) packets dropped by kernel/\1/p; s/.*Packets dropped: ([0-9]+).*/\1/p' "$RUN/capture.err")
-    (( ${dropped:-0} == 0 )) || fail "the capture dropped $dropped packets"
+    # tcpdump: "N packets dropped by kernel"; dumpcap: "received/dropped on interface 'X': R/D"
+    dropped=$(sed -nE 's/^([0-9]+) packets dropped by kernel.*/\1/p
+                       s/.*received\/dropped on interface .*: [0-9]+\/([0-9]+) .*/\1/p' "$RUN/capture.err" |
+              awk '{d += $1} END {print d + 0}')
+    (( dropped == 0 )) || fail "the capture dropped $dropped packets"
 }
 
 controller_listening() { in_sw ss -Hltn "sport = :$OF_PORT" | grep -q .; }
