@@ -219,7 +219,9 @@ impl Message {
                 actual: bytes.len(),
             });
         }
-        if header.version != OFP_VERSION {
+        // HELLO's layout is the same in every version, and its version bitmap is what
+        // version negotiation is about, so it is decoded whatever the version.
+        if header.version != OFP_VERSION && header.msg_type != ofpt::HELLO {
             return Message {
                 header,
                 body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
@@ -248,7 +250,6 @@ impl Message {
         let mut out = Vec::with_capacity(usize::from(self.header.length).max(HEADER_LEN));
         let mut h = self.header;
         if let Some(t) = self.body.msg_type() {
-            h.version = OFP_VERSION;
             h.msg_type = t;
         }
         h.emit(&mut out);
@@ -312,6 +313,8 @@ impl Message {
 
     /// Appends this message's fields: header leaves, then one group for the body.
     pub fn build_tree(&self, t: &mut Tree) {
+        // Most messages need a few dozen fields: one allocation instead of several.
+        t.fields.reserve(32);
         let h = &self.header;
         let version = match version_name(h.version) {
             Some(name) => Value::Named {
