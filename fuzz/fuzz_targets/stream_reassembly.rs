@@ -24,7 +24,10 @@ fuzz_target!(|input: &[u8]| {
         let len = usize::from(take(&mut data, 1).first().copied().unwrap_or(0)) * 8;
         streams.push(take(&mut data, len).to_vec());
     }
-    let ends: [SocketAddr; 2] = ["10.0.0.1:40000".parse().unwrap(), "10.0.0.2:6653".parse().unwrap()];
+    let ends: [SocketAddr; 2] = [
+        "10.0.0.1:40000".parse().unwrap(),
+        "10.0.0.2:6653".parse().unwrap(),
+    ];
     let isn = [0xffff_ff00u32, 7];
     let config = StreamConfig::default();
     let limits = config.limits;
@@ -37,16 +40,27 @@ fuzz_target!(|input: &[u8]| {
         let stream = &streams[side];
         let start = usize::from(u16::from_be_bytes([op[1], op[2]]));
         let len = usize::from(u16::from_be_bytes([op[3], op[4]]) % 1600);
-        let payload = stream.get(start.min(stream.len())..(start + len).min(stream.len())).unwrap_or(&[]);
+        let payload = stream
+            .get(start.min(stream.len())..(start + len).min(stream.len()))
+            .unwrap_or(&[]);
         let twist = u32::from(u16::from_be_bytes([op[6], op[7]]));
         // Mostly the true sequence number; sometimes far off, to test wrap and sanity.
-        let seq = if op[0] & 0x80 != 0 { twist << 16 } else { isn[side].wrapping_add(1 + start as u32) };
+        let seq = if op[0] & 0x80 != 0 {
+            twist << 16
+        } else {
+            isn[side].wrapping_add(1 + start as u32)
+        };
         let segment = TcpSegment {
             src: ends[side],
             dst: ends[1 - side],
             seq: if op[0] & 2 != 0 { isn[side] } else { seq },
             ack: 0,
-            flags: TcpFlags { syn: op[0] & 2 != 0, ack: op[0] & 4 != 0, fin: op[0] & 8 != 0, rst: op[0] & 0x40 != 0 && op[5] == 0 },
+            flags: TcpFlags {
+                syn: op[0] & 2 != 0,
+                ack: op[0] & 4 != 0,
+                fin: op[0] & 8 != 0,
+                rst: op[0] & 0x40 != 0 && op[5] == 0,
+            },
             payload: if op[0] & 2 != 0 { &[] } else { payload },
             missing: u32::from(op[5] & 0x3f),
         };
@@ -55,7 +69,11 @@ fuzz_target!(|input: &[u8]| {
         // Two directions, each: held segments (one may overshoot), a partial message or
         // resync window, and events waiting for roles.
         let bound = 2 * (limits.max_held_bytes + 1600 + 2 * 65_544 + 1600) + (1 << 20) + 65_544;
-        assert!(tracker.held_bytes() <= bound, "held {}", tracker.held_bytes());
+        assert!(
+            tracker.held_bytes() <= bound,
+            "held {}",
+            tracker.held_bytes()
+        );
         check(&mut events);
     }
     tracker.finish(&mut events);
