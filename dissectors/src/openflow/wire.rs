@@ -58,19 +58,16 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-
     pub fn pos(&self) -> usize {
         self.pos
     }
 
     #[inline]
-
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     #[inline]
-
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -82,7 +79,7 @@ impl<'a> Reader<'a> {
         let out = self
             .buf
             .get(self.pos..self.pos.saturating_add(n))
-            .ok_or_else(|| DecodeError::Short {
+            .ok_or(DecodeError::Short {
                 what,
                 need: n,
                 have,
@@ -106,13 +103,11 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-
     pub fn join(&mut self, sub: &Reader<'_>) {
         self.noncanonical |= sub.noncanonical;
     }
 
     #[inline]
-
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N, what)?);
@@ -120,31 +115,26 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
     #[inline]
-
     pub fn u16(&mut self, what: &'static str) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
 
     #[inline]
-
     pub fn u32(&mut self, what: &'static str) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
 
     #[inline]
-
     pub fn u64(&mut self, what: &'static str) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }
 
     #[inline]
-
     pub fn ipv4(&mut self, what: &'static str) -> Result<Ipv4Addr> {
         Ok(Ipv4Addr::from(self.array::<4>(what)?))
     }
