@@ -314,7 +314,7 @@ impl Message {
     /// Appends this message's fields: header leaves, then one group for the body.
     pub fn build_tree(&self, t: &mut Tree) {
         // Most messages need a few dozen fields: one allocation instead of several.
-        t.fields.reserve(32);
+        t.fields.reserve(64);
         let h = &self.header;
         let version = match version_name(h.version) {
             Some(name) => Value::Named {
