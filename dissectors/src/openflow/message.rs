@@ -214,6 +214,18 @@ impl Message {
             original: None,
         };
         if usize::from(header.length) != bytes.len() {
+            // A capture's snaplen or a lost segment cuts messages short; their fixed part
+            // (PACKET_IN's in_port and reason, say) is still worth showing.
+            if bytes.len() < usize::from(header.length) && header.version == OFP_VERSION {
+                let mut r = Reader::new(&bytes[HEADER_LEN..]);
+                if let Ok(body) = Body::parse(header.msg_type, &mut r) {
+                    return Message {
+                        header,
+                        body,
+                        original: Some(bytes.to_vec()),
+                    };
+                }
+            }
             return malformed(DecodeError::Length {
                 header: header.length.into(),
                 actual: bytes.len(),
@@ -273,6 +285,14 @@ impl Message {
         matches!(self.body, Body::Malformed { .. })
     }
 
+    /// Whether the message was cut short (by a capture's snaplen, say) and its body was
+    /// decoded from the bytes there were.
+    pub fn is_truncated(&self) -> bool {
+        self.original
+            .as_ref()
+            .is_some_and(|bytes| bytes.len() < usize::from(self.header.length))
+    }
+
     /// One line in ovs-ofctl style: `FLOW_MOD xid=0x5 ADD priority=...`.
     pub fn summary(&self) -> String {
         let mut s = format!("{} xid=0x{:x}", self.type_name(), self.header.xid);
@@ -308,6 +328,14 @@ impl Message {
         if !detail.is_empty() {
             let _ = write!(s, " {detail}");
         }
+        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+            let _ = write!(
+                s,
+                " [truncated: {} of {} bytes]",
+                bytes.len(),
+                self.header.length
+            );
+        }
         s
     }
 
@@ -339,6 +367,14 @@ impl Message {
             },
             4..8,
         );
+        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+            t.leaf(
+                "Captured length (message truncated)",
+                "of.truncated",
+                Value::Uint(bytes.len() as u64),
+                0..bytes.len(),
+            );
+        }
         let at = HEADER_LEN;
         match &self.body {
             Body::Hello(b) => b.build_tree(t, at),
