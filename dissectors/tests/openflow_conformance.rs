@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use ofscope_dissectors::openflow::{
-    self, actions_from_bytes, port::PortDisplay, Actions, Body, DecodeError, Match,
-    Message, StatsReplyBody, StatsRequestBody,
+    self, actions_from_bytes, port::PortDisplay, Actions, Body, DecodeError, Match, Message,
+    StatsReplyBody, StatsRequestBody,
 };
 use serde_json::Value as Json;
 
@@ -26,8 +26,12 @@ fn corpus(rel: &str) -> PathBuf {
 
 fn read(rel: &str) -> String {
     let path = corpus(rel);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("corpus {} unreadable ({e}); is ../shared beside the repo?", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "corpus {} unreadable ({e}); is ../shared beside the repo?",
+            path.display()
+        )
+    })
 }
 
 fn jsonl(rel: &str) -> Vec<Json> {
@@ -57,7 +61,13 @@ struct Tally {
 
 impl Tally {
     fn new(corpus: &'static str) -> Self {
-        Tally { corpus, total: 0, agree: 0, allowed: Vec::new(), failures: Vec::new() }
+        Tally {
+            corpus,
+            total: 0,
+            agree: 0,
+            allowed: Vec::new(),
+            failures: Vec::new(),
+        }
     }
 
     fn record(&mut self, name: &str, problems: Vec<String>) {
@@ -65,9 +75,11 @@ impl Tally {
         if problems.is_empty() {
             self.agree += 1;
         } else if allowlist::allowed(self.corpus, name) {
-            self.allowed.push(format!("{name}: {}", problems.join("; ")));
+            self.allowed
+                .push(format!("{name}: {}", problems.join("; ")));
         } else {
-            self.failures.push(format!("{name}: {}", problems.join("; ")));
+            self.failures
+                .push(format!("{name}: {}", problems.join("; ")));
         }
     }
 
@@ -110,11 +122,17 @@ fn ovs_style_name(m: &Message) -> String {
         Body::Vendor(v) => v.subtype_name().unwrap_or("VENDOR").to_owned(),
         Body::StatsRequest(s) => match &s.body {
             StatsRequestBody::Vendor(v) => format!("{} request", v.subtype_name().unwrap_or("?")),
-            _ => format!("OFPST_{} request", openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")),
+            _ => format!(
+                "OFPST_{} request",
+                openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")
+            ),
         },
         Body::StatsReply(s) => match &s.body {
             StatsReplyBody::Vendor(v) => format!("{} reply", v.subtype_name().unwrap_or("?")),
-            _ => format!("OFPST_{} reply", openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")),
+            _ => format!(
+                "OFPST_{} reply",
+                openflow::stats::stats_type_name(s.stats_type()).unwrap_or("?")
+            ),
         },
         _ => format!("OFPT_{}", m.type_name()),
     }
@@ -140,7 +158,13 @@ fn ovs_match_set(text: &str) -> (BTreeSet<String>, Option<String>) {
 fn our_match_set(m: &Match) -> BTreeSet<String> {
     m.ovs_fields()
         .into_iter()
-        .map(|(k, v)| if v.is_empty() { k.to_owned() } else { format!("{k}={v}") })
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
         .collect()
 }
 
@@ -150,7 +174,12 @@ fn check_match(p: &mut Vec<String>, what: &str, ours: &Match, priority: u16, ovs
     if ours_set != theirs {
         p.push(format!("{what}: ofscope {ours_set:?} vs OVS {theirs:?}"));
     }
-    check(p, &format!("{what} priority"), priority, ovs_priority.unwrap_or_else(|| "32768".into()));
+    check(
+        p,
+        &format!("{what} priority"),
+        priority,
+        ovs_priority.unwrap_or_else(|| "32768".into()),
+    );
 }
 
 fn ovs_actions(s: &str) -> String {
@@ -159,8 +188,7 @@ fn ovs_actions(s: &str) -> String {
 
 /// The value of ` key=value` (or `key:value`) in a space-separated OVS line.
 fn token<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    line.split(' ')
-        .find_map(|t| t.strip_prefix(key))
+    line.split(' ').find_map(|t| t.strip_prefix(key))
 }
 
 fn reason_word(name: Option<&str>) -> String {
@@ -196,11 +224,26 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             let _command = words.next();
             let rest = words.next().unwrap_or("");
             let (before, actions) = rest.split_once("actions=").unwrap_or((rest, ""));
-            check(&mut p, "actions", Actions(&f.actions), ovs_actions(actions.trim()));
+            check(
+                &mut p,
+                "actions",
+                Actions(&f.actions),
+                ovs_actions(actions.trim()),
+            );
             // At verbosity 3 OVS prints the raw ofp10 match instead of the flow.
             if verbosity.unwrap_or(0) < 3 {
-                let m_text = before.split(' ').next().filter(|t| t.contains('=') || !t.contains(':')).unwrap_or("");
-                check_match(&mut p, "match", &f.match_.normalize(), f.effective_priority(), m_text);
+                let m_text = before
+                    .split(' ')
+                    .next()
+                    .filter(|t| t.contains('=') || !t.contains(':'))
+                    .unwrap_or("");
+                check_match(
+                    &mut p,
+                    "match",
+                    &f.match_.normalize(),
+                    f.effective_priority(),
+                    m_text,
+                );
             }
         }
         Body::FlowRemoved(f) => {
@@ -216,29 +259,89 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             check(&mut p, "reason", ours, reason);
         }
         Body::PacketIn(pi) => {
-            check(&mut p, "total_len", pi.total_len, token(detail, "total_len=").unwrap_or("?"));
-            check(&mut p, "in_port", PortDisplay(pi.in_port), token(detail, "in_port=").unwrap_or("?"));
-            let via = detail.split("(via ").nth(1).and_then(|s| s.split(')').next()).unwrap_or("?");
+            check(
+                &mut p,
+                "total_len",
+                pi.total_len,
+                token(detail, "total_len=").unwrap_or("?"),
+            );
+            check(
+                &mut p,
+                "in_port",
+                PortDisplay(pi.in_port),
+                token(detail, "in_port=").unwrap_or("?"),
+            );
+            let via = detail
+                .split("(via ")
+                .nth(1)
+                .and_then(|s| s.split(')').next())
+                .unwrap_or("?");
             check(&mut p, "reason", reason_word(pi.reason_name()), via);
-            let buffer = token(detail, "buffer=").map(str::to_owned).unwrap_or_else(|| "none".into());
-            check(&mut p, "buffer", openflow::packet::BufferDisplay(pi.buffer_id), buffer);
+            let buffer = token(detail, "buffer=")
+                .map(str::to_owned)
+                .unwrap_or_else(|| "none".into());
+            check(
+                &mut p,
+                "buffer",
+                openflow::packet::BufferDisplay(pi.buffer_id),
+                buffer,
+            );
         }
         Body::PacketOut(po) => {
-            check(&mut p, "in_port", PortDisplay(po.in_port), token(detail, "in_port=").unwrap_or("?"));
+            check(
+                &mut p,
+                "in_port",
+                PortDisplay(po.in_port),
+                token(detail, "in_port=").unwrap_or("?"),
+            );
             let actions = detail.split("actions=").nth(1).unwrap_or("");
-            let actions = actions.split(" buffer=").next().unwrap_or("").split(" data_len=").next().unwrap_or("");
-            check(&mut p, "actions", Actions(&po.actions), ovs_actions(actions));
+            let actions = actions
+                .split(" buffer=")
+                .next()
+                .unwrap_or("")
+                .split(" data_len=")
+                .next()
+                .unwrap_or("");
+            check(
+                &mut p,
+                "actions",
+                Actions(&po.actions),
+                ovs_actions(actions),
+            );
             if let Some(b) = token(detail, "buffer=") {
-                check(&mut p, "buffer", openflow::packet::BufferDisplay(po.buffer_id), b);
+                check(
+                    &mut p,
+                    "buffer",
+                    openflow::packet::BufferDisplay(po.buffer_id),
+                    b,
+                );
             }
         }
         Body::FeaturesReply(f) => {
-            check(&mut p, "dpid", format!("{:016x}", f.datapath_id), detail.trim_start_matches("dpid:"));
+            check(
+                &mut p,
+                "dpid",
+                format!("{:016x}", f.datapath_id),
+                detail.trim_start_matches("dpid:"),
+            );
             let counts = rest_lines.first().copied().unwrap_or("");
-            check(&mut p, "n_tables/n_buffers", format!("n_tables:{}, n_buffers:{}", f.n_tables, f.n_buffers), counts);
-            let ours: BTreeSet<String> =
-                f.ports.iter().map(|pt| format!("{}({})", PortDisplay(pt.port_no), pt.name)).collect();
-            check(&mut p, "ports", format!("{ours:?}"), format!("{:?}", ovs_ports(&rest_lines)));
+            check(
+                &mut p,
+                "n_tables/n_buffers",
+                format!("n_tables:{}, n_buffers:{}", f.n_tables, f.n_buffers),
+                counts,
+            );
+            let ours: BTreeSet<String> = f
+                .ports
+                .iter()
+                .map(|pt| format!("{}({})", PortDisplay(pt.port_no), pt.name))
+                .collect();
+            check(
+                &mut p,
+                "ports",
+                format!("{ours:?}"),
+                format!("{:?}", ovs_ports(&rest_lines)),
+            );
         }
         Body::PortStatus(ps) => {
             let (reason, port) = detail.split_once(": ").unwrap_or(("?", ""));
@@ -249,10 +352,19 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
                 _ => "?",
             };
             check(&mut p, "reason", ours, reason);
-            check(&mut p, "port", format!("{}({})", PortDisplay(ps.desc.port_no), ps.desc.name), port.split(':').next().unwrap_or(""));
+            check(
+                &mut p,
+                "port",
+                format!("{}({})", PortDisplay(ps.desc.port_no), ps.desc.name),
+                port.split(':').next().unwrap_or(""),
+            );
         }
         Body::PortMod(pm) => {
-            let port = detail.trim_start_matches("port: ").split(':').next().unwrap_or("");
+            let port = detail
+                .trim_start_matches("port: ")
+                .split(':')
+                .next()
+                .unwrap_or("");
             check(&mut p, "port", PortDisplay(pm.port_no), port);
             let addr = detail.split("addr:").nth(1).unwrap_or("");
             check(&mut p, "addr", openflow::wire::fmt_mac(&pm.hw_addr), addr);
@@ -262,10 +374,19 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             if let Some(inner) = rest_lines.first().filter(|l| l.contains(" (xid=0x")) {
                 let h = e.offending_header();
                 let ours = h.map(|h| {
-                    format!("OFPT_{} (xid=0x{:x})", openflow::header::type_name(h.msg_type).unwrap_or("?"), h.xid)
+                    format!(
+                        "OFPT_{} (xid=0x{:x})",
+                        openflow::header::type_name(h.msg_type).unwrap_or("?"),
+                        h.xid
+                    )
                 });
                 let theirs = inner.split("):").next().unwrap_or("").to_owned() + ")";
-                check(&mut p, "offending message", ours.unwrap_or_default(), theirs);
+                check(
+                    &mut p,
+                    "offending message",
+                    ours.unwrap_or_default(),
+                    theirs,
+                );
             }
         }
         Body::GetConfigReply(c) | Body::SetConfig(c) => check(&mut p, "config", c, detail),
@@ -273,20 +394,49 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
             // Without a usable bitmap OVS falls back to the header version; nothing to compare.
             if let Some(v) = h.versions().filter(|v| !v.is_empty()) {
                 let ours: Vec<String> = v.iter().map(|x| format!("0x{x:02x}")).collect();
-                check(&mut p, "version bitmap", ours.join(", "), rest_lines.first().unwrap_or(&"").trim().trim_start_matches("version bitmap: "));
+                check(
+                    &mut p,
+                    "version bitmap",
+                    ours.join(", "),
+                    rest_lines
+                        .first()
+                        .unwrap_or(&"")
+                        .trim()
+                        .trim_start_matches("version bitmap: "),
+                );
             }
         }
         Body::QueueGetConfigRequest(q) => check(&mut p, "port", q, detail),
         Body::QueueGetConfigReply(q) => {
-            check(&mut p, "port", format!("port={}", PortDisplay(q.port)), detail);
+            check(
+                &mut p,
+                "port",
+                format!("port={}", PortDisplay(q.port)),
+                detail,
+            );
             // OVS lists queues sorted by id.
-            let ours: BTreeSet<String> = q.queues.iter().map(|q| q.to_string().trim_end().to_owned()).collect();
-            let theirs: BTreeSet<String> = rest_lines.iter().map(|l| l.trim_end().to_owned()).collect();
+            let ours: BTreeSet<String> = q
+                .queues
+                .iter()
+                .map(|q| q.to_string().trim_end().to_owned())
+                .collect();
+            let theirs: BTreeSet<String> =
+                rest_lines.iter().map(|l| l.trim_end().to_owned()).collect();
             check(&mut p, "queues", format!("{ours:?}"), format!("{theirs:?}"));
         }
         Body::StatsRequest(s) => match &s.body {
-            StatsRequestBody::Port { port_no } => check(&mut p, "port", format!("port_no={}", PortDisplay(*port_no)), detail.replace("ANY", "NONE")),
-            StatsRequestBody::Queue { .. } => check(&mut p, "request", s.to_string().trim_start_matches("QUEUE "), detail.replace("port=ANY", "port=ALL")),
+            StatsRequestBody::Port { port_no } => check(
+                &mut p,
+                "port",
+                format!("port_no={}", PortDisplay(*port_no)),
+                detail.replace("ANY", "NONE"),
+            ),
+            StatsRequestBody::Queue { .. } => check(
+                &mut p,
+                "request",
+                s.to_string().trim_start_matches("QUEUE "),
+                detail.replace("port=ANY", "port=ALL"),
+            ),
             _ => {}
         },
         Body::StatsReply(s) => stats_reply_facts(&mut p, s, detail, &rest_lines),
@@ -311,30 +461,67 @@ fn stats_reply_facts(p: &mut Vec<String>, s: &openflow::StatsReply, detail: &str
             check(p, "entries", flows.len(), theirs.len());
             for (i, (f, line)) in flows.iter().zip(theirs).enumerate() {
                 let (before, actions) = line.split_once("actions=").unwrap_or((line, ""));
-                check(p, &format!("flow {i} actions"), Actions(&f.actions), ovs_actions(actions));
-                let last = before.trim_end().trim_end_matches(',').rsplit(", ").next().unwrap_or("");
+                check(
+                    p,
+                    &format!("flow {i} actions"),
+                    Actions(&f.actions),
+                    ovs_actions(actions),
+                );
+                let last = before
+                    .trim_end()
+                    .trim_end_matches(',')
+                    .rsplit(", ")
+                    .next()
+                    .unwrap_or("");
                 const STAT_KEYS: [&str; 9] = [
-                    "cookie=", "duration=", "table=", "n_packets=", "n_bytes=", "idle_timeout=", "hard_timeout=", "idle_age=", "hard_age=",
+                    "cookie=",
+                    "duration=",
+                    "table=",
+                    "n_packets=",
+                    "n_bytes=",
+                    "idle_timeout=",
+                    "hard_timeout=",
+                    "idle_age=",
+                    "hard_age=",
                 ];
-                let m_text = if STAT_KEYS.iter().any(|k| last.trim().starts_with(k)) { "" } else { last.trim() };
+                let m_text = if STAT_KEYS.iter().any(|k| last.trim().starts_with(k)) {
+                    ""
+                } else {
+                    last.trim()
+                };
                 check_match(p, &format!("flow {i} match"), &f.match_, f.priority, m_text);
             }
         }
-        StatsReplyBody::Table(t) => {
-            check(p, "entries", t.len(), lines.iter().filter(|l| l.starts_with("  table ")).count())
-        }
+        StatsReplyBody::Table(t) => check(
+            p,
+            "entries",
+            t.len(),
+            lines.iter().filter(|l| l.starts_with("  table ")).count(),
+        ),
         StatsReplyBody::Port(v) => check(p, "entries", format!("{} ports", v.len()), detail),
         StatsReplyBody::Queue(v) => check(p, "entries", format!("{} queues", v.len()), detail),
         StatsReplyBody::PortDesc(v) => check(p, "entries", v.len(), ovs_ports(lines).len()),
         StatsReplyBody::Aggregate(a) => check(
             p,
             "aggregate",
-            format!("packet_count={} byte_count={} flow_count={}", a.packet_count, a.byte_count, a.flow_count),
+            format!(
+                "packet_count={} byte_count={} flow_count={}",
+                a.packet_count, a.byte_count, a.flow_count
+            ),
             detail,
         ),
         StatsReplyBody::Desc(d) => {
-            let theirs: Vec<&str> = lines.iter().filter_map(|l| l.split_once(": ").map(|x| x.1)).collect();
-            let ours = [&d.mfr_desc, &d.hw_desc, &d.sw_desc, &d.serial_num, &d.dp_desc];
+            let theirs: Vec<&str> = lines
+                .iter()
+                .filter_map(|l| l.split_once(": ").map(|x| x.1))
+                .collect();
+            let ours = [
+                &d.mfr_desc,
+                &d.hw_desc,
+                &d.sw_desc,
+                &d.serial_num,
+                &d.dp_desc,
+            ];
             check(p, "desc", format!("{ours:?}"), format!("{theirs:?}"));
         }
         _ => {}
@@ -360,10 +547,19 @@ fn ovs_print_corpus(rel: &str, corpus_name: &'static str) {
         if ovs_rejects {
             ovs_malformed += 1;
             if !msg.is_malformed() {
-                problems.push(format!("OVS rejects it, ofscope decodes `{}`", msg.summary()));
+                problems.push(format!(
+                    "OVS rejects it, ofscope decodes `{}`",
+                    msg.summary()
+                ));
             }
         } else {
-            problems.extend(ovs_key_facts(&msg, text, rec["verbosity"].as_u64().or_else(|| rec["verbosity"].as_str().and_then(|v| v.parse().ok()))));
+            problems.extend(ovs_key_facts(
+                &msg,
+                text,
+                rec["verbosity"]
+                    .as_u64()
+                    .or_else(|| rec["verbosity"].as_str().and_then(|v| v.parse().ok())),
+            ));
         }
         tally.record(name, problems);
     }
