@@ -4,5 +4,6 @@ pub mod cli;
 pub mod commands;
 pub mod filter;
 pub mod output;
+pub mod replay;
 pub mod session;
 pub mod stream;
