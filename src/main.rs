@@ -7,7 +7,9 @@ use ofscope::commands::{self, exit};
 fn main() -> ExitCode {
     // A bug must still end in one readable line, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("ofscope: internal error: {info}; please report it with the input that caused it");
+        eprintln!(
+            "ofscope: internal error: {info}; please report it with the input that caused it"
+        );
     }));
     let cli = Cli::parse();
     let result = match &cli.command {

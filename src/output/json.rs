@@ -105,12 +105,28 @@ mod tests {
 
     fn sample_tree() -> Tree {
         let mut t = Tree::new();
-        t.leaf("Type", "of.type", Value::Named { value: 10, name: "PACKET_IN" }, 1..2);
+        t.leaf(
+            "Type",
+            "of.type",
+            Value::Named {
+                value: 10,
+                name: "PACKET_IN",
+            },
+            1..2,
+        );
         t.open("Packet in", "of.packet_in", Kind::Group, 8..30);
         t.leaf("In port", "of.packet_in.in_port", Value::Uint(3), 14..16);
         t.open("Actions", "of.actions", Kind::List, 16..24);
         t.open("Output", "of.action", Kind::Group, 16..24);
-        t.leaf("Port", "of.output.port", Value::Named { value: 65531, name: "FLOOD" }, 20..22);
+        t.leaf(
+            "Port",
+            "of.output.port",
+            Value::Named {
+                value: 65531,
+                name: "FLOOD",
+            },
+            20..22,
+        );
         t.close();
         t.close();
         t.leaf("Data", "of.packet_in.data", Value::Bytes(1..3), 18..30);
