@@ -13,8 +13,8 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Pcap(args) => commands::pcap::run(args),
         Command::Decode(args) => commands::decode::run(args),
-        Command::Pcap(_) => unimplemented_yet(),
     };
     result.unwrap_or_else(|err| {
         eprintln!("ofscope: {err:#}");

@@ -12,8 +12,12 @@ use crate::output::{json, text};
 
 pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     let bytes = match &args.raw {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read {}; give a file of raw message bytes", path.display()))?,
+        Some(path) => std::fs::read(path).with_context(|| {
+            format!(
+                "cannot read {}; give a file of raw message bytes",
+                path.display()
+            )
+        })?,
         None => parse_hex(&args.hex.join(" "))?,
     };
     if bytes.is_empty() {
@@ -58,7 +62,7 @@ fn message_len(bytes: &[u8]) -> usize {
     match bytes.get(2..4) {
         Some(&[hi, lo]) => {
             let claimed = u16::from_be_bytes([hi, lo]) as usize;
-            if claimed < openflow::Header::LEN {
+            if claimed < openflow::header::HEADER_LEN {
                 bytes.len()
             } else {
                 claimed.min(bytes.len())
@@ -87,7 +91,10 @@ pub fn parse_hex(input: &str) -> Result<Vec<u8>> {
         }
     }
     if digits.len() % 2 != 0 {
-        bail!("bad hex: odd number of digits ({}); each byte needs two", digits.len());
+        bail!(
+            "bad hex: odd number of digits ({}); each byte needs two",
+            digits.len()
+        );
     }
     Ok(digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect())
 }
@@ -100,7 +107,10 @@ mod tests {
     fn hex_allows_separators_and_prefix() {
         assert_eq!(parse_hex("0x01 00:00-08").unwrap(), vec![1, 0, 0, 8]);
         assert!(parse_hex("010").unwrap_err().to_string().contains("odd"));
-        assert!(parse_hex("01zz").unwrap_err().to_string().contains("character 3"));
+        assert!(parse_hex("01zz")
+            .unwrap_err()
+            .to_string()
+            .contains("character 3"));
     }
 
     #[test]

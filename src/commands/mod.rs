@@ -1,5 +1,6 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
 pub mod decode;
+pub mod pcap;
 
 /// Exit codes users' scripts rely on (DESIGN.md section 4).
 pub mod exit {

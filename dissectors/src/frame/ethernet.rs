@@ -57,6 +57,11 @@ impl EthernetRepr {
         })
     }
 
+    /// An IEEE 802.3 frame carries its length (at most 1500) where Ethernet II has a type.
+    pub fn is_802_3(&self) -> bool {
+        self.ethertype <= 1500
+    }
+
     pub fn buffer_len(&self) -> usize {
         ETHERNET_LEN
     }
@@ -71,12 +76,14 @@ impl EthernetRepr {
         tree.open("Ethernet II", "eth", Kind::Group, at..at + ETHERNET_LEN);
         tree.leaf("Destination", "eth.dst", Value::Mac(self.dst), at..at + 6);
         tree.leaf("Source", "eth.src", Value::Mac(self.src), at + 6..at + 12);
-        tree.leaf(
-            "Type",
-            "eth.type",
-            named(self.ethertype.into(), ethertype::name(self.ethertype)),
-            at + 12..at + 14,
-        );
+        if self.is_802_3() {
+            let len = Value::Uint(self.ethertype.into());
+            tree.leaf("Length", "eth.len", len, at + 12..at + 14);
+        } else {
+            let name = ethertype::name(self.ethertype);
+            let value = named(self.ethertype.into(), name);
+            tree.leaf("Type", "eth.type", value, at + 12..at + 14);
+        }
         tree.close();
     }
 }

@@ -26,6 +26,10 @@ pub mod vlan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_corpus;
+#[cfg(test)]
+mod tests_prop;
 
 pub use arp::{ArpRepr, ARP_LEN};
 pub use ethernet::{ethertype, EthernetRepr, ETHERNET_LEN};

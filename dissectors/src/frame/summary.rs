@@ -33,6 +33,9 @@ impl Frame {
                 let length = usize::from(ip.payload_len).saturating_sub(ip.extensions.len());
                 self.transport_summary(&mut s, ip.protocol, length);
             }
+            Network::Other { ethertype: t } if *t <= 1500 => {
+                let _ = write!(s, "802.3 LLC, length {t}");
+            }
             Network::Other { ethertype: t } if vlan::is_tpid(*t) => {
                 let _ = write!(s, "VLAN tag, length {}", self.payload.len());
             }

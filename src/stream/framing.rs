@@ -1,0 +1,462 @@
+//! Cutting one direction's byte stream into OpenFlow messages by their header length, and
+//! finding the next message start again after a gap.
+use super::header::{OfHeader, HEADER_LEN};
+use super::GapReason;
+
+/// What framing produced.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Framed {
+    /// Exactly one message; `frames` lists the frames its bytes came from, in order.
+    Message {
+        header: OfHeader,
+        frames: Vec<u64>,
+        bytes: Vec<u8>,
+    },
+    /// The start of a message whose rest was lost: `bytes` is shorter than the header says.
+    Truncated {
+        header: OfHeader,
+        frames: Vec<u64>,
+        bytes: Vec<u8>,
+    },
+    /// Bytes given up, from the gap that caused the loss to the next message start.
+    Gap {
+        frame: u64,
+        skipped: u64,
+        reason: GapReason,
+    },
+}
+
+enum Mode {
+    /// `buf` holds the start of the next message.
+    Synced,
+    /// The rest of a truncated message: its length says where the next one starts.
+    Skipping { remaining: u64 },
+    /// Looking for a plausible message start; `buf` holds the bytes not yet ruled out.
+    Resync {
+        frame: u64,
+        skipped: u64,
+        reason: GapReason,
+    },
+}
+
+/// The framer of one direction.
+pub struct Framer {
+    mode: Mode,
+    buf: Vec<u8>,
+    frames: Vec<u64>,
+    /// The version the peer speaks, once seen; a resync prefers headers of that version.
+    version: Option<u8>,
+    /// Resync positions below this were judged (only `undecided` ones may still qualify).
+    scanned: usize,
+    undecided: Vec<usize>,
+}
+
+impl Framer {
+    /// A framer that sees the stream from its first byte (the SYN was captured).
+    pub fn at_start() -> Framer {
+        Framer {
+            mode: Mode::Synced,
+            buf: Vec::new(),
+            frames: Vec::new(),
+            version: None,
+            scanned: 0,
+            undecided: Vec::new(),
+        }
+    }
+
+    /// A framer joining a stream somewhere in the middle.
+    pub fn mid_stream() -> Framer {
+        Framer {
+            mode: Mode::Resync {
+                frame: 0,
+                skipped: 0,
+                reason: GapReason::MidStream,
+            },
+            ..Framer::at_start()
+        }
+    }
+
+    /// Bytes held: a partial message, or the bytes a resync has not ruled out yet.
+    pub fn held_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Takes the next bytes of the stream.
+    pub fn data(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+        match self.mode {
+            Mode::Synced => self.synced(frame, bytes, out),
+            Mode::Skipping { remaining } => {
+                let skip = usize::try_from(remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                let (_, rest) = bytes.split_at(skip);
+                self.mode = match remaining - skip as u64 {
+                    0 => Mode::Synced,
+                    remaining => Mode::Skipping { remaining },
+                };
+                if !rest.is_empty() {
+                    self.synced(frame, rest, out);
+                }
+            }
+            Mode::Resync { .. } => self.resync(frame, bytes, out),
+        }
+    }
+
+    /// `len` bytes of the stream are lost. A message whose header was seen is reported as
+    /// truncated, and its length tells where the next one starts; otherwise, resync.
+    pub fn gap(&mut self, frame: u64, len: u64, reason: GapReason, out: &mut Vec<Framed>) {
+        let remaining = match self.mode {
+            Mode::Synced => match OfHeader::parse(&self.buf) {
+                Some(header) => {
+                    let remaining = u64::from(header.length) - self.buf.len() as u64;
+                    out.push(Framed::Truncated {
+                        header,
+                        frames: std::mem::take(&mut self.frames),
+                        bytes: std::mem::take(&mut self.buf),
+                    });
+                    Some(remaining)
+                }
+                None => None,
+            },
+            Mode::Skipping { remaining } => Some(remaining),
+            Mode::Resync { .. } => None,
+        };
+        match remaining {
+            Some(remaining) if len <= remaining => {
+                out.push(Framed::Gap {
+                    frame,
+                    skipped: len,
+                    reason,
+                });
+                self.mode = match remaining - len {
+                    0 => Mode::Synced,
+                    remaining => Mode::Skipping { remaining },
+                };
+            }
+            _ => {
+                let dropped = self.buf.len() as u64 + len;
+                self.buf.clear();
+                self.frames.clear();
+                let mode = match self.mode {
+                    Mode::Resync {
+                        frame,
+                        skipped,
+                        reason,
+                    } => Mode::Resync {
+                        frame,
+                        skipped: skipped + dropped,
+                        reason,
+                    },
+                    Mode::Synced | Mode::Skipping { .. } => Mode::Resync {
+                        frame,
+                        skipped: dropped,
+                        reason,
+                    },
+                };
+                self.enter(mode);
+            }
+        }
+    }
+
+    /// The stream ended: reports what is left (a message begun and not finished is
+    /// truncated). Returns the count of bytes too few to hold even a header.
+    pub fn finish(&mut self, out: &mut Vec<Framed>) -> usize {
+        if let (Mode::Synced, Some(header)) = (&self.mode, OfHeader::parse(&self.buf)) {
+            out.push(Framed::Truncated {
+                header,
+                frames: std::mem::take(&mut self.frames),
+                bytes: std::mem::take(&mut self.buf),
+            });
+        }
+        let left = self.buf.len();
+        self.buf.clear();
+        self.frames.clear();
+        let mode = std::mem::replace(&mut self.mode, Mode::Synced);
+        self.enter(Mode::Synced);
+        match mode {
+            Mode::Synced => left,
+            Mode::Skipping { .. } => 0,
+            Mode::Resync {
+                frame,
+                skipped,
+                reason,
+            } => {
+                let skipped = skipped + left as u64;
+                if skipped > 0 {
+                    out.push(Framed::Gap {
+                        frame,
+                        skipped,
+                        reason,
+                    });
+                }
+                0
+            }
+        }
+    }
+
+    fn synced(&mut self, frame: u64, mut bytes: &[u8], out: &mut Vec<Framed>) {
+        while !bytes.is_empty() {
+            if self.buf.is_empty() {
+                // Whole messages straight from the segment, without copying into `buf`.
+                while let Some(header) = OfHeader::parse(bytes) {
+                    let len = usize::from(header.length);
+                    if len < HEADER_LEN {
+                        return self.lose_sync(frame, bytes, out);
+                    }
+                    let Some((message, rest)) = bytes.split_at_checked(len) else {
+                        break;
+                    };
+                    self.emit(header, vec![frame], message.to_vec(), out);
+                    bytes = rest;
+                }
+                self.buf.extend_from_slice(bytes);
+                if !bytes.is_empty() {
+                    self.frames.push(frame);
+                }
+                return;
+            }
+            let wanted = match OfHeader::parse(&self.buf) {
+                Some(header) => usize::from(header.length),
+                None => HEADER_LEN,
+            };
+            let take = wanted.saturating_sub(self.buf.len()).min(bytes.len());
+            let (head, rest) = bytes.split_at(take);
+            self.buf.extend_from_slice(head);
+            bytes = rest;
+            if self.frames.last() != Some(&frame) {
+                self.frames.push(frame);
+            }
+            let Some(header) = OfHeader::parse(&self.buf) else {
+                continue;
+            };
+            let len = usize::from(header.length);
+            if len < HEADER_LEN {
+                let held = std::mem::take(&mut self.buf);
+                self.frames.clear();
+                let joined = [held.as_slice(), bytes].concat();
+                return self.lose_sync(frame, &joined, out);
+            }
+            if self.buf.len() == len {
+                let message = std::mem::take(&mut self.buf);
+                let frames = std::mem::take(&mut self.frames);
+                self.emit(header, frames, message, out);
+            }
+        }
+    }
+
+    fn emit(&mut self, header: OfHeader, frames: Vec<u64>, bytes: Vec<u8>, out: &mut Vec<Framed>) {
+        if !header.is_hello() {
+            self.version = Some(header.version);
+        }
+        out.push(Framed::Message {
+            header,
+            frames,
+            bytes,
+        });
+    }
+
+    /// A header with a length below 8 cannot be framed: the stream is not OpenFlow here.
+    fn lose_sync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+        self.enter(Mode::Resync {
+            frame,
+            skipped: 0,
+            reason: GapReason::Unframeable,
+        });
+        self.resync(frame, bytes, out);
+    }
+
+    fn acceptable(&self, header: &OfHeader) -> bool {
+        header.is_plausible()
+            && self
+                .version
+                .map_or(true, |v| v == header.version || header.is_hello())
+    }
+
+    /// Whether a message may start at `at`: `Some(true)` when its header is plausible and
+    /// its message is followed by another plausible header or ends exactly where the data
+    /// seen so far ends (senders write one message at a time, so segments tend to end on
+    /// message boundaries); `None` when more data is needed to tell.
+    fn judge(&self, at: usize) -> Option<bool> {
+        let header = self.buf.get(at..).and_then(OfHeader::parse)?;
+        if !self.acceptable(&header) {
+            return Some(false);
+        }
+        match self.buf.get(at + usize::from(header.length)..)? {
+            [] => Some(true),
+            rest => OfHeader::parse(rest).map(|next| self.acceptable(&next)),
+        }
+    }
+
+    /// Looks for the earliest position `judge` confirms. Positions are judged once each,
+    /// except undecided ones, which wait for more data (at most one message length).
+    fn resync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+        let Mode::Resync {
+            frame: gap_frame,
+            skipped,
+            reason,
+        } = self.mode
+        else {
+            return;
+        };
+        let gap_frame = if gap_frame == 0 { frame } else { gap_frame };
+        self.buf.extend_from_slice(bytes);
+        let mut found = None;
+        let mut undecided = std::mem::take(&mut self.undecided);
+        undecided.retain(|&at| {
+            if found.is_some() {
+                return true;
+            }
+            match self.judge(at) {
+                Some(true) => {
+                    found = Some(at);
+                    false
+                }
+                Some(false) => false,
+                None => true,
+            }
+        });
+        while found.is_none() && self.scanned + HEADER_LEN <= self.buf.len() {
+            let at = self.scanned;
+            match self.judge(at) {
+                Some(true) => found = Some(at),
+                Some(false) => {}
+                None => undecided.push(at),
+            }
+            self.scanned += 1;
+        }
+        let Some(at) = found else {
+            let drop = undecided.first().copied().unwrap_or(self.scanned);
+            self.buf.drain(..drop);
+            self.scanned -= drop;
+            undecided.iter_mut().for_each(|at| *at -= drop);
+            self.undecided = undecided;
+            self.mode = Mode::Resync {
+                frame: gap_frame,
+                skipped: skipped + drop as u64,
+                reason,
+            };
+            return;
+        };
+        let skipped = skipped + at as u64;
+        if skipped > 0 {
+            out.push(Framed::Gap {
+                frame: gap_frame,
+                skipped,
+                reason,
+            });
+        }
+        self.enter(Mode::Synced);
+        let held = std::mem::take(&mut self.buf);
+        self.synced(frame, held.get(at..).unwrap_or_default(), out);
+    }
+
+    /// Changes mode, forgetting the resync scan (the buffer is empty or about to be).
+    fn enter(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.scanned = 0;
+        self.undecided.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(msg_type: u8, len: u16, xid: u32) -> Vec<u8> {
+        let mut m = vec![1, msg_type];
+        m.extend_from_slice(&len.to_be_bytes());
+        m.extend_from_slice(&xid.to_be_bytes());
+        m.resize(usize::from(len), 0xaa);
+        m
+    }
+
+    fn xids(out: &[Framed]) -> Vec<u32> {
+        out.iter()
+            .filter_map(|f| match f {
+                Framed::Message { header, .. } => Some(header.xid),
+                Framed::Truncated { .. } | Framed::Gap { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_and_joins_messages_across_chunks() {
+        let stream = [msg(0, 8, 1), msg(10, 60, 2), msg(13, 30, 3)].concat();
+        let mut framer = Framer::at_start();
+        let mut out = Vec::new();
+        for (i, chunk) in stream.chunks(7).enumerate() {
+            framer.data(i as u64 + 1, chunk, &mut out);
+        }
+        assert_eq!(xids(&out), vec![1, 2, 3]);
+        let Framed::Message { frames, bytes, .. } = &out[1] else {
+            panic!("not a message: {:?}", out[1]);
+        };
+        assert_eq!(frames, &(2..=10).collect::<Vec<u64>>());
+        assert_eq!(bytes.len(), 60);
+        assert_eq!(framer.finish(&mut out), 0);
+    }
+
+    #[test]
+    fn resyncs_after_a_gap_without_inventing_bytes() {
+        let mut framer = Framer::at_start();
+        let mut out = Vec::new();
+        let first = msg(10, 40, 1);
+        framer.data(1, &first[..5], &mut out);
+        framer.gap(2, 100, GapReason::Lost, &mut out);
+        // The tail of some lost message, then two whole ones.
+        let tail = [vec![0x55; 13], msg(13, 24, 7), msg(2, 8, 8)].concat();
+        framer.data(3, &tail, &mut out);
+        assert_eq!(
+            out[0],
+            Framed::Gap {
+                frame: 2,
+                skipped: 5 + 100 + 13,
+                reason: GapReason::Lost
+            }
+        );
+        assert_eq!(xids(&out), vec![7, 8]);
+    }
+
+    #[test]
+    fn a_cut_message_is_truncated_and_its_length_skips_the_hole() {
+        let mut framer = Framer::at_start();
+        let mut out = Vec::new();
+        let stream = [msg(10, 40, 1), msg(13, 30, 2)].concat();
+        // Snaplen cut: 12 bytes captured of a 25-byte segment; the next segment is whole.
+        framer.data(1, &stream[..12], &mut out);
+        framer.gap(1, 13, GapReason::Snaplen, &mut out);
+        framer.data(2, &stream[25..], &mut out);
+        let Framed::Truncated { header, bytes, .. } = &out[0] else {
+            panic!("not truncated: {:?}", out[0]);
+        };
+        assert_eq!((header.xid, bytes.len()), (1, 12));
+        assert_eq!(
+            out[1],
+            Framed::Gap {
+                frame: 1,
+                skipped: 13,
+                reason: GapReason::Snaplen
+            }
+        );
+        assert_eq!(xids(&out), vec![2]);
+    }
+
+    #[test]
+    fn garbage_is_held_only_within_a_bound() {
+        let mut framer = Framer::mid_stream();
+        let mut out = Vec::new();
+        let mut state = 0x1234_5678u32;
+        for frame in 1..2000 {
+            let chunk: Vec<u8> = (0..1000)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    state as u8
+                })
+                .collect();
+            framer.data(frame, &chunk, &mut out);
+            assert!(framer.held_bytes() <= 2 * 65_536 + 1000);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! TCP streams of OpenFlow: link/IP/TCP decoding, connection tracking, per-direction
+//! reassembly and message framing.
+//!
+//! Frames go in through [`Tracker::push_frame`]; [`StreamEvent`]s come out, each OpenFlow
+//! message as exactly one [`OfChunk`]. Nothing here looks past the 8-byte OpenFlow header.
+mod decode;
+mod framing;
+mod header;
+mod reassembly;
+mod tracker;
+
+use std::fmt;
+use std::net::SocketAddr;
+
+pub use decode::{decode_tcp, TcpFlags, TcpSegment};
+pub use header::{looks_like_openflow, OfHeader, Role, HEADER_LEN};
+pub use reassembly::Limits;
+pub use tracker::Tracker;
+
+/// The ports controllers listen on: the IANA one and the historical one.
+pub const OPENFLOW_PORTS: [u16; 2] = [6653, 6633];
+
+/// A connection's index in [`Tracker::connections`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u32);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which way a message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    SwitchToController,
+    ControllerToSwitch,
+}
+
+impl Direction {
+    /// The role of the sender.
+    pub fn sender(self) -> Role {
+        match self {
+            Direction::SwitchToController => Role::Switch,
+            Direction::ControllerToSwitch => Role::Controller,
+        }
+    }
+
+    fn reversed(self) -> Direction {
+        match self {
+            Direction::SwitchToController => Direction::ControllerToSwitch,
+            Direction::ControllerToSwitch => Direction::SwitchToController,
+        }
+    }
+}
+
+/// Why bytes of a stream were skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GapReason {
+    /// A segment was never captured (dropped, or the capture stopped).
+    Lost,
+    /// The snaplen cut the segment's payload.
+    Snaplen,
+    /// The capture started after the connection did; these bytes preceded the first
+    /// message start found.
+    MidStream,
+    /// The bytes could not be framed as OpenFlow (a header length below 8).
+    Unframeable,
+}
+
+/// How the roles of a connection's two ends were decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RoleSource {
+    /// The SYN was captured: the switch connects to the controller.
+    Handshake,
+    /// One end uses a known OpenFlow port: it is the controller.
+    Port,
+    /// A message only one role sends (FEATURES_REPLY, PACKET_IN, FLOW_MOD, ...).
+    MessageType,
+    /// Nothing told: the end with the lower port is taken as the controller.
+    Guess,
+}
+
+/// One OpenFlow message, whole, as it crossed the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfChunk {
+    pub conn: ConnId,
+    pub direction: Direction,
+    pub header: OfHeader,
+    /// The frames its bytes came from, in stream order (first and last included).
+    pub frames: Vec<u64>,
+    /// The timestamp of the frame that completed the message.
+    pub ts_ns: u64,
+    /// Exactly one message: `header.length` bytes (fewer in [`StreamEvent::Truncated`]).
+    pub bytes: Vec<u8>,
+}
+
+impl OfChunk {
+    pub fn first_frame(&self) -> u64 {
+        self.frames.first().copied().unwrap_or_default()
+    }
+
+    pub fn last_frame(&self) -> u64 {
+        self.frames.last().copied().unwrap_or_default()
+    }
+}
+
+/// Why a connection ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CloseReason {
+    Fin,
+    Reset,
+    /// A new SYN reused the addresses and ports.
+    PortReuse,
+}
+
+/// What the tracker reports, in capture order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamEvent {
+    /// An OpenFlow connection was found; its roles are decided from here on.
+    ConnOpened {
+        conn: ConnId,
+        switch: SocketAddr,
+        controller: SocketAddr,
+        roles: RoleSource,
+        frame: u64,
+    },
+    Message(OfChunk),
+    /// The start of a message whose rest was lost (snaplen, a lost segment, or the end of
+    /// the capture): `bytes` is shorter than `header.length`. A gap follows unless the
+    /// capture ended.
+    Truncated(OfChunk),
+    /// Bytes lost before the next message start (see [`GapReason`]). One event covers
+    /// everything from the loss to the resync.
+    Gap {
+        conn: ConnId,
+        direction: Direction,
+        frame: u64,
+        skipped_bytes: u64,
+        reason: GapReason,
+    },
+    Retransmission {
+        conn: ConnId,
+        direction: Direction,
+        frame: u64,
+        bytes: u64,
+    },
+    /// A retransmission whose bytes differ from the first copy (which is kept).
+    OverlapConflict {
+        conn: ConnId,
+        direction: Direction,
+        frame: u64,
+        stream_offset: u64,
+        bytes: u64,
+    },
+    OutOfOrder {
+        conn: ConnId,
+        direction: Direction,
+        frame: u64,
+        bytes: u64,
+    },
+    /// The stream ended inside a message header; these bytes are dropped.
+    Unfinished {
+        conn: ConnId,
+        direction: Direction,
+        pending_bytes: u64,
+    },
+    ConnClosed {
+        conn: ConnId,
+        frame: u64,
+        reason: CloseReason,
+    },
+}
+
+impl StreamEvent {
+    /// The connection the event belongs to.
+    pub fn conn(&self) -> ConnId {
+        match self {
+            StreamEvent::ConnOpened { conn, .. }
+            | StreamEvent::Gap { conn, .. }
+            | StreamEvent::Retransmission { conn, .. }
+            | StreamEvent::OverlapConflict { conn, .. }
+            | StreamEvent::OutOfOrder { conn, .. }
+            | StreamEvent::Unfinished { conn, .. }
+            | StreamEvent::ConnClosed { conn, .. } => *conn,
+            StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.conn,
+        }
+    }
+
+    fn direction_mut(&mut self) -> Option<&mut Direction> {
+        match self {
+            StreamEvent::Message(OfChunk { direction, .. })
+            | StreamEvent::Truncated(OfChunk { direction, .. })
+            | StreamEvent::Gap { direction, .. }
+            | StreamEvent::Retransmission { direction, .. }
+            | StreamEvent::OverlapConflict { direction, .. }
+            | StreamEvent::OutOfOrder { direction, .. }
+            | StreamEvent::Unfinished { direction, .. } => Some(direction),
+            StreamEvent::ConnOpened { .. } | StreamEvent::ConnClosed { .. } => None,
+        }
+    }
+}
+
+/// An OpenFlow connection seen in the capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub id: ConnId,
+    pub switch: SocketAddr,
+    pub controller: SocketAddr,
+    pub roles: RoleSource,
+    pub first_frame: u64,
+    pub first_ts_ns: u64,
+    pub last_ts_ns: u64,
+    pub closed: Option<CloseReason>,
+}
+
+/// Running totals, for `--stats` and findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub frames: u64,
+    /// Captured bytes of all frames.
+    pub bytes: u64,
+    /// Frames that are not TCP (or whose headers were cut).
+    pub non_tcp_frames: u64,
+    /// TCP segments of OpenFlow connections.
+    pub segments: u64,
+    /// Stream bytes delivered in order on OpenFlow connections.
+    pub stream_bytes: u64,
+    pub connections: u64,
+    pub messages: u64,
+    pub truncated_messages: u64,
+    pub retransmissions: u64,
+    pub retransmitted_bytes: u64,
+    pub overlap_conflicts: u64,
+    pub out_of_order: u64,
+    pub gaps: u64,
+    pub gap_bytes: u64,
+}
+
+/// What to look for and how much to hold.
+#[derive(Clone, Debug)]
+pub struct StreamConfig {
+    /// Ports where any TCP connection is taken as OpenFlow.
+    pub ports: Vec<u16>,
+    /// Also look at connections on other ports for OpenFlow at their start.
+    pub heuristic: bool,
+    pub limits: Limits,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            ports: OPENFLOW_PORTS.to_vec(),
+            heuristic: true,
+            limits: Limits::default(),
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! One direction of a TCP connection put back in sequence order.
+//!
+//! Bytes are delivered once each, in order. Retransmitted bytes are dropped (and compared
+//! with what was delivered, when still remembered). Segments from the future are held up to
+//! a bound; past it, or when the stream ends, the hole is declared a gap. No byte is ever
+//! made up: a hole is reported as such.
+use std::collections::{BTreeMap, VecDeque};
+
+use super::GapReason;
+
+/// How much one direction may hold in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Payload bytes of out-of-order segments waiting for a hole to fill.
+    pub max_held_bytes: usize,
+    /// Out-of-order segments waiting for a hole to fill.
+    pub max_held_segments: usize,
+    /// Delivered bytes remembered to check retransmissions against.
+    pub history_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_held_bytes: 1 << 20,
+            max_held_segments: 512,
+            history_bytes: 16 << 10,
+        }
+    }
+}
+
+/// What the reassembler observed besides the bytes themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Bytes seen before were sent again.
+    Retransmission { frame: u64, bytes: u64 },
+    /// Bytes sent again differ from the first copy (first difference at stream `offset`,
+    /// among `bytes` compared); the first copy is kept.
+    OverlapConflict { frame: u64, offset: u64, bytes: u64 },
+    /// A segment arrived ahead of a hole and is held.
+    OutOfOrder { frame: u64, bytes: u64 },
+}
+
+/// Where the reassembled direction goes.
+pub trait Sink {
+    /// Bytes in order; `frame` is the frame that carried them.
+    fn data(&mut self, frame: u64, bytes: &[u8]);
+    /// `len` bytes of the stream will never be seen.
+    fn gap(&mut self, frame: u64, len: u64, reason: GapReason);
+    fn note(&mut self, note: Note);
+}
+
+struct Held {
+    frame: u64,
+    data: Vec<u8>,
+    missing: u32,
+}
+
+/// One direction of a connection.
+#[derive(Default)]
+pub struct HalfStream {
+    /// The sequence number of the next byte to deliver; `None` before anything is known.
+    next_seq: Option<u32>,
+    /// Stream offset of the next byte to deliver (never wraps, unlike `next_seq`).
+    next_pos: u64,
+    held: BTreeMap<u64, Held>,
+    held_bytes: usize,
+    /// The last delivered bytes, ending at `next_pos`.
+    history: VecDeque<u8>,
+    fin_pos: Option<u64>,
+}
+
+impl HalfStream {
+    /// A SYN fixes where data starts, unless data was seen already.
+    pub fn syn(&mut self, isn: u32) {
+        if self.next_seq.is_none() {
+            self.next_seq = Some(isn.wrapping_add(1));
+        }
+    }
+
+    /// True once the start of this direction is known.
+    pub fn started(&self) -> bool {
+        self.next_seq.is_some()
+    }
+
+    /// Payload bytes held out of order.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// True once every byte up to the FIN has been delivered (or declared lost).
+    pub fn finished(&self) -> bool {
+        self.fin_pos.is_some_and(|fin| self.next_pos >= fin)
+    }
+
+    /// Records a FIN at `seq` (the sequence number after the segment's payload).
+    pub fn fin(&mut self, seq: u32) {
+        let next_seq = *self.next_seq.get_or_insert(seq);
+        let pos = self.position(next_seq, seq);
+        self.fin_pos = Some(u64::try_from(pos).unwrap_or(0));
+    }
+
+    /// Takes one segment's payload: `missing` bytes beyond `payload` were cut by the snaplen.
+    pub fn push(
+        &mut self,
+        frame: u64,
+        seq: u32,
+        payload: &[u8],
+        missing: u32,
+        limits: &Limits,
+        sink: &mut impl Sink,
+    ) {
+        if payload.is_empty() && missing == 0 {
+            return;
+        }
+        let next_seq = *self.next_seq.get_or_insert(seq);
+        let pos = self.position(next_seq, seq);
+        let next = self.next_pos_signed();
+        if pos > next {
+            self.hold(frame, pos.unsigned_abs(), payload, missing, sink);
+            self.enforce_limits(frame, limits, sink);
+        } else {
+            self.accept(frame, pos, payload, missing, limits, sink);
+            self.drain(limits, sink);
+        }
+    }
+
+    /// Delivers everything held, declaring the holes as gaps (the stream is ending).
+    pub fn flush(&mut self, limits: &Limits, sink: &mut impl Sink) {
+        while let Some((pos, held)) = self.held.pop_first() {
+            self.held_bytes -= held.data.len();
+            let next = self.next_pos;
+            if pos > next {
+                self.skip(held.frame, pos - next, GapReason::Lost, sink);
+            }
+            self.accept(
+                held.frame,
+                signed(pos),
+                &held.data,
+                held.missing,
+                limits,
+                sink,
+            );
+        }
+    }
+
+    fn position(&self, next_seq: u32, seq: u32) -> i64 {
+        // Sequence numbers wrap; the signed distance to the next expected byte does not.
+        self.next_pos_signed() + i64::from(seq.wrapping_sub(next_seq) as i32)
+    }
+
+    fn next_pos_signed(&self) -> i64 {
+        signed(self.next_pos)
+    }
+
+    /// Takes a segment that starts at or before the next expected byte.
+    fn accept(
+        &mut self,
+        frame: u64,
+        pos: i64,
+        payload: &[u8],
+        missing: u32,
+        limits: &Limits,
+        sink: &mut impl Sink,
+    ) {
+        let next = self.next_pos_signed();
+        let data_end = pos + payload.len() as i64;
+        let end = data_end + i64::from(missing);
+        let seen = usize::try_from(next - pos).unwrap_or(0).min(payload.len());
+        if next > pos {
+            self.compare(frame, pos, payload.get(..seen).unwrap_or_default(), sink);
+            let resent = (end.min(next) - pos).unsigned_abs();
+            sink.note(Note::Retransmission {
+                frame,
+                bytes: resent,
+            });
+        }
+        if let Some(new) = payload.get(seen..).filter(|new| !new.is_empty()) {
+            self.deliver(frame, new, limits, sink);
+        }
+        let after = self.next_pos_signed();
+        if end > after {
+            self.skip(
+                frame,
+                (end - after).unsigned_abs(),
+                GapReason::Snaplen,
+                sink,
+            );
+        }
+    }
+
+    fn deliver(&mut self, frame: u64, bytes: &[u8], limits: &Limits, sink: &mut impl Sink) {
+        let keep = limits.history_bytes;
+        if bytes.len() >= keep {
+            self.history.clear();
+            self.history
+                .extend(bytes.get(bytes.len() - keep..).unwrap_or_default());
+        } else {
+            self.history.extend(bytes);
+            let excess = self.history.len().saturating_sub(keep);
+            self.history.drain(..excess);
+        }
+        self.advance(bytes.len() as u64);
+        sink.data(frame, bytes);
+    }
+
+    fn skip(&mut self, frame: u64, len: u64, reason: GapReason, sink: &mut impl Sink) {
+        self.history.clear();
+        self.advance(len);
+        sink.gap(frame, len, reason);
+    }
+
+    fn advance(&mut self, len: u64) {
+        self.next_pos += len;
+        if let Some(seq) = &mut self.next_seq {
+            // Truncation is the point: sequence numbers are modulo 2^32.
+            *seq = seq.wrapping_add(len as u32);
+        }
+    }
+
+    /// Compares resent bytes at `pos` with the remembered delivered bytes.
+    fn compare(&self, frame: u64, pos: i64, resent: &[u8], sink: &mut impl Sink) {
+        let history_start = self.next_pos_signed() - self.history.len() as i64;
+        let from = pos.max(history_start);
+        let to = (pos + resent.len() as i64).min(self.next_pos_signed());
+        if from >= to {
+            return;
+        }
+        let in_resent = (from - pos).unsigned_abs() as usize;
+        let in_history = (from - history_start).unsigned_abs() as usize;
+        let len = (to - from).unsigned_abs() as usize;
+        let new = resent.iter().skip(in_resent).take(len);
+        let old = self.history.range(in_history..).take(len);
+        if let Some(first) = new.zip(old).position(|(new, old)| new != old) {
+            sink.note(Note::OverlapConflict {
+                frame,
+                offset: from.unsigned_abs() + first as u64,
+                bytes: len as u64,
+            });
+        }
+    }
+
+    fn hold(&mut self, frame: u64, pos: u64, payload: &[u8], missing: u32, sink: &mut impl Sink) {
+        let len = payload.len() as u64 + u64::from(missing);
+        if let Some(old) = self.held.get(&pos) {
+            sink.note(Note::Retransmission { frame, bytes: len });
+            if old.data.len() + old.missing as usize >= payload.len() + missing as usize {
+                return;
+            }
+            self.held_bytes -= old.data.len();
+        } else {
+            sink.note(Note::OutOfOrder { frame, bytes: len });
+        }
+        self.held_bytes += payload.len();
+        self.held.insert(
+            pos,
+            Held {
+                frame,
+                data: payload.to_vec(),
+                missing,
+            },
+        );
+    }
+
+    /// Past the bound, the first hole is given up as lost.
+    fn enforce_limits(&mut self, frame: u64, limits: &Limits, sink: &mut impl Sink) {
+        while self.held_bytes > limits.max_held_bytes || self.held.len() > limits.max_held_segments
+        {
+            let Some(&first) = self.held.keys().next() else {
+                return;
+            };
+            if first > self.next_pos {
+                self.skip(frame, first - self.next_pos, GapReason::Lost, sink);
+            }
+            self.drain(limits, sink);
+        }
+    }
+
+    /// Delivers held segments that the stream has caught up with.
+    fn drain(&mut self, limits: &Limits, sink: &mut impl Sink) {
+        while let Some(entry) = self.held.first_entry() {
+            if *entry.key() > self.next_pos {
+                return;
+            }
+            let (pos, held) = entry.remove_entry();
+            self.held_bytes -= held.data.len();
+            self.accept(
+                held.frame,
+                signed(pos),
+                &held.data,
+                held.missing,
+                limits,
+                sink,
+            );
+        }
+    }
+}
+
+/// Stream offsets stay far below 2^63 (that would take centuries of capture).
+fn signed(pos: u64) -> i64 {
+    i64::try_from(pos).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Record {
+        bytes: Vec<u8>,
+        gaps: Vec<(u64, GapReason)>,
+        notes: Vec<Note>,
+    }
+
+    impl Sink for Record {
+        fn data(&mut self, _frame: u64, bytes: &[u8]) {
+            self.bytes.extend_from_slice(bytes);
+        }
+        fn gap(&mut self, _frame: u64, len: u64, reason: GapReason) {
+            self.gaps.push((len, reason));
+        }
+        fn note(&mut self, note: Note) {
+            self.notes.push(note);
+        }
+    }
+
+    #[test]
+    fn orders_drops_resent_and_reports_conflicts() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.syn(u32::MAX - 2); // data starts at MAX-1 and wraps
+        let start = u32::MAX - 1;
+        half.push(1, start.wrapping_add(4), b"efgh", 0, &limits, &mut out);
+        half.push(2, start, b"abcd", 0, &limits, &mut out);
+        half.push(3, start.wrapping_add(2), b"cdef", 0, &limits, &mut out);
+        half.push(4, start.wrapping_add(6), b"XYij", 0, &limits, &mut out);
+        assert_eq!(out.bytes, b"abcdefghij");
+        assert!(out.gaps.is_empty());
+        assert_eq!(
+            out.notes,
+            vec![
+                Note::OutOfOrder { frame: 1, bytes: 4 },
+                Note::Retransmission { frame: 3, bytes: 4 },
+                Note::OverlapConflict {
+                    frame: 4,
+                    offset: 6,
+                    bytes: 2
+                },
+                Note::Retransmission { frame: 4, bytes: 2 },
+            ]
+        );
+    }
+
+    #[test]
+    fn bound_turns_a_hole_into_a_gap() {
+        let limits = Limits {
+            max_held_segments: 2,
+            ..Limits::default()
+        };
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(1, 100, b"ab", 0, &limits, &mut out);
+        for (i, seq) in [110u32, 112, 114].into_iter().enumerate() {
+            half.push(2 + i as u64, seq, b"xy", 0, &limits, &mut out);
+        }
+        assert_eq!(out.gaps, vec![(8, GapReason::Lost)]);
+        assert_eq!(out.bytes, b"abxyxyxy");
+        assert_eq!(half.held_bytes(), 0);
+    }
+
+    #[test]
+    fn snaplen_cut_is_a_gap_and_fin_finishes() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(1, 0, b"abc", 5, &limits, &mut out);
+        half.fin(8);
+        assert!(half.finished());
+        assert_eq!(out.gaps, vec![(5, GapReason::Snaplen)]);
+    }
+}

@@ -1,0 +1,608 @@
+//! Connection tracking: which TCP connections carry OpenFlow, who is the switch, and one
+//! reassembler + framer per direction.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::decode::{decode_tcp, TcpSegment};
+use super::framing::{Framed, Framer};
+use super::header::{looks_like_openflow, OfHeader};
+use super::reassembly::{HalfStream, Note, Sink};
+use super::{
+    CloseReason, ConnId, Connection, Counters, Direction, GapReason, OfChunk, RoleSource,
+    StreamConfig, StreamEvent,
+};
+use crate::capture::RawFrame;
+
+/// Flows remembered as "not OpenFlow" or "SYN seen, no data yet", before they are forgotten.
+const MAX_UNTRACKED_FLOWS: usize = 1 << 16;
+/// While the roles are unknown, events wait; past these bounds the roles are guessed.
+const MAX_PENDING_EVENTS: usize = 64;
+const MAX_PENDING_BYTES: usize = 1 << 20;
+
+/// The two ends of a flow, lower address first, so both directions share one key.
+type FlowKey = (SocketAddr, SocketAddr);
+
+enum Slot {
+    /// A SYN from this end (0 or 1 in the key) with this initial sequence number was seen
+    /// on a port we do not know, and no data yet.
+    Candidate {
+        syn: Option<(usize, u32)>,
+    },
+    Tracked(ConnId),
+    Ignored,
+}
+
+struct Half {
+    stream: HalfStream,
+    framer: Framer,
+    isn: Option<u32>,
+}
+
+impl Half {
+    fn new() -> Half {
+        Half {
+            stream: HalfStream::default(),
+            framer: Framer::mid_stream(),
+            isn: None,
+        }
+    }
+
+    fn syn(&mut self, isn: u32) {
+        if !self.stream.started() {
+            self.framer = Framer::at_start();
+        }
+        self.stream.syn(isn);
+        self.isn = Some(isn);
+    }
+}
+
+struct ConnState {
+    halves: [Half; 2],
+    /// Which end of the key is the switch, once decided.
+    switch_end: Option<usize>,
+    /// The end taken as the switch until something tells.
+    guessed_switch_end: usize,
+    /// Events held until the roles are decided, with directions from the guess.
+    pending: Vec<StreamEvent>,
+    pending_bytes: usize,
+}
+
+impl ConnState {
+    fn direction(&self, end: usize) -> Direction {
+        if self.switch_end.unwrap_or(self.guessed_switch_end) == end {
+            Direction::SwitchToController
+        } else {
+            Direction::ControllerToSwitch
+        }
+    }
+}
+
+/// Turns frames into [`StreamEvent`]s. Feed it every frame in capture order, then call
+/// [`Tracker::finish`].
+pub struct Tracker {
+    config: StreamConfig,
+    flows: HashMap<FlowKey, Slot>,
+    connections: Vec<Connection>,
+    states: Vec<Option<Box<ConnState>>>,
+    counters: Counters,
+    framed: Vec<Framed>,
+}
+
+impl Tracker {
+    pub fn new(config: StreamConfig) -> Tracker {
+        Tracker {
+            config,
+            flows: HashMap::new(),
+            connections: Vec::new(),
+            states: Vec::new(),
+            counters: Counters::default(),
+            framed: Vec::new(),
+        }
+    }
+
+    /// Every OpenFlow connection found so far, indexed by [`ConnId`].
+    pub fn connections(&self) -> &[Connection] {
+        &self.connections
+    }
+
+    pub fn connection(&self, id: ConnId) -> Option<&Connection> {
+        self.connections.get(id.0 as usize)
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Bytes currently held for open connections (out-of-order segments, partial
+    /// messages, resync windows, events waiting for roles). Bounded by the limits.
+    pub fn held_bytes(&self) -> usize {
+        self.states
+            .iter()
+            .flatten()
+            .map(|state| {
+                state.pending_bytes
+                    + state
+                        .halves
+                        .iter()
+                        .map(|h| h.stream.held_bytes() + h.framer.held_bytes())
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Takes one captured frame.
+    pub fn push_frame(&mut self, frame: &RawFrame<'_>, out: &mut Vec<StreamEvent>) {
+        self.counters.frames += 1;
+        self.counters.bytes += frame.data.len() as u64;
+        match decode_tcp(frame.linktype, frame.data, frame.orig_len) {
+            Some(segment) => self.push_segment(&segment, frame.number, frame.ts_ns, out),
+            None => self.counters.non_tcp_frames += 1,
+        }
+    }
+
+    /// Takes one TCP segment (what [`Tracker::push_frame`] does after decoding).
+    pub fn push_segment(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts_ns: u64,
+        out: &mut Vec<StreamEvent>,
+    ) {
+        let key = if seg.src <= seg.dst {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        let end = usize::from(seg.src != key.0);
+        let has_data = !seg.payload.is_empty() || seg.missing > 0;
+        let known_port = self.config.ports.contains(&seg.src.port())
+            || self.config.ports.contains(&seg.dst.port());
+        let id = match self.flows.get(&key) {
+            Some(Slot::Tracked(id)) => {
+                let id = *id;
+                if seg.flags.syn && !seg.flags.ack && self.is_new_incarnation(id, end, seg.seq) {
+                    self.close(id, frame, CloseReason::PortReuse, out);
+                    self.open(key, end, seg, None, frame, ts_ns, out)
+                } else {
+                    id
+                }
+            }
+            Some(Slot::Ignored) => return,
+            Some(Slot::Candidate { syn }) => {
+                let syn = *syn;
+                if !has_data {
+                    if seg.flags.syn && !seg.flags.ack {
+                        self.remember(
+                            key,
+                            Slot::Candidate {
+                                syn: Some((end, seg.seq)),
+                            },
+                        );
+                    }
+                    return;
+                }
+                if !looks_like_openflow(seg.payload) {
+                    self.remember(key, Slot::Ignored);
+                    return;
+                }
+                self.open(key, end, seg, syn, frame, ts_ns, out)
+            }
+            None if known_port && (has_data || seg.flags.syn) => {
+                self.open(key, end, seg, None, frame, ts_ns, out)
+            }
+            None if !self.config.heuristic || known_port => return,
+            None if !has_data => {
+                if seg.flags.syn && !seg.flags.ack {
+                    self.remember(
+                        key,
+                        Slot::Candidate {
+                            syn: Some((end, seg.seq)),
+                        },
+                    );
+                }
+                return;
+            }
+            None if looks_like_openflow(seg.payload) => {
+                self.open(key, end, seg, None, frame, ts_ns, out)
+            }
+            None => {
+                self.remember(key, Slot::Ignored);
+                return;
+            }
+        };
+        self.process(id, end, seg, frame, ts_ns, out);
+    }
+
+    /// The capture ended: delivers what is held and reports what is unfinished.
+    pub fn finish(&mut self, out: &mut Vec<StreamEvent>) {
+        for index in 0..self.states.len() {
+            if let Some(state) = self.states.get_mut(index).and_then(Option::take) {
+                let id = ConnId(index as u32);
+                self.wind_up(id, state, out);
+            }
+        }
+    }
+
+    fn is_new_incarnation(&self, id: ConnId, end: usize, seq: u32) -> bool {
+        let Some(Some(state)) = self.states.get(id.0 as usize) else {
+            return true;
+        };
+        let Some(half) = state.halves.get(end) else {
+            return true;
+        };
+        match half.isn {
+            Some(isn) => isn != seq,
+            None => half.stream.started(),
+        }
+    }
+
+    fn remember(&mut self, key: FlowKey, slot: Slot) {
+        if self.flows.len() >= MAX_UNTRACKED_FLOWS && !self.flows.contains_key(&key) {
+            self.flows
+                .retain(|_, slot| matches!(slot, Slot::Tracked(_)));
+        }
+        self.flows.insert(key, slot);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        &mut self,
+        key: FlowKey,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        candidate_syn: Option<(usize, u32)>,
+        frame: u64,
+        ts_ns: u64,
+        out: &mut Vec<StreamEvent>,
+    ) -> ConnId {
+        let ends = [key.0, key.1];
+        let syn_from = if seg.flags.syn && !seg.flags.ack {
+            Some(end)
+        } else if seg.flags.syn {
+            Some(1 - end)
+        } else {
+            candidate_syn.map(|(end, _)| end)
+        };
+        let is_port = |addr: &SocketAddr| self.config.ports.contains(&addr.port());
+        let (switch_end, roles) = match (syn_from, is_port(&ends[0]), is_port(&ends[1])) {
+            (Some(client), _, _) => (Some(client), RoleSource::Handshake),
+            (None, true, false) => (Some(1), RoleSource::Port),
+            (None, false, true) => (Some(0), RoleSource::Port),
+            _ => (None, RoleSource::Guess),
+        };
+        // Servers tend to have the lower port; the controller is the server.
+        let guessed_switch_end = usize::from(ends[1].port() > ends[0].port());
+        let chosen = switch_end.unwrap_or(guessed_switch_end);
+        let id = ConnId(self.connections.len() as u32);
+        let mut halves = [Half::new(), Half::new()];
+        if let Some((syn_end, isn)) = candidate_syn {
+            if let Some(half) = halves.get_mut(syn_end) {
+                half.syn(isn);
+            }
+        }
+        self.connections.push(Connection {
+            id,
+            switch: ends[chosen],
+            controller: ends[1 - chosen],
+            roles,
+            first_frame: frame,
+            first_ts_ns: ts_ns,
+            last_ts_ns: ts_ns,
+            closed: None,
+        });
+        self.states.push(Some(Box::new(ConnState {
+            halves,
+            switch_end,
+            guessed_switch_end,
+            pending: Vec::new(),
+            pending_bytes: 0,
+        })));
+        self.flows.insert(key, Slot::Tracked(id));
+        self.counters.connections += 1;
+        if switch_end.is_some() {
+            out.extend(self.opened_event(id));
+        }
+        id
+    }
+
+    fn opened_event(&self, id: ConnId) -> Option<StreamEvent> {
+        let c = self.connection(id)?;
+        Some(StreamEvent::ConnOpened {
+            conn: id,
+            switch: c.switch,
+            controller: c.controller,
+            roles: c.roles,
+            frame: c.first_frame,
+        })
+    }
+
+    fn process(
+        &mut self,
+        id: ConnId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts_ns: u64,
+        out: &mut Vec<StreamEvent>,
+    ) {
+        let Some(Some(state)) = self.states.get_mut(id.0 as usize) else {
+            return;
+        };
+        if let Some(conn) = self.connections.get_mut(id.0 as usize) {
+            conn.last_ts_ns = ts_ns;
+        }
+        self.counters.segments += 1;
+        let direction = state.direction(end);
+        let decided = state.switch_end.is_some();
+        let ConnState {
+            halves, pending, ..
+        } = &mut **state;
+        let Some(half) = halves.get_mut(end) else {
+            return;
+        };
+        if seg.flags.syn {
+            half.syn(seg.seq);
+        }
+        let data_seq = seg.seq.wrapping_add(u32::from(seg.flags.syn));
+        let events = if decided { &mut *out } else { &mut *pending };
+        let mut emit = Emit {
+            conn: id,
+            direction,
+            ts_ns,
+            framer: &mut half.framer,
+            events,
+            counters: &mut self.counters,
+            framed: &mut self.framed,
+        };
+        half.stream.push(
+            frame,
+            data_seq,
+            seg.payload,
+            seg.missing,
+            &self.config.limits,
+            &mut emit,
+        );
+        if seg.flags.fin {
+            let len = seg.payload.len() as u32 + seg.missing;
+            half.stream.fin(data_seq.wrapping_add(len));
+        }
+        let both_finished = halves.iter().all(|h| h.stream.finished());
+        if !decided {
+            self.settle_roles(id, false, out);
+        }
+        if seg.flags.rst {
+            self.close(id, frame, CloseReason::Reset, out);
+        } else if both_finished {
+            self.close(id, frame, CloseReason::Fin, out);
+        }
+    }
+
+    /// Decides the roles from the held messages' types, or by guess when `force`d or when
+    /// too much is held, then releases the held events.
+    fn settle_roles(&mut self, id: ConnId, force: bool, out: &mut Vec<StreamEvent>) {
+        let Some(Some(state)) = self.states.get_mut(id.0 as usize) else {
+            return;
+        };
+        if state.switch_end.is_some() {
+            return;
+        }
+        state.pending_bytes = state
+            .pending
+            .iter()
+            .map(|e| match e {
+                StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.bytes.len(),
+                _ => 0,
+            })
+            .sum();
+        let evidence = state.pending.iter().find_map(|event| match event {
+            StreamEvent::Message(chunk) => chunk
+                .header
+                .sender()
+                .map(|role| role == chunk.direction.sender()),
+            _ => None,
+        });
+        let guess = state.guessed_switch_end;
+        let (switch_end, roles) = match evidence {
+            Some(true) => (guess, RoleSource::MessageType),
+            Some(false) => (1 - guess, RoleSource::MessageType),
+            None if force
+                || state.pending.len() > MAX_PENDING_EVENTS
+                || state.pending_bytes > MAX_PENDING_BYTES =>
+            {
+                (guess, RoleSource::Guess)
+            }
+            None => return,
+        };
+        state.switch_end = Some(switch_end);
+        let mut pending = std::mem::take(&mut state.pending);
+        state.pending_bytes = 0;
+        if switch_end != guess {
+            for event in &mut pending {
+                if let Some(direction) = event.direction_mut() {
+                    *direction = direction.reversed();
+                }
+            }
+        }
+        if let Some(conn) = self.connections.get_mut(id.0 as usize) {
+            if switch_end != guess {
+                std::mem::swap(&mut conn.switch, &mut conn.controller);
+            }
+            conn.roles = roles;
+        }
+        out.extend(self.opened_event(id));
+        out.append(&mut pending);
+    }
+
+    fn close(&mut self, id: ConnId, frame: u64, reason: CloseReason, out: &mut Vec<StreamEvent>) {
+        let Some(state) = self.states.get_mut(id.0 as usize).and_then(Option::take) else {
+            return;
+        };
+        self.wind_up(id, state, out);
+        if let Some(conn) = self.connections.get_mut(id.0 as usize) {
+            conn.closed = Some(reason);
+        }
+        out.push(StreamEvent::ConnClosed {
+            conn: id,
+            frame,
+            reason,
+        });
+    }
+
+    /// Flushes both directions of a connection that ends, and settles its roles.
+    fn wind_up(&mut self, id: ConnId, mut state: Box<ConnState>, out: &mut Vec<StreamEvent>) {
+        let decided = state.switch_end.is_some();
+        for end in 0..2 {
+            let direction = state.direction(end);
+            let ConnState {
+                halves, pending, ..
+            } = &mut *state;
+            let Some(half) = halves.get_mut(end) else {
+                continue;
+            };
+            let events = if decided { &mut *out } else { &mut *pending };
+            let mut emit = Emit {
+                conn: id,
+                direction,
+                ts_ns: self.connection(id).map_or(0, |c| c.last_ts_ns),
+                framer: &mut half.framer,
+                events,
+                counters: &mut self.counters,
+                framed: &mut self.framed,
+            };
+            half.stream.flush(&self.config.limits, &mut emit);
+            let unfinished = emit.framer.finish(emit.framed);
+            emit.release();
+            if unfinished > 0 {
+                emit.events.push(StreamEvent::Unfinished {
+                    conn: id,
+                    direction,
+                    pending_bytes: unfinished as u64,
+                });
+            }
+        }
+        if !decided {
+            // Put the state back just long enough to settle the roles by guess.
+            if let Some(slot) = self.states.get_mut(id.0 as usize) {
+                *slot = Some(state);
+            }
+            self.settle_roles(id, true, out);
+            if let Some(slot) = self.states.get_mut(id.0 as usize) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// Routes one direction's reassembled bytes through its framer into events.
+struct Emit<'a> {
+    conn: ConnId,
+    direction: Direction,
+    ts_ns: u64,
+    framer: &'a mut Framer,
+    events: &'a mut Vec<StreamEvent>,
+    counters: &'a mut Counters,
+    framed: &'a mut Vec<Framed>,
+}
+
+impl Emit<'_> {
+    fn release(&mut self) {
+        let (conn, direction, ts_ns) = (self.conn, self.direction, self.ts_ns);
+        let chunk = |header: OfHeader, frames: Vec<u64>, bytes: Vec<u8>| OfChunk {
+            conn,
+            direction,
+            header,
+            frames,
+            ts_ns,
+            bytes,
+        };
+        for framed in self.framed.drain(..) {
+            match framed {
+                Framed::Message {
+                    header,
+                    frames,
+                    bytes,
+                } => {
+                    self.counters.messages += 1;
+                    let chunk = chunk(header, frames, bytes);
+                    self.events.push(StreamEvent::Message(chunk));
+                }
+                Framed::Truncated {
+                    header,
+                    frames,
+                    bytes,
+                } => {
+                    self.counters.truncated_messages += 1;
+                    let chunk = chunk(header, frames, bytes);
+                    self.events.push(StreamEvent::Truncated(chunk));
+                }
+                Framed::Gap {
+                    frame,
+                    skipped,
+                    reason,
+                } => {
+                    self.counters.gaps += 1;
+                    self.counters.gap_bytes += skipped;
+                    self.events.push(StreamEvent::Gap {
+                        conn: self.conn,
+                        direction: self.direction,
+                        frame,
+                        skipped_bytes: skipped,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Sink for Emit<'_> {
+    fn data(&mut self, frame: u64, bytes: &[u8]) {
+        self.counters.stream_bytes += bytes.len() as u64;
+        self.framer.data(frame, bytes, self.framed);
+        self.release();
+    }
+
+    fn gap(&mut self, frame: u64, len: u64, reason: GapReason) {
+        self.framer.gap(frame, len, reason, self.framed);
+        self.release();
+    }
+
+    fn note(&mut self, note: Note) {
+        let (conn, direction) = (self.conn, self.direction);
+        self.events.push(match note {
+            Note::Retransmission { frame, bytes } => {
+                self.counters.retransmissions += 1;
+                self.counters.retransmitted_bytes += bytes;
+                StreamEvent::Retransmission {
+                    conn,
+                    direction,
+                    frame,
+                    bytes,
+                }
+            }
+            Note::OverlapConflict {
+                frame,
+                offset,
+                bytes,
+            } => {
+                self.counters.overlap_conflicts += 1;
+                StreamEvent::OverlapConflict {
+                    conn,
+                    direction,
+                    frame,
+                    stream_offset: offset,
+                    bytes,
+                }
+            }
+            Note::OutOfOrder { frame, bytes } => {
+                self.counters.out_of_order += 1;
+                StreamEvent::OutOfOrder {
+                    conn,
+                    direction,
+                    frame,
+                    bytes,
+                }
+            }
+        });
+    }
+}

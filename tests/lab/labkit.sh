@@ -1,0 +1,258 @@
+# shellcheck shell=bash
+# Building blocks of the recording lab, sourced by record.sh.
+#
+# Everything the lab creates carries the prefix "ofsc":
+#   netns ofsc-sw     ovsdb-server, ovs-vswitchd (bridge ofscbr0, netdev datapath),
+#                     the controller and the capture; the OpenFlow channel runs on
+#                     this namespace's own loopback, so the machine's ports stay free
+#   netns ofsc-hN     host N: eth0 00:00:00:00:00:0N, 10.0.0.N/24; its veth peer
+#                     ofsc-pN sits in ofsc-sw and is OpenFlow port N
+#   $OFSC_RUN         private OVS run/db/log dir, plus started.pids: one
+#                     "PID STARTTIME COMMAND" line per process this lab started
+
+set -euo pipefail
+
+LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RUN=${OFSC_RUN:-${TMPDIR:-/tmp}/ofsc-lab}
+SWNS=ofsc-sw
+HOSTNS=ofsc-h
+PORTIF=ofsc-p
+BR=ofscbr0
+MAX_HOSTS=4
+DPID=0000000000000001
+VENV=${OFSC_VENV:-$LAB_HOME/.venv}
+OF_ADDR=127.0.0.1         # ::1 for the OpenFlow channel over IPv6
+OF_PORT=6633
+PIDS_FILE=$RUN/started.pids
+VSCTL=(ovs-vsctl --db="unix:$RUN/db.sock" --timeout=20)
+export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN OVS_SYSCONFDIR=$RUN
+
+started=()          # PIDs this run started, killed in reverse order at exit
+last_pid=""
+capture_pid=""
+controller_pid=""
+ovs_up=0
+
+say() { printf '[ofsc %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+fail() { say "ERROR: $*"; exit 1; }
+# OVS writes IPv6 addresses in brackets: tcp:[::1]:6653
+of_host() { if [[ $OF_ADDR == *:* ]]; then echo "[$OF_ADDR]"; else echo "$OF_ADDR"; fi; }
+in_sw() { ip netns exec "$SWNS" "$@"; }
+in_host() { local n=$1; shift; ip netns exec "$HOSTNS$n" "$@"; }
+
+# Field 22 of /proc/PID/stat: start time, so a recycled PID is never mistaken for ours.
+start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
+# spawn NETNS CMD...: start CMD in the background inside NETNS and remember it.
+# "ip netns exec" execs CMD in place, so $! is CMD itself. (Backgrounding a shell
+# function instead would give the PID of a subshell, and killing that orphans CMD.)
+spawn() {
+    local ns=$1; shift
+    ip netns exec "$ns" "$@" {lock_fd}>&- &
+    last_pid=$!
+    started+=("$last_pid")
+    echo "$last_pid $(start_time "$last_pid") $1" >> "$PIDS_FILE"
+}
+
+alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+
+wait_until() {   # wait_until SECONDS CMD...
+    local tenths=$(( $1 * 10 )); shift
+    while (( tenths-- > 0 )); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop PID [SIGNAL]: stop a child of ours, escalate to KILL after 5 s, reap it.
+stop() {
+    local pid=$1 sig=${2:-TERM}
+    alive "$pid" || return 0
+    kill "-$sig" "$pid" 2>/dev/null || true
+    wait_until 5 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# Leftovers of an earlier run of this lab that was killed before its trap ran:
+# the processes it recorded in started.pids (only if PID and start time still
+# match), anything still running in our namespaces, then the namespaces.
+clean_leftovers() {
+    local pid stime _cmd ns n
+    if [[ -f $PIDS_FILE ]]; then
+        while read -r pid stime _cmd; do
+            if alive "$pid" && [[ $(start_time "$pid") == "$stime" ]]; then
+                say "leftover: killing $pid ($_cmd) of an earlier run"
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        done < "$PIDS_FILE"
+        rm -f "$PIDS_FILE"
+    fi
+    for ns in $(our_namespaces); do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            say "leftover: killing $pid inside netns $ns"
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
+    for (( n = 1; n <= MAX_HOSTS; n++ )); do ip link del "$PORTIF$n" 2>/dev/null || true; done
+}
+
+our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($SWNS|$HOSTNS[0-9]+)$" || true; }
+
+teardown() {
+    local rc=$? i
+    set +e
+    trap - EXIT INT TERM
+    [[ -n $capture_pid ]] && stop "$capture_pid" TERM
+    if (( ovs_up )); then
+        "${VSCTL[@]}" --if-exists del-br "$BR" 2>/dev/null
+        ovs-appctl -t "$RUN/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null
+    fi
+    for (( i = ${#started[@]} - 1; i >= 0; i-- )); do stop "${started[$i]}"; done
+    # The namespace takes the bridge's tap, ovs-netdev and the veths with it.
+    for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null; done
+    # kept for the e2e test, which checks that none of them survived
+    mv -f "$PIDS_FILE" "$RUN/last-run.pids" 2>/dev/null
+    say "cleaned up (exit $rc)"
+    exit "$rc"
+}
+
+arm_teardown() {
+    trap teardown EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# One run at a time: the names above are fixed. Children get the lock fd
+# closed ({lock_fd}>&-), so orphans of a killed run cannot hold the lock.
+lock_fd=""
+take_lock() {
+    mkdir -p "$RUN"
+    exec {lock_fd}>"$RUN.lock"
+    flock -w 600 "$lock_fd" || fail "another lab run holds $RUN.lock"
+}
+
+# switch_ns [ipv6] [lo-mtu]: the switch namespace; a small lo MTU with GSO off
+# makes TCP really send MSS-sized segments (GSO super-segments are captured whole).
+switch_ns() {
+    local ipv6=${1:-0} mtu=${2:-}
+    ip netns add "$SWNS"
+    if (( ! ipv6 )); then in_sw sysctl -qw net.ipv6.conf.all.disable_ipv6=1; fi
+    in_sw ip link set lo up
+    if [[ -n $mtu ]]; then
+        in_sw ip link set lo mtu "$mtu" gso_max_segs 1
+        say "$SWNS lo: mtu $mtu, gso_max_segs 1"
+    fi
+}
+
+start_ovs() {
+    rm -f "$RUN"/conf.db "$RUN"/.conf.db.~lock~ "$RUN"/*.sock "$RUN"/*.ctl "$RUN"/*.pid "$RUN"/*.log
+    ovsdb-tool create "$RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    spawn "$SWNS" ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" \
+        --pidfile="$RUN/ovsdb-server.pid" --unixctl="$RUN/ovsdb-server.ctl" \
+        --log-file="$RUN/ovsdb-server.log" -vconsole:off --no-chdir
+    ovs_up=1
+    wait_until 10 test -S "$RUN/db.sock" || fail "ovsdb-server did not start"
+    "${VSCTL[@]}" --no-wait init
+    spawn "$SWNS" ovs-vswitchd "unix:$RUN/db.sock" --pidfile="$RUN/ovs-vswitchd.pid" \
+        --unixctl="$RUN/ovs-vswitchd.ctl" --log-file="$RUN/ovs-vswitchd.log" \
+        -vconsole:off --no-chdir
+    wait_until 10 test -S "$RUN/ovs-vswitchd.ctl" || fail "ovs-vswitchd did not start"
+    if (( ${OFSC_VCONN_LOG:-1} )); then
+        # every OpenFlow message, decoded by OVS itself, into ovs-vswitchd.log
+        ovs-appctl -t "$RUN/ovs-vswitchd.ctl" vlog/set vconn:file:dbg >/dev/null
+    fi
+    "${VSCTL[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev protocols=OpenFlow10 \
+        fail-mode=secure other-config:datapath-id=$DPID other-config:hwaddr=02:00:00:00:00:ff \
+        other-config:disable-in-band=true
+    say "OVS up in $SWNS, bridge $BR (netdev, OpenFlow10, dpid $DPID)"
+}
+
+# add_host N [plug=1]: host N with its veth; plug=0 leaves it off the bridge.
+add_host() {
+    local n=$1 plug=${2:-1}
+    ip netns add "$HOSTNS$n"
+    in_host "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    in_sw ip link add "$PORTIF$n" address "02:00:00:00:01:0$n" type veth peer name eth0 netns "$HOSTNS$n"
+    in_host "$n" ip link set eth0 address "00:00:00:00:00:0$n"
+    in_host "$n" ip addr add "10.0.0.$n/24" dev eth0
+    in_host "$n" ip link set lo up
+    in_host "$n" ip link set eth0 up
+    in_sw ip link set "$PORTIF$n" up
+    if (( plug )); then plug_host "$n"; fi
+}
+
+plug_host() {
+    "${VSCTL[@]}" add-port "$BR" "$PORTIF$1" -- set interface "$PORTIF$1" ofport_request="$1"
+    say "h$1 (10.0.0.$1) on OpenFlow port $1"
+}
+
+# What and how to capture; a scenario may change these before start_session.
+capture_tool=tcpdump       # or dumpcap (writes pcapng)
+capture_if=lo              # "any" gives LINUX_SLL2 (with -y LINUX_SLL2)
+snaplen=0
+capture_extra=()           # more options for the tool
+
+# capture_start FILE: waits for the tool's own "listening"/"Capturing" line,
+# in a fresh stderr file, so the SYN and the HELLOs are never missed.
+capture_start() {
+    local file=$1 err=$RUN/capture.err cmd
+    rm -f "$file" "$err"
+    if [[ $capture_tool == dumpcap ]]; then
+        cmd=(dumpcap -q -n -s "$snaplen" "${capture_extra[@]}" -w "$file")
+    else
+        cmd=(tcpdump -i "$capture_if" -nn -s "$snaplen" -B 65536 --immediate-mode -U -Z root
+             "${capture_extra[@]}" -w "$file" "tcp port $OF_PORT")
+    fi
+    spawn "$SWNS" "${cmd[@]}" 2>"$err"
+    capture_pid=$last_pid
+    wait_until 15 grep -qE "listening on|Capturing on" "$err" || fail "capture did not start: $(cat "$err")"
+    say "capturing: ${cmd[*]}"
+}
+
+capture_stop() {
+    sleep 1     # the last segments (FIN/ACK) must reach the capture first
+    stop "$capture_pid" TERM
+    capture_pid=""
+    grep -E "packets (captured|received by filter|dropped)|Packets" "$RUN/capture.err" >&2 || true
+}
+
+controller_listening() { in_sw ss -Hltn "sport = :$OF_PORT" | grep -q .; }
+# OVSDB's Controller.is_connected lags by seconds; the socket state does not.
+channel_open() { in_sw ss -Htn state established "( dport = :$OF_PORT )" | grep -q .; }
+
+# testcontroller [ovs-testcontroller options...]
+testcontroller() {
+    local versions=(-O OpenFlow10)
+    [[ ${OFSC_ANY_VERSION:-0} == 1 ]] && versions=()
+    spawn "$SWNS" ovs-testcontroller "${versions[@]}" "$@" "ptcp:$OF_PORT:$(of_host)" \
+        --unixctl="$RUN/testcontroller.ctl" --log-file="$RUN/controller.log" \
+        -vconsole:off -vfile:info -vvconn:file:dbg 2>/dev/null
+    controller_pid=$last_pid
+    wait_until 30 controller_listening || fail "ovs-testcontroller is not listening"
+    say "ovs-testcontroller ${versions[*]} $* (pid $controller_pid)"
+}
+
+# refctl [refctl.py options...]: the project's reference controller (os-ken)
+refctl() {
+    [[ -x $VENV/bin/python ]] || fail "no os-ken venv at $VENV: run tests/lab/setup.sh"
+    spawn "$SWNS" "$VENV/bin/python" "$LAB_HOME/refctl.py" --ofp-listen-host "$OF_ADDR" \
+        --ofp-tcp-listen-port "$OF_PORT" "$@" 2>"$RUN/controller.log"
+    controller_pid=$last_pid
+    wait_until 30 controller_listening || fail "refctl.py is not listening: $(tail -5 "$RUN/controller.log")"
+    say "refctl.py $* (pid $controller_pid)"
+}
+
+connect_switch() {
+    "${VSCTL[@]}" set-controller "$BR" "tcp:$(of_host):$OF_PORT"
+    wait_until 30 channel_open || fail "the switch did not connect"
+    sleep 1     # handshake done
+    say "switch connected"
+}
+
+disconnect_switch() {
+    "${VSCTL[@]}" del-controller "$BR"
+    wait_until 10 bash -c "! ip netns exec $SWNS ss -Htn state established '( dport = :$OF_PORT )' | grep -q ." \
+        || say "warning: the OpenFlow connection is still open"
+}

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Record a real OpenFlow 1.0 session between Open vSwitch (userspace datapath)
+# and a controller. Run as root, after tests/lab/setup.sh.
+#
+#   tests/lab/record.sh SCENARIO [OUTDIR]     one scenario (OUTDIR default: samples/)
+#   tests/lab/record.sh samples [OUTDIR]      every committed scenario, in turn
+#   tests/lab/record.sh list                  the scenarios
+#
+# Writes OUTDIR/SCENARIO.pcap (.pcapng for "pcapng"), SCENARIO.flows.txt (the
+# switch's flow table at the end) and SCENARIO.vconn.log (OVS's own decode of
+# every OpenFlow message the switch sent and received; "large" has none).
+# Environment: OFSC_RUN (private run dir), OFSC_VENV (os-ken venv),
+# LARGE_MB (size of "large", default 160), LARGE_SECS (its time limit, default 300).
+set -euo pipefail
+# shellcheck source=tests/lab/labkit.sh
+source "$(dirname "$0")/labkit.sh"
+
+VIP=10.0.0.254
+VMAC=02:00:00:00:00:fe
+SAMPLES="basic pc-c pc-c-noflow vlan osken-vip osken-idle segmented any pcapng ipv6 negotiate snap96 noflow"
+
+# Host traffic: a failing probe is part of some stories, so it only gets logged.
+run_on() { local n=$1; shift; say "h$n: $*"; in_host "$n" "$@" {lock_fd}>&- || say "h$n: exit $? (allowed)"; }
+ping_from() { local n=$1; shift; run_on "$n" ping -n -q "$@"; }
+arping_from() { local n=$1; shift; run_on "$n" arping -q -i eth0 "$@"; }
+TAGHOST=(/usr/bin/python3 "$LAB_HOME/taghost.py")
+tagged_ping_from() { local n=$1; shift; run_on "$n" "${TAGHOST[@]}" ping "$@"; }
+tagged_responder_on() { local n=$1; shift; spawn "$HOSTNS$n" "${TAGHOST[@]}" respond "$@" >>"$RUN/taghost.log" 2>&1; }
+idle() { say "idle $1 s: $2"; sleep "$1"; }
+
+# ---------------------------------------------------------------- scenarios
+# Each scenario starts the switch (lab_up), builds its hosts, starts its
+# controller, calls start_session, then makes traffic; the driver ends the session.
+
+scenario_basic() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    testcontroller
+    start_session
+    ping_from 1 -c 5 10.0.0.2
+    arping_from 2 -c 3 10.0.0.3
+    ping_from 3 -c 3 -s 1400 10.0.0.1      # frames bigger than miss_send_len (128)
+    idle 12 "the switch's inactivity probe sends ECHO_REQUEST"
+    ping_from 1 -c 2 10.0.0.3
+}
+
+# "PC C" (h3) is plugged in late. It has static ARP entries, so it sends no
+# broadcast of its own: every frame it sends goes to an already known MAC.
+pc_c_story() {
+    lab_up
+    add_host 1; add_host 2; add_host 3 0
+    testcontroller "$@"
+    start_session
+    ping_from 1 -c 5 -i 0.5 10.0.0.2
+    say "PC C plugged in"; plug_host 3; sleep 1
+    in_host 3 ip neigh replace 10.0.0.1 lladdr 00:00:00:00:00:01 dev eth0 nud permanent
+    in_host 3 ip neigh replace 10.0.0.2 lladdr 00:00:00:00:00:02 dev eth0 nud permanent
+    ping_from 3 -c 5 -i 0.5 10.0.0.1
+    ping_from 3 -c 5 -i 0.5 10.0.0.2
+    ping_from 1 -c 3 -i 0.5 10.0.0.3
+    say "PC C link down"; in_sw ip link set "${PORTIF}3" down; sleep 1
+    ping_from 1 -c 2 -W 1 10.0.0.3
+    say "PC C unplugged"; "${VSCTL[@]}" del-port "$BR" "${PORTIF}3"; sleep 1
+}
+scenario_pc_c() { pc_c_story; }
+scenario_pc_c_noflow() { pc_c_story --noflow; }
+
+scenario_vlan() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    tagged_responder_on 2 --vid 10 --ip 10.0.10.2
+    tagged_responder_on 3 --vid 20 --ip 10.0.20.3
+    testcontroller
+    start_session
+    tagged_ping_from 1 --vid 10 --ip 10.0.10.1 --dst 10.0.10.2 --count 5
+    arping_from 1 -c 3 -V 10 -S 10.0.10.1 10.0.10.2
+    tagged_ping_from 2 --vid 20 --pcp 3 --ip 10.0.20.2 --dst 10.0.20.3 --count 5
+    ping_from 1 -c 3 10.0.0.2                  # untagged, same MACs
+}
+
+# The reference controller answering for its virtual IP, untagged and tagged,
+# between learning-switch traffic; learned flows expire (FLOW_REMOVED).
+scenario_osken_vip() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    tagged_responder_on 2 --vid 10 --ip 10.0.10.2
+    refctl --vip "$VIP" --vmac "$VMAC" --flow-idle 5
+    start_session
+    arping_from 1 -c 3 "$VIP"
+    ping_from 1 -c 3 "$VIP"
+    ping_from 2 -c 3 -s 1000 "$VIP"
+    ping_from 1 -c 5 10.0.0.2
+    ping_from 3 -c 3 10.0.0.1
+    tagged_ping_from 1 --vid 10 --pcp 2 --ip 10.0.0.1 --dst "$VIP" --count 3
+    tagged_ping_from 3 --vid 10 --ip 10.0.10.3 --dst 10.0.10.2 --count 3
+    idle 8 "learned flows expire"
+    ping_from 2 -c 2 10.0.0.1
+    idle 7 "FLOW_REMOVED again"
+}
+
+scenario_osken_idle() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    refctl --vip "$VIP" --vmac "$VMAC" --flow-idle 2 --connect-probes
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    ping_from 3 -c 3 10.0.0.1
+    idle 5 "learned flows expire"
+    ping_from 1 -c 2 10.0.0.3
+    idle 5 "learned flows expire"
+}
+
+# Small MTU, GSO off and tiny TCP buffers on the switch namespace's loopback:
+# messages span TCP segments and segments carry pieces of several messages.
+scenario_segmented() {
+    lab_up 200
+    add_host 1; add_host 2
+    in_sw sysctl -qw net.ipv4.tcp_rmem="2048 2048 2048" net.ipv4.tcp_wmem="2048 2048 2048"
+    refctl --vip "$VIP" --vmac "$VMAC" --flow-idle 2 --connect-probes
+    start_session
+    ping_from 1 -c 3 "$VIP"
+    ping_from 1 -c 2 -s 1400 "$VIP"
+    ping_from 1 -c 3 -s 1400 10.0.0.2
+    ping_from 2 -f -l 16 -c 300 -s 300 "$VIP"
+    idle 9 "learned flows expire (after the hosts' ARP re-probes)"
+}
+
+scenario_any() {
+    capture_if=any; capture_extra=(-y LINUX_SLL2)
+    lab_up
+    add_host 1; add_host 2
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    arping_from 2 -c 2 10.0.0.1
+}
+
+# dumpcap writes pcapng; two interfaces: the OpenFlow channel and port 1's veth.
+scenario_pcapng() {
+    lab_up
+    add_host 1; add_host 2
+    capture_tool=dumpcap
+    capture_extra=(-i lo -f "tcp port $OF_PORT" -i "${PORTIF}1")
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    ping_from 2 -c 2 -s 600 10.0.0.1
+}
+
+scenario_ipv6() {
+    OF_ADDR=::1 OF_PORT=6653
+    lab_up
+    add_host 1; add_host 2
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    arping_from 2 -c 2 10.0.0.1
+}
+
+# The controller offers OpenFlow 1.0 to 1.5: its HELLO carries version 6.
+scenario_negotiate() {
+    lab_up
+    add_host 1; add_host 2
+    OFSC_ANY_VERSION=1 testcontroller --wildcards
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+}
+
+scenario_snap96() {
+    snaplen=96
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    ping_from 3 -c 3 -s 1400 10.0.0.1
+    arping_from 2 -c 2 10.0.0.3
+}
+
+scenario_noflow() {
+    lab_up
+    add_host 1; add_host 2
+    testcontroller --noflow
+    start_session
+    ping_from 1 -c 10 -i 0.2 10.0.0.2
+}
+
+# The benchmark capture: every frame of two flood pings passes the controller.
+# It runs until the capture holds LARGE_MB megabytes (so a busy machine just
+# takes longer), at most LARGE_SECS seconds.
+scenario_large() {
+    local mb=${LARGE_MB:-160} secs=${LARGE_SECS:-300} a b t=0
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    testcontroller --noflow
+    start_session
+    say "flood pings until $out holds $mb MB (at most $secs s)"
+    spawn "${HOSTNS}1" ping -n -q -f -w "$secs" 10.0.0.2; a=$last_pid
+    spawn "${HOSTNS}3" ping -n -q -f -w "$secs" 10.0.0.1; b=$last_pid
+    while (( t++ < secs )) && alive "$a" && (( $(stat -c %s "$out") < mb * 1000000 )); do
+        sleep 1
+    done
+    stop "$a"
+    stop "$b"
+    say "flood pings stopped after $t s"
+}
+
+# ---------------------------------------------------------------- driver
+# lab_up [LO_MTU]: the switch namespace (with IPv6 when the channel uses it) and OVS
+lab_up() {
+    switch_ns "$([[ $OF_ADDR == *:* ]] && echo 1 || echo 0)" "${1:-}"
+    start_ovs
+}
+
+start_session() {
+    out=$OUTDIR/$name.pcap
+    [[ $capture_tool == dumpcap ]] && out=$OUTDIR/$name.pcapng
+    capture_start "$out"
+    connect_switch
+}
+
+end_session() {
+    local base=$OUTDIR/$name
+    sleep 1
+    ovs-ofctl -O OpenFlow10 dump-flows "$BR" > "$base.flows.txt" 2>&1 || true
+    disconnect_switch
+    capture_stop
+    stop "$controller_pid"
+    if (( OFSC_VCONN_LOG )); then
+        # from the first OpenFlow message on; decodes continue on unprefixed lines
+        sed -n '/|vconn|/,$p' "$RUN/ovs-vswitchd.log" > "$base.vconn.log"
+    fi
+    say "wrote $out ($(stat -c %s "$out") bytes)"
+}
+
+record_one() {
+    name=$1
+    local fn=scenario_${name//-/_}
+    declare -F "$fn" >/dev/null || fail "unknown scenario '$name' (try: list)"
+    if [[ $name == large ]]; then OFSC_VCONN_LOG=0; fi
+    OFSC_VCONN_LOG=${OFSC_VCONN_LOG:-1}
+    mkdir -p "$OUTDIR"
+    take_lock
+    clean_leftovers
+    arm_teardown
+    "$fn"
+    end_session
+}
+
+[[ ${1:-} ]] || { sed -n '2,15p' "$0"; exit 2; }
+case $1 in
+    list) echo "$SAMPLES large" ;;
+    samples)
+        for s in $SAMPLES; do "$0" "$s" "${2:-}" || fail "scenario $s failed"; done ;;
+    *)
+        [[ $EUID -eq 0 ]] || fail "run as root"
+        OUTDIR=$(realpath -m "${2:-$LAB_HOME/../../samples}")
+        record_one "$1" ;;
+esac
