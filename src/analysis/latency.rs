@@ -377,13 +377,14 @@ impl ConnPairing {
         let late = now_ns.saturating_sub(self.request_window_ns);
         if self.requests.values().any(|(_, r)| r.ts_ns < late) {
             let mut gone = Vec::new();
-            self.requests.retain(|&(from_switch, _), &mut (kind, request)| {
-                let keep = request.ts_ns >= late;
-                if !keep {
-                    gone.push((from_switch, kind, request));
-                }
-                keep
-            });
+            self.requests
+                .retain(|&(from_switch, _), &mut (kind, request)| {
+                    let keep = request.ts_ns >= late;
+                    if !keep {
+                        gone.push((from_switch, kind, request));
+                    }
+                    keep
+                });
             gone.sort_by_key(|(_, _, at)| at.index);
             for (from_switch, kind, request) in gone {
                 out.requests.push(RequestPair {

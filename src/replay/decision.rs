@@ -12,6 +12,7 @@ use ofscope_dissectors::openflow::{Actions, Body, Message, NO_BUFFER};
 use serde::{Deserialize, Serialize};
 
 use super::apps::Output;
+use crate::session::format_dpid;
 
 /// What triggered a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub struct Trigger {
     /// TAP capture).
     pub frame: u64,
     pub ts_ns: u64,
-    /// 16 hex digits, as `ovs-ofctl show` writes it.
+    /// As ovs writes it: 16 hex digits in colon-separated pairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpid: Option<String>,
     /// The OFPT name (`PACKET_IN`), or `TAP` for a frame read from the TAP.
@@ -83,6 +84,9 @@ pub struct Summary {
     /// PACKET_OUTs to FLOOD or ALL.
     pub floods: u64,
     pub tap_writes: u64,
+    /// Closed loop only: recorded frames the simulated flow tables forwarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<u64>,
 }
 
 impl fmt::Display for Summary {
@@ -92,6 +96,9 @@ impl fmt::Display for Summary {
             "{} PacketIns reached the controller, {} flows installed, {} floods",
             self.packet_ins, self.flows, self.floods
         )?;
+        if let Some(n) = self.forwarded {
+            write!(f, ", {n} frames forwarded by flows")?;
+        }
         if self.tap_writes > 0 {
             write!(f, ", {} TAP writes", self.tap_writes)?;
         }
@@ -111,7 +118,7 @@ impl Trigger {
     pub fn from_message(frame: u64, ts_ns: u64, dpid: Option<u64>, message: &Message) -> Trigger {
         let (in_port, summary) = match &message.body {
             Body::PacketIn(pin) => (Some(pin.in_port), Frame::parse(&pin.data).summary()),
-            _ => (None, message.summary()),
+            _ => (None, summary_detail(&message.summary())),
         };
         Trigger {
             frame,
@@ -229,11 +236,7 @@ impl Emit {
             }
             Body::EchoReply(_) | Body::EchoRequest(_) | Body::BarrierRequest => {}
             _ => {
-                let summary = Message::new(0, body.clone()).summary();
-                let detail = summary
-                    .split_once(' ')
-                    .map_or("", |(_, rest)| rest)
-                    .to_owned();
+                let detail = summary_detail(&Message::new(0, body.clone()).summary());
                 if !detail.is_empty() {
                     e.data = Some(detail);
                 }
@@ -241,6 +244,17 @@ impl Emit {
         }
         e
     }
+}
+
+/// A message summary without its type name and xid, which the decision already says or
+/// ignores.
+fn summary_detail(summary: &str) -> String {
+    summary
+        .split(' ')
+        .skip(1)
+        .filter(|word| !word.starts_with("xid="))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn flow_mod_flags(flags: u16) -> String {
@@ -277,10 +291,6 @@ fn fnv1a(data: &[u8]) -> u32 {
     data.iter().fold(0x811c_9dc5, |h: u32, &b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })
-}
-
-pub fn format_dpid(dpid: u64) -> String {
-    format!("{dpid:016x}")
 }
 
 impl fmt::Display for Emit {

@@ -61,6 +61,9 @@ impl Engine {
     /// nothing (a PacketIn that was dropped is still a decision).
     pub fn feed(&mut self, input: &Input) -> Option<&[Output]> {
         self.out.clear();
+        if !is_trigger(&input.message.body) {
+            return None;
+        }
         let conn = input.conn;
         if let Body::FeaturesReply(features) = &input.message.body {
             self.connect(conn, input.ts_ns, features);
@@ -104,8 +107,7 @@ impl Engine {
                 }
             }
             Body::EchoRequest(data) => ctx.send(Body::EchoReply(data.clone())),
-            Body::Error(_) => {}
-            _ => return None,
+            _ => {}
         }
         Some(self.finish())
     }
@@ -149,6 +151,19 @@ impl Engine {
         }
         &self.out
     }
+}
+
+/// The switch→controller messages a controller reacts to; each makes a decision.
+pub fn is_trigger(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::FeaturesReply(_)
+            | Body::PacketIn(_)
+            | Body::FlowRemoved(_)
+            | Body::PortStatus(_)
+            | Body::EchoRequest(_)
+            | Body::Error(_)
+    )
 }
 
 impl Summary {

@@ -9,8 +9,12 @@
 //! Nothing here does I/O: the command layer reads the capture and hands messages in.
 
 pub mod apps;
+pub mod closed_loop;
+pub mod compare;
 pub mod decision;
 pub mod engine;
+pub mod golden;
+pub mod run;
 pub mod spec;
 
 pub use decision::{Decision, Summary};

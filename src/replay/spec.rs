@@ -70,14 +70,46 @@ impl AppConfig {
 /// An app as the user wrote it (`--app learning:variant=pox`), parsed and validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppSpec {
-    /// The text as given (trimmed); goldens store it so that they read like the command line.
-    pub text: String,
+    pub name: String,
+    /// The options in the order given; goldens store them so they read like the command
+    /// line.
+    pub options: Vec<(String, String)>,
     pub config: AppConfig,
 }
 
 impl fmt::Display for AppSpec {
+    /// `name:key=value,...` (just `name` without options).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.name)?;
+        for (i, (k, v)) in self.options.iter().enumerate() {
+            write!(f, "{}{k}={v}", if i == 0 { ':' } else { ',' })?;
+        }
+        Ok(())
+    }
+}
+
+impl AppSpec {
+    /// The file of the tunnel's `tap-input=` option, as written.
+    pub fn tap_input(&self) -> Option<&str> {
+        match &self.config {
+            AppConfig::Tunnel(t) => t.tap_input.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same app with its `tap-input=` path replaced (paths are relative to whoever
+    /// names them: the working directory or the golden file).
+    pub fn with_tap_input(&self, path: &str) -> AppSpec {
+        let mut spec = self.clone();
+        for (k, v) in &mut spec.options {
+            if k == "tap-input" {
+                *v = path.to_owned();
+            }
+        }
+        if let AppConfig::Tunnel(t) = &mut spec.config {
+            t.tap_input = Some(path.to_owned());
+        }
+        spec
     }
 }
 
@@ -87,6 +119,7 @@ impl FromStr for AppSpec {
     fn from_str(s: &str) -> Result<AppSpec, SpecError> {
         let text = s.trim();
         let (name, rest) = text.split_once(':').unwrap_or((text, ""));
+        let name = name.trim();
         let mut pairs = Vec::new();
         for item in rest.split(',').filter(|i| !i.trim().is_empty()) {
             let (k, v) = item
@@ -94,7 +127,7 @@ impl FromStr for AppSpec {
                 .ok_or_else(|| SpecError::Syntax(item.to_owned()))?;
             pairs.push((k.trim(), v.trim()));
         }
-        let config = match name.trim() {
+        let config = match name {
             "learning" => AppConfig::Learning(learning::Config::parse(&Options::new(
                 "learning",
                 learning::OPTIONS,
@@ -118,7 +151,11 @@ impl FromStr for AppSpec {
             other => return Err(SpecError::UnknownApp(other.to_owned())),
         };
         Ok(AppSpec {
-            text: text.to_owned(),
+            name: name.to_owned(),
+            options: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             config,
         })
     }
@@ -260,6 +297,27 @@ mod tests {
         assert!(err.contains("needs the option mac"), "{err}");
         let err = "learning:pox".parse::<AppSpec>().unwrap_err().to_string();
         assert!(err.contains("key=value"), "{err}");
+    }
+
+    #[test]
+    fn displays_as_given_and_rewrites_tap_input() {
+        let spec: AppSpec = " tunnel:mac=02:00:00:00:00:fe, tap-input=a.pcap "
+            .parse()
+            .unwrap();
+        assert_eq!(
+            spec.to_string(),
+            "tunnel:mac=02:00:00:00:00:fe,tap-input=a.pcap"
+        );
+        let moved = spec.with_tap_input("../x/a.pcap");
+        assert_eq!(moved.tap_input(), Some("../x/a.pcap"));
+        assert_eq!(
+            moved.to_string(),
+            "tunnel:mac=02:00:00:00:00:fe,tap-input=../x/a.pcap"
+        );
+        assert_eq!(
+            "learning".parse::<AppSpec>().unwrap().to_string(),
+            "learning"
+        );
     }
 
     #[test]

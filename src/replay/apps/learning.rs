@@ -15,7 +15,8 @@ use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
 use crate::replay::spec::{Options, SpecError};
 
 pub const OPTIONS: &str = "variant=pox|nox|dst-only|pyswitch-all|simple, flood=all|flood, \
-                           idle=SECONDS, hard=SECONDS, priority=N, hold_down=SECONDS";
+                           idle=SECONDS, hard=SECONDS, priority=N, hold_down=SECONDS, \
+                           connect=reset|none, miss_send_len=N";
 
 /// Ryu's default `max_len` for an output action (OF1.0 `OFPActionOutput`).
 const RYU_MAX_LEN: u16 = 0xffe5;
@@ -26,6 +27,8 @@ const POX_DROP_SECS: u16 = 10;
 /// `pyswitch-all`'s source-capture flow lives at most this long.
 const CAPTURE_HARD_SECS: u16 = 1;
 const SECOND_NS: u64 = 1_000_000_000;
+/// What POX asks the switch to send of a missed packet.
+const POX_MISS_SEND_LEN: u16 = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -47,11 +50,24 @@ pub struct Config {
     /// Seconds after the switch connects during which floods are held down (sent with no
     /// actions), as POX's `hold_down`.
     pub hold_down: u64,
+    /// On connect, reset the switch: SET_CONFIG with `miss_send_len`, delete every flow,
+    /// BARRIER (POX always does; other controllers when told to).
+    pub reset_on_connect: bool,
+    pub miss_send_len: u16,
 }
 
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
-        o.only(&["variant", "flood", "idle", "hard", "priority", "hold_down"])?;
+        o.only(&[
+            "variant",
+            "flood",
+            "idle",
+            "hard",
+            "priority",
+            "hold_down",
+            "connect",
+            "miss_send_len",
+        ])?;
         let variant = match o.get("variant").unwrap_or("pox") {
             "pox" => Variant::Pox,
             "nox" => Variant::Nox,
@@ -79,6 +95,13 @@ impl Config {
             hard: o.number("hard", hard, "seconds 0..65535")?,
             priority: o.number("priority", DEFAULT_PRIORITY, "a priority 0..65535")?,
             hold_down: o.number("hold_down", 0, "seconds")?,
+            reset_on_connect: match o.get("connect") {
+                None => variant == Variant::Pox,
+                Some("reset") => true,
+                Some("none") => false,
+                Some(v) => return Err(o.bad("connect", v, "reset or none")),
+            },
+            miss_send_len: o.number("miss_send_len", POX_MISS_SEND_LEN, "bytes 0..65535")?,
         })
     }
 }
@@ -296,27 +319,31 @@ impl Learning {
 const SEND_FLOW_REM: u16 = 1;
 
 impl App for Learning {
-    /// POX's connection handshake after FEATURES_REPLY; the other controllers send nothing.
+    /// The reset after FEATURES_REPLY (POX's handshake; other controllers when told to).
     fn connected(&mut self, ctx: &mut Ctx, _features: &FeaturesReply) {
-        if self.config.variant != Variant::Pox {
+        if !self.config.reset_on_connect {
             return;
         }
         ctx.send(Body::SetConfig(SwitchConfig {
             flags: 0,
-            miss_send_len: 128,
+            miss_send_len: self.config.miss_send_len,
         }));
         // POX clears the network/transport wildcard bits when dl_type is wildcarded.
-        let all = Match {
-            wildcards: ofpfw::IN_PORT
+        let wildcards = if self.config.variant == Variant::Pox {
+            ofpfw::IN_PORT
                 | ofpfw::DL_VLAN
                 | ofpfw::DL_SRC
                 | ofpfw::DL_DST
                 | ofpfw::DL_TYPE
-                | ofpfw::DL_VLAN_PCP,
-            ..Match::default()
+                | ofpfw::DL_VLAN_PCP
+        } else {
+            ofpfw::ALL
         };
         ctx.send(Body::FlowMod(FlowMod {
-            match_: all,
+            match_: Match {
+                wildcards,
+                ..Match::default()
+            },
             command: ofpfc::DELETE,
             ..FlowMod::default()
         }));
