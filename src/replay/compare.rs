@@ -178,13 +178,6 @@ pub fn report(d: &Diff, expected: &[Decision], actual: &[Decision], style: &Styl
                 &format!("- (no such decision in {})", style.expected),
             );
         }
-        if a.is_none() {
-            paint(
-                &mut out,
-                GREEN,
-                &format!("+ (no such decision in {})", style.actual),
-            );
-        }
         let body =
             |text: &str| -> Vec<String> { text.lines().skip(1).map(str::to_owned).collect() };
         for (tag, line) in line_diff(&body(&exp_text), &body(&act_text)) {
