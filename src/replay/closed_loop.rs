@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, FlowKey};
 
+use super::apps::learning::SEND_FLOW_REM;
 use super::apps::Output;
 use crate::analysis::flow_table::FlowTable;
 use crate::session::OfRecord;
 
 /// Flow events are not kept: replay needs the table, not its history.
 const NO_HISTORY: usize = 0;
-const SEND_FLOW_REM: u16 = 1;
 
 #[derive(Default)]
 pub struct Switches {

@@ -6,8 +6,8 @@
 use std::fmt;
 
 use ofscope_dissectors::frame::Frame;
-use ofscope_dissectors::openflow::flow_mod::ofpfc;
-use ofscope_dissectors::openflow::port::PortDisplay;
+use ofscope_dissectors::openflow::flow_mod::{ofpfc, FLOW_MOD_FLAG_NAMES};
+use ofscope_dissectors::openflow::port::{flag_text, PortDisplay};
 use ofscope_dissectors::openflow::{Actions, Body, Message, NO_BUFFER};
 use serde::{Deserialize, Serialize};
 
@@ -216,7 +216,7 @@ impl Emit {
                     e.priority = Some(fm.priority);
                 }
                 if fm.flags != 0 {
-                    e.flags = Some(flow_mod_flags(fm.flags));
+                    e.flags = Some(flag_text(fm.flags.into(), FLOW_MOD_FLAG_NAMES));
                 }
             }
             Body::PacketOut(po) => {
@@ -255,20 +255,6 @@ fn summary_detail(summary: &str) -> String {
         .filter(|word| !word.starts_with("xid="))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn flow_mod_flags(flags: u16) -> String {
-    let names = [(1, "SEND_FLOW_REM"), (2, "CHECK_OVERLAP"), (4, "EMERG")];
-    let mut parts: Vec<String> = names
-        .iter()
-        .filter(|(bit, _)| flags & bit != 0)
-        .map(|(_, n)| (*n).to_owned())
-        .collect();
-    let unknown = flags & !7;
-    if unknown != 0 {
-        parts.push(format!("0x{unknown:x}"));
-    }
-    parts.join(",")
 }
 
 /// A frame's summary; when it is not `own` (the PacketIn's frame), also its length and a

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, FeaturesReply, Message};
 
@@ -169,7 +170,7 @@ pub fn is_trigger(body: &Body) -> bool {
 impl Summary {
     fn count(&mut self, output: &Output) {
         match output {
-            Output::Send(Body::FlowMod(fm)) if fm.command == 0 => self.flows += 1,
+            Output::Send(Body::FlowMod(fm)) if fm.command == ofpfc::ADD => self.flows += 1,
             Output::Send(Body::PacketOut(po)) if po.actions.iter().any(is_flood) => {
                 self.floods += 1
             }

@@ -27,6 +27,8 @@ const POX_DROP_SECS: u16 = 10;
 /// `pyswitch-all`'s source-capture flow lives at most this long.
 const CAPTURE_HARD_SECS: u16 = 1;
 const SECOND_NS: u64 = 1_000_000_000;
+/// `OFPFF_SEND_FLOW_REM`.
+pub const SEND_FLOW_REM: u16 = 1;
 /// What POX asks the switch to send of a missed packet.
 const POX_MISS_SEND_LEN: u16 = 128;
 
@@ -315,8 +317,6 @@ impl Learning {
         ctx.send(packet_out(p, output));
     }
 }
-
-const SEND_FLOW_REM: u16 = 1;
 
 impl App for Learning {
     /// The reset after FEATURES_REPLY (POX's handshake; other controllers when told to).
