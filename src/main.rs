@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Pcap(args) => commands::pcap::run(args),
         Command::Decode(args) => commands::decode::run(args),
+        Command::Replay(args) => commands::replay::run(args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("ofscope: {err:#}");

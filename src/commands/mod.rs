@@ -1,6 +1,7 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
 pub mod decode;
 pub mod pcap;
+pub mod replay;
 
 /// Exit codes users' scripts rely on (DESIGN.md section 4).
 pub mod exit {
