@@ -24,6 +24,8 @@ pub enum Command {
     Live(LiveArgs),
     /// Decode one OpenFlow message given as hex, as `ovs-ofctl ofp-print` does.
     Decode(DecodeArgs),
+    /// Act as the controller on a recorded session and check its decisions.
+    Replay(ReplayArgs),
 }
 
 /// Output formats (`-T`).
@@ -103,6 +105,53 @@ impl PcapArgs {
     pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
         self.files.iter().chain(self.read.iter())
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n  \
+    learning:variant=pox|nox|dst-only|pyswitch-all|simple,flood=all|flood,idle=S,hard=S,priority=N,hold_down=S\n  \
+    arp:ip=A.B.C.D,mac=MAC      (ip= may repeat)\n  \
+    ping:ip=A.B.C.D,mac=MAC\n  \
+    tunnel:mac=MAC,tap-input=FILE.pcap\n\n\
+    Examples:\n  \
+    ofscope replay session.pcap --app learning:variant=pox\n  \
+    ofscope replay session.pcap --app arp:ip=10.0.0.254,mac=02:00:00:00:00:fe --app learning:variant=simple,idle=5 -T jsonl\n  \
+    ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
+    ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
+    ofscope replay session.pcap --app learning --update session.golden.json\n  \
+    ofscope replay --assert session.golden.json"
+)]
+pub struct ReplayArgs {
+    /// The capture to replay (optional with --assert/--update of an existing golden, which
+    /// names it).
+    #[arg(value_name = "CAPTURE")]
+    pub capture: Option<PathBuf>,
+    /// A controller app with its options, e.g. learning:variant=pox; repeatable, chained in
+    /// order.
+    #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
+    pub apps: Vec<String>,
+    /// Output format of the decisions.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the decisions to this golden file (capture and apps are named in it).
+    #[arg(long, value_name = "GOLDEN", conflicts_with = "assert")]
+    pub update: Option<PathBuf>,
+    /// Check the decisions against this golden file; exit 1 on any difference.
+    #[arg(long = "assert", value_name = "GOLDEN")]
+    pub assert: Option<PathBuf>,
+    /// Compare with the controller messages recorded in the capture and print the agreement.
+    #[arg(long, conflicts_with_all = ["closed_loop", "update", "assert"])]
+    pub against_recording: bool,
+    /// Model the switch: only frames that miss the apps' own flows reach the apps.
+    #[arg(long)]
+    pub closed_loop: bool,
+    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Print only the summary (and the report of --assert / --against-recording).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

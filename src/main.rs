@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Pcap(args) => commands::pcap::run(args),
         Command::Live(args) => commands::live::run(args),
         Command::Decode(args) => commands::decode::run(args),
+        Command::Replay(args) => commands::replay::run(args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("ofscope: {err:#}");

@@ -166,6 +166,7 @@ impl Tree {
     }
 
     /// Adds a value field at the current depth.
+    #[inline]
     pub fn leaf(
         &mut self,
         label: &'static str,
@@ -234,6 +235,7 @@ impl Tree {
         })
     }
 
+    #[inline]
     fn push(
         &mut self,
         label: &'static str,

@@ -2,6 +2,7 @@
 pub mod decode;
 pub mod live;
 pub mod pcap;
+pub mod replay;
 
 use std::io;
 

@@ -110,12 +110,12 @@ scenario_osken_idle() {
     idle 5 "learned flows expire"
 }
 
-# Small MTU, GSO off and tiny TCP buffers on the switch namespace's loopback:
+# Small MTU, GSO off and tiny TCP receive buffers in the switch namespace:
 # messages span TCP segments and segments carry pieces of several messages.
 scenario_segmented() {
     lab_up 200
     add_host 1; add_host 2
-    in_sw sysctl -qw net.ipv4.tcp_rmem="2048 2048 2048" net.ipv4.tcp_wmem="2048 2048 2048"
+    in_sw sysctl -qw net.ipv4.tcp_rmem="2048 2048 2048"
     refctl --vip "$VIP" --vmac "$VMAC" --flow-idle 2 --connect-probes
     start_session
     ping_from 1 -c 3 "$VIP"
@@ -190,6 +190,7 @@ scenario_noflow() {
 # takes longer), at most LARGE_SECS seconds.
 scenario_large() {
     local mb=${LARGE_MB:-160} secs=${LARGE_SECS:-300} a b t=0
+    immediate=0
     lab_up
     add_host 1; add_host 2; add_host 3
     testcontroller --noflow
