@@ -6,3 +6,4 @@ pub mod filter;
 pub mod output;
 pub mod session;
 pub mod stream;
+pub mod tui;

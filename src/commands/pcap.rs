@@ -16,8 +16,12 @@ use crate::filter::Filter;
 use crate::output::{json, stats::Stats, text};
 use crate::session::{format_dpid, OfRecord, Session, SessionEvent};
 use crate::stream::{Direction, StreamConfig, Tracker, OPENFLOW_PORTS};
+use crate::tui;
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+    if tui::suits(args) {
+        return tui::run_pcap(args);
+    }
     let filter = match &args.filter {
         Some(expr) => Some(
             Filter::parse(expr)
