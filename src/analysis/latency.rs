@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
-use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, NO_BUFFER};
+use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
@@ -200,8 +200,16 @@ impl ConnPairing {
         }
     }
 
-    /// Feeds one message of this connection.
-    pub fn message(&mut self, at: At, from_switch: bool, msg: &Message, out: &mut Paired) {
+    /// Feeds one message of this connection. `frame` is the decoded frame of a PacketIn
+    /// or PacketOut when the caller has it (else it is decoded here).
+    pub fn message(
+        &mut self,
+        at: At,
+        from_switch: bool,
+        msg: &Message,
+        frame: Option<&Frame>,
+        out: &mut Paired,
+    ) {
         self.expire(at.ts_ns, out);
         let xid = msg.header.xid;
         if let Some(kind) = request_kind(&msg.body) {
@@ -215,9 +223,19 @@ impl ConnPairing {
             self.requests.remove(&(!from_switch, xid));
         }
         match &msg.body {
-            Body::PacketIn(pin) if from_switch => self.packet_in(at, pin, out),
+            Body::PacketIn(pin) if from_switch => {
+                let parsed;
+                let frame = match frame {
+                    Some(f) => f,
+                    None => {
+                        parsed = Frame::parse(&pin.data);
+                        &parsed
+                    }
+                };
+                self.packet_in(at, pin, frame, out)
+            }
             Body::PacketOut(po) if !from_switch => {
-                let seq = self.answer_of_packet_out(po);
+                let seq = self.answer_of_packet_out(po, frame);
                 if let Some((seq, rule)) = seq {
                     self.answered(seq, at, rule, out);
                 }
@@ -268,13 +286,12 @@ impl ConnPairing {
         }
     }
 
-    fn packet_in(&mut self, at: At, pin: &PacketIn, out: &mut Paired) {
+    fn packet_in(&mut self, at: At, pin: &PacketIn, frame: &Frame, out: &mut Paired) {
         if self.pending.len() >= self.max_pending {
             if let Some((&oldest, _)) = self.pending.iter().next() {
                 self.give_up(oldest, out);
             }
         }
-        let frame = Frame::parse(&pin.data);
         let seq = self.next_seq;
         self.next_seq += 1;
         if pin.buffer_id != NO_BUFFER {
@@ -285,7 +302,7 @@ impl ConnPairing {
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
-        let reply = expected_reply(&frame);
+        let reply = expected_reply(frame);
         if let Some(sig) = reply {
             self.by_reply.entry(sig).or_default().push_back(seq);
         }
@@ -297,7 +314,7 @@ impl ConnPairing {
                 buffer_id: pin.buffer_id,
                 data_key,
                 reply,
-                key: FlowKey::from_frame(&frame, pin.in_port),
+                key: FlowKey::from_frame(frame, pin.in_port),
                 hosts,
             },
         );
@@ -306,7 +323,8 @@ impl ConnPairing {
     /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
     fn answer_of_packet_out(
         &self,
-        po: &ofscope_dissectors::openflow::PacketOut,
+        po: &PacketOut,
+        frame: Option<&Frame>,
     ) -> Option<(u64, AnswerRule)> {
         if po.buffer_id != NO_BUFFER {
             return self
@@ -327,7 +345,10 @@ impl ConnPairing {
         if let Some(seq) = by_data {
             return Some((seq, AnswerRule::SameData));
         }
-        let sig = reply_signature(&Frame::parse(&po.data))?;
+        let sig = match frame {
+            Some(f) => reply_signature(f),
+            None => reply_signature(&Frame::parse(&po.data)),
+        }?;
         oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
     }
 
@@ -377,13 +398,14 @@ impl ConnPairing {
         let late = now_ns.saturating_sub(self.request_window_ns);
         if self.requests.values().any(|(_, r)| r.ts_ns < late) {
             let mut gone = Vec::new();
-            self.requests.retain(|&(from_switch, _), &mut (kind, request)| {
-                let keep = request.ts_ns >= late;
-                if !keep {
-                    gone.push((from_switch, kind, request));
-                }
-                keep
-            });
+            self.requests
+                .retain(|&(from_switch, _), &mut (kind, request)| {
+                    let keep = request.ts_ns >= late;
+                    if !keep {
+                        gone.push((from_switch, kind, request));
+                    }
+                    keep
+                });
             gone.sort_by_key(|(_, _, at)| at.index);
             for (from_switch, kind, request) in gone {
                 out.requests.push(RequestPair {
@@ -562,7 +584,7 @@ impl LatencyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofscope_dissectors::openflow::{Action, FlowMod, Match, PacketOut};
+    use ofscope_dissectors::openflow::{Action, FlowMod, Match};
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
@@ -624,21 +646,52 @@ mod tests {
         let mut p = pairing();
         let mut out = Paired::default();
         let req = arp_request();
-        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), &mut out);
-        p.message(at(2, 1), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), None, &mut out);
+        p.message(
+            at(2, 1),
+            true,
+            &pin(req.clone(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         p.message(
             at(3, 2),
             true,
             &pin(req[..30].to_vec(), NO_BUFFER, 42),
+            None,
             &mut out,
         );
-        p.message(at(4, 3), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        p.message(
+            at(4, 3),
+            true,
+            &pin(req.clone(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         // Another in_port is not the same packet.
-        p.message(at(5, 5), false, &pout(req.clone(), NO_BUFFER, 9), &mut out);
+        p.message(
+            at(5, 5),
+            false,
+            &pout(req.clone(), NO_BUFFER, 9),
+            None,
+            &mut out,
+        );
         assert!(out.pairs.is_empty());
-        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), &mut out);
-        p.message(at(7, 7), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
-        p.message(at(8, 8), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
+        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), None, &mut out);
+        p.message(
+            at(7, 7),
+            false,
+            &pout(req.clone(), NO_BUFFER, 1),
+            None,
+            &mut out,
+        );
+        p.message(
+            at(8, 8),
+            false,
+            &pout(req.clone(), NO_BUFFER, 1),
+            None,
+            &mut out,
+        );
         let rules: Vec<_> = out
             .pairs
             .iter()
@@ -658,6 +711,7 @@ mod tests {
             at(9, 9),
             false,
             &pout(arp_reply(), NO_BUFFER, 0xffff),
+            None,
             &mut out,
         );
         assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
@@ -668,8 +722,20 @@ mod tests {
     fn flow_mod_answers_what_it_covers_and_window_expires() {
         let mut p = pairing();
         let mut out = Paired::default();
-        p.message(at(1, 0), true, &pin(arp_request(), NO_BUFFER, 42), &mut out);
-        p.message(at(2, 0), true, &pin(arp_reply(), NO_BUFFER, 42), &mut out);
+        p.message(
+            at(1, 0),
+            true,
+            &pin(arp_request(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
+        p.message(
+            at(2, 0),
+            true,
+            &pin(arp_reply(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         let fm = FlowMod {
             match_: Match::from_frame(&Frame::parse(&arp_request()), 1),
             ..FlowMod::default()
@@ -678,6 +744,7 @@ mod tests {
             at(3, 4),
             false,
             &Message::new(0, Body::FlowMod(fm)),
+            None,
             &mut out,
         );
         assert_eq!(out.pairs.len(), 1);
@@ -687,6 +754,7 @@ mod tests {
             at(4, 1001),
             false,
             &Message::new(1, Body::BarrierRequest),
+            None,
             &mut out,
         );
         assert_eq!(out.unanswered.len(), 1);
@@ -701,24 +769,28 @@ mod tests {
             at(1, 0),
             false,
             &Message::new(5, Body::EchoRequest(vec![])),
+            None,
             &mut out,
         );
         p.message(
             at(2, 1),
             true,
             &Message::new(6, Body::EchoRequest(vec![])),
+            None,
             &mut out,
         );
         p.message(
             at(3, 2),
             true,
             &Message::new(5, Body::BarrierReply),
+            None,
             &mut out,
         );
         p.message(
             at(4, 3),
             true,
             &Message::new(5, Body::EchoReply(vec![])),
+            None,
             &mut out,
         );
         assert_eq!(out.requests.len(), 1);
