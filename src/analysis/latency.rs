@@ -200,6 +200,11 @@ impl ConnPairing {
         }
     }
 
+    /// PacketIns waiting for their answer.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Feeds one message of this connection. `frame` is the decoded frame of a PacketIn
     /// or PacketOut when the caller has it (else it is decoded here).
     pub fn message(

@@ -295,6 +295,12 @@ impl Analyzer {
             .collect()
     }
 
+    /// PacketIns waiting for their answer, over all connections (bounded by the window
+    /// and `Config::max_pending`).
+    pub fn waiting_packet_ins(&self) -> usize {
+        self.conns.values().map(|c| c.pairing.waiting()).sum()
+    }
+
     pub fn first_ns(&self) -> Option<u64> {
         self.first_ns
     }
