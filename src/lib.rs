@@ -1,4 +1,5 @@
 //! ofscope: the application around the dissectors (capture, streams, analysis, views).
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod commands;

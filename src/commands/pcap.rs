@@ -9,11 +9,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use ofscope_dissectors::tree::Tree;
 
+use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, PcapWriter};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::exit;
 use crate::filter::Filter;
-use crate::output::{json, stats::Stats, text};
+use crate::output::{json, progress, stats::Stats, text};
 use crate::session::{format_dpid, OfRecord, Session, SessionEvent};
 use crate::stream::{Direction, StreamConfig, Tracker, OPENFLOW_PORTS};
 use crate::tui;
@@ -23,10 +24,9 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         return tui::run_pcap(args);
     }
     let filter = match &args.filter {
-        Some(expr) => Some(
-            Filter::parse(expr)
-                .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
-        ),
+        Some(expr) => Some(Filter::parse(expr).map_err(|err| {
+            anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr))
+        })?),
         None => None,
     };
     let config = StreamConfig {
@@ -88,8 +88,23 @@ impl<W: Write> Printer<'_, W> {
         // Frame numbers to copy with -w (a second pass copies them).
         let mut keep_frames = BTreeSet::new();
         let mut outcome = FileOutcome::Done;
-        let per_message = !(self.args.quiet || self.args.stats);
+        let args = self.args;
+        let analyse = args.stats || args.flows || args.latency || args.findings;
+        let mut analyzer = analyse.then(|| {
+            Analyzer::new(analysis::Config {
+                pair_window_ns: args.pair_window,
+                at: args.at,
+                ..analysis::Config::default()
+            })
+        });
+        let per_message = !(args.quiet || analyse);
+        let progress = progress::for_file(path, session.source().compressed());
         while let Some(event) = session.next_event() {
+            if let Some(bar) = &progress {
+                if session.tracker().counters().frames % 4096 == 0 {
+                    bar.set_position(session.source().position());
+                }
+            }
             let event = match event {
                 Ok(event) => event,
                 Err(err) if err.is_truncation() => {
@@ -102,6 +117,9 @@ impl<W: Write> Printer<'_, W> {
                 }
             };
             stats.observe(&event);
+            if let Some(a) = analyzer.as_mut() {
+                a.feed(&event);
+            }
             let SessionEvent::Record(record) = event else {
                 continue;
             };
@@ -121,6 +139,9 @@ impl<W: Write> Printer<'_, W> {
                 break;
             }
         }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
         if self.args.stats {
             stats.finish(session.tracker());
             self.line.clear();
@@ -128,6 +149,12 @@ impl<W: Write> Printer<'_, W> {
                 Format::Text => stats.write_text(&mut self.line, path),
                 Format::Json | Format::Jsonl => stats.write_json(&mut self.line, path),
             }
+        }
+        if let Some(a) = analyzer.as_mut() {
+            a.finish();
+            write_analysis(&mut self.line, a, self.args);
+        }
+        if !self.line.is_empty() {
             self.out.write_all(self.line.as_bytes())?;
         }
         if session.tracker().counters().messages == 0 {
@@ -170,6 +197,51 @@ impl<W: Write> Printer<'_, W> {
         }
         self.out.write_all(self.line.as_bytes())?;
         Ok(())
+    }
+}
+
+/// The analysis sections the flags ask for, after the `--stats` counts (whose JSON object
+/// gains an `analysis` member).
+fn write_analysis(out: &mut String, a: &Analyzer, args: &PcapArgs) {
+    let json = args.format != Format::Text;
+    if args.stats && json {
+        // Close the counts object with the analysis inside it.
+        out.truncate(out.trim_end().len());
+        out.pop();
+        out.push_str(",\"analysis\":");
+        out.push_str(&a.stats_json().to_string());
+        out.push_str("}\n");
+    } else if args.stats {
+        a.write_stats_text(out);
+    }
+    type Section = (
+        bool,
+        fn(&Analyzer, &mut String),
+        fn(&Analyzer) -> serde_json::Value,
+    );
+    let sections: [Section; 3] = [
+        (args.flows, Analyzer::write_flows_text, Analyzer::flows_json),
+        (
+            args.latency,
+            Analyzer::write_latency_text,
+            Analyzer::latency_json,
+        ),
+        (
+            args.findings,
+            Analyzer::write_findings_text,
+            Analyzer::findings_json,
+        ),
+    ];
+    for (wanted, text, value) in sections {
+        if !wanted {
+            continue;
+        }
+        if json {
+            out.push_str(&value(a).to_string());
+            out.push('\n');
+        } else {
+            text(a, out);
+        }
     }
 }
 

@@ -48,7 +48,7 @@ start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
 # function instead would give the PID of a subshell, and killing that orphans CMD.)
 spawn() {
     local ns=$1; shift
-    ip netns exec "$ns" "$@" &
+    ip netns exec "$ns" "$@" {lock_fd}>&- &
     last_pid=$!
     started+=("$last_pid")
     echo "$last_pid $(start_time "$last_pid") $1" >> "$PIDS_FILE"
@@ -112,7 +112,8 @@ teardown() {
     for (( i = ${#started[@]} - 1; i >= 0; i-- )); do stop "${started[$i]}"; done
     # The namespace takes the bridge's tap, ovs-netdev and the veths with it.
     for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null; done
-    rm -f "$PIDS_FILE"
+    # kept for the e2e test, which checks that none of them survived
+    mv -f "$PIDS_FILE" "$RUN/last-run.pids" 2>/dev/null
     say "cleaned up (exit $rc)"
     exit "$rc"
 }
@@ -123,7 +124,9 @@ arm_teardown() {
     trap 'exit 143' TERM
 }
 
-# One run at a time: the names above are fixed.
+# One run at a time: the names above are fixed. Children get the lock fd
+# closed ({lock_fd}>&-), so orphans of a killed run cannot hold the lock.
+lock_fd=""
 take_lock() {
     mkdir -p "$RUN"
     exec {lock_fd}>"$RUN.lock"
