@@ -10,6 +10,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
+use crate::analysis::{self, Analyzer};
 use crate::filter::{Filter, FilterError};
 use crate::session::SessionEvent;
 use crate::stream::{ConnId, StreamEvent};
@@ -37,6 +38,11 @@ impl Tab {
         Tab::Conversations,
         Tab::Findings,
     ];
+
+    /// Position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -131,13 +137,24 @@ impl FilterBar {
     }
 }
 
-/// A filter in force: the messages it matched among the first `scanned`.
-#[derive(Debug)]
+/// A filter in force: the messages it matched among the first `scanned`, and the analysis
+/// of those alone (the other tabs show it).
 pub struct Applied {
     pub filter: Filter,
     /// Store positions of the matching messages, ascending.
     pub matches: Vec<usize>,
     pub scanned: usize,
+    pub analysis: Analyzer,
+    /// The analysis was told the input ended.
+    finished: bool,
+}
+
+/// The analysis settings of the viewer: the charts need every PacketIn/answer pair.
+fn new_analyzer() -> Analyzer {
+    Analyzer::new(analysis::Config {
+        keep_pairs: true,
+        ..analysis::Config::default()
+    })
 }
 
 /// How far the input has been read.
@@ -291,6 +308,8 @@ pub struct App {
     pub switches: HashMap<ConnId, SocketAddr>,
     /// Stream problems (gaps, retransmissions, ...) seen so far.
     pub stream_events: Vec<StreamEvent>,
+    /// The analysis of every message (the filter's own is in `applied`).
+    pub analysis: Analyzer,
     pub progress: Progress,
     pub applied: Option<Applied>,
     /// The filter bar, while open.
@@ -324,6 +343,7 @@ impl App {
             store: Store::default(),
             switches: HashMap::new(),
             stream_events: Vec::new(),
+            analysis: new_analyzer(),
             progress: Progress::default(),
             applied: None,
             bar: None,
@@ -358,11 +378,17 @@ impl App {
                 self.progress.total = total;
             }
             Feed::Warning(warning) => self.progress.warnings.push(warning),
-            Feed::Finished => self.progress.finished = true,
+            Feed::Finished => {
+                if !self.progress.finished {
+                    self.progress.finished = true;
+                    self.analysis.finish();
+                }
+            }
         }
     }
 
     fn event(&mut self, event: SessionEvent) {
+        self.analysis.feed(&event);
         match event {
             SessionEvent::Record(record) => self.store.push(&record),
             SessionEvent::Stream(StreamEvent::ConnOpened { conn, switch, .. }) => {
@@ -385,9 +411,13 @@ impl App {
         while applied.scanned < self.store.len() {
             let i = applied.scanned;
             self.scratch.fields.clear();
-            self.store.message(i).build_tree(&mut self.scratch);
+            let message = self.store.message(i);
+            message.build_tree(&mut self.scratch);
             if applied.filter.matches(&self.scratch, self.store.bytes(i)) {
                 applied.matches.push(i);
+                if let Some(record) = self.store.record(i, message) {
+                    applied.analysis.feed(&SessionEvent::Record(record));
+                }
             }
             applied.scanned += 1;
             if applied.scanned % 512 == 0 && start.elapsed() >= budget {
@@ -396,6 +426,10 @@ impl App {
         }
         if self.follow && applied.matches.len() != before {
             self.selected = applied.matches.len().saturating_sub(1);
+        }
+        if self.progress.finished && applied.scanned == self.store.len() && !applied.finished {
+            applied.finished = true;
+            applied.analysis.finish();
         }
         applied.scanned > scanned_before
     }
@@ -423,6 +457,33 @@ impl App {
 
     pub fn selected_row(&self) -> Option<usize> {
         self.shown_row(self.selected)
+    }
+
+    /// The analysis the tabs show: of the filtered messages while a filter is in force.
+    pub fn analysis(&self) -> &Analyzer {
+        self.applied
+            .as_ref()
+            .map_or(&self.analysis, |a| &a.analysis)
+    }
+
+    /// Shows the message completed by `frame` in the Messages tab, dropping a filter that
+    /// hides it.
+    pub fn jump_to_frame(&mut self, frame: u64) {
+        let Some(row) = self.store.rows().iter().position(|r| r.frame >= frame) else {
+            return;
+        };
+        let position = match &self.applied {
+            Some(a) => a.matches.binary_search(&row).ok(),
+            None => Some(row),
+        };
+        let position = position.unwrap_or_else(|| {
+            self.set_filter(None);
+            row
+        });
+        self.selected = position;
+        self.follow = false;
+        self.tab = Tab::Messages;
+        self.focus = Pane::List;
     }
 
     /// The selected message's tree, decoded now if the selection changed.
@@ -558,6 +619,8 @@ impl App {
             filter,
             matches: Vec::new(),
             scanned: 0,
+            analysis: new_analyzer(),
+            finished: false,
         });
         self.selected = 0;
         self.list_offset = 0;
@@ -575,7 +638,7 @@ impl App {
 
     /// Moves within the focused pane by `delta` rows (saturating at the ends).
     fn step(&mut self, delta: isize) {
-        let tab_index = Tab::ALL.iter().position(|&t| t == self.tab).unwrap_or(0);
+        let tab_index = self.tab.index();
         match (self.tab, self.focus) {
             (Tab::Messages, Pane::List) => {
                 let last = self.shown_len().saturating_sub(1);
@@ -609,6 +672,17 @@ impl App {
             (Tab::Messages, Pane::Detail) => {
                 if let Some(detail) = self.detail() {
                     detail.toggle();
+                }
+            }
+            (Tab::Findings, _) => {
+                let frame = self
+                    .analysis()
+                    .findings()
+                    .list()
+                    .get(self.tab_cursor[Tab::Findings.index()])
+                    .and_then(|f| f.frame);
+                if let Some(frame) = frame {
+                    self.jump_to_frame(frame);
                 }
             }
             _ => {}

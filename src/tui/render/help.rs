@@ -9,24 +9,21 @@ use ratatui::Frame;
 /// Every key the viewer knows, as the help shows it.
 pub const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move in the focused pane"),
-    ("PgUp PgDn  Ctrl-b Ctrl-f", "move a page"),
+    ("PgUp PgDn  ^B ^F", "move a page"),
     ("g G  Home End", "first / last"),
     ("Tab Shift-Tab", "next / previous pane"),
     (
         "1-6",
-        "Messages Flows Latency Switches Conversations Findings",
+        "tabs: Messages Flows Latency Switches Conv. Findings",
     ),
     (
         "Enter",
-        "list: go to the tree; tree: expand/collapse; findings: go to the message",
+        "list: to the tree; tree: fold; finding: its message",
     ),
     ("→ ←  l h", "expand / collapse the field"),
     ("e c", "expand / collapse every field"),
     ("\\", "maximise the focused pane / restore"),
-    (
-        "/",
-        "filter (as -Y); Enter applies, Esc cancels, empty clears",
-    ),
+    ("/", "filter (as -Y): Enter applies, Esc cancels"),
     ("F", "follow the newest message"),
     ("mouse wheel", "scroll the focused pane"),
     ("?", "this help (any key closes it)"),

@@ -12,7 +12,7 @@ use crate::stream::Direction;
 use crate::tui::state::{App, Pane};
 use crate::tui::store;
 
-use super::{cursor_style, pane_block, scroll_to};
+use super::{cursor_style, pane_block, scroll_to, seconds};
 
 /// Below this width the switch column shows only the end of the datapath id.
 const WIDE: u16 = 120;
@@ -61,8 +61,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 }
 
 fn cells(app: &App, i: usize, row: &store::Row, first_ts: u64, wide: bool) -> [Cell<'static>; 7] {
-    let rel = row.ts_ns.saturating_sub(first_ts);
-    let time = format!("{}.{:06}", rel / 1_000_000_000, rel % 1_000_000_000 / 1000);
+    let time = seconds(row.ts_ns, first_ts);
     let switch = match (row.dpid, app.switches.get(&row.conn)) {
         (Some(dpid), _) if wide => format_dpid(dpid),
         // The end of the dpid is what tells switches apart.

@@ -1,13 +1,17 @@
 //! Drawing: the tab bar, the current tab, the filter bar and the status line, plus the help
 //! over everything. One file per pane; each draws only the rows that fit.
 
+mod conversations;
 mod detail;
 mod filter_bar;
+mod findings;
+mod flows;
 mod help;
 mod hex;
+mod latency;
 mod messages;
-mod placeholder;
 mod status;
+mod switches;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -31,7 +35,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_tabs(frame, app, tabs);
     match app.tab {
         Tab::Messages => draw_messages_tab(frame, app, body),
-        other => placeholder::draw(frame, app, other, body),
+        Tab::Flows => flows::draw(frame, app, body),
+        Tab::Latency => latency::draw(frame, app, body),
+        Tab::Switches => switches::draw(frame, app, body),
+        Tab::Conversations => conversations::draw(frame, app, body),
+        Tab::Findings => findings::draw(frame, app, body),
     }
     filter_bar::draw(frame, app, bar);
     status::draw(frame, app, status);
@@ -118,4 +126,10 @@ fn scroll_to(offset: usize, selected: usize, height: usize) -> usize {
     } else {
         offset
     }
+}
+
+/// `12.345678` seconds after `first`, as the message list shows times.
+fn seconds(ts_ns: u64, first: u64) -> String {
+    let rel = ts_ns.saturating_sub(first);
+    format!("{}.{:06}", rel / 1_000_000_000, rel % 1_000_000_000 / 1000)
 }

@@ -43,10 +43,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 fn loading(app: &App) -> String {
     let progress = &app.progress;
     if progress.finished {
-        "loaded".into()
-    } else if progress.total > 0 {
-        format!("loading {}%", progress.done * 100 / progress.total)
-    } else {
-        "loading…".into()
+        return "loaded".into();
+    }
+    match (progress.done * 100).checked_div(progress.total) {
+        Some(percent) => format!("loading {percent}%"),
+        None => "loading…".into(),
     }
 }
