@@ -22,15 +22,23 @@ use super::state::{App, WORK_SLICE};
 const FEED_SLICE: Duration = Duration::from_millis(30);
 /// How long to wait for a key when there is nothing else to do.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
+/// While messages pour in, the screen is redrawn at most this often (keys redraw at once):
+/// drawing every batch of a large file would cost more than reading it.
+const FEED_REDRAW: Duration = Duration::from_millis(100);
 
 /// Runs the viewer until the user quits.
 pub fn run_loop(app: &mut App, feed: Receiver<Feed>) -> Result<()> {
     let mut terminal = Screen::enter()?;
     let mut feed = Some(feed);
-    let mut dirty = true;
+    // `touched`: the user did something, so draw now; `dirty`: new data, draw soon.
+    let mut touched = true;
+    let mut dirty = false;
+    let mut drawn_at = Instant::now();
     while !app.quit {
-        if dirty {
+        if touched || (dirty && drawn_at.elapsed() >= FEED_REDRAW) {
             terminal.0.draw(|frame| render::draw(frame, app))?;
+            drawn_at = Instant::now();
+            touched = false;
             dirty = false;
         }
         let fed_more = take_feed(app, &mut feed);
@@ -38,6 +46,8 @@ pub fn run_loop(app: &mut App, feed: Receiver<Feed>) -> Result<()> {
         dirty |= fed_more || filtering;
         let wait = if fed_more || filtering {
             Duration::ZERO
+        } else if dirty {
+            FEED_REDRAW.saturating_sub(drawn_at.elapsed())
         } else {
             IDLE_WAIT
         };
@@ -53,7 +63,7 @@ pub fn run_loop(app: &mut App, feed: Receiver<Feed>) -> Result<()> {
                     break;
                 }
             }
-            dirty = true;
+            touched = true;
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the viewer on a large capture, as a user sees it: the time until the first
 # message rows are on screen, the time until the status bar says "loaded", and the
-# resident memory then (VmRSS and its peak VmHWM from /proc). Polls capture-pane every 10 ms.
+# resident memory then (VmRSS and its peak VmHWM from /proc) and the CPU time spent. Polls capture-pane every 10 ms.
 # Usage: bench_large.sh OFSCOPE_BINARY CAPTURE
 set -euo pipefail
 ofscope=$1
@@ -28,5 +28,8 @@ while :; do
 done
 pid=$(pgrep -n -f "$ofscope pcap $capture")
 grep -E 'VmRSS|VmHWM' "/proc/$pid/status"
+# CPU time used so far (user + system, all threads), which the machine's load does not inflate.
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
+printf 'cpu time: %.2f s\n' "$(echo "($utime + $stime) / $(getconf CLK_TCK)" | bc -l)"
 echo "$screen" | tail -1
 printf 'first screen: %.2f s\nfully indexed: %.2f s\n' "$(echo "$first - $start" | bc)" "$(echo "$loaded - $start" | bc)"
