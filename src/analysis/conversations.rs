@@ -1,13 +1,14 @@
 //! Host pairs seen in the frames of PacketIns and PacketOuts (as Wireshark's Ethernet
 //! conversations: A↔B, whichever way the frame went).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use ofscope_dissectors::frame::{Frame, Network, Transport};
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use serde_json::{json, Value};
 
+use super::FastMap;
 use crate::session::format_dpid;
 
 /// Addresses kept per conversation (an ARP scan would otherwise grow it without end).
@@ -19,7 +20,9 @@ pub struct Conversation {
     pub a: [u8; 6],
     pub b: [u8; 6],
     pub ips: BTreeSet<IpAddr>,
+    /// VLAN ids of tagged frames (the outer tag), and whether untagged frames were seen.
     pub vlans: BTreeSet<u16>,
+    pub untagged: bool,
     pub protocols: BTreeSet<&'static str>,
     pub switches: BTreeSet<u64>,
     pub packet_ins: u64,
@@ -55,7 +58,7 @@ pub fn protocol(frame: &Frame) -> &'static str {
 
 #[derive(Debug, Clone)]
 pub struct Conversations {
-    map: HashMap<([u8; 6], [u8; 6]), Conversation>,
+    map: FastMap<([u8; 6], [u8; 6]), Conversation>,
     cap: usize,
     /// Frames of conversations beyond the cap.
     pub overflow: u64,
@@ -78,7 +81,7 @@ fn pair(x: [u8; 6], y: [u8; 6]) -> ([u8; 6], [u8; 6]) {
 impl Conversations {
     pub fn new(cap: usize) -> Conversations {
         Conversations {
-            map: HashMap::new(),
+            map: FastMap::default(),
             cap,
             overflow: 0,
         }
@@ -114,8 +117,11 @@ impl Conversations {
             c.packet_outs += 1;
         }
         c.bytes += len;
-        if let Some(tag) = frame.vlans.first() {
-            c.vlans.insert(tag.vid);
+        match frame.vlans.first() {
+            Some(tag) => {
+                c.vlans.insert(tag.vid);
+            }
+            None => c.untagged = true,
         }
         c.protocols.insert(protocol(frame));
         if let Some(d) = dpid {
@@ -167,7 +173,10 @@ impl Conversations {
             "host A", "host B", "pkt_in", "pkt_out", "latency", "vlan", "protocols"
         ));
         for c in self.sorted().into_iter().take(limit) {
-            let vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
+            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
+            if c.untagged {
+                vlans.push("untagged".to_owned());
+            }
             let protocols: Vec<&str> = c.protocols.iter().copied().collect();
             let ips: Vec<String> = c.ips.iter().map(IpAddr::to_string).collect();
             out.push_str(&format!(
@@ -178,11 +187,7 @@ impl Conversations {
                 c.packet_outs,
                 c.mean_latency_ns()
                     .map_or("-".to_owned(), super::fmt_duration),
-                if vlans.is_empty() {
-                    "-".to_owned()
-                } else {
-                    vlans.join(",")
-                },
+                vlans.join(","),
                 protocols.join(","),
                 ips.join(" "),
             ));
@@ -202,6 +207,7 @@ impl Conversations {
                         "b": fmt_mac(&c.b),
                         "ips": c.ips.iter().map(IpAddr::to_string).collect::<Vec<_>>(),
                         "vlans": c.vlans,
+                        "untagged": c.untagged,
                         "protocols": c.protocols,
                         "switches": c.switches.iter().map(|d| format_dpid(*d)).collect::<Vec<_>>(),
                         "packet_ins": c.packet_ins,

@@ -1,15 +1,16 @@
 //! Controller latency: which controller message answers each PacketIn, which reply answers
 //! each request, and the statistics of those delays (see docs/analysis.md for the rules).
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hash;
 
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
+
+use super::{hash_of, FastMap};
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,21 +108,15 @@ pub struct ConnPairing {
     max_pending: usize,
     next_seq: u64,
     pending: BTreeMap<u64, Pending>,
-    by_buffer: HashMap<u32, u64>,
+    by_buffer: FastMap<u32, u64>,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
-    by_data: HashMap<(u64, u16), VecDeque<u64>>,
+    by_data: FastMap<(u64, u16), VecDeque<u64>>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
     /// Signature of the reply a responder would make → waiting PacketIns.
-    by_reply: HashMap<u64, VecDeque<u64>>,
+    by_reply: FastMap<u64, VecDeque<u64>>,
     /// (request from switch, xid) → kind and when.
-    requests: HashMap<(bool, u32), (&'static str, At)>,
-}
-
-fn hash_of(h: impl Hash) -> u64 {
-    let mut s = DefaultHasher::new();
-    h.hash(&mut s);
-    s.finish()
+    requests: FastMap<(bool, u32), (&'static str, At)>,
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
@@ -175,7 +170,7 @@ fn reply_kind(body: &Body) -> Option<&'static str> {
 }
 
 /// Takes `seq` out of an index queue, dropping the queue when it empties.
-fn unfile<K: Hash + Eq>(index: &mut HashMap<K, VecDeque<u64>>, key: K, seq: u64) {
+fn unfile<K: Hash + Eq>(index: &mut FastMap<K, VecDeque<u64>>, key: K, seq: u64) {
     if let Some(q) = index.get_mut(&key) {
         q.retain(|s| *s != seq);
         if q.is_empty() {
@@ -192,11 +187,11 @@ impl ConnPairing {
             max_pending,
             next_seq: 0,
             pending: BTreeMap::new(),
-            by_buffer: HashMap::new(),
-            by_data: HashMap::new(),
+            by_buffer: FastMap::default(),
+            by_data: FastMap::default(),
             cut_lengths: Vec::new(),
-            by_reply: HashMap::new(),
-            requests: HashMap::new(),
+            by_reply: FastMap::default(),
+            requests: FastMap::default(),
         }
     }
 
