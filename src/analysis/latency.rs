@@ -110,11 +110,11 @@ pub struct ConnPairing {
     pending: BTreeMap<u64, Pending>,
     by_buffer: FastMap<u32, u64>,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
-    by_data: FastMap<(u64, u16), VecDeque<u64>>,
+    by_data: FastMap<(u64, u16), Filed>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
     /// Signature of the reply a responder would make → waiting PacketIns.
-    by_reply: FastMap<u64, VecDeque<u64>>,
+    by_reply: FastMap<u64, Filed>,
     /// (request from switch, xid) → kind and when.
     requests: FastMap<(bool, u32), (&'static str, At)>,
 }
@@ -169,13 +169,48 @@ fn reply_kind(body: &Body) -> Option<&'static str> {
     })
 }
 
-/// Takes `seq` out of an index queue, dropping the queue when it empties.
-fn unfile<K: Hash + Eq>(index: &mut FastMap<K, VecDeque<u64>>, key: K, seq: u64) {
-    if let Some(q) = index.get_mut(&key) {
-        q.retain(|s| *s != seq);
-        if q.is_empty() {
-            index.remove(&key);
+/// The waiting PacketIns filed under one key, oldest first. Nearly always one, which
+/// needs no allocation.
+enum Filed {
+    One(u64),
+    Many(VecDeque<u64>),
+}
+
+impl Filed {
+    fn oldest(&self) -> Option<u64> {
+        match self {
+            Filed::One(s) => Some(*s),
+            Filed::Many(q) => q.front().copied(),
         }
+    }
+}
+
+fn file<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    match index.get_mut(&key) {
+        None => {
+            index.insert(key, Filed::One(seq));
+        }
+        Some(Filed::Many(q)) => q.push_back(seq),
+        Some(one) => {
+            if let Filed::One(first) = *one {
+                *one = Filed::Many(VecDeque::from([first, seq]));
+            }
+        }
+    }
+}
+
+/// Takes `seq` out of the index, dropping the key when nothing is left under it.
+fn unfile<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    let empty = match index.get_mut(&key) {
+        None => false,
+        Some(Filed::One(s)) => *s == seq,
+        Some(Filed::Many(q)) => {
+            q.retain(|s| *s != seq);
+            q.is_empty()
+        }
+    };
+    if empty {
+        index.remove(&key);
     }
 }
 
@@ -298,13 +333,13 @@ impl ConnPairing {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
         let data_key = (hash_of(&pin.data), pin.in_port);
-        self.by_data.entry(data_key).or_default().push_back(seq);
+        file(&mut self.by_data, data_key, seq);
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
         let reply = expected_reply(frame);
         if let Some(sig) = reply {
-            self.by_reply.entry(sig).or_default().push_back(seq);
+            file(&mut self.by_reply, sig, seq);
         }
         let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
         self.pending.insert(
@@ -332,7 +367,7 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let oldest = |q: Option<&VecDeque<u64>>| q.and_then(|q| q.front().copied());
+        let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
         let whole = std::iter::once(po.data.as_slice());
         let prefixes = self
             .cut_lengths
