@@ -340,3 +340,24 @@ fn flows_at_an_instant_and_json_shape() {
     }
     assert!(lat["host_pairs"].as_array().is_some_and(|v| !v.is_empty()));
 }
+
+#[test]
+fn conversations_of_the_vlan_sample() {
+    let a = analyse(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/vlan.pcap"));
+    let convs = a.conversations().sorted();
+    let vlans: std::collections::BTreeSet<u16> =
+        convs.iter().flat_map(|c| c.vlans.iter().copied()).collect();
+    // VLAN 10 and 20 (PCP 3) and untagged traffic, per the sample's README.
+    assert!(vlans.contains(&10) && vlans.contains(&20), "{vlans:?}");
+    assert!(convs.iter().any(|c| c.untagged));
+    let h1_h2 = convs
+        .iter()
+        .find(|c| mac(&c.a) == "00:00:00:00:00:01" && mac(&c.b) == "00:00:00:00:00:02")
+        .expect("h1<->h2");
+    assert!(h1_h2.protocols.contains("ICMP") && h1_h2.protocols.contains("ARP"));
+    // h1 and h2 talk on VLAN 10 and untagged.
+    assert!(h1_h2.vlans.contains(&10) && h1_h2.untagged);
+    assert_eq!(h1_h2.packet_ins, h1_h2.packet_outs);
+    assert!(h1_h2.mean_latency_ns().is_some());
+    assert!(h1_h2.first_ns <= h1_h2.last_ns);
+}

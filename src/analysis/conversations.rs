@@ -1,13 +1,14 @@
 //! Host pairs seen in the frames of PacketIns and PacketOuts (as Wireshark's Ethernet
 //! conversations: A↔B, whichever way the frame went).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use ofscope_dissectors::frame::{Frame, Network, Transport};
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use serde_json::{json, Value};
 
+use super::FastMap;
 use crate::session::format_dpid;
 
 /// Addresses kept per conversation (an ARP scan would otherwise grow it without end).
@@ -18,9 +19,12 @@ pub struct Conversation {
     /// The lower MAC first.
     pub a: [u8; 6],
     pub b: [u8; 6],
-    pub ips: BTreeSet<IpAddr>,
+    /// In the order first seen.
+    pub ips: Vec<IpAddr>,
+    /// VLAN ids of tagged frames (the outer tag), and whether untagged frames were seen.
     pub vlans: BTreeSet<u16>,
-    pub protocols: BTreeSet<&'static str>,
+    pub untagged: bool,
+    pub protocols: Protocols,
     pub switches: BTreeSet<u64>,
     pub packet_ins: u64,
     pub packet_outs: u64,
@@ -38,24 +42,47 @@ impl Conversation {
     }
 }
 
-/// The protocol a frame shows, innermost first.
-pub fn protocol(frame: &Frame) -> &'static str {
+const PROTOCOL_NAMES: [&str; 9] = [
+    "ARP", "ICMP", "ICMPv6", "TCP", "UDP", "IPv4", "IPv6", "LLDP", "other",
+];
+
+/// The protocol a frame shows, innermost first, as an index into [`PROTOCOL_NAMES`].
+fn protocol(frame: &Frame) -> usize {
     match (&frame.network, &frame.transport) {
-        (_, Transport::Icmp(_)) => "ICMP",
-        (_, Transport::Icmpv6(_)) => "ICMPv6",
-        (_, Transport::Tcp(_)) => "TCP",
-        (_, Transport::Udp(_)) => "UDP",
-        (Network::Arp(_), _) => "ARP",
-        (Network::Ipv4(_), _) => "IPv4",
-        (Network::Ipv6(_), _) => "IPv6",
-        (Network::Lldp(_), _) => "LLDP",
-        (Network::Other { .. }, _) | (Network::None, _) => "other",
+        (_, Transport::Icmp(_)) => 1,
+        (_, Transport::Icmpv6(_)) => 2,
+        (_, Transport::Tcp(_)) => 3,
+        (_, Transport::Udp(_)) => 4,
+        (Network::Arp(_), _) => 0,
+        (Network::Ipv4(_), _) => 5,
+        (Network::Ipv6(_), _) => 6,
+        (Network::Lldp(_), _) => 7,
+        (Network::Other { .. }, _) | (Network::None, _) => 8,
+    }
+}
+
+/// The set of protocols a conversation showed (a bit per protocol: no allocation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protocols(u16);
+
+impl Protocols {
+    pub fn names(self) -> Vec<&'static str> {
+        PROTOCOL_NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    pub fn contains(self, name: &str) -> bool {
+        self.names().contains(&name)
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Conversations {
-    map: HashMap<([u8; 6], [u8; 6]), Conversation>,
+    map: FastMap<([u8; 6], [u8; 6]), Conversation>,
     cap: usize,
     /// Frames of conversations beyond the cap.
     pub overflow: u64,
@@ -78,7 +105,7 @@ fn pair(x: [u8; 6], y: [u8; 6]) -> ([u8; 6], [u8; 6]) {
 impl Conversations {
     pub fn new(cap: usize) -> Conversations {
         Conversations {
-            map: HashMap::new(),
+            map: FastMap::default(),
             cap,
             overflow: 0,
         }
@@ -114,10 +141,13 @@ impl Conversations {
             c.packet_outs += 1;
         }
         c.bytes += len;
-        if let Some(tag) = frame.vlans.first() {
-            c.vlans.insert(tag.vid);
+        match frame.vlans.first() {
+            Some(tag) => {
+                c.vlans.insert(tag.vid);
+            }
+            None => c.untagged = true,
         }
-        c.protocols.insert(protocol(frame));
+        c.protocols.0 |= 1 << protocol(frame);
         if let Some(d) = dpid {
             c.switches.insert(d);
         }
@@ -128,8 +158,8 @@ impl Conversations {
             _ => (None, None),
         };
         for ip in [src, dst].into_iter().flatten() {
-            if c.ips.len() < ADDR_CAP && !ip.is_unspecified() {
-                c.ips.insert(ip);
+            if c.ips.len() < ADDR_CAP && !ip.is_unspecified() && !c.ips.contains(&ip) {
+                c.ips.push(ip);
             }
         }
     }
@@ -167,8 +197,11 @@ impl Conversations {
             "host A", "host B", "pkt_in", "pkt_out", "latency", "vlan", "protocols"
         ));
         for c in self.sorted().into_iter().take(limit) {
-            let vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
-            let protocols: Vec<&str> = c.protocols.iter().copied().collect();
+            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
+            if c.untagged {
+                vlans.push("untagged".to_owned());
+            }
+            let protocols = c.protocols.names();
             let ips: Vec<String> = c.ips.iter().map(IpAddr::to_string).collect();
             out.push_str(&format!(
                 "  {}  {}  {:>8} {:>8} {:>9}  {:<10} {:<14} {}\n",
@@ -178,11 +211,7 @@ impl Conversations {
                 c.packet_outs,
                 c.mean_latency_ns()
                     .map_or("-".to_owned(), super::fmt_duration),
-                if vlans.is_empty() {
-                    "-".to_owned()
-                } else {
-                    vlans.join(",")
-                },
+                vlans.join(","),
                 protocols.join(","),
                 ips.join(" "),
             ));
@@ -202,7 +231,8 @@ impl Conversations {
                         "b": fmt_mac(&c.b),
                         "ips": c.ips.iter().map(IpAddr::to_string).collect::<Vec<_>>(),
                         "vlans": c.vlans,
-                        "protocols": c.protocols,
+                        "untagged": c.untagged,
+                        "protocols": c.protocols.names(),
                         "switches": c.switches.iter().map(|d| format_dpid(*d)).collect::<Vec<_>>(),
                         "packet_ins": c.packet_ins,
                         "packet_outs": c.packet_outs,

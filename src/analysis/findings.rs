@@ -2,10 +2,11 @@
 //! one-line explanation. Memory is bounded: past `cap_per_kind` findings of one kind only
 //! the count grows, and recurring conditions are folded into one finding with a count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use super::FastMap;
 use crate::session::format_dpid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -136,9 +137,9 @@ pub struct Findings {
     list: Vec<Finding>,
     /// Every occurrence, kept or not.
     totals: BTreeMap<FindingKind, u64>,
-    kept: HashMap<FindingKind, usize>,
+    kept: FastMap<FindingKind, usize>,
     /// (kind, what recurs) → position in `list`.
-    folded: HashMap<(FindingKind, u64), usize>,
+    folded: FastMap<(FindingKind, u64), usize>,
     cap_per_kind: usize,
 }
 
@@ -153,8 +154,8 @@ impl Findings {
         Findings {
             list: Vec::new(),
             totals: BTreeMap::new(),
-            kept: HashMap::new(),
-            folded: HashMap::new(),
+            kept: FastMap::default(),
+            folded: FastMap::default(),
             cap_per_kind,
         }
     }
@@ -169,19 +170,19 @@ impl Findings {
         }
     }
 
-    /// A recurring condition: the first occurrence of `key` is kept, later ones count.
-    pub fn fold(&mut self, key: u64, f: Finding) {
-        match self.folded.get(&(f.kind, key)) {
+    /// A recurring condition: the first occurrence of `key` is kept (`make` builds it),
+    /// later ones only count.
+    pub fn fold(&mut self, kind: FindingKind, key: u64, make: impl FnOnce() -> Finding) {
+        match self.folded.get(&(kind, key)) {
             Some(&i) => {
-                *self.totals.entry(f.kind).or_default() += 1;
+                *self.totals.entry(kind).or_default() += 1;
                 if let Some(existing) = self.list.get_mut(i) {
                     existing.count += 1;
                 }
             }
             None => {
-                let kind = f.kind;
                 let before = self.list.len();
-                self.add(f);
+                self.add(make());
                 if self.list.len() > before {
                     self.folded.insert((kind, key), before);
                 }
@@ -267,15 +268,13 @@ mod tests {
         assert_eq!(f.total(FindingKind::TcpGap), 5);
         assert_eq!(f.list().len(), 2);
         for i in 0..3 {
-            f.fold(
-                7,
-                Finding::new(FindingKind::FloodUsed, Severity::Note, Some(i), i),
-            );
+            f.fold(FindingKind::FloodUsed, 7, || {
+                Finding::new(FindingKind::FloodUsed, Severity::Note, Some(i), i)
+            });
         }
-        f.fold(
-            8,
-            Finding::new(FindingKind::FloodUsed, Severity::Note, Some(9), 9),
-        );
+        f.fold(FindingKind::FloodUsed, 8, || {
+            Finding::new(FindingKind::FloodUsed, Severity::Note, Some(9), 9)
+        });
         let flood: Vec<_> = f
             .list()
             .into_iter()

@@ -1,15 +1,16 @@
 //! Controller latency: which controller message answers each PacketIn, which reply answers
 //! each request, and the statistics of those delays (see docs/analysis.md for the rules).
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hash;
 
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
+
+use super::{hash_of, FastMap};
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,21 +108,15 @@ pub struct ConnPairing {
     max_pending: usize,
     next_seq: u64,
     pending: BTreeMap<u64, Pending>,
-    by_buffer: HashMap<u32, u64>,
+    by_buffer: FastMap<u32, u64>,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
-    by_data: HashMap<(u64, u16), VecDeque<u64>>,
+    by_data: FastMap<(u64, u16), Filed>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
     /// Signature of the reply a responder would make → waiting PacketIns.
-    by_reply: HashMap<u64, VecDeque<u64>>,
+    by_reply: FastMap<u64, Filed>,
     /// (request from switch, xid) → kind and when.
-    requests: HashMap<(bool, u32), (&'static str, At)>,
-}
-
-fn hash_of(h: impl Hash) -> u64 {
-    let mut s = DefaultHasher::new();
-    h.hash(&mut s);
-    s.finish()
+    requests: FastMap<(bool, u32), (&'static str, At)>,
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
@@ -174,13 +169,48 @@ fn reply_kind(body: &Body) -> Option<&'static str> {
     })
 }
 
-/// Takes `seq` out of an index queue, dropping the queue when it empties.
-fn unfile<K: Hash + Eq>(index: &mut HashMap<K, VecDeque<u64>>, key: K, seq: u64) {
-    if let Some(q) = index.get_mut(&key) {
-        q.retain(|s| *s != seq);
-        if q.is_empty() {
-            index.remove(&key);
+/// The waiting PacketIns filed under one key, oldest first. Nearly always one, which
+/// needs no allocation.
+enum Filed {
+    One(u64),
+    Many(VecDeque<u64>),
+}
+
+impl Filed {
+    fn oldest(&self) -> Option<u64> {
+        match self {
+            Filed::One(s) => Some(*s),
+            Filed::Many(q) => q.front().copied(),
         }
+    }
+}
+
+fn file<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    match index.get_mut(&key) {
+        None => {
+            index.insert(key, Filed::One(seq));
+        }
+        Some(Filed::Many(q)) => q.push_back(seq),
+        Some(one) => {
+            if let Filed::One(first) = *one {
+                *one = Filed::Many(VecDeque::from([first, seq]));
+            }
+        }
+    }
+}
+
+/// Takes `seq` out of the index, dropping the key when nothing is left under it.
+fn unfile<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    let empty = match index.get_mut(&key) {
+        None => false,
+        Some(Filed::One(s)) => *s == seq,
+        Some(Filed::Many(q)) => {
+            q.retain(|s| *s != seq);
+            q.is_empty()
+        }
+    };
+    if empty {
+        index.remove(&key);
     }
 }
 
@@ -192,11 +222,11 @@ impl ConnPairing {
             max_pending,
             next_seq: 0,
             pending: BTreeMap::new(),
-            by_buffer: HashMap::new(),
-            by_data: HashMap::new(),
+            by_buffer: FastMap::default(),
+            by_data: FastMap::default(),
             cut_lengths: Vec::new(),
-            by_reply: HashMap::new(),
-            requests: HashMap::new(),
+            by_reply: FastMap::default(),
+            requests: FastMap::default(),
         }
     }
 
@@ -303,13 +333,13 @@ impl ConnPairing {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
         let data_key = (hash_of(&pin.data), pin.in_port);
-        self.by_data.entry(data_key).or_default().push_back(seq);
+        file(&mut self.by_data, data_key, seq);
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
         let reply = expected_reply(frame);
         if let Some(sig) = reply {
-            self.by_reply.entry(sig).or_default().push_back(seq);
+            file(&mut self.by_reply, sig, seq);
         }
         let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
         self.pending.insert(
@@ -337,7 +367,7 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let oldest = |q: Option<&VecDeque<u64>>| q.and_then(|q| q.front().copied());
+        let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
         let whole = std::iter::once(po.data.as_slice());
         let prefixes = self
             .cut_lengths

@@ -11,10 +11,9 @@ pub mod latency;
 mod report;
 pub mod switches;
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::str::FromStr;
 
 use ofscope_dissectors::frame::Frame;
@@ -179,7 +178,7 @@ pub struct Switch {
     pub echo: LatencyStats,
     /// BARRIER, FEATURES, GET_CONFIG, STATS.
     pub requests: BTreeMap<&'static str, LatencyStats>,
-    macs: HashMap<[u8; 6], MacState>,
+    macs: FastMap<[u8; 6], MacState>,
 }
 
 impl Switch {
@@ -190,7 +189,7 @@ impl Switch {
             packet_in: LatencyStats::new(3),
             echo: LatencyStats::new(3),
             requests: BTreeMap::new(),
-            macs: HashMap::new(),
+            macs: FastMap::default(),
         }
     }
 }
@@ -202,7 +201,7 @@ struct ConnState {
     featured: bool,
     stall_reported: bool,
     /// Buffers offered by PacketIns and not used yet, oldest first.
-    offered: HashSet<u32>,
+    offered: FastSet<u32>,
     offered_order: VecDeque<u32>,
     /// The frame of the last SET_CONFIG (for the miss_send_len hint).
     set_config_frame: Option<u64>,
@@ -213,12 +212,12 @@ pub struct Analyzer {
     cfg: Config,
     conns: BTreeMap<u32, ConnState>,
     switches: BTreeMap<SwitchKey, Switch>,
-    host_pairs: HashMap<HostPair, LatencyStats>,
+    host_pairs: FastMap<HostPair, LatencyStats>,
     host_pairs_overflow: u64,
     conversations: Conversations,
     findings: Findings,
     pairs: Vec<Pair>,
-    churn: HashMap<(SwitchKey, u64), VecDeque<u64>>,
+    churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
     adds_since_prune: u64,
     first_ns: Option<u64>,
     last_ns: u64,
@@ -228,8 +227,68 @@ pub struct Analyzer {
     unfeatured: usize,
 }
 
-fn hash_of(h: impl Hash) -> u64 {
-    let mut s = DefaultHasher::new();
+/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for the
+/// analysis' hot maps: keys are MACs, hashes and small integers, not attacker-chosen
+/// collisions we must resist.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(i.into());
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.add(i.into());
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(i.into());
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A HashMap with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// The [`FastHasher`] hash of a value.
+pub fn hash_of(h: impl Hash) -> u64 {
+    let mut s = FastHasher::default();
     h.hash(&mut s);
     s.finish()
 }
@@ -251,11 +310,11 @@ impl Analyzer {
             cfg,
             conns: BTreeMap::new(),
             switches: BTreeMap::new(),
-            host_pairs: HashMap::new(),
+            host_pairs: FastMap::default(),
             host_pairs_overflow: 0,
             conversations: Conversations::default(),
             pairs: Vec::new(),
-            churn: HashMap::new(),
+            churn: FastMap::default(),
             adds_since_prune: 0,
             first_ns: None,
             last_ns: 0,
@@ -370,7 +429,7 @@ impl Analyzer {
                 ),
                 featured: false,
                 stall_reported: false,
-                offered: HashSet::new(),
+                offered: FastSet::default(),
                 offered_order: VecDeque::new(),
                 set_config_frame: None,
             }
@@ -621,7 +680,6 @@ impl Analyzer {
     }
 
     fn take_paired(&mut self, key: SwitchKey, out: Paired) {
-        let window = fmt_duration(self.cfg.pair_window_ns);
         for p in out.pairs {
             let ns = p.latency_ns();
             self.switch(key).packet_in.record(ns);
@@ -634,6 +692,7 @@ impl Analyzer {
             }
         }
         for u in out.unanswered {
+            let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
             if let Some(h) = self.host_pair(u.hosts) {
                 h.record_unanswered();
@@ -801,36 +860,10 @@ impl Analyzer {
         if p.is_truncated() {
             let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
             let msl = self.switch(key).info.miss_send_len();
-            let hint = match (msl, set_frame) {
-                (Some(n), Some(f)) => format!("miss_send_len={n} (SET_CONFIG, frame {f})"),
-                (Some(n), None) => format!("miss_send_len={n}"),
-                _ => {
-                    "no SET_CONFIG seen: the switch default miss_send_len (128) applies".to_owned()
-                }
-            };
-            let (severity, lost) = if p.buffer_id == NO_BUFFER {
-                (
-                    Severity::Warning,
-                    "unbuffered, so the rest is lost to the controller",
-                )
-            } else {
-                (Severity::Note, "the switch buffers the whole frame")
-            };
-            self.findings.fold(
-                hash_of(key),
-                Finding::new(
-                    FindingKind::TruncatedPacketIn,
-                    severity,
-                    Some(at.frame),
-                    at.ts_ns,
-                )
-                .dpid(key.dpid())
-                .text(format!(
-                    "PACKET_IN carries {} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
-                    p.data.len(),
-                    p.total_len
-                )),
-            );
+            self.findings
+                .fold(FindingKind::TruncatedPacketIn, hash_of(key), || {
+                    truncated_packet_in(key, at, p, msl, set_frame)
+                });
         }
         let Some(eth) = frame.and_then(|f| f.eth) else {
             return;
@@ -873,8 +906,7 @@ impl Analyzer {
             "MAC {} moves between ports {a} and {b}: {n} moves, {rate:.1}/s lately (a loop, or two hosts sharing a MAC)",
             fmt_mac(&eth.src)
         );
-        self.findings.fold(
-            fold_key,
+        self.findings.fold(FindingKind::MacFlapping, fold_key, || {
             Finding::new(
                 FindingKind::MacFlapping,
                 Severity::Warning,
@@ -882,8 +914,7 @@ impl Analyzer {
                 at.ts_ns,
             )
             .dpid(key.dpid())
-            .text(text.clone()),
-        );
+        });
         self.findings
             .retext(FindingKind::MacFlapping, fold_key, text);
     }
@@ -916,14 +947,13 @@ impl Analyzer {
         if !outputs_to(actions, ofpp::FLOOD) {
             return;
         }
-        self.findings.fold(
-            hash_of(key),
+        self.findings.fold(FindingKind::FloodUsed, hash_of(key), || {
             Finding::new(FindingKind::FloodUsed, Severity::Note, Some(at.frame), at.ts_ns)
                 .dpid(key.dpid())
                 .text(format!(
                     "{what} outputs to FLOOD: OF1.0 makes FLOOD optional (it follows the spanning tree and skips NO_FLOOD ports); ALL is required. Some switches handle FLOOD badly"
-                )),
-        );
+                ))
+        });
     }
 
     fn flow_mod(&mut self, conn: u32, key: SwitchKey, at: At, fm: &FlowMod) {
@@ -933,7 +963,9 @@ impl Analyzer {
         if fm.command != ofscope_dissectors::openflow::flow_mod::ofpfc::ADD {
             return;
         }
-        let flow_key = hash_of((fm.match_.normalize().to_string(), fm.effective_priority()));
+        let mut wire = Vec::with_capacity(40);
+        fm.match_.normalize().emit(&mut wire);
+        let flow_key = hash_of((wire, fm.effective_priority()));
         let adds = self.churn.entry((key, flow_key)).or_default();
         adds.push_back(at.ts_ns);
         while adds
@@ -944,17 +976,17 @@ impl Analyzer {
         }
         if adds.len() >= CHURN_ADDS {
             let n = adds.len();
-            self.findings.fold(
-                hash_of((key, flow_key)),
-                Finding::new(FindingKind::FlowChurn, Severity::Warning, Some(at.frame), at.ts_ns)
-                    .dpid(key.dpid())
-                    .text(format!(
-                        "the same flow was added {n} times within {}: priority={} {} (its packets keep reaching the controller)",
-                        fmt_duration(CHURN_WINDOW_NS),
-                        fm.effective_priority(),
-                        fm.match_.normalize()
-                    )),
-            );
+            self.findings
+                .fold(FindingKind::FlowChurn, hash_of((key, flow_key)), || {
+                    Finding::new(FindingKind::FlowChurn, Severity::Warning, Some(at.frame), at.ts_ns)
+                        .dpid(key.dpid())
+                        .text(format!(
+                            "the same flow was added {n} times within {}: priority={} {} (its packets keep reaching the controller)",
+                            fmt_duration(CHURN_WINDOW_NS),
+                            fm.effective_priority(),
+                            fm.match_.normalize()
+                        ))
+                });
         }
         self.adds_since_prune += 1;
         if self.adds_since_prune >= 4096 {
@@ -964,6 +996,42 @@ impl Analyzer {
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
     }
+}
+
+/// The finding for a PacketIn whose data is shorter than its total_len, with the
+/// miss_send_len in force and where it was set.
+fn truncated_packet_in(
+    key: SwitchKey,
+    at: At,
+    p: &PacketIn,
+    miss_send_len: Option<u16>,
+    set_frame: Option<u64>,
+) -> Finding {
+    let hint = match (miss_send_len, set_frame) {
+        (Some(n), Some(f)) => format!("miss_send_len={n} (SET_CONFIG, frame {f})"),
+        (Some(n), None) => format!("miss_send_len={n}"),
+        _ => "no SET_CONFIG seen: the switch default miss_send_len (128) applies".to_owned(),
+    };
+    let (severity, lost) = if p.buffer_id == NO_BUFFER {
+        (
+            Severity::Warning,
+            "unbuffered, so the rest is lost to the controller",
+        )
+    } else {
+        (Severity::Note, "the switch buffers the whole frame")
+    };
+    Finding::new(
+        FindingKind::TruncatedPacketIn,
+        severity,
+        Some(at.frame),
+        at.ts_ns,
+    )
+    .dpid(key.dpid())
+    .text(format!(
+        "PACKET_IN carries {} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
+        p.data.len(),
+        p.total_len
+    ))
 }
 
 fn direction_name(d: Direction) -> &'static str {
@@ -998,5 +1066,41 @@ pub fn fmt_duration(ns: u64) -> String {
         1_000..=999_999 => format!("{:.1}µs", ns as f64 / 1e3),
         1_000_000..=999_999_999 => format!("{:.2}ms", ns as f64 / 1e6),
         _ => format!("{:.3}s", ns as f64 / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_specs() {
+        assert_eq!("12.5".parse(), Ok(TimeSpec::Relative(12_500_000_000)));
+        assert_eq!("+2s".parse(), Ok(TimeSpec::Relative(2 * NS_PER_SEC)));
+        assert_eq!("@10.25".parse(), Ok(TimeSpec::Epoch(10_250_000_000)));
+        assert_eq!(
+            "01:02:03.5".parse(),
+            Ok(TimeSpec::TimeOfDay(3_723_500_000_000))
+        );
+        assert!("25:00:00".parse::<TimeSpec>().is_err());
+        assert!("soon".parse::<TimeSpec>().is_err());
+        let day = 86_400 * NS_PER_SEC;
+        let first = 20_000 * day + 3600 * NS_PER_SEC;
+        assert_eq!(
+            TimeSpec::TimeOfDay(7200 * NS_PER_SEC).resolve(first),
+            20_000 * day + 7200 * NS_PER_SEC
+        );
+        assert_eq!(TimeSpec::Relative(5).resolve(first), first + 5);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s"), Ok(NS_PER_SEC));
+        assert_eq!(parse_duration("250ms"), Ok(250_000_000));
+        assert_eq!(parse_duration("0.5"), Ok(500_000_000));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert_eq!(fmt_duration(1_500), "1.5µs");
+        assert_eq!(fmt_duration(2_000_000_000), "2.000s");
     }
 }

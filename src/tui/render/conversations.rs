@@ -34,8 +34,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 c.packet_outs.to_string(),
                 c.mean_latency_ns().map_or("-".into(), fmt_duration),
                 join(c.vlans.iter().map(u16::to_string).collect()),
-                join(c.protocols.iter().map(|p| p.to_string()).collect()),
-                join(c.ips.iter().map(IpAddr::to_string).collect()),
+                join(c.protocols.names().iter().map(|p| p.to_string()).collect()),
+                join(sorted_addresses(&c.ips)),
             ])
         })
         .collect();
@@ -72,4 +72,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             true,
         ));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Addresses in order, so a conversation reads the same every time.
+fn sorted_addresses(ips: &[IpAddr]) -> Vec<String> {
+    let mut ips = ips.to_vec();
+    ips.sort();
+    ips.iter().map(IpAddr::to_string).collect()
 }
