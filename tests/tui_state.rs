@@ -231,6 +231,12 @@ fn follow_mode_sticks_to_the_newest_until_the_user_moves() {
     key(&mut app, KeyCode::Char('F'));
     assert!(app.follow);
     assert_eq!(app.selected, app.shown_len() - 1);
+    // A live source reports its own state in the status bar.
+    app.feed(Feed::Status("capturing, 3 dropped".into()));
+    let screen = draw(&mut app, 200, 50);
+    let status = screen.lines().last().unwrap();
+    assert!(status.contains("reading…") && status.contains("capturing, 3 dropped"));
+    assert!(status.contains("following"));
 }
 
 #[test]

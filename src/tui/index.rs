@@ -19,6 +19,9 @@ pub enum Feed {
     Progress { done: u64, total: u64 },
     /// A problem that does not stop the viewer (a cut file, a corrupt record).
     Warning(String),
+    /// A short state of the source for the status bar, replacing the previous one (live
+    /// capture: `capturing, 12 dropped`).
+    Status(String),
     /// No more events will come.
     Finished,
 }

@@ -165,6 +165,8 @@ pub struct Progress {
     pub total: u64,
     pub finished: bool,
     pub warnings: Vec<String>,
+    /// What the source last said about itself ([`Feed::Status`]).
+    pub status: Option<String>,
 }
 
 /// The selected message's field tree and where the user is in it.
@@ -378,6 +380,7 @@ impl App {
                 self.progress.total = total;
             }
             Feed::Warning(warning) => self.progress.warnings.push(warning),
+            Feed::Status(status) => self.progress.status = Some(status),
             Feed::Finished => {
                 if !self.progress.finished {
                     self.progress.finished = true;

@@ -31,5 +31,11 @@ grep -E 'VmRSS|VmHWM' "/proc/$pid/status"
 # CPU time used so far (user + system, all threads), which the machine's load does not inflate.
 read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
 printf 'cpu time: %.2f s\n' "$(echo "($utime + $stime) / $(getconf CLK_TCK)" | bc -l)"
+# Per thread: on an idle machine the index takes about as long as the busiest thread.
+for task in /proc/"$pid"/task/*; do
+  read -r name < "$task/comm"
+  read -r utime stime < <(awk '{print $14, $15}' "$task/stat")
+  printf '  thread %-16s %.2f s\n' "$name" "$(echo "($utime + $stime) / $(getconf CLK_TCK)" | bc -l)"
+done
 echo "$screen" | tail -1
 printf 'first screen: %.2f s\nfully indexed: %.2f s\n' "$(echo "$first - $start" | bc)" "$(echo "$loaded - $start" | bc)"

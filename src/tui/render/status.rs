@@ -19,6 +19,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     parts.push(format!("{position}/{shown}"));
     parts.push(loading(app));
+    if let Some(status) = &app.progress.status {
+        parts.push(status.clone());
+    }
     if app.follow {
         parts.push("following".into());
     }
@@ -47,6 +50,6 @@ fn loading(app: &App) -> String {
     }
     match (progress.done * 100).checked_div(progress.total) {
         Some(percent) => format!("loading {percent}%"),
-        None => "loading…".into(),
+        None => "reading…".into(),
     }
 }
