@@ -181,6 +181,9 @@ pub struct Detail {
     pub cursor: usize,
     /// First visible tree row shown.
     pub offset: usize,
+    /// Whether the tree has been drawn yet: the first time, the cursor is placed a third
+    /// down the pane so the fields after it show too.
+    pub placed: bool,
     /// First hex line shown.
     pub hex_offset: usize,
 }
@@ -506,6 +509,7 @@ impl App {
                 tree,
                 cursor,
                 offset: 0,
+                placed: false,
                 hex_offset: 0,
             });
         }

@@ -27,6 +27,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .iter()
         .position(|&i| i == detail.cursor)
         .unwrap_or(0);
+    if !detail.placed {
+        detail.offset = at.saturating_sub(height / 3);
+        detail.placed = true;
+    }
     detail.offset = scroll_to(detail.offset, at, height);
     let lines: Vec<Line> = visible
         .iter()
