@@ -102,7 +102,7 @@ fn the_filter_also_filters_the_analysis_tabs() {
 fn selection_moves_by_rows_pages_and_ends() {
     let mut app = app_for("basic");
     draw(&mut app, 80, 24);
-    let page = app.heights.list - 1;
+    let page = usize::from(app.panes.list.height) - 1;
     key(&mut app, KeyCode::Down);
     keys(&mut app, "jj");
     assert_eq!(app.selected, 3);
@@ -121,7 +121,8 @@ fn selection_moves_by_rows_pages_and_ends() {
     // Rendering keeps the selection on screen.
     key(&mut app, KeyCode::End);
     draw(&mut app, 80, 24);
-    assert!(app.list_offset <= app.selected && app.selected < app.list_offset + app.heights.list);
+    let height = usize::from(app.panes.list.height);
+    assert!(app.list_offset <= app.selected && app.selected < app.list_offset + height);
 }
 
 #[test]
@@ -240,17 +241,37 @@ fn follow_mode_sticks_to_the_newest_until_the_user_moves() {
 }
 
 #[test]
-fn mouse_wheel_scrolls_the_list() {
-    use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
-    let mut app = app_for("basic");
-    let wheel = |kind| MouseEvent {
+fn mouse_wheel_scrolls_the_pane_under_it_and_clicks_select() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_for("vlan");
+    draw(&mut app, 80, 24);
+    let mouse = |kind, row| MouseEvent {
         kind,
-        column: 0,
-        row: 5,
+        column: 10,
+        row,
         modifiers: KeyModifiers::NONE,
     };
-    app.on_mouse(wheel(MouseEventKind::ScrollDown));
+    let list_row = app.panes.list.y;
+    app.on_mouse(mouse(MouseEventKind::ScrollDown, list_row));
     assert_eq!(app.selected, 3);
-    app.on_mouse(wheel(MouseEventKind::ScrollUp));
+    app.on_mouse(mouse(MouseEventKind::ScrollUp, list_row));
     assert_eq!(app.selected, 0);
+    // A click on the fifth row selects the fifth message.
+    app.on_mouse(mouse(MouseEventKind::Down(MouseButton::Left), list_row + 4));
+    assert_eq!(app.selected, 4);
+    assert_eq!(app.focus, Pane::List);
+    // The wheel over the tree moves the tree's cursor, not the list.
+    let detail_row = app.panes.detail.y;
+    app.on_mouse(mouse(MouseEventKind::ScrollDown, detail_row));
+    assert_eq!(app.focus, Pane::Detail);
+    assert_eq!(app.selected, 4);
+    assert_eq!(app.detail().unwrap().cursor, 3);
+    // A click on the tree's second row puts the cursor there.
+    draw(&mut app, 80, 24);
+    app.on_mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        detail_row + 1,
+    ));
+    let detail = app.detail().unwrap();
+    assert_eq!(detail.cursor, detail.visible()[detail.offset + 1]);
 }

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use ofscope_dissectors::tree::{Kind, Tree};
 use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
+use ratatui::layout::{Position, Rect};
 
 use crate::analysis::{self, Analyzer};
 use crate::filter::{Filter, FilterError};
@@ -287,21 +288,26 @@ impl Detail {
     }
 }
 
-/// The heights of the panes as last drawn, for paging.
-#[derive(Debug, Clone, Copy)]
-pub struct Heights {
-    pub list: usize,
-    pub detail: usize,
-    pub hex: usize,
+/// Where the Messages tab's panes were last drawn (their rows, without frames or headers),
+/// for paging and the mouse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneRects {
+    pub list: Rect,
+    pub detail: Rect,
+    pub hex: Rect,
 }
 
-impl Default for Heights {
-    fn default() -> Self {
-        Heights {
-            list: 10,
-            detail: 10,
-            hex: 10,
-        }
+impl PaneRects {
+    fn at(&self, column: u16, row: u16) -> Option<Pane> {
+        let position = Position::new(column, row);
+        [
+            (self.list, Pane::List),
+            (self.detail, Pane::Detail),
+            (self.hex, Pane::Hex),
+        ]
+        .into_iter()
+        .find(|(rect, _)| rect.contains(position))
+        .map(|(_, pane)| pane)
     }
 }
 
@@ -331,7 +337,7 @@ pub struct App {
     pub maximised: bool,
     pub help: bool,
     pub quit: bool,
-    pub heights: Heights,
+    pub panes: PaneRects,
     /// The cursor position in each of the other tabs' lists.
     pub tab_cursor: [usize; Tab::ALL.len()],
     detail: Option<Detail>,
@@ -360,7 +366,7 @@ impl App {
             maximised: false,
             help: false,
             quit: false,
-            heights: Heights::default(),
+            panes: PaneRects::default(),
             tab_cursor: [0; Tab::ALL.len()],
             detail: None,
             scratch: Tree::new(),
@@ -577,11 +583,55 @@ impl App {
         }
     }
 
+    /// The wheel scrolls the pane under the pointer; a click focuses a pane and selects
+    /// the row clicked.
     pub fn on_mouse(&mut self, mouse: MouseEvent) {
+        if self.bar.is_some() || self.help {
+            return;
+        }
+        let pane = match self.tab {
+            Tab::Messages => self.panes.at(mouse.column, mouse.row),
+            _ => None,
+        };
         match mouse.kind {
-            MouseEventKind::ScrollDown => self.step(3),
-            MouseEventKind::ScrollUp => self.step(-3),
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                if let Some(pane) = pane {
+                    self.focus = pane;
+                }
+                let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                self.step(delta);
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let Some(pane) = pane else { return };
+                self.focus = pane;
+                self.click(pane, mouse.row);
+            }
             _ => {}
+        }
+    }
+
+    fn click(&mut self, pane: Pane, row: u16) {
+        match pane {
+            Pane::List => {
+                let at = self.list_offset + usize::from(row - self.panes.list.y);
+                if at < self.shown_len() {
+                    self.selected = at;
+                    self.follow = false;
+                }
+            }
+            Pane::Detail => {
+                let row = usize::from(row - self.panes.detail.y);
+                if let Some(detail) = self.detail() {
+                    if let Some(&field) = detail.visible().get(detail.offset + row) {
+                        detail.cursor = field;
+                    }
+                }
+            }
+            Pane::Hex => {}
         }
     }
 
@@ -635,12 +685,12 @@ impl App {
     }
 
     fn page(&self) -> usize {
-        let height = match (self.tab, self.focus) {
-            (Tab::Messages, Pane::Detail) => self.heights.detail,
-            (Tab::Messages, Pane::Hex) => self.heights.hex,
-            _ => self.heights.list,
+        let rect = match (self.tab, self.focus) {
+            (Tab::Messages, Pane::Detail) => self.panes.detail,
+            (Tab::Messages, Pane::Hex) => self.panes.hex,
+            _ => self.panes.list,
         };
-        height.saturating_sub(1).max(1)
+        usize::from(rect.height).saturating_sub(1).max(1)
     }
 
     /// Moves within the focused pane by `delta` rows (saturating at the ends).

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = usize::from(inner.height);
-    app.heights.detail = height;
+    app.panes.detail = inner;
     let Some(detail) = app.detail() else {
         return;
     };

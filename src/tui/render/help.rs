@@ -25,7 +25,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("\\", "maximise the focused pane / restore"),
     ("/", "filter (as -Y): Enter applies, Esc cancels"),
     ("F", "follow the newest message"),
-    ("mouse wheel", "scroll the focused pane"),
+    ("mouse", "wheel scrolls the pane under it; click selects"),
     ("?", "this help (any key closes it)"),
     ("q Esc Ctrl-C", "quit"),
 ];

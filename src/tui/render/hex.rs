@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let height = usize::from(inner.height);
-    app.heights.hex = height;
+    app.panes.hex = inner;
     let Some(row) = app.selected_row() else {
         return;
     };

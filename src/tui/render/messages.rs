@@ -27,7 +27,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 
     // One line goes to the header.
     let height = usize::from(inner.height.saturating_sub(1));
-    app.heights.list = height;
+    app.panes.list = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
     app.selected = app.selected.min(total.saturating_sub(1));
     app.list_offset = scroll_to(app.list_offset, app.selected, height);
     let first_ts = app.store.row(0).map_or(0, |r| r.ts_ns);

@@ -19,7 +19,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Tabs};
 use ratatui::Frame;
 
-use super::state::{App, Pane, Tab};
+use super::state::{App, Pane, PaneRects, Tab};
 
 pub use help::KEYS;
 
@@ -33,6 +33,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     ])
     .areas(frame.area());
     draw_tabs(frame, app, tabs);
+    // Panes not drawn this time take no clicks.
+    app.panes = PaneRects::default();
     match app.tab {
         Tab::Messages => draw_messages_tab(frame, app, body),
         Tab::Flows => flows::draw(frame, app, body),
