@@ -275,3 +275,43 @@ fn mouse_wheel_scrolls_the_pane_under_it_and_clicks_select() {
     let detail = app.detail().unwrap();
     assert_eq!(detail.cursor, detail.visible()[detail.offset + 1]);
 }
+
+#[test]
+fn an_empty_capture_says_how_to_find_the_messages() {
+    let mut app = App::new("empty.pcap", false);
+    app.feed(Feed::Finished);
+    let screen = draw(&mut app, 80, 24);
+    assert!(screen.contains("no OpenFlow messages found"), "{screen}");
+    assert!(screen.contains("--port N"), "{screen}");
+    // Keys on an empty list do nothing harmful.
+    keys(&mut app, "jkGg\t");
+    key(&mut app, KeyCode::Enter);
+    draw(&mut app, 80, 24);
+}
+
+#[test]
+fn the_background_indexer_feeds_every_message_and_the_progress() {
+    let rx = ofscope::tui::index::index_file(
+        std::path::Path::new(&sample("osken-vip")),
+        StreamConfig::default(),
+    )
+    .unwrap();
+    let mut app = App::new("osken-vip.pcap", false);
+    for feed in rx {
+        app.feed(feed);
+    }
+    assert!(app.progress.finished);
+    let size = std::fs::metadata(sample("osken-vip")).unwrap().len();
+    assert_eq!((app.progress.done, app.progress.total), (size, size));
+    let expected = Session::open(sample("osken-vip"), StreamConfig::default())
+        .unwrap()
+        .filter(|e| matches!(e, Ok(SessionEvent::Record(_))))
+        .count();
+    assert_eq!(app.store.len(), expected);
+    // The bytes kept are the messages' own: each decodes to its type again.
+    for i in 0..app.store.len() {
+        let row = app.store.row(i).unwrap();
+        assert_eq!(app.store.message(i).type_name(), row.type_name);
+        assert_eq!(row.index, i as u64 + 1);
+    }
+}

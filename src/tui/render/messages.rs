@@ -34,6 +34,14 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     app.selected = app.selected.min(total.saturating_sub(1));
     app.list_offset = scroll_to(app.list_offset, app.selected, height);
+    if app.store.is_empty() && app.progress.finished {
+        let hint = "no OpenFlow messages found; if the controller listens on a port other than 6633 or 6653, give it with --port N";
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
     let first_ts = app.store.row(0).map_or(0, |r| r.ts_ns);
     let wide = area.width >= WIDE;
 
