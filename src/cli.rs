@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::analysis::{parse_duration, TimeSpec};
+
 /// A Wireshark-style analyser and replayer for OpenFlow 1.0.
 #[derive(Debug, Parser)]
 #[command(
@@ -63,6 +65,8 @@ pub struct DecodeArgs {
     ofscope pcap session.pcap -T jsonl | jq .type\n  \
     ofscope pcap session.pcap -Y 'of.type == PACKET_IN && arp && vlan.id == 10'\n  \
     ofscope pcap session.pcap --stats\n  \
+    ofscope pcap session.pcap --flows --at 12.5\n  \
+    ofscope pcap session.pcap --latency -T json | jq '.switches[].packet_in.p99_ns'\n  \
     ofscope pcap session.pcap --port 6000 -Y 'of.type == FLOW_MOD' -w flow_mods.pcap")]
 pub struct PcapArgs {
     /// Capture files (pcap or pcapng, optionally gzipped).
@@ -89,9 +93,27 @@ pub struct PcapArgs {
     /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
-    /// Print a summary: sessions, switches, counts per type and direction, stream health.
+    /// Print a summary: sessions, switches, counts per type and direction, stream health,
+    /// then the analysis (switches, controller latency, conversations, findings).
     #[arg(long)]
     pub stats: bool,
+    /// Print each switch's flow table as the controller built it, in ovs-ofctl dump-flows
+    /// syntax (as the capture ends, or at --at).
+    #[arg(long)]
+    pub flows: bool,
+    /// With --flows: the instant to show: seconds from the first message (12.5), a UTC time
+    /// of day (12:03:04.250) or @epoch-seconds.
+    #[arg(long, value_name = "TIME", requires = "flows")]
+    pub at: Option<TimeSpec>,
+    /// Print controller latency and jitter per switch and per host pair, with a histogram.
+    #[arg(long)]
+    pub latency: bool,
+    /// Print the findings: unanswered PacketIns, truncation, FLOOD, MAC flapping, errors, ...
+    #[arg(long)]
+    pub findings: bool,
+    /// How long a PacketIn may wait for its answer: 1s, 250ms, 0.5 (seconds).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub pair_window: u64,
     /// Quiet: print no per-message lines (useful with -w or --stats).
     #[arg(short = 'q', long)]
     pub quiet: bool,

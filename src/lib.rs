@@ -8,3 +8,4 @@ pub mod output;
 pub mod replay;
 pub mod session;
 pub mod stream;
+pub mod tui;

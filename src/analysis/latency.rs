@@ -1,15 +1,16 @@
 //! Controller latency: which controller message answers each PacketIn, which reply answers
 //! each request, and the statistics of those delays (see docs/analysis.md for the rules).
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hash;
 
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
-use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, NO_BUFFER};
+use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
+
+use super::{hash_of, FastMap};
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,21 +108,15 @@ pub struct ConnPairing {
     max_pending: usize,
     next_seq: u64,
     pending: BTreeMap<u64, Pending>,
-    by_buffer: HashMap<u32, u64>,
+    by_buffer: FastMap<u32, u64>,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
-    by_data: HashMap<(u64, u16), VecDeque<u64>>,
+    by_data: FastMap<(u64, u16), Filed>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
     /// Signature of the reply a responder would make → waiting PacketIns.
-    by_reply: HashMap<u64, VecDeque<u64>>,
+    by_reply: FastMap<u64, Filed>,
     /// (request from switch, xid) → kind and when.
-    requests: HashMap<(bool, u32), (&'static str, At)>,
-}
-
-fn hash_of(h: impl Hash) -> u64 {
-    let mut s = DefaultHasher::new();
-    h.hash(&mut s);
-    s.finish()
+    requests: FastMap<(bool, u32), (&'static str, At)>,
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
@@ -174,13 +169,48 @@ fn reply_kind(body: &Body) -> Option<&'static str> {
     })
 }
 
-/// Takes `seq` out of an index queue, dropping the queue when it empties.
-fn unfile<K: Hash + Eq>(index: &mut HashMap<K, VecDeque<u64>>, key: K, seq: u64) {
-    if let Some(q) = index.get_mut(&key) {
-        q.retain(|s| *s != seq);
-        if q.is_empty() {
-            index.remove(&key);
+/// The waiting PacketIns filed under one key, oldest first. Nearly always one, which
+/// needs no allocation.
+enum Filed {
+    One(u64),
+    Many(VecDeque<u64>),
+}
+
+impl Filed {
+    fn oldest(&self) -> Option<u64> {
+        match self {
+            Filed::One(s) => Some(*s),
+            Filed::Many(q) => q.front().copied(),
         }
+    }
+}
+
+fn file<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    match index.get_mut(&key) {
+        None => {
+            index.insert(key, Filed::One(seq));
+        }
+        Some(Filed::Many(q)) => q.push_back(seq),
+        Some(one) => {
+            if let Filed::One(first) = *one {
+                *one = Filed::Many(VecDeque::from([first, seq]));
+            }
+        }
+    }
+}
+
+/// Takes `seq` out of the index, dropping the key when nothing is left under it.
+fn unfile<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
+    let empty = match index.get_mut(&key) {
+        None => false,
+        Some(Filed::One(s)) => *s == seq,
+        Some(Filed::Many(q)) => {
+            q.retain(|s| *s != seq);
+            q.is_empty()
+        }
+    };
+    if empty {
+        index.remove(&key);
     }
 }
 
@@ -192,16 +222,29 @@ impl ConnPairing {
             max_pending,
             next_seq: 0,
             pending: BTreeMap::new(),
-            by_buffer: HashMap::new(),
-            by_data: HashMap::new(),
+            by_buffer: FastMap::default(),
+            by_data: FastMap::default(),
             cut_lengths: Vec::new(),
-            by_reply: HashMap::new(),
-            requests: HashMap::new(),
+            by_reply: FastMap::default(),
+            requests: FastMap::default(),
         }
     }
 
-    /// Feeds one message of this connection.
-    pub fn message(&mut self, at: At, from_switch: bool, msg: &Message, out: &mut Paired) {
+    /// PacketIns waiting for their answer.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Feeds one message of this connection. `frame` is the decoded frame of a PacketIn
+    /// or PacketOut when the caller has it (else it is decoded here).
+    pub fn message(
+        &mut self,
+        at: At,
+        from_switch: bool,
+        msg: &Message,
+        frame: Option<&Frame>,
+        out: &mut Paired,
+    ) {
         self.expire(at.ts_ns, out);
         let xid = msg.header.xid;
         if let Some(kind) = request_kind(&msg.body) {
@@ -215,9 +258,19 @@ impl ConnPairing {
             self.requests.remove(&(!from_switch, xid));
         }
         match &msg.body {
-            Body::PacketIn(pin) if from_switch => self.packet_in(at, pin, out),
+            Body::PacketIn(pin) if from_switch => {
+                let parsed;
+                let frame = match frame {
+                    Some(f) => f,
+                    None => {
+                        parsed = Frame::parse(&pin.data);
+                        &parsed
+                    }
+                };
+                self.packet_in(at, pin, frame, out)
+            }
             Body::PacketOut(po) if !from_switch => {
-                let seq = self.answer_of_packet_out(po);
+                let seq = self.answer_of_packet_out(po, frame);
                 if let Some((seq, rule)) = seq {
                     self.answered(seq, at, rule, out);
                 }
@@ -268,26 +321,25 @@ impl ConnPairing {
         }
     }
 
-    fn packet_in(&mut self, at: At, pin: &PacketIn, out: &mut Paired) {
+    fn packet_in(&mut self, at: At, pin: &PacketIn, frame: &Frame, out: &mut Paired) {
         if self.pending.len() >= self.max_pending {
             if let Some((&oldest, _)) = self.pending.iter().next() {
                 self.give_up(oldest, out);
             }
         }
-        let frame = Frame::parse(&pin.data);
         let seq = self.next_seq;
         self.next_seq += 1;
         if pin.buffer_id != NO_BUFFER {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
         let data_key = (hash_of(&pin.data), pin.in_port);
-        self.by_data.entry(data_key).or_default().push_back(seq);
+        file(&mut self.by_data, data_key, seq);
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
-        let reply = expected_reply(&frame);
+        let reply = expected_reply(frame);
         if let Some(sig) = reply {
-            self.by_reply.entry(sig).or_default().push_back(seq);
+            file(&mut self.by_reply, sig, seq);
         }
         let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
         self.pending.insert(
@@ -297,7 +349,7 @@ impl ConnPairing {
                 buffer_id: pin.buffer_id,
                 data_key,
                 reply,
-                key: FlowKey::from_frame(&frame, pin.in_port),
+                key: FlowKey::from_frame(frame, pin.in_port),
                 hosts,
             },
         );
@@ -306,7 +358,8 @@ impl ConnPairing {
     /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
     fn answer_of_packet_out(
         &self,
-        po: &ofscope_dissectors::openflow::PacketOut,
+        po: &PacketOut,
+        frame: Option<&Frame>,
     ) -> Option<(u64, AnswerRule)> {
         if po.buffer_id != NO_BUFFER {
             return self
@@ -314,7 +367,7 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let oldest = |q: Option<&VecDeque<u64>>| q.and_then(|q| q.front().copied());
+        let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
         let whole = std::iter::once(po.data.as_slice());
         let prefixes = self
             .cut_lengths
@@ -327,7 +380,10 @@ impl ConnPairing {
         if let Some(seq) = by_data {
             return Some((seq, AnswerRule::SameData));
         }
-        let sig = reply_signature(&Frame::parse(&po.data))?;
+        let sig = match frame {
+            Some(f) => reply_signature(f),
+            None => reply_signature(&Frame::parse(&po.data)),
+        }?;
         oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
     }
 
@@ -563,7 +619,7 @@ impl LatencyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofscope_dissectors::openflow::{Action, FlowMod, Match, PacketOut};
+    use ofscope_dissectors::openflow::{Action, FlowMod, Match};
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
@@ -625,21 +681,52 @@ mod tests {
         let mut p = pairing();
         let mut out = Paired::default();
         let req = arp_request();
-        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), &mut out);
-        p.message(at(2, 1), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), None, &mut out);
+        p.message(
+            at(2, 1),
+            true,
+            &pin(req.clone(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         p.message(
             at(3, 2),
             true,
             &pin(req[..30].to_vec(), NO_BUFFER, 42),
+            None,
             &mut out,
         );
-        p.message(at(4, 3), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        p.message(
+            at(4, 3),
+            true,
+            &pin(req.clone(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         // Another in_port is not the same packet.
-        p.message(at(5, 5), false, &pout(req.clone(), NO_BUFFER, 9), &mut out);
+        p.message(
+            at(5, 5),
+            false,
+            &pout(req.clone(), NO_BUFFER, 9),
+            None,
+            &mut out,
+        );
         assert!(out.pairs.is_empty());
-        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), &mut out);
-        p.message(at(7, 7), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
-        p.message(at(8, 8), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
+        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), None, &mut out);
+        p.message(
+            at(7, 7),
+            false,
+            &pout(req.clone(), NO_BUFFER, 1),
+            None,
+            &mut out,
+        );
+        p.message(
+            at(8, 8),
+            false,
+            &pout(req.clone(), NO_BUFFER, 1),
+            None,
+            &mut out,
+        );
         let rules: Vec<_> = out
             .pairs
             .iter()
@@ -659,6 +746,7 @@ mod tests {
             at(9, 9),
             false,
             &pout(arp_reply(), NO_BUFFER, 0xffff),
+            None,
             &mut out,
         );
         assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
@@ -669,8 +757,20 @@ mod tests {
     fn flow_mod_answers_what_it_covers_and_window_expires() {
         let mut p = pairing();
         let mut out = Paired::default();
-        p.message(at(1, 0), true, &pin(arp_request(), NO_BUFFER, 42), &mut out);
-        p.message(at(2, 0), true, &pin(arp_reply(), NO_BUFFER, 42), &mut out);
+        p.message(
+            at(1, 0),
+            true,
+            &pin(arp_request(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
+        p.message(
+            at(2, 0),
+            true,
+            &pin(arp_reply(), NO_BUFFER, 42),
+            None,
+            &mut out,
+        );
         let fm = FlowMod {
             match_: Match::from_frame(&Frame::parse(&arp_request()), 1),
             ..FlowMod::default()
@@ -679,6 +779,7 @@ mod tests {
             at(3, 4),
             false,
             &Message::new(0, Body::FlowMod(fm)),
+            None,
             &mut out,
         );
         assert_eq!(out.pairs.len(), 1);
@@ -688,6 +789,7 @@ mod tests {
             at(4, 1001),
             false,
             &Message::new(1, Body::BarrierRequest),
+            None,
             &mut out,
         );
         assert_eq!(out.unanswered.len(), 1);
@@ -702,24 +804,28 @@ mod tests {
             at(1, 0),
             false,
             &Message::new(5, Body::EchoRequest(vec![])),
+            None,
             &mut out,
         );
         p.message(
             at(2, 1),
             true,
             &Message::new(6, Body::EchoRequest(vec![])),
+            None,
             &mut out,
         );
         p.message(
             at(3, 2),
             true,
             &Message::new(5, Body::BarrierReply),
+            None,
             &mut out,
         );
         p.message(
             at(4, 3),
             true,
             &Message::new(5, Body::EchoReply(vec![])),
+            None,
             &mut out,
         );
         assert_eq!(out.requests.len(), 1);

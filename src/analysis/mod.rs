@@ -1,6 +1,1070 @@
 //! Session analysis: controller latency, flow tables, switches, conversations, findings.
+//!
+//! [`Analyzer`] is fed one [`SessionEvent`] at a time, so offline reading and live capture
+//! share it; its memory is bounded by the windows and caps in [`Config`]. The rules behind
+//! every figure are in docs/analysis.md.
+
+pub mod conversations;
+pub mod findings;
 pub mod flow_table;
 pub mod latency;
+mod report;
+pub mod switches;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::str::FromStr;
+
+use ofscope_dissectors::frame::Frame;
+use ofscope_dissectors::openflow::header::ofpt;
+use ofscope_dissectors::openflow::port::ofpp;
+use ofscope_dissectors::openflow::stats::StatsReplyBody;
+use ofscope_dissectors::openflow::wire::fmt_mac;
+use ofscope_dissectors::openflow::{Action, Body, FlowKey, FlowMod, PacketIn, NO_BUFFER};
+
+use crate::session::{format_dpid, OfRecord, SessionEvent};
+use crate::stream::{Direction, GapReason, StreamEvent};
+use conversations::Conversations;
+use findings::{Finding, FindingKind, Findings, Severity};
+use flow_table::{Flow, FlowTable};
+use latency::{At, ConnPairing, LatencyStats, Pair, Paired};
+use switches::{ConfigSource, Connection, SwitchInfo};
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+/// A connection with no FEATURES_REPLY this long after its first message has stalled.
+const HANDSHAKE_STALL_NS: u64 = 5 * NS_PER_SEC;
+/// MAC flapping: this many port changes within the window.
+const FLAP_MOVES: usize = 3;
+const FLAP_WINDOW_NS: u64 = 10 * NS_PER_SEC;
+/// Flow churn: the same flow added this many times within the window.
+const CHURN_ADDS: usize = 5;
+const CHURN_WINDOW_NS: u64 = 10 * NS_PER_SEC;
+/// Caps that keep memory bounded on big captures.
+const HOST_PAIR_CAP: usize = 1024;
+const MAC_CAP: usize = 100_000;
+const BUFFER_CAP: usize = 65_536;
+
+/// A point in the capture given by the user (`--at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// Seconds after the first message (`12.5`, `+12.5`, `12.5s`).
+    Relative(u64),
+    /// UTC time of day on the capture's first day (`12:03:04`, `12:03:04.250`).
+    TimeOfDay(u64),
+    /// Seconds since the epoch (`@1700000000.25`).
+    Epoch(u64),
+}
+
+fn seconds_to_ns(s: &str) -> Option<u64> {
+    let v: f64 = s.parse().ok()?;
+    (v.is_finite() && v >= 0.0).then(|| (v * 1e9).round() as u64)
+}
+
+impl FromStr for TimeSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TimeSpec, String> {
+        let bad = || {
+            format!("bad time '{s}': give seconds from the start (12.5), a UTC time of day (12:03:04.250) or @epoch-seconds")
+        };
+        if let Some(epoch) = s.strip_prefix('@') {
+            return seconds_to_ns(epoch).map(TimeSpec::Epoch).ok_or_else(bad);
+        }
+        if s.contains(':') {
+            let parts: Vec<&str> = s.split(':').collect();
+            let [h, m, sec] = parts.as_slice() else {
+                return Err(bad());
+            };
+            let h: u64 = h.parse().map_err(|_| bad())?;
+            let m: u64 = m.parse().map_err(|_| bad())?;
+            let sec = seconds_to_ns(sec).ok_or_else(bad)?;
+            if h > 23 || m > 59 || sec >= 60 * NS_PER_SEC {
+                return Err(bad());
+            }
+            return Ok(TimeSpec::TimeOfDay((h * 3600 + m * 60) * NS_PER_SEC + sec));
+        }
+        let s2 = s.trim_start_matches('+').trim_end_matches('s');
+        seconds_to_ns(s2).map(TimeSpec::Relative).ok_or_else(bad)
+    }
+}
+
+impl TimeSpec {
+    /// The instant in ns since the epoch, given the capture's first timestamp.
+    pub fn resolve(self, first_ns: u64) -> u64 {
+        const DAY: u64 = 86_400 * NS_PER_SEC;
+        match self {
+            TimeSpec::Relative(ns) => first_ns + ns,
+            TimeSpec::Epoch(ns) => ns,
+            TimeSpec::TimeOfDay(ns) => first_ns - first_ns % DAY + ns,
+        }
+    }
+}
+
+/// Knobs of the analysis.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long a PacketIn waits for its answer (`--pair-window`).
+    pub pair_window_ns: u64,
+    /// How long a request (echo, barrier, stats, ...) waits for its reply.
+    pub request_window_ns: u64,
+    /// PacketIns waiting at once per connection (the oldest is given up beyond).
+    pub max_pending: usize,
+    /// Keep every pair (for tests, the TUI's charts); `--stats` does not need them.
+    pub keep_pairs: bool,
+    /// Flow-table events kept per switch.
+    pub flow_event_cap: usize,
+    /// Findings kept per kind.
+    pub findings_cap: usize,
+    /// Snapshot the flow tables at this instant (`--flows --at`).
+    pub at: Option<TimeSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            pair_window_ns: NS_PER_SEC,
+            request_window_ns: 10 * NS_PER_SEC,
+            max_pending: 65_536,
+            keep_pairs: false,
+            flow_event_cap: 100_000,
+            findings_cap: 1000,
+            at: None,
+        }
+    }
+}
+
+/// A switch: by its datapath id, or by its connection until FEATURES_REPLY names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SwitchKey {
+    Dpid(u64),
+    Conn(u32),
+}
+
+impl SwitchKey {
+    pub fn dpid(self) -> Option<u64> {
+        match self {
+            SwitchKey::Dpid(d) => Some(d),
+            SwitchKey::Conn(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for SwitchKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SwitchKey::Dpid(d) => f.write_str(&format_dpid(*d)),
+            SwitchKey::Conn(c) => write!(f, "conn {c} (no FEATURES_REPLY)"),
+        }
+    }
+}
+
+/// Two hosts by Ethernet address (source, destination).
+pub type HostPair = ([u8; 6], [u8; 6]);
+
+/// Where a MAC was last seen and when it moved.
+struct MacState {
+    port: u16,
+    other_port: u16,
+    moves: VecDeque<u64>,
+    total_moves: u64,
+}
+
+/// Everything per switch.
+pub struct Switch {
+    pub info: SwitchInfo,
+    pub table: FlowTable,
+    pub packet_in: LatencyStats,
+    pub echo: LatencyStats,
+    /// BARRIER, FEATURES, GET_CONFIG, STATS.
+    pub requests: BTreeMap<&'static str, LatencyStats>,
+    macs: FastMap<[u8; 6], MacState>,
+}
+
+impl Switch {
+    fn new(flow_event_cap: usize) -> Switch {
+        Switch {
+            info: SwitchInfo::default(),
+            table: FlowTable::new(flow_event_cap),
+            packet_in: LatencyStats::new(3),
+            echo: LatencyStats::new(3),
+            requests: BTreeMap::new(),
+            macs: FastMap::default(),
+        }
+    }
+}
+
+struct ConnState {
+    key: SwitchKey,
+    info: Connection,
+    pairing: ConnPairing,
+    featured: bool,
+    stall_reported: bool,
+    /// Buffers offered by PacketIns and not used yet, oldest first.
+    offered: FastSet<u32>,
+    offered_order: VecDeque<u32>,
+    /// The frame of the last SET_CONFIG (for the miss_send_len hint).
+    set_config_frame: Option<u64>,
+}
+
+/// The analysis of one capture (or live session).
+pub struct Analyzer {
+    cfg: Config,
+    conns: BTreeMap<u32, ConnState>,
+    switches: BTreeMap<SwitchKey, Switch>,
+    host_pairs: FastMap<HostPair, LatencyStats>,
+    host_pairs_overflow: u64,
+    conversations: Conversations,
+    findings: Findings,
+    pairs: Vec<Pair>,
+    churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
+    adds_since_prune: u64,
+    first_ns: Option<u64>,
+    last_ns: u64,
+    /// `--at` resolved, and the tables taken then.
+    at_ns: Option<u64>,
+    snapshot: Option<BTreeMap<SwitchKey, Vec<Flow>>>,
+    unfeatured: usize,
+}
+
+/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for the
+/// analysis' hot maps: keys are MACs, hashes and small integers, not attacker-chosen
+/// collisions we must resist.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(i.into());
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.add(i.into());
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(i.into());
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A HashMap with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// The [`FastHasher`] hash of a value.
+pub fn hash_of(h: impl Hash) -> u64 {
+    let mut s = FastHasher::default();
+    h.hash(&mut s);
+    s.finish()
+}
+
+fn outputs_to(actions: &[Action], port: u16) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(a, Action::Output { port: p, .. } if *p == port))
+}
+
+fn is_multicast(mac: &[u8; 6]) -> bool {
+    mac[0] & 1 != 0
+}
+
+impl Analyzer {
+    pub fn new(cfg: Config) -> Analyzer {
+        Analyzer {
+            findings: Findings::new(cfg.findings_cap),
+            cfg,
+            conns: BTreeMap::new(),
+            switches: BTreeMap::new(),
+            host_pairs: FastMap::default(),
+            host_pairs_overflow: 0,
+            conversations: Conversations::default(),
+            pairs: Vec::new(),
+            churn: FastMap::default(),
+            adds_since_prune: 0,
+            first_ns: None,
+            last_ns: 0,
+            at_ns: None,
+            snapshot: None,
+            unfeatured: 0,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn switches(&self) -> &BTreeMap<SwitchKey, Switch> {
+        &self.switches
+    }
+
+    pub fn findings(&self) -> &Findings {
+        &self.findings
+    }
+
+    pub fn conversations(&self) -> &Conversations {
+        &self.conversations
+    }
+
+    /// Every pair, when `Config::keep_pairs` is set.
+    pub fn pairs(&self) -> &[Pair] {
+        &self.pairs
+    }
+
+    /// The connections of a switch.
+    pub fn connections(&self, key: SwitchKey) -> Vec<&Connection> {
+        self.conns
+            .values()
+            .filter(|c| c.key == key)
+            .map(|c| &c.info)
+            .collect()
+    }
+
+    /// PacketIns waiting for their answer, over all connections (bounded by the window
+    /// and `Config::max_pending`).
+    pub fn waiting_packet_ins(&self) -> usize {
+        self.conns.values().map(|c| c.pairing.waiting()).sum()
+    }
+
+    pub fn first_ns(&self) -> Option<u64> {
+        self.first_ns
+    }
+
+    pub fn last_ns(&self) -> u64 {
+        self.last_ns
+    }
+
+    /// The flow tables to show: at `--at` when given, else as the capture ends; with the
+    /// instant they describe.
+    pub fn tables(&self) -> (u64, Vec<(SwitchKey, Vec<Flow>)>) {
+        match (&self.snapshot, self.at_ns) {
+            (Some(s), Some(at)) => (at, s.iter().map(|(k, f)| (*k, f.clone())).collect()),
+            _ => (
+                self.last_ns,
+                self.switches
+                    .iter()
+                    .map(|(k, s)| (*k, s.table.flows().to_vec()))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn feed(&mut self, event: &SessionEvent) {
+        match event {
+            SessionEvent::Record(r) => {
+                if r.is_truncated() {
+                    self.truncated(r);
+                }
+                self.record(r)
+            }
+            SessionEvent::Stream(s) => self.stream(s),
+        }
+    }
+
+    /// A message the capture cut short (snaplen, lost segment): decoded as far as it goes.
+    fn truncated(&mut self, r: &OfRecord) {
+        let dpid = self.conns.get(&r.conn.0).and_then(|c| c.key.dpid());
+        self.findings.add(
+            Finding::new(
+                FindingKind::TruncatedMessage,
+                Severity::Warning,
+                Some(r.frame()),
+                r.ts_ns,
+            )
+            .dpid(dpid)
+            .text(format!(
+                "message cut short by the capture: {} of {} bytes",
+                r.bytes.len(),
+                r.message.header.length
+            )),
+        );
+    }
+
+    /// The capture ended: whatever still waits is unanswered, timeouts are applied.
+    pub fn finish(&mut self) {
+        let now = self.last_ns;
+        self.take_snapshot_if_due(u64::MAX);
+        let ids: Vec<u32> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.end_conn(id);
+        }
+        self.check_stalls(now.saturating_add(HANDSHAKE_STALL_NS), true);
+        for s in self.switches.values_mut() {
+            s.table.expire(now);
+        }
+    }
+
+    fn conn_state(&mut self, conn: u32, ts_ns: u64) -> &mut ConnState {
+        let cfg = &self.cfg;
+        let unfeatured = &mut self.unfeatured;
+        self.conns.entry(conn).or_insert_with(|| {
+            *unfeatured += 1;
+            ConnState {
+                key: SwitchKey::Conn(conn),
+                info: Connection {
+                    conn,
+                    switch: None,
+                    controller: None,
+                    first_ns: ts_ns,
+                    last_ns: ts_ns,
+                    closed: None,
+                    hello_switch: None,
+                    hello_controller: None,
+                    messages: 0,
+                },
+                pairing: ConnPairing::new(
+                    cfg.pair_window_ns,
+                    cfg.request_window_ns,
+                    cfg.max_pending,
+                ),
+                featured: false,
+                stall_reported: false,
+                offered: FastSet::default(),
+                offered_order: VecDeque::new(),
+                set_config_frame: None,
+            }
+        })
+    }
+
+    fn stream(&mut self, event: &StreamEvent) {
+        let ts = self.last_ns;
+        match event {
+            StreamEvent::ConnOpened {
+                conn,
+                switch,
+                controller,
+                ..
+            } => {
+                let c = self.conn_state(conn.0, ts);
+                c.info.switch = Some(*switch);
+                c.info.controller = Some(*controller);
+            }
+            StreamEvent::ConnClosed { conn, reason, .. } => {
+                if let Some(c) = self.conns.get_mut(&conn.0) {
+                    c.info.closed = Some(*reason);
+                }
+                self.end_conn(conn.0);
+            }
+            StreamEvent::Gap {
+                conn,
+                direction,
+                frame,
+                skipped_bytes,
+                reason,
+            } => {
+                let severity = match reason {
+                    GapReason::MidStream => Severity::Note,
+                    _ => Severity::Warning,
+                };
+                let why = match reason {
+                    GapReason::Lost => "segments never captured",
+                    GapReason::Snaplen => "cut by the snaplen",
+                    GapReason::MidStream => "the capture started mid-connection",
+                    GapReason::Unframeable => "bytes that do not frame as OpenFlow",
+                };
+                let dpid = self.conns.get(&conn.0).and_then(|c| c.key.dpid());
+                self.findings.add(
+                    Finding::new(FindingKind::TcpGap, severity, Some(*frame), ts)
+                        .dpid(dpid)
+                        .text(format!(
+                            "{skipped_bytes} bytes skipped in the {} stream ({why}); messages there are missing",
+                            direction_name(*direction)
+                        )),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A connection ended: its waiting PacketIns and requests are unanswered.
+    fn end_conn(&mut self, conn: u32) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let mut out = Paired::default();
+        c.pairing.finish(&mut out);
+        let key = c.key;
+        self.take_paired(key, out);
+    }
+
+    fn take_snapshot_if_due(&mut self, now_ns: u64) {
+        let (Some(at), None) = (self.at_ns, &self.snapshot) else {
+            return;
+        };
+        if now_ns <= at {
+            return;
+        }
+        let mut snap = BTreeMap::new();
+        for (k, s) in self.switches.iter_mut() {
+            s.table.expire(at);
+            snap.insert(*k, s.table.flows().to_vec());
+        }
+        self.snapshot = Some(snap);
+    }
+
+    fn record(&mut self, r: &OfRecord) {
+        let ts = r.ts_ns;
+        let first = *self.first_ns.get_or_insert(ts);
+        if self.at_ns.is_none() {
+            self.at_ns = self.cfg.at.map(|t| t.resolve(first));
+        }
+        self.take_snapshot_if_due(ts);
+        self.last_ns = self.last_ns.max(ts);
+        let at = At {
+            index: r.index,
+            frame: r.frame(),
+            ts_ns: ts,
+        };
+        let from_switch = r.from_switch();
+        self.conn_state(r.conn.0, ts);
+        let key = self.bind_switch(r);
+        let msg = &r.message;
+        let frame = match &msg.body {
+            Body::PacketIn(p) => Some(Frame::parse(&p.data)),
+            Body::PacketOut(p) if !p.data.is_empty() => Some(Frame::parse(&p.data)),
+            _ => None,
+        };
+        let mut out = Paired::default();
+        if let Some(c) = self.conns.get_mut(&r.conn.0) {
+            if c.info.messages == 0 {
+                // A connection opened by a stream event has no time of its own.
+                c.info.first_ns = ts;
+            }
+            c.info.messages += 1;
+            c.info.last_ns = ts;
+            c.pairing
+                .message(at, from_switch, msg, frame.as_ref(), &mut out);
+        }
+        self.take_paired(key, out);
+        self.hello(r, key);
+        if let Some(f) = &frame {
+            let len = match &msg.body {
+                Body::PacketIn(p) => u64::from(p.total_len),
+                _ => f.buffer_len() as u64,
+            };
+            self.conversations
+                .observe(f, len, from_switch, ts, key.dpid());
+        }
+        match &msg.body {
+            Body::FeaturesReply(f) => self.switch(key).info.features(f),
+            Body::GetConfigReply(c) => {
+                self.switch(key).info.config = Some((*c, ConfigSource::Reported, at.frame))
+            }
+            Body::SetConfig(c) => {
+                self.switch(key).info.config = Some((*c, ConfigSource::Set, at.frame));
+                if let Some(cs) = self.conns.get_mut(&r.conn.0) {
+                    cs.set_config_frame = Some(at.frame);
+                }
+            }
+            Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
+            Body::PacketIn(p) if from_switch => {
+                self.packet_in(r, key, at, p, frame.as_ref());
+            }
+            Body::PacketOut(p) if !from_switch => {
+                self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
+                self.flood(key, at, &p.actions, "PACKET_OUT");
+                if outputs_to(&p.actions, ofpp::TABLE) {
+                    if let Some(f) = &frame {
+                        let k = FlowKey::from_frame(f, p.in_port);
+                        self.switch(key).table.hit(&k, f.buffer_len() as u64, ts);
+                    }
+                }
+            }
+            Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
+            Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
+            Body::StatsReply(s) => match &s.body {
+                StatsReplyBody::Flow(entries) => self.switch(key).table.stats(entries, ts, r.index),
+                StatsReplyBody::Desc(d) => self.switch(key).info.desc = Some(d.clone()),
+                _ => {}
+            },
+            Body::Error(e) => {
+                let what = match (e.type_name(), e.code_name()) {
+                    (Some(t), Some(c)) => format!("{t}/{c}"),
+                    (Some(t), None) => format!("{t}/code {}", e.code),
+                    _ => format!("type {} code {}", e.err_type, e.code),
+                };
+                let offending = e
+                    .offending_header()
+                    .and_then(|h| ofscope_dissectors::openflow::header::type_name(h.msg_type))
+                    .map_or(String::new(), |t| format!(" for {t}"));
+                self.findings.add(
+                    Finding::new(
+                        FindingKind::ErrorMessage,
+                        Severity::Error,
+                        Some(at.frame),
+                        ts,
+                    )
+                    .dpid(key.dpid())
+                    .text(format!(
+                        "ERROR {what}{offending} (xid 0x{:x}) from the {}",
+                        msg.header.xid,
+                        if from_switch { "switch" } else { "controller" }
+                    )),
+                );
+            }
+            Body::Malformed { reason, .. } => {
+                self.findings.add(
+                    Finding::new(FindingKind::Malformed, Severity::Error, Some(at.frame), ts)
+                        .dpid(key.dpid())
+                        .text(format!("malformed {}: {reason}", msg.type_name())),
+                );
+            }
+            _ => {}
+        }
+        if self.unfeatured > 0 {
+            self.check_stalls(ts, false);
+        }
+    }
+
+    /// Binds the connection to its dpid once known, carrying over what was gathered under
+    /// the connection's name.
+    fn bind_switch(&mut self, r: &OfRecord) -> SwitchKey {
+        let Some(c) = self.conns.get_mut(&r.conn.0) else {
+            return SwitchKey::Conn(r.conn.0);
+        };
+        let Some(dpid) = r.dpid else {
+            return c.key;
+        };
+        let new = SwitchKey::Dpid(dpid);
+        if c.key != new {
+            let old = std::mem::replace(&mut c.key, new);
+            if !c.featured {
+                c.featured = true;
+                self.unfeatured = self.unfeatured.saturating_sub(1);
+            }
+            if !self.switches.contains_key(&new) {
+                if let Some(s) = self.switches.remove(&old) {
+                    self.switches.insert(new, s);
+                }
+            } else if self
+                .switches
+                .get(&old)
+                .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
+            {
+                self.switches.remove(&old);
+            }
+        }
+        new
+    }
+
+    fn switch(&mut self, key: SwitchKey) -> &mut Switch {
+        let cap = self.cfg.flow_event_cap;
+        self.switches.entry(key).or_insert_with(|| Switch::new(cap))
+    }
+
+    fn take_paired(&mut self, key: SwitchKey, out: Paired) {
+        for p in out.pairs {
+            let ns = p.latency_ns();
+            self.switch(key).packet_in.record(ns);
+            if let Some(h) = self.host_pair(p.hosts) {
+                h.record(ns);
+            }
+            self.conversations.latency(p.hosts, ns);
+            if self.cfg.keep_pairs {
+                self.pairs.push(p);
+            }
+        }
+        for u in out.unanswered {
+            let window = fmt_duration(self.cfg.pair_window_ns);
+            self.switch(key).packet_in.record_unanswered();
+            if let Some(h) = self.host_pair(u.hosts) {
+                h.record_unanswered();
+            }
+            self.findings.add(
+                Finding::new(
+                    FindingKind::UnansweredPacketIn,
+                    Severity::Warning,
+                    Some(u.packet_in.frame),
+                    u.packet_in.ts_ns,
+                )
+                .dpid(key.dpid())
+                .text(format!(
+                    "PACKET_IN {} > {} not answered within {window}",
+                    fmt_mac(&u.hosts.0),
+                    fmt_mac(&u.hosts.1)
+                )),
+            );
+        }
+        for q in out.requests {
+            let sw = self.switch(key);
+            let stats = if q.kind == "ECHO" {
+                &mut sw.echo
+            } else {
+                sw.requests
+                    .entry(q.kind)
+                    .or_insert_with(|| LatencyStats::new(3))
+            };
+            match q.reply {
+                Some(reply) => stats.record(reply.ts_ns.saturating_sub(q.request.ts_ns)),
+                None => stats.record_unanswered(),
+            }
+            if q.reply.is_none() && q.kind == "ECHO" {
+                let window = fmt_duration(self.cfg.request_window_ns);
+                self.findings.add(
+                    Finding::new(
+                        FindingKind::EchoTimeout,
+                        Severity::Warning,
+                        Some(q.request.frame),
+                        q.request.ts_ns,
+                    )
+                    .dpid(key.dpid())
+                    .text(format!(
+                        "ECHO_REQUEST from the {} not answered within {window}",
+                        if q.from_switch {
+                            "switch"
+                        } else {
+                            "controller"
+                        }
+                    )),
+                );
+            }
+        }
+    }
+
+    fn host_pair(&mut self, hosts: HostPair) -> Option<&mut LatencyStats> {
+        if !self.host_pairs.contains_key(&hosts) && self.host_pairs.len() >= HOST_PAIR_CAP {
+            self.host_pairs_overflow += 1;
+            return None;
+        }
+        Some(
+            self.host_pairs
+                .entry(hosts)
+                .or_insert_with(|| LatencyStats::new(2)),
+        )
+    }
+
+    fn hello(&mut self, r: &OfRecord, key: SwitchKey) {
+        if r.message.header.msg_type != ofpt::HELLO {
+            return;
+        }
+        let Some(c) = self.conns.get_mut(&r.conn.0) else {
+            return;
+        };
+        let v = Some(r.message.header.version);
+        if r.from_switch() {
+            c.info.hello_switch = v;
+        } else {
+            c.info.hello_controller = v;
+        }
+        let (Some(s), Some(ctl)) = (c.info.hello_switch, c.info.hello_controller) else {
+            return;
+        };
+        if s == ctl {
+            return;
+        }
+        let agreed = s.min(ctl);
+        let (severity, outcome) = if agreed == 1 {
+            (Severity::Note, "they agree on 1.0".to_owned())
+        } else {
+            (
+                Severity::Warning,
+                format!("they would agree on 0x{agreed:02x}, which is not OpenFlow 1.0 (ofscope decodes 1.0 only)"),
+            )
+        };
+        self.findings.add(
+            Finding::new(
+                FindingKind::VersionMismatch,
+                severity,
+                Some(r.frame()),
+                r.ts_ns,
+            )
+            .dpid(key.dpid())
+            .text(format!(
+                "HELLO versions differ: switch 0x{s:02x}, controller 0x{ctl:02x}; {outcome}"
+            )),
+        );
+    }
+
+    fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
+        for c in self.conns.values_mut() {
+            if c.featured || c.stall_reported {
+                continue;
+            }
+            let waited = now_ns.saturating_sub(c.info.first_ns);
+            if waited < HANDSHAKE_STALL_NS {
+                continue;
+            }
+            c.stall_reported = true;
+            self.unfeatured = self.unfeatured.saturating_sub(1);
+            let hello = match (c.info.hello_switch, c.info.hello_controller) {
+                (Some(_), Some(_)) => "after both HELLOs",
+                (Some(_), None) => "the controller sent no HELLO",
+                (None, Some(_)) => "the switch sent no HELLO",
+                (None, None) => "no HELLO seen",
+            };
+            let when = if at_end {
+                "by the end of the connection"
+            } else {
+                "5 s after its first message"
+            };
+            self.findings.add(
+                Finding::new(
+                    FindingKind::HandshakeStall,
+                    Severity::Warning,
+                    None,
+                    c.info.first_ns,
+                )
+                .text(format!(
+                    "conn {}: no FEATURES_REPLY {when} ({hello}, {} messages)",
+                    c.info.conn, c.info.messages
+                )),
+            );
+        }
+    }
+
+    fn packet_in(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        p: &PacketIn,
+        frame: Option<&Frame>,
+    ) {
+        if let Some(c) = self.conns.get_mut(&r.conn.0) {
+            if p.buffer_id != NO_BUFFER && c.offered.insert(p.buffer_id) {
+                c.offered_order.push_back(p.buffer_id);
+                if c.offered_order.len() > BUFFER_CAP {
+                    if let Some(old) = c.offered_order.pop_front() {
+                        c.offered.remove(&old);
+                    }
+                }
+            }
+        }
+        if p.is_truncated() {
+            let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
+            let msl = self.switch(key).info.miss_send_len();
+            self.findings
+                .fold(FindingKind::TruncatedPacketIn, hash_of(key), || {
+                    truncated_packet_in(key, at, p, msl, set_frame)
+                });
+        }
+        let Some(eth) = frame.and_then(|f| f.eth) else {
+            return;
+        };
+        if is_multicast(&eth.src) {
+            return;
+        }
+        let sw = self.switch(key);
+        if !sw.macs.contains_key(&eth.src) && sw.macs.len() >= MAC_CAP {
+            return;
+        }
+        let state = sw.macs.entry(eth.src).or_insert(MacState {
+            port: p.in_port,
+            other_port: p.in_port,
+            moves: VecDeque::new(),
+            total_moves: 0,
+        });
+        if state.port == p.in_port {
+            return;
+        }
+        state.other_port = state.port;
+        state.port = p.in_port;
+        state.total_moves += 1;
+        state.moves.push_back(at.ts_ns);
+        while state
+            .moves
+            .front()
+            .is_some_and(|t| *t + FLAP_WINDOW_NS < at.ts_ns)
+        {
+            state.moves.pop_front();
+        }
+        if state.moves.len() < FLAP_MOVES {
+            return;
+        }
+        let (a, b, n) = (state.other_port, state.port, state.total_moves);
+        let span = at.ts_ns - state.moves.front().copied().unwrap_or(at.ts_ns);
+        let rate = state.moves.len() as f64 / (span.max(1) as f64 / 1e9);
+        let fold_key = hash_of((key, eth.src));
+        let text = format!(
+            "MAC {} moves between ports {a} and {b}: {n} moves, {rate:.1}/s lately (a loop, or two hosts sharing a MAC)",
+            fmt_mac(&eth.src)
+        );
+        self.findings.fold(FindingKind::MacFlapping, fold_key, || {
+            Finding::new(
+                FindingKind::MacFlapping,
+                Severity::Warning,
+                Some(at.frame),
+                at.ts_ns,
+            )
+            .dpid(key.dpid())
+        });
+        self.findings
+            .retext(FindingKind::MacFlapping, fold_key, text);
+    }
+
+    fn buffer_used(&mut self, conn: u32, key: SwitchKey, at: At, buffer_id: u32, what: &str) {
+        if buffer_id == NO_BUFFER {
+            return;
+        }
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.offered.remove(&buffer_id) {
+            return;
+        }
+        self.findings.add(
+            Finding::new(
+                FindingKind::UnknownBufferId,
+                Severity::Warning,
+                Some(at.frame),
+                at.ts_ns,
+            )
+            .dpid(key.dpid())
+            .text(format!(
+                "{what} names buffer 0x{buffer_id:08x}, which no PACKET_IN on this connection offered (or it was used already): the switch answers BUFFER_UNKNOWN"
+            )),
+        );
+    }
+
+    fn flood(&mut self, key: SwitchKey, at: At, actions: &[Action], what: &str) {
+        if !outputs_to(actions, ofpp::FLOOD) {
+            return;
+        }
+        self.findings.fold(FindingKind::FloodUsed, hash_of(key), || {
+            Finding::new(FindingKind::FloodUsed, Severity::Note, Some(at.frame), at.ts_ns)
+                .dpid(key.dpid())
+                .text(format!(
+                    "{what} outputs to FLOOD: OF1.0 makes FLOOD optional (it follows the spanning tree and skips NO_FLOOD ports); ALL is required. Some switches handle FLOOD badly"
+                ))
+        });
+    }
+
+    fn flow_mod(&mut self, conn: u32, key: SwitchKey, at: At, fm: &FlowMod) {
+        self.buffer_used(conn, key, at, fm.buffer_id, "FLOW_MOD");
+        self.flood(key, at, &fm.actions, "FLOW_MOD");
+        self.switch(key).table.apply(fm, at.ts_ns, at.index);
+        if fm.command != ofscope_dissectors::openflow::flow_mod::ofpfc::ADD {
+            return;
+        }
+        let mut wire = Vec::with_capacity(40);
+        fm.match_.normalize().emit(&mut wire);
+        let flow_key = hash_of((wire, fm.effective_priority()));
+        let adds = self.churn.entry((key, flow_key)).or_default();
+        adds.push_back(at.ts_ns);
+        while adds
+            .front()
+            .is_some_and(|t| *t + CHURN_WINDOW_NS < at.ts_ns)
+        {
+            adds.pop_front();
+        }
+        if adds.len() >= CHURN_ADDS {
+            let n = adds.len();
+            self.findings
+                .fold(FindingKind::FlowChurn, hash_of((key, flow_key)), || {
+                    Finding::new(FindingKind::FlowChurn, Severity::Warning, Some(at.frame), at.ts_ns)
+                        .dpid(key.dpid())
+                        .text(format!(
+                            "the same flow was added {n} times within {}: priority={} {} (its packets keep reaching the controller)",
+                            fmt_duration(CHURN_WINDOW_NS),
+                            fm.effective_priority(),
+                            fm.match_.normalize()
+                        ))
+                });
+        }
+        self.adds_since_prune += 1;
+        if self.adds_since_prune >= 4096 {
+            self.adds_since_prune = 0;
+            let now = at.ts_ns;
+            self.churn
+                .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
+        }
+    }
+}
+
+/// The finding for a PacketIn whose data is shorter than its total_len, with the
+/// miss_send_len in force and where it was set.
+fn truncated_packet_in(
+    key: SwitchKey,
+    at: At,
+    p: &PacketIn,
+    miss_send_len: Option<u16>,
+    set_frame: Option<u64>,
+) -> Finding {
+    let hint = match (miss_send_len, set_frame) {
+        (Some(n), Some(f)) => format!("miss_send_len={n} (SET_CONFIG, frame {f})"),
+        (Some(n), None) => format!("miss_send_len={n}"),
+        _ => "no SET_CONFIG seen: the switch default miss_send_len (128) applies".to_owned(),
+    };
+    let (severity, lost) = if p.buffer_id == NO_BUFFER {
+        (
+            Severity::Warning,
+            "unbuffered, so the rest is lost to the controller",
+        )
+    } else {
+        (Severity::Note, "the switch buffers the whole frame")
+    };
+    Finding::new(
+        FindingKind::TruncatedPacketIn,
+        severity,
+        Some(at.frame),
+        at.ts_ns,
+    )
+    .dpid(key.dpid())
+    .text(format!(
+        "PACKET_IN carries {} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
+        p.data.len(),
+        p.total_len
+    ))
+}
+
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::SwitchToController => "switch→controller",
+        Direction::ControllerToSwitch => "controller→switch",
+    }
+}
+
+/// A duration given by the user: `1s`, `250ms`, `500us`, `0.5` (seconds); in ns.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let (number, unit) = [
+        ("ms", 1e6),
+        ("us", 1e3),
+        ("µs", 1e3),
+        ("ns", 1.0),
+        ("s", 1e9),
+    ]
+    .iter()
+    .find_map(|(suffix, unit)| s.strip_suffix(suffix).map(|n| (n, *unit)))
+    .unwrap_or((s, 1e9));
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * unit).round() as u64),
+        _ => Err(format!("bad duration '{s}': give e.g. 1s, 250ms or 0.5")),
+    }
+}
 
 /// A duration for people: `850ns`, `12.3µs`, `4.56ms`, `1.234s`.
 pub fn fmt_duration(ns: u64) -> String {
@@ -9,5 +1073,41 @@ pub fn fmt_duration(ns: u64) -> String {
         1_000..=999_999 => format!("{:.1}µs", ns as f64 / 1e3),
         1_000_000..=999_999_999 => format!("{:.2}ms", ns as f64 / 1e6),
         _ => format!("{:.3}s", ns as f64 / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_specs() {
+        assert_eq!("12.5".parse(), Ok(TimeSpec::Relative(12_500_000_000)));
+        assert_eq!("+2s".parse(), Ok(TimeSpec::Relative(2 * NS_PER_SEC)));
+        assert_eq!("@10.25".parse(), Ok(TimeSpec::Epoch(10_250_000_000)));
+        assert_eq!(
+            "01:02:03.5".parse(),
+            Ok(TimeSpec::TimeOfDay(3_723_500_000_000))
+        );
+        assert!("25:00:00".parse::<TimeSpec>().is_err());
+        assert!("soon".parse::<TimeSpec>().is_err());
+        let day = 86_400 * NS_PER_SEC;
+        let first = 20_000 * day + 3600 * NS_PER_SEC;
+        assert_eq!(
+            TimeSpec::TimeOfDay(7200 * NS_PER_SEC).resolve(first),
+            20_000 * day + 7200 * NS_PER_SEC
+        );
+        assert_eq!(TimeSpec::Relative(5).resolve(first), first + 5);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1s"), Ok(NS_PER_SEC));
+        assert_eq!(parse_duration("250ms"), Ok(250_000_000));
+        assert_eq!(parse_duration("0.5"), Ok(500_000_000));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert_eq!(fmt_duration(1_500), "1.5µs");
+        assert_eq!(fmt_duration(2_000_000_000), "2.000s");
     }
 }

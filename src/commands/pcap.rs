@@ -8,14 +8,19 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, PcapWriter};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::output::{progress, records::RecordPrinter, stats::Stats};
 use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::tui;
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+    if tui::suits(args) {
+        return tui::run_pcap(args);
+    }
     let filter = display_filter(args.filter.as_deref())?;
     let config = StreamConfig {
         ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
@@ -75,7 +80,16 @@ impl<W: Write> Printer<'_, W> {
         // Frame numbers to copy with -w (a second pass copies them).
         let mut keep_frames = BTreeSet::new();
         let mut outcome = FileOutcome::Done;
-        let per_message = !(self.args.quiet || self.args.stats);
+        let args = self.args;
+        let analyse = args.stats || args.flows || args.latency || args.findings;
+        let mut analyzer = analyse.then(|| {
+            Analyzer::new(analysis::Config {
+                pair_window_ns: args.pair_window,
+                at: args.at,
+                ..analysis::Config::default()
+            })
+        });
+        let per_message = !(args.quiet || analyse);
         let progress = progress::for_file(path, session.source().compressed());
         while let Some(event) = session.next_event() {
             if let Some(bar) = &progress {
@@ -96,6 +110,9 @@ impl<W: Write> Printer<'_, W> {
             };
             stats.observe(&event);
             self.records.observe(&event);
+            if let Some(a) = analyzer.as_mut() {
+                a.feed(&event);
+            }
             let SessionEvent::Record(record) = event else {
                 continue;
             };
@@ -125,6 +142,12 @@ impl<W: Write> Printer<'_, W> {
                 Format::Text => stats.write_text(&mut self.line, path),
                 Format::Json | Format::Jsonl => stats.write_json(&mut self.line, path),
             }
+        }
+        if let Some(a) = analyzer.as_mut() {
+            a.finish();
+            write_analysis(&mut self.line, a, self.args);
+        }
+        if !self.line.is_empty() {
             self.out.write_all(self.line.as_bytes())?;
         }
         if session.tracker().counters().messages == 0 {
@@ -166,4 +189,49 @@ fn copy_frames(input: &Path, output: &PathBuf, keep: &BTreeSet<u64>) -> Result<(
         w.into_inner()?.flush()?;
     }
     Ok(())
+}
+
+/// The analysis sections the flags ask for, after the `--stats` counts (whose JSON object
+/// gains an `analysis` member).
+fn write_analysis(out: &mut String, a: &Analyzer, args: &PcapArgs) {
+    let json = args.format != Format::Text;
+    if args.stats && json {
+        // Close the counts object with the analysis inside it.
+        out.truncate(out.trim_end().len());
+        out.pop();
+        out.push_str(",\"analysis\":");
+        out.push_str(&a.stats_json().to_string());
+        out.push_str("}\n");
+    } else if args.stats {
+        a.write_stats_text(out);
+    }
+    type Section = (
+        bool,
+        fn(&Analyzer, &mut String),
+        fn(&Analyzer) -> serde_json::Value,
+    );
+    let sections: [Section; 3] = [
+        (args.flows, Analyzer::write_flows_text, Analyzer::flows_json),
+        (
+            args.latency,
+            Analyzer::write_latency_text,
+            Analyzer::latency_json,
+        ),
+        (
+            args.findings,
+            Analyzer::write_findings_text,
+            Analyzer::findings_json,
+        ),
+    ];
+    for (wanted, text, value) in sections {
+        if !wanted {
+            continue;
+        }
+        if json {
+            out.push_str(&value(a).to_string());
+            out.push('\n');
+        } else {
+            text(a, out);
+        }
+    }
 }

@@ -1,0 +1,249 @@
+//! Host pairs seen in the frames of PacketIns and PacketOuts (as Wireshark's Ethernet
+//! conversations: A↔B, whichever way the frame went).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ofscope_dissectors::frame::{Frame, Network, Transport};
+use ofscope_dissectors::openflow::wire::fmt_mac;
+use serde_json::{json, Value};
+
+use super::FastMap;
+use crate::session::format_dpid;
+
+/// Addresses kept per conversation (an ARP scan would otherwise grow it without end).
+const ADDR_CAP: usize = 16;
+
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    /// The lower MAC first.
+    pub a: [u8; 6],
+    pub b: [u8; 6],
+    /// In the order first seen.
+    pub ips: Vec<IpAddr>,
+    /// VLAN ids of tagged frames (the outer tag), and whether untagged frames were seen.
+    pub vlans: BTreeSet<u16>,
+    pub untagged: bool,
+    pub protocols: Protocols,
+    pub switches: BTreeSet<u64>,
+    pub packet_ins: u64,
+    pub packet_outs: u64,
+    pub bytes: u64,
+    pub first_ns: u64,
+    pub last_ns: u64,
+    /// PacketIn → answer delays of frames between the two hosts.
+    pub answered: u64,
+    pub latency_sum_ns: u64,
+}
+
+impl Conversation {
+    pub fn mean_latency_ns(&self) -> Option<u64> {
+        (self.answered > 0).then(|| self.latency_sum_ns / self.answered)
+    }
+}
+
+const PROTOCOL_NAMES: [&str; 9] = [
+    "ARP", "ICMP", "ICMPv6", "TCP", "UDP", "IPv4", "IPv6", "LLDP", "other",
+];
+
+/// The protocol a frame shows, innermost first, as an index into [`PROTOCOL_NAMES`].
+fn protocol(frame: &Frame) -> usize {
+    match (&frame.network, &frame.transport) {
+        (_, Transport::Icmp(_)) => 1,
+        (_, Transport::Icmpv6(_)) => 2,
+        (_, Transport::Tcp(_)) => 3,
+        (_, Transport::Udp(_)) => 4,
+        (Network::Arp(_), _) => 0,
+        (Network::Ipv4(_), _) => 5,
+        (Network::Ipv6(_), _) => 6,
+        (Network::Lldp(_), _) => 7,
+        (Network::Other { .. }, _) | (Network::None, _) => 8,
+    }
+}
+
+/// The set of protocols a conversation showed (a bit per protocol: no allocation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protocols(u16);
+
+impl Protocols {
+    pub fn names(self) -> Vec<&'static str> {
+        PROTOCOL_NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    pub fn contains(self, name: &str) -> bool {
+        self.names().contains(&name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversations {
+    map: FastMap<([u8; 6], [u8; 6]), Conversation>,
+    cap: usize,
+    /// Frames of conversations beyond the cap.
+    pub overflow: u64,
+}
+
+impl Default for Conversations {
+    fn default() -> Self {
+        Conversations::new(50_000)
+    }
+}
+
+fn pair(x: [u8; 6], y: [u8; 6]) -> ([u8; 6], [u8; 6]) {
+    if x <= y {
+        (x, y)
+    } else {
+        (y, x)
+    }
+}
+
+impl Conversations {
+    pub fn new(cap: usize) -> Conversations {
+        Conversations {
+            map: FastMap::default(),
+            cap,
+            overflow: 0,
+        }
+    }
+
+    /// A frame of `len` bytes carried by a PacketIn (`packet_in`) or a PacketOut.
+    pub fn observe(
+        &mut self,
+        frame: &Frame,
+        len: u64,
+        packet_in: bool,
+        ts_ns: u64,
+        dpid: Option<u64>,
+    ) {
+        let Some(eth) = frame.eth else {
+            return;
+        };
+        let key = pair(eth.src, eth.dst);
+        if !self.map.contains_key(&key) && self.map.len() >= self.cap {
+            self.overflow += 1;
+            return;
+        }
+        let c = self.map.entry(key).or_insert_with(|| Conversation {
+            a: key.0,
+            b: key.1,
+            first_ns: ts_ns,
+            ..Conversation::default()
+        });
+        c.last_ns = ts_ns;
+        if packet_in {
+            c.packet_ins += 1;
+        } else {
+            c.packet_outs += 1;
+        }
+        c.bytes += len;
+        match frame.vlans.first() {
+            Some(tag) => {
+                c.vlans.insert(tag.vid);
+            }
+            None => c.untagged = true,
+        }
+        c.protocols.0 |= 1 << protocol(frame);
+        if let Some(d) = dpid {
+            c.switches.insert(d);
+        }
+        let (src, dst): (Option<IpAddr>, Option<IpAddr>) = match &frame.network {
+            Network::Arp(a) => (Some(a.spa.into()), Some(a.tpa.into())),
+            Network::Ipv4(ip) => (Some(ip.src.into()), Some(ip.dst.into())),
+            Network::Ipv6(ip) => (Some(ip.src.into()), Some(ip.dst.into())),
+            _ => (None, None),
+        };
+        for ip in [src, dst].into_iter().flatten() {
+            if c.ips.len() < ADDR_CAP && !ip.is_unspecified() && !c.ips.contains(&ip) {
+                c.ips.push(ip);
+            }
+        }
+    }
+
+    /// A PacketIn between these hosts was answered after `ns`.
+    pub fn latency(&mut self, hosts: ([u8; 6], [u8; 6]), ns: u64) {
+        if let Some(c) = self.map.get_mut(&pair(hosts.0, hosts.1)) {
+            c.answered += 1;
+            c.latency_sum_ns += ns;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Busiest first.
+    pub fn sorted(&self) -> Vec<&Conversation> {
+        let mut v: Vec<&Conversation> = self.map.values().collect();
+        v.sort_by_key(|c| (std::cmp::Reverse(c.packet_ins + c.packet_outs), c.a, c.b));
+        v
+    }
+
+    pub fn write_text(&self, out: &mut String, limit: usize) {
+        out.push_str(&format!("Conversations ({} host pairs)\n", self.map.len()));
+        if self.map.is_empty() {
+            return;
+        }
+        out.push_str(&format!(
+            "  {:<17}  {:<17}  {:>8} {:>8} {:>9}  {:<10} {:<14} addresses\n",
+            "host A", "host B", "pkt_in", "pkt_out", "latency", "vlan", "protocols"
+        ));
+        for c in self.sorted().into_iter().take(limit) {
+            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
+            if c.untagged {
+                vlans.push("untagged".to_owned());
+            }
+            let protocols = c.protocols.names();
+            let ips: Vec<String> = c.ips.iter().map(IpAddr::to_string).collect();
+            out.push_str(&format!(
+                "  {}  {}  {:>8} {:>8} {:>9}  {:<10} {:<14} {}\n",
+                fmt_mac(&c.a),
+                fmt_mac(&c.b),
+                c.packet_ins,
+                c.packet_outs,
+                c.mean_latency_ns()
+                    .map_or("-".to_owned(), super::fmt_duration),
+                vlans.join(","),
+                protocols.join(","),
+                ips.join(" "),
+            ));
+        }
+        if self.map.len() > limit {
+            out.push_str(&format!("  ... {} more\n", self.map.len() - limit));
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.sorted()
+                .iter()
+                .map(|c| {
+                    json!({
+                        "a": fmt_mac(&c.a),
+                        "b": fmt_mac(&c.b),
+                        "ips": c.ips.iter().map(IpAddr::to_string).collect::<Vec<_>>(),
+                        "vlans": c.vlans,
+                        "untagged": c.untagged,
+                        "protocols": c.protocols.names(),
+                        "switches": c.switches.iter().map(|d| format_dpid(*d)).collect::<Vec<_>>(),
+                        "packet_ins": c.packet_ins,
+                        "packet_outs": c.packet_outs,
+                        "bytes": c.bytes,
+                        "first_ns": c.first_ns,
+                        "last_ns": c.last_ns,
+                        "answered": c.answered,
+                        "mean_latency_ns": c.mean_latency_ns(),
+                    })
+                })
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,86 @@
+//! The terminal viewer (`ofscope pcap FILE` on a terminal, `ofscope live`): a message list,
+//! the selected message's tree and bytes, the analysis tabs and a display filter.
+//!
+//! `state` is the whole state and what keys do to it, `render` draws it (one file per pane),
+//! `event` runs the terminal, `index` reads a capture in the background into `store`.
+
+mod event;
+pub mod index;
+pub mod render;
+pub mod state;
+pub mod store;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::mpsc::Receiver;
+
+use anyhow::Result;
+
+use crate::cli::{Format, PcapArgs};
+use crate::filter::Filter;
+use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+
+pub use index::Feed;
+pub use state::App;
+
+/// How the viewer starts.
+pub struct Options {
+    /// Shown in the status bar: the file, or the interface when live.
+    pub title: String,
+    /// Stick to the newest message (live capture).
+    pub follow: bool,
+    /// A filter in force from the start (`-Y`).
+    pub filter: Option<Filter>,
+}
+
+/// Runs the viewer on whatever `feed` sends (a file indexer, a live capture) until the user
+/// quits. The terminal is restored on every way out.
+pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
+    let mut app = App::new(options.title, options.follow);
+    if let Some(filter) = options.filter {
+        app.set_filter(Some(filter));
+    }
+    event::run_loop(&mut app, feed)
+}
+
+/// Whether `ofscope pcap` should open the viewer: on a terminal, one file, and nothing asked
+/// for that only text gives (`--print`, `-T json`, `-V`, `--stats`, `-q`, `-c`, `-w`).
+pub fn suits(args: &PcapArgs) -> bool {
+    std::io::stdout().is_terminal()
+        && !args.print
+        && args.format == Format::Text
+        && !args.verbose
+        && !args.stats
+        && !args.quiet
+        && args.count.is_none()
+        && args.write.is_none()
+        && args.inputs().count() == 1
+}
+
+/// `ofscope pcap FILE` on a terminal.
+pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
+    let Some(path) = args.inputs().next() else {
+        anyhow::bail!("no capture file given");
+    };
+    let filter = match &args.filter {
+        Some(expr) => Some(
+            Filter::parse(expr)
+                .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
+        ),
+        None => None,
+    };
+    let config = StreamConfig {
+        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ..StreamConfig::default()
+    };
+    let feed = index::index_file(path, config)?;
+    run(
+        feed,
+        Options {
+            title: path.display().to_string(),
+            follow: false,
+            filter,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,82 @@
+//! Host pairs seen in PacketIns and PacketOuts: addresses, VLANs, protocols, counts and the
+//! controller's mean answer time for them.
+
+use std::net::IpAddr;
+
+use ofscope_dissectors::openflow::wire::fmt_mac;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::analysis::fmt_duration;
+use crate::tui::state::{App, Tab};
+
+use super::{cursor_style, pane_block};
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let analysis = app.analysis();
+    let conversations = analysis.conversations().sorted();
+    let rows: Vec<Row> = conversations
+        .iter()
+        .map(|c| {
+            let join = |items: Vec<String>| {
+                if items.is_empty() {
+                    "-".to_string()
+                } else {
+                    items.join(",")
+                }
+            };
+            Row::new([
+                fmt_mac(&c.a),
+                fmt_mac(&c.b),
+                c.packet_ins.to_string(),
+                c.packet_outs.to_string(),
+                c.mean_latency_ns().map_or("-".into(), fmt_duration),
+                join(c.vlans.iter().map(u16::to_string).collect()),
+                join(c.protocols.names().iter().map(|p| p.to_string()).collect()),
+                join(sorted_addresses(&c.ips)),
+            ])
+        })
+        .collect();
+    let total = rows.len();
+    let widths = [
+        Constraint::Length(17),
+        Constraint::Length(17),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Length(14),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new([
+        "Host A",
+        "Host B",
+        "PktIn",
+        "PktOut",
+        "Latency",
+        "VLAN",
+        "Protocols",
+        "Addresses",
+    ])
+    .style(Style::new().fg(Color::White).bg(Color::Blue));
+    let cursor = &mut app.tab_cursor[Tab::Conversations.index()];
+    *cursor = (*cursor).min(total.saturating_sub(1));
+    let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(cursor_style(true))
+        .block(pane_block(
+            format!(" Conversations ({total} host pairs) "),
+            true,
+        ));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Addresses in order, so a conversation reads the same every time.
+fn sorted_addresses(ips: &[IpAddr]) -> Vec<String> {
+    let mut ips = ips.to_vec();
+    ips.sort();
+    ips.iter().map(IpAddr::to_string).collect()
+}

@@ -1,0 +1,71 @@
+//! The filter line: the filter in force, or while `/` is open the text being typed, green
+//! when it parses and red with the error under it when it does not.
+
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::tui::state::App;
+
+const LABEL: &str = "Filter: ";
+
+/// Two lines while an error is shown under the expression, else one.
+pub fn height(app: &App) -> u16 {
+    match &app.bar {
+        Some(bar) if bar.error.is_some() => 2,
+        _ => 1,
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(bar) = &app.bar else {
+        frame.render_widget(Paragraph::new(applied_line(app)), area);
+        return;
+    };
+    let (bg, fg) = match bar.error {
+        Some(_) => (Color::Red, Color::White),
+        None => (Color::Green, Color::Black),
+    };
+    let style = Style::new().fg(fg).bg(bg);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(LABEL, Style::new().fg(Color::White)),
+        Span::raw(bar.input.clone()),
+    ])
+    .style(style)];
+    if let Some(error) = &bar.error {
+        lines.push(Line::styled(
+            format!("{:w$}{}", "", error.caret_line(), w = LABEL.len()),
+            Style::new().fg(Color::LightRed),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+    let column = area.x + (LABEL.len() + bar.cursor).min(usize::from(area.width)) as u16;
+    frame.set_cursor_position(Position::new(column, area.y));
+}
+
+fn applied_line(app: &App) -> Line<'static> {
+    let Some(applied) = &app.applied else {
+        return Line::styled(
+            format!("{LABEL}none (press / to filter)"),
+            Style::new().fg(Color::DarkGray),
+        );
+    };
+    let mut spans = vec![
+        Span::raw(LABEL),
+        Span::styled(
+            applied.filter.to_string(),
+            Style::new().fg(Color::LightGreen),
+        ),
+        Span::raw(format!("  {} matching", applied.matches.len())),
+    ];
+    let total = app.store.len();
+    if applied.scanned < total {
+        spans.push(Span::styled(
+            format!(", filtering {}%", applied.scanned * 100 / total.max(1)),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,61 @@
+//! Expert findings (unanswered PacketIns, floods, errors, gaps...); Enter shows the message.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::analysis::findings::Severity;
+use crate::tui::state::{App, Tab};
+
+use super::{cursor_style, pane_block, seconds};
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let analysis = app.analysis();
+    let first = analysis.first_ns().unwrap_or(0);
+    let findings = analysis.findings().list();
+    let rows: Vec<Row> = findings
+        .iter()
+        .map(|f| {
+            let colour = match f.severity {
+                Severity::Error => Color::Red,
+                Severity::Warning => Color::Yellow,
+                Severity::Note => Color::Cyan,
+            };
+            let text = if f.count > 1 {
+                format!("{} (x{})", f.text, f.count)
+            } else {
+                f.text.clone()
+            };
+            Row::new([
+                f.severity.name().to_string(),
+                seconds(f.ts_ns, first),
+                f.frame.map_or("-".into(), |n| n.to_string()),
+                f.kind.name().to_string(),
+                text,
+            ])
+            .style(Style::new().fg(colour))
+        })
+        .collect();
+    let total = rows.len();
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(20),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(["Level", "Time", "Frame", "Kind", "Finding"])
+        .style(Style::new().fg(Color::White).bg(Color::Blue));
+    let cursor = &mut app.tab_cursor[Tab::Findings.index()];
+    *cursor = (*cursor).min(total.saturating_sub(1));
+    let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(cursor_style(true))
+        .block(pane_block(
+            format!(" Findings ({total}) — Enter shows the message "),
+            true,
+        ));
+    frame.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,331 @@
+//! Controller latency, for all switches or one (j/k choose): PacketIn→response over time, a
+//! histogram, the jitter between consecutive answers, and every series' percentiles
+//! (PacketIn, echo RTT, other requests).
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph, Row, Sparkline, Table,
+};
+use ratatui::Frame;
+
+use crate::analysis::latency::{LatencyStats, Summary};
+use crate::analysis::{fmt_duration, SwitchKey};
+use crate::tui::state::{App, Tab};
+
+use super::pane_block;
+
+/// The pairs of the chosen scope: (seconds since the first message, latency in ns).
+struct Series {
+    points: Vec<Point>,
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let keys: Vec<SwitchKey> = app.analysis().switches().keys().copied().collect();
+    let cursor = &mut app.tab_cursor[Tab::Latency.index()];
+    *cursor = (*cursor).min(keys.len());
+    // 0 is every switch, then one switch each.
+    let scope = cursor.checked_sub(1).and_then(|i| keys.get(i).copied());
+    let series = collect(app, scope);
+
+    let [scope_area, chart_area, middle, table_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Percentage(50),
+        Constraint::Percentage(25),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    draw_scope(frame, &keys, scope, scope_area);
+    draw_chart(frame, &series, chart_area);
+    let [hist_area, jitter_area] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle);
+    draw_histogram(frame, &series, hist_area);
+    draw_jitter(frame, &series, jitter_area);
+    draw_table(frame, app, scope, table_area);
+}
+
+fn collect(app: &App, scope: Option<SwitchKey>) -> Series {
+    let analysis = app.analysis();
+    let first = analysis.first_ns().unwrap_or(0);
+    let points = analysis
+        .pairs()
+        .iter()
+        .filter(|pair| {
+            scope.is_none_or(|key| {
+                // Message numbers are store positions plus one.
+                let row = usize::try_from(pair.packet_in.index.saturating_sub(1))
+                    .ok()
+                    .and_then(|i| app.store.row(i));
+                row.is_some_and(|r| match key {
+                    SwitchKey::Dpid(d) => r.dpid == Some(d),
+                    SwitchKey::Conn(c) => r.dpid.is_none() && r.conn.0 == c,
+                })
+            })
+        })
+        .map(|pair| {
+            let t = pair.packet_in.ts_ns.saturating_sub(first) as f64 / 1e9;
+            (t, pair.latency_ns())
+        })
+        .collect();
+    Series { points }
+}
+
+fn draw_scope(frame: &mut Frame, keys: &[SwitchKey], scope: Option<SwitchKey>, area: Rect) {
+    let chosen = Style::new().fg(Color::Black).bg(Color::Cyan);
+    let mut spans = vec![Span::raw(" Switch (j/k): ")];
+    let all = Span::styled(
+        " all ",
+        if scope.is_none() {
+            chosen
+        } else {
+            Style::new()
+        },
+    );
+    spans.push(all);
+    for key in keys {
+        let style = if scope == Some(*key) {
+            chosen
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(format!(" {key} "), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_chart(frame: &mut Frame, series: &Series, area: Rect) {
+    let block = pane_block(
+        format!(
+            " PacketIn → response latency over time ({} pairs) ",
+            series.points.len()
+        ),
+        true,
+    );
+    if series.points.is_empty() {
+        frame.render_widget(Paragraph::new("no answered PacketIn").block(block), area);
+        return;
+    }
+    let data = thin(&series.points, usize::from(area.width) * 2);
+    let x_max = series
+        .points
+        .iter()
+        .map(|p| p.0)
+        .fold(0.0, f64::max)
+        .max(1e-3);
+    let y_max = series.points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 / 1e6;
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Scatter)
+        .style(Style::new().fg(Color::Cyan))
+        .data(&data);
+    let x_labels = [0.0, x_max / 2.0, x_max].map(|x| format!("{x:.1}s"));
+    let y_labels = [0.0, y_max / 2.0, y_max].map(|y| format!("{y:.2}ms"));
+    let chart = Chart::new(vec![dataset])
+        .block(block)
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, x_max])
+                .labels(x_labels)
+                .style(Style::new().fg(Color::Gray)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, y_max])
+                .labels(y_labels)
+                .style(Style::new().fg(Color::Gray)),
+        );
+    frame.render_widget(chart, area);
+}
+
+/// A point of the chart: (s since the first message, latency in ns).
+type Point = (f64, u64);
+
+/// At most the highest and lowest latency per screen column: a million pairs draw no
+/// differently from a few thousand, and much faster. Points are (s, ms).
+fn thin(points: &[Point], columns: usize) -> Vec<(f64, f64)> {
+    let x_max = points.iter().map(|p| p.0).fold(0.0, f64::max).max(1e-9);
+    let columns = columns.max(1);
+    let mut extremes: Vec<Option<(Point, Point)>> = vec![None; columns];
+    for &p in points {
+        let column = ((p.0 / x_max) * (columns - 1) as f64) as usize;
+        let slot = &mut extremes[column.min(columns - 1)];
+        *slot = Some(match *slot {
+            None => (p, p),
+            Some((lo, hi)) => (
+                if p.1 < lo.1 { p } else { lo },
+                if p.1 > hi.1 { p } else { hi },
+            ),
+        });
+    }
+    extremes
+        .into_iter()
+        .flatten()
+        .flat_map(|(lo, hi)| [lo, hi])
+        .map(|(t, ns)| (t, ns as f64 / 1e6))
+        .collect()
+}
+
+/// Power-of-two buckets of latency, from the smallest to the largest one seen.
+fn draw_histogram(frame: &mut Frame, series: &Series, area: Rect) {
+    let block = pane_block(" Histogram ".into(), false);
+    let mut counts = [0u64; 64];
+    for &(_, ns) in &series.points {
+        counts[63 - ns.max(1).leading_zeros() as usize] += 1;
+    }
+    let Some(low) = counts.iter().position(|&n| n > 0) else {
+        frame.render_widget(block, area);
+        return;
+    };
+    let high = counts.iter().rposition(|&n| n > 0).unwrap_or(low);
+    let bar_width = 5u16;
+    let fit = usize::from(block.inner(area).width / (bar_width + 1)).max(1);
+    // Keep the buckets that fit, the busiest region first.
+    let high = high.min(low + fit - 1);
+    let bars: Vec<Bar> = (low..=high)
+        .map(|b| {
+            Bar::default()
+                .value(counts[b])
+                .label(Line::from(short_duration(1u64 << b)))
+        })
+        .collect();
+    let chart = BarChart::default()
+        .block(block)
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(Style::new().fg(Color::Green))
+        .value_style(Style::new().fg(Color::Black).bg(Color::Green))
+        .data(BarGroup::default().bars(&bars));
+    frame.render_widget(chart, area);
+}
+
+/// `131µ`, `2.1m`: a bucket's lower bound in five columns.
+fn short_duration(ns: u64) -> String {
+    match ns {
+        0..=999 => format!("{ns}n"),
+        1_000..=999_999 => format!("{}µ", ns / 1_000),
+        1_000_000..=9_999_999 => format!("{:.1}m", ns as f64 / 1e6),
+        10_000_000..=999_999_999 => format!("{}m", ns / 1_000_000),
+        _ => format!("{:.0}s", ns as f64 / 1e9),
+    }
+}
+
+/// |difference| between consecutive latencies, the newest at the right.
+fn draw_jitter(frame: &mut Frame, series: &Series, area: Rect) {
+    let deltas: Vec<u64> = series
+        .points
+        .windows(2)
+        .map(|w| w[0].1.abs_diff(w[1].1) / 1000)
+        .collect();
+    let block = pane_block(" Jitter |Δ| µs ".into(), false);
+    let width = usize::from(block.inner(area).width).max(1);
+    // Each column is the largest change in its share of the series.
+    let per_column = deltas.len().div_ceil(width).max(1);
+    let data: Vec<u64> = deltas
+        .chunks(per_column)
+        .map(|c| c.iter().copied().max().unwrap_or(0))
+        .collect();
+    let sparkline = Sparkline::default()
+        .block(block)
+        .style(Style::new().fg(Color::Magenta))
+        .data(&data);
+    frame.render_widget(sparkline, area);
+}
+
+fn draw_table(frame: &mut Frame, app: &App, scope: Option<SwitchKey>, area: Rect) {
+    let wide = area.width >= 130;
+    let analysis = app.analysis();
+    let mut rows = Vec::new();
+    for (key, switch) in analysis.switches() {
+        let name = if wide {
+            key.to_string()
+        } else {
+            // The end tells switches apart.
+            let text = key.to_string();
+            format!("…{}", &text[text.len().saturating_sub(5)..])
+        };
+        let style = if scope.is_none_or(|s| s == *key) {
+            Style::new()
+        } else {
+            Style::new().fg(Color::DarkGray)
+        };
+        let mut add = |series: &str, stats: &LatencyStats| {
+            if stats.count() > 0 || stats.summary().unanswered > 0 {
+                rows.push(summary_row(&name, series, &stats.summary(), wide).style(style));
+            }
+        };
+        add("packet-in", &switch.packet_in);
+        add("echo", &switch.echo);
+        for (kind, stats) in &switch.requests {
+            add(&kind.to_lowercase(), stats);
+        }
+    }
+    let header: &[&str] = if wide {
+        &[
+            "Switch", "Series", "Pairs", "Unans.", "Min", "p50", "p90", "p99", "Max", "Mean",
+            "Jitter",
+        ]
+    } else {
+        &[
+            "Switch", "Series", "Pairs", "p50", "p90", "p99", "Max", "Jitter",
+        ]
+    };
+    let widths: Vec<Constraint> = header
+        .iter()
+        .enumerate()
+        .map(|(i, _)| match i {
+            0 if wide => Constraint::Length(23),
+            0 => Constraint::Length(6),
+            1 => Constraint::Length(if wide { 18 } else { 12 }),
+            _ => Constraint::Length(8),
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(
+            Row::new(header.iter().copied()).style(Style::new().fg(Color::White).bg(Color::Blue)),
+        )
+        .block(pane_block(
+            " Percentiles (PacketIn→response, echo RTT, requests) ".into(),
+            false,
+        ))
+        .style(Style::new().add_modifier(Modifier::empty()));
+    frame.render_widget(table, area);
+}
+
+fn summary_row(name: &str, series: &str, s: &Summary, wide: bool) -> Row<'static> {
+    let d = |ns: u64| {
+        if s.pairs == 0 {
+            "-".into()
+        } else {
+            fmt_duration(ns)
+        }
+    };
+    let cells: Vec<String> = if wide {
+        vec![
+            name.into(),
+            series.into(),
+            s.pairs.to_string(),
+            s.unanswered.to_string(),
+            d(s.min_ns),
+            d(s.p50_ns),
+            d(s.p90_ns),
+            d(s.p99_ns),
+            d(s.max_ns),
+            d(s.mean_ns),
+            d(s.jitter_ns),
+        ]
+    } else {
+        vec![
+            name.into(),
+            series.into(),
+            s.pairs.to_string(),
+            d(s.p50_ns),
+            d(s.p90_ns),
+            d(s.p99_ns),
+            d(s.max_ns),
+            d(s.jitter_ns),
+        ]
+    };
+    Row::new(cells)
+}

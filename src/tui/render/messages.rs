@@ -1,0 +1,130 @@
+//! The message list: No., Time, Switch, Dir, Type, Xid, Info, coloured by type. Only the
+//! rows on screen are decoded.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+use crate::session::format_dpid;
+use crate::stream::Direction;
+use crate::tui::state::{App, Pane};
+use crate::tui::store;
+
+use super::{cursor_style, pane_block, scroll_to, seconds};
+
+/// Below this width the switch column shows only the end of the datapath id.
+const WIDE: u16 = 120;
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Pane::List;
+    let total = app.shown_len();
+    let title = format!(" Messages {}/{} ", position(app.selected, total), total);
+    let block = pane_block(title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    // One line goes to the header.
+    let height = usize::from(inner.height.saturating_sub(1));
+    app.panes.list = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    app.selected = app.selected.min(total.saturating_sub(1));
+    app.list_offset = scroll_to(app.list_offset, app.selected, height);
+    if app.store.is_empty() && app.progress.finished {
+        let hint = "no OpenFlow messages found; if the controller listens on a port other than 6633 or 6653, give it with --port N";
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let first_ts = app.store.row(0).map_or(0, |r| r.ts_ns);
+    let wide = area.width >= WIDE;
+
+    let rows = (app.list_offset..(app.list_offset + height).min(total)).filter_map(|pos| {
+        let i = app.shown_row(pos)?;
+        let row = app.store.row(i)?;
+        let cells = cells(app, i, row, first_ts, wide);
+        let style = if pos == app.selected {
+            cursor_style(focused)
+        } else {
+            Style::new().fg(type_colour(row.type_name))
+        };
+        Some(Row::new(cells).style(style))
+    });
+    let switch_width = if wide { 23 } else { 6 };
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(switch_width),
+        Constraint::Length(3),
+        Constraint::Length(if wide { 24 } else { 13 }),
+        Constraint::Length(if wide { 10 } else { 6 }),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(["No.", "Time", "Switch", "Dir", "Type", "Xid", "Info"])
+        .style(Style::new().fg(Color::White).bg(Color::Blue));
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    frame.render_widget(table, inner);
+}
+
+fn cells(app: &App, i: usize, row: &store::Row, first_ts: u64, wide: bool) -> [Cell<'static>; 7] {
+    let time = seconds(row.ts_ns, first_ts);
+    let switch = match (row.dpid, app.switches.get(&row.conn)) {
+        (Some(dpid), _) if wide => format_dpid(dpid),
+        // The end of the dpid is what tells switches apart.
+        (Some(dpid), _) => format!("…{}", &format_dpid(dpid)[18..]),
+        (None, Some(addr)) if wide => addr.to_string(),
+        // The port tells apart connections from one host.
+        (None, Some(addr)) => format!(":{}", addr.port()),
+        (None, None) => "?".into(),
+    };
+    let dir = match row.direction {
+        Direction::SwitchToController => "s→c",
+        Direction::ControllerToSwitch => "c→s",
+    };
+    let summary = app.store.message(i).summary();
+    // The summary starts with the type and xid, which have their own columns.
+    let prefix = format!("{} xid=0x{:x}", row.type_name, row.xid);
+    let info = summary
+        .strip_prefix(&prefix)
+        .unwrap_or(&summary)
+        .trim_start()
+        .to_string();
+    [
+        Cell::from(Line::from(row.index.to_string()).right_aligned()),
+        Cell::from(Line::from(time).right_aligned()),
+        Cell::from(switch),
+        Cell::from(dir),
+        Cell::from(row.type_name),
+        Cell::from(format!("{:#x}", row.xid)),
+        Cell::from(info),
+    ]
+}
+
+/// 1-based position for the title; 0 when the list is empty.
+fn position(selected: usize, total: usize) -> usize {
+    if total == 0 {
+        0
+    } else {
+        selected + 1
+    }
+}
+
+/// Colours by what a message does: packets, flow changes, port news, errors, keepalives.
+pub fn type_colour(type_name: &str) -> Color {
+    match type_name {
+        "PACKET_IN" => Color::Cyan,
+        "PACKET_OUT" => Color::LightBlue,
+        "FLOW_MOD" => Color::Green,
+        "FLOW_REMOVED" => Color::Yellow,
+        "PORT_STATUS" | "PORT_MOD" => Color::Magenta,
+        "ERROR" => Color::Red,
+        "ECHO_REQUEST" | "ECHO_REPLY" | "BARRIER_REQUEST" | "BARRIER_REPLY" => Color::DarkGray,
+        _ => Color::Reset,
+    }
+}

@@ -1,0 +1,137 @@
+//! Drawing: the tab bar, the current tab, the filter bar and the status line, plus the help
+//! over everything. One file per pane; each draws only the rows that fit.
+
+mod conversations;
+mod detail;
+mod filter_bar;
+mod findings;
+mod flows;
+mod help;
+mod hex;
+mod latency;
+mod messages;
+mod status;
+mod switches;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Tabs};
+use ratatui::Frame;
+
+use super::state::{App, Pane, PaneRects, Tab};
+
+pub use help::KEYS;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let bar_height = filter_bar::height(app);
+    let [tabs, body, bar, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(bar_height),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_tabs(frame, app, tabs);
+    // Panes not drawn this time take no clicks.
+    app.panes = PaneRects::default();
+    match app.tab {
+        Tab::Messages => draw_messages_tab(frame, app, body),
+        Tab::Flows => flows::draw(frame, app, body),
+        Tab::Latency => latency::draw(frame, app, body),
+        Tab::Switches => switches::draw(frame, app, body),
+        Tab::Conversations => conversations::draw(frame, app, body),
+        Tab::Findings => findings::draw(frame, app, body),
+    }
+    filter_bar::draw(frame, app, bar);
+    status::draw(frame, app, status);
+    if app.help {
+        help::draw(frame, frame.area());
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let titles = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
+    let selected = Tab::ALL.iter().position(|&t| t == app.tab);
+    let tabs = Tabs::new(titles)
+        .select(selected)
+        .style(Style::new().fg(Color::Gray))
+        .highlight_style(
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
+        )
+        .divider("│");
+    frame.render_widget(tabs, area);
+}
+
+/// List on top, tree in the middle, hex at the bottom; `\` gives the focused one it all.
+fn draw_messages_tab(frame: &mut Frame, app: &mut App, area: Rect) {
+    let [list, detail, hex] = if app.maximised {
+        let empty = Rect::new(area.x, area.y, area.width, 0);
+        match app.focus {
+            Pane::List => [area, empty, empty],
+            Pane::Detail => [empty, area, empty],
+            Pane::Hex => [empty, empty, area],
+        }
+    } else {
+        Layout::vertical([
+            Constraint::Percentage(42),
+            Constraint::Percentage(33),
+            Constraint::Percentage(25),
+        ])
+        .areas(area)
+    };
+    if list.height > 0 {
+        messages::draw(frame, app, list);
+    }
+    if detail.height > 0 {
+        detail::draw(frame, app, detail);
+    }
+    if hex.height > 0 {
+        hex::draw(frame, app, hex);
+    }
+}
+
+/// A pane's frame: a top rule with its title, bright when the pane has the focus.
+fn pane_block(title: String, focused: bool) -> Block<'static> {
+    let style = if focused {
+        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::new()
+        .borders(Borders::TOP)
+        .border_style(style)
+        .title(Line::from(Span::styled(title, style)))
+}
+
+/// The style of the row under a cursor: loud in the focused pane, quiet elsewhere.
+fn cursor_style(focused: bool) -> Style {
+    if focused {
+        Style::new().fg(Color::Black).bg(Color::LightCyan)
+    } else {
+        Style::new().bg(Color::DarkGray)
+    }
+}
+
+/// Keeps `selected` inside the window `[offset, offset + height)`.
+fn scroll_to(offset: usize, selected: usize, height: usize) -> usize {
+    if height == 0 || selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    }
+}
+
+/// `12.345678` seconds after `first`, as the message list shows times.
+fn seconds(ts_ns: u64, first: u64) -> String {
+    let rel = ts_ns.saturating_sub(first);
+    format!("{}.{:06}", rel / 1_000_000_000, rel % 1_000_000_000 / 1000)
+}

@@ -1,0 +1,794 @@
+//! The viewer's state and everything keys do to it. Pure: no terminal, no threads, so the
+//! tests drive it with key events and render it into a test backend.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ofscope_dissectors::tree::{Kind, Tree};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use crate::analysis::{self, Analyzer};
+use crate::filter::{Filter, FilterError};
+use crate::session::SessionEvent;
+use crate::stream::{ConnId, StreamEvent};
+
+use super::index::Feed;
+use super::store::Store;
+
+/// The tabs, in the order their number keys select them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Messages,
+    Flows,
+    Latency,
+    Switches,
+    Conversations,
+    Findings,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Messages,
+        Tab::Flows,
+        Tab::Latency,
+        Tab::Switches,
+        Tab::Conversations,
+        Tab::Findings,
+    ];
+
+    /// Position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Messages => "Messages",
+            Tab::Flows => "Flows",
+            Tab::Latency => "Latency",
+            Tab::Switches => "Switches",
+            Tab::Conversations => "Conversations",
+            Tab::Findings => "Findings",
+        }
+    }
+}
+
+/// The panes of the Messages tab, in Tab-key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Detail,
+    Hex,
+}
+
+impl Pane {
+    fn next(self) -> Pane {
+        match self {
+            Pane::List => Pane::Detail,
+            Pane::Detail => Pane::Hex,
+            Pane::Hex => Pane::List,
+        }
+    }
+
+    fn previous(self) -> Pane {
+        self.next().next()
+    }
+}
+
+/// The filter bar while it is open: the text as typed and whether it parses.
+#[derive(Debug, Clone, Default)]
+pub struct FilterBar {
+    pub input: String,
+    /// Cursor position, in characters.
+    pub cursor: usize,
+    pub error: Option<FilterError>,
+}
+
+impl FilterBar {
+    fn new(input: &str) -> FilterBar {
+        let mut bar = FilterBar {
+            input: input.to_string(),
+            cursor: input.chars().count(),
+            error: None,
+        };
+        bar.check();
+        bar
+    }
+
+    fn check(&mut self) {
+        self.error = match self.input.trim() {
+            "" => None,
+            expr => Filter::parse(expr).err(),
+        };
+    }
+
+    fn byte_at(&self, char_pos: usize) -> usize {
+        self.input
+            .char_indices()
+            .nth(char_pos)
+            .map_or(self.input.len(), |(i, _)| i)
+    }
+
+    fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.input.insert(at, c);
+        self.cursor += 1;
+        self.check();
+    }
+
+    fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_at(self.cursor);
+            self.input.remove(at);
+            self.check();
+        }
+    }
+
+    fn delete(&mut self) {
+        if self.cursor < self.input.chars().count() {
+            let at = self.byte_at(self.cursor);
+            self.input.remove(at);
+            self.check();
+        }
+    }
+}
+
+/// A filter in force: the messages it matched among the first `scanned`, and the analysis
+/// of those alone (the other tabs show it).
+pub struct Applied {
+    pub filter: Filter,
+    /// Store positions of the matching messages, ascending.
+    pub matches: Vec<usize>,
+    pub scanned: usize,
+    pub analysis: Analyzer,
+    /// The analysis was told the input ended.
+    finished: bool,
+}
+
+/// The analysis settings of the viewer: the charts need every PacketIn/answer pair.
+fn new_analyzer() -> Analyzer {
+    Analyzer::new(analysis::Config {
+        keep_pairs: true,
+        ..analysis::Config::default()
+    })
+}
+
+/// How far the input has been read.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub done: u64,
+    /// Capture size in bytes; 0 when unknown (gzip, live).
+    pub total: u64,
+    pub finished: bool,
+    pub warnings: Vec<String>,
+    /// What the source last said about itself ([`Feed::Status`]).
+    pub status: Option<String>,
+}
+
+/// The selected message's field tree and where the user is in it.
+#[derive(Debug)]
+pub struct Detail {
+    /// Store position of the message shown.
+    pub row: usize,
+    pub tree: Tree,
+    /// Per field: whether its children are hidden.
+    pub collapsed: Vec<bool>,
+    /// The field under the cursor (index into `tree.fields`).
+    pub cursor: usize,
+    /// First visible tree row shown.
+    pub offset: usize,
+    /// Whether the tree has been drawn yet: the first time, the cursor is placed a third
+    /// down the pane so the fields after it show too.
+    pub placed: bool,
+    /// First hex line shown.
+    pub hex_offset: usize,
+}
+
+impl Detail {
+    fn has_children(&self, i: usize) -> bool {
+        match (self.tree.fields.get(i), self.tree.fields.get(i + 1)) {
+            (Some(f), Some(next)) => next.depth > f.depth,
+            _ => false,
+        }
+    }
+
+    /// Field indices not hidden under a collapsed ancestor, in order.
+    pub fn visible(&self) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.tree.fields.len());
+        let mut hide_below: Option<u16> = None;
+        for (i, field) in self.tree.fields.iter().enumerate() {
+            if let Some(depth) = hide_below {
+                if field.depth > depth {
+                    continue;
+                }
+                hide_below = None;
+            }
+            out.push(i);
+            if self.collapsed.get(i).copied().unwrap_or(false) {
+                hide_below = Some(field.depth);
+            }
+        }
+        out
+    }
+
+    pub fn is_collapsed(&self, i: usize) -> bool {
+        self.has_children(i) && self.collapsed.get(i).copied().unwrap_or(false)
+    }
+
+    pub fn is_expandable(&self, i: usize) -> bool {
+        self.has_children(i)
+    }
+
+    fn move_cursor(&mut self, delta: isize) {
+        let visible = self.visible();
+        let at = visible.iter().position(|&i| i == self.cursor).unwrap_or(0);
+        let to = at
+            .saturating_add_signed(delta)
+            .min(visible.len().saturating_sub(1));
+        if let Some(&i) = visible.get(to) {
+            self.cursor = i;
+        }
+    }
+
+    fn cursor_to_end(&mut self, last: bool) {
+        let visible = self.visible();
+        let target = if last {
+            visible.last()
+        } else {
+            visible.first()
+        };
+        if let Some(&i) = target {
+            self.cursor = i;
+        }
+    }
+
+    fn set_collapsed(&mut self, collapse: bool) {
+        if !self.has_children(self.cursor) {
+            // Collapsing a leaf folds its parent, as in Wireshark.
+            if collapse {
+                if let Some(parent) = self.parent(self.cursor) {
+                    self.cursor = parent;
+                    self.set_collapsed(true);
+                }
+            }
+            return;
+        }
+        if let Some(c) = self.collapsed.get_mut(self.cursor) {
+            *c = collapse;
+        }
+    }
+
+    fn toggle(&mut self) {
+        let collapse = !self.is_collapsed(self.cursor);
+        if self.has_children(self.cursor) {
+            self.set_collapsed(collapse);
+        }
+    }
+
+    fn parent(&self, i: usize) -> Option<usize> {
+        let depth = self.tree.fields.get(i)?.depth;
+        (0..i).rev().find(|&p| self.tree.fields[p].depth < depth)
+    }
+
+    /// Collapses or expands every group.
+    fn set_all(&mut self, collapse: bool) {
+        for c in &mut self.collapsed {
+            *c = collapse;
+        }
+        if collapse {
+            while let Some(p) = self.parent(self.cursor) {
+                self.cursor = p;
+            }
+        }
+    }
+}
+
+/// Where the Messages tab's panes were last drawn (their rows, without frames or headers),
+/// for paging and the mouse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneRects {
+    pub list: Rect,
+    pub detail: Rect,
+    pub hex: Rect,
+}
+
+impl PaneRects {
+    fn at(&self, column: u16, row: u16) -> Option<Pane> {
+        let position = Position::new(column, row);
+        [
+            (self.list, Pane::List),
+            (self.detail, Pane::Detail),
+            (self.hex, Pane::Hex),
+        ]
+        .into_iter()
+        .find(|(rect, _)| rect.contains(position))
+        .map(|(_, pane)| pane)
+    }
+}
+
+pub struct App {
+    /// What is being viewed: the file name, or the interface when live.
+    pub title: String,
+    pub store: Store,
+    /// The switch address of each connection, for switches with no datapath id yet.
+    pub switches: HashMap<ConnId, SocketAddr>,
+    /// Stream problems (gaps, retransmissions, ...) seen so far.
+    pub stream_events: Vec<StreamEvent>,
+    /// The analysis of every message (the filter's own is in `applied`).
+    pub analysis: Analyzer,
+    pub progress: Progress,
+    pub applied: Option<Applied>,
+    /// The filter bar, while open.
+    pub bar: Option<FilterBar>,
+    /// Position of the selected message in the shown list.
+    pub selected: usize,
+    /// First shown list position on screen.
+    pub list_offset: usize,
+    /// Stick to the newest message as messages arrive, until the user moves.
+    pub follow: bool,
+    pub tab: Tab,
+    pub focus: Pane,
+    /// The focused pane fills the tab.
+    pub maximised: bool,
+    pub help: bool,
+    pub quit: bool,
+    pub panes: PaneRects,
+    /// The cursor position in each of the other tabs' lists.
+    pub tab_cursor: [usize; Tab::ALL.len()],
+    detail: Option<Detail>,
+    scratch: Tree,
+}
+
+/// How long one call to [`App::work`] may spend filtering, so keys stay responsive.
+pub const WORK_SLICE: Duration = Duration::from_millis(25);
+
+impl App {
+    pub fn new(title: impl Into<String>, follow: bool) -> App {
+        App {
+            title: title.into(),
+            store: Store::default(),
+            switches: HashMap::new(),
+            stream_events: Vec::new(),
+            analysis: new_analyzer(),
+            progress: Progress::default(),
+            applied: None,
+            bar: None,
+            selected: 0,
+            list_offset: 0,
+            follow,
+            tab: Tab::Messages,
+            focus: Pane::List,
+            maximised: false,
+            help: false,
+            quit: false,
+            panes: PaneRects::default(),
+            tab_cursor: [0; Tab::ALL.len()],
+            detail: None,
+            scratch: Tree::new(),
+        }
+    }
+
+    /// Takes in what the indexer or the live capture sends.
+    pub fn feed(&mut self, feed: Feed) {
+        match feed {
+            Feed::Events(events) => {
+                for event in events {
+                    self.event(event);
+                }
+                if self.follow {
+                    self.selected = self.shown_len().saturating_sub(1);
+                }
+            }
+            Feed::Progress { done, total } => {
+                self.progress.done = done;
+                self.progress.total = total;
+            }
+            Feed::Warning(warning) => self.progress.warnings.push(warning),
+            Feed::Status(status) => self.progress.status = Some(status),
+            Feed::Finished => {
+                if !self.progress.finished {
+                    self.progress.finished = true;
+                    self.analysis.finish();
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, event: SessionEvent) {
+        self.analysis.feed(&event);
+        match event {
+            SessionEvent::Record(record) => self.store.push(&record),
+            SessionEvent::Stream(StreamEvent::ConnOpened { conn, switch, .. }) => {
+                self.switches.insert(conn, switch);
+            }
+            SessionEvent::Stream(StreamEvent::Message(_)) => {}
+            SessionEvent::Stream(other) => self.stream_events.push(other),
+        }
+    }
+
+    /// Filters messages not yet examined, for at most `budget` (a large file takes several
+    /// calls). Returns whether it examined any.
+    pub fn work(&mut self, budget: Duration) -> bool {
+        let Some(applied) = &mut self.applied else {
+            return false;
+        };
+        let start = Instant::now();
+        let before = applied.matches.len();
+        let scanned_before = applied.scanned;
+        while applied.scanned < self.store.len() {
+            let i = applied.scanned;
+            self.scratch.fields.clear();
+            let message = self.store.message(i);
+            message.build_tree(&mut self.scratch);
+            if applied.filter.matches(&self.scratch, self.store.bytes(i)) {
+                applied.matches.push(i);
+                if let Some(record) = self.store.record(i, message) {
+                    applied.analysis.feed(&SessionEvent::Record(record));
+                }
+            }
+            applied.scanned += 1;
+            if applied.scanned % 512 == 0 && start.elapsed() >= budget {
+                break;
+            }
+        }
+        if self.follow && applied.matches.len() != before {
+            self.selected = applied.matches.len().saturating_sub(1);
+        }
+        if self.progress.finished && applied.scanned == self.store.len() && !applied.finished {
+            applied.finished = true;
+            applied.analysis.finish();
+        }
+        applied.scanned > scanned_before
+    }
+
+    /// Does all pending filtering (tests, and the end of a pipe).
+    pub fn settle(&mut self) {
+        while self.work(Duration::from_secs(3600)) {}
+    }
+
+    /// Messages in the list: all of them, or those the filter matched so far.
+    pub fn shown_len(&self) -> usize {
+        match &self.applied {
+            Some(a) => a.matches.len(),
+            None => self.store.len(),
+        }
+    }
+
+    /// The store position of list position `pos`.
+    pub fn shown_row(&self, pos: usize) -> Option<usize> {
+        match &self.applied {
+            Some(a) => a.matches.get(pos).copied(),
+            None => (pos < self.store.len()).then_some(pos),
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<usize> {
+        self.shown_row(self.selected)
+    }
+
+    /// The analysis the tabs show: of the filtered messages while a filter is in force.
+    pub fn analysis(&self) -> &Analyzer {
+        self.applied
+            .as_ref()
+            .map_or(&self.analysis, |a| &a.analysis)
+    }
+
+    /// Shows the message completed by `frame` in the Messages tab, dropping a filter that
+    /// hides it.
+    pub fn jump_to_frame(&mut self, frame: u64) {
+        let Some(row) = self.store.rows().iter().position(|r| r.frame >= frame) else {
+            return;
+        };
+        let position = match &self.applied {
+            Some(a) => a.matches.binary_search(&row).ok(),
+            None => Some(row),
+        };
+        let position = position.unwrap_or_else(|| {
+            self.set_filter(None);
+            row
+        });
+        self.selected = position;
+        self.follow = false;
+        self.tab = Tab::Messages;
+        self.focus = Pane::List;
+    }
+
+    /// The selected message's tree, decoded now if the selection changed.
+    pub fn detail(&mut self) -> Option<&mut Detail> {
+        let row = self.selected_row()?;
+        if self.detail.as_ref().is_none_or(|d| d.row != row) {
+            let mut tree = Tree::new();
+            self.store.message(row).build_tree(&mut tree);
+            let cursor = self
+                .applied
+                .as_ref()
+                .and_then(|a| first_named_field(&tree, a.filter.as_str()))
+                .unwrap_or(0);
+            self.detail = Some(Detail {
+                row,
+                collapsed: vec![false; tree.fields.len()],
+                tree,
+                cursor,
+                offset: 0,
+                placed: false,
+                hex_offset: 0,
+            });
+        }
+        self.detail.as_mut()
+    }
+
+    /// Where the filter stands, for the status bar: `None` when no filter is in force.
+    pub fn filter_text(&self) -> Option<&str> {
+        self.applied.as_ref().map(|a| a.filter.as_str())
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return;
+        }
+        if self.bar.is_some() {
+            self.filter_key(key);
+            return;
+        }
+        if self.help {
+            // Any key closes the help; q still quits.
+            self.help = false;
+            if key.code == KeyCode::Char('q') {
+                self.quit = true;
+            }
+            return;
+        }
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('/') => {
+                self.bar = Some(FilterBar::new(self.filter_text().unwrap_or_default()));
+            }
+            KeyCode::Char(c @ '1'..='9') => {
+                if let Some(&tab) = Tab::ALL.get(c as usize - '1' as usize) {
+                    self.tab = tab;
+                }
+            }
+            KeyCode::Tab => self.focus = self.focus.next(),
+            KeyCode::BackTab => self.focus = self.focus.previous(),
+            KeyCode::Char('\\') => self.maximised = !self.maximised,
+            KeyCode::Char('F') => {
+                self.follow = true;
+                self.selected = self.shown_len().saturating_sub(1);
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.step(1),
+            KeyCode::Up | KeyCode::Char('k') => self.step(-1),
+            KeyCode::PageDown => self.step(self.page() as isize),
+            KeyCode::PageUp => self.step(-(self.page() as isize)),
+            KeyCode::Char('f') if ctrl => self.step(self.page() as isize),
+            KeyCode::Char('b') if ctrl => self.step(-(self.page() as isize)),
+            KeyCode::Home | KeyCode::Char('g') => self.step(isize::MIN),
+            KeyCode::End | KeyCode::Char('G') => self.step(isize::MAX),
+            KeyCode::Enter => self.enter(),
+            KeyCode::Right | KeyCode::Char('l') => self.expand(true),
+            KeyCode::Left | KeyCode::Char('h') => self.expand(false),
+            KeyCode::Char('e') => self.expand_all(false),
+            KeyCode::Char('c') => self.expand_all(true),
+            _ => {}
+        }
+    }
+
+    /// The wheel scrolls the pane under the pointer; a click focuses a pane and selects
+    /// the row clicked.
+    pub fn on_mouse(&mut self, mouse: MouseEvent) {
+        if self.bar.is_some() || self.help {
+            return;
+        }
+        let pane = match self.tab {
+            Tab::Messages => self.panes.at(mouse.column, mouse.row),
+            _ => None,
+        };
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                if let Some(pane) = pane {
+                    self.focus = pane;
+                }
+                let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                self.step(delta);
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let Some(pane) = pane else { return };
+                self.focus = pane;
+                self.click(pane, mouse.row);
+            }
+            _ => {}
+        }
+    }
+
+    fn click(&mut self, pane: Pane, row: u16) {
+        match pane {
+            Pane::List => {
+                let at = self.list_offset + usize::from(row - self.panes.list.y);
+                if at < self.shown_len() {
+                    self.selected = at;
+                    self.follow = false;
+                }
+            }
+            Pane::Detail => {
+                let row = usize::from(row - self.panes.detail.y);
+                if let Some(detail) = self.detail() {
+                    if let Some(&field) = detail.visible().get(detail.offset + row) {
+                        detail.cursor = field;
+                    }
+                }
+            }
+            Pane::Hex => {}
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        let Some(bar) = &mut self.bar else { return };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.bar = None,
+            KeyCode::Enter => self.apply_filter(),
+            KeyCode::Char('u') if ctrl => *bar = FilterBar::new(""),
+            KeyCode::Char(c) => bar.insert(c),
+            KeyCode::Backspace => bar.backspace(),
+            KeyCode::Delete => bar.delete(),
+            KeyCode::Left => bar.cursor = bar.cursor.saturating_sub(1),
+            KeyCode::Right => bar.cursor = (bar.cursor + 1).min(bar.input.chars().count()),
+            KeyCode::Home => bar.cursor = 0,
+            KeyCode::End => bar.cursor = bar.input.chars().count(),
+            _ => {}
+        }
+    }
+
+    /// Enter in the filter bar: an invalid filter keeps the bar open with its error.
+    fn apply_filter(&mut self) {
+        let Some(bar) = &self.bar else { return };
+        if bar.error.is_some() {
+            return;
+        }
+        let filter = match bar.input.trim() {
+            "" => None,
+            expr => match Filter::parse(expr) {
+                Ok(filter) => Some(filter),
+                Err(_) => return,
+            },
+        };
+        self.bar = None;
+        self.set_filter(filter);
+    }
+
+    /// Puts a filter in force (or none); the list starts again from the top.
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        self.applied = filter.map(|filter| Applied {
+            filter,
+            matches: Vec::new(),
+            scanned: 0,
+            analysis: new_analyzer(),
+            finished: false,
+        });
+        self.selected = 0;
+        self.list_offset = 0;
+        self.detail = None;
+    }
+
+    fn page(&self) -> usize {
+        let rect = match (self.tab, self.focus) {
+            (Tab::Messages, Pane::Detail) => self.panes.detail,
+            (Tab::Messages, Pane::Hex) => self.panes.hex,
+            _ => self.panes.list,
+        };
+        usize::from(rect.height).saturating_sub(1).max(1)
+    }
+
+    /// Moves within the focused pane by `delta` rows (saturating at the ends).
+    fn step(&mut self, delta: isize) {
+        let tab_index = self.tab.index();
+        match (self.tab, self.focus) {
+            (Tab::Messages, Pane::List) => {
+                let last = self.shown_len().saturating_sub(1);
+                self.selected = self.selected.saturating_add_signed(delta).min(last);
+                self.follow = false;
+            }
+            (Tab::Messages, Pane::Detail) => {
+                if let Some(detail) = self.detail() {
+                    match delta {
+                        isize::MIN => detail.cursor_to_end(false),
+                        isize::MAX => detail.cursor_to_end(true),
+                        _ => detail.move_cursor(delta),
+                    }
+                }
+            }
+            (Tab::Messages, Pane::Hex) => {
+                if let Some(detail) = self.detail() {
+                    detail.hex_offset = detail.hex_offset.saturating_add_signed(delta);
+                }
+            }
+            _ => {
+                let cursor = &mut self.tab_cursor[tab_index];
+                *cursor = cursor.saturating_add_signed(delta);
+            }
+        }
+    }
+
+    fn enter(&mut self) {
+        match (self.tab, self.focus) {
+            (Tab::Messages, Pane::List) => self.focus = Pane::Detail,
+            (Tab::Messages, Pane::Detail) => {
+                if let Some(detail) = self.detail() {
+                    detail.toggle();
+                }
+            }
+            (Tab::Findings, _) => {
+                let frame = self
+                    .analysis()
+                    .findings()
+                    .list()
+                    .get(self.tab_cursor[Tab::Findings.index()])
+                    .and_then(|f| f.frame);
+                if let Some(frame) = frame {
+                    self.jump_to_frame(frame);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn expand(&mut self, open: bool) {
+        if (self.tab, self.focus) == (Tab::Messages, Pane::Detail) {
+            if let Some(detail) = self.detail() {
+                detail.set_collapsed(!open);
+            }
+        }
+    }
+
+    fn expand_all(&mut self, collapse: bool) {
+        if (self.tab, self.focus) == (Tab::Messages, Pane::Detail) {
+            if let Some(detail) = self.detail() {
+                detail.set_all(collapse);
+            }
+        }
+    }
+}
+
+/// The first leaf whose key the filter names, so the tree opens on what was searched for.
+fn first_named_field(tree: &Tree, expression: &str) -> Option<usize> {
+    tree.fields
+        .iter()
+        .position(|f| f.kind == Kind::Leaf && names_key(expression, f.key))
+}
+
+/// Whether `key` occurs in `expression` as a whole field name.
+fn names_key(expression: &str, key: &str) -> bool {
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    expression.match_indices(key).any(|(at, _)| {
+        let before = expression[..at].chars().next_back();
+        let after = expression[at + key.len()..].chars().next();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_key_needs_whole_names() {
+        assert!(names_key("arp && vlan.id == 10", "vlan.id"));
+        assert!(!names_key("arp && vlan.idx == 10", "vlan.id"));
+        assert!(!names_key("xvlan.id == 1", "vlan.id"));
+        assert!(!names_key("arp.op == 1", "arp"));
+    }
+}

@@ -1,0 +1,448 @@
+//! Every finding kind: a crafted session (or a real sample) that triggers it, and one where
+//! it must not fire. Also: memory stays bounded while PacketIns pile up.
+
+use std::path::Path;
+
+use ofscope::analysis::findings::FindingKind;
+use ofscope::analysis::{Analyzer, Config};
+use ofscope::session::{OfRecord, Session, SessionEvent};
+use ofscope::stream::{ConnId, Direction, GapReason, StreamConfig, StreamEvent};
+use ofscope_dissectors::openflow::port::ofpp;
+use ofscope_dissectors::openflow::{
+    Action, Body, ErrorMsg, FeaturesReply, FlowMod, Hello, Match, Message, PacketIn, PacketOut,
+    NO_BUFFER,
+};
+
+const MS: u64 = 1_000_000;
+const DPID: u64 = 1;
+
+/// Builds a session message by message; time in ms.
+struct Script {
+    events: Vec<SessionEvent>,
+    index: u64,
+    /// The session binds the dpid from FEATURES_REPLY on.
+    featured: bool,
+}
+
+impl Script {
+    fn new() -> Script {
+        Script {
+            events: Vec::new(),
+            index: 0,
+            featured: false,
+        }
+    }
+
+    fn msg(&mut self, ms: u64, from_switch: bool, message: Message) -> &mut Script {
+        self.index += 1;
+        self.featured |= matches!(message.body, Body::FeaturesReply(_));
+        let bytes = message.emit();
+        self.events.push(SessionEvent::Record(OfRecord {
+            index: self.index,
+            frames: vec![self.index],
+            ts_ns: 1_000_000 * MS + ms * MS,
+            conn: ConnId(0),
+            direction: if from_switch {
+                Direction::SwitchToController
+            } else {
+                Direction::ControllerToSwitch
+            },
+            dpid: self.featured.then_some(DPID),
+            bytes,
+            message,
+        }));
+        self
+    }
+
+    fn switch(&mut self, ms: u64, body: Body) -> &mut Script {
+        self.msg(ms, true, Message::new(0, body))
+    }
+
+    fn controller(&mut self, ms: u64, body: Body) -> &mut Script {
+        self.msg(ms, false, Message::new(0, body))
+    }
+
+    /// HELLO both ways and FEATURES_REPLY: the switch is known from message 4 on.
+    fn handshake(&mut self) -> &mut Script {
+        self.switch(0, Body::Hello(Hello::default()))
+            .controller(0, Body::Hello(Hello::default()))
+            .controller(1, Body::FeaturesRequest)
+            .switch(
+                2,
+                Body::FeaturesReply(FeaturesReply {
+                    datapath_id: DPID,
+                    ..FeaturesReply::default()
+                }),
+            )
+    }
+
+    fn stream(&mut self, e: StreamEvent) -> &mut Script {
+        self.events.push(SessionEvent::Stream(e));
+        self
+    }
+
+    fn run(&self) -> Analyzer {
+        let mut a = Analyzer::new(Config::default());
+        for e in &self.events {
+            a.feed(e);
+        }
+        a.finish();
+        a
+    }
+}
+
+fn count(a: &Analyzer, kind: FindingKind) -> u64 {
+    a.findings().total(kind)
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// ICMP echo request from `src` (last MAC byte) to host 2.
+fn ping_from(src: u8) -> Vec<u8> {
+    hex(&format!(
+        "000000000002 0000000000{src:02x} 0800
+         45 00 001c 0001 0000 40 01 0000 0a0000{src:02x} 0a000002
+         08 00 0000 1234 0001"
+    ))
+}
+
+fn packet_in(data: Vec<u8>, in_port: u16, buffer_id: u32) -> Body {
+    Body::PacketIn(PacketIn {
+        buffer_id,
+        total_len: data.len() as u16,
+        in_port,
+        reason: 0,
+        data,
+    })
+}
+
+fn packet_out(data: Vec<u8>, in_port: u16, port: u16, buffer_id: u32) -> Body {
+    Body::PacketOut(PacketOut {
+        buffer_id,
+        in_port,
+        actions: vec![Action::output(port)],
+        data,
+    })
+}
+
+fn sample(name: &str) -> Analyzer {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let mut a = Analyzer::new(Config::default());
+    for e in Session::open(path, StreamConfig::default())
+        .unwrap()
+        .flatten()
+    {
+        a.feed(&e);
+    }
+    a.finish();
+    a
+}
+
+#[test]
+fn clean_session_has_no_findings() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, 2, NO_BUFFER))
+        .controller(20, Body::EchoRequest(vec![1]))
+        .switch(21, Body::EchoReply(vec![1]));
+    let a = s.run();
+    assert!(
+        a.findings().totals().is_empty(),
+        "{:?}",
+        a.findings().totals()
+    );
+    let sw = &a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().pairs, 1);
+    assert_eq!(sw.packet_in.summary().min_ns, MS);
+    assert_eq!(sw.echo.summary().pairs, 1);
+}
+
+#[test]
+fn malformed() {
+    let mut s = Script::new();
+    s.handshake();
+    // A FLOW_MOD whose header says 8 bytes: no room for the match.
+    s.msg(5, false, Message::parse(&hex("010e0008 00000001")));
+    assert_eq!(count(&s.run(), FindingKind::Malformed), 1);
+    let mut ok = Script::new();
+    ok.handshake()
+        .controller(5, Body::FlowMod(FlowMod::default()));
+    assert_eq!(count(&ok.run(), FindingKind::Malformed), 0);
+}
+
+#[test]
+fn tcp_gap_and_truncated_message() {
+    let mut s = Script::new();
+    s.handshake().stream(StreamEvent::Gap {
+        conn: ConnId(0),
+        direction: Direction::SwitchToController,
+        frame: 9,
+        skipped_bytes: 100,
+        reason: GapReason::Lost,
+    });
+    // A PACKET_IN whose header says 100 bytes, of which the capture kept 10.
+    s.msg(10, true, Message::parse(&[1, 10, 0, 100, 0, 0, 0, 0, 0, 0]));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::TcpGap), 1);
+    assert_eq!(count(&a, FindingKind::TruncatedMessage), 1);
+    let mut ok = Script::new();
+    ok.handshake().stream(StreamEvent::Retransmission {
+        conn: ConnId(0),
+        direction: Direction::SwitchToController,
+        frame: 9,
+        bytes: 100,
+    });
+    let a = ok.run();
+    assert_eq!(count(&a, FindingKind::TcpGap), 0);
+    assert_eq!(count(&a, FindingKind::TruncatedMessage), 0);
+    // Real: the 96-byte snaplen sample cuts messages; a whole capture does not.
+    assert!(count(&sample("snap96.pcap"), FindingKind::TruncatedMessage) > 0);
+    assert_eq!(count(&sample("basic.pcap"), FindingKind::TcpGap), 0);
+}
+
+#[test]
+fn unanswered_packet_in() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        // Answered too late: 1.5 s after.
+        .controller(1510, packet_out(ping_from(1), 1, 2, NO_BUFFER));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 1);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().unanswered, 1);
+    // The noflow sample: every PacketIn is answered.
+    assert_eq!(
+        count(&sample("noflow.pcap"), FindingKind::UnansweredPacketIn),
+        0
+    );
+}
+
+#[test]
+fn truncated_packet_in_with_miss_send_len_hint() {
+    let mut s = Script::new();
+    let frame = ping_from(1);
+    s.handshake().controller(
+        3,
+        Body::SetConfig(ofscope_dissectors::openflow::SwitchConfig {
+            flags: 0,
+            miss_send_len: 20,
+        }),
+    );
+    s.switch(
+        10,
+        Body::PacketIn(PacketIn {
+            buffer_id: 7,
+            total_len: frame.len() as u16,
+            in_port: 1,
+            reason: 0,
+            data: frame[..20].to_vec(),
+        }),
+    )
+    .controller(11, packet_out(Vec::new(), 1, 2, 7));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::TruncatedPacketIn), 1);
+    let f = a.findings().list();
+    let t = f
+        .iter()
+        .find(|f| f.kind == FindingKind::TruncatedPacketIn)
+        .unwrap();
+    assert!(t.text.contains("miss_send_len=20"), "{}", t.text);
+    assert_eq!(count(&a, FindingKind::UnknownBufferId), 0);
+    assert_eq!(
+        count(&sample("basic.pcap"), FindingKind::TruncatedPacketIn),
+        0
+    );
+}
+
+#[test]
+fn unknown_buffer_id() {
+    let mut s = Script::new();
+    s.handshake()
+        .controller(5, packet_out(Vec::new(), 1, 2, 42))
+        .switch(6, packet_in(ping_from(1), 1, 43))
+        .controller(
+            7,
+            Body::FlowMod(FlowMod {
+                buffer_id: 43,
+                ..FlowMod::default()
+            }),
+        )
+        // The same buffer twice: the second use is unknown.
+        .controller(8, packet_out(Vec::new(), 1, 2, 43));
+    assert_eq!(count(&s.run(), FindingKind::UnknownBufferId), 2);
+}
+
+#[test]
+fn flood_used_and_all_is_fine() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, ofpp::FLOOD, NO_BUFFER))
+        .switch(12, packet_in(ping_from(3), 1, NO_BUFFER))
+        .controller(13, packet_out(ping_from(3), 1, ofpp::FLOOD, NO_BUFFER));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::FloodUsed), 2);
+    // Folded into one finding per switch.
+    assert_eq!(a.findings().list().len(), 1);
+    let mut ok = Script::new();
+    ok.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, ofpp::ALL, NO_BUFFER));
+    assert_eq!(count(&ok.run(), FindingKind::FloodUsed), 0);
+}
+
+#[test]
+fn mac_flapping_and_a_single_move() {
+    let mut s = Script::new();
+    s.handshake();
+    for (i, port) in [1u16, 2, 1, 2, 1].iter().enumerate() {
+        let ms = 10 + 100 * i as u64;
+        s.switch(ms, packet_in(ping_from(1), *port, NO_BUFFER))
+            .controller(ms + 1, packet_out(ping_from(1), *port, 3, NO_BUFFER));
+    }
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::MacFlapping), 2);
+    let f = a
+        .findings()
+        .list()
+        .into_iter()
+        .find(|f| f.kind == FindingKind::MacFlapping)
+        .unwrap();
+    assert!(f.text.contains("4 moves"), "{}", f.text);
+    // A host that moves once (re-plugged) is not flapping.
+    let mut ok = Script::new();
+    ok.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .switch(20, packet_in(ping_from(1), 2, NO_BUFFER))
+        .switch(30, packet_in(ping_from(1), 2, NO_BUFFER));
+    assert_eq!(count(&ok.run(), FindingKind::MacFlapping), 0);
+}
+
+#[test]
+fn error_messages() {
+    let mut s = Script::new();
+    s.handshake().switch(
+        5,
+        Body::Error(ErrorMsg {
+            err_type: 3,
+            code: 0,
+            data: hex("010e0048 00000009"),
+        }),
+    );
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::ErrorMessage), 1);
+    let f = a.findings().list()[0].clone();
+    assert!(f.text.contains("FLOW_MOD"), "{}", f.text);
+    assert_eq!(count(&sample("basic.pcap"), FindingKind::ErrorMessage), 0);
+}
+
+#[test]
+fn echo_timeout() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(5, Body::EchoRequest(Vec::new()))
+        .controller(20_000, Body::BarrierRequest);
+    assert_eq!(count(&s.run(), FindingKind::EchoTimeout), 1);
+    assert_eq!(count(&sample("basic.pcap"), FindingKind::EchoTimeout), 0);
+}
+
+#[test]
+fn flow_churn() {
+    let add = |ms: u64, s: &mut Script| {
+        s.controller(
+            ms,
+            Body::FlowMod(FlowMod {
+                match_: Match::from_frame(
+                    &ofscope_dissectors::frame::Frame::parse(&ping_from(1)),
+                    1,
+                ),
+                actions: vec![Action::output(2)],
+                ..FlowMod::default()
+            }),
+        );
+    };
+    let mut s = Script::new();
+    s.handshake();
+    for i in 0..6 {
+        add(10 + 1000 * i, &mut s);
+    }
+    assert_eq!(count(&s.run(), FindingKind::FlowChurn), 2);
+    // The same flow re-added every 30 s (hard timeout) is normal.
+    let mut ok = Script::new();
+    ok.handshake();
+    for i in 0..6 {
+        add(10 + 30_000 * i, &mut ok);
+    }
+    assert_eq!(count(&ok.run(), FindingKind::FlowChurn), 0);
+}
+
+#[test]
+fn handshake_stall() {
+    let mut s = Script::new();
+    s.switch(0, Body::Hello(Hello::default()))
+        .controller(0, Body::Hello(Hello::default()))
+        .controller(1, Body::FeaturesRequest)
+        .controller(6000, Body::EchoRequest(Vec::new()));
+    let stalled = s.run();
+    assert_eq!(count(&stalled, FindingKind::HandshakeStall), 1);
+    let mut ok = Script::new();
+    ok.handshake().controller(6000, Body::BarrierRequest);
+    assert_eq!(count(&ok.run(), FindingKind::HandshakeStall), 0);
+}
+
+#[test]
+fn version_mismatch() {
+    // Real: the controller offers 1.0-1.5 (HELLO 0x06), the switch 1.0.
+    let a = sample("negotiate.pcap");
+    assert_eq!(count(&a, FindingKind::VersionMismatch), 1);
+    assert_eq!(
+        count(&sample("basic.pcap"), FindingKind::VersionMismatch),
+        0
+    );
+    let mut s = Script::new();
+    s.msg(0, true, Message::parse(&hex("04000008 00000001")))
+        .controller(0, Body::Hello(Hello::default()));
+    let f = s.run();
+    assert_eq!(count(&f, FindingKind::VersionMismatch), 1);
+}
+
+#[test]
+fn pairing_memory_is_bounded() {
+    let mut a = Analyzer::new(Config {
+        max_pending: 100,
+        ..Config::default()
+    });
+    let mut s = Script::new();
+    s.handshake();
+    for e in &s.events {
+        a.feed(e);
+    }
+    // 10,000 distinct PacketIns within one window, none answered.
+    for i in 0..10_000u64 {
+        let mut frame = ping_from(1);
+        frame.extend_from_slice(&i.to_be_bytes());
+        let mut one = Script::new();
+        one.index = 10 + i;
+        one.featured = true;
+        one.switch(10, packet_in(frame, 1, NO_BUFFER));
+        a.feed(&one.events[0]);
+        assert!(a.waiting_packet_ins() <= 100);
+    }
+    a.finish();
+    assert_eq!(a.waiting_packet_ins(), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().unanswered, 10_000);
+    // Kept findings are capped; the total still counts every one.
+    assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 10_000);
+    assert!(a.findings().list().len() <= 1000);
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Drives the real viewer in tmux on the VLAN sample: filter, select, highlight, the Latency
+# tab, then quit and check the terminal is back to normal. Asserts on capture-pane output.
+# Usage: vlan_filter.sh OFSCOPE_BINARY SAMPLE_PCAP
+set -euo pipefail
+ofscope=$1
+sample=$2
+socket="ofscope-tui-test-$$"
+session=viewer
+tm() { tmux -L "$socket" "$@"; }
+trap 'tm kill-server 2>/dev/null || true' EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "---- screen ----" >&2
+  tm capture-pane -p -t "$session" >&2 || true
+  exit 1
+}
+
+screen() { tm capture-pane -p -t "$session"; }
+
+# Waits until the screen contains the fixed string $1.
+wait_for() {
+  for _ in $(seq 100); do
+    if screen | grep -qF -- "$1"; then return 0; fi
+    sleep 0.1
+  done
+  fail "timed out waiting for: $1"
+}
+
+# The pane runs the viewer, then reports how it ended and the terminal modes it left.
+tm new-session -d -s "$session" -x 120 -y 40 \
+  "'$ofscope' pcap '$sample'; echo \"EXIT=\$?\"; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; echo DONE; sleep 60"
+wait_for "messages"
+wait_for "loaded"
+
+# 1. Filter.
+tm send-keys -t "$session" /
+tm send-keys -t "$session" -l 'arp && vlan.id == 10'
+wait_for "Filter: arp && vlan.id == 10"
+tm send-keys -t "$session" Enter
+# Unique lines: each names its frame, so one line is one message.
+expected=$("$ofscope" pcap --print -Y 'arp && vlan.id == 10' "$sample" | sort -u | wc -l)
+[ "$expected" -gt 0 ] || fail "the text output found no matching message"
+wait_for "$expected shown by arp && vlan.id == 10"
+# Every listed row is a PACKET_IN or PACKET_OUT (the only messages carrying a frame).
+rows=$(screen | sed -n '/^No\. /,/ Detail /p' | sed '1d;$d' | grep -E '^ +[0-9]+ ' || true)
+[ -n "$rows" ] || fail "no rows listed after filtering"
+if echo "$rows" | grep -vqE ' (PACKET_IN|PACKET_OUT) '; then
+  fail "a listed message is not a PACKET_IN/PACKET_OUT"
+fi
+listed=$(echo "$rows" | wc -l)
+[ "$listed" -eq "$expected" ] || fail "listed $listed rows, the text output has $expected"
+
+# 2. Select the second one: the tree opens on the VLAN id, and its bytes are highlighted.
+tm send-keys -t "$session" j
+wait_for "Messages 2/$expected"
+wait_for "VLAN id: 10"
+# The 802.1Q tag control field holding VID 10 is `00 0a`; the highlight is a yellow
+# background (SGR 48;5;3) opening right before those bytes.
+if ! tm capture-pane -p -e -t "$session" | grep -qF $'\e[48;5;3m00 0a'; then
+  fail "the VLAN id bytes are not highlighted in the hex pane"
+fi
+
+# 3. The Latency tab draws its chart.
+tm send-keys -t "$session" 3
+wait_for "PacketIn → response"
+screen | LC_ALL=C.UTF-8 grep -qP '[\x{2801}-\x{28ff}]' || fail "the latency chart has no points"
+
+# 4. Quit: the viewer ends with 0 and leaves the terminal in cooked mode, off the
+#    alternate screen.
+tm send-keys -t "$session" q
+wait_for "DONE"
+screen | grep -qx "EXIT=0" || fail "the viewer did not exit with 0"
+screen | grep -q "^icanon echo" || fail "the terminal was left in raw mode"
+[ "$(tm display-message -p -t "$session" '#{alternate_on}')" = 0 ] || fail "still on the alternate screen"
+if screen | grep -q "Messages"; then fail "the viewer's screen was left behind"; fi
+echo "ok: tmux viewer test"
