@@ -217,6 +217,7 @@ pub struct Analyzer {
     conversations: Conversations,
     findings: Findings,
     pairs: Vec<Pair>,
+    scratch: Paired,
     churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
     adds_since_prune: u64,
     first_ns: Option<u64>,
@@ -314,6 +315,7 @@ impl Analyzer {
             host_pairs_overflow: 0,
             conversations: Conversations::default(),
             pairs: Vec::new(),
+            scratch: Paired::default(),
             churn: FastMap::default(),
             adds_since_prune: 0,
             first_ns: None,
@@ -511,7 +513,7 @@ impl Analyzer {
         let mut out = Paired::default();
         c.pairing.finish(&mut out);
         let key = c.key;
-        self.take_paired(key, out);
+        self.take_paired(key, &mut out);
     }
 
     fn take_snapshot_if_due(&mut self, now_ns: u64) {
@@ -552,7 +554,8 @@ impl Analyzer {
             Body::PacketIn(p) => Some(Frame::parse(&p.data)),
             _ => None,
         };
-        let mut out = Paired::default();
+        // Reused from message to message: pairing allocates nothing in the common case.
+        let mut out = std::mem::take(&mut self.scratch);
         if let Some(c) = self.conns.get_mut(&r.conn.0) {
             if c.info.messages == 0 {
                 // A connection opened by a stream event has no time of its own.
@@ -568,7 +571,8 @@ impl Analyzer {
             .iter()
             .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
             .map(|p| p.hosts);
-        self.take_paired(key, out);
+        self.take_paired(key, &mut out);
+        self.scratch = out;
         self.hello(r, key);
         let frame = match (&msg.body, frame, same_frame_as) {
             (Body::PacketIn(p), Some(f), _) => {
@@ -697,8 +701,9 @@ impl Analyzer {
         self.switches.entry(key).or_insert_with(|| Switch::new(cap))
     }
 
-    fn take_paired(&mut self, key: SwitchKey, out: Paired) {
-        for p in out.pairs {
+    /// Takes the pairing results into the statistics, leaving `out` empty.
+    fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
+        for p in out.pairs.drain(..) {
             let ns = p.latency_ns();
             self.switch(key).packet_in.record(ns);
             if let Some(h) = self.host_pair(p.hosts) {
@@ -709,7 +714,7 @@ impl Analyzer {
                 self.pairs.push(p);
             }
         }
-        for u in out.unanswered {
+        for u in out.unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
             if let Some(h) = self.host_pair(u.hosts) {
@@ -730,7 +735,7 @@ impl Analyzer {
                 )),
             );
         }
-        for q in out.requests {
+        for q in out.requests.drain(..) {
             let sw = self.switch(key);
             let stats = if q.kind == "ECHO" {
                 &mut sw.echo
