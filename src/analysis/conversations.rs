@@ -164,6 +164,18 @@ impl Conversations {
         }
     }
 
+    /// A PACKET_OUT carrying the frame of a PacketIn already observed between `hosts`:
+    /// only the counts change.
+    pub fn repeat_packet_out(&mut self, hosts: ([u8; 6], [u8; 6]), len: u64, ts_ns: u64) {
+        let Some(c) = self.map.get_mut(&pair(hosts.0, hosts.1)) else {
+            self.overflow += 1;
+            return;
+        };
+        c.last_ns = ts_ns;
+        c.packet_outs += 1;
+        c.bytes += len;
+    }
+
     /// A PacketIn between these hosts was answered after `ns`.
     pub fn latency(&mut self, hosts: ([u8; 6], [u8; 6]), ns: u64) {
         if let Some(c) = self.map.get_mut(&pair(hosts.0, hosts.1)) {

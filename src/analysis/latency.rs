@@ -106,8 +106,7 @@ pub struct ConnPairing {
     window_ns: u64,
     request_window_ns: u64,
     max_pending: usize,
-    next_seq: u64,
-    pending: BTreeMap<u64, Pending>,
+    pending: Waiting,
     by_buffer: FastMap<u32, u64>,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
     by_data: FastMap<(u64, u16), Filed>,
@@ -169,6 +168,57 @@ fn reply_kind(body: &Body) -> Option<&'static str> {
     })
 }
 
+/// The waiting PacketIns by sequence number (their order of arrival). Answered ones leave
+/// holes that are dropped once they reach the front, so filing, answering and expiring
+/// cost O(1); the queue spans at most the pair window.
+#[derive(Default)]
+struct Waiting {
+    first_seq: u64,
+    slots: VecDeque<Option<Pending>>,
+    live: usize,
+}
+
+impl Waiting {
+    fn next_seq(&self) -> u64 {
+        self.first_seq + self.slots.len() as u64
+    }
+
+    fn push(&mut self, p: Pending) {
+        self.slots.push_back(Some(p));
+        self.live += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn remove(&mut self, seq: u64) -> Option<Pending> {
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        let p = self.slots.get_mut(i)?.take()?;
+        self.live -= 1;
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.first_seq += 1;
+        }
+        Some(p)
+    }
+
+    fn oldest(&self) -> Option<(u64, &Pending)> {
+        self.iter().next()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, &Pending)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((self.first_seq + i as u64, p.as_ref()?)))
+    }
+}
+
 /// The waiting PacketIns filed under one key, oldest first. Nearly always one, which
 /// needs no allocation.
 enum Filed {
@@ -220,8 +270,7 @@ impl ConnPairing {
             window_ns,
             request_window_ns,
             max_pending,
-            next_seq: 0,
-            pending: BTreeMap::new(),
+            pending: Waiting::default(),
             by_buffer: FastMap::default(),
             by_data: FastMap::default(),
             cut_lengths: Vec::new(),
@@ -289,7 +338,7 @@ impl ConnPairing {
                     .pending
                     .iter()
                     .filter(|(_, p)| fm.match_.matches(&p.key))
-                    .map(|(seq, _)| *seq)
+                    .map(|(seq, _)| seq)
                     .collect();
                 for seq in covered {
                     self.answered(seq, at, AnswerRule::FlowMod, out);
@@ -323,12 +372,11 @@ impl ConnPairing {
 
     fn packet_in(&mut self, at: At, pin: &PacketIn, frame: &Frame, out: &mut Paired) {
         if self.pending.len() >= self.max_pending {
-            if let Some((&oldest, _)) = self.pending.iter().next() {
+            if let Some((oldest, _)) = self.pending.oldest() {
                 self.give_up(oldest, out);
             }
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.pending.next_seq();
         if pin.buffer_id != NO_BUFFER {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
@@ -342,17 +390,14 @@ impl ConnPairing {
             file(&mut self.by_reply, sig, seq);
         }
         let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
-        self.pending.insert(
-            seq,
-            Pending {
-                at,
-                buffer_id: pin.buffer_id,
-                data_key,
-                reply,
-                key: FlowKey::from_frame(frame, pin.in_port),
-                hosts,
-            },
-        );
+        self.pending.push(Pending {
+            at,
+            buffer_id: pin.buffer_id,
+            data_key,
+            reply,
+            key: FlowKey::from_frame(frame, pin.in_port),
+            hosts,
+        });
     }
 
     /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
@@ -388,7 +433,7 @@ impl ConnPairing {
     }
 
     fn take(&mut self, seq: u64) -> Option<Pending> {
-        let p = self.pending.remove(&seq)?;
+        let p = self.pending.remove(seq)?;
         if self.by_buffer.get(&p.buffer_id) == Some(&seq) {
             self.by_buffer.remove(&p.buffer_id);
         }
@@ -424,7 +469,7 @@ impl ConnPairing {
 
     /// Ends the waits that the window has passed by `now_ns`.
     pub fn expire(&mut self, now_ns: u64, out: &mut Paired) {
-        while let Some((&seq, p)) = self.pending.iter().next() {
+        while let Some((seq, p)) = self.pending.oldest() {
             if p.at.ts_ns + self.window_ns >= now_ns {
                 break;
             }

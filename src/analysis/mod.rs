@@ -28,7 +28,7 @@ use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
 use flow_table::{Flow, FlowTable};
-use latency::{At, ConnPairing, LatencyStats, Pair, Paired};
+use latency::{AnswerRule, At, ConnPairing, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -217,6 +217,7 @@ pub struct Analyzer {
     conversations: Conversations,
     findings: Findings,
     pairs: Vec<Pair>,
+    scratch: Paired,
     churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
     adds_since_prune: u64,
     first_ns: Option<u64>,
@@ -314,6 +315,7 @@ impl Analyzer {
             host_pairs_overflow: 0,
             conversations: Conversations::default(),
             pairs: Vec::new(),
+            scratch: Paired::default(),
             churn: FastMap::default(),
             adds_since_prune: 0,
             first_ns: None,
@@ -518,7 +520,7 @@ impl Analyzer {
         let mut out = Paired::default();
         c.pairing.finish(&mut out);
         let key = c.key;
-        self.take_paired(key, out);
+        self.take_paired(key, &mut out);
     }
 
     fn take_snapshot_if_due(&mut self, now_ns: u64) {
@@ -553,12 +555,14 @@ impl Analyzer {
         self.conn_state(r.conn.0, ts);
         let key = self.bind_switch(r);
         let msg = &r.message;
+        // A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
+        // answers (whose decode we already have): that is most of them.
         let frame = match &msg.body {
             Body::PacketIn(p) => Some(Frame::parse(&p.data)),
-            Body::PacketOut(p) if !p.data.is_empty() => Some(Frame::parse(&p.data)),
             _ => None,
         };
-        let mut out = Paired::default();
+        // Reused from message to message: pairing allocates nothing in the common case.
+        let mut out = std::mem::take(&mut self.scratch);
         if let Some(c) = self.conns.get_mut(&r.conn.0) {
             if c.info.messages == 0 {
                 // A connection opened by a stream event has no time of its own.
@@ -569,16 +573,33 @@ impl Analyzer {
             c.pairing
                 .message(at, from_switch, msg, frame.as_ref(), &mut out);
         }
-        self.take_paired(key, out);
+        let same_frame_as = out
+            .pairs
+            .iter()
+            .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
+            .map(|p| p.hosts);
+        self.take_paired(key, &mut out);
+        self.scratch = out;
         self.hello(r, key);
-        if let Some(f) = &frame {
-            let len = match &msg.body {
-                Body::PacketIn(p) => u64::from(p.total_len),
-                _ => f.buffer_len() as u64,
-            };
-            self.conversations
-                .observe(f, len, from_switch, ts, key.dpid());
-        }
+        let frame = match (&msg.body, frame, same_frame_as) {
+            (Body::PacketIn(p), Some(f), _) => {
+                let len = u64::from(p.total_len);
+                self.conversations.observe(&f, len, true, ts, key.dpid());
+                Some(f)
+            }
+            (Body::PacketOut(p), _, Some(hosts)) => {
+                self.conversations
+                    .repeat_packet_out(hosts, p.data.len() as u64, ts);
+                None
+            }
+            (Body::PacketOut(p), _, None) if !p.data.is_empty() => {
+                let f = Frame::parse(&p.data);
+                self.conversations
+                    .observe(&f, p.data.len() as u64, false, ts, key.dpid());
+                Some(f)
+            }
+            (_, f, _) => f,
+        };
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
@@ -597,11 +618,12 @@ impl Analyzer {
             Body::PacketOut(p) if !from_switch => {
                 self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
                 self.flood(key, at, &p.actions, "PACKET_OUT");
-                if outputs_to(&p.actions, ofpp::TABLE) {
-                    if let Some(f) = &frame {
-                        let k = FlowKey::from_frame(f, p.in_port);
-                        self.switch(key).table.hit(&k, f.buffer_len() as u64, ts);
-                    }
+                if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
+                    let k = match &frame {
+                        Some(f) => FlowKey::from_frame(f, p.in_port),
+                        None => FlowKey::from_bytes(&p.data, p.in_port),
+                    };
+                    self.switch(key).table.hit(&k, p.data.len() as u64, ts);
                 }
             }
             Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
@@ -686,8 +708,9 @@ impl Analyzer {
         self.switches.entry(key).or_insert_with(|| Switch::new(cap))
     }
 
-    fn take_paired(&mut self, key: SwitchKey, out: Paired) {
-        for p in out.pairs {
+    /// Takes the pairing results into the statistics, leaving `out` empty.
+    fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
+        for p in out.pairs.drain(..) {
             let ns = p.latency_ns();
             self.switch(key).packet_in.record(ns);
             if let Some(h) = self.host_pair(p.hosts) {
@@ -698,7 +721,7 @@ impl Analyzer {
                 self.pairs.push(p);
             }
         }
-        for u in out.unanswered {
+        for u in out.unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
             if let Some(h) = self.host_pair(u.hosts) {
@@ -719,7 +742,7 @@ impl Analyzer {
                 )),
             );
         }
-        for q in out.requests {
+        for q in out.requests.drain(..) {
             let sw = self.switch(key);
             let stats = if q.kind == "ECHO" {
                 &mut sw.echo

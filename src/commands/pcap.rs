@@ -135,9 +135,10 @@ impl<W: Write> Printer<'_, W> {
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
+        // The line buffer still holds the last message printed.
+        self.line.clear();
         if self.args.stats {
             stats.finish(session.tracker());
-            self.line.clear();
             match self.args.format {
                 Format::Text => stats.write_text(&mut self.line, path),
                 Format::Json | Format::Jsonl => stats.write_json(&mut self.line, path),
