@@ -40,14 +40,19 @@ impl OfRecord {
     pub fn from_switch(&self) -> bool {
         self.direction == Direction::SwitchToController
     }
+
+    /// True when the capture lost the end of the message (snaplen, lost segment).
+    pub fn is_truncated(&self) -> bool {
+        self.bytes.len() < self.message.header.length as usize
+    }
 }
 
 /// What the session yields, in capture order.
 #[derive(Debug, Clone)]
 pub enum SessionEvent {
     Record(OfRecord),
-    /// Everything the stream reports that is not a whole message: connections opening and
-    /// closing, gaps, retransmissions, out-of-order segments, truncated messages.
+    /// Everything the stream reports that is not a message: connections opening and
+    /// closing, gaps, retransmissions, out-of-order segments.
     Stream(StreamEvent),
 }
 
@@ -130,8 +135,10 @@ impl<S: FrameSource> Session<S> {
 
     fn decode_pending(&mut self) {
         for event in self.stream_events.drain(..) {
+            // A truncated message is still decoded as far as its bytes go: its header, and
+            // often the fields a user needs, survive a snaplen cut.
             let chunk = match event {
-                StreamEvent::Message(chunk) => chunk,
+                StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk,
                 other => {
                     self.pending.push_back(SessionEvent::Stream(other));
                     continue;

@@ -618,7 +618,7 @@ fn ovs_actions_and_match() {
                 let bytes = unhex(&hex.replace('x', &fill.to_string()));
                 match Match::from_bytes(&bytes) {
                     Ok(m) => {
-                        check(&mut p, "match", &m, expected);
+                        check(&mut p, "match", m, expected);
                         let n = m.normalize();
                         // OVS shows normalisation as the text after (`post:`) when it
                         // logs it, and always as the bytes it changed (`normal: N: a -> b`).
@@ -740,15 +740,12 @@ fn ryu_fields(
     mut ours: impl FnMut(&str, &Json, &mut Vec<String>) -> Option<String>,
 ) {
     for (k, v) in fields {
-        match ours(k, v, p) {
-            Some(o) => {
-                let theirs = match v {
-                    Json::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                check(p, &format!("{path}.{k}"), o, theirs);
-            }
-            None => {}
+        if let Some(o) = ours(k, v, p) {
+            let theirs = match v {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            check(p, &format!("{path}.{k}"), o, theirs);
         }
     }
 }

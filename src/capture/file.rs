@@ -320,7 +320,7 @@ fn describe(
             let Format::PcapNg { interfaces } = format else {
                 return Step::Corrupt("pcapng block inside a pcap file".to_owned());
             };
-            let Some(units_per_sec) = idb.ts_resolution() else {
+            let Some(units_per_sec) = units_per_sec(idb.if_tsresol) else {
                 return Step::Corrupt(format!("invalid if_tsresol {}", idb.if_tsresol));
             };
             if units_per_sec > 1_000_000 {
@@ -372,6 +372,17 @@ fn describe(
             }
         }
         PcapBlockOwned::NG(_) => Step::Skip(block_len),
+    }
+}
+
+/// Timestamp units per second from `if_tsresol`: 10^n, or 2^n when the top bit is set.
+/// (pcap-parser 0.17's own helper rejects every power-of-two resolution.)
+fn units_per_sec(tsresol: u8) -> Option<u64> {
+    let exponent = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(exponent)
+    } else {
+        1u64.checked_shl(exponent)
     }
 }
 

@@ -13,16 +13,15 @@ use crate::capture::{FileSource, FrameSource, PcapWriter};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::exit;
 use crate::filter::Filter;
-use crate::output::{json, stats::Stats, text};
+use crate::output::{json, progress, stats::Stats, text};
 use crate::session::{format_dpid, OfRecord, Session, SessionEvent};
 use crate::stream::{Direction, StreamConfig, Tracker, OPENFLOW_PORTS};
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     let filter = match &args.filter {
-        Some(expr) => Some(
-            Filter::parse(expr)
-                .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
-        ),
+        Some(expr) => Some(Filter::parse(expr).map_err(|err| {
+            anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr))
+        })?),
         None => None,
     };
     let config = StreamConfig {
@@ -85,7 +84,13 @@ impl<W: Write> Printer<'_, W> {
         let mut keep_frames = BTreeSet::new();
         let mut outcome = FileOutcome::Done;
         let per_message = !(self.args.quiet || self.args.stats);
+        let progress = progress::for_file(path, session.source().compressed());
         while let Some(event) = session.next_event() {
+            if let Some(bar) = &progress {
+                if session.tracker().counters().frames % 4096 == 0 {
+                    bar.set_position(session.source().position());
+                }
+            }
             let event = match event {
                 Ok(event) => event,
                 Err(err) if err.is_truncation() => {
@@ -116,6 +121,9 @@ impl<W: Write> Printer<'_, W> {
                 outcome = FileOutcome::CountReached;
                 break;
             }
+        }
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
         }
         if self.args.stats {
             stats.finish(session.tracker());

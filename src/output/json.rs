@@ -30,6 +30,7 @@ pub fn write_tree_members(out: &mut String, tree: &Tree, msg: &[u8], needs_comma
             out.push(':');
         }
         match field.kind {
+            Kind::Leaf if NAMED_AS_TEXT.contains(&field.key) => write_name(out, &field.value, msg),
             Kind::Leaf => write_value(out, &field.value, msg),
             Kind::Group => {
                 out.push('{');
@@ -52,7 +53,19 @@ fn close(out: &mut String, stack: &mut Vec<(Kind, bool)>) {
     }
 }
 
-/// Writes one value: numbers stay numbers, names and addresses become strings.
+/// Named fields that scripts select on by name (`.type == "PACKET_IN"`); every other named
+/// value is written as its number, so a field keeps one JSON type (an `in_port` is always a
+/// number, `CONTROLLER` included).
+const NAMED_AS_TEXT: &[&str] = &["of.type"];
+
+fn write_name(out: &mut String, value: &Value, msg: &[u8]) {
+    match value {
+        Value::Named { name, .. } => write_str(out, name),
+        other => write_value(out, other, msg),
+    }
+}
+
+/// Writes one value: numbers (named ones too) stay numbers; addresses and text become strings.
 pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
     match value {
         Value::None => out.push_str("null"),
@@ -60,10 +73,9 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
         Value::Uint(v) | Value::Unknown(v) => {
             let _ = write!(out, "{v}");
         }
-        Value::Hex { value, .. } | Value::Flags { value, .. } => {
+        Value::Hex { value, .. } | Value::Flags { value, .. } | Value::Named { value, .. } => {
             let _ = write!(out, "{value}");
         }
-        Value::Named { name, .. } => write_str(out, name),
         Value::Text(s) => write_str(out, s),
         Value::Bytes(range) => {
             out.push('"');
@@ -144,7 +156,7 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         assert_eq!(parsed["type"], "PACKET_IN");
         assert_eq!(parsed["packet_in"]["in_port"], 3);
-        assert_eq!(parsed["packet_in"]["actions"][0]["port"], "FLOOD");
+        assert_eq!(parsed["packet_in"]["actions"][0]["port"], 65531);
         assert_eq!(parsed["packet_in"]["data"], "0aff");
         assert_eq!(parsed["name"], "a\"b\n");
     }

@@ -8,7 +8,7 @@ use ofscope_dissectors::openflow::Body;
 
 use crate::output::json::write_str;
 use crate::session::{format_dpid, SessionEvent};
-use crate::stream::{Counters, StreamEvent, Tracker};
+use crate::stream::{Counters, Tracker};
 
 /// Counts gathered one event at a time.
 #[derive(Debug, Default)]
@@ -28,15 +28,13 @@ pub struct Stats {
 
 impl Stats {
     pub fn observe(&mut self, event: &SessionEvent) {
-        let record = match event {
-            SessionEvent::Record(record) => record,
-            SessionEvent::Stream(StreamEvent::Truncated(_)) => {
-                self.truncated_messages += 1;
-                return;
-            }
-            SessionEvent::Stream(_) => return,
+        let SessionEvent::Record(record) = event else {
+            return;
         };
         self.messages += 1;
+        if record.is_truncated() {
+            self.truncated_messages += 1;
+        }
         *self
             .per_type
             .entry((record.message.type_name(), record.from_switch()))

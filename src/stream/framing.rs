@@ -46,6 +46,9 @@ pub struct Framer {
     frames: Vec<u64>,
     /// The version the peer speaks, once seen; a resync prefers headers of that version.
     version: Option<u8>,
+    /// Resync positions below this were judged (only `undecided` ones may still qualify).
+    scanned: usize,
+    undecided: Vec<usize>,
 }
 
 impl Framer {
@@ -56,6 +59,8 @@ impl Framer {
             buf: Vec::new(),
             frames: Vec::new(),
             version: None,
+            scanned: 0,
+            undecided: Vec::new(),
         }
     }
 
@@ -132,7 +137,7 @@ impl Framer {
                 let dropped = self.buf.len() as u64 + len;
                 self.buf.clear();
                 self.frames.clear();
-                self.mode = match self.mode {
+                let mode = match self.mode {
                     Mode::Resync {
                         frame,
                         skipped,
@@ -148,6 +153,7 @@ impl Framer {
                         reason,
                     },
                 };
+                self.enter(mode);
             }
         }
     }
@@ -165,7 +171,9 @@ impl Framer {
         let left = self.buf.len();
         self.buf.clear();
         self.frames.clear();
-        match std::mem::replace(&mut self.mode, Mode::Synced) {
+        let mode = std::mem::replace(&mut self.mode, Mode::Synced);
+        self.enter(Mode::Synced);
+        match mode {
             Mode::Synced => left,
             Mode::Skipping { .. } => 0,
             Mode::Resync {
@@ -249,11 +257,11 @@ impl Framer {
 
     /// A header with a length below 8 cannot be framed: the stream is not OpenFlow here.
     fn lose_sync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
-        self.mode = Mode::Resync {
+        self.enter(Mode::Resync {
             frame,
             skipped: 0,
             reason: GapReason::Unframeable,
-        };
+        });
         self.resync(frame, bytes, out);
     }
 
@@ -264,9 +272,23 @@ impl Framer {
                 .map_or(true, |v| v == header.version || header.is_hello())
     }
 
-    /// Looks for a message start: a plausible header whose message is followed by another
-    /// plausible header, or ends exactly where the data seen so far ends (senders write one
-    /// message at a time, so segments tend to end on message boundaries).
+    /// Whether a message may start at `at`: `Some(true)` when its header is plausible and
+    /// its message is followed by another plausible header or ends exactly where the data
+    /// seen so far ends (senders write one message at a time, so segments tend to end on
+    /// message boundaries); `None` when more data is needed to tell.
+    fn judge(&self, at: usize) -> Option<bool> {
+        let header = self.buf.get(at..).and_then(OfHeader::parse)?;
+        if !self.acceptable(&header) {
+            return Some(false);
+        }
+        match self.buf.get(at + usize::from(header.length)..)? {
+            [] => Some(true),
+            rest => OfHeader::parse(rest).map(|next| self.acceptable(&next)),
+        }
+    }
+
+    /// Looks for the earliest position `judge` confirms. Positions are judged once each,
+    /// except undecided ones, which wait for more data (at most one message length).
     fn resync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
         let Mode::Resync {
             frame: gap_frame,
@@ -278,38 +300,44 @@ impl Framer {
         };
         let gap_frame = if gap_frame == 0 { frame } else { gap_frame };
         self.buf.extend_from_slice(bytes);
-        let mut at = 0;
-        let found = loop {
-            let Some(header) = self.buf.get(at..).and_then(OfHeader::parse) else {
-                break false;
-            };
-            if !self.acceptable(&header) {
-                at += 1;
-                continue;
+        let mut found = None;
+        let mut undecided = std::mem::take(&mut self.undecided);
+        undecided.retain(|&at| {
+            if found.is_some() {
+                return true;
             }
-            let end = at + usize::from(header.length);
-            match self.buf.get(end..) {
-                Some([]) => break true,
-                Some(rest) => match OfHeader::parse(rest) {
-                    Some(next) if self.acceptable(&next) => break true,
-                    Some(_) => at += 1,
-                    // Too few bytes after it to judge yet.
-                    None => break false,
-                },
-                // The message runs past the data seen so far: wait for more.
-                None => break false,
+            match self.judge(at) {
+                Some(true) => {
+                    found = Some(at);
+                    false
+                }
+                Some(false) => false,
+                None => true,
             }
-        };
-        let skipped = skipped + at as u64;
-        if !found {
-            self.buf.drain(..at);
+        });
+        while found.is_none() && self.scanned + HEADER_LEN <= self.buf.len() {
+            let at = self.scanned;
+            match self.judge(at) {
+                Some(true) => found = Some(at),
+                Some(false) => {}
+                None => undecided.push(at),
+            }
+            self.scanned += 1;
+        }
+        let Some(at) = found else {
+            let drop = undecided.first().copied().unwrap_or(self.scanned);
+            self.buf.drain(..drop);
+            self.scanned -= drop;
+            undecided.iter_mut().for_each(|at| *at -= drop);
+            self.undecided = undecided;
             self.mode = Mode::Resync {
                 frame: gap_frame,
-                skipped,
+                skipped: skipped + drop as u64,
                 reason,
             };
             return;
-        }
+        };
+        let skipped = skipped + at as u64;
         if skipped > 0 {
             out.push(Framed::Gap {
                 frame: gap_frame,
@@ -317,9 +345,16 @@ impl Framer {
                 reason,
             });
         }
-        self.mode = Mode::Synced;
+        self.enter(Mode::Synced);
         let held = std::mem::take(&mut self.buf);
         self.synced(frame, held.get(at..).unwrap_or_default(), out);
+    }
+
+    /// Changes mode, forgetting the resync scan (the buffer is empty or about to be).
+    fn enter(&mut self, mode: Mode) {
+        self.mode = mode;
+        self.scanned = 0;
+        self.undecided.clear();
     }
 }
 

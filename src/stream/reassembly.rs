@@ -34,7 +34,8 @@ impl Default for Limits {
 pub enum Note {
     /// Bytes seen before were sent again.
     Retransmission { frame: u64, bytes: u64 },
-    /// Bytes sent again differ from the first copy; the first copy is kept.
+    /// Bytes sent again differ from the first copy (first difference at stream `offset`,
+    /// among `bytes` compared); the first copy is kept.
     OverlapConflict { frame: u64, offset: u64, bytes: u64 },
     /// A segment arrived ahead of a hole and is held.
     OutOfOrder { frame: u64, bytes: u64 },
@@ -230,10 +231,10 @@ impl HalfStream {
         let len = (to - from).unsigned_abs() as usize;
         let new = resent.iter().skip(in_resent).take(len);
         let old = self.history.range(in_history..).take(len);
-        if new.ne(old) {
+        if let Some(first) = new.zip(old).position(|(new, old)| new != old) {
             sink.note(Note::OverlapConflict {
                 frame,
-                offset: from.unsigned_abs(),
+                offset: from.unsigned_abs() + first as u64,
                 bytes: len as u64,
             });
         }

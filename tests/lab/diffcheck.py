@@ -13,6 +13,10 @@
       print tshark's decode as ofscope-style jsonl (a sanity input for "check")
   diffcheck.py counts CAPTURE [--port N]...
       print tshark's message counts per type (for samples/README.md)
+  diffcheck.py segments CAPTURE [--port N]... [--min-spanning A --min-shared B]
+      own reassembly (classic pcap, Ethernet, IPv4): how many messages span
+      several TCP segments and how many segments hold bytes of several
+      messages; exit 1 below the minimums (proves a capture is segmented)
 
 python3 stdlib only; needs tshark and ovs-ofctl on PATH.
 """
@@ -20,6 +24,7 @@ import argparse
 import collections
 import json
 import re
+import struct
 import subprocess
 import sys
 
@@ -150,11 +155,13 @@ def tshark_messages(capture, ports):
 
 
 def tshark_message(msg, layer_version, frame, direction):
-    version = normal(msg.get('openflow.version', layer_version))
+    # OpenFlow 1.0 keeps its header in "openflow.*"; other versions in "openflow_vN.*"
+    prefix = 'openflow' if layer_version == 1 else 'openflow_v%d' % layer_version
+    version = normal(msg.get(prefix + '.version', layer_version))
     number = normal(msg.get('openflow_1_0.type', msg.get('openflow_v%d.type' % layer_version, -1)))
     record = {'frame': frame, 'from': direction, 'version': version,
-              'type': type_name(version, number), 'xid': normal(msg.get('openflow.xid')),
-              'length': normal(msg.get('openflow.length'))}
+              'type': type_name(version, number), 'xid': normal(msg.get(prefix + '.xid')),
+              'length': normal(msg.get(prefix + '.length'))}
     if record['type'] == 'PACKET_IN':
         pi = {}
         for key, field in TSHARK_FIELDS.items():
@@ -195,20 +202,47 @@ OVS_MSG = re.compile(r'^(OFPT_\w+|OFPST_\w+ (request|reply)|NXT_\w+|NXST_\w+ (re
                      r'(?: \(OF([\d.]+)\))? \(xid=(0x[0-9a-f]+)\)')
 
 
-def is_classic_ethernet_pcap(capture):
+def classic_pcap_header(capture):
+    """(byte order, link type) of a classic pcap file, or None for anything else."""
     with open(capture, 'rb') as f:
         head = f.read(24)
-    if len(head) < 24 or head[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4',
-                                          b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
-        return False
-    order = 'little' if head[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else 'big'
-    return int.from_bytes(head[20:24], order) == 1
+    if len(head) < 24:
+        return None
+    if head[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
+        order = '<'
+    elif head[:4] in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
+        order = '>'
+    else:
+        return None
+    return order, struct.unpack_from(order + 'I', head, 20)[0]
+
+
+def is_classic_ethernet_pcap(capture):
+    header = classic_pcap_header(capture)
+    return header is not None and header[1] == 1
+
+
+def ovs_unfit(capture):
+    """Why ovs-ofctl ofp-parse-pcap cannot be a reference for this capture, or None."""
+    if not is_classic_ethernet_pcap(capture):
+        return 'it reads classic pcap on Ethernet only'
+    order, _link = classic_pcap_header(capture)
+    with open(capture, 'rb') as f:
+        f.seek(24)
+        while True:
+            record = f.read(16)
+            if len(record) < 16:
+                return None
+            incl, orig = struct.unpack(order + 'II', record[8:])
+            frame = f.read(incl)
+            if incl < orig:
+                return 'frames are cut by the snaplen and it stops at the first gap'
+            if frame[12:14] == b'\x86\xdd':
+                return 'it reads TCP over IPv4 only'
 
 
 def ovs_messages(capture, ports):
-    """[{from, type, xid}] as ovs-ofctl ofp-parse-pcap decodes them, or None if it can't."""
-    if not is_classic_ethernet_pcap(capture):
-        return None
+    """[{from, type, xid}] as ovs-ofctl ofp-parse-pcap decodes them."""
     lines = run(['ovs-ofctl', 'ofp-parse-pcap', capture] + [str(p) for p in ports]).splitlines()
     out = []
     for i, line in enumerate(lines[:-1]):
@@ -229,6 +263,61 @@ def ovs_messages(capture, ports):
         direction = 'switch' if int(head.group(4)) in ports else 'controller'
         out.append({'from': direction, 'type': name, 'xid': int(msg.group(5), 16)})
     return out
+
+
+# ------------------------------------------------------------------ segmentation
+def tcp_payloads(capture, ports):
+    """(direction key, seq, payload) of every TCP segment on the ports (Ethernet, IPv4)."""
+    if not is_classic_ethernet_pcap(capture):
+        sys.exit('segments: classic pcap on Ethernet only')
+    order, _link = classic_pcap_header(capture)
+    with open(capture, 'rb') as f:
+        data = f.read()
+    offset = 24
+    while offset + 16 <= len(data):
+        incl = struct.unpack_from(order + 'I', data, offset + 8)[0]
+        frame = data[offset + 16:offset + 16 + incl]
+        offset += 16 + incl
+        if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        ip_end = 14 + struct.unpack_from('!H', frame, 16)[0]
+        tcp = frame[14 + ihl:ip_end]
+        if len(tcp) < 20:
+            continue
+        sport, dport, seq = struct.unpack_from('!HHI', tcp, 0)
+        if sport in ports or dport in ports:
+            yield (sport, dport), seq, tcp[(tcp[12] >> 4) * 4:]
+
+
+def segmentation(capture, ports):
+    """(messages spanning several segments, segments holding bytes of several messages)."""
+    streams = collections.defaultdict(dict)
+    for key, seq, payload in tcp_payloads(capture, ports):
+        if payload:
+            streams[key][seq] = payload
+    spanning = shared = 0
+    for segments in streams.values():
+        ordered = sorted(segments.items())   # no wraparound in lab captures
+        base = ordered[0][0]
+        stream = bytearray()
+        for seq, payload in ordered:
+            start = seq - base
+            if start + len(payload) > len(stream):
+                stream[start:] = payload
+        starts, pos = [], 0
+        while pos + 8 <= len(stream):
+            starts.append(pos)
+            pos += max(8, struct.unpack_from('!H', stream, pos + 2)[0])
+        for seq, payload in ordered:
+            lo, hi = seq - base, seq - base + len(payload)
+            if any(lo < s < hi for s in starts[1:]):
+                shared += 1
+        for s, e in zip(starts, starts[1:] + [len(stream)]):
+            if sum(1 for seq, payload in ordered
+                   if seq - base < e and seq - base + len(payload) > s) > 1:
+                spanning += 1
+    return spanning, shared
 
 
 # ------------------------------------------------------------------ ofscope
@@ -321,12 +410,19 @@ def compare(name, ofscope, reference, report, with_packet_in):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts'])
+    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments'])
     ap.add_argument('capture')
     ap.add_argument('ofscope_jsonl', nargs='?')
     ap.add_argument('--port', type=int, action='append', help='controller port (default 6633 and 6653)')
+    ap.add_argument('--min-spanning', type=int, default=1)
+    ap.add_argument('--min-shared', type=int, default=1)
     args = ap.parse_args()
     ports = args.port or DEFAULT_PORTS
+    if args.mode == 'segments':
+        spanning, shared = segmentation(args.capture, ports)
+        print('%d messages span several TCP segments; %d segments hold bytes of several messages'
+              % (spanning, shared))
+        return 0 if spanning >= args.min_spanning and shared >= args.min_shared else 1
     reference = tshark_messages(args.capture, ports)
 
     if args.mode == 'as-ofscope':
@@ -344,11 +440,11 @@ def main():
     report = Report()
     print('%s: ofscope %d messages' % (args.capture, len(ofscope)))
     compare('tshark', ofscope, reference, report, with_packet_in=True)
-    ovs = ovs_messages(args.capture, ports)
-    if ovs is None:
-        print('skip  ovs-ofctl: reads classic pcap on Ethernet only')
+    unfit = ovs_unfit(args.capture)
+    if unfit:
+        print('skip  ovs-ofctl: ' + unfit)
     else:
-        compare('ovs-ofctl', ofscope, ovs, report, with_packet_in=False)
+        compare('ovs-ofctl', ofscope, ovs_messages(args.capture, ports), report, with_packet_in=False)
     return 1 if report.failures else 0
 
 

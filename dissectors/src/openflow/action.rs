@@ -109,7 +109,7 @@ impl Action {
     }
 
     /// Decodes one action at the reader's position.
-    fn parse(r: &mut Reader) -> Result<Action> {
+    fn parse(r: &mut Reader, nesting: Nesting) -> Result<Action> {
         let at = r.pos();
         let remaining = r.remaining();
         let mut head = r.clone();
@@ -211,7 +211,7 @@ impl Action {
                 }
                 Action::Enqueue { port, queue_id }
             }
-            _ => Action::Vendor(VendorAction::parse(&mut a)?),
+            _ => Action::Vendor(VendorAction::parse(&mut a, nesting)?),
         };
         r.join(&a);
         Ok(action)
@@ -376,11 +376,26 @@ impl fmt::Display for Action {
     }
 }
 
-/// Decodes an action list that fills `bytes` exactly.
+/// Where an action list sits: some extension actions are valid only inside others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nesting {
+    /// A message's own list (or inside `clone(...)`).
+    TopLevel,
+    /// Inside Nicira's `ct(exec(...))`, where ct_mark and ct_label may be written.
+    CtExec,
+    /// Formatting an action that was already checked where it was decoded.
+    Unchecked,
+}
+
+/// Decodes the action list that fills the reader.
 pub fn parse_actions(r: &mut Reader) -> Result<Vec<Action>> {
+    parse_actions_in(r, Nesting::TopLevel)
+}
+
+pub(crate) fn parse_actions_in(r: &mut Reader, nesting: Nesting) -> Result<Vec<Action>> {
     let mut out = Vec::new();
     while !r.is_empty() {
-        out.push(Action::parse(r)?);
+        out.push(Action::parse(r, nesting)?);
     }
     Ok(out)
 }

@@ -44,8 +44,8 @@ const WILDCARD_NAMES: FlagNames = &[
     (ofpfw::NW_PROTO as u64, "NW_PROTO"),
     (ofpfw::TP_SRC as u64, "TP_SRC"),
     (ofpfw::TP_DST as u64, "TP_DST"),
-    (ofpfw::NW_SRC_MASK as u64, "NW_SRC_ALL"),
-    (ofpfw::NW_DST_MASK as u64, "NW_DST_ALL"),
+    (ofpfw::NW_SRC_ALL as u64, "NW_SRC_ALL"),
+    (ofpfw::NW_DST_ALL as u64, "NW_DST_ALL"),
     (ofpfw::DL_VLAN_PCP as u64, "DL_VLAN_PCP"),
     (ofpfw::NW_TOS as u64, "NW_TOS"),
 ];

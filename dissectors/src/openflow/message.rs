@@ -426,9 +426,11 @@ into_message!(
     QueueGetConfigReply => QueueGetConfigReply,
 );
 
-impl Body {
-    /// This body as a message with transaction id `xid`.
-    pub fn with_xid(self, xid: u32) -> Message {
-        Message::new(xid, self)
+/// `FlowMod { .. }.with_xid(5)`: any body (or body struct) as a message.
+pub trait IntoMessage: Into<Body> {
+    fn with_xid(self, xid: u32) -> Message {
+        Message::new(xid, self.into())
     }
 }
+
+impl<T: Into<Body>> IntoMessage for T {}

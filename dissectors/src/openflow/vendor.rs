@@ -1,10 +1,11 @@
 //! Vendor (experimenter) messages and actions: Nicira (`0x00002320`) and Big Switch
 //! (`0x005c16c7`) subtypes are named; every body is kept as raw bytes so it re-emits
-//! exactly, and the common Nicira actions are formatted as ovs-ofctl does.
+//! exactly. Nicira actions are shown and checked by [`super::nicira`].
 
 use std::fmt;
 
-use super::port::PortDisplay;
+use super::action::Nesting;
+use super::nicira;
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{Tree, Value};
 
@@ -114,11 +115,6 @@ fn be32(data: &[u8], at: usize) -> Option<u32> {
 fn be16(data: &[u8], at: usize) -> Option<u16> {
     let b = data.get(at..at + 2)?;
     Some(u16::from_be_bytes([b[0], b[1]]))
-}
-
-fn be64(data: &[u8], at: usize) -> Option<u64> {
-    let b: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
-    Some(u64::from_be_bytes(b))
 }
 
 /// The subtype name of a vendor message (`NXT_ROLE_REQUEST`, `BSN_SHELL_COMMAND`).
@@ -301,12 +297,9 @@ const NXAST_NAMES: &[(u16, &str)] = &[
 
 const BSN_ACTION_NAMES: &[(u32, &str)] = &[(1, "bsn_mirror"), (2, "bsn_set_tunnel_dst")];
 
-/// Nicira's `write_metadata`: an OpenFlow 1.1 instruction, refused in an OF1.0 list.
-const NXAST_WRITE_METADATA: u16 = 22;
-
 impl VendorAction {
     /// `r` covers the whole action after its type and length.
-    pub(crate) fn parse(r: &mut Reader) -> Result<VendorAction> {
+    pub(crate) fn parse(r: &mut Reader, nesting: Nesting) -> Result<VendorAction> {
         let vendor = r.u32("vendor action id")?;
         let data = r.rest().to_vec();
         if vendor == NICIRA {
@@ -317,12 +310,7 @@ impl VendorAction {
                     "Nicira action shorter than 16 bytes",
                 ));
             }
-            if be16(&data, 0) == Some(NXAST_WRITE_METADATA) {
-                return Err(DecodeError::invalid(
-                    "OFPBIC_UNSUP_INST",
-                    "write_metadata is an instruction, not an OpenFlow 1.0 action",
-                ));
-            }
+            nicira::decode(&data, nesting)?;
         }
         Ok(VendorAction { vendor, data })
     }
@@ -374,112 +362,12 @@ impl VendorAction {
             at + 4..end,
         );
     }
-
-    /// ovs-ofctl text for the Nicira actions with a fixed layout; `None` for the others.
-    fn nicira_text(&self) -> Option<String> {
-        let d = &self.data;
-        let sub = be16(d, 0)?;
-        Some(match sub {
-            1 => format!("resubmit:{}", PortDisplay(be16(d, 2)?)),
-            2 => format!("set_tunnel:0x{:x}", be32(d, 4)?),
-            4 => format!("set_queue:{}", be32(d, 4)?),
-            5 => "pop_queue".to_owned(),
-            8 => {
-                let note: Vec<String> = d.get(2..)?.iter().map(|b| format!("{b:02x}")).collect();
-                format!("note:{}", note.join("."))
-            }
-            9 => format!("set_tunnel64:0x{:x}", be64(d, 8)?),
-            14 | 44 => {
-                let port = be16(d, 2)?;
-                let table = *d.get(4)?;
-                if sub == 14 && port != super::port::ofpp::IN_PORT && table == 255 {
-                    format!("resubmit:{}", PortDisplay(port))
-                } else {
-                    let port = match port {
-                        super::port::ofpp::IN_PORT => String::new(),
-                        p => PortDisplay(p).to_string(),
-                    };
-                    let table = if table == 255 {
-                        String::new()
-                    } else {
-                        table.to_string()
-                    };
-                    let ct = if sub == 44 { ",ct" } else { "" };
-                    format!("resubmit({port},{table}{ct})")
-                }
-            }
-            17 => "exit".to_owned(),
-            18 => "dec_ttl".to_owned(),
-            19 => {
-                let mut parts = Vec::new();
-                if let Some(idle) = be16(d, 2).filter(|&v| v != 0) {
-                    parts.push(format!("idle_timeout={idle}"));
-                }
-                if let Some(hard) = be16(d, 4).filter(|&v| v != 0) {
-                    parts.push(format!("hard_timeout={hard}"));
-                }
-                format!("fin_timeout({})", parts.join(","))
-            }
-            20 => {
-                let max_len = be16(d, 2)?;
-                let id = be16(d, 4)?;
-                let reason = *d.get(6)?;
-                if reason == 1 && id == 0 {
-                    format!("CONTROLLER:{max_len}")
-                } else {
-                    let mut parts = Vec::new();
-                    if reason != 1 {
-                        let name = lookup(
-                            &[
-                                (0u8, "no_match"),
-                                (2, "invalid_ttl"),
-                                (3, "action_set"),
-                                (4, "group"),
-                                (5, "packet_out"),
-                            ],
-                            reason,
-                        );
-                        parts.push(format!("reason={}", name.unwrap_or("?")));
-                    }
-                    if max_len != u16::MAX {
-                        parts.push(format!("max_len={max_len}"));
-                    }
-                    if id != 0 {
-                        parts.push(format!("id={id}"));
-                    }
-                    format!("controller({})", parts.join(","))
-                }
-            }
-            21 => {
-                let n = usize::from(be16(d, 2)?);
-                let ids: Option<Vec<String>> = (0..n)
-                    .map(|i| be16(d, 8 + 2 * i).map(|v| v.to_string()))
-                    .collect();
-                format!("dec_ttl({})", ids?.join(","))
-            }
-            29 => format!(
-                "sample(probability={},collector_set_id={},obs_domain_id={},obs_point_id={})",
-                be16(d, 2)?,
-                be32(d, 4)?,
-                be32(d, 8)?,
-                be32(d, 12)?
-            ),
-            39 => format!(
-                "output(port={},max_len={})",
-                PortDisplay(be16(d, 2)?),
-                be32(d, 4)?
-            ),
-            40 => format!("group:{}", be32(d, 4)?),
-            43 => "ct_clear".to_owned(),
-            _ => return None,
-        })
-    }
 }
 
 impl fmt::Display for VendorAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.vendor == NICIRA {
-            if let Some(text) = self.nicira_text() {
+            if let Ok(Some(text)) = nicira::decode(&self.data, Nesting::Unchecked) {
                 return f.write_str(&text);
             }
         }
