@@ -1,5 +1,7 @@
 //! What the differential tests share: finding the reference tools and the corpora, and
 //! counting agreements against an allowlist.
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
