@@ -6,7 +6,9 @@
 Writes one file per seed (named by its SHA-1, so reruns add nothing twice) into
   dissectors/fuzz/corpus/openflow_parse/   whole OpenFlow messages
   dissectors/fuzz/corpus/frame_parse/      the frames inside PACKET_IN / PACKET_OUT
-  fuzz/corpus/stream_reassembly/           segment scripts (format: fuzz_targets/stream_reassembly.rs)
+  fuzz/corpus/stream_reassembly/           two streams and segment operations
+  fuzz/corpus/capture_pipeline/            segment scripts
+(the formats are in the header comments of fuzz/fuzz_targets/*.rs)
 The corpus directories are not committed. python3 stdlib; tshark for the captures.
 """
 import glob
@@ -24,6 +26,7 @@ OUT = {
     'openflow_parse': os.path.join(ROOT, 'dissectors', 'fuzz', 'corpus', 'openflow_parse'),
     'frame_parse': os.path.join(ROOT, 'dissectors', 'fuzz', 'corpus', 'frame_parse'),
     'stream_reassembly': os.path.join(ROOT, 'fuzz', 'corpus', 'stream_reassembly'),
+    'capture_pipeline': os.path.join(ROOT, 'fuzz', 'corpus', 'capture_pipeline'),
 }
 PACKET_IN, PACKET_OUT = 10, 13
 
@@ -79,14 +82,28 @@ def hex_corpora():
                 message(f.read())
 
 
-def script(segments):
-    """A stream_reassembly script: each segment in order, records of at most 255 bytes."""
+def pipeline_script(segments):
+    """A capture_pipeline script: each segment in order, records of at most 255 bytes."""
     out = bytearray()
     for sender, payload in segments:
         for i in range(0, len(payload), 255):
             chunk = payload[i:i + 255]
             out += bytes([sender, len(chunk)]) + chunk
     return bytes(out)
+
+
+def stream_ops(streams):
+    """A stream_reassembly input: up to 2040 bytes per direction, sent in order in
+    segments of up to 200 bytes, ACK set."""
+    out, ops = bytearray(), bytearray()
+    for side, stream in enumerate(streams):
+        stream = stream[:2040]
+        stream += bytes(-len(stream) % 8)
+        out += bytes([len(stream) // 8]) + stream
+        for start in range(0, len(stream), 200):
+            length = min(200, len(stream) - start)
+            ops += bytes([side | 4]) + start.to_bytes(2, 'big') + length.to_bytes(2, 'big') + bytes(3)
+    return bytes(out + ops)
 
 
 def captures():
@@ -117,7 +134,11 @@ def captures():
                 message(msg)
         # A few scripts per capture: fuzzing works best on small inputs.
         for i in range(0, min(len(segments), 64), 16):
-            save('stream_reassembly', script(segments[i:i + 16]))
+            save('capture_pipeline', pipeline_script(segments[i:i + 16]))
+        by_sender = [bytearray(), bytearray()]
+        for sender, payload in segments:
+            by_sender[sender] += payload
+        save('stream_reassembly', stream_ops(by_sender))
 
 
 def main():

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "ofscope",
     version,
     about,
-    after_help = "Examples:\n  ofscope pcap session.pcap\n  ofscope pcap session.pcap -Y 'of.type == PACKET_IN && arp' -V\n  ofscope decode 01000008000000ab"
+    after_help = "Examples:\n  ofscope pcap session.pcap\n  ofscope pcap session.pcap -Y 'of.type == PACKET_IN && arp' -V\n  ofscope live -i eth0 -w session.pcap\n  ofscope decode 01000008000000ab"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,8 +20,12 @@ pub struct Cli {
 pub enum Command {
     /// Decode the OpenFlow messages of capture files (pcap, pcapng, .gz).
     Pcap(PcapArgs),
+    /// Capture OpenFlow messages live from a network interface.
+    Live(LiveArgs),
     /// Decode one OpenFlow message given as hex, as `ovs-ofctl ofp-print` does.
     Decode(DecodeArgs),
+    /// Act as the controller on a recorded session and check its decisions.
+    Replay(ReplayArgs),
 }
 
 /// Output formats (`-T`).
@@ -101,4 +105,117 @@ impl PcapArgs {
     pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
         self.files.iter().chain(self.read.iter())
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n  \
+    learning:variant=pox|nox|dst-only|pyswitch-all|simple,flood=all|flood,idle=S,hard=S,priority=N,hold_down=S\n  \
+    arp:ip=A.B.C.D,mac=MAC      (ip= may repeat)\n  \
+    ping:ip=A.B.C.D,mac=MAC\n  \
+    tunnel:mac=MAC,tap-input=FILE.pcap\n\n\
+    Examples:\n  \
+    ofscope replay session.pcap --app learning:variant=pox\n  \
+    ofscope replay session.pcap --app arp:ip=10.0.0.254,mac=02:00:00:00:00:fe --app learning:variant=simple,idle=5 -T jsonl\n  \
+    ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
+    ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
+    ofscope replay session.pcap --app learning --update session.golden.json\n  \
+    ofscope replay --assert session.golden.json"
+)]
+pub struct ReplayArgs {
+    /// The capture to replay (optional with --assert/--update of an existing golden, which
+    /// names it).
+    #[arg(value_name = "CAPTURE")]
+    pub capture: Option<PathBuf>,
+    /// A controller app with its options, e.g. learning:variant=pox; repeatable, chained in
+    /// order.
+    #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
+    pub apps: Vec<String>,
+    /// Output format of the decisions.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the decisions to this golden file (capture and apps are named in it).
+    #[arg(long, value_name = "GOLDEN", conflicts_with = "assert")]
+    pub update: Option<PathBuf>,
+    /// Check the decisions against this golden file; exit 1 on any difference.
+    #[arg(long = "assert", value_name = "GOLDEN")]
+    pub assert: Option<PathBuf>,
+    /// Compare with the controller messages recorded in the capture and print the agreement.
+    #[arg(long, conflicts_with_all = ["closed_loop", "update", "assert"])]
+    pub against_recording: bool,
+    /// Model the switch: only frames that miss the apps' own flows reach the apps.
+    #[arg(long)]
+    pub closed_loop: bool,
+    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Print only the summary (and the report of --assert / --against-recording).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Capturing needs CAP_NET_RAW: run ofscope with sudo, or grant it once with\n  \
+    sudo setcap cap_net_raw,cap_net_admin=eip $(which ofscope)\n\n\
+    Examples:\n  \
+    ofscope live -i eth0\n  \
+    ofscope live -i lo -T jsonl -w session.pcap\n  \
+    ofscope live -i eth0 --port 6000 -Y 'of.type == PACKET_IN' --duration 60\n  \
+    ofscope live -i any -f 'tcp port 6653 and host 10.0.0.5' -c 100\n  \
+    ofscope live --list"
+)]
+pub struct LiveArgs {
+    /// Interface to capture on (see --list); the first one libpcap finds when omitted.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// List the capture devices and exit.
+    #[arg(short = 'D', long = "list")]
+    pub list: bool,
+    /// Capture filter (BPF, as tcpdump); default 'tcp port 6633 or tcp port 6653' plus --port.
+    #[arg(short = 'f', long = "capture-filter", value_name = "BPF")]
+    pub capture_filter: Option<String>,
+    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the full detail tree of each message.
+    #[arg(short = 'V', long = "verbose")]
+    pub verbose: bool,
+    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
+    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Also save every captured frame to this pcap file.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Stop after N messages have been shown.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long = "duration", value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Put the interface in promiscuous mode.
+    #[arg(long)]
+    pub promisc: bool,
+    /// Bytes kept of each frame.
+    #[arg(
+        short = 's',
+        long = "snaplen",
+        value_name = "BYTES",
+        default_value_t = 262_144
+    )]
+    pub snaplen: u32,
+    /// Kernel capture buffer in MiB (a bigger one absorbs longer bursts).
+    #[arg(
+        short = 'B',
+        long = "buffer-size",
+        value_name = "MIB",
+        default_value_t = 64
+    )]
+    pub buffer_mib: u32,
+    /// Quiet: print no per-message lines (useful with -w).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }

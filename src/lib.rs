@@ -1,8 +1,10 @@
 //! ofscope: the application around the dissectors (capture, streams, analysis, views).
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod filter;
 pub mod output;
+pub mod replay;
 pub mod session;
 pub mod stream;

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Pcap(args) => commands::pcap::run(args),
+        Command::Live(args) => commands::live::run(args),
         Command::Decode(args) => commands::decode::run(args),
+        Command::Replay(args) => commands::replay::run(args),
     };
     result.unwrap_or_else(|err| {
         eprintln!("ofscope: {err:#}");

@@ -121,3 +121,83 @@ fn every_message_tshark_sees_in_the_real_captures() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// Every message with its direction and bytes, in a canonical order.
+fn messages_of(capture: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+    let run = stream_support::analyse(capture);
+    let mut messages: Vec<(String, Vec<u8>)> = run
+        .messages()
+        .iter()
+        .map(|m| (format!("{:?}", m.direction), m.bytes.clone()))
+        .collect();
+    messages.sort();
+    messages
+}
+
+#[test]
+fn real_captures_cut_into_small_segments_and_shuffled_give_the_same_messages() {
+    use ofscope::capture::{FrameSource, LinkType};
+    use ofscope::stream::decode_tcp;
+    use stream_support::{ip_tcp, link, PcapBuilder};
+
+    fn first_difference(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> String {
+        let at = a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        let head = |v: &[(String, Vec<u8>)]| v.get(at).map(|(d, m)| (d.clone(), m[..8].to_vec()));
+        format!(
+            "{} vs {} messages, first difference at {at}: {:?} vs {:?}",
+            a.len(),
+            b.len(),
+            head(a),
+            head(b)
+        )
+    }
+
+    for name in ["of10_s4810.pcap", "of10_p3295.pcap", "of10_pf5240.pcap"] {
+        let path = format!("{SHARED}/corpora/pcaps/tcpdump_of10/{name}");
+        let original = std::fs::read(&path).unwrap();
+        let mut source = FileSource::open(&path).unwrap();
+        let mut pcap = PcapBuilder::new(LinkType::ETHERNET);
+        let mut pending: Vec<Vec<u8>> = Vec::new();
+        let mut n = 0u64;
+        while let Some(Ok(frame)) = source.next_frame() {
+            let seg = decode_tcp(frame.linktype, frame.data, frame.orig_len).unwrap();
+            let f = seg.flags;
+            let flags = u8::from(f.fin) | u8::from(f.syn) << 1 | u8::from(f.rst) << 2;
+            // Segments of at most 50 bytes, like a capture on a small-MTU link.
+            let pieces: Vec<&[u8]> = if seg.payload.is_empty() {
+                vec![&[]]
+            } else {
+                seg.payload.chunks(50).collect()
+            };
+            let mut offset = 0u32;
+            let last = pieces.len() - 1;
+            for (i, piece) in pieces.into_iter().enumerate() {
+                // A FIN belongs to the last piece only.
+                let flags = if i == last { flags } else { flags & !1 };
+                let ip = ip_tcp(seg.src, seg.dst, seg.seq.wrapping_add(offset), flags, piece);
+                offset += piece.len() as u32;
+                pending.push(link(LinkType::ETHERNET, &ip));
+            }
+            // Record out of order: every third batch is written reversed.
+            n += 1;
+            if n % 3 == 0 {
+                pending.reverse();
+            }
+            for f in pending.drain(..) {
+                pcap.frame(n * 1000, &f);
+            }
+        }
+        let expected = messages_of(original);
+        assert!(expected.len() > 50, "{name}");
+        let got = messages_of(pcap.bytes());
+        assert!(
+            got == expected,
+            "{name}: {}",
+            first_difference(&got, &expected)
+        );
+    }
+}

@@ -154,7 +154,7 @@ fn malformed_and_other_versions() {
     let t = tree(&short);
     assert!(t.first("of.malformed.reason").is_some());
 
-    let of13 = openflow::parse(&[4, 0, 0, 8, 0, 0, 0, 1]);
+    let of13 = openflow::parse(&[4, 10, 0, 8, 0, 0, 0, 1]);
     assert_eq!(of13.type_name(), "OpenFlow 1.x, not decoded");
     assert!(
         of13.summary().contains("OpenFlow 1.3"),
@@ -165,6 +165,13 @@ fn malformed_and_other_versions() {
         tree(&of13).first("of.version").map(|f| f.value.to_string()),
         Some("OpenFlow 1.3 (4)".into())
     );
+
+    let of13_hello = openflow::parse(&[4, 0, 0, 16, 0, 0, 0, 2, 0, 1, 0, 8, 0, 0, 0, 0x12]);
+    assert_eq!(
+        of13_hello.summary(),
+        "HELLO xid=0x2 version bitmap: 0x01, 0x04"
+    );
+    assert_eq!(of13_hello.emit()[0], 4);
 
     let bad_action = openflow::parse(&[
         1, 13, 0, 24, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 1, 0, 8, 0, 0, 0, 8, 0xff, 0xff, 0, 0,

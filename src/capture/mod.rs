@@ -1,8 +1,10 @@
-//! Sources of frames: capture files (pcap, pcapng, gzipped or not) and writing pcap.
+//! Sources of frames: capture files (pcap, pcapng, gzipped or not), live interfaces
+//! (libpcap), and writing pcap.
 //!
 //! A source yields [`RawFrame`]s one at a time, borrowing the reader's buffer, so reading
 //! costs no allocation per frame and memory stays flat whatever the file size.
 mod file;
+pub mod live;
 mod writer;
 
 use std::fmt;
@@ -94,6 +96,10 @@ pub enum CaptureError {
     NotACapture { path: PathBuf, detail: String },
     #[error("{path}: file is cut in the middle of frame {frame}; the frames before it were read")]
     Truncated { path: PathBuf, frame: u64 },
+    /// A live capture failed after it started (the device went away, the save file
+    /// could not be written).
+    #[error("{device}: {detail}")]
+    Live { device: String, detail: String },
     #[error("{path}: corrupt capture at frame {frame} (byte offset {offset}): {detail}")]
     Corrupt {
         path: PathBuf,

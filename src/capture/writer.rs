@@ -64,6 +64,11 @@ impl<W: Write> PcapWriter<W> {
         self.out.write_all(frame.data)
     }
 
+    /// Pushes buffered frames out, so readers of a growing file see them.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Flushes and hands back the output.
     pub fn into_inner(mut self) -> io::Result<W> {
         self.out.flush()?;

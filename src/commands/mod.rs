@@ -1,6 +1,14 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
 pub mod decode;
+pub mod live;
 pub mod pcap;
+pub mod replay;
+
+use std::io;
+
+use anyhow::Result;
+
+use crate::filter::Filter;
 
 /// Exit codes users' scripts rely on (DESIGN.md section 4).
 pub mod exit {
@@ -8,4 +16,20 @@ pub mod exit {
     pub const ASSERTION_FAILED: u8 = 1;
     /// Bad usage or unreadable input.
     pub const BAD_INPUT: u8 = 2;
+}
+
+/// Parses `-Y`; a bad expression becomes one message pointing at the column.
+pub fn display_filter(expr: Option<&str>) -> Result<Option<Filter>> {
+    let Some(expr) = expr else {
+        return Ok(None);
+    };
+    Filter::parse(expr)
+        .map(Some)
+        .map_err(|err| anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr)))
+}
+
+/// A reader of our output went away (`| head`): not an error worth a message.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }

@@ -7,23 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use ofscope_dissectors::tree::Tree;
 
 use crate::capture::{FileSource, FrameSource, PcapWriter};
 use crate::cli::{Format, PcapArgs};
-use crate::commands::exit;
-use crate::filter::Filter;
-use crate::output::{json, progress, stats::Stats, text};
-use crate::session::{format_dpid, OfRecord, Session, SessionEvent};
-use crate::stream::{Direction, StreamConfig, Tracker, OPENFLOW_PORTS};
+use crate::commands::{display_filter, exit, is_broken_pipe};
+use crate::output::{progress, records::RecordPrinter, stats::Stats};
+use crate::session::{Session, SessionEvent};
+use crate::stream::{StreamConfig, OPENFLOW_PORTS};
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
-    let filter = match &args.filter {
-        Some(expr) => Some(Filter::parse(expr).map_err(|err| {
-            anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr))
-        })?),
-        None => None,
-    };
+    let filter = display_filter(args.filter.as_deref())?;
     let config = StreamConfig {
         ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
         ..StreamConfig::default()
@@ -32,9 +25,8 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),
         args,
-        filter,
-        line: String::with_capacity(4096),
-        tree: Tree::new(),
+        records: RecordPrinter::new(args.format, args.verbose, filter),
+        line: String::new(),
         shown: 0,
     };
     let mut failed = false;
@@ -68,9 +60,9 @@ enum FileOutcome {
 struct Printer<'a, W: Write> {
     out: W,
     args: &'a PcapArgs,
-    filter: Option<Filter>,
+    records: RecordPrinter,
+    /// The stats report.
     line: String,
-    tree: Tree,
     /// Messages shown so far, over all files (for `-c`).
     shown: u64,
 }
@@ -103,15 +95,16 @@ impl<W: Write> Printer<'_, W> {
                 }
             };
             stats.observe(&event);
+            self.records.observe(&event);
             let SessionEvent::Record(record) = event else {
                 continue;
             };
-            if !self.selected(&record) {
+            if !self.records.selected(&record) {
                 continue;
             }
             let first = *first_ts.get_or_insert(record.ts_ns);
             if per_message {
-                self.print(&record, session.tracker(), first)?;
+                self.records.print(&mut self.out, &record, first)?;
             }
             if self.args.write.is_some() {
                 keep_frames.extend(record.frames.iter().copied());
@@ -145,98 +138,6 @@ impl<W: Write> Printer<'_, W> {
         }
         Ok(outcome)
     }
-
-    fn selected(&mut self, record: &OfRecord) -> bool {
-        let Some(filter) = &self.filter else {
-            return true;
-        };
-        self.tree.fields.clear();
-        record.message.build_tree(&mut self.tree);
-        filter.matches(&self.tree, &record.bytes)
-    }
-
-    fn print(&mut self, record: &OfRecord, tracker: &Tracker, first_ts: u64) -> Result<()> {
-        self.line.clear();
-        let needs_tree = self.args.verbose || self.args.format != Format::Text;
-        if needs_tree && self.filter.is_none() {
-            self.tree.fields.clear();
-            record.message.build_tree(&mut self.tree);
-        }
-        match self.args.format {
-            Format::Text => {
-                write_line(&mut self.line, record, tracker, first_ts);
-                if self.args.verbose {
-                    text::write_detail(&mut self.line, &self.tree, 4);
-                    self.line.push('\n');
-                }
-            }
-            Format::Json | Format::Jsonl => write_json(&mut self.line, record, &self.tree),
-        }
-        self.out.write_all(self.line.as_bytes())?;
-        Ok(())
-    }
-}
-
-/// `frame  time  switch  arrow  summary`, the arrow pointing from sender to receiver with
-/// the switch on the left.
-fn write_line(line: &mut String, record: &OfRecord, tracker: &Tracker, first_ts: u64) {
-    use std::fmt::Write as _;
-    let rel = record.ts_ns.saturating_sub(first_ts);
-    let _ = write!(
-        line,
-        "{:>6} {:>4}.{:06} ",
-        record.frame(),
-        rel / 1_000_000_000,
-        rel % 1_000_000_000 / 1000
-    );
-    write_switch(line, record, tracker);
-    line.push_str(match record.direction {
-        Direction::SwitchToController => " -> ",
-        Direction::ControllerToSwitch => " <- ",
-    });
-    line.push_str(&record.message.summary());
-    line.push('\n');
-}
-
-/// The switch: its dpid once known, else its address.
-fn write_switch(line: &mut String, record: &OfRecord, tracker: &Tracker) {
-    use std::fmt::Write as _;
-    match (record.dpid, tracker.connection(record.conn)) {
-        (Some(dpid), _) => line.push_str(&format_dpid(dpid)),
-        (None, Some(conn)) => {
-            let _ = write!(line, "{:<23}", conn.switch.to_string());
-        }
-        (None, None) => {
-            let _ = write!(line, "{:<23}", "?");
-        }
-    }
-}
-
-/// One JSON object: where the message came from, then its field tree.
-fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
-    use std::fmt::Write as _;
-    let _ = write!(
-        line,
-        "{{\"frame\":{},\"ts_ns\":{},\"conn\":{},\"from\":\"{}\",\"dpid\":",
-        record.frame(),
-        record.ts_ns,
-        record.conn,
-        if record.from_switch() {
-            "switch"
-        } else {
-            "controller"
-        }
-    );
-    match record.dpid {
-        Some(dpid) => {
-            let _ = write!(line, "\"{}\"", format_dpid(dpid));
-        }
-        None => line.push_str("null"),
-    }
-    line.push_str(",\"summary\":");
-    json::write_str(line, &record.message.summary());
-    json::write_tree_members(line, tree, &record.bytes, true);
-    line.push_str("}\n");
 }
 
 /// Second pass for `-w`: copies the frames that carried the shown messages.
@@ -265,9 +166,4 @@ fn copy_frames(input: &Path, output: &PathBuf, keep: &BTreeSet<u64>) -> Result<(
         w.into_inner()?.flush()?;
     }
     Ok(())
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }

@@ -78,9 +78,11 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
         }
         Value::Text(s) => write_str(out, s),
         Value::Bytes(range) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push('"');
             for b in msg.get(range.clone()).unwrap_or_default() {
-                let _ = write!(out, "{b:02x}");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
             }
             out.push('"');
         }
@@ -95,6 +97,12 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
 /// Writes a JSON string literal with the escapes JSON requires.
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

@@ -1,5 +1,6 @@
 //! Views of decoded messages: text lines, detail trees, JSON and the stats report.
 pub mod json;
 pub mod progress;
+pub mod records;
 pub mod stats;
 pub mod text;

@@ -269,7 +269,7 @@ impl Framer {
         header.is_plausible()
             && self
                 .version
-                .map_or(true, |v| v == header.version || header.is_hello())
+                .is_none_or(|v| v == header.version || header.is_hello())
     }
 
     /// Whether a message may start at `at`: `Some(true)` when its header is plausible and

@@ -22,6 +22,7 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 /// The two ends of a flow, lower address first, so both directions share one key.
 type FlowKey = (SocketAddr, SocketAddr);
 
+#[derive(Clone, Copy)]
 enum Slot {
     /// A SYN from this end (0 or 1 in the key) with this initial sequence number was seen
     /// on a port we do not know, and no data yet.
@@ -86,6 +87,9 @@ pub struct Tracker {
     states: Vec<Option<Box<ConnState>>>,
     counters: Counters,
     framed: Vec<Framed>,
+    /// The last tracked flow looked up: consecutive frames mostly share one, and hashing
+    /// socket addresses is a measurable share of the time.
+    last_flow: Option<(FlowKey, ConnId)>,
 }
 
 impl Tracker {
@@ -97,6 +101,7 @@ impl Tracker {
             states: Vec::new(),
             counters: Counters::default(),
             framed: Vec::new(),
+            last_flow: None,
         }
     }
 
@@ -157,9 +162,8 @@ impl Tracker {
         let has_data = !seg.payload.is_empty() || seg.missing > 0;
         let known_port = self.config.ports.contains(&seg.src.port())
             || self.config.ports.contains(&seg.dst.port());
-        let id = match self.flows.get(&key) {
+        let id = match self.lookup(key) {
             Some(Slot::Tracked(id)) => {
-                let id = *id;
                 if seg.flags.syn && !seg.flags.ack && self.is_new_incarnation(id, end, seg.seq) {
                     self.close(id, frame, CloseReason::PortReuse, out);
                     self.open(key, end, seg, None, frame, ts_ns, out)
@@ -169,7 +173,6 @@ impl Tracker {
             }
             Some(Slot::Ignored) => return,
             Some(Slot::Candidate { syn }) => {
-                let syn = *syn;
                 if !has_data {
                     if seg.flags.syn && !seg.flags.ack {
                         self.remember(
@@ -236,6 +239,19 @@ impl Tracker {
         }
     }
 
+    fn lookup(&mut self, key: FlowKey) -> Option<Slot> {
+        match self.last_flow {
+            Some((last, id)) if last == key => Some(Slot::Tracked(id)),
+            _ => {
+                let slot = self.flows.get(&key).copied();
+                if let Some(Slot::Tracked(id)) = slot {
+                    self.last_flow = Some((key, id));
+                }
+                slot
+            }
+        }
+    }
+
     fn remember(&mut self, key: FlowKey, slot: Slot) {
         if self.flows.len() >= MAX_UNTRACKED_FLOWS && !self.flows.contains_key(&key) {
             self.flows
@@ -298,6 +314,7 @@ impl Tracker {
             pending_bytes: 0,
         })));
         self.flows.insert(key, Slot::Tracked(id));
+        self.last_flow = Some((key, id));
         self.counters.connections += 1;
         if switch_end.is_some() {
             out.extend(self.opened_event(id));

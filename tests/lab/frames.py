@@ -110,10 +110,6 @@ def ip_bytes(text):
     return socket.inet_aton(text)
 
 
-def ip_text(raw):
-    return socket.inet_ntoa(raw)
-
-
 def arp_reply_for(req, my_mac, vlan):
     """ARP reply to a parsed request, from my_mac, with the request's tag."""
     a = req['arp']

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 venv=${OFSC_VENV:-$here/.venv}
-oskens_version=4.2.2
+os_ken_version=4.2.2
 
 packages=(openvswitch-switch openvswitch-testcontroller tcpdump tshark iputils-ping arping
           iproute2 python3 python3-venv procps)
@@ -31,6 +31,6 @@ if [[ ! -x $venv/bin/python ]]; then
     /usr/bin/python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import os_ken" 2>/dev/null; then
-    "$venv/bin/pip" install -q "os-ken==$oskens_version"
+    "$venv/bin/pip" install -q "os-ken==$os_ken_version"
 fi
 "$venv/bin/python" -c 'import os_ken, sys; print("os-ken ok in", sys.prefix)'

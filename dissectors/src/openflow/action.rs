@@ -4,12 +4,12 @@
 //! (`OFPBAC_BAD_LEN`, `OFPBAC_BAD_OUT_PORT`, ...), so "malformed" means the same thing
 //! here as in `ovs-ofctl`.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::Ipv4Addr;
 
 use super::port::{ofpp, port_value, PortDisplay};
 use super::vendor::VendorAction;
-use super::wire::{fmt_mac, lookup, DecodeError, Put, Reader, Result};
+use super::wire::{be16, be32, bytes_at, fmt_mac, lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
 /// `OFPAT_*` action type numbers.
@@ -112,20 +112,24 @@ impl Action {
     fn parse(r: &mut Reader, nesting: Nesting) -> Result<Action> {
         let at = r.pos();
         let remaining = r.remaining();
-        let mut head = r.clone();
-        let kind = head.u16("action type")?;
-        let len = usize::from(head.u16("action length")?);
+        let head: [u8; 4] = r.clone().array("action header")?;
+        let kind = be16(&head, 0);
+        let len = usize::from(be16(&head, 2));
         if len < 8 || len % 8 != 0 || len > remaining {
             return Err(DecodeError::invalid(
                 "OFPBAC_BAD_LEN",
                 format!("action at offset {at} has length {len} ({remaining} bytes left)"),
             ));
         }
-        let mut a = r.sub(len, "action")?;
-        a.take(4, "action header")?;
+        if kind == ofpat::VENDOR {
+            let mut a = r.sub(len, "vendor action")?;
+            a.take(4, "action header")?;
+            let v = VendorAction::parse(&mut a, nesting)?;
+            r.join(&a);
+            return Ok(Action::Vendor(v));
+        }
         let fixed = match kind {
             ofpat::SET_DL_SRC | ofpat::SET_DL_DST | ofpat::ENQUEUE => 16,
-            ofpat::VENDOR => len,
             k if k <= ofpat::ENQUEUE => 8,
             k => {
                 return Err(DecodeError::invalid(
@@ -143,77 +147,64 @@ impl Action {
                 ),
             ));
         }
+        // Every standard action fits in 16 bytes: decode at constant offsets.
+        let mut b = [0u8; 16];
+        let bytes = r.take(len, "action")?;
+        if let Some(dst) = b.get_mut(..len) {
+            dst.copy_from_slice(bytes);
+        }
         let bad_argument = |what: &str| DecodeError::invalid("OFPBAC_BAD_ARGUMENT", what);
-        let action = match kind {
+        let (action, pad) = match kind {
             ofpat::OUTPUT => {
-                let port = a.u16("output port")?;
-                let max_len = a.u16("output max_len")?;
+                let port = be16(&b, 4);
                 check_output_port(port)?;
-                Action::Output { port, max_len }
+                (
+                    Action::Output {
+                        port,
+                        max_len: be16(&b, 6),
+                    },
+                    &b[8..8],
+                )
             }
             ofpat::SET_VLAN_VID => {
-                let vid = a.u16("vlan vid")?;
-                a.pad(2)?;
+                let vid = be16(&b, 4);
                 if vid > 0x0fff {
                     return Err(bad_argument("VLAN id above 4095"));
                 }
-                Action::SetVlanVid(vid)
+                (Action::SetVlanVid(vid), &b[6..8])
             }
             ofpat::SET_VLAN_PCP => {
-                let pcp = a.u8("vlan pcp")?;
-                a.pad(3)?;
-                if pcp > 7 {
+                if b[4] > 7 {
                     return Err(bad_argument("VLAN priority above 7"));
                 }
-                Action::SetVlanPcp(pcp)
+                (Action::SetVlanPcp(b[4]), &b[5..8])
             }
-            ofpat::STRIP_VLAN => {
-                a.pad(4)?;
-                Action::StripVlan
-            }
-            ofpat::SET_DL_SRC | ofpat::SET_DL_DST => {
-                let mac = a.array("mac")?;
-                a.pad(6)?;
-                if kind == ofpat::SET_DL_SRC {
-                    Action::SetDlSrc(mac)
-                } else {
-                    Action::SetDlDst(mac)
-                }
-            }
-            ofpat::SET_NW_SRC => Action::SetNwSrc(a.ipv4("nw addr")?),
-            ofpat::SET_NW_DST => Action::SetNwDst(a.ipv4("nw addr")?),
+            ofpat::STRIP_VLAN => (Action::StripVlan, &b[4..8]),
+            ofpat::SET_DL_SRC => (Action::SetDlSrc(bytes_at(&b, 4)), &b[10..16]),
+            ofpat::SET_DL_DST => (Action::SetDlDst(bytes_at(&b, 4)), &b[10..16]),
+            ofpat::SET_NW_SRC => (Action::SetNwSrc(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
+            ofpat::SET_NW_DST => (Action::SetNwDst(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
             ofpat::SET_NW_TOS => {
-                let tos = a.u8("nw tos")?;
-                a.pad(3)?;
-                if tos & 0x03 != 0 {
+                if b[4] & 0x03 != 0 {
                     return Err(bad_argument("ToS has ECN bits set"));
                 }
-                Action::SetNwTos(tos)
+                (Action::SetNwTos(b[4]), &b[5..8])
             }
-            ofpat::SET_TP_SRC | ofpat::SET_TP_DST => {
-                let p = a.u16("tp port")?;
-                a.pad(2)?;
-                if kind == ofpat::SET_TP_SRC {
-                    Action::SetTpSrc(p)
-                } else {
-                    Action::SetTpDst(p)
-                }
-            }
-            ofpat::ENQUEUE => {
-                let port = a.u16("enqueue port")?;
-                a.pad(6)?;
-                let queue_id = a.u32("enqueue queue")?;
+            ofpat::SET_TP_SRC => (Action::SetTpSrc(be16(&b, 4)), &b[6..8]),
+            ofpat::SET_TP_DST => (Action::SetTpDst(be16(&b, 4)), &b[6..8]),
+            _ => {
+                let port = be16(&b, 4);
                 if port >= ofpp::MAX && port != ofpp::IN_PORT && port != ofpp::LOCAL {
                     return Err(DecodeError::invalid(
                         "OFPBAC_BAD_OUT_PORT",
                         format!("enqueue to port {port}"),
                     ));
                 }
-                Action::Enqueue { port, queue_id }
+                let queue_id = be32(&b, 12);
+                (Action::Enqueue { port, queue_id }, &b[6..12])
             }
-            _ => Action::Vendor(VendorAction::parse(&mut a, nesting)?),
         };
-        r.join(&a);
+        r.note_padding(pad);
         Ok(action)
     }
 
@@ -255,11 +246,16 @@ impl Action {
     /// Adds one `of.action` group at message offset `at`.
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + self.wire_len();
+        // The group shows its type; the list above it carries the ovs-ofctl text, so a
+        // tree is not formatted twice.
         t.open_with(
             "Action",
             "of.action",
             Kind::Group,
-            display_text(self),
+            Value::Named {
+                value: self.action_type().into(),
+                name: self.type_name(),
+            },
             at..end,
         );
         t.leaf(
@@ -393,7 +389,7 @@ pub fn parse_actions(r: &mut Reader) -> Result<Vec<Action>> {
 }
 
 pub(crate) fn parse_actions_in(r: &mut Reader, nesting: Nesting) -> Result<Vec<Action>> {
-    // An action is at least 8 bytes: one allocation, never a regrowth.
+    // Most actions are 8 bytes: one allocation in the common case.
     let mut out = Vec::with_capacity(r.remaining() / 8);
     while !r.is_empty() {
         out.push(Action::parse(r, nesting)?);
@@ -418,11 +414,13 @@ pub fn actions_len(actions: &[Action]) -> usize {
 
 /// Adds the `of.actions` list laid out from `at`.
 pub fn actions_tree(actions: &[Action], t: &mut Tree, at: usize) {
+    let mut text = String::with_capacity(16 * actions.len().max(1));
+    let _ = write!(text, "{}", Actions(actions));
     t.open_with(
         "Actions",
         "of.actions",
         Kind::List,
-        display_text(Actions(actions)),
+        Value::Text(text),
         at..at + actions_len(actions),
     );
     let mut off = at;
@@ -431,15 +429,6 @@ pub fn actions_tree(actions: &[Action], t: &mut Tree, at: usize) {
         off += a.wire_len();
     }
     t.close();
-}
-
-/// The text of a group's value. Sized up front: `to_string` would grow the string
-/// several times, which was a third of the cost of a FLOW_MOD's tree.
-fn display_text(item: impl fmt::Display) -> Value {
-    use fmt::Write as _;
-    let mut text = String::with_capacity(48);
-    let _ = write!(text, "{item}");
-    Value::Text(text)
 }
 
 /// An action list displayed as ovs-ofctl does after `actions=`: comma-separated, or `drop`.

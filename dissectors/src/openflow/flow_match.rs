@@ -9,7 +9,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 
 use super::port::{port_value, PortDisplay};
-use super::wire::{fmt_mac, Put, Reader, Result};
+use super::wire::{be16, be32, bytes_at, fmt_mac, Put, Reader, Result};
 use crate::tree::{FlagNames, Kind, Tree, Value};
 
 pub const MATCH_LEN: usize = 40;
@@ -114,31 +114,23 @@ fn mask_addr(addr: Ipv4Addr, len: u8) -> Ipv4Addr {
 
 impl Match {
     pub(crate) fn parse(r: &mut Reader) -> Result<Match> {
-        let wildcards = r.u32("match wildcards")?;
-        let in_port = r.u16("match in_port")?;
-        let dl_src = r.array("match dl_src")?;
-        let dl_dst = r.array("match dl_dst")?;
-        let dl_vlan = r.u16("match dl_vlan")?;
-        let dl_vlan_pcp = r.u8("match dl_vlan_pcp")?;
-        r.pad(1)?;
-        let dl_type = r.u16("match dl_type")?;
-        let nw_tos = r.u8("match nw_tos")?;
-        let nw_proto = r.u8("match nw_proto")?;
-        r.pad(2)?;
+        // One bounds check for the whole block, then constant offsets.
+        let b: [u8; MATCH_LEN] = r.array("ofp_match")?;
+        r.note_padding(&[b[21], b[26], b[27]]);
         Ok(Match {
-            wildcards,
-            in_port,
-            dl_src,
-            dl_dst,
-            dl_vlan,
-            dl_vlan_pcp,
-            dl_type,
-            nw_tos,
-            nw_proto,
-            nw_src: r.ipv4("match nw_src")?,
-            nw_dst: r.ipv4("match nw_dst")?,
-            tp_src: r.u16("match tp_src")?,
-            tp_dst: r.u16("match tp_dst")?,
+            wildcards: be32(&b, 0),
+            in_port: be16(&b, 4),
+            dl_src: bytes_at(&b, 6),
+            dl_dst: bytes_at(&b, 12),
+            dl_vlan: be16(&b, 18),
+            dl_vlan_pcp: b[20],
+            dl_type: be16(&b, 22),
+            nw_tos: b[24],
+            nw_proto: b[25],
+            nw_src: Ipv4Addr::from(be32(&b, 28)),
+            nw_dst: Ipv4Addr::from(be32(&b, 32)),
+            tp_src: be16(&b, 36),
+            tp_dst: be16(&b, 38),
         })
     }
 

@@ -6,7 +6,7 @@ use super::action::{actions_len, actions_tree, emit_actions, parse_actions, Acti
 use super::flow_match::{Match, MATCH_LEN};
 use super::packet::{buffer_value, BufferDisplay, NO_BUFFER};
 use super::port::{named_or_unknown, ofpp, port_value, PortDisplay};
-use super::wire::{lookup, Put, Reader, Result};
+use super::wire::{be16, be32, be64, lookup, Put, Reader, Result};
 use crate::tree::{FlagNames, Kind, Tree, Value};
 
 /// `OFPFC_*` commands.
@@ -71,16 +71,17 @@ impl Default for FlowMod {
 impl FlowMod {
     pub(crate) fn parse(r: &mut Reader) -> Result<FlowMod> {
         let match_ = Match::parse(r)?;
+        let f: [u8; 24] = r.array("flow_mod")?;
         Ok(FlowMod {
             match_,
-            cookie: r.u64("flow_mod cookie")?,
-            command: r.u16("flow_mod command")?,
-            idle_timeout: r.u16("flow_mod idle_timeout")?,
-            hard_timeout: r.u16("flow_mod hard_timeout")?,
-            priority: r.u16("flow_mod priority")?,
-            buffer_id: r.u32("flow_mod buffer_id")?,
-            out_port: r.u16("flow_mod out_port")?,
-            flags: r.u16("flow_mod flags")?,
+            cookie: be64(&f, 0),
+            command: be16(&f, 8),
+            idle_timeout: be16(&f, 10),
+            hard_timeout: be16(&f, 12),
+            priority: be16(&f, 14),
+            buffer_id: be32(&f, 16),
+            out_port: be16(&f, 20),
+            flags: be16(&f, 22),
             actions: parse_actions(r)?,
         })
     }

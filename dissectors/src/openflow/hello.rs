@@ -72,7 +72,10 @@ fn version_list(v: &[u8]) -> String {
 impl fmt::Display for Hello {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(v) = self.versions() {
-            write!(f, "version bitmap: {}", version_list(&v))?;
+            match v.is_empty() {
+                true => f.write_str("version bitmap: none")?,
+                false => write!(f, "version bitmap: {}", version_list(&v))?,
+            }
         } else if !self.data.is_empty() {
             write!(f, "{} bytes of data", self.data.len())?;
         }

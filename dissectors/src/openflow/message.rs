@@ -214,12 +214,26 @@ impl Message {
             original: None,
         };
         if usize::from(header.length) != bytes.len() {
+            // A capture's snaplen or a lost segment cuts messages short; their fixed part
+            // (PACKET_IN's in_port and reason, say) is still worth showing.
+            if bytes.len() < usize::from(header.length) && header.version == OFP_VERSION {
+                let mut r = Reader::new(&bytes[HEADER_LEN..]);
+                if let Ok(body) = Body::parse(header.msg_type, &mut r) {
+                    return Message {
+                        header,
+                        body,
+                        original: Some(bytes.to_vec()),
+                    };
+                }
+            }
             return malformed(DecodeError::Length {
                 header: header.length.into(),
                 actual: bytes.len(),
             });
         }
-        if header.version != OFP_VERSION {
+        // HELLO's layout is the same in every version, and its version bitmap is what
+        // version negotiation is about, so it is decoded whatever the version.
+        if header.version != OFP_VERSION && header.msg_type != ofpt::HELLO {
             return Message {
                 header,
                 body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
@@ -248,7 +262,6 @@ impl Message {
         let mut out = Vec::with_capacity(usize::from(self.header.length).max(HEADER_LEN));
         let mut h = self.header;
         if let Some(t) = self.body.msg_type() {
-            h.version = OFP_VERSION;
             h.msg_type = t;
         }
         h.emit(&mut out);
@@ -270,6 +283,14 @@ impl Message {
     /// Whether the body could not be decoded.
     pub fn is_malformed(&self) -> bool {
         matches!(self.body, Body::Malformed { .. })
+    }
+
+    /// Whether the message was cut short (by a capture's snaplen, say) and its body was
+    /// decoded from the bytes there were.
+    pub fn is_truncated(&self) -> bool {
+        self.original
+            .as_ref()
+            .is_some_and(|bytes| bytes.len() < usize::from(self.header.length))
     }
 
     /// One line in ovs-ofctl style: `FLOW_MOD xid=0x5 ADD priority=...`.
@@ -307,11 +328,21 @@ impl Message {
         if !detail.is_empty() {
             let _ = write!(s, " {detail}");
         }
+        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+            let _ = write!(
+                s,
+                " [truncated: {} of {} bytes]",
+                bytes.len(),
+                self.header.length
+            );
+        }
         s
     }
 
     /// Appends this message's fields: header leaves, then one group for the body.
     pub fn build_tree(&self, t: &mut Tree) {
+        // Most messages need a few dozen fields: one allocation instead of several.
+        t.fields.reserve(64);
         let h = &self.header;
         let version = match version_name(h.version) {
             Some(name) => Value::Named {
@@ -348,6 +379,14 @@ impl Message {
             },
             within(4..8),
         );
+        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+            t.leaf(
+                "Captured length (message truncated)",
+                "of.truncated",
+                Value::Uint(bytes.len() as u64),
+                0..bytes.len(),
+            );
+        }
         let at = HEADER_LEN;
         match &self.body {
             Body::Hello(b) => b.build_tree(t, at),

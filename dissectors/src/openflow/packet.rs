@@ -7,7 +7,7 @@ use std::fmt;
 
 use super::action::{actions_len, actions_tree, emit_actions, parse_actions, Action, Actions};
 use super::port::{named_or_unknown, port_value, PortDisplay};
-use super::wire::{lookup, DecodeError, Put, Reader, Result};
+use super::wire::{be16, be32, lookup, DecodeError, Put, Reader, Result};
 use crate::frame::Frame;
 use crate::tree::{Kind, Tree, Value};
 
@@ -78,16 +78,13 @@ pub struct PacketIn {
 
 impl PacketIn {
     pub(crate) fn parse(r: &mut Reader) -> Result<PacketIn> {
-        let buffer_id = r.u32("packet_in buffer_id")?;
-        let total_len = r.u16("packet_in total_len")?;
-        let in_port = r.u16("packet_in in_port")?;
-        let reason = r.u8("packet_in reason")?;
-        r.pad(1)?;
+        let f: [u8; 10] = r.array("ofp_packet_in")?;
+        r.note_padding(&f[9..]);
         Ok(PacketIn {
-            buffer_id,
-            total_len,
-            in_port,
-            reason,
+            buffer_id: be32(&f, 0),
+            total_len: be16(&f, 4),
+            in_port: be16(&f, 6),
+            reason: f[8],
             data: r.rest().to_vec(),
         })
     }

@@ -1,0 +1,722 @@
+//! One switch's flow table as the controller built it, with OpenFlow 1.0 semantics.
+//!
+//! Used by the analysis (reconstruction from a capture) and by replay's closed loop
+//! (`lookup`/`hit`). Time is the capture's: nanoseconds since the epoch.
+
+use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::port::ofpp;
+use ofscope_dissectors::openflow::stats::FlowStats;
+use ofscope_dissectors::openflow::{Action, FlowKey, FlowMod, FlowRemoved, Match};
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+/// `OFPFF_SEND_FLOW_REM`, `OFPFF_CHECK_OVERLAP`, `OFPFF_EMERG`.
+const FLAG_SEND_FLOW_REM: u16 = 1;
+const FLAG_CHECK_OVERLAP: u16 = 2;
+const FLAG_EMERG: u16 = 4;
+
+/// How well the moment a flow leaves the table is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Only a hard timeout: it ends at a known instant.
+    Exact,
+    /// An idle timeout: it depends on traffic the capture cannot see.
+    Estimated,
+    /// Permanent.
+    None,
+}
+
+impl Expiry {
+    pub fn name(self) -> &'static str {
+        match self {
+            Expiry::Exact => "exact",
+            Expiry::Estimated => "estimated",
+            Expiry::None => "none",
+        }
+    }
+}
+
+/// One flow entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// Normalised (OF1.0.1), as the switch stores and reports it.
+    pub match_: Match,
+    /// The effective priority: 65535 for an exact match, as OF1.0 and Open vSwitch say.
+    pub priority: u16,
+    /// Whether the FLOW_MOD had no wildcard bits at all.
+    pub exact: bool,
+    pub cookie: u64,
+    pub idle_timeout: u16,
+    pub hard_timeout: u16,
+    pub flags: u16,
+    pub actions: Vec<Action>,
+    pub installed_ns: u64,
+    /// The last moment the flow is known to have been used (installed, hit by a
+    /// PACKET_OUT to TABLE, or counters seen growing in a flow stats reply).
+    pub last_used_ns: u64,
+    pub packet_count: u64,
+    pub byte_count: u64,
+}
+
+impl Flow {
+    pub fn expiry(&self) -> Expiry {
+        match (self.idle_timeout, self.hard_timeout) {
+            (0, 0) => Expiry::None,
+            (0, _) => Expiry::Exact,
+            _ => Expiry::Estimated,
+        }
+    }
+
+    /// When the flow leaves the table if nothing else happens, with whether the instant is
+    /// only an estimate (idle timeouts: the capture does not show the data-plane traffic).
+    pub fn expires_at(&self) -> Option<(u64, Expiry)> {
+        let hard = (self.hard_timeout != 0)
+            .then(|| self.installed_ns + u64::from(self.hard_timeout) * NS_PER_SEC);
+        let idle = (self.idle_timeout != 0)
+            .then(|| self.last_used_ns + u64::from(self.idle_timeout) * NS_PER_SEC);
+        match (hard, idle) {
+            (Some(h), Some(i)) if h <= i => Some((h, Expiry::Exact)),
+            (_, Some(i)) => Some((i, Expiry::Estimated)),
+            (Some(h), None) => Some((h, Expiry::Exact)),
+            (None, None) => None,
+        }
+    }
+
+    /// When we take the flow out of the table ourselves: as `expires_at`, except that a
+    /// flow that asked for FLOW_REMOVED leaves on an idle timeout only when the switch says
+    /// so (its hard timeout still applies).
+    fn removal_due(&self) -> Option<(u64, Expiry)> {
+        if self.flags & FLAG_SEND_FLOW_REM != 0 {
+            return (self.hard_timeout != 0).then(|| {
+                let at = self.installed_ns + u64::from(self.hard_timeout) * NS_PER_SEC;
+                (at, Expiry::Exact)
+            });
+        }
+        self.expires_at()
+    }
+
+    /// The same entry (strict identity: match and priority).
+    fn is(&self, m: &Match, priority: u16) -> bool {
+        self.priority == priority && self.match_.same_as(m)
+    }
+
+    fn outputs_to(&self, port: u16) -> bool {
+        port == ofpp::NONE
+            || self.actions.iter().any(|a| match a {
+                Action::Output { port: p, .. } | Action::Enqueue { port: p, .. } => *p == port,
+                _ => false,
+            })
+    }
+
+    /// `priority=...,match actions=...` with the timeouts, as `ovs-ofctl dump-flows`
+    /// prints them (the counters are those the capture showed).
+    pub fn dump_line(&self, now_ns: u64) -> String {
+        let age = now_ns.saturating_sub(self.installed_ns);
+        let mut line = format!(
+            " cookie=0x{:x}, duration={}.{:03}s, table=0, n_packets={}, n_bytes={}, ",
+            self.cookie,
+            age / NS_PER_SEC,
+            age % NS_PER_SEC / 1_000_000,
+            self.packet_count,
+            self.byte_count
+        );
+        if self.idle_timeout != 0 {
+            line += &format!("idle_timeout={}, ", self.idle_timeout);
+        }
+        if self.hard_timeout != 0 {
+            line += &format!("hard_timeout={}, ", self.hard_timeout);
+        }
+        line += &self.rule();
+        line
+    }
+
+    /// `priority=N[,match] actions=...`: the part of a dump line that identifies the rule.
+    pub fn rule(&self) -> String {
+        let m = self.match_.to_string();
+        let sep = if m.is_empty() { "" } else { "," };
+        format!(
+            "priority={}{sep}{m} actions={}",
+            self.priority,
+            ofscope_dissectors::openflow::Actions(&self.actions)
+        )
+    }
+}
+
+/// Why a flow entered, changed or left the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowEventKind {
+    Added,
+    /// An ADD replaced an identical entry (match and priority); counters restart.
+    Replaced,
+    Modified,
+    Deleted,
+    /// FLOW_REMOVED from the switch, with its `OFPRR_*` reason.
+    Removed {
+        reason: u8,
+    },
+    /// A timeout passed without a FLOW_REMOVED; `estimated` for idle timeouts.
+    Expired {
+        estimated: bool,
+    },
+    /// Known only from a flow stats reply.
+    Discovered,
+}
+
+impl FlowEventKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowEventKind::Added => "added",
+            FlowEventKind::Replaced => "replaced",
+            FlowEventKind::Modified => "modified",
+            FlowEventKind::Deleted => "deleted",
+            FlowEventKind::Removed { .. } => "removed",
+            FlowEventKind::Expired { estimated: false } => "expired",
+            FlowEventKind::Expired { estimated: true } => "expired (estimated)",
+            FlowEventKind::Discovered => "discovered",
+        }
+    }
+
+    /// Whether the flow is in the table after the event.
+    fn leaves_flow_in(self) -> bool {
+        matches!(
+            self,
+            FlowEventKind::Added
+                | FlowEventKind::Replaced
+                | FlowEventKind::Modified
+                | FlowEventKind::Discovered
+        )
+    }
+}
+
+/// One change to the table, with the flow as it was after it (or as it left).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowEvent {
+    pub ts_ns: u64,
+    /// The message that caused it (`None` for expiries).
+    pub message: Option<u64>,
+    pub kind: FlowEventKind,
+    pub flow: Flow,
+}
+
+/// What a FLOW_MOD did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Flows added, replaced, modified or deleted.
+    Applied { changed: usize },
+    /// CHECK_OVERLAP found an overlapping entry at the same priority: the switch refuses
+    /// it with OFPFMFC_OVERLAP.
+    Overlap,
+    /// EMERG flows go to the emergency table, which only matters without a controller.
+    Emergency,
+    /// An unknown command (the switch answers OFPFMFC_BAD_COMMAND).
+    BadCommand,
+}
+
+/// A flow table and the list of its changes (capped at `event_cap`; beyond it the events
+/// are counted, not kept).
+#[derive(Debug, Clone)]
+pub struct FlowTable {
+    flows: Vec<Flow>,
+    events: Vec<FlowEvent>,
+    event_cap: usize,
+    events_dropped: u64,
+}
+
+impl Default for FlowTable {
+    fn default() -> Self {
+        FlowTable::new(100_000)
+    }
+}
+
+impl FlowTable {
+    pub fn new(event_cap: usize) -> FlowTable {
+        FlowTable {
+            flows: Vec::new(),
+            events: Vec::new(),
+            event_cap,
+            events_dropped: 0,
+        }
+    }
+
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    pub fn events(&self) -> &[FlowEvent] {
+        &self.events
+    }
+
+    pub fn events_dropped(&self) -> u64 {
+        self.events_dropped
+    }
+
+    fn record(&mut self, ts_ns: u64, message: Option<u64>, kind: FlowEventKind, flow: &Flow) {
+        if self.events.len() < self.event_cap {
+            self.events.push(FlowEvent {
+                ts_ns,
+                message,
+                kind,
+                flow: flow.clone(),
+            });
+        } else {
+            self.events_dropped += 1;
+        }
+    }
+
+    /// Applies a FLOW_MOD sent at `ts_ns` by message `message`.
+    pub fn apply(&mut self, fm: &FlowMod, ts_ns: u64, message: u64) -> Outcome {
+        self.expire(ts_ns);
+        if fm.flags & FLAG_EMERG != 0 {
+            return Outcome::Emergency;
+        }
+        let priority = fm.effective_priority();
+        let new_flow = || Flow {
+            match_: fm.match_.normalize(),
+            priority,
+            exact: fm.match_.wildcards & ofscope_dissectors::openflow::flow_match::ofpfw::ALL == 0,
+            cookie: fm.cookie,
+            idle_timeout: fm.idle_timeout,
+            hard_timeout: fm.hard_timeout,
+            flags: fm.flags,
+            actions: fm.actions.clone(),
+            installed_ns: ts_ns,
+            last_used_ns: ts_ns,
+            packet_count: 0,
+            byte_count: 0,
+        };
+        let at = Some(message);
+        let strict = matches!(fm.command, ofpfc::MODIFY_STRICT | ofpfc::DELETE_STRICT);
+        let selected = |f: &Flow| {
+            if strict {
+                f.is(&fm.match_, priority)
+            } else {
+                fm.match_.covers(&f.match_)
+            }
+        };
+        match fm.command {
+            ofpfc::ADD => {
+                if fm.flags & FLAG_CHECK_OVERLAP != 0
+                    && self
+                        .flows
+                        .iter()
+                        .any(|f| f.priority == priority && f.match_.overlaps(&fm.match_))
+                {
+                    return Outcome::Overlap;
+                }
+                let flow = new_flow();
+                let kind = match self.flows.iter().position(|f| f.is(&fm.match_, priority)) {
+                    Some(i) => {
+                        self.flows[i] = flow.clone();
+                        FlowEventKind::Replaced
+                    }
+                    None => {
+                        self.flows.push(flow.clone());
+                        FlowEventKind::Added
+                    }
+                };
+                self.record(ts_ns, at, kind, &flow);
+                Outcome::Applied { changed: 1 }
+            }
+            ofpfc::MODIFY | ofpfc::MODIFY_STRICT => {
+                let mut changed = Vec::new();
+                for f in self.flows.iter_mut().filter(|f| selected(f)) {
+                    // OF1.0: MODIFY changes the actions (and, as Open vSwitch does, the
+                    // cookie); timeouts and counters stay.
+                    f.actions = fm.actions.clone();
+                    f.cookie = fm.cookie;
+                    changed.push(f.clone());
+                }
+                if changed.is_empty() {
+                    // OF1.0: a MODIFY that selects nothing acts as an ADD.
+                    let flow = new_flow();
+                    self.flows.push(flow.clone());
+                    self.record(ts_ns, at, FlowEventKind::Added, &flow);
+                    return Outcome::Applied { changed: 1 };
+                }
+                for f in &changed {
+                    self.record(ts_ns, at, FlowEventKind::Modified, f);
+                }
+                Outcome::Applied {
+                    changed: changed.len(),
+                }
+            }
+            ofpfc::DELETE | ofpfc::DELETE_STRICT => {
+                let (gone, kept): (Vec<Flow>, Vec<Flow>) = std::mem::take(&mut self.flows)
+                    .into_iter()
+                    .partition(|f| selected(f) && f.outputs_to(fm.out_port));
+                self.flows = kept;
+                for f in &gone {
+                    self.record(ts_ns, at, FlowEventKind::Deleted, f);
+                }
+                Outcome::Applied {
+                    changed: gone.len(),
+                }
+            }
+            _ => Outcome::BadCommand,
+        }
+    }
+
+    /// FLOW_REMOVED: the switch says the entry left, with the final counters.
+    pub fn removed(&mut self, fr: &FlowRemoved, ts_ns: u64, message: u64) {
+        let kind = FlowEventKind::Removed { reason: fr.reason };
+        let found = self
+            .flows
+            .iter()
+            .position(|f| f.is(&fr.match_, fr.priority));
+        let mut flow = match found {
+            Some(i) => self.flows.remove(i),
+            // Already expired by our estimate (or never seen): keep what the switch says.
+            None => Flow {
+                match_: fr.match_.normalize(),
+                priority: fr.priority,
+                exact: false,
+                cookie: fr.cookie,
+                idle_timeout: fr.idle_timeout,
+                hard_timeout: 0,
+                flags: FLAG_SEND_FLOW_REM,
+                actions: Vec::new(),
+                installed_ns: ts_ns.saturating_sub(duration_ns(fr.duration_sec, fr.duration_nsec)),
+                last_used_ns: ts_ns,
+                packet_count: 0,
+                byte_count: 0,
+            },
+        };
+        flow.packet_count = fr.packet_count;
+        flow.byte_count = fr.byte_count;
+        self.record(ts_ns, Some(message), kind, &flow);
+        self.expire(ts_ns);
+    }
+
+    /// A flow stats reply: counters and durations of the entries it lists. An entry we do
+    /// not have is added (the switch has it, whatever the capture missed).
+    pub fn stats(&mut self, entries: &[FlowStats], ts_ns: u64, message: u64) {
+        self.expire(ts_ns);
+        for e in entries {
+            let installed = ts_ns.saturating_sub(duration_ns(e.duration_sec, e.duration_nsec));
+            match self.flows.iter_mut().find(|f| f.is(&e.match_, e.priority)) {
+                Some(f) => {
+                    if e.packet_count > f.packet_count {
+                        f.last_used_ns = ts_ns;
+                    }
+                    f.packet_count = e.packet_count;
+                    f.byte_count = e.byte_count;
+                    f.installed_ns = installed;
+                }
+                None => {
+                    let flow = Flow {
+                        match_: e.match_.normalize(),
+                        priority: e.priority,
+                        exact: false,
+                        cookie: e.cookie,
+                        idle_timeout: e.idle_timeout,
+                        hard_timeout: e.hard_timeout,
+                        flags: 0,
+                        actions: e.actions.clone(),
+                        installed_ns: installed,
+                        last_used_ns: ts_ns,
+                        packet_count: e.packet_count,
+                        byte_count: e.byte_count,
+                    };
+                    self.record(ts_ns, Some(message), FlowEventKind::Discovered, &flow);
+                    self.flows.push(flow);
+                }
+            }
+        }
+    }
+
+    /// Removes the entries whose timeout has passed by `now_ns`. An idle timeout is an
+    /// estimate: the last use we know of plus the timeout.
+    pub fn expire(&mut self, now_ns: u64) {
+        let due = |f: &Flow| f.removal_due().is_some_and(|(at, _)| at <= now_ns);
+        if !self.flows.iter().any(due) {
+            return;
+        }
+        let (gone, kept): (Vec<Flow>, Vec<Flow>) =
+            std::mem::take(&mut self.flows).into_iter().partition(due);
+        self.flows = kept;
+        for f in &gone {
+            if let Some((at, expiry)) = f.removal_due() {
+                let kind = FlowEventKind::Expired {
+                    estimated: expiry == Expiry::Estimated,
+                };
+                self.record(at, None, kind, f);
+            }
+        }
+    }
+
+    /// The entry a packet with `key` hits at `now_ns`: the highest priority among the
+    /// live entries that match; on a tie an exact-match entry wins (OF1.0), then the oldest.
+    pub fn lookup(&self, key: &FlowKey, now_ns: u64) -> Option<&Flow> {
+        self.flows
+            .iter()
+            .filter(|f| f.removal_due().is_none_or(|(at, _)| at > now_ns) && f.match_.matches(key))
+            .max_by(|a, b| {
+                (a.priority, a.exact, std::cmp::Reverse(a.installed_ns)).cmp(&(
+                    b.priority,
+                    b.exact,
+                    std::cmp::Reverse(b.installed_ns),
+                ))
+            })
+    }
+
+    /// Sends a packet of `len` bytes through the table: the entry it hits counts it and
+    /// is marked used. Returns that entry.
+    pub fn hit(&mut self, key: &FlowKey, len: u64, now_ns: u64) -> Option<&Flow> {
+        self.expire(now_ns);
+        let best = self.lookup(key, now_ns)?;
+        let i = self.flows.iter().position(|f| std::ptr::eq(f, best))?;
+        let f = self.flows.get_mut(i)?;
+        f.packet_count += 1;
+        f.byte_count += len;
+        f.last_used_ns = now_ns;
+        Some(f)
+    }
+
+    /// The table as it was at `at_ns`, rebuilt from the event list (complete only when no
+    /// event was dropped).
+    pub fn at(&self, at_ns: u64) -> Vec<Flow> {
+        let mut flows: Vec<Flow> = Vec::new();
+        for e in self.events.iter().take_while(|e| e.ts_ns <= at_ns) {
+            flows.retain(|f| !f.is(&e.flow.match_, e.flow.priority));
+            if e.kind.leaves_flow_in() {
+                flows.push(e.flow.clone());
+            }
+        }
+        flows.retain(|f| f.removal_due().is_none_or(|(t, _)| t > at_ns));
+        flows
+    }
+}
+
+fn duration_ns(sec: u32, nsec: u32) -> u64 {
+    u64::from(sec) * NS_PER_SEC + u64::from(nsec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ofscope_dissectors::openflow::flow_match::ofpfw;
+
+    const S: u64 = NS_PER_SEC;
+
+    fn by_dst(mac: u8) -> Match {
+        Match {
+            wildcards: ofpfw::ALL & !ofpfw::DL_DST,
+            dl_dst: [0, 0, 0, 0, 0, mac],
+            ..Match::default()
+        }
+    }
+
+    fn add(m: Match, port: u16) -> FlowMod {
+        FlowMod {
+            match_: m,
+            actions: vec![Action::output(port)],
+            ..FlowMod::default()
+        }
+    }
+
+    fn key_to(mac: u8) -> FlowKey {
+        let mut k = FlowKey::from_bytes(&[], 1);
+        k.dl_dst = [0, 0, 0, 0, 0, mac];
+        k
+    }
+
+    #[test]
+    fn add_replaces_identical_and_modify_keeps_timeouts() {
+        let mut t = FlowTable::default();
+        assert_eq!(
+            t.apply(&add(by_dst(1), 1), 0, 1),
+            Outcome::Applied { changed: 1 }
+        );
+        assert_eq!(
+            t.apply(&add(by_dst(1), 2), S, 2),
+            Outcome::Applied { changed: 1 }
+        );
+        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.events()[1].kind, FlowEventKind::Replaced);
+        let modify = FlowMod {
+            command: ofpfc::MODIFY,
+            match_: Match::default(),
+            actions: vec![Action::output(3)],
+            hard_timeout: 7,
+            ..FlowMod::default()
+        };
+        t.apply(&modify, 2 * S, 3);
+        assert_eq!(t.flows()[0].actions, vec![Action::output(3)]);
+        assert_eq!(t.flows()[0].hard_timeout, 0);
+        // A strict modify of something absent adds it.
+        let strict = FlowMod {
+            command: ofpfc::MODIFY_STRICT,
+            ..add(by_dst(2), 4)
+        };
+        t.apply(&strict, 3 * S, 4);
+        assert_eq!(t.flows().len(), 2);
+    }
+
+    #[test]
+    fn delete_strict_non_strict_and_out_port() {
+        let mut t = FlowTable::default();
+        t.apply(&add(by_dst(1), 1), 0, 1);
+        t.apply(&add(by_dst(2), 2), 0, 2);
+        t.apply(
+            &FlowMod {
+                priority: 9,
+                ..add(by_dst(2), 2)
+            },
+            0,
+            3,
+        );
+        let del = |m: Match, cmd: u16, out_port: u16| FlowMod {
+            command: cmd,
+            match_: m,
+            out_port,
+            ..FlowMod::default()
+        };
+        // Strict: priority must match too.
+        t.apply(&del(by_dst(2), ofpfc::DELETE_STRICT, ofpp::NONE), S, 4);
+        assert_eq!(t.flows().len(), 2);
+        // Non-strict with an out_port filter.
+        t.apply(&del(Match::default(), ofpfc::DELETE, 1), S, 5);
+        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.flows()[0].priority, 9);
+        t.apply(&del(Match::default(), ofpfc::DELETE, ofpp::NONE), S, 6);
+        assert!(t.flows().is_empty());
+    }
+
+    #[test]
+    fn exact_match_outranks_and_priority_orders() {
+        let mut t = FlowTable::default();
+        let k = key_to(1);
+        t.apply(
+            &FlowMod {
+                priority: 100,
+                ..add(by_dst(1), 1)
+            },
+            0,
+            1,
+        );
+        t.apply(
+            &FlowMod {
+                priority: 200,
+                ..add(Match::default(), 2)
+            },
+            0,
+            2,
+        );
+        assert_eq!(t.lookup(&k, 0).unwrap().actions, vec![Action::output(2)]);
+        t.apply(
+            &FlowMod {
+                priority: 1,
+                ..add(Match::exact(&k), 3)
+            },
+            0,
+            3,
+        );
+        let best = t.lookup(&k, 0).unwrap();
+        assert_eq!((best.priority, best.exact), (u16::MAX, true));
+        assert!(t.lookup(&key_to(9), 0).is_some_and(|f| f.priority == 200));
+    }
+
+    #[test]
+    fn check_overlap_refuses() {
+        let mut t = FlowTable::default();
+        t.apply(&add(by_dst(1), 1), 0, 1);
+        let by_src = Match {
+            wildcards: ofpfw::ALL & !ofpfw::DL_SRC,
+            dl_src: [0, 0, 0, 0, 0, 5],
+            ..Match::default()
+        };
+        let overlapping = FlowMod {
+            flags: FLAG_CHECK_OVERLAP,
+            ..add(by_src, 2)
+        };
+        assert_eq!(t.apply(&overlapping, 0, 2), Outcome::Overlap);
+        let other_priority = FlowMod {
+            priority: 1,
+            ..overlapping.clone()
+        };
+        assert_eq!(
+            t.apply(&other_priority, 0, 3),
+            Outcome::Applied { changed: 1 }
+        );
+    }
+
+    #[test]
+    fn timeouts_and_history() {
+        let mut t = FlowTable::default();
+        t.apply(
+            &FlowMod {
+                hard_timeout: 30,
+                idle_timeout: 10,
+                ..add(by_dst(1), 1)
+            },
+            0,
+            1,
+        );
+        t.apply(
+            &FlowMod {
+                hard_timeout: 5,
+                ..add(by_dst(2), 2)
+            },
+            0,
+            2,
+        );
+        assert_eq!(t.flows()[0].expiry(), Expiry::Estimated);
+        assert_eq!(t.flows()[1].expiry(), Expiry::Exact);
+        // A PACKET_OUT to TABLE at 8 s keeps flow 1 alive past 10 s.
+        assert!(t.hit(&key_to(1), 60, 8 * S).is_some());
+        t.expire(12 * S);
+        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.flows()[0].packet_count, 1);
+        t.expire(19 * S);
+        assert!(t.flows().is_empty());
+        let kinds: Vec<_> = t.events().iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FlowEventKind::Added,
+                FlowEventKind::Added,
+                FlowEventKind::Expired { estimated: false },
+                FlowEventKind::Expired { estimated: true },
+            ]
+        );
+        assert_eq!(t.at(S).len(), 2);
+        assert_eq!(t.at(6 * S).len(), 1);
+        assert_eq!(t.at(20 * S).len(), 0);
+    }
+
+    #[test]
+    fn flow_removed_and_stats() {
+        let mut t = FlowTable::default();
+        let fm = FlowMod {
+            idle_timeout: 5,
+            flags: FLAG_SEND_FLOW_REM,
+            ..add(by_dst(1), 1)
+        };
+        t.apply(&fm, 0, 1);
+        // SEND_FLOW_REM: an idle flow waits for the switch's word.
+        t.expire(100 * S);
+        assert_eq!(t.flows().len(), 1);
+        let entry = FlowStats {
+            match_: by_dst(1),
+            priority: fm.priority,
+            packet_count: 4,
+            byte_count: 400,
+            duration_sec: 100,
+            ..FlowStats::default()
+        };
+        t.stats(std::slice::from_ref(&entry), 100 * S, 2);
+        assert_eq!(t.flows()[0].packet_count, 4);
+        let fr = FlowRemoved {
+            match_: by_dst(1),
+            priority: fm.priority,
+            reason: 0,
+            packet_count: 5,
+            byte_count: 500,
+            ..FlowRemoved::default()
+        };
+        t.removed(&fr, 106 * S, 3);
+        assert!(t.flows().is_empty());
+        let last = t.events().last().unwrap();
+        assert_eq!(last.kind, FlowEventKind::Removed { reason: 0 });
+        assert_eq!(last.flow.packet_count, 5);
+    }
+}

@@ -1,0 +1,756 @@
+//! Controller latency: which controller message answers each PacketIn, which reply answers
+//! each request, and the statistics of those delays (see docs/analysis.md for the rules).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use hdrhistogram::Histogram;
+use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
+use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, NO_BUFFER};
+use serde_json::{json, Value};
+
+/// How a PacketIn was paired with its answer, in the order the rules are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerRule {
+    /// A PACKET_OUT or FLOW_MOD naming the PacketIn's buffer_id.
+    BufferId,
+    /// A PACKET_OUT carrying the same frame (a longer one, when the PacketIn was cut)
+    /// with the same in_port.
+    SameData,
+    /// A PACKET_OUT carrying an ARP reply or ICMP echo reply made for the PacketIn's frame.
+    Reply,
+    /// A FLOW_MOD (ADD or MODIFY) whose match selects the PacketIn's frame.
+    FlowMod,
+}
+
+impl AnswerRule {
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerRule::BufferId => "buffer_id",
+            AnswerRule::SameData => "same_data",
+            AnswerRule::Reply => "reply",
+            AnswerRule::FlowMod => "flow_mod",
+        }
+    }
+}
+
+/// Where a message sits in the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// 1-based message number.
+    pub index: u64,
+    /// The frame that completed the message.
+    pub frame: u64,
+    pub ts_ns: u64,
+}
+
+/// A PacketIn and the controller message that answered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    pub packet_in: At,
+    pub answer: At,
+    pub rule: AnswerRule,
+    /// Ethernet source and destination of the PacketIn's frame.
+    pub hosts: ([u8; 6], [u8; 6]),
+}
+
+impl Pair {
+    pub fn latency_ns(&self) -> u64 {
+        self.answer.ts_ns.saturating_sub(self.packet_in.ts_ns)
+    }
+}
+
+/// A PacketIn nobody answered within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unanswered {
+    pub packet_in: At,
+    pub hosts: ([u8; 6], [u8; 6]),
+}
+
+/// A request answered by a reply with its xid (or never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestPair {
+    /// `ECHO`, `BARRIER`, `FEATURES`, `GET_CONFIG` or `STATS`.
+    pub kind: &'static str,
+    pub request: At,
+    /// `None` when no reply came within the request window.
+    pub reply: Option<At>,
+    /// The request went from the switch to the controller (echo only).
+    pub from_switch: bool,
+}
+
+/// What the pairing of one connection produced from one message.
+#[derive(Debug, Default)]
+pub struct Paired {
+    pub pairs: Vec<Pair>,
+    pub unanswered: Vec<Unanswered>,
+    pub requests: Vec<RequestPair>,
+}
+
+struct Pending {
+    at: At,
+    buffer_id: u32,
+    /// Where it is filed in `by_data` and `by_reply`.
+    data_key: (u64, u16),
+    reply: Option<u64>,
+    key: FlowKey,
+    hosts: ([u8; 6], [u8; 6]),
+}
+
+/// The pairing state of one connection. Its memory is bounded: PacketIns leave when
+/// answered or when the window passes, and at most `max_pending` wait at once.
+pub struct ConnPairing {
+    window_ns: u64,
+    request_window_ns: u64,
+    max_pending: usize,
+    next_seq: u64,
+    pending: BTreeMap<u64, Pending>,
+    by_buffer: HashMap<u32, u64>,
+    /// (hash of the data, in_port) → waiting PacketIns, oldest first.
+    by_data: HashMap<(u64, u16), VecDeque<u64>>,
+    /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
+    cut_lengths: Vec<usize>,
+    /// Signature of the reply a responder would make → waiting PacketIns.
+    by_reply: HashMap<u64, VecDeque<u64>>,
+    /// (request from switch, xid) → kind and when.
+    requests: HashMap<(bool, u32), (&'static str, At)>,
+}
+
+fn hash_of(h: impl Hash) -> u64 {
+    let mut s = DefaultHasher::new();
+    h.hash(&mut s);
+    s.finish()
+}
+
+/// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
+/// reply with the same id and sequence, addresses swapped.
+fn expected_reply(frame: &Frame) -> Option<u64> {
+    match (&frame.network, &frame.transport) {
+        (Network::Arp(a), _) if a.op == arp::op::REQUEST => {
+            Some(hash_of(("arp", a.spa, a.sha, a.tpa)))
+        }
+        (Network::Ipv4(ip), Transport::Icmp(i)) if i.icmp_type == icmp::kind::ECHO_REQUEST => {
+            Some(hash_of(("icmp", ip.src, ip.dst, i.echo_id(), i.echo_seq())))
+        }
+        _ => None,
+    }
+}
+
+/// The signature of a reply carried by a PACKET_OUT, in the form of [`expected_reply`].
+fn reply_signature(frame: &Frame) -> Option<u64> {
+    match (&frame.network, &frame.transport) {
+        (Network::Arp(a), _) if a.op == arp::op::REPLY => {
+            Some(hash_of(("arp", a.tpa, a.tha, a.spa)))
+        }
+        (Network::Ipv4(ip), Transport::Icmp(i)) if i.icmp_type == icmp::kind::ECHO_REPLY => {
+            Some(hash_of(("icmp", ip.dst, ip.src, i.echo_id(), i.echo_seq())))
+        }
+        _ => None,
+    }
+}
+
+/// The request kind a message opens, or the kind of request it answers.
+fn request_kind(body: &Body) -> Option<&'static str> {
+    Some(match body {
+        Body::EchoRequest(_) => "ECHO",
+        Body::FeaturesRequest => "FEATURES",
+        Body::GetConfigRequest => "GET_CONFIG",
+        Body::StatsRequest(_) => "STATS",
+        Body::BarrierRequest => "BARRIER",
+        _ => return None,
+    })
+}
+
+fn reply_kind(body: &Body) -> Option<&'static str> {
+    Some(match body {
+        Body::EchoReply(_) => "ECHO",
+        Body::FeaturesReply(_) => "FEATURES",
+        Body::GetConfigReply(_) => "GET_CONFIG",
+        Body::StatsReply(_) => "STATS",
+        Body::BarrierReply => "BARRIER",
+        _ => return None,
+    })
+}
+
+/// Takes `seq` out of an index queue, dropping the queue when it empties.
+fn unfile<K: Hash + Eq>(index: &mut HashMap<K, VecDeque<u64>>, key: K, seq: u64) {
+    if let Some(q) = index.get_mut(&key) {
+        q.retain(|s| *s != seq);
+        if q.is_empty() {
+            index.remove(&key);
+        }
+    }
+}
+
+impl ConnPairing {
+    pub fn new(window_ns: u64, request_window_ns: u64, max_pending: usize) -> ConnPairing {
+        ConnPairing {
+            window_ns,
+            request_window_ns,
+            max_pending,
+            next_seq: 0,
+            pending: BTreeMap::new(),
+            by_buffer: HashMap::new(),
+            by_data: HashMap::new(),
+            cut_lengths: Vec::new(),
+            by_reply: HashMap::new(),
+            requests: HashMap::new(),
+        }
+    }
+
+    /// Feeds one message of this connection.
+    pub fn message(&mut self, at: At, from_switch: bool, msg: &Message, out: &mut Paired) {
+        self.expire(at.ts_ns, out);
+        let xid = msg.header.xid;
+        if let Some(kind) = request_kind(&msg.body) {
+            if !from_switch || kind == "ECHO" {
+                self.requests.insert((from_switch, xid), (kind, at));
+            }
+        } else if let Some(kind) = reply_kind(&msg.body) {
+            self.answer_request(kind, !from_switch, xid, at, out);
+        } else if let Body::Error(_) = msg.body {
+            // An error with the request's xid ends the wait, with no latency to count.
+            self.requests.remove(&(!from_switch, xid));
+        }
+        match &msg.body {
+            Body::PacketIn(pin) if from_switch => self.packet_in(at, pin, out),
+            Body::PacketOut(po) if !from_switch => {
+                let seq = self.answer_of_packet_out(po);
+                if let Some((seq, rule)) = seq {
+                    self.answered(seq, at, rule, out);
+                }
+            }
+            Body::FlowMod(fm)
+                if !from_switch
+                    && matches!(
+                        fm.command,
+                        ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT
+                    ) =>
+            {
+                if let Some(seq) = self.by_buffer.get(&fm.buffer_id).copied() {
+                    self.answered(seq, at, AnswerRule::BufferId, out);
+                }
+                let covered: Vec<u64> = self
+                    .pending
+                    .iter()
+                    .filter(|(_, p)| fm.match_.matches(&p.key))
+                    .map(|(seq, _)| *seq)
+                    .collect();
+                for seq in covered {
+                    self.answered(seq, at, AnswerRule::FlowMod, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn answer_request(
+        &mut self,
+        kind: &'static str,
+        from_switch: bool,
+        xid: u32,
+        at: At,
+        out: &mut Paired,
+    ) {
+        let Some((want, request)) = self.requests.get(&(from_switch, xid)).copied() else {
+            return;
+        };
+        if want == kind {
+            self.requests.remove(&(from_switch, xid));
+            out.requests.push(RequestPair {
+                kind,
+                request,
+                reply: Some(at),
+                from_switch,
+            });
+        }
+    }
+
+    fn packet_in(&mut self, at: At, pin: &PacketIn, out: &mut Paired) {
+        if self.pending.len() >= self.max_pending {
+            if let Some((&oldest, _)) = self.pending.iter().next() {
+                self.give_up(oldest, out);
+            }
+        }
+        let frame = Frame::parse(&pin.data);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if pin.buffer_id != NO_BUFFER {
+            self.by_buffer.insert(pin.buffer_id, seq);
+        }
+        let data_key = (hash_of(&pin.data), pin.in_port);
+        self.by_data.entry(data_key).or_default().push_back(seq);
+        if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
+            self.cut_lengths.push(pin.data.len());
+        }
+        let reply = expected_reply(&frame);
+        if let Some(sig) = reply {
+            self.by_reply.entry(sig).or_default().push_back(seq);
+        }
+        let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
+        self.pending.insert(
+            seq,
+            Pending {
+                at,
+                buffer_id: pin.buffer_id,
+                data_key,
+                reply,
+                key: FlowKey::from_frame(&frame, pin.in_port),
+                hosts,
+            },
+        );
+    }
+
+    /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
+    fn answer_of_packet_out(
+        &self,
+        po: &ofscope_dissectors::openflow::PacketOut,
+    ) -> Option<(u64, AnswerRule)> {
+        if po.buffer_id != NO_BUFFER {
+            return self
+                .by_buffer
+                .get(&po.buffer_id)
+                .map(|s| (*s, AnswerRule::BufferId));
+        }
+        let oldest = |q: Option<&VecDeque<u64>>| q.and_then(|q| q.front().copied());
+        let whole = std::iter::once(po.data.as_slice());
+        let prefixes = self
+            .cut_lengths
+            .iter()
+            .filter_map(|&n| (po.data.len() > n).then(|| po.data.get(..n)).flatten());
+        let by_data = whole
+            .chain(prefixes)
+            .filter_map(|d| oldest(self.by_data.get(&(hash_of(d), po.in_port))))
+            .min();
+        if let Some(seq) = by_data {
+            return Some((seq, AnswerRule::SameData));
+        }
+        let sig = reply_signature(&Frame::parse(&po.data))?;
+        oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
+    }
+
+    fn take(&mut self, seq: u64) -> Option<Pending> {
+        let p = self.pending.remove(&seq)?;
+        if self.by_buffer.get(&p.buffer_id) == Some(&seq) {
+            self.by_buffer.remove(&p.buffer_id);
+        }
+        unfile(&mut self.by_data, p.data_key, seq);
+        if let Some(sig) = p.reply {
+            unfile(&mut self.by_reply, sig, seq);
+        }
+        if self.pending.is_empty() {
+            self.cut_lengths.clear();
+        }
+        Some(p)
+    }
+
+    fn answered(&mut self, seq: u64, at: At, rule: AnswerRule, out: &mut Paired) {
+        if let Some(p) = self.take(seq) {
+            out.pairs.push(Pair {
+                packet_in: p.at,
+                answer: at,
+                rule,
+                hosts: p.hosts,
+            });
+        }
+    }
+
+    fn give_up(&mut self, seq: u64, out: &mut Paired) {
+        if let Some(p) = self.take(seq) {
+            out.unanswered.push(Unanswered {
+                packet_in: p.at,
+                hosts: p.hosts,
+            });
+        }
+    }
+
+    /// Ends the waits that the window has passed by `now_ns`.
+    pub fn expire(&mut self, now_ns: u64, out: &mut Paired) {
+        while let Some((&seq, p)) = self.pending.iter().next() {
+            if p.at.ts_ns + self.window_ns >= now_ns {
+                break;
+            }
+            self.give_up(seq, out);
+        }
+        let late = now_ns.saturating_sub(self.request_window_ns);
+        if self.requests.values().any(|(_, r)| r.ts_ns < late) {
+            let mut gone = Vec::new();
+            self.requests
+                .retain(|&(from_switch, _), &mut (kind, request)| {
+                    let keep = request.ts_ns >= late;
+                    if !keep {
+                        gone.push((from_switch, kind, request));
+                    }
+                    keep
+                });
+            gone.sort_by_key(|(_, _, at)| at.index);
+            for (from_switch, kind, request) in gone {
+                out.requests.push(RequestPair {
+                    kind,
+                    request,
+                    reply: None,
+                    from_switch,
+                });
+            }
+        }
+    }
+
+    /// The connection ended (or the capture did): everything still waiting is unanswered.
+    pub fn finish(&mut self, out: &mut Paired) {
+        self.expire(u64::MAX, out);
+    }
+}
+
+/// Delay statistics of one series (a switch's PacketIns, its echoes, a host pair).
+#[derive(Debug, Clone)]
+pub struct LatencyStats {
+    /// `None` only if the histogram could not be built (it can with our constant bounds).
+    hist: Option<Histogram<u32>>,
+    count: u64,
+    unanswered: u64,
+    min_ns: u64,
+    max_ns: u64,
+    sum_ns: u128,
+    /// Welford's running mean and sum of squared deviations, for the standard deviation.
+    mean: f64,
+    m2: f64,
+    /// RFC 3550 jitter: J += (|D| - J) / 16, D the difference of consecutive delays.
+    jitter: f64,
+    last_ns: Option<u64>,
+}
+
+/// The figures of a series, in nanoseconds; the JSON keys of `--latency -T json`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Summary {
+    pub pairs: u64,
+    pub unanswered: u64,
+    pub min_ns: u64,
+    pub p50_ns: u64,
+    pub p90_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+    pub mean_ns: u64,
+    pub jitter_ns: u64,
+    pub stddev_ns: u64,
+}
+
+impl Summary {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "pairs": self.pairs,
+            "unanswered": self.unanswered,
+            "min_ns": self.min_ns,
+            "p50_ns": self.p50_ns,
+            "p90_ns": self.p90_ns,
+            "p99_ns": self.p99_ns,
+            "max_ns": self.max_ns,
+            "mean_ns": self.mean_ns,
+            "jitter_ns": self.jitter_ns,
+            "stddev_ns": self.stddev_ns,
+        })
+    }
+}
+
+impl LatencyStats {
+    /// `significant_digits` trades memory for precision (3 for switches, 2 for host pairs).
+    pub fn new(significant_digits: u8) -> LatencyStats {
+        let mut hist =
+            Histogram::new_with_bounds(1, 60_000_000_000, significant_digits.min(5)).ok();
+        if let Some(h) = hist.as_mut() {
+            h.auto(true);
+        }
+        LatencyStats {
+            hist,
+            count: 0,
+            unanswered: 0,
+            min_ns: u64::MAX,
+            max_ns: 0,
+            sum_ns: 0,
+            mean: 0.0,
+            m2: 0.0,
+            jitter: 0.0,
+            last_ns: None,
+        }
+    }
+
+    pub fn record(&mut self, ns: u64) {
+        // Saturates rather than fails: a delay beyond the histogram's reach is its maximum.
+        if let Some(h) = self.hist.as_mut() {
+            h.saturating_record(ns);
+        }
+        self.count += 1;
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
+        self.sum_ns += u128::from(ns);
+        let x = ns as f64;
+        let delta = x - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (x - self.mean);
+        if let Some(last) = self.last_ns {
+            let d = last.abs_diff(ns) as f64;
+            self.jitter += (d - self.jitter) / 16.0;
+        }
+        self.last_ns = Some(ns);
+    }
+
+    pub fn record_unanswered(&mut self) {
+        self.unanswered += 1;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn summary(&self) -> Summary {
+        if self.count == 0 {
+            return Summary {
+                unanswered: self.unanswered,
+                ..Summary::default()
+            };
+        }
+        // Percentiles come from the histogram, clamped into the exact min..max.
+        let mean_ns = (self.sum_ns / u128::from(self.count)) as u64;
+        let q = |p: f64| {
+            self.hist
+                .as_ref()
+                .map_or(mean_ns, |h| h.value_at_quantile(p))
+                .clamp(self.min_ns, self.max_ns)
+        };
+        Summary {
+            pairs: self.count,
+            unanswered: self.unanswered,
+            min_ns: self.min_ns,
+            p50_ns: q(0.50),
+            p90_ns: q(0.90),
+            p99_ns: q(0.99),
+            max_ns: self.max_ns,
+            mean_ns,
+            jitter_ns: self.jitter.round() as u64,
+            stddev_ns: (self.m2 / self.count as f64).sqrt().round() as u64,
+        }
+    }
+
+    /// A text histogram: one line per power-of-two bucket of delay that has pairs.
+    pub fn histogram_text(&self, width: usize) -> Vec<String> {
+        let Some(hist) = self.hist.as_ref().filter(|_| self.count > 0) else {
+            return Vec::new();
+        };
+        let mut buckets: BTreeMap<u32, u64> = BTreeMap::new();
+        for v in hist.iter_recorded() {
+            let bucket = 64 - v.value_iterated_to().max(1).leading_zeros();
+            *buckets.entry(bucket).or_default() += u64::from(v.count_at_value());
+        }
+        let most = buckets.values().copied().max().unwrap_or(1).max(1);
+        buckets
+            .iter()
+            .map(|(&b, &n)| {
+                let lo = if b <= 1 { 0 } else { 1u64 << (b - 1) };
+                let bar = ((n as f64 / most as f64) * width as f64).ceil() as usize;
+                format!(
+                    "{:>10} .. {:<10} {:>7} {}",
+                    super::fmt_duration(lo),
+                    super::fmt_duration(1u64 << b.min(63)),
+                    n,
+                    "#".repeat(bar.max(1))
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ofscope_dissectors::openflow::{Action, FlowMod, Match, PacketOut};
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn arp_request() -> Vec<u8> {
+        hex("ffffffffffff 000000000001 0806 0001 0800 06 04 0001
+             000000000001 0a000001 000000000000 0a000002")
+    }
+
+    fn arp_reply() -> Vec<u8> {
+        hex("000000000001 000000000002 0806 0001 0800 06 04 0002
+             000000000002 0a000002 000000000001 0a000001")
+    }
+
+    fn at(index: u64, ms: u64) -> At {
+        At {
+            index,
+            frame: index,
+            ts_ns: ms * 1_000_000,
+        }
+    }
+
+    fn pin(data: Vec<u8>, buffer_id: u32, total_len: u16) -> Message {
+        Message::new(
+            0,
+            Body::PacketIn(PacketIn {
+                buffer_id,
+                total_len,
+                in_port: 1,
+                reason: 0,
+                data,
+            }),
+        )
+    }
+
+    fn pout(data: Vec<u8>, buffer_id: u32, in_port: u16) -> Message {
+        Message::new(
+            0,
+            Body::PacketOut(PacketOut {
+                buffer_id,
+                in_port,
+                actions: vec![Action::output(2)],
+                data,
+            }),
+        )
+    }
+
+    fn pairing() -> ConnPairing {
+        ConnPairing::new(1_000_000_000, 10_000_000_000, 1000)
+    }
+
+    #[test]
+    fn rules_in_order() {
+        let mut p = pairing();
+        let mut out = Paired::default();
+        let req = arp_request();
+        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), &mut out);
+        p.message(at(2, 1), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        p.message(
+            at(3, 2),
+            true,
+            &pin(req[..30].to_vec(), NO_BUFFER, 42),
+            &mut out,
+        );
+        p.message(at(4, 3), true, &pin(req.clone(), NO_BUFFER, 42), &mut out);
+        // Another in_port is not the same packet.
+        p.message(at(5, 5), false, &pout(req.clone(), NO_BUFFER, 9), &mut out);
+        assert!(out.pairs.is_empty());
+        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), &mut out);
+        p.message(at(7, 7), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
+        p.message(at(8, 8), false, &pout(req.clone(), NO_BUFFER, 1), &mut out);
+        let rules: Vec<_> = out
+            .pairs
+            .iter()
+            .map(|x| (x.packet_in.index, x.rule))
+            .collect();
+        // The cut PacketIn (3) is answered by a longer frame beginning with its data.
+        assert_eq!(
+            rules,
+            [
+                (1, AnswerRule::BufferId),
+                (2, AnswerRule::SameData),
+                (3, AnswerRule::SameData)
+            ]
+        );
+        assert_eq!(out.pairs[1].latency_ns(), 6_000_000);
+        p.message(
+            at(9, 9),
+            false,
+            &pout(arp_reply(), NO_BUFFER, 0xffff),
+            &mut out,
+        );
+        assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
+        assert_eq!(out.pairs[3].packet_in.index, 4);
+    }
+
+    #[test]
+    fn flow_mod_answers_what_it_covers_and_window_expires() {
+        let mut p = pairing();
+        let mut out = Paired::default();
+        p.message(at(1, 0), true, &pin(arp_request(), NO_BUFFER, 42), &mut out);
+        p.message(at(2, 0), true, &pin(arp_reply(), NO_BUFFER, 42), &mut out);
+        let fm = FlowMod {
+            match_: Match::from_frame(&Frame::parse(&arp_request()), 1),
+            ..FlowMod::default()
+        };
+        p.message(
+            at(3, 4),
+            false,
+            &Message::new(0, Body::FlowMod(fm)),
+            &mut out,
+        );
+        assert_eq!(out.pairs.len(), 1);
+        assert_eq!(out.pairs[0].rule, AnswerRule::FlowMod);
+        // 1 s later the reply's PacketIn is given up.
+        p.message(
+            at(4, 1001),
+            false,
+            &Message::new(1, Body::BarrierRequest),
+            &mut out,
+        );
+        assert_eq!(out.unanswered.len(), 1);
+        assert_eq!(out.unanswered[0].packet_in.index, 2);
+    }
+
+    #[test]
+    fn requests_by_xid() {
+        let mut p = pairing();
+        let mut out = Paired::default();
+        p.message(
+            at(1, 0),
+            false,
+            &Message::new(5, Body::EchoRequest(vec![])),
+            &mut out,
+        );
+        p.message(
+            at(2, 1),
+            true,
+            &Message::new(6, Body::EchoRequest(vec![])),
+            &mut out,
+        );
+        p.message(
+            at(3, 2),
+            true,
+            &Message::new(5, Body::BarrierReply),
+            &mut out,
+        );
+        p.message(
+            at(4, 3),
+            true,
+            &Message::new(5, Body::EchoReply(vec![])),
+            &mut out,
+        );
+        assert_eq!(out.requests.len(), 1);
+        assert_eq!(out.requests[0].request.index, 1);
+        assert_eq!(out.requests[0].reply.map(|r| r.index), Some(4));
+        p.finish(&mut out);
+        assert_eq!(out.requests.len(), 2);
+        assert!(out.requests[1].from_switch && out.requests[1].reply.is_none());
+    }
+
+    #[test]
+    fn stats_and_jitter() {
+        let mut s = LatencyStats::new(3);
+        for ms in [10u64, 20, 10, 20] {
+            s.record(ms * 1_000_000);
+        }
+        let sum = s.summary();
+        assert_eq!(
+            (sum.pairs, sum.min_ns, sum.max_ns),
+            (4, 10_000_000, 20_000_000)
+        );
+        assert_eq!(sum.mean_ns, 15_000_000);
+        assert_eq!(sum.stddev_ns, 5_000_000);
+        // J = 10/16, then + (10 - J)/16 twice.
+        let mut j = 0.0f64;
+        for _ in 0..3 {
+            j += (10_000_000.0 - j) / 16.0;
+        }
+        assert_eq!(sum.jitter_ns, j.round() as u64);
+        assert!(sum.p50_ns.abs_diff(10_000_000) < 20_000);
+        assert!(sum.p99_ns.abs_diff(20_000_000) < 20_000);
+        assert!(!s.histogram_text(20).is_empty());
+    }
+}

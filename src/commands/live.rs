@@ -1,0 +1,268 @@
+//! `ofscope live`: capture from an interface and show the OpenFlow messages as they come.
+//!
+//! A capture thread runs the session (capture, reassembly, decode) and hands the events to
+//! this thread, which prints them. Output is flushed whenever no event is waiting, so a
+//! reader of the pipe sees each message at once without a write per message under load.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::capture::live::{self, LiveConfig, LiveSource, LiveStats};
+use crate::capture::CaptureError;
+use crate::cli::LiveArgs;
+use crate::commands::display_filter;
+use crate::output::records::RecordPrinter;
+use crate::session::{Session, SessionEvent};
+use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+
+/// Events in flight between the capture thread and the printer; the capture thread
+/// waits (and the kernel buffer absorbs the burst) when printing falls behind.
+const CHANNEL_EVENTS: usize = 16_384;
+/// How often the printer looks at the clock while idle.
+const TICK: Duration = Duration::from_millis(100);
+
+pub fn run(args: &LiveArgs) -> Result<ExitCode> {
+    if args.list {
+        list_devices()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let duration = match args.duration {
+        Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
+        Some(secs) => anyhow::bail!("--duration must be a positive number of seconds, not {secs}"),
+        None => None,
+    };
+    let filter = display_filter(args.filter.as_deref())?;
+    let config = LiveConfig {
+        device: match &args.interface {
+            Some(device) => device.clone(),
+            None => live::default_device()?,
+        },
+        filter: capture_filter(args),
+        snaplen: args.snaplen,
+        promisc: args.promisc,
+        buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
+        save: args.write.clone(),
+    };
+    let source = LiveSource::open(&config)?;
+    let deadline = duration.map(|d| Instant::now() + d);
+    let stopper = source.stopper();
+    let on_signal = stopper.clone();
+    ctrlc::set_handler(move || {
+        // A second Ctrl-C means "now".
+        if on_signal.stop() {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    // On stderr, like tcpdump's "listening on": scripts wait for it before making traffic.
+    eprintln!(
+        "ofscope: capturing on {}, link-type {}, filter '{}'{}; Ctrl-C to stop",
+        config.device,
+        source.linktype(),
+        config.filter,
+        match &config.save {
+            Some(path) => format!(", saving to {}", path.display()),
+            None => String::new(),
+        }
+    );
+    let stream_config = StreamConfig {
+        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ..StreamConfig::default()
+    };
+    let counters = source.counters();
+    let (rx, capture) = start_capture(source, stream_config)?;
+    let shown = print_events(&rx, args, filter, || {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            stopper.stop();
+        }
+    });
+    stopper.stop();
+    drop(rx);
+    let (messages, error) = capture
+        .join()
+        .map_err(|_| anyhow::anyhow!("the capture thread failed"))?;
+    let shown = shown?;
+    eprintln!(
+        "ofscope: {}",
+        summary(&counters.snapshot(), messages, shown)
+    );
+    if let Some(path) = &config.save {
+        if error.is_none() {
+            eprintln!("ofscope: saved every captured frame to {}", path.display());
+        }
+    }
+    match error {
+        Some(err) => Err(capture_failed(err)),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// What the capture thread hands back when it ends: the OpenFlow messages it decoded, and
+/// the error that stopped it, if one did.
+pub type CaptureEnd = (u64, Option<CaptureError>);
+
+/// Runs the session (capture, reassembly, decode) on its own thread; its events come
+/// through the receiver, in capture order. Use the source's [`Stopper`] to end it; the
+/// thread then finishes the session and the save file. Viewers (the printer here, the TUI)
+/// consume the receiver.
+///
+/// [`Stopper`]: crate::capture::live::Stopper
+pub fn start_capture(
+    source: LiveSource,
+    config: StreamConfig,
+) -> Result<(Receiver<SessionEvent>, JoinHandle<CaptureEnd>)> {
+    let (tx, rx) = sync_channel(CHANNEL_EVENTS);
+    let thread = thread::Builder::new()
+        .name("ofscope-capture".into())
+        .spawn(move || {
+            let mut session = Session::new(source, config);
+            let mut error = None;
+            let mut viewer_gone = false;
+            while let Some(event) = session.next_event() {
+                match event {
+                    // Once the viewer has gone the capture still runs to its end (it has
+                    // been stopped by then), so the save file is finished.
+                    Ok(event) if !viewer_gone => viewer_gone = tx.send(event).is_err(),
+                    Ok(_) => {}
+                    Err(err) => error = Some(err),
+                }
+            }
+            (session.tracker().counters().messages, error)
+        })
+        .context("cannot start the capture thread")?;
+    Ok((rx, thread))
+}
+
+/// Prints until the capture ends, `-c` is reached or stdout goes away; returns how many
+/// messages were shown. `tick` runs on every event and every [`TICK`] when idle (it
+/// stops the capture at `--duration`).
+fn print_events(
+    rx: &Receiver<SessionEvent>,
+    args: &LiveArgs,
+    filter: Option<crate::filter::Filter>,
+    mut tick: impl FnMut(),
+) -> Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut printer = RecordPrinter::new(args.format, args.verbose, filter);
+    let mut first_ts = None;
+    let mut shown = 0;
+    loop {
+        let event = match rx.try_recv() {
+            Ok(event) => event,
+            Err(TryRecvError::Empty) => {
+                if !flushed(&mut out)? {
+                    break;
+                }
+                tick();
+                match rx.recv_timeout(TICK) {
+                    Ok(event) => event,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
+        tick();
+        printer.observe(&event);
+        let SessionEvent::Record(record) = event else {
+            continue;
+        };
+        if !printer.selected(&record) {
+            continue;
+        }
+        let first = *first_ts.get_or_insert(record.ts_ns);
+        if !args.quiet {
+            match printer.print(&mut out, &record, first) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => break,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        shown += 1;
+        if args.count.is_some_and(|n| shown >= n) {
+            break;
+        }
+    }
+    flushed(&mut out)?;
+    Ok(shown)
+}
+
+/// Flushes; `false` when the reader of stdout has gone.
+fn flushed(out: &mut impl Write) -> Result<bool> {
+    match out.flush() {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `-f` as given, or the OpenFlow ports (the two standard ones plus `--port`).
+fn capture_filter(args: &LiveArgs) -> String {
+    match &args.capture_filter {
+        Some(expr) => expr.clone(),
+        None => {
+            let mut expr = live::DEFAULT_FILTER.to_owned();
+            for port in &args.ports {
+                expr.push_str(&format!(" or tcp port {port}"));
+            }
+            expr
+        }
+    }
+}
+
+/// One line for the end of a capture, with libpcap's drop counters.
+pub fn summary(stats: &LiveStats, messages: u64, shown: u64) -> String {
+    let mut line = format!(
+        "{} frames captured, {} OpenFlow messages",
+        stats.frames, messages
+    );
+    if shown != messages {
+        line.push_str(&format!(" ({shown} shown)"));
+    }
+    line.push_str(&format!(
+        "; {} dropped by the kernel, {} by the interface",
+        stats.dropped, stats.if_dropped
+    ));
+    if stats.dropped > 0 {
+        line.push_str(
+            " (the capture fell behind: a bigger -B buffer or a narrower -f filter helps)",
+        );
+    }
+    line
+}
+
+fn capture_failed(err: CaptureError) -> anyhow::Error {
+    anyhow::anyhow!("capture stopped: {err}")
+}
+
+/// `--list`: one device per line, as `tcpdump -D` does, with its state and addresses.
+fn list_devices() -> Result<()> {
+    let mut out = io::stdout().lock();
+    for (n, device) in live::devices()?.iter().enumerate() {
+        let mut flags = Vec::new();
+        if device.up {
+            flags.push("up");
+        }
+        if device.running {
+            flags.push("running");
+        }
+        if device.loopback {
+            flags.push("loopback");
+        }
+        let mut line = format!("{}. {} [{}]", n + 1, device.name, flags.join(", "));
+        if let Some(description) = &device.description {
+            line.push_str(&format!(" ({description})"));
+        }
+        if !device.addresses.is_empty() {
+            let addresses: Vec<String> = device.addresses.iter().map(|a| a.to_string()).collect();
+            line.push_str(&format!(" {}", addresses.join(" ")));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

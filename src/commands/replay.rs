@@ -1,0 +1,293 @@
+//! `ofscope replay`: act as the controller on a recorded session, print the decisions, and
+//! check them against a golden file or against the recorded controller.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use super::exit;
+use crate::capture::{FileSource, FrameSource};
+use crate::cli::{Format, ReplayArgs};
+use crate::replay::compare::{self, Style};
+use crate::replay::golden::{self, Golden};
+use crate::replay::run::{Mode, Runner, TapFrame};
+use crate::replay::spec::APPS;
+use crate::replay::{AppSpec, Decision};
+use crate::session::{Session, SessionEvent};
+use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+
+/// What the run is for.
+enum Goal {
+    Print,
+    Update(PathBuf),
+    Assert(PathBuf, Golden),
+    AgainstRecording,
+}
+
+pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
+    let golden = match (&args.assert, &args.update) {
+        (Some(path), _) => Some((path.clone(), read_golden(path)?)),
+        (None, Some(path)) if args.capture.is_none() && path.exists() => {
+            Some((path.clone(), read_golden(path)?))
+        }
+        _ => None,
+    };
+    let golden_dir = |path: &Path| path.parent().map_or(PathBuf::new(), Path::to_path_buf);
+    let capture = match (&args.capture, &golden) {
+        (Some(c), _) => c.clone(),
+        (None, Some((path, g))) => golden_dir(path).join(&g.capture),
+        (None, None) => bail!(
+            "give a capture to replay (ofscope replay CAPTURE --app ...), or a golden file with --assert GOLDEN"
+        ),
+    };
+    let apps = match &golden {
+        Some((path, g)) if args.apps.is_empty() => {
+            let dir = golden_dir(path);
+            g.app_specs()
+                .with_context(|| format!("{}", path.display()))?
+                .into_iter()
+                .map(|a| match a.tap_input() {
+                    Some(tap) => a.with_tap_input(&dir.join(tap).to_string_lossy()),
+                    None => a,
+                })
+                .collect()
+        }
+        _ => parse_apps(&args.apps)?,
+    };
+    let closed_loop = args.closed_loop || golden.as_ref().is_some_and(|(_, g)| g.closed_loop);
+    let mode = if closed_loop {
+        Mode::ClosedLoop
+    } else {
+        Mode::OpenLoop
+    };
+    let goal = match (&args.update, &args.assert, golden) {
+        (Some(path), _, _) => Goal::Update(path.clone()),
+        (_, Some(_), Some((path, g))) => Goal::Assert(path, g),
+        _ if args.against_recording => Goal::AgainstRecording,
+        _ => Goal::Print,
+    };
+
+    let mut tap = Vec::new();
+    for path in apps.iter().filter_map(AppSpec::tap_input) {
+        tap.extend(read_tap(Path::new(path))?);
+    }
+    tap.sort_by_key(|f| f.ts_ns);
+
+    let config = StreamConfig {
+        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ..StreamConfig::default()
+    };
+    let mut session = Session::open(&capture, config)?;
+    let mut runner = Runner::new(&apps, mode, tap);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut decisions = Vec::new();
+    let mut records = Vec::new();
+    let mut write_error = None;
+    let mut sink = |d: Decision| match goal {
+        Goal::Print if !args.quiet => {
+            if write_error.is_none() {
+                if let Err(e) = print_decision(&mut out, &d, args.format) {
+                    write_error = Some(e);
+                }
+            }
+        }
+        Goal::Print => {}
+        _ => decisions.push(d),
+    };
+    for event in session.by_ref() {
+        match event {
+            Ok(SessionEvent::Record(record)) => {
+                runner.push(&record, &mut sink);
+                if matches!(goal, Goal::AgainstRecording) {
+                    records.push(record);
+                }
+            }
+            Ok(SessionEvent::Stream(_)) => {}
+            // The records before the damage are still worth replaying.
+            Err(err) => eprintln!("ofscope: warning: {err}"),
+        }
+    }
+    runner.finish(&mut sink);
+    if let Some(err) = write_error {
+        return broken_pipe_is_fine(err);
+    }
+    let summary = runner.summary();
+
+    let code = match goal {
+        Goal::Print => {
+            if args.format == Format::Text {
+                writeln!(out, "replay: {summary}")?;
+            } else {
+                eprintln!("replay: {summary}");
+            }
+            ExitCode::SUCCESS
+        }
+        Goal::Update(path) => {
+            let golden = Golden {
+                ofscope_golden: golden::VERSION,
+                capture: relative_to(&capture, &path)?,
+                apps: apps_relative_to(&apps, &path)?,
+                closed_loop,
+                summary,
+                decisions,
+            };
+            std::fs::write(&path, golden.to_text())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(
+                out,
+                "wrote {}: {} decisions; {summary}",
+                path.display(),
+                golden.decisions.len()
+            )?;
+            ExitCode::SUCCESS
+        }
+        Goal::Assert(path, golden) => {
+            let d = compare::diff(&golden.decisions, &decisions);
+            if d.is_empty() {
+                writeln!(
+                    out,
+                    "{}: all {} decisions match; {summary}",
+                    path.display(),
+                    decisions.len()
+                )?;
+                ExitCode::SUCCESS
+            } else {
+                let style = Style {
+                    color: std::io::stdout().is_terminal(),
+                    expected: "golden",
+                    actual: "replay",
+                    ..Style::default()
+                };
+                writeln!(
+                    out,
+                    "{}: replay differs from the golden file",
+                    path.display()
+                )?;
+                out.write_all(
+                    compare::report(&d, &golden.decisions, &decisions, &style).as_bytes(),
+                )?;
+                writeln!(out, "golden: {}\nreplay: {summary}", golden.summary)?;
+                ExitCode::from(exit::ASSERTION_FAILED)
+            }
+        }
+        Goal::AgainstRecording => {
+            let replayed = compare::messages_only(&decisions);
+            let recorded = compare::recorded_decisions(&records, &replayed);
+            let d = compare::diff(&recorded, &replayed);
+            writeln!(
+                out,
+                "agreement with the recorded controller: {:.2}% ({} of {} decisions)",
+                d.agreement(),
+                d.total - d.differences.len(),
+                d.total
+            )?;
+            if !d.is_empty() {
+                let style = Style {
+                    color: std::io::stdout().is_terminal(),
+                    expected: "recording",
+                    actual: "replay",
+                    ..Style::default()
+                };
+                out.write_all(compare::report(&d, &recorded, &replayed, &style).as_bytes())?;
+            }
+            writeln!(out, "replay: {summary}")?;
+            ExitCode::SUCCESS
+        }
+    };
+    match out.flush() {
+        Ok(()) => Ok(code),
+        Err(e) => broken_pipe_is_fine(e),
+    }
+}
+
+fn print_decision(out: &mut impl Write, d: &Decision, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Text => write!(out, "{d}"),
+        Format::Json | Format::Jsonl => {
+            serde_json::to_writer(&mut *out, d)?;
+            out.write_all(b"\n")
+        }
+    }
+}
+
+/// `| head` closing the pipe ends the output, not with an error.
+fn broken_pipe_is_fine(err: std::io::Error) -> Result<ExitCode> {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(err.into())
+    }
+}
+
+fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
+    if apps.is_empty() {
+        let names: Vec<&str> = APPS.iter().map(|(n, _)| *n).collect();
+        bail!(
+            "give at least one --app, e.g. --app learning:variant=pox; valid apps: {}",
+            names.join(", ")
+        );
+    }
+    apps.iter()
+        .map(|a| a.parse().with_context(|| format!("--app {a}")))
+        .collect()
+}
+
+fn read_golden(path: &Path) -> Result<Golden> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read golden file {}", path.display()))?;
+    Golden::parse(&text).with_context(|| format!("{}: malformed golden file", path.display()))
+}
+
+/// The frames of the tunnel's `tap-input` capture.
+fn read_tap(path: &Path) -> Result<Vec<TapFrame>> {
+    let mut source = FileSource::open(path).context("tap-input")?;
+    let mut frames = Vec::new();
+    while let Some(frame) = source.next_frame() {
+        let frame = frame.context("tap-input")?;
+        frames.push(TapFrame {
+            number: frame.number,
+            ts_ns: frame.ts_ns,
+            data: frame.data.to_vec(),
+        });
+    }
+    Ok(frames)
+}
+
+/// `target` as a path relative to the directory of `golden`, with `/` separators, so the
+/// golden file names its inputs wherever the repository is checked out.
+fn relative_to(target: &Path, golden: &Path) -> Result<String> {
+    let target = target
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", target.display()))?;
+    let dir = golden
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot find the directory of {}", golden.display()))?;
+    let (t, d): (Vec<Component>, Vec<Component>) =
+        (target.components().collect(), dir.components().collect());
+    let common = t.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); d.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
+}
+
+fn apps_relative_to(apps: &[AppSpec], golden: &Path) -> Result<Vec<String>> {
+    apps.iter()
+        .map(|a| match a.tap_input() {
+            Some(tap) => Ok(a
+                .with_tap_input(&relative_to(Path::new(tap), golden)?)
+                .to_string()),
+            None => Ok(a.to_string()),
+        })
+        .collect()
+}

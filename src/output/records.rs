@@ -1,0 +1,141 @@
+//! The per-message views shared by `pcap` and `live`: the display filter that picks
+//! messages, and one text line (with `-V` the detail tree under it) or one JSON object per
+//! message.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+use ofscope_dissectors::tree::Tree;
+
+use crate::cli::Format;
+use crate::filter::Filter;
+use crate::output::{json, text};
+use crate::session::{format_dpid, OfRecord, SessionEvent};
+use crate::stream::{ConnId, Direction, StreamEvent};
+
+/// Prints the records a display filter selects, in one format.
+pub struct RecordPrinter {
+    format: Format,
+    verbose: bool,
+    filter: Option<Filter>,
+    /// Switch addresses, shown until the datapath id is known.
+    switches: HashMap<ConnId, SocketAddr>,
+    line: String,
+    /// The tree of the record last filtered or printed (built once for both).
+    tree: Tree,
+}
+
+impl RecordPrinter {
+    pub fn new(format: Format, verbose: bool, filter: Option<Filter>) -> Self {
+        RecordPrinter {
+            format,
+            verbose,
+            filter,
+            switches: HashMap::new(),
+            line: String::with_capacity(4096),
+            tree: Tree::new(),
+        }
+    }
+
+    /// Feeds every session event through here, so connections are known when their
+    /// messages are printed.
+    pub fn observe(&mut self, event: &SessionEvent) {
+        if let SessionEvent::Stream(StreamEvent::ConnOpened { conn, switch, .. }) = event {
+            self.switches.insert(*conn, *switch);
+        }
+    }
+
+    /// Whether the display filter (if any) selects the record.
+    pub fn selected(&mut self, record: &OfRecord) -> bool {
+        let Some(filter) = &self.filter else {
+            return true;
+        };
+        self.tree.fields.clear();
+        record.message.build_tree(&mut self.tree);
+        filter.matches(&self.tree, &record.bytes)
+    }
+
+    /// Prints a record that [`selected`](Self::selected) accepted; text times are relative
+    /// to `first_ts`.
+    pub fn print(
+        &mut self,
+        out: &mut impl Write,
+        record: &OfRecord,
+        first_ts: u64,
+    ) -> io::Result<()> {
+        self.line.clear();
+        let needs_tree = self.verbose || self.format != Format::Text;
+        if needs_tree && self.filter.is_none() {
+            self.tree.fields.clear();
+            record.message.build_tree(&mut self.tree);
+        }
+        match self.format {
+            Format::Text => {
+                self.write_line(record, first_ts);
+                if self.verbose {
+                    text::write_detail(&mut self.line, &self.tree, 4);
+                    self.line.push('\n');
+                }
+            }
+            Format::Json | Format::Jsonl => write_json(&mut self.line, record, &self.tree),
+        }
+        out.write_all(self.line.as_bytes())
+    }
+
+    /// `frame  time  switch  arrow  summary`, the arrow pointing from sender to receiver
+    /// with the switch on the left.
+    fn write_line(&mut self, record: &OfRecord, first_ts: u64) {
+        let line = &mut self.line;
+        let rel = record.ts_ns.saturating_sub(first_ts);
+        let _ = write!(
+            line,
+            "{:>6} {:>4}.{:06} ",
+            record.frame(),
+            rel / 1_000_000_000,
+            rel % 1_000_000_000 / 1000
+        );
+        match (record.dpid, self.switches.get(&record.conn)) {
+            (Some(dpid), _) => line.push_str(&format_dpid(dpid)),
+            (None, Some(switch)) => {
+                let _ = write!(line, "{:<23}", switch.to_string());
+            }
+            (None, None) => {
+                let _ = write!(line, "{:<23}", "?");
+            }
+        }
+        line.push_str(match record.direction {
+            Direction::SwitchToController => " -> ",
+            Direction::ControllerToSwitch => " <- ",
+        });
+        line.push_str(&record.message.summary());
+        line.push('\n');
+    }
+}
+
+/// One JSON object: where the message came from, then its field tree.
+fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
+    let _ = write!(
+        line,
+        "{{\"frame\":{},\"ts_ns\":{},\"conn\":{},\"from\":\"{}\",\"dpid\":",
+        record.frame(),
+        record.ts_ns,
+        record.conn,
+        if record.from_switch() {
+            "switch"
+        } else {
+            "controller"
+        }
+    );
+    match record.dpid {
+        Some(dpid) => {
+            let _ = write!(line, "\"{}\"", format_dpid(dpid));
+        }
+        None => line.push_str("null"),
+    }
+    line.push_str(",\"summary\":");
+    json::write_str(line, &record.message.summary());
+    json::write_tree_members(line, tree, &record.bytes, true);
+    line.push_str("}\n");
+}

@@ -1,0 +1,418 @@
+//! Comparing decisions (against a golden, or against what the recorded controller did) and
+//! the mismatch report.
+//!
+//! Decisions are already normalised when rendered (see [`super::decision`]), so two of them
+//! agree when they are equal. They are aligned by trigger (timestamp, frame, type), so a
+//! decision only one side has shows as missing or extra instead of shifting the rest.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use ofscope_dissectors::openflow::Body;
+
+use super::decision::{packet_ref, Decision, Emit, Trigger};
+use super::engine::is_trigger;
+use crate::session::OfRecord;
+
+/// One place where the two sides disagree: indexes into expected and actual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Difference {
+    Changed {
+        expected: usize,
+        actual: usize,
+    },
+    /// Only the expected side has this decision.
+    Missing {
+        expected: usize,
+    },
+    /// Only the actual side has it.
+    Extra {
+        actual: usize,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    pub differences: Vec<Difference>,
+    /// Decisions compared: the triggers of both sides together.
+    pub total: usize,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.differences.is_empty()
+    }
+
+    /// The share of decisions that agree, in percent.
+    pub fn agreement(&self) -> f64 {
+        if self.total == 0 {
+            return 100.0;
+        }
+        100.0 * (self.total - self.differences.len()) as f64 / self.total as f64
+    }
+}
+
+fn key(t: &Trigger) -> (u64, u64, &str) {
+    (t.ts_ns, t.frame, &t.kind)
+}
+
+pub fn diff(expected: &[Decision], actual: &[Decision]) -> Diff {
+    let mut out = Diff::default();
+    let (mut i, mut j) = (0, 0);
+    while i < expected.len() || j < actual.len() {
+        out.total += 1;
+        let order = match (expected.get(i), actual.get(j)) {
+            (Some(e), Some(a)) => key(&e.trigger).cmp(&key(&a.trigger)),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Equal => {
+                if expected[i] != actual[j] {
+                    out.differences.push(Difference::Changed {
+                        expected: i,
+                        actual: j,
+                    });
+                }
+                i += 1;
+                j += 1;
+            }
+            Ordering::Less => {
+                out.differences.push(Difference::Missing { expected: i });
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.differences.push(Difference::Extra { actual: j });
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// How the report looks.
+#[derive(Debug, Clone, Copy)]
+pub struct Style<'a> {
+    pub color: bool,
+    /// What the two sides are called (`golden`, `replay`; `recording`, `replay`).
+    pub expected: &'a str,
+    pub actual: &'a str,
+    /// How many differences are shown in full.
+    pub shown: usize,
+    /// How many agreeing decisions are shown before each difference.
+    pub context: usize,
+}
+
+impl Default for Style<'_> {
+    fn default() -> Self {
+        Style {
+            color: false,
+            expected: "expected",
+            actual: "actual",
+            shown: 3,
+            context: 2,
+        }
+    }
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+/// The count of differences by kind, then the first few with their context and a line diff
+/// of expected vs actual.
+pub fn report(d: &Diff, expected: &[Decision], actual: &[Decision], style: &Style) -> String {
+    let mut out = String::new();
+    let count = |f: fn(&Difference) -> bool| d.differences.iter().filter(|x| f(x)).count();
+    let _ = writeln!(
+        out,
+        "{} of {} decisions differ ({} changed, {} only in {}, {} only in {})",
+        d.differences.len(),
+        d.total,
+        count(|x| matches!(x, Difference::Changed { .. })),
+        count(|x| matches!(x, Difference::Missing { .. })),
+        style.expected,
+        count(|x| matches!(x, Difference::Extra { .. })),
+        style.actual,
+    );
+    let paint = |out: &mut String, color: &str, line: &str| {
+        if style.color {
+            let _ = writeln!(out, "{color}{line}{RESET}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    };
+    for difference in d.differences.iter().take(style.shown) {
+        out.push('\n');
+        let (e, a) = match *difference {
+            Difference::Changed {
+                expected: e,
+                actual: a,
+            } => (Some(e), Some(a)),
+            Difference::Missing { expected: e } => (Some(e), None),
+            Difference::Extra { actual: a } => (None, Some(a)),
+        };
+        // Context comes from the actual side when it has the decision, else the expected.
+        let (side, at) = match (e, a) {
+            (_, Some(a)) => (actual, a),
+            (Some(e), None) => (expected, e),
+            (None, None) => continue,
+        };
+        for c in &side[at.saturating_sub(style.context)..at] {
+            for line in c.to_string().lines() {
+                paint(&mut out, DIM, &format!("  {line}"));
+            }
+        }
+        let (exp_text, act_text) = (
+            e.map(|i| expected[i].to_string()).unwrap_or_default(),
+            a.map(|i| actual[i].to_string()).unwrap_or_default(),
+        );
+        let trigger = side[at].trigger.to_string();
+        let _ = writeln!(out, "> {trigger}");
+        if e.is_none() {
+            paint(
+                &mut out,
+                RED,
+                &format!("- (no such decision in {})", style.expected),
+            );
+        }
+        let body =
+            |text: &str| -> Vec<String> { text.lines().skip(1).map(str::to_owned).collect() };
+        for (tag, line) in line_diff(&body(&exp_text), &body(&act_text)) {
+            match tag {
+                '-' => paint(&mut out, RED, &format!("- {line}")),
+                '+' => paint(&mut out, GREEN, &format!("+ {line}")),
+                _ => {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+        }
+        if a.is_none() {
+            paint(
+                &mut out,
+                GREEN,
+                &format!("+ (no such decision in {})", style.actual),
+            );
+        }
+    }
+    if d.differences.len() > style.shown {
+        let _ = writeln!(
+            out,
+            "\n... and {} more differences",
+            d.differences.len() - style.shown
+        );
+    }
+    let _ = writeln!(out, "(- {}, + {})", style.expected, style.actual);
+    out
+}
+
+/// A line diff by longest common subsequence (decisions have a handful of lines).
+fn line_diff<'a>(a: &'a [String], b: &'a [String]) -> Vec<(char, &'a str)> {
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            out.push((' ', a[i].as_str()));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(('-', a[i].as_str()));
+            i += 1;
+        } else {
+            out.push(('+', b[j].as_str()));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Controller messages that are the framework's own chatter, not an app's decision: the
+/// handshake and the controller's own requests. They are not compared.
+fn is_framework(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::Hello(_)
+            | Body::FeaturesRequest
+            | Body::EchoRequest(_)
+            | Body::StatsRequest(_)
+            | Body::GetConfigRequest
+            | Body::QueueGetConfigRequest(_)
+    )
+}
+
+/// The decisions the recorded controller made, aligned with `replayed` (what the apps
+/// decided for the same triggers).
+///
+/// A controller answers its triggers in order, but not always before the next one arrives
+/// (a burst of PacketIns is answered behind it). So a recorded message belongs to some
+/// trigger at or before it on its connection. Walking the triggers in order, the next
+/// recorded messages go to a trigger when they are exactly what the replay emitted for it;
+/// otherwise the trigger takes the messages that arrived before the next trigger, as a plain
+/// time attribution does.
+pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<Decision> {
+    let mut triggers: Vec<&OfRecord> = Vec::new();
+    // Per connection: the controller's messages, each with the last trigger before it.
+    let mut queues: HashMap<u32, Vec<(Option<usize>, &Body)>> = HashMap::new();
+    let mut last: HashMap<u32, usize> = HashMap::new();
+    for record in records {
+        let body = &record.message.body;
+        if record.from_switch() {
+            if is_trigger(body) {
+                last.insert(record.conn.0, triggers.len());
+                triggers.push(record);
+            }
+        } else if !is_framework(body) {
+            let lim = last.get(&record.conn.0).copied();
+            queues.entry(record.conn.0).or_default().push((lim, body));
+        }
+    }
+    let mut decisions: Vec<Decision> = triggers
+        .iter()
+        .map(|r| Decision {
+            trigger: Trigger::from_message(r.frame(), r.ts_ns, r.dpid, &r.message),
+            emit: Vec::new(),
+            tap: Vec::new(),
+            findings: Vec::new(),
+        })
+        .collect();
+    let mut expected = replayed
+        .iter()
+        .filter(|d| d.trigger.kind != "TAP")
+        .peekable();
+    let mut next: HashMap<u32, usize> = HashMap::new();
+    let emit = |t: usize, body: &Body| Emit::new(body, packet_ref(Some(&triggers[t].message)));
+    for (t, record) in triggers.iter().enumerate() {
+        let replay = expected
+            .next_if(|d| key(&d.trigger) == key(&decisions[t].trigger))
+            .map_or(&[][..], |d| &d.emit[..]);
+        let Some(queue) = queues.get(&record.conn.0) else {
+            continue;
+        };
+        let p = next.entry(record.conn.0).or_default();
+        // Messages that came before this trigger and were not taken belong to earlier ones.
+        while let Some(&(Some(lim), body)) = queue.get(*p).filter(|(lim, _)| *lim < Some(t)) {
+            decisions[lim].emit.push(emit(lim, body));
+            *p += 1;
+        }
+        let ahead = queue.get(*p..*p + replay.len()).unwrap_or_default();
+        let matches = !replay.is_empty()
+            && ahead.len() == replay.len()
+            && ahead.iter().zip(replay).all(|((_, b), e)| emit(t, b) == *e);
+        if matches {
+            decisions[t].emit = replay.to_vec();
+            *p += replay.len();
+        } else {
+            while let Some(&(_, body)) = queue.get(*p).filter(|(lim, _)| *lim == Some(t)) {
+                decisions[t].emit.push(emit(t, body));
+                *p += 1;
+            }
+        }
+    }
+    decisions
+}
+
+/// What can be compared with a recording: the emitted messages (a recording has no TAP
+/// and no findings).
+pub fn messages_only(decisions: &[Decision]) -> Vec<Decision> {
+    decisions
+        .iter()
+        .map(|d| Decision {
+            trigger: d.trigger.clone(),
+            emit: d.emit.clone(),
+            tap: Vec::new(),
+            findings: Vec::new(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(frame: u64, emit: &[&str]) -> Decision {
+        Decision {
+            trigger: Trigger {
+                frame,
+                ts_ns: frame,
+                dpid: None,
+                kind: "PACKET_IN".into(),
+                in_port: Some(1),
+                summary: String::new(),
+            },
+            emit: emit
+                .iter()
+                .map(|k| Emit {
+                    kind: (*k).to_owned(),
+                    ..Emit::new(&Body::BarrierRequest, Default::default())
+                })
+                .collect(),
+            tap: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn aligns_by_trigger() {
+        let expected = [
+            decision(1, &["A"]),
+            decision(2, &["B"]),
+            decision(4, &["D"]),
+        ];
+        let actual = [
+            decision(1, &["A"]),
+            decision(3, &["C"]),
+            decision(4, &["X"]),
+        ];
+        let d = diff(&expected, &actual);
+        assert_eq!(
+            d.differences,
+            [
+                Difference::Missing { expected: 1 },
+                Difference::Extra { actual: 1 },
+                Difference::Changed {
+                    expected: 2,
+                    actual: 2
+                }
+            ]
+        );
+        assert_eq!(d.total, 4);
+        assert_eq!(d.agreement(), 25.0);
+        let text = report(&d, &expected, &actual, &Style::default());
+        assert!(
+            text.starts_with(
+                "3 of 4 decisions differ (1 changed, 1 only in expected, 1 only in actual)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("> frame 4 PACKET_IN in_port 1\n-     D\n+     X\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "> frame 2 PACKET_IN in_port 1\n-     B\n+ (no such decision in actual)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn line_diff_keeps_common_lines() {
+        let a: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();
+        let b: Vec<String> = ["x", "q", "z"].map(String::from).to_vec();
+        let tags: String = line_diff(&a, &b).iter().map(|(t, _)| *t).collect();
+        assert_eq!(tags, " -+ ");
+    }
+}

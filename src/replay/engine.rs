@@ -1,0 +1,185 @@
+//! The replay engine: per-connection app chains driven by the capture's own clock.
+//!
+//! It takes the switch→controller messages in capture order. FEATURES_REPLY brings a
+//! connection up (fresh app instances, so state is per switch); PACKET_IN goes down the
+//! chain until an app consumes it; FLOW_REMOVED and PORT_STATUS go to every app; ECHO_REQUEST
+//! is answered by the engine itself. Everything the apps emit is returned with the call that
+//! caused it, so the caller pairs it with its trigger.
+
+use std::collections::BTreeMap;
+
+use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::port::ofpp;
+use ofscope_dissectors::openflow::{Action, Body, FeaturesReply, Message};
+
+use super::apps::{App, Ctx, Output, Packet, Verdict};
+use super::decision::Summary;
+use super::spec::{AppConfig, AppSpec};
+
+/// One switch→controller message as the engine needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub ts_ns: u64,
+    /// The connection it arrived on (the stream's connection id).
+    pub conn: u32,
+    pub message: &'a Message,
+}
+
+struct Switch {
+    dpid: Option<u64>,
+    connected_ns: u64,
+    apps: Vec<Box<dyn App>>,
+}
+
+pub struct Engine {
+    apps: Vec<AppConfig>,
+    switches: BTreeMap<u32, Switch>,
+    out: Vec<Output>,
+    summary: Summary,
+}
+
+impl Engine {
+    pub fn new(apps: &[AppSpec]) -> Engine {
+        Engine {
+            apps: apps.iter().map(|a| a.config.clone()).collect(),
+            switches: BTreeMap::new(),
+            out: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// The datapath id of a connection, once its FEATURES_REPLY was seen.
+    pub fn dpid(&self, conn: u32) -> Option<u64> {
+        self.switches.get(&conn).and_then(|s| s.dpid)
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Handles one switch→controller message. `None` when the message is not something a
+    /// controller reacts to (replies, HELLO, ...); otherwise what was emitted, possibly
+    /// nothing (a PacketIn that was dropped is still a decision).
+    pub fn feed(&mut self, input: &Input) -> Option<&[Output]> {
+        self.out.clear();
+        if !is_trigger(&input.message.body) {
+            return None;
+        }
+        let conn = input.conn;
+        if let Body::FeaturesReply(features) = &input.message.body {
+            self.connect(conn, input.ts_ns, features);
+            return Some(self.finish());
+        }
+        let apps = &self.apps;
+        let switch = self.switches.entry(conn).or_insert_with(|| Switch {
+            dpid: None,
+            connected_ns: input.ts_ns,
+            apps: apps.iter().map(AppConfig::instantiate).collect(),
+        });
+        let mut ctx = Ctx {
+            now_ns: input.ts_ns,
+            connected_ns: switch.connected_ns,
+            out: &mut self.out,
+        };
+        match &input.message.body {
+            Body::PacketIn(pin) => {
+                self.summary.packet_ins += 1;
+                if let Some(packet) = Packet::new(pin.in_port, pin.buffer_id, &pin.data) {
+                    for app in &mut switch.apps {
+                        if app.packet_in(&mut ctx, &packet) == Verdict::Consumed {
+                            break;
+                        }
+                    }
+                } else {
+                    ctx.finding(format!(
+                        "frame of {} bytes is shorter than an Ethernet header; not handled",
+                        pin.data.len()
+                    ));
+                }
+            }
+            Body::FlowRemoved(removed) => {
+                for app in &mut switch.apps {
+                    app.flow_removed(&mut ctx, removed);
+                }
+            }
+            Body::PortStatus(status) => {
+                for app in &mut switch.apps {
+                    app.port_status(&mut ctx, status);
+                }
+            }
+            Body::EchoRequest(data) => ctx.send(Body::EchoReply(data.clone())),
+            _ => {}
+        }
+        Some(self.finish())
+    }
+
+    /// A frame read from the controller's TAP, handed to the first connected switch's apps.
+    pub fn tap_frame(&mut self, ts_ns: u64, frame: &[u8]) -> &[Output] {
+        self.out.clear();
+        if let Some(switch) = self.switches.values_mut().next() {
+            let mut ctx = Ctx {
+                now_ns: ts_ns,
+                connected_ns: switch.connected_ns,
+                out: &mut self.out,
+            };
+            for app in &mut switch.apps {
+                app.tap_frame(&mut ctx, frame);
+            }
+        }
+        self.finish()
+    }
+
+    fn connect(&mut self, conn: u32, ts_ns: u64, features: &FeaturesReply) {
+        let mut switch = Switch {
+            dpid: Some(features.datapath_id),
+            connected_ns: ts_ns,
+            apps: self.apps.iter().map(AppConfig::instantiate).collect(),
+        };
+        let mut ctx = Ctx {
+            now_ns: ts_ns,
+            connected_ns: ts_ns,
+            out: &mut self.out,
+        };
+        for app in &mut switch.apps {
+            app.connected(&mut ctx, features);
+        }
+        self.switches.insert(conn, switch);
+    }
+
+    fn finish(&mut self) -> &[Output] {
+        for output in &self.out {
+            self.summary.count(output);
+        }
+        &self.out
+    }
+}
+
+/// The switch→controller messages a controller reacts to; each makes a decision.
+pub fn is_trigger(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::FeaturesReply(_)
+            | Body::PacketIn(_)
+            | Body::FlowRemoved(_)
+            | Body::PortStatus(_)
+            | Body::EchoRequest(_)
+            | Body::Error(_)
+    )
+}
+
+impl Summary {
+    fn count(&mut self, output: &Output) {
+        match output {
+            Output::Send(Body::FlowMod(fm)) if fm.command == ofpfc::ADD => self.flows += 1,
+            Output::Send(Body::PacketOut(po)) if po.actions.iter().any(is_flood) => {
+                self.floods += 1
+            }
+            Output::Tap(_) => self.tap_writes += 1,
+            _ => {}
+        }
+    }
+}
+
+fn is_flood(action: &Action) -> bool {
+    matches!(action, Action::Output { port, .. } if *port == ofpp::FLOOD || *port == ofpp::ALL)
+}
