@@ -178,6 +178,7 @@ impl Tree {
     }
 
     /// Opens a group (or list) whose following fields are its children until `close`.
+    #[inline]
     pub fn open(
         &mut self,
         label: &'static str,
@@ -189,6 +190,7 @@ impl Tree {
     }
 
     /// Opens a group that also carries a value of its own (e.g. a summary text).
+    #[inline]
     pub fn open_with(
         &mut self,
         label: &'static str,
@@ -202,6 +204,7 @@ impl Tree {
         self.depth += 1;
     }
 
+    #[inline]
     pub fn close(&mut self) {
         self.open.pop();
         self.depth = self.depth.saturating_sub(1);

@@ -22,11 +22,14 @@ python3 stdlib only; needs tshark and ovs-ofctl on PATH.
 """
 import argparse
 import collections
+import contextlib
 import json
+import os
 import re
 import struct
 import subprocess
 import sys
+import tempfile
 
 # Where each compared value lives in one line of ofscope's jsonl output. Each
 # entry lists dotted paths tried in order, so a change of nesting is fixed here.
@@ -224,45 +227,76 @@ def is_classic_ethernet_pcap(capture):
 
 def ovs_unfit(capture):
     """Why ovs-ofctl ofp-parse-pcap cannot be a reference for this capture, or None."""
-    if not is_classic_ethernet_pcap(capture):
+    if classic_pcap_header(capture) is None and not is_ethernet_pcapng(capture):
+        return 'it reads pcap on Ethernet only (pcapng is converted when all Ethernet)'
+    if classic_pcap_header(capture) is not None and not is_classic_ethernet_pcap(capture):
         return 'it reads classic pcap on Ethernet only'
-    order, _link = classic_pcap_header(capture)
-    with open(capture, 'rb') as f:
-        f.seek(24)
-        while True:
-            record = f.read(16)
-            if len(record) < 16:
-                return None
-            incl, orig = struct.unpack(order + 'II', record[8:])
-            frame = f.read(incl)
-            if incl < orig:
-                return 'frames are cut by the snaplen and it stops at the first gap'
-            if frame[12:14] == b'\x86\xdd':
-                return 'it reads TCP over IPv4 only'
+    # The first eth.type is the captured frame's (later ones are inside PACKET_INs).
+    fields = run(['tshark', '-n', '-r', capture, '-T', 'fields', '-E', 'occurrence=f',
+                  '-e', 'frame.len', '-e', 'frame.cap_len', '-e', 'eth.type'])
+    for line in fields.splitlines():
+        length, captured, ethertype = (line.split('\t') + ['', '', ''])[:3]
+        if int(captured) < int(length):
+            return 'frames are cut by the snaplen and it stops at the first gap'
+        if ethertype == '0x86dd':
+            return 'it reads TCP over IPv4 only'
+    return None
+
+
+def is_ethernet_pcapng(capture):
+    """A pcapng whose interfaces are all Ethernet (editcap can write it as classic pcap)."""
+    info = run(['capinfos', '-E', '-T', '-r', capture]).strip().split('\t')
+    return len(info) >= 2 and info[1].strip() == 'ether'
+
+
+OVS_DUMP = re.compile(r'^00000000  ([0-9a-f]{2}) ([0-9a-f]{2}) [0-9a-f]{2} [0-9a-f]{2} '
+                      r'([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2}) ([0-9a-f]{2})')
 
 
 def ovs_messages(capture, ports):
     """[{from, type, xid}] as ovs-ofctl ofp-parse-pcap decodes them."""
-    lines = run(['ovs-ofctl', 'ofp-parse-pcap', capture] + [str(p) for p in ports]).splitlines()
+    with ovs_readable(capture) as readable:
+        text = run(['ovs-ofctl', 'ofp-parse-pcap', readable] + [str(p) for p in ports])
+    lines = text.splitlines() + ['']
     out = []
     for i, line in enumerate(lines[:-1]):
         head = OVS_HEAD.match(line)
         if not head:
             continue
-        msg = OVS_MSG.match(lines[i + 1])
-        if not msg:
-            out.append({'from': '?', 'type': 'UNPARSED: ' + lines[i + 1][:60], 'xid': None})
-            continue
-        name = msg.group(1)
-        if name.startswith(('OFPST_', 'NXST_')):
-            name = 'STATS_REQUEST' if msg.group(2) == 'request' else 'STATS_REPLY'
-        elif name.startswith('NXT_'):
-            name = 'VENDOR'
-        else:
-            name = name[len('OFPT_'):]
         direction = 'switch' if int(head.group(4)) in ports else 'controller'
-        out.append({'from': direction, 'type': name, 'xid': int(msg.group(5), 16)})
+        msg = OVS_MSG.match(lines[i + 1])
+        if msg:
+            name = msg.group(1)
+            if name.startswith(('OFPST_', 'NXST_')):
+                name = 'STATS_REQUEST' if msg.group(2) == 'request' else 'STATS_REPLY'
+            elif name.startswith('NXT_'):
+                name = 'VENDOR'
+            else:
+                name = name[len('OFPT_'):]
+            out.append({'from': direction, 'type': name, 'xid': int(msg.group(5), 16)})
+            continue
+        # "***decode error: ...***" (a body ovs-ofctl rejects, e.g. an unknown vendor)
+        # comes with a hex dump, whose header still gives the type and xid.
+        dump = OVS_DUMP.match(lines[i + 2]) if i + 2 < len(lines) else None
+        if dump:
+            version, number = int(dump.group(1), 16), int(dump.group(2), 16)
+            xid = int(''.join(dump.group(3, 4, 5, 6)), 16)
+            out.append({'from': direction, 'type': type_name(version, number), 'xid': xid})
+        else:
+            out.append({'from': direction, 'type': 'UNPARSED: ' + lines[i + 1][:60], 'xid': None})
     return out
+
+
+@contextlib.contextmanager
+def ovs_readable(capture):
+    """The capture as classic pcap: ovs-ofctl reads nothing else, editcap converts pcapng."""
+    if classic_pcap_header(capture) is not None:
+        yield capture
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        converted = os.path.join(tmp, 'converted.pcap')
+        run(['editcap', '-F', 'pcap', capture, converted])
+        yield converted
 
 
 # ------------------------------------------------------------------ segmentation
@@ -333,6 +367,8 @@ def ofscope_messages(path):
                 sys.exit('%s:%d: not JSON: %s' % (path, number, err))
             record = {k: normal(lookup(obj, OFSCOPE_PATHS[k]))
                       for k in ('frame', 'from', 'version', 'type', 'xid', 'length')}
+            if isinstance(record['type'], int):    # another version: named like tshark's
+                record['type'] = type_name(record['version'], record['type'])
             record['type'] = str(record['type']).upper().removeprefix('OFPT_')
             if record['type'] == 'PACKET_IN':
                 record['pi'] = ofscope_packet_in(obj)

@@ -351,13 +351,25 @@ impl Message {
             },
             None => Value::Unknown(h.version.into()),
         };
-        t.leaf("Version", "of.version", version, 0..1);
+        // A message cut inside its header has no bytes for the rest of it: the header
+        // fields' ranges stop at the bytes there are.
+        let have = match &self.body {
+            Body::Malformed { raw, .. } => raw.len(),
+            _ => usize::MAX,
+        };
+        let within = |r: std::ops::Range<usize>| r.start.min(have)..r.end.min(have);
+        t.leaf("Version", "of.version", version, within(0..1));
         let msg_type = match &self.body {
             Body::OtherVersion(_) => Value::Uint(h.msg_type.into()),
             _ => named_or_unknown(h.msg_type.into(), type_name(h.msg_type)),
         };
-        t.leaf("Type", "of.type", msg_type, 1..2);
-        t.leaf("Length", "of.length", Value::Uint(h.length.into()), 2..4);
+        t.leaf("Type", "of.type", msg_type, within(1..2));
+        t.leaf(
+            "Length",
+            "of.length",
+            Value::Uint(h.length.into()),
+            within(2..4),
+        );
         t.leaf(
             "Transaction id",
             "of.xid",
@@ -365,7 +377,7 @@ impl Message {
                 value: h.xid.into(),
                 digits: 1,
             },
-            4..8,
+            within(4..8),
         );
         if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
             t.leaf(
@@ -473,3 +485,28 @@ pub trait IntoMessage: Into<Body> {
 }
 
 impl<T: Into<Body>> IntoMessage for T {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the openflow_parse fuzz target: an empty message's tree pointed at bytes
+    /// 0..8 that do not exist.
+    #[test]
+    fn a_message_cut_inside_its_header_has_ranges_within_its_bytes() {
+        let header = [1u8, 0, 0, 8, 0, 0, 0, 1];
+        for len in 0..HEADER_LEN {
+            let mut t = Tree::new();
+            parse(&header[..len]).build_tree(&mut t);
+            assert!(t.fields.len() >= 4);
+            for f in &t.fields {
+                assert!(
+                    f.range.end <= len,
+                    "{len} bytes: {} at {:?}",
+                    f.key,
+                    f.range
+                );
+            }
+        }
+    }
+}

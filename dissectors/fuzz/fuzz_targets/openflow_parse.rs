@@ -1,0 +1,25 @@
+//! Any bytes: `openflow::parse` must not panic, `emit` must give the bytes back, and the
+//! summary and field tree must build without panicking, with every range inside the message.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use ofscope_dissectors::openflow;
+use ofscope_dissectors::tree::Tree;
+
+fuzz_target!(|data: &[u8]| {
+    let message = openflow::parse(data);
+    assert_eq!(message.emit(), data);
+    let _ = message.summary();
+    let _ = message.type_name();
+    let mut tree = Tree::new();
+    message.build_tree(&mut tree);
+    for field in &tree.fields {
+        assert!(
+            field.range.start <= field.range.end && field.range.end <= data.len(),
+            "{} {:?} outside {} bytes",
+            field.key,
+            field.range,
+            data.len()
+        );
+    }
+});

@@ -1,0 +1,110 @@
+//! What the differential tests share: finding the reference tools and the corpora, and
+//! counting agreements against an allowlist.
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The workspace's `../shared/corpora` directory.
+pub fn corpora() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"))
+}
+
+/// True when every tool runs. A missing tool fails the test under `CI=true` (CI installs
+/// them) and skips it with a notice elsewhere.
+pub fn tools_present(test: &str, tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|tool| {
+            Command::new(tool)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_err()
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "{test}: CI=true but {} not installed",
+        missing.join(", ")
+    );
+    eprintln!(
+        "NOTICE {test}: skipped, {} not installed (install tshark and openvswitch-common)",
+        missing.join(", ")
+    );
+    false
+}
+
+/// Runs a tool and returns its stdout; its stderr (log lines, warnings) is dropped.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd
+        .stderr(Stdio::null())
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {cmd:?}: {err}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An accepted disagreement: (frame, compared field, who is right and why).
+pub type Allowed = (u64, &'static str, &'static str);
+
+/// Agreement counts per compared field. A disagreement fails unless the allowlist has it;
+/// an allowlist entry that no disagreement used fails too, so the list stays true.
+pub struct Tally {
+    allowlist: &'static [Allowed],
+    used: BTreeSet<(u64, &'static str)>,
+    rows: BTreeMap<&'static str, (usize, usize)>,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    pub fn new(allowlist: &'static [Allowed]) -> Tally {
+        Tally {
+            allowlist,
+            used: BTreeSet::new(),
+            rows: BTreeMap::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Records one comparison of `field` on `frame`.
+    pub fn check(&mut self, frame: u64, field: &'static str, agree: bool, detail: String) {
+        let row = self.rows.entry(field).or_default();
+        row.0 += 1;
+        if agree {
+            row.1 += 1;
+        } else if self
+            .allowlist
+            .iter()
+            .any(|(f, name, _)| *f == frame && *name == field)
+        {
+            self.used.insert((frame, field));
+        } else {
+            self.failures
+                .push(format!("frame {frame} {field}: {detail}"));
+        }
+    }
+
+    /// Prints the counts, then fails on any unexplained disagreement or unused entry.
+    pub fn finish(self, title: &str) {
+        println!("{title}");
+        for (field, (compared, agreed)) in &self.rows {
+            println!("  {field:<28} {agreed:>5} / {compared:<5} agree");
+        }
+        println!("  ({} allowlisted disagreements)", self.used.len());
+        let mut failures = self.failures;
+        for (frame, field, _) in self.allowlist {
+            if !self.used.contains(&(*frame, *field)) {
+                failures.push(format!("allowlist entry ({frame}, {field}) is not needed"));
+            }
+        }
+        assert!(failures.is_empty(), "{title}\n{}", failures.join("\n"));
+    }
+}
