@@ -34,7 +34,10 @@ tm() { tmux -L "$socket" "$@"; }
 # Our tmux server first (it takes the shell and ofscope with it), then the lab.
 finish() {
     local rc=$?
-    tm kill-server 2>/dev/null || true
+    # errexit would end this trap at the `(exit "$rc")` below, before the teardown.
+    set +e
+    tm kill-server 2>/dev/null
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$EUID/$socket"
     rm -rf "$work"
     (exit "$rc")
     teardown
