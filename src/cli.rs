@@ -181,7 +181,7 @@ pub struct ReplayArgs {
     after_help = "Capturing needs CAP_NET_RAW: run ofscope with sudo, or grant it once with\n  \
     sudo setcap cap_net_raw,cap_net_admin=eip $(which ofscope)\n\n\
     Examples:\n  \
-    ofscope live -i eth0\n  \
+    ofscope live -i eth0                       (on a terminal: the viewer, following)\n  \
     ofscope live -i lo -T jsonl -w session.pcap\n  \
     ofscope live -i eth0 --port 6000 -Y 'of.type == PACKET_IN' --duration 60\n  \
     ofscope live -i any -f 'tcp port 6653 and host 10.0.0.5' -c 100\n  \
@@ -240,4 +240,7 @@ pub struct LiveArgs {
     /// Quiet: print no per-message lines (useful with -w).
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Print text even on a terminal (the viewer opens there otherwise).
+    #[arg(long)]
+    pub print: bool,
 }

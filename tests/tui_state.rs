@@ -238,6 +238,11 @@ fn follow_mode_sticks_to_the_newest_until_the_user_moves() {
     let status = screen.lines().last().unwrap();
     assert!(status.contains("reading…") && status.contains("capturing, 3 dropped"));
     assert!(status.contains("following"));
+    // Scrolled away from the newest, the status bar says how to come back.
+    key(&mut app, KeyCode::Up);
+    let screen = draw(&mut app, 200, 50);
+    let status = screen.lines().last().unwrap();
+    assert!(status.contains("paused: F follows") && !status.contains("following"));
 }
 
 #[test]

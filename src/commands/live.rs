@@ -3,28 +3,41 @@
 //! A capture thread runs the session (capture, reassembly, decode) and hands the events to
 //! this thread, which prints them. Output is flushed whenever no event is waiting, so a
 //! reader of the pipe sees each message at once without a write per message under load.
+//! On a terminal the viewer shows them instead, following the newest, fed in batches by a
+//! thread of its own.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::capture::live::{self, LiveConfig, LiveSource, LiveStats};
+use crate::capture::live::{self, LiveConfig, LiveCounters, LiveSource, LiveStats, Stopper};
 use crate::capture::CaptureError;
-use crate::cli::LiveArgs;
+use crate::cli::{Format, LiveArgs};
 use crate::commands::display_filter;
+use crate::filter::Filter;
 use crate::output::records::RecordPrinter;
 use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::tui::{self, Feed};
 
 /// Events in flight between the capture thread and the printer; the capture thread
 /// waits (and the kernel buffer absorbs the burst) when printing falls behind.
 const CHANNEL_EVENTS: usize = 16_384;
 /// How often the printer looks at the clock while idle.
 const TICK: Duration = Duration::from_millis(100);
+/// The viewer gets a batch of events when it is this big or this old, whichever comes
+/// first: fresh enough to look instant, few enough to cost nothing under load.
+const BATCH_EVENTS: usize = 4096;
+const BATCH_AGE: Duration = Duration::from_millis(50);
+/// How often the viewer's status bar gets the drop counters.
+const STATUS_EVERY: Duration = Duration::from_millis(500);
+/// Batches in flight to the viewer.
+const FEED_BATCHES: usize = 16;
 
 pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     if args.list {
@@ -76,13 +89,23 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     };
     let counters = source.counters();
     let (rx, capture) = start_capture(source, stream_config)?;
-    let shown = print_events(&rx, args, filter, || {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            stopper.stop();
-        }
-    });
+    let shown = if tui::wanted(args.print, args.format, args.verbose, args.quiet) {
+        let feeder = Feeder {
+            selection: RecordPrinter::new(Format::Text, false, filter.clone()),
+            count: args.count,
+            deadline,
+            stopper: stopper.clone(),
+            counters: Arc::clone(&counters),
+        };
+        view(rx, feeder, format!("live {}", config.device), filter)
+    } else {
+        print_events(rx, args, filter, || {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                stopper.stop();
+            }
+        })
+    };
     stopper.stop();
-    drop(rx);
     let (messages, error) = capture
         .join()
         .map_err(|_| anyhow::anyhow!("the capture thread failed"))?;
@@ -142,7 +165,7 @@ pub fn start_capture(
 /// messages were shown. `tick` runs on every event and every [`TICK`] when idle (it
 /// stops the capture at `--duration`).
 fn print_events(
-    rx: &Receiver<SessionEvent>,
+    rx: Receiver<SessionEvent>,
     args: &LiveArgs,
     filter: Option<crate::filter::Filter>,
     mut tick: impl FnMut(),
@@ -190,6 +213,126 @@ fn print_events(
     }
     flushed(&mut out)?;
     Ok(shown)
+}
+
+/// Runs the viewer in follow mode until the user quits; returns how many messages the
+/// display filter selected. The caller stops the capture then (if `-c` or `--duration`
+/// has not already) and prints the summary, once the terminal is restored.
+fn view(
+    rx: Receiver<SessionEvent>,
+    feeder: Feeder,
+    title: String,
+    filter: Option<Filter>,
+) -> Result<u64> {
+    let stopper = feeder.stopper.clone();
+    let (tx, feed) = sync_channel(FEED_BATCHES);
+    let feeding = thread::Builder::new()
+        .name("ofscope-feed".into())
+        .spawn(move || feeder.run(&rx, &tx))
+        .context("cannot start the viewer's feed")?;
+    let viewed = tui::run(
+        feed,
+        tui::Options {
+            title,
+            follow: true,
+            filter,
+        },
+    );
+    // The feed thread ends once the capture does (or at once, if the viewer is gone).
+    stopper.stop();
+    let shown = feeding
+        .join()
+        .map_err(|_| anyhow::anyhow!("the viewer's feed failed"))?;
+    viewed?;
+    Ok(shown)
+}
+
+/// Turns the capture's events into what the viewer takes: batches, the drop counters for
+/// the status bar, and the end. It also stops the capture at `-c` and `--duration`.
+struct Feeder {
+    /// Applies `-Y`, for `-c` to count the messages shown.
+    selection: RecordPrinter,
+    count: Option<u64>,
+    deadline: Option<Instant>,
+    stopper: Stopper,
+    counters: Arc<LiveCounters>,
+}
+
+impl Feeder {
+    /// Feeds until the capture ends or `-c` is reached; returns the messages selected.
+    /// Returns early when the viewer has gone (its receiver is dropped).
+    fn run(mut self, rx: &Receiver<SessionEvent>, tx: &SyncSender<Feed>) -> u64 {
+        let mut batch = Vec::new();
+        let mut oldest: Option<Instant> = None;
+        let mut status_at: Option<Instant> = None;
+        let mut shown = 0;
+        loop {
+            let wait = match (oldest, status_at) {
+                (Some(at), _) => BATCH_AGE.saturating_sub(at.elapsed()),
+                (None, Some(at)) => STATUS_EVERY.saturating_sub(at.elapsed()),
+                (None, None) => Duration::ZERO,
+            };
+            match rx.recv_timeout(wait.min(TICK)) {
+                Ok(event) => {
+                    let counted = self.counts(&event);
+                    batch.push(event);
+                    oldest.get_or_insert_with(Instant::now);
+                    if counted {
+                        shown += 1;
+                        if self.count.is_some_and(|n| shown >= n) {
+                            self.stopper.stop();
+                            break;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                self.stopper.stop();
+            }
+            if batch.len() >= BATCH_EVENTS || oldest.is_some_and(|at| at.elapsed() >= BATCH_AGE) {
+                oldest = None;
+                if tx.send(Feed::Events(std::mem::take(&mut batch))).is_err() {
+                    return shown;
+                }
+            }
+            if status_at.is_none_or(|at| at.elapsed() >= STATUS_EVERY) {
+                status_at = Some(Instant::now());
+                if tx.send(self.status()).is_err() {
+                    return shown;
+                }
+            }
+        }
+        // The capture has ended: its last events, the final counters and the end. The
+        // viewer may have quit meanwhile, which is fine.
+        let _ = tx.send(Feed::Events(batch));
+        let _ = tx.send(self.status());
+        let _ = tx.send(Feed::Finished);
+        shown
+    }
+
+    /// Whether the event is a message the display filter selects.
+    fn counts(&mut self, event: &SessionEvent) -> bool {
+        self.selection.observe(event);
+        match event {
+            SessionEvent::Record(record) => self.selection.selected(record),
+            SessionEvent::Stream(_) => false,
+        }
+    }
+
+    fn status(&self) -> Feed {
+        let stats = self.counters.snapshot();
+        let state = if self.stopper.stopped() {
+            "capture stopped"
+        } else {
+            "capturing"
+        };
+        Feed::Status(format!(
+            "{state}, dropped: {} by the kernel, {} by the interface",
+            stats.dropped, stats.if_dropped
+        ))
+    }
 }
 
 /// Flushes; `false` when the reader of stdout has gone.

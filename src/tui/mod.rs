@@ -43,15 +43,17 @@ pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
     event::run_loop(&mut app, feed)
 }
 
-/// Whether `ofscope pcap` should open the viewer: on a terminal, one file, and nothing asked
-/// for that only text gives (`--print`, `-T json`, `-V`, `--stats`, `-q`, `-c`, `-w`).
+/// Whether a command's output goes to the viewer: stdout is a terminal and the output is
+/// the default text (not `--print`, `-T json`, `-V` or `-q`).
+pub fn wanted(print: bool, format: Format, verbose: bool, quiet: bool) -> bool {
+    std::io::stdout().is_terminal() && !print && format == Format::Text && !verbose && !quiet
+}
+
+/// Whether `ofscope pcap` should open the viewer: [`wanted`], one file, and nothing else
+/// asked for that only text gives (`--stats`, `-c`, `-w`).
 pub fn suits(args: &PcapArgs) -> bool {
-    std::io::stdout().is_terminal()
-        && !args.print
-        && args.format == Format::Text
-        && !args.verbose
+    wanted(args.print, args.format, args.verbose, args.quiet)
         && !args.stats
-        && !args.quiet
         && args.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1

@@ -33,6 +33,8 @@ live_pid=""
 # The lab's teardown, after ofscope is stopped the Ctrl-C way and the work dir is handled.
 finish() {
     local rc=$?
+    # errexit would end this trap at the `(exit "$rc")` below, before the teardown.
+    set +e
     if [[ -n $live_pid ]]; then stop "$live_pid" INT; fi
     if [[ ${OFSC_LIVE_KEEP:-0} == 1 || $rc -ne 0 ]]; then say "work directory kept: $work"; else rm -rf "$work"; fi
     (exit "$rc")

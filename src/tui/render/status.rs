@@ -24,6 +24,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     if app.follow {
         parts.push("following".into());
+    } else if app.progress.status.is_some() && !app.progress.finished {
+        // A live source, and the user has scrolled away from the newest message.
+        parts.push("paused: F follows".into());
     }
     if !app.stream_events.is_empty() {
         parts.push(format!("{} stream events", app.stream_events.len()));
