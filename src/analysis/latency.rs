@@ -485,7 +485,7 @@ impl ConnPairing {
             self.give_up(seq, out);
         }
         let late = now_ns.saturating_sub(self.request_window_ns);
-        if self.requests.values().any(|(_, r)| r.ts_ns < late) {
+        if !self.requests.is_empty() && self.requests.values().any(|(_, r)| r.ts_ns < late) {
             let mut gone = Vec::new();
             self.requests
                 .retain(|&(from_switch, _), &mut (kind, request)| {

@@ -15,8 +15,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::flow_match::{ofpfw, Match, VLAN_NONE};
 use crate::frame::{
-    self, ipv4, ipv6, vlan, ArpRepr, EthernetRepr, Frame, IcmpRepr, Icmpv6Repr, Ipv4Repr, Ipv6Repr,
-    Network, TcpRepr, Transport, UdpRepr, VlanTag, ETHERNET_LEN, VLAN_TAG_LEN,
+    self, ipv4, ipv6, vlan, ArpRepr, EthernetRepr, Frame, Icmpv6Repr, Ipv6Repr, Network, TcpRepr,
+    Transport, UdpRepr, VlanTag, ETHERNET_LEN, VLAN_TAG_LEN,
 };
 
 /// `OFP_DL_TYPE_NOT_ETH_TYPE`: the dl_type of a frame whose type field is a length.
@@ -135,12 +135,11 @@ impl Headers {
                 Err(_) => NetworkHeader::Other,
             },
             frame::ethertype::LLDP => NetworkHeader::Lldp,
-            frame::ethertype::IPV4 => match Ipv4Repr::parse(bytes) {
-                Ok(ip) => {
-                    let header_len = ip.buffer_len();
-                    let declared = usize::from(ip.total_len).max(header_len);
-                    let body = ip_body(bytes, header_len, declared);
-                    self.transport = transport(ip.protocol, false, body, ip.frag_offset == 0);
+            frame::ethertype::IPV4 => match Ipv4Fields::parse(bytes) {
+                Some(ip) => {
+                    let declared = usize::from(ip.total_len).max(ip.header_len);
+                    let body = ip_body(bytes, ip.header_len, declared);
+                    self.transport = transport(ip.protocol, false, body, ip.first_fragment);
                     NetworkHeader::Ipv4 {
                         tos: ip.tos,
                         protocol: ip.protocol,
@@ -148,7 +147,7 @@ impl Headers {
                         dst: ip.dst,
                     }
                 }
-                Err(_) => NetworkHeader::Other,
+                None => NetworkHeader::Other,
             },
             frame::ethertype::IPV6 => match Ipv6Repr::parse(bytes) {
                 Ok(ip) => {
@@ -219,18 +218,49 @@ fn ip_body(bytes: &[u8], header_len: usize, declared: usize) -> &[u8] {
         .unwrap_or_default()
 }
 
+/// The IPv4 header fields [`Headers`] needs, read where [`frame::Ipv4Repr::parse`] would accept
+/// the header (version 4, a header length of at least 20 bytes, all of it present), without
+/// copying its options.
+struct Ipv4Fields {
+    header_len: usize,
+    tos: u8,
+    total_len: u16,
+    first_fragment: bool,
+    protocol: u8,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+}
+
+impl Ipv4Fields {
+    fn parse(bytes: &[u8]) -> Option<Ipv4Fields> {
+        let h: &[u8; 20] = bytes.get(..20)?.try_into().ok()?;
+        let header_len = usize::from(h[0] & 0x0f) * 4;
+        if h[0] >> 4 != 4 || header_len < 20 || bytes.len() < header_len {
+            return None;
+        }
+        Some(Ipv4Fields {
+            header_len,
+            tos: h[1],
+            total_len: u16::from_be_bytes([h[2], h[3]]),
+            first_fragment: u16::from_be_bytes([h[6], h[7]]) & 0x1fff == 0,
+            protocol: h[9],
+            src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+            dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+        })
+    }
+}
+
 /// The transport header of an IP body; `decodable` is false for a fragment that does not
 /// start the datagram.
 fn transport(protocol: u8, ipv6: bool, body: &[u8], decodable: bool) -> TransportHeader {
     let parsed = match protocol {
         _ if !decodable => None,
-        ipv4::protocol::ICMP if !ipv6 => {
-            IcmpRepr::parse(body).ok().map(|i| TransportHeader::Icmp {
-                icmp_type: i.icmp_type,
-                code: i.code,
-                rest: i.rest,
-            })
-        }
+        // The 8-byte ICMP header is all IcmpRepr::parse requires.
+        ipv4::protocol::ICMP if !ipv6 => body.get(..8).map(|i| TransportHeader::Icmp {
+            icmp_type: i[0],
+            code: i[1],
+            rest: [i[4], i[5], i[6], i[7]],
+        }),
         ipv4::protocol::ICMPV6 if ipv6 => Icmpv6Repr::parse(body)
             .ok()
             .map(|_| TransportHeader::Icmpv6),
