@@ -4,12 +4,30 @@
 # with the peak memory of each. The issue's budget: --stats adds at most 30 %.
 #
 #   bench/analysis.sh [FILE] [RUNS]      (default: the lab's large capture, 3 runs)
+#   bench/analysis.sh --instructions FILE
+#
+# The second form counts instructions under cachegrind instead (steady on a loaded machine;
+# use a slice of a few MB, e.g. `editcap -r large.pcap slice.pcap 1-40000`).
 set -eu
-file=${1:-../large/large.pcap}
-runs=${2:-3}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/ofscope
+
+if [ "${1:-}" = "--instructions" ]; then
+    file=$2
+    instructions() { # instructions of `$bin pcap $file $@`
+        valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+            "$bin" pcap "$file" "$@" 2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ,
+    }
+    decode=$(instructions -q)
+    stats=$(instructions --stats)
+    echo "decode only (-q):    $decode instructions"
+    echo "--stats (analysis):  $stats instructions"
+    echo "analysis overhead:   $(echo "scale=1; 100 * ($stats - $decode) / $decode" | bc) %  (budget 30 %)"
+    exit 0
+fi
+file=${1:-../large/large.pcap}
+runs=${2:-3}
 
 best() { # best wall time (s) and peak RSS (KiB) of `$bin pcap $file $@` over $runs runs
     t_best=""; rss_best=""

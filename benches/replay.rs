@@ -3,11 +3,16 @@
 //!
 //! `cargo bench --bench replay`; the figure is the `thrpt` line in elements/s. Time is the
 //! thread's own CPU time (Linux `/proc/thread-self/schedstat`), so the figure is for one
-//! core even on a loaded machine; elsewhere it falls back to wall time.
+//! core even on a loaded machine; elsewhere it falls back to wall time. That clock advances
+//! in scheduler ticks (milliseconds), so the samples are few and long (flat sampling, 10
+//! samples of about half a second each) rather than criterion's default ramp of short ones,
+//! which would read zero.
 
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use ofscope::replay::{AppSpec, Engine, Input};
 use ofscope_dissectors::openflow::{Body, FeaturesReply, Message, PacketIn, NO_BUFFER};
 
@@ -94,6 +99,8 @@ fn learning(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("learning");
     group.throughput(Throughput::Elements(PACKETS as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
     for variant in ["simple", "dst-only", "pyswitch-all", "nox", "pox"] {
         let spec: AppSpec = format!("learning:variant={variant}").parse().unwrap();
         group.bench_function(BenchmarkId::from_parameter(variant), |b| {

@@ -1,10 +1,11 @@
 //! Host pairs seen in the frames of PacketIns and PacketOuts (as Wireshark's Ethernet
 //! conversations: A↔B, whichever way the frame went).
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use ofscope_dissectors::frame::{Frame, Network, Transport};
+use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use serde_json::{json, Value};
 
@@ -47,17 +48,17 @@ const PROTOCOL_NAMES: [&str; 9] = [
 ];
 
 /// The protocol a frame shows, innermost first, as an index into [`PROTOCOL_NAMES`].
-fn protocol(frame: &Frame) -> usize {
-    match (&frame.network, &frame.transport) {
-        (_, Transport::Icmp(_)) => 1,
-        (_, Transport::Icmpv6(_)) => 2,
-        (_, Transport::Tcp(_)) => 3,
-        (_, Transport::Udp(_)) => 4,
-        (Network::Arp(_), _) => 0,
-        (Network::Ipv4(_), _) => 5,
-        (Network::Ipv6(_), _) => 6,
-        (Network::Lldp(_), _) => 7,
-        (Network::Other { .. }, _) | (Network::None, _) => 8,
+fn protocol(h: &Headers) -> usize {
+    match (h.network, h.transport) {
+        (_, TransportHeader::Icmp { .. }) => 1,
+        (_, TransportHeader::Icmpv6) => 2,
+        (_, TransportHeader::Tcp { .. }) => 3,
+        (_, TransportHeader::Udp { .. }) => 4,
+        (NetworkHeader::Arp(_), _) => 0,
+        (NetworkHeader::Ipv4 { .. }, _) => 5,
+        (NetworkHeader::Ipv6 { .. }, _) => 6,
+        (NetworkHeader::Lldp, _) => 7,
+        (NetworkHeader::Other, _) | (NetworkHeader::None, _) => 8,
     }
 }
 
@@ -82,7 +83,8 @@ impl Protocols {
 
 #[derive(Debug, Clone)]
 pub struct Conversations {
-    map: FastMap<([u8; 6], [u8; 6]), Conversation>,
+    /// Keyed by the two MACs as numbers, the lower first: cheaper to hash and compare.
+    map: FastMap<(u64, u64), Conversation>,
     cap: usize,
     /// Frames of conversations beyond the cap.
     pub overflow: u64,
@@ -94,12 +96,15 @@ impl Default for Conversations {
     }
 }
 
-fn pair(x: [u8; 6], y: [u8; 6]) -> ([u8; 6], [u8; 6]) {
-    if x <= y {
-        (x, y)
-    } else {
-        (y, x)
-    }
+/// A MAC as a number, ordered as its bytes are.
+fn mac_number(mac: &[u8; 6]) -> u64 {
+    let [a, b, c, d, e, f] = *mac;
+    u64::from_be_bytes([0, 0, a, b, c, d, e, f])
+}
+
+fn pair(x: &[u8; 6], y: &[u8; 6]) -> (u64, u64) {
+    let (x, y) = (mac_number(x), mac_number(y));
+    (x.min(y), x.max(y))
 }
 
 impl Conversations {
@@ -114,26 +119,36 @@ impl Conversations {
     /// A frame of `len` bytes carried by a PacketIn (`packet_in`) or a PacketOut.
     pub fn observe(
         &mut self,
-        frame: &Frame,
+        h: &Headers,
         len: u64,
         packet_in: bool,
         ts_ns: u64,
         dpid: Option<u64>,
     ) {
-        let Some(eth) = frame.eth else {
+        let Some(eth) = h.eth else {
             return;
         };
-        let key = pair(eth.src, eth.dst);
-        if !self.map.contains_key(&key) && self.map.len() >= self.cap {
-            self.overflow += 1;
-            return;
-        }
-        let c = self.map.entry(key).or_insert_with(|| Conversation {
-            a: key.0,
-            b: key.1,
-            first_ns: ts_ns,
-            ..Conversation::default()
-        });
+        let full = self.map.len() >= self.cap;
+        let c = match self.map.entry(pair(&eth.src, &eth.dst)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(_) if full => {
+                self.overflow += 1;
+                return;
+            }
+            Entry::Vacant(e) => {
+                let (a, b) = if eth.src <= eth.dst {
+                    (eth.src, eth.dst)
+                } else {
+                    (eth.dst, eth.src)
+                };
+                e.insert(Conversation {
+                    a,
+                    b,
+                    first_ns: ts_ns,
+                    ..Conversation::default()
+                })
+            }
+        };
         c.last_ns = ts_ns;
         if packet_in {
             c.packet_ins += 1;
@@ -141,20 +156,20 @@ impl Conversations {
             c.packet_outs += 1;
         }
         c.bytes += len;
-        match frame.vlans.first() {
+        match h.vlan {
             Some(tag) => {
                 c.vlans.insert(tag.vid);
             }
             None => c.untagged = true,
         }
-        c.protocols.0 |= 1 << protocol(frame);
+        c.protocols.0 |= 1 << protocol(h);
         if let Some(d) = dpid {
             c.switches.insert(d);
         }
-        let (src, dst): (Option<IpAddr>, Option<IpAddr>) = match &frame.network {
-            Network::Arp(a) => (Some(a.spa.into()), Some(a.tpa.into())),
-            Network::Ipv4(ip) => (Some(ip.src.into()), Some(ip.dst.into())),
-            Network::Ipv6(ip) => (Some(ip.src.into()), Some(ip.dst.into())),
+        let (src, dst): (Option<IpAddr>, Option<IpAddr>) = match h.network {
+            NetworkHeader::Arp(a) => (Some(a.spa.into()), Some(a.tpa.into())),
+            NetworkHeader::Ipv4 { src, dst, .. } => (Some(src.into()), Some(dst.into())),
+            NetworkHeader::Ipv6 { src, dst } => (Some(src.into()), Some(dst.into())),
             _ => (None, None),
         };
         for ip in [src, dst].into_iter().flatten() {
@@ -167,7 +182,7 @@ impl Conversations {
     /// A PACKET_OUT carrying the frame of a PacketIn already observed between `hosts`:
     /// only the counts change.
     pub fn repeat_packet_out(&mut self, hosts: ([u8; 6], [u8; 6]), len: u64, ts_ns: u64) {
-        let Some(c) = self.map.get_mut(&pair(hosts.0, hosts.1)) else {
+        let Some(c) = self.map.get_mut(&pair(&hosts.0, &hosts.1)) else {
             self.overflow += 1;
             return;
         };
@@ -178,7 +193,7 @@ impl Conversations {
 
     /// A PacketIn between these hosts was answered after `ns`.
     pub fn latency(&mut self, hosts: ([u8; 6], [u8; 6]), ns: u64) {
-        if let Some(c) = self.map.get_mut(&pair(hosts.0, hosts.1)) {
+        if let Some(c) = self.map.get_mut(&pair(&hosts.0, &hosts.1)) {
             c.answered += 1;
             c.latency_sum_ns += ns;
         }

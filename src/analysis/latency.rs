@@ -1,12 +1,14 @@
 //! Controller latency: which controller message answers each PacketIn, which reply answers
 //! each request, and the statistics of those delays (see docs/analysis.md for the rules).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::Hash;
 
 use hdrhistogram::Histogram;
-use ofscope_dissectors::frame::{arp, icmp, Frame, Network, Transport};
+use ofscope_dissectors::frame::{arp, icmp};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
 
@@ -96,8 +98,14 @@ struct Pending {
     /// Where it is filed in `by_data` and `by_reply`.
     data_key: (u64, u16),
     reply: Option<u64>,
+    /// Its frame's key; its dl_src and dl_dst are the hosts (zero without Ethernet).
     key: FlowKey,
-    hosts: ([u8; 6], [u8; 6]),
+}
+
+impl Pending {
+    fn hosts(&self) -> ([u8; 6], [u8; 6]) {
+        (self.key.dl_src, self.key.dl_dst)
+    }
 }
 
 /// The pairing state of one connection. Its memory is bounded: PacketIns leave when
@@ -119,28 +127,34 @@ pub struct ConnPairing {
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
-/// reply with the same id and sequence, addresses swapped.
-fn expected_reply(frame: &Frame) -> Option<u64> {
-    match (&frame.network, &frame.transport) {
-        (Network::Arp(a), _) if a.op == arp::op::REQUEST => {
+/// reply with the same id and sequence (bytes 4..8), addresses swapped.
+fn expected_reply(h: &Headers) -> Option<u64> {
+    match (h.network, h.transport) {
+        (NetworkHeader::Arp(a), _) if a.op == arp::op::REQUEST => {
             Some(hash_of(("arp", a.spa, a.sha, a.tpa)))
         }
-        (Network::Ipv4(ip), Transport::Icmp(i)) if i.icmp_type == icmp::kind::ECHO_REQUEST => {
-            Some(hash_of(("icmp", ip.src, ip.dst, i.echo_id(), i.echo_seq())))
-        }
+        (
+            NetworkHeader::Ipv4 { src, dst, .. },
+            TransportHeader::Icmp {
+                icmp_type, rest, ..
+            },
+        ) if icmp_type == icmp::kind::ECHO_REQUEST => Some(hash_of(("icmp", src, dst, rest))),
         _ => None,
     }
 }
 
 /// The signature of a reply carried by a PACKET_OUT, in the form of [`expected_reply`].
-fn reply_signature(frame: &Frame) -> Option<u64> {
-    match (&frame.network, &frame.transport) {
-        (Network::Arp(a), _) if a.op == arp::op::REPLY => {
+fn reply_signature(h: &Headers) -> Option<u64> {
+    match (h.network, h.transport) {
+        (NetworkHeader::Arp(a), _) if a.op == arp::op::REPLY => {
             Some(hash_of(("arp", a.tpa, a.tha, a.spa)))
         }
-        (Network::Ipv4(ip), Transport::Icmp(i)) if i.icmp_type == icmp::kind::ECHO_REPLY => {
-            Some(hash_of(("icmp", ip.dst, ip.src, i.echo_id(), i.echo_seq())))
-        }
+        (
+            NetworkHeader::Ipv4 { src, dst, .. },
+            TransportHeader::Icmp {
+                icmp_type, rest, ..
+            },
+        ) if icmp_type == icmp::kind::ECHO_REPLY => Some(hash_of(("icmp", dst, src, rest))),
         _ => None,
     }
 }
@@ -236,14 +250,15 @@ impl Filed {
 }
 
 fn file<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
-    match index.get_mut(&key) {
-        None => {
-            index.insert(key, Filed::One(seq));
+    match index.entry(key) {
+        Entry::Vacant(e) => {
+            e.insert(Filed::One(seq));
         }
-        Some(Filed::Many(q)) => q.push_back(seq),
-        Some(one) => {
-            if let Filed::One(first) = *one {
-                *one = Filed::Many(VecDeque::from([first, seq]));
+        Entry::Occupied(mut e) => {
+            let filed = e.get_mut();
+            match filed {
+                Filed::Many(q) => q.push_back(seq),
+                Filed::One(first) => *filed = Filed::Many(VecDeque::from([*first, seq])),
             }
         }
     }
@@ -251,16 +266,18 @@ fn file<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
 
 /// Takes `seq` out of the index, dropping the key when nothing is left under it.
 fn unfile<K: Hash + Eq>(index: &mut FastMap<K, Filed>, key: K, seq: u64) {
-    let empty = match index.get_mut(&key) {
-        None => false,
-        Some(Filed::One(s)) => *s == seq,
-        Some(Filed::Many(q)) => {
+    let Entry::Occupied(mut e) = index.entry(key) else {
+        return;
+    };
+    let empty = match e.get_mut() {
+        Filed::One(s) => *s == seq,
+        Filed::Many(q) => {
             q.retain(|s| *s != seq);
             q.is_empty()
         }
     };
     if empty {
-        index.remove(&key);
+        e.remove();
     }
 }
 
@@ -284,14 +301,14 @@ impl ConnPairing {
         self.pending.len()
     }
 
-    /// Feeds one message of this connection. `frame` is the decoded frame of a PacketIn
-    /// or PacketOut when the caller has it (else it is decoded here).
+    /// Feeds one message of this connection. `headers` are those of the PacketIn's or
+    /// PacketOut's frame when the caller has them (else they are decoded here).
     pub fn message(
         &mut self,
         at: At,
         from_switch: bool,
         msg: &Message,
-        frame: Option<&Frame>,
+        headers: Option<&Headers>,
         out: &mut Paired,
     ) {
         self.expire(at.ts_ns, out);
@@ -308,18 +325,13 @@ impl ConnPairing {
         }
         match &msg.body {
             Body::PacketIn(pin) if from_switch => {
-                let parsed;
-                let frame = match frame {
-                    Some(f) => f,
-                    None => {
-                        parsed = Frame::parse(&pin.data);
-                        &parsed
-                    }
-                };
-                self.packet_in(at, pin, frame, out)
+                let h = headers
+                    .copied()
+                    .unwrap_or_else(|| Headers::parse(&pin.data));
+                self.packet_in(at, pin, &h, out)
             }
             Body::PacketOut(po) if !from_switch => {
-                let seq = self.answer_of_packet_out(po, frame);
+                let seq = self.answer_of_packet_out(po, headers);
                 if let Some((seq, rule)) = seq {
                     self.answered(seq, at, rule, out);
                 }
@@ -370,7 +382,7 @@ impl ConnPairing {
         }
     }
 
-    fn packet_in(&mut self, at: At, pin: &PacketIn, frame: &Frame, out: &mut Paired) {
+    fn packet_in(&mut self, at: At, pin: &PacketIn, h: &Headers, out: &mut Paired) {
         if self.pending.len() >= self.max_pending {
             if let Some((oldest, _)) = self.pending.oldest() {
                 self.give_up(oldest, out);
@@ -385,18 +397,16 @@ impl ConnPairing {
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
-        let reply = expected_reply(frame);
+        let reply = expected_reply(h);
         if let Some(sig) = reply {
             file(&mut self.by_reply, sig, seq);
         }
-        let hosts = frame.eth.map(|e| (e.src, e.dst)).unwrap_or_default();
         self.pending.push(Pending {
             at,
             buffer_id: pin.buffer_id,
             data_key,
             reply,
-            key: FlowKey::from_frame(frame, pin.in_port),
-            hosts,
+            key: FlowKey::from_headers(h, pin.in_port),
         });
     }
 
@@ -404,7 +414,7 @@ impl ConnPairing {
     fn answer_of_packet_out(
         &self,
         po: &PacketOut,
-        frame: Option<&Frame>,
+        headers: Option<&Headers>,
     ) -> Option<(u64, AnswerRule)> {
         if po.buffer_id != NO_BUFFER {
             return self
@@ -413,28 +423,27 @@ impl ConnPairing {
                 .map(|s| (*s, AnswerRule::BufferId));
         }
         let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
-        let whole = std::iter::once(po.data.as_slice());
-        let prefixes = self
-            .cut_lengths
-            .iter()
-            .filter_map(|&n| (po.data.len() > n).then(|| po.data.get(..n)).flatten());
-        let by_data = whole
-            .chain(prefixes)
-            .filter_map(|d| oldest(self.by_data.get(&(hash_of(d), po.in_port))))
-            .min();
+        let filed = |data: &[u8]| oldest(self.by_data.get(&(hash_of(data), po.in_port)));
+        // The whole data, then its prefixes at the lengths cut PacketIns have.
+        let mut by_data = filed(&po.data);
+        for &n in &self.cut_lengths {
+            if let Some(prefix) = po.data.get(..n).filter(|_| po.data.len() > n) {
+                by_data = by_data.into_iter().chain(filed(prefix)).min();
+            }
+        }
         if let Some(seq) = by_data {
             return Some((seq, AnswerRule::SameData));
         }
-        let sig = match frame {
-            Some(f) => reply_signature(f),
-            None => reply_signature(&Frame::parse(&po.data)),
+        let sig = match headers {
+            Some(h) => reply_signature(h),
+            None => reply_signature(&Headers::parse(&po.data)),
         }?;
         oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
     }
 
     fn take(&mut self, seq: u64) -> Option<Pending> {
         let p = self.pending.remove(seq)?;
-        if self.by_buffer.get(&p.buffer_id) == Some(&seq) {
+        if p.buffer_id != NO_BUFFER && self.by_buffer.get(&p.buffer_id) == Some(&seq) {
             self.by_buffer.remove(&p.buffer_id);
         }
         unfile(&mut self.by_data, p.data_key, seq);
@@ -453,7 +462,7 @@ impl ConnPairing {
                 packet_in: p.at,
                 answer: at,
                 rule,
-                hosts: p.hosts,
+                hosts: p.hosts(),
             });
         }
     }
@@ -462,7 +471,7 @@ impl ConnPairing {
         if let Some(p) = self.take(seq) {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
-                hosts: p.hosts,
+                hosts: p.hosts(),
             });
         }
     }
@@ -476,7 +485,7 @@ impl ConnPairing {
             self.give_up(seq, out);
         }
         let late = now_ns.saturating_sub(self.request_window_ns);
-        if self.requests.values().any(|(_, r)| r.ts_ns < late) {
+        if !self.requests.is_empty() && self.requests.values().any(|(_, r)| r.ts_ns < late) {
             let mut gone = Vec::new();
             self.requests
                 .retain(|&(from_switch, _), &mut (kind, request)| {
@@ -817,7 +826,7 @@ mod tests {
             &mut out,
         );
         let fm = FlowMod {
-            match_: Match::from_frame(&Frame::parse(&arp_request()), 1),
+            match_: Match::exact(&FlowKey::from_bytes(&arp_request(), 1)),
             ..FlowMod::default()
         };
         p.message(

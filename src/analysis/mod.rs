@@ -11,13 +11,14 @@ pub mod latency;
 mod report;
 pub mod switches;
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::str::FromStr;
 
-use ofscope_dissectors::frame::Frame;
 use ofscope_dissectors::openflow::header::ofpt;
+use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
 use ofscope_dissectors::openflow::wire::fmt_mac;
@@ -556,9 +557,10 @@ impl Analyzer {
         let key = self.bind_switch(r);
         let msg = &r.message;
         // A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
-        // answers (whose decode we already have): that is most of them.
-        let frame = match &msg.body {
-            Body::PacketIn(p) => Some(Frame::parse(&p.data)),
+        // answers (whose decode we already have): that is most of them. Only the headers
+        // are decoded, without copying the payload.
+        let headers = match &msg.body {
+            Body::PacketIn(p) => Some(Headers::parse(&p.data)),
             _ => None,
         };
         // Reused from message to message: pairing allocates nothing in the common case.
@@ -571,7 +573,7 @@ impl Analyzer {
             c.info.messages += 1;
             c.info.last_ns = ts;
             c.pairing
-                .message(at, from_switch, msg, frame.as_ref(), &mut out);
+                .message(at, from_switch, msg, headers.as_ref(), &mut out);
         }
         let same_frame_as = out
             .pairs
@@ -581,11 +583,11 @@ impl Analyzer {
         self.take_paired(key, &mut out);
         self.scratch = out;
         self.hello(r, key);
-        let frame = match (&msg.body, frame, same_frame_as) {
-            (Body::PacketIn(p), Some(f), _) => {
+        let headers = match (&msg.body, headers, same_frame_as) {
+            (Body::PacketIn(p), Some(h), _) => {
                 let len = u64::from(p.total_len);
-                self.conversations.observe(&f, len, true, ts, key.dpid());
-                Some(f)
+                self.conversations.observe(&h, len, true, ts, key.dpid());
+                Some(h)
             }
             (Body::PacketOut(p), _, Some(hosts)) => {
                 self.conversations
@@ -593,12 +595,12 @@ impl Analyzer {
                 None
             }
             (Body::PacketOut(p), _, None) if !p.data.is_empty() => {
-                let f = Frame::parse(&p.data);
+                let h = Headers::parse(&p.data);
                 self.conversations
-                    .observe(&f, p.data.len() as u64, false, ts, key.dpid());
-                Some(f)
+                    .observe(&h, p.data.len() as u64, false, ts, key.dpid());
+                Some(h)
             }
-            (_, f, _) => f,
+            (_, h, _) => h,
         };
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
@@ -613,14 +615,14 @@ impl Analyzer {
             }
             Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
             Body::PacketIn(p) if from_switch => {
-                self.packet_in(r, key, at, p, frame.as_ref());
+                self.packet_in(r, key, at, p, headers.as_ref());
             }
             Body::PacketOut(p) if !from_switch => {
                 self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
                 self.flood(key, at, &p.actions, "PACKET_OUT");
                 if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
-                    let k = match &frame {
-                        Some(f) => FlowKey::from_frame(f, p.in_port),
+                    let k = match &headers {
+                        Some(h) => FlowKey::from_headers(h, p.in_port),
                         None => FlowKey::from_bytes(&p.data, p.in_port),
                     };
                     self.switch(key).table.hit(&k, p.data.len() as u64, ts);
@@ -710,6 +712,9 @@ impl Analyzer {
 
     /// Takes the pairing results into the statistics, leaving `out` empty.
     fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
+        if out.pairs.is_empty() && out.unanswered.is_empty() && out.requests.is_empty() {
+            return;
+        }
         for p in out.pairs.drain(..) {
             let ns = p.latency_ns();
             self.switch(key).packet_in.record(ns);
@@ -779,15 +784,15 @@ impl Analyzer {
     }
 
     fn host_pair(&mut self, hosts: HostPair) -> Option<&mut LatencyStats> {
-        if !self.host_pairs.contains_key(&hosts) && self.host_pairs.len() >= HOST_PAIR_CAP {
-            self.host_pairs_overflow += 1;
-            return None;
+        let full = self.host_pairs.len() >= HOST_PAIR_CAP;
+        match self.host_pairs.entry(hosts) {
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(_) if full => {
+                self.host_pairs_overflow += 1;
+                None
+            }
+            Entry::Vacant(e) => Some(e.insert(LatencyStats::new(2))),
         }
-        Some(
-            self.host_pairs
-                .entry(hosts)
-                .or_insert_with(|| LatencyStats::new(2)),
-        )
     }
 
     fn hello(&mut self, r: &OfRecord, key: SwitchKey) {
@@ -875,7 +880,7 @@ impl Analyzer {
         key: SwitchKey,
         at: At,
         p: &PacketIn,
-        frame: Option<&Frame>,
+        headers: Option<&Headers>,
     ) {
         if let Some(c) = self.conns.get_mut(&r.conn.0) {
             if p.buffer_id != NO_BUFFER && c.offered.insert(p.buffer_id) {
@@ -895,22 +900,24 @@ impl Analyzer {
                     truncated_packet_in(key, at, p, msl, set_frame)
                 });
         }
-        let Some(eth) = frame.and_then(|f| f.eth) else {
+        let Some(eth) = headers.and_then(|h| h.eth) else {
             return;
         };
         if is_multicast(&eth.src) {
             return;
         }
         let sw = self.switch(key);
-        if !sw.macs.contains_key(&eth.src) && sw.macs.len() >= MAC_CAP {
-            return;
-        }
-        let state = sw.macs.entry(eth.src).or_insert(MacState {
-            port: p.in_port,
-            other_port: p.in_port,
-            moves: VecDeque::new(),
-            total_moves: 0,
-        });
+        let full = sw.macs.len() >= MAC_CAP;
+        let state = match sw.macs.entry(eth.src) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(_) if full => return,
+            Entry::Vacant(e) => e.insert(MacState {
+                port: p.in_port,
+                other_port: p.in_port,
+                moves: VecDeque::new(),
+                total_moves: 0,
+            }),
+        };
         if state.port == p.in_port {
             return;
         }

@@ -11,10 +11,13 @@
 //! - `nw_tos` is the IP TOS byte (compared on its DSCP bits, as switches do);
 //! - an 802.3 length instead of an ethertype gives `dl_type` 0x05ff.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::flow_match::{ofpfw, Match, VLAN_NONE};
-use crate::frame::{Frame, Network, Transport};
+use crate::frame::{
+    self, ipv4, ipv6, vlan, ArpRepr, EthernetRepr, Frame, Icmpv6Repr, Ipv6Repr, Network, TcpRepr,
+    Transport, UdpRepr, VlanTag, ETHERNET_LEN, VLAN_TAG_LEN,
+};
 
 /// `OFP_DL_TYPE_NOT_ETH_TYPE`: the dl_type of a frame whose type field is a length.
 pub const DL_TYPE_NOT_ETH_TYPE: u16 = 0x05ff;
@@ -38,10 +41,246 @@ pub struct FlowKey {
     pub tp_dst: u16,
 }
 
+/// The network header of a frame, as far as matching and the analysis look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkHeader {
+    None,
+    Arp(ArpRepr),
+    Ipv4 {
+        tos: u8,
+        protocol: u8,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+    },
+    Ipv6 {
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+    },
+    Lldp,
+    /// Another ethertype, or a header that does not decode.
+    Other,
+}
+
+/// The transport header after IPv4 or IPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportHeader {
+    None,
+    /// Type, code, and bytes 4..8 (the echo id and sequence).
+    Icmp {
+        icmp_type: u8,
+        code: u8,
+        rest: [u8; 4],
+    },
+    Icmpv6,
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+    },
+    /// Another protocol, a fragment that does not start the datagram, or a header that
+    /// does not decode.
+    Other,
+}
+
+/// The headers of a frame without its payload: what [`Frame::parse`] decodes, less the
+/// copies of the payload and trailer, so that hot paths (the analysis' pairing, replay's
+/// learning apps) can look at every PacketIn without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headers {
+    pub eth: Option<EthernetRepr>,
+    /// The outer VLAN tag, and how many tags were decoded.
+    pub vlan: Option<VlanTag>,
+    pub vlan_tags: usize,
+    pub network: NetworkHeader,
+    pub transport: TransportHeader,
+}
+
+impl Headers {
+    /// Decodes `bytes` with the same layer parsers and the same rules as [`Frame::parse`].
+    pub fn parse(bytes: &[u8]) -> Headers {
+        let mut h = Headers {
+            eth: None,
+            vlan: None,
+            vlan_tags: 0,
+            network: NetworkHeader::None,
+            transport: TransportHeader::None,
+        };
+        let Ok(eth) = EthernetRepr::parse(bytes) else {
+            return h;
+        };
+        h.eth = Some(eth);
+        let mut rest = bytes.get(ETHERNET_LEN..).unwrap_or_default();
+        let mut ethertype = eth.ethertype;
+        while vlan::is_tpid(ethertype) {
+            let Ok(tag) = VlanTag::parse(rest) else {
+                h.network = NetworkHeader::Other;
+                return h;
+            };
+            h.vlan.get_or_insert(tag);
+            h.vlan_tags += 1;
+            ethertype = tag.ethertype;
+            rest = rest.get(VLAN_TAG_LEN..).unwrap_or_default();
+        }
+        h.network_and_transport(ethertype, rest);
+        h
+    }
+
+    fn network_and_transport(&mut self, ethertype: u16, bytes: &[u8]) {
+        self.network = match ethertype {
+            frame::ethertype::ARP => match ArpRepr::parse(bytes) {
+                Ok(arp) => NetworkHeader::Arp(arp),
+                Err(_) => NetworkHeader::Other,
+            },
+            frame::ethertype::LLDP => NetworkHeader::Lldp,
+            frame::ethertype::IPV4 => match Ipv4Fields::parse(bytes) {
+                Some(ip) => {
+                    let declared = usize::from(ip.total_len).max(ip.header_len);
+                    let body = ip_body(bytes, ip.header_len, declared);
+                    self.transport = transport(ip.protocol, false, body, ip.first_fragment);
+                    NetworkHeader::Ipv4 {
+                        tos: ip.tos,
+                        protocol: ip.protocol,
+                        src: ip.src,
+                        dst: ip.dst,
+                    }
+                }
+                None => NetworkHeader::Other,
+            },
+            frame::ethertype::IPV6 => match Ipv6Repr::parse(bytes) {
+                Ok(ip) => {
+                    let declared = ipv6::HEADER_LEN + usize::from(ip.payload_len);
+                    let body = ip_body(bytes, ip.buffer_len(), declared);
+                    self.transport = transport(ip.protocol, true, body, !ip.fragmented);
+                    NetworkHeader::Ipv6 {
+                        src: ip.src,
+                        dst: ip.dst,
+                    }
+                }
+                Err(_) => NetworkHeader::Other,
+            },
+            _ => NetworkHeader::Other,
+        };
+    }
+
+    /// The headers of an already decoded frame.
+    pub fn of_frame(frame: &Frame) -> Headers {
+        let network = match &frame.network {
+            Network::None => NetworkHeader::None,
+            Network::Arp(a) => NetworkHeader::Arp(*a),
+            Network::Ipv4(ip) => NetworkHeader::Ipv4 {
+                tos: ip.tos,
+                protocol: ip.protocol,
+                src: ip.src,
+                dst: ip.dst,
+            },
+            Network::Ipv6(ip) => NetworkHeader::Ipv6 {
+                src: ip.src,
+                dst: ip.dst,
+            },
+            Network::Lldp(_) => NetworkHeader::Lldp,
+            Network::Other { .. } => NetworkHeader::Other,
+        };
+        let transport = match &frame.transport {
+            Transport::None => TransportHeader::None,
+            Transport::Icmp(i) => TransportHeader::Icmp {
+                icmp_type: i.icmp_type,
+                code: i.code,
+                rest: i.rest,
+            },
+            Transport::Icmpv6(_) => TransportHeader::Icmpv6,
+            Transport::Tcp(t) => TransportHeader::Tcp {
+                src_port: t.src_port,
+                dst_port: t.dst_port,
+            },
+            Transport::Udp(u) => TransportHeader::Udp {
+                src_port: u.src_port,
+                dst_port: u.dst_port,
+            },
+            Transport::Other { .. } => TransportHeader::Other,
+        };
+        Headers {
+            eth: frame.eth,
+            vlan: frame.vlans.first().copied(),
+            vlan_tags: frame.vlans.len(),
+            network,
+            transport,
+        }
+    }
+}
+
+/// The bytes after an IP header up to its declared length.
+fn ip_body(bytes: &[u8], header_len: usize, declared: usize) -> &[u8] {
+    bytes
+        .get(header_len..declared.min(bytes.len()))
+        .unwrap_or_default()
+}
+
+/// The IPv4 header fields [`Headers`] needs, read where [`frame::Ipv4Repr::parse`] would accept
+/// the header (version 4, a header length of at least 20 bytes, all of it present), without
+/// copying its options.
+struct Ipv4Fields {
+    header_len: usize,
+    tos: u8,
+    total_len: u16,
+    first_fragment: bool,
+    protocol: u8,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+}
+
+impl Ipv4Fields {
+    fn parse(bytes: &[u8]) -> Option<Ipv4Fields> {
+        let h: &[u8; 20] = bytes.get(..20)?.try_into().ok()?;
+        let header_len = usize::from(h[0] & 0x0f) * 4;
+        if h[0] >> 4 != 4 || header_len < 20 || bytes.len() < header_len {
+            return None;
+        }
+        Some(Ipv4Fields {
+            header_len,
+            tos: h[1],
+            total_len: u16::from_be_bytes([h[2], h[3]]),
+            first_fragment: u16::from_be_bytes([h[6], h[7]]) & 0x1fff == 0,
+            protocol: h[9],
+            src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+            dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
+        })
+    }
+}
+
+/// The transport header of an IP body; `decodable` is false for a fragment that does not
+/// start the datagram.
+fn transport(protocol: u8, ipv6: bool, body: &[u8], decodable: bool) -> TransportHeader {
+    let parsed = match protocol {
+        _ if !decodable => None,
+        // The 8-byte ICMP header is all IcmpRepr::parse requires.
+        ipv4::protocol::ICMP if !ipv6 => body.get(..8).map(|i| TransportHeader::Icmp {
+            icmp_type: i[0],
+            code: i[1],
+            rest: [i[4], i[5], i[6], i[7]],
+        }),
+        ipv4::protocol::ICMPV6 if ipv6 => Icmpv6Repr::parse(body)
+            .ok()
+            .map(|_| TransportHeader::Icmpv6),
+        ipv4::protocol::TCP => TcpRepr::parse(body).ok().map(|t| TransportHeader::Tcp {
+            src_port: t.src_port,
+            dst_port: t.dst_port,
+        }),
+        ipv4::protocol::UDP => UdpRepr::parse(body).ok().map(|u| TransportHeader::Udp {
+            src_port: u.src_port,
+            dst_port: u.dst_port,
+        }),
+        _ => None,
+    };
+    parsed.unwrap_or(TransportHeader::Other)
+}
+
 impl FlowKey {
     /// Extracts the key the OF1.0 way. Layers the frame does not have (or that were cut
     /// short) leave their fields 0.
-    pub fn from_frame(frame: &Frame, in_port: u16) -> FlowKey {
+    pub fn from_headers(h: &Headers, in_port: u16) -> FlowKey {
         let mut key = FlowKey {
             in_port,
             dl_src: [0; 6],
@@ -56,13 +295,13 @@ impl FlowKey {
             tp_src: 0,
             tp_dst: 0,
         };
-        let Some(eth) = frame.eth else {
+        let Some(eth) = h.eth else {
             return key;
         };
         key.dl_src = eth.src;
         key.dl_dst = eth.dst;
         // OF1.0 sees one tag: the type is whatever follows the outer tag.
-        key.dl_type = match frame.vlans.first() {
+        key.dl_type = match h.vlan {
             Some(tag) => {
                 key.dl_vlan = tag.vid;
                 key.dl_vlan_pcp = tag.pcp;
@@ -73,35 +312,47 @@ impl FlowKey {
         if key.dl_type < 0x600 {
             key.dl_type = DL_TYPE_NOT_ETH_TYPE;
         }
-        let outer_is_single_tag = frame.vlans.len() <= 1;
-        match &frame.network {
-            Network::Arp(arp) if outer_is_single_tag => {
+        if h.vlan_tags > 1 {
+            return key;
+        }
+        match h.network {
+            NetworkHeader::Arp(arp) => {
                 key.nw_proto = u8::try_from(arp.op).unwrap_or(0);
                 key.nw_src = arp.spa;
                 key.nw_dst = arp.tpa;
             }
-            Network::Ipv4(ip) if outer_is_single_tag => {
-                key.nw_tos = ip.tos;
-                key.nw_proto = ip.protocol;
-                key.nw_src = ip.src;
-                key.nw_dst = ip.dst;
-                let (src, dst) = match &frame.transport {
-                    Transport::Tcp(t) => (t.src_port, t.dst_port),
-                    Transport::Udp(u) => (u.src_port, u.dst_port),
-                    Transport::Icmp(i) => (i.icmp_type.into(), i.code.into()),
+            NetworkHeader::Ipv4 {
+                tos,
+                protocol,
+                src,
+                dst,
+            } => {
+                key.nw_tos = tos;
+                key.nw_proto = protocol;
+                key.nw_src = src;
+                key.nw_dst = dst;
+                (key.tp_src, key.tp_dst) = match h.transport {
+                    TransportHeader::Tcp { src_port, dst_port }
+                    | TransportHeader::Udp { src_port, dst_port } => (src_port, dst_port),
+                    TransportHeader::Icmp {
+                        icmp_type, code, ..
+                    } => (icmp_type.into(), code.into()),
                     _ => (0, 0),
                 };
-                key.tp_src = src;
-                key.tp_dst = dst;
             }
             _ => {}
         }
         key
     }
 
-    /// Decodes `data` and extracts its key.
+    /// The key of a decoded frame.
+    pub fn from_frame(frame: &Frame, in_port: u16) -> FlowKey {
+        FlowKey::from_headers(&Headers::of_frame(frame), in_port)
+    }
+
+    /// The key of a frame's bytes, decoding only the headers (no allocation).
     pub fn from_bytes(data: &[u8], in_port: u16) -> FlowKey {
-        FlowKey::from_frame(&Frame::parse(data), in_port)
+        FlowKey::from_headers(&Headers::parse(data), in_port)
     }
 }
 
@@ -364,5 +615,78 @@ mod tests {
             let k = FlowKey::from_bytes(&tagged_ping()[..len], 1);
             assert!(Match::default().matches(&k));
         }
+    }
+
+    /// Frames of every layer [`Headers`] knows: double tags, TCP, UDP, ICMPv6, LLDP and a
+    /// non-first fragment besides the ARP request and the tagged ping.
+    fn assorted_frames() -> Vec<Vec<u8>> {
+        let eth = "000000000002 000000000001";
+        let ip = |proto: &str, frag: &str| {
+            format!("45 00 0030 0001 {frag} 40 {proto} 0000 0a000001 0a000002")
+        };
+        vec![
+            arp_request(),
+            tagged_ping(),
+            hex(&format!(
+                "{eth} 88a8 0064 8100 600a 0800 {} 0800 0000 1234 0001",
+                ip("01", "0000")
+            )),
+            hex(&format!(
+                "{eth} 0800 {} 0050 1f90 00000001 00000000 5002 2000 0000 0000 aabb",
+                ip("06", "0000")
+            )),
+            hex(&format!(
+                "{eth} 0800 {} 0035 0035 0010 0000 01020304",
+                ip("11", "0000")
+            )),
+            hex(&format!(
+                "{eth} 0800 {} 0035 0035 0010 0000",
+                ip("11", "2001")
+            )),
+            hex(&format!(
+                "{eth} 86dd 60000000 0008 3a 40 {} {} 8000 0000 0001 0002",
+                "fe800000000000000000000000000001", "ff020000000000000000000000000001"
+            )),
+            hex(&format!(
+                "{eth} 88cc 0207 04 000000000001 0403 02 0001 0000"
+            )),
+            hex(&format!("{eth} 0026 4242 03 0000")),
+        ]
+    }
+
+    #[test]
+    fn headers_decode_as_the_frame_does() {
+        // Every frame, every prefix of it, and every single-byte change to a few values:
+        // the allocation-free decode must agree with the full one.
+        for f in assorted_frames() {
+            let mut variants: Vec<Vec<u8>> = (0..=f.len()).map(|n| f[..n].to_vec()).collect();
+            for i in 0..f.len() {
+                for v in [0x00, 0x05, 0x45, 0x81, 0xff] {
+                    let mut g = f.clone();
+                    g[i] = v;
+                    variants.push(g);
+                }
+            }
+            for g in variants {
+                let frame = Frame::parse(&g);
+                assert_eq!(Headers::parse(&g), Headers::of_frame(&frame), "{g:02x?}");
+                assert_eq!(FlowKey::from_bytes(&g, 3), FlowKey::from_frame(&frame, 3));
+            }
+        }
+    }
+
+    #[test]
+    fn headers_of_a_tcp_frame() {
+        let f = &assorted_frames()[3];
+        let h = Headers::parse(f);
+        assert_eq!(
+            h.transport,
+            TransportHeader::Tcp {
+                src_port: 80,
+                dst_port: 8080
+            }
+        );
+        let k = FlowKey::from_bytes(f, 1);
+        assert_eq!((k.nw_proto, k.tp_src, k.tp_dst), (6, 80, 8080));
     }
 }

@@ -2,13 +2,12 @@
 //! POX `forwarding.l2_learning`, NOX `pyswitch`, the seeds' `dst-only` change and their
 //! `pyswitch-all` fix for the "PC C" flaw, and Ryu/os-ken `simple_switch` for OF1.0.
 
-use ofscope_dissectors::frame::Frame;
 use ofscope_dissectors::openflow::action::Action;
 use ofscope_dissectors::openflow::flow_match::{ofpfw, Match};
 use ofscope_dissectors::openflow::flow_mod::{ofpfc, DEFAULT_PRIORITY};
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{
-    Body, FeaturesReply, FlowMod, PacketOut, SwitchConfig, NO_BUFFER,
+    Body, FeaturesReply, FlowKey, FlowMod, PacketOut, SwitchConfig, NO_BUFFER,
 };
 
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
@@ -207,9 +206,10 @@ impl Learning {
         let Some(port) = known else {
             return self.flood(ctx, p, 0);
         };
-        let frame = Frame::parse(p.data);
+        // The exact match, from the frame's headers alone (no decode of the payload).
+        let key = FlowKey::from_bytes(p.data, p.in_port);
         if port == p.in_port {
-            let mut m = Match::from_frame(&frame, p.in_port);
+            let mut m = Match::exact(&key);
             m.wildcards |= ofpfw::IN_PORT;
             m.in_port = 0;
             ctx.send(Body::FlowMod(FlowMod {
@@ -219,7 +219,7 @@ impl Learning {
             }));
             return;
         }
-        let m = Match::from_frame(&frame, p.in_port);
+        let m = Match::exact(&key);
         ctx.send(Body::FlowMod(self.flow(
             m,
             p.buffer_id,
@@ -248,7 +248,7 @@ impl Learning {
                 let output = vec![Action::output(port)];
                 match variant {
                     Variant::Nox => {
-                        let m = Match::from_frame(&Frame::parse(p.data), p.in_port);
+                        let m = Match::exact(&FlowKey::from_bytes(p.data, p.in_port));
                         ctx.send(Body::FlowMod(self.flow(m, p.buffer_id, output.clone())));
                         if p.buffer_id == NO_BUFFER {
                             ctx.send(packet_out(p, output));
