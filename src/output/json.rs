@@ -26,8 +26,10 @@ pub fn write_tree_members(out: &mut String, tree: &Tree, msg: &[u8], needs_comma
         }
         *has_member = true;
         if *parent != Kind::List {
-            write_str(out, field.json_name());
-            out.push(':');
+            // Member names are the dissector's static keys: identifiers, never escaped.
+            out.push('"');
+            out.push_str(field.json_name());
+            out.push_str("\":");
         }
         match field.kind {
             Kind::Leaf if NAMED_AS_TEXT.contains(&field.key) => write_name(out, &field.value, msg),
@@ -120,7 +122,7 @@ fn push_hex_byte(out: &mut String, b: u8) {
 }
 
 /// `v` in decimal, without going through `fmt` (the hot path of `-T jsonl`).
-fn push_decimal(out: &mut String, mut v: u64) {
+pub fn push_decimal(out: &mut String, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -131,9 +133,7 @@ fn push_decimal(out: &mut String, mut v: u64) {
             break;
         }
     }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
-    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Writes a JSON string literal with the escapes JSON requires.
