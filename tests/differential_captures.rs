@@ -39,16 +39,6 @@ const ALLOWED: &[(&str, &str, &str, &str)] = &[
         "first difference at #2: 4110417668 vs 4294902016",
         "tshark decodes a conflicting retransmission",
     ),
-    // tshark is right, ofscope is wrong (to fix in the dissector): a PACKET_IN cut by
-    // `-s 96` keeps its 18-byte fixed part, which tshark decodes (in_port, buffer_id,
-    // total_len, reason, the Ethernet addresses). openflow::parse marks any message
-    // shorter than its header length malformed and decodes none of its body.
-    (
-        "snap96.pcap",
-        "tshark: PACKET_IN fields incl. nested eth/vlan/arp/ip/icmp",
-        "PACKET_IN #0 in_port: ofscope None, tshark 1",
-        "ofscope does not decode a cut message's fixed part",
-    ),
 ];
 
 /// Every capture: the corpora's and the lab's samples.

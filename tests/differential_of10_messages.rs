@@ -24,18 +24,9 @@ use ofscope_dissectors::openflow::{
 const CAPTURE: &str = "reference_decodes/all_of10_messages_wrapped.pcap";
 const CONTROLLER_PORT: u16 = 6653;
 
-/// Accepted disagreements with ovs-ofctl.
-const OVS_ALLOWED: &[Allowed] = &[
-    // ovs-ofctl is right, ofscope is incomplete by design: issue 2 asks for Nicira vendor
-    // actions with their subtype named and their arguments kept raw, so ofscope prints
-    // `dec_mpls_ttl(vendor=0x00002320,data=0x..)` where ovs-ofctl decodes the arguments.
-    (113, "actions", NICIRA_ARGS_RAW),
-    (115, "actions", NICIRA_ARGS_RAW),
-    (116, "actions", NICIRA_ARGS_RAW),
-    (117, "actions", NICIRA_ARGS_RAW),
-    (118, "actions", NICIRA_ARGS_RAW),
-    (119, "actions", NICIRA_ARGS_RAW),
-];
+/// Accepted disagreements with ovs-ofctl: none (the Nicira MPLS actions that once were
+/// listed here are decoded now).
+const OVS_ALLOWED: &[Allowed] = &[];
 
 /// Accepted disagreements with tshark.
 const TSHARK_ALLOWED: &[Allowed] = &[
@@ -44,7 +35,6 @@ const TSHARK_ALLOWED: &[Allowed] = &[
     // ofscope still decodes the bytes that are there.
     (22, "frame decoded", BUFFERED_PACKET_OUT_DATA),
 ];
-const NICIRA_ARGS_RAW: &str = "Nicira action arguments are kept raw";
 const BUFFERED_PACKET_OUT_DATA: &str = "tshark skips the data of a buffered PACKET_OUT";
 
 /// One message as the capture holds it.
