@@ -58,11 +58,17 @@ pub enum SessionEvent {
 
 /// Formats a datapath id as ovs does: 16 hex digits in colon-separated pairs.
 pub fn format_dpid(dpid: u64) -> String {
-    let b = dpid.to_be_bytes();
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
-    )
+    // Without `fmt`: this runs once per message in every JSON line.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(23);
+    for (i, b) in dpid.to_be_bytes().into_iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s
 }
 
 /// A streaming decode of one frame source.

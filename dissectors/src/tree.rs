@@ -145,7 +145,11 @@ pub struct Field {
 impl Field {
     /// The last segment of the key: the JSON member name.
     pub fn json_name(&self) -> &'static str {
-        self.key.rsplit('.').next().unwrap_or(self.key)
+        // A byte scan: `rsplit('.')` costs more than the rest of writing the member.
+        match self.key.bytes().rposition(|b| b == b'.') {
+            Some(dot) => self.key.get(dot + 1..).unwrap_or(self.key),
+            None => self.key,
+        }
     }
 }
 

@@ -116,21 +116,22 @@ impl RecordPrinter {
 
 /// One JSON object: where the message came from, then its field tree.
 fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
-    let _ = write!(
-        line,
-        "{{\"frame\":{},\"ts_ns\":{},\"conn\":{},\"from\":\"{}\",\"dpid\":",
-        record.frame(),
-        record.ts_ns,
-        record.conn,
-        if record.from_switch() {
-            "switch"
-        } else {
-            "controller"
-        }
-    );
+    line.push_str("{\"frame\":");
+    json::push_decimal(line, record.frame());
+    line.push_str(",\"ts_ns\":");
+    json::push_decimal(line, record.ts_ns);
+    line.push_str(",\"conn\":");
+    json::push_decimal(line, record.conn.0.into());
+    line.push_str(if record.from_switch() {
+        ",\"from\":\"switch\",\"dpid\":"
+    } else {
+        ",\"from\":\"controller\",\"dpid\":"
+    });
     match record.dpid {
         Some(dpid) => {
-            let _ = write!(line, "\"{}\"", format_dpid(dpid));
+            line.push('"');
+            line.push_str(&format_dpid(dpid));
+            line.push('"');
         }
         None => line.push_str("null"),
     }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 impl Frame {
     /// One line, tcpdump style: `802.1Q vlan 10 p 3, ARP who-has 10.0.0.1 tell 10.0.0.3`.
     pub fn summary(&self) -> String {
-        let mut s = String::new();
+        let mut s = String::with_capacity(96);
         let mut tpid = self.eth.map_or(0, |e| e.ethertype);
         for tag in &self.vlans {
             let kind = if tpid == ethertype::VLAN {

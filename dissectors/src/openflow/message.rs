@@ -295,38 +295,45 @@ impl Message {
 
     /// One line in ovs-ofctl style: `FLOW_MOD xid=0x5 ADD priority=...`.
     pub fn summary(&self) -> String {
-        let mut s = format!("{} xid=0x{:x}", self.type_name(), self.header.xid);
-        let detail = match &self.body {
-            Body::Hello(h) => h.to_string(),
-            Body::Error(e) => e.to_string(),
-            Body::EchoRequest(d) | Body::EchoReply(d) => format!("{} bytes of payload", d.len()),
-            Body::Vendor(v) => v.to_string(),
-            Body::FeaturesReply(f) => f.to_string(),
-            Body::GetConfigReply(c) | Body::SetConfig(c) => c.to_string(),
-            Body::PacketIn(p) => p.to_string(),
-            Body::FlowRemoved(f) => f.to_string(),
-            Body::PortStatus(p) => p.to_string(),
-            Body::PacketOut(p) => p.to_string(),
-            Body::FlowMod(f) => f.to_string(),
-            Body::PortMod(p) => p.to_string(),
-            Body::StatsRequest(st) => st.to_string(),
-            Body::StatsReply(st) => st.to_string(),
-            Body::QueueGetConfigRequest(q) => q.to_string(),
-            Body::QueueGetConfigReply(q) => q.to_string(),
-            Body::OtherVersion(_) => format!(
+        // Written straight into one string sized for a PACKET_IN with its frame: the
+        // summary is in every text line and JSON object, so growth and copies show.
+        let mut s = String::with_capacity(160);
+        let _ = write!(s, "{} xid=0x{:x} ", self.type_name(), self.header.xid);
+        let before_detail = s.len();
+        let _ = match &self.body {
+            Body::Hello(h) => write!(s, "{h}"),
+            Body::Error(e) => write!(s, "{e}"),
+            Body::EchoRequest(d) | Body::EchoReply(d) => write!(s, "{} bytes of payload", d.len()),
+            Body::Vendor(v) => write!(s, "{v}"),
+            Body::FeaturesReply(f) => write!(s, "{f}"),
+            Body::GetConfigReply(c) | Body::SetConfig(c) => write!(s, "{c}"),
+            Body::PacketIn(p) => write!(s, "{p}"),
+            Body::FlowRemoved(f) => write!(s, "{f}"),
+            Body::PortStatus(p) => write!(s, "{p}"),
+            Body::PacketOut(p) => write!(s, "{p}"),
+            Body::FlowMod(f) => write!(s, "{f}"),
+            Body::PortMod(p) => write!(s, "{p}"),
+            Body::StatsRequest(st) => write!(s, "{st}"),
+            Body::StatsReply(st) => write!(s, "{st}"),
+            Body::QueueGetConfigRequest(q) => write!(s, "{q}"),
+            Body::QueueGetConfigReply(q) => write!(s, "{q}"),
+            Body::OtherVersion(_) => write!(
+                s,
                 "{} type={} length={}",
                 version_name(self.header.version).unwrap_or("unknown version"),
                 self.header.msg_type,
                 self.header.length
             ),
-            Body::Malformed { reason, raw } => format!("MALFORMED ({reason}, {} bytes)", raw.len()),
+            Body::Malformed { reason, raw } => {
+                write!(s, "MALFORMED ({reason}, {} bytes)", raw.len())
+            }
             Body::FeaturesRequest
             | Body::GetConfigRequest
             | Body::BarrierRequest
-            | Body::BarrierReply => String::new(),
+            | Body::BarrierReply => Ok(()),
         };
-        if !detail.is_empty() {
-            let _ = write!(s, " {detail}");
+        if s.len() == before_detail {
+            s.pop();
         }
         if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
             let _ = write!(
