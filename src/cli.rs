@@ -69,30 +69,17 @@ pub struct DecodeArgs {
     ofscope pcap session.pcap --latency -T json | jq '.switches[].packet_in.p99_ns'\n  \
     ofscope pcap session.pcap --port 6000 -Y 'of.type == FLOW_MOD' -w flow_mods.pcap")]
 pub struct PcapArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
     /// Capture files (pcap or pcapng, optionally gzipped).
     #[arg(value_name = "FILE", required_unless_present = "read")]
     pub files: Vec<PathBuf>,
     /// Capture file to read (as tshark -r); may be repeated.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print the full detail tree of each message.
-    #[arg(short = 'V', long = "verbose")]
-    pub verbose: bool,
-    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
-    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
-    pub filter: Option<String>,
-    /// Stop after N messages have been shown.
-    #[arg(short = 'c', long = "count", value_name = "N")]
-    pub count: Option<u64>,
     /// Write the frames that carry the shown messages to a pcap file.
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
-    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
-    #[arg(long = "port", value_name = "N")]
-    pub ports: Vec<u16>,
     /// Print a summary: sessions, switches, counts per type and direction, stream health,
     /// then the analysis (switches, controller latency, conversations, findings).
     #[arg(long)]
@@ -114,12 +101,6 @@ pub struct PcapArgs {
     /// How long a PacketIn may wait for its answer: 1s, 250ms, 0.5 (seconds).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub pair_window: u64,
-    /// Quiet: print no per-message lines (useful with -w or --stats).
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-    /// Print text even on a terminal.
-    #[arg(long)]
-    pub print: bool,
 }
 
 impl PcapArgs {
@@ -188,6 +169,8 @@ pub struct ReplayArgs {
     ofscope live --list"
 )]
 pub struct LiveArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
     /// Interface to capture on (see --list); the first one libpcap finds when omitted.
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
@@ -197,24 +180,9 @@ pub struct LiveArgs {
     /// Capture filter (BPF, as tcpdump); default 'tcp port 6633 or tcp port 6653' plus --port.
     #[arg(short = 'f', long = "capture-filter", value_name = "BPF")]
     pub capture_filter: Option<String>,
-    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
-    #[arg(long = "port", value_name = "N")]
-    pub ports: Vec<u16>,
-    /// Output format.
-    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print the full detail tree of each message.
-    #[arg(short = 'V', long = "verbose")]
-    pub verbose: bool,
-    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
-    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
-    pub filter: Option<String>,
     /// Also save every captured frame to this pcap file.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
-    /// Stop after N messages have been shown.
-    #[arg(short = 'c', long = "count", value_name = "N")]
-    pub count: Option<u64>,
     /// Stop after this many seconds.
     #[arg(long = "duration", value_name = "SECS")]
     pub duration: Option<f64>,
@@ -237,10 +205,30 @@ pub struct LiveArgs {
         default_value_t = 64
     )]
     pub buffer_mib: u32,
-    /// Quiet: print no per-message lines (useful with -w).
+}
+
+/// How decoded messages are selected and shown: the same for `pcap` and `live`.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the full detail tree of each message.
+    #[arg(short = 'V', long = "verbose")]
+    pub verbose: bool,
+    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
+    #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Stop after N messages have been shown.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Quiet: print no per-message lines (useful with -w or --stats).
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Print text even on a terminal (the viewer opens there otherwise).
+    /// Print text even on a terminal, instead of opening the viewer.
     #[arg(long)]
     pub print: bool,
 }

@@ -49,7 +49,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         Some(secs) => anyhow::bail!("--duration must be a positive number of seconds, not {secs}"),
         None => None,
     };
-    let filter = display_filter(args.filter.as_deref())?;
+    let filter = display_filter(args.view.filter.as_deref())?;
     let config = LiveConfig {
         device: match &args.interface {
             Some(device) => device.clone(),
@@ -84,15 +84,24 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         }
     );
     let stream_config = StreamConfig {
-        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ports: OPENFLOW_PORTS
+            .iter()
+            .chain(&args.view.ports)
+            .copied()
+            .collect(),
         ..StreamConfig::default()
     };
     let counters = source.counters();
     let (rx, capture) = start_capture(source, stream_config)?;
-    let shown = if tui::wanted(args.print, args.format, args.verbose, args.quiet) {
+    let shown = if tui::wanted(
+        args.view.print,
+        args.view.format,
+        args.view.verbose,
+        args.view.quiet,
+    ) {
         let feeder = Feeder {
             selection: RecordPrinter::new(Format::Text, false, filter.clone()),
-            count: args.count,
+            count: args.view.count,
             deadline,
             stopper: stopper.clone(),
             counters: Arc::clone(&counters),
@@ -171,7 +180,7 @@ fn print_events(
     mut tick: impl FnMut(),
 ) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut printer = RecordPrinter::new(args.format, args.verbose, filter);
+    let mut printer = RecordPrinter::new(args.view.format, args.view.verbose, filter);
     let mut first_ts = None;
     let mut shown = 0;
     loop {
@@ -199,7 +208,7 @@ fn print_events(
             continue;
         }
         let first = *first_ts.get_or_insert(record.ts_ns);
-        if !args.quiet {
+        if !args.view.quiet {
             match printer.print(&mut out, &record, first) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => break,
@@ -207,7 +216,7 @@ fn print_events(
             }
         }
         shown += 1;
-        if args.count.is_some_and(|n| shown >= n) {
+        if args.view.count.is_some_and(|n| shown >= n) {
             break;
         }
     }
@@ -350,7 +359,7 @@ fn capture_filter(args: &LiveArgs) -> String {
         Some(expr) => expr.clone(),
         None => {
             let mut expr = live::DEFAULT_FILTER.to_owned();
-            for port in &args.ports {
+            for port in &args.view.ports {
                 expr.push_str(&format!(" or tcp port {port}"));
             }
             expr

@@ -21,16 +21,20 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     if tui::suits(args) {
         return tui::run_pcap(args);
     }
-    let filter = display_filter(args.filter.as_deref())?;
+    let filter = display_filter(args.view.filter.as_deref())?;
     let config = StreamConfig {
-        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ports: OPENFLOW_PORTS
+            .iter()
+            .chain(&args.view.ports)
+            .copied()
+            .collect(),
         ..StreamConfig::default()
     };
     let stdout = io::stdout().lock();
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),
         args,
-        records: RecordPrinter::new(args.format, args.verbose, filter),
+        records: RecordPrinter::new(args.view.format, args.view.verbose, filter),
         line: String::new(),
         shown: 0,
     };
@@ -89,7 +93,7 @@ impl<W: Write> Printer<'_, W> {
                 ..analysis::Config::default()
             })
         });
-        let per_message = !(args.quiet || analyse);
+        let per_message = !(args.view.quiet || analyse);
         let progress = progress::for_file(path, session.source().compressed());
         while let Some(event) = session.next_event() {
             if let Some(bar) = &progress {
@@ -127,7 +131,7 @@ impl<W: Write> Printer<'_, W> {
                 keep_frames.extend(record.frames.iter().copied());
             }
             self.shown += 1;
-            if self.args.count.is_some_and(|n| self.shown >= n) {
+            if self.args.view.count.is_some_and(|n| self.shown >= n) {
                 outcome = FileOutcome::CountReached;
                 break;
             }
@@ -139,7 +143,7 @@ impl<W: Write> Printer<'_, W> {
         self.line.clear();
         if self.args.stats {
             stats.finish(session.tracker());
-            match self.args.format {
+            match self.args.view.format {
                 Format::Text => stats.write_text(&mut self.line, path),
                 Format::Json | Format::Jsonl => stats.write_json(&mut self.line, path),
             }
@@ -195,7 +199,7 @@ fn copy_frames(input: &Path, output: &PathBuf, keep: &BTreeSet<u64>) -> Result<(
 /// The analysis sections the flags ask for, after the `--stats` counts (whose JSON object
 /// gains an `analysis` member).
 fn write_analysis(out: &mut String, a: &Analyzer, args: &PcapArgs) {
-    let json = args.format != Format::Text;
+    let json = args.view.format != Format::Text;
     if args.stats && json {
         // Close the counts object with the analysis inside it.
         out.truncate(out.trim_end().len());

@@ -52,9 +52,13 @@ pub fn wanted(print: bool, format: Format, verbose: bool, quiet: bool) -> bool {
 /// Whether `ofscope pcap` should open the viewer: [`wanted`], one file, and nothing else
 /// asked for that only text gives (`--stats`, `-c`, `-w`).
 pub fn suits(args: &PcapArgs) -> bool {
-    wanted(args.print, args.format, args.verbose, args.quiet)
-        && !args.stats
-        && args.count.is_none()
+    wanted(
+        args.view.print,
+        args.view.format,
+        args.view.verbose,
+        args.view.quiet,
+    ) && !args.stats
+        && args.view.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1
 }
@@ -64,7 +68,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
     let Some(path) = args.inputs().next() else {
         anyhow::bail!("no capture file given");
     };
-    let filter = match &args.filter {
+    let filter = match &args.view.filter {
         Some(expr) => Some(
             Filter::parse(expr)
                 .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
@@ -72,7 +76,11 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
         None => None,
     };
     let config = StreamConfig {
-        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
+        ports: OPENFLOW_PORTS
+            .iter()
+            .chain(&args.view.ports)
+            .copied()
+            .collect(),
         ..StreamConfig::default()
     };
     let feed = index::index_file(path, config)?;
