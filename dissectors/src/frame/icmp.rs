@@ -114,6 +114,11 @@ impl IcmpRepr {
         be16([self.rest[2], self.rest[3]])
     }
 
+    /// The next-hop MTU of a "fragmentation needed" message (RFC 1191).
+    pub fn next_hop_mtu(&self) -> u16 {
+        be16([self.rest[2], self.rest[3]])
+    }
+
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN
     }
@@ -164,7 +169,7 @@ impl IcmpRepr {
                 },
                 4 => format!(
                     "ICMP {dst} unreachable - need to frag (mtu {})",
-                    self.echo_seq()
+                    self.next_hop_mtu()
                 ),
                 code => format!("ICMP {dst} unreachable - code {code}"),
             },
@@ -241,7 +246,7 @@ impl IcmpRepr {
                 tree.leaf(
                     "Next-hop MTU",
                     "icmp.mtu",
-                    Value::Uint(self.echo_seq().into()),
+                    Value::Uint(self.next_hop_mtu().into()),
                     r(6, 2),
                 );
             }
