@@ -93,12 +93,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     };
     let counters = source.counters();
     let (rx, capture) = start_capture(source, stream_config)?;
-    let shown = if tui::wanted(
-        args.view.print,
-        args.view.format,
-        args.view.verbose,
-        args.view.quiet,
-    ) {
+    let shown = if tui::wanted(&args.view) {
         let feeder = Feeder {
             selection: RecordPrinter::new(Format::Text, false, filter.clone()),
             count: args.view.count,

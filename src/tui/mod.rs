@@ -16,7 +16,7 @@ use std::sync::mpsc::Receiver;
 
 use anyhow::Result;
 
-use crate::cli::{Format, PcapArgs};
+use crate::cli::{Format, PcapArgs, ViewArgs};
 use crate::filter::Filter;
 use crate::stream::{StreamConfig, OPENFLOW_PORTS};
 
@@ -45,19 +45,18 @@ pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
 
 /// Whether a command's output goes to the viewer: stdout is a terminal and the output is
 /// the default text (not `--print`, `-T json`, `-V` or `-q`).
-pub fn wanted(print: bool, format: Format, verbose: bool, quiet: bool) -> bool {
-    std::io::stdout().is_terminal() && !print && format == Format::Text && !verbose && !quiet
+pub fn wanted(view: &ViewArgs) -> bool {
+    std::io::stdout().is_terminal()
+        && !view.print
+        && view.format == Format::Text
+        && !view.verbose
+        && !view.quiet
 }
 
 /// Whether `ofscope pcap` should open the viewer: [`wanted`], one file, and nothing else
 /// asked for that only text gives (`--stats`, `-c`, `-w`).
 pub fn suits(args: &PcapArgs) -> bool {
-    wanted(
-        args.view.print,
-        args.view.format,
-        args.view.verbose,
-        args.view.quiet,
-    ) && !args.stats
+    wanted(&args.view) && !args.stats
         && args.view.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1
