@@ -56,7 +56,8 @@ pub fn wanted(view: &ViewArgs) -> bool {
 /// Whether `ofscope pcap` should open the viewer: [`wanted`], one file, and nothing else
 /// asked for that only text gives (`--stats`, `-c`, `-w`).
 pub fn suits(args: &PcapArgs) -> bool {
-    wanted(&args.view) && !args.stats
+    wanted(&args.view)
+        && !args.stats
         && args.view.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1
