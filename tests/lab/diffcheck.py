@@ -255,7 +255,7 @@ OVS_DUMP = re.compile(r'^00000000  ([0-9a-f]{2}) ([0-9a-f]{2}) [0-9a-f]{2} [0-9a
 
 def ovs_messages(capture, ports):
     """[{from, type, xid}] as ovs-ofctl ofp-parse-pcap decodes them."""
-    with ovs_readable(capture) as readable:
+    with ovs_readable(capture, ports) as readable:
         text = run(['ovs-ofctl', 'ofp-parse-pcap', readable] + [str(p) for p in ports])
     lines = text.splitlines() + ['']
     out = []
@@ -288,18 +288,84 @@ def ovs_messages(capture, ports):
 
 
 @contextlib.contextmanager
-def ovs_readable(capture):
-    """The capture as classic pcap: ovs-ofctl reads nothing else, editcap converts pcapng."""
-    if classic_pcap_header(capture) is not None:
-        yield capture
-        return
+def ovs_readable(capture, ports):
+    """The capture as ovs-ofctl can read it: classic pcap (editcap converts pcapng), with
+    each direction's TCP segments in sequence order. ovs-ofctl's reassembly drops a segment
+    that comes before its predecessor, and loopback captures on several CPUs record
+    segments out of order, so the comparison would test which CPU ran when."""
     with tempfile.TemporaryDirectory() as tmp:
-        converted = os.path.join(tmp, 'converted.pcap')
-        run(['editcap', '-F', 'pcap', capture, converted])
-        yield converted
+        classic = capture
+        if classic_pcap_header(capture) is None:
+            classic = os.path.join(tmp, 'converted.pcap')
+            run(['editcap', '-F', 'pcap', capture, classic])
+        sequenced = os.path.join(tmp, 'sequenced.pcap')
+        moved = write_in_sequence_order(classic, ports, sequenced)
+        if moved:
+            print('note  ovs-ofctl: %d out-of-order segments put in sequence order for it' % moved)
+        yield sequenced
+
+
+def write_in_sequence_order(capture, ports, dest):
+    """Copy capture to dest with every direction's segments sorted by sequence number, each
+    segment taking a slot its direction already had. Returns how many segments moved."""
+    order, _link = classic_pcap_header(capture)
+    with open(capture, 'rb') as f:
+        data = f.read()
+    records = list(pcap_records(data, order))
+    slots = collections.defaultdict(list)
+    for index, (_start, _end, frame) in enumerate(records):
+        segment = tcp_segment(frame, ports)
+        if segment and segment[2]:
+            key, seq, _payload = segment
+            slots[key].append((index, seq))
+    placed = list(range(len(records)))
+    moved = 0
+    for entries in slots.values():
+        first = entries[0][1]
+        ordered = sorted(entries, key=lambda entry: relative_seq(entry[1], first))
+        for (slot, _), (index, _) in zip(entries, ordered):
+            placed[slot] = index
+            moved += slot != index
+    with open(dest, 'wb') as out:
+        out.write(data[:24])
+        for index in placed:
+            start, end, _frame = records[index]
+            out.write(data[start:end])
+    return moved
+
+
+def relative_seq(seq, first):
+    """seq as a distance from a direction's first seen sequence number, wraparound included
+    (a segment seen after the first may come before it in the stream)."""
+    return (seq - first + 2**31) % 2**32
 
 
 # ------------------------------------------------------------------ segmentation
+def pcap_records(data, order):
+    """(start, end, frame) of every record of a classic pcap held in data."""
+    offset = 24
+    while offset + 16 <= len(data):
+        incl = struct.unpack_from(order + 'I', data, offset + 8)[0]
+        end = offset + 16 + incl
+        yield offset, end, data[offset + 16:end]
+        offset = end
+
+
+def tcp_segment(frame, ports):
+    """(direction key, seq, payload) of an Ethernet/IPv4/TCP frame on the ports, else None."""
+    if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
+        return None
+    ihl = (frame[14] & 0x0F) * 4
+    ip_end = 14 + struct.unpack_from('!H', frame, 16)[0]
+    tcp = frame[14 + ihl:ip_end]
+    if len(tcp) < 20:
+        return None
+    sport, dport, seq = struct.unpack_from('!HHI', tcp, 0)
+    if sport not in ports and dport not in ports:
+        return None
+    return (sport, dport), seq, tcp[(tcp[12] >> 4) * 4:]
+
+
 def tcp_payloads(capture, ports):
     """(direction key, seq, payload) of every TCP segment on the ports (Ethernet, IPv4)."""
     if not is_classic_ethernet_pcap(capture):
@@ -307,21 +373,10 @@ def tcp_payloads(capture, ports):
     order, _link = classic_pcap_header(capture)
     with open(capture, 'rb') as f:
         data = f.read()
-    offset = 24
-    while offset + 16 <= len(data):
-        incl = struct.unpack_from(order + 'I', data, offset + 8)[0]
-        frame = data[offset + 16:offset + 16 + incl]
-        offset += 16 + incl
-        if len(frame) < 34 or frame[12:14] != b'\x08\x00' or frame[23] != 6:
-            continue
-        ihl = (frame[14] & 0x0F) * 4
-        ip_end = 14 + struct.unpack_from('!H', frame, 16)[0]
-        tcp = frame[14 + ihl:ip_end]
-        if len(tcp) < 20:
-            continue
-        sport, dport, seq = struct.unpack_from('!HHI', tcp, 0)
-        if sport in ports or dport in ports:
-            yield (sport, dport), seq, tcp[(tcp[12] >> 4) * 4:]
+    for _start, _end, frame in pcap_records(data, order):
+        segment = tcp_segment(frame, ports)
+        if segment:
+            yield segment
 
 
 def segmentation(capture, ports):
@@ -332,24 +387,23 @@ def segmentation(capture, ports):
             streams[key][seq] = payload
     spanning = shared = 0
     for segments in streams.values():
-        ordered = sorted(segments.items())   # no wraparound in lab captures
-        base = ordered[0][0]
+        first = next(iter(segments))
+        base = min(segments, key=lambda seq: relative_seq(seq, first))
+        # (offset in the stream, payload), in stream order
+        ordered = sorted(((seq - base) % 2**32, payload) for seq, payload in segments.items())
         stream = bytearray()
-        for seq, payload in ordered:
-            start = seq - base
+        for start, payload in ordered:
             if start + len(payload) > len(stream):
                 stream[start:] = payload
         starts, pos = [], 0
         while pos + 8 <= len(stream):
             starts.append(pos)
             pos += max(8, struct.unpack_from('!H', stream, pos + 2)[0])
-        for seq, payload in ordered:
-            lo, hi = seq - base, seq - base + len(payload)
-            if any(lo < s < hi for s in starts[1:]):
+        for lo, payload in ordered:
+            if any(lo < s < lo + len(payload) for s in starts[1:]):
                 shared += 1
         for s, e in zip(starts, starts[1:] + [len(stream)]):
-            if sum(1 for seq, payload in ordered
-                   if seq - base < e and seq - base + len(payload) > s) > 1:
+            if sum(1 for lo, payload in ordered if lo < e and lo + len(payload) > s) > 1:
                 spanning += 1
     return spanning, shared
 
