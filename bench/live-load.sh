@@ -4,6 +4,15 @@
 # `tshark -i`. Reports sent frames, captured frames, OpenFlow messages, message
 # rate and drops for each run: once at the capture's own rate (its first
 # ORIG_PACKETS frames) and once with --topspeed (the whole capture).
+# Per run, one line:
+#   sent N in S s     what tcpreplay sent, and how long it took
+#   captured          frames the tool read off libpcap (ofscope: also saved with -w)
+#   missed            frames sent but not decoded (every kind of drop)
+#   drops: kernel     libpcap's count (ring full); queue: ofscope's own queue full
+#   messages, msg/s   OpenFlow messages decoded, over the replay's duration (ofscope)
+#   done after        from the replay's end to the tool's exit, including the Ctrl-C
+#                     sent 1 s after the end: how long the backlog took to decode
+# Figures measured with it are in docs/capture.md ("Live capture").
 #
 #   bench/live-load.sh CAPTURE        (root; needs tcpreplay and tshark)
 #
