@@ -210,6 +210,10 @@ pub struct LiveArgs {
     /// by the queue.
     #[arg(long = "queue-size", value_name = "MIB", default_value_t = 256)]
     pub queue_mib: usize,
+    /// Hand each frame over as it arrives, even when the output is not a terminal (it
+    /// always is on one). Costs drops under heavy load: see docs/capture.md.
+    #[arg(long = "immediate-mode")]
+    pub immediate_mode: bool,
 }
 
 /// How decoded messages are selected and shown: the same for `pcap` and `live`.

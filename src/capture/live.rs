@@ -19,13 +19,13 @@ use pcap::{Active, BreakLoop, Capture, Device};
 
 use super::{CaptureError, FrameSource, LinkType, PcapWriter, RawFrame};
 
-/// How long libpcap may hold frames before handing them over. Not immediate mode: on Linux
-/// that makes libpcap use a ring of fixed slots as big as the largest frame the interface
-/// can deliver (64 KiB once it offloads segmentation, as veths and most NICs do), so a
-/// 64 MiB buffer holds only a thousand frames, a few milliseconds of a busy channel. Without
-/// it the ring packs frames back to back (TPACKET_V3) and the same buffer holds a
-/// quarter of a million small ones; a block of frames is handed over when it is full or
-/// this old, which is instant to a reader. An idle reader also wakes this often (to
+/// How long libpcap may hold frames before handing them over, out of immediate mode. Why
+/// not always immediate: on Linux that makes libpcap use a ring of fixed slots as big as
+/// the largest frame the interface can deliver (64 KiB once it offloads segmentation, as
+/// veths and most NICs do), so a 64 MiB buffer holds only a thousand frames, a few
+/// milliseconds of a busy channel. Without it the ring packs frames back to back
+/// (TPACKET_V3) and the same buffer holds a quarter of a million small ones; a block is
+/// handed over when it is full or this old. An idle reader also wakes this often (to
 /// flush the save file and refresh the counters).
 const HOLD_MS: i32 = 50;
 /// The drop counters are refreshed at least this often while frames flow.
@@ -52,6 +52,9 @@ pub struct LiveConfig {
     /// How much the frames waiting to be decoded may hold in memory; beyond it frames are
     /// still saved but not decoded, and counted as dropped by the queue.
     pub queue_bytes: usize,
+    /// libpcap's immediate mode: each frame is handed over as it arrives, instead of in
+    /// blocks at most [`HOLD_MS`] old.
+    pub immediate: bool,
     /// Where to save every captured frame as pcap.
     pub save: Option<PathBuf>,
 }
@@ -199,6 +202,7 @@ impl LiveSource {
             .map_err(|err| open_error(&device, &err))?
             .snaplen(i32::try_from(config.snaplen).unwrap_or(i32::MAX))
             .promisc(config.promisc)
+            .immediate_mode(config.immediate)
             .timeout(HOLD_MS)
             .buffer_size(i32::try_from(config.buffer_bytes).unwrap_or(i32::MAX))
             .precision(if NANOS {

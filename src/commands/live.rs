@@ -7,7 +7,7 @@
 //! On a terminal the viewer shows them instead, following the newest, fed in batches by a
 //! thread of its own.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::Arc;
@@ -61,6 +61,9 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         promisc: args.promisc,
         buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
         queue_bytes: args.queue_mib.saturating_mul(1 << 20),
+        // As tcpdump does: a person watching sees each message at once; a pipe or a file
+        // gets blocks of frames, which the kernel buffers far more of.
+        immediate: args.immediate_mode || io::stdout().is_terminal(),
         save: args.write.clone(),
     };
     let source = LiveSource::open(&config)?;
