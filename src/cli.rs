@@ -205,6 +205,15 @@ pub struct LiveArgs {
         default_value_t = 64
     )]
     pub buffer_mib: u32,
+    /// Memory in MiB for captured frames waiting to be decoded, when decoding or the
+    /// display falls behind; beyond it frames are only saved (-w) and counted as dropped
+    /// by the queue.
+    #[arg(long = "queue-size", value_name = "MIB", default_value_t = 256)]
+    pub queue_mib: usize,
+    /// Hand each frame over as it arrives, even when the output is not a terminal (it
+    /// always is on one). Costs drops under heavy load: see docs/capture.md.
+    #[arg(long = "immediate-mode")]
+    pub immediate_mode: bool,
 }
 
 /// How decoded messages are selected and shown: the same for `pcap` and `live`.

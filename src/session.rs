@@ -111,6 +111,11 @@ impl<S: FrameSource> Session<S> {
         &self.source
     }
 
+    /// Ends the session early and gives the source back (a live source to finish).
+    pub fn into_source(self) -> S {
+        self.source
+    }
+
     /// The next event. An `Err` (a file cut mid-frame, a corrupt record) comes after every
     /// event before it; the session then finishes its streams and ends.
     pub fn next_event(&mut self) -> Option<Result<SessionEvent, CaptureError>> {

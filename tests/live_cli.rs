@@ -258,3 +258,68 @@ fn captures_on_loopback_and_saves_what_it_showed() {
     assert!(offline.status.success(), "{}", stderr(&offline));
     assert_eq!(String::from_utf8(offline.stdout).unwrap(), live);
 }
+
+#[test]
+fn frames_beyond_the_queue_are_saved_and_counted_as_dropped() {
+    if !needs_root("frames_beyond_the_queue_are_saved_and_counted_as_dropped") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port_arg = listener.local_addr().unwrap().port().to_string();
+    let saved = tmp("unqueued.pcap");
+    let filter = format!("tcp port {port_arg}");
+    // No room in the queue at all: every frame is saved, none decoded.
+    let (mut child, mut err) = start_capture(&[
+        "live",
+        "-i",
+        "lo",
+        "--port",
+        &port_arg,
+        "-f",
+        &filter,
+        "-T",
+        "jsonl",
+        "--queue-size",
+        "0",
+        "-w",
+        saved.to_str().unwrap(),
+    ]);
+    openflow_exchange(listener);
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let mut live = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut live)
+        .unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    assert_eq!(live, "");
+
+    let offline = ofscope()
+        .args(["pcap", "--port", &port_arg, "-T", "jsonl"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert!(offline.status.success(), "{}", stderr(&offline));
+    assert_eq!(
+        String::from_utf8(offline.stdout).unwrap().lines().count(),
+        5
+    );
+    let frames: u64 = rest
+        .split(" frames captured")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no frame count in {rest}"));
+    assert!(frames >= 5, "{rest}");
+    assert!(
+        rest.contains(&format!(
+            "{frames} frames captured, 0 OpenFlow messages; 0 dropped by the kernel, 0 by the interface, {frames} by the queue"
+        )),
+        "{rest}"
+    );
+}

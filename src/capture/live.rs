@@ -1,25 +1,38 @@
 //! Live capture through libpcap: one device, a BPF filter, frames delivered at once.
 //!
-//! The source also saves every frame it yields (`-w`), keeps libpcap's drop counters where
-//! another thread (a status bar) can read them, and ends when its [`Stopper`] is used, so
-//! a Ctrl-C finishes the session and the saved file cleanly.
+//! A reader thread takes the frames off libpcap, saves each one (`-w`) and queues a copy
+//! for the session, which may fall behind for a while without the kernel dropping
+//! anything. The drop counters (the kernel's and the queue's) are kept where another
+//! thread (a status bar) can read them, and the capture ends when its [`Stopper`] is
+//! used, so a Ctrl-C finishes the session and the saved file cleanly.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvError, Sender};
 use std::sync::Arc;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use pcap::{Active, BreakLoop, Capture, Device};
 
 use super::{CaptureError, FrameSource, LinkType, PcapWriter, RawFrame};
 
-/// The read timeout asked of libpcap. On Linux a blocked read ignores it and only the
-/// [`Stopper`] wakes it; where it is honoured, an idle source flushes its save file.
-const POLL_MS: i32 = 250;
+/// How long libpcap may hold frames before handing them over, out of immediate mode. Why
+/// not always immediate: on Linux that makes libpcap use a ring of fixed slots as big as
+/// the largest frame the interface can deliver (64 KiB once it offloads segmentation, as
+/// veths and most NICs do), so a 64 MiB buffer holds only a thousand frames, a few
+/// milliseconds of a busy channel. Without it the ring packs frames back to back
+/// (TPACKET_V3) and the same buffer holds a quarter of a million small ones; a block is
+/// handed over when it is full or this old. An idle reader also wakes this often (to
+/// flush the save file and refresh the counters).
+const HOLD_MS: i32 = 50;
 /// The drop counters are refreshed at least this often while frames flow.
 const STATS_EVERY: Duration = Duration::from_millis(500);
+/// What a queued frame costs besides its bytes: its header, the channel slot and the
+/// allocator's bookkeeping, roughly.
+const QUEUE_FRAME_OVERHEAD: usize = 64;
 /// The default capture filter: the IANA and the legacy OpenFlow ports.
 pub const DEFAULT_FILTER: &str = "tcp port 6633 or tcp port 6653";
 /// libpcap on Linux gives nanosecond timestamps for live captures; elsewhere ask for
@@ -36,6 +49,12 @@ pub struct LiveConfig {
     pub promisc: bool,
     /// The kernel's capture buffer, in bytes.
     pub buffer_bytes: u32,
+    /// How much the frames waiting to be decoded may hold in memory; beyond it frames are
+    /// still saved but not decoded, and counted as dropped by the queue.
+    pub queue_bytes: usize,
+    /// libpcap's immediate mode: each frame is handed over as it arrives, instead of in
+    /// blocks at most [`HOLD_MS`] old.
+    pub immediate: bool,
     /// Where to save every captured frame as pcap.
     pub save: Option<PathBuf>,
 }
@@ -99,27 +118,34 @@ pub fn default_device() -> Result<String, LiveError> {
     }
 }
 
-/// What libpcap counted so far, plus the frames the source yielded.
+/// What libpcap counted so far, plus the frames the reader took and the queue dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LiveStats {
     /// Frames read from libpcap (and saved with `-w`).
     pub frames: u64,
     /// Frames that passed the filter, as the kernel counts them.
     pub received: u64,
-    /// Frames the kernel dropped because its buffer was full: the capture fell behind.
+    /// Frames the kernel dropped because its buffer was full: the reader fell behind.
     pub dropped: u64,
     /// Frames the interface or its driver dropped.
     pub if_dropped: u64,
+    /// Frames read (and saved) but not decoded because the queue to the decoder was full:
+    /// decoding and display fell behind for longer than the queue lasts.
+    pub queue_dropped: u64,
 }
 
-/// Counters shared with other threads (the TUI's status bar), refreshed about twice a
-/// second and once more when the capture ends.
+/// Counters shared with other threads (the TUI's status bar). The reader's own counts are
+/// current; libpcap's are refreshed about twice a second and once more when the capture
+/// ends.
 #[derive(Debug, Default)]
 pub struct LiveCounters {
     frames: AtomicU64,
     received: AtomicU64,
     dropped: AtomicU64,
     if_dropped: AtomicU64,
+    queue_dropped: AtomicU64,
+    /// What the frames waiting in the queue cost, against the configured budget.
+    queued_bytes: AtomicUsize,
 }
 
 impl LiveCounters {
@@ -129,40 +155,55 @@ impl LiveCounters {
             received: self.received.load(Ordering::Relaxed),
             dropped: self.dropped.load(Ordering::Relaxed),
             if_dropped: self.if_dropped.load(Ordering::Relaxed),
+            queue_dropped: self.queue_dropped.load(Ordering::Relaxed),
         }
     }
 }
 
+/// A frame copied off libpcap's ring, waiting to be decoded.
+struct QueuedFrame {
+    number: u64,
+    ts_ns: u64,
+    orig_len: u32,
+    data: Vec<u8>,
+}
+
+impl QueuedFrame {
+    /// What the frame holds in memory while queued: its bytes and its bookkeeping.
+    fn cost(&self) -> usize {
+        QUEUE_FRAME_OVERHEAD + self.data.len()
+    }
+}
+
 /// A running capture on one device.
+///
+/// A reader thread of its own takes each frame off libpcap as soon as it arrives, saves
+/// it (`-w`) and queues a copy; this source hands the queued frames out. So the kernel's
+/// buffer only has to absorb the reader's hiccups, and a burst that decoding cannot keep up
+/// with waits in the queue (up to [`LiveConfig::queue_bytes`]) instead of being dropped. After the
+/// capture is stopped, the frames still queued are handed out before the end.
 pub struct LiveSource {
-    capture: Capture<Active>,
+    queue: Receiver<QueuedFrame>,
+    reader: Option<JoinHandle<Result<(), CaptureError>>>,
+    /// The frame being handed out.
+    current: QueuedFrame,
     device: String,
     linktype: LinkType,
-    save: Option<(PathBuf, PcapWriter<BufWriter<File>>)>,
-    /// The frame being handed out (libpcap's buffer is reused by the next read).
-    data: Vec<u8>,
-    number: u64,
     stopper: Stopper,
     counters: Arc<LiveCounters>,
-    stats_at: Instant,
-    /// libpcap's 32-bit counters wrap; these hold the totals across wraps.
-    received: Wrapping,
-    dropped: Wrapping,
-    if_dropped: Wrapping,
-    ended: bool,
 }
 
 impl LiveSource {
-    /// Opens the device, applies the filter and creates the save file: every way to fail
-    /// is found here, before the first frame.
+    /// Opens the device, applies the filter, creates the save file and starts reading:
+    /// every way to fail is found here, before the first frame.
     pub fn open(config: &LiveConfig) -> Result<LiveSource, LiveError> {
         let device = config.device.clone();
         let inactive = Capture::from_device(device.as_str())
             .map_err(|err| open_error(&device, &err))?
             .snaplen(i32::try_from(config.snaplen).unwrap_or(i32::MAX))
             .promisc(config.promisc)
-            .immediate_mode(true)
-            .timeout(POLL_MS)
+            .immediate_mode(config.immediate)
+            .timeout(HOLD_MS)
             .buffer_size(i32::try_from(config.buffer_bytes).unwrap_or(i32::MAX))
             .precision(if NANOS {
                 pcap::Precision::Nano
@@ -201,20 +242,43 @@ impl LiveSource {
             }
             None => None,
         };
-        Ok(LiveSource {
+        let counters = Arc::new(LiveCounters::default());
+        let (tx, queue) = channel();
+        let reader = Reader {
             capture,
-            device,
+            device: device.clone(),
             linktype,
             save,
-            data: Vec::with_capacity(2048),
+            queue: tx,
+            queue_bytes: config.queue_bytes,
             number: 0,
-            stopper,
-            counters: Arc::new(LiveCounters::default()),
+            stopper: stopper.clone(),
+            counters: Arc::clone(&counters),
             stats_at: Instant::now(),
             received: Wrapping::default(),
             dropped: Wrapping::default(),
             if_dropped: Wrapping::default(),
-            ended: false,
+        };
+        let reader = thread::Builder::new()
+            .name("ofscope-pcap".into())
+            .spawn(move || reader.run())
+            .map_err(|err| LiveError::Open {
+                device: device.clone(),
+                detail: format!("cannot start the reader thread: {err}"),
+            })?;
+        Ok(LiveSource {
+            queue,
+            reader: Some(reader),
+            current: QueuedFrame {
+                number: 0,
+                ts_ns: 0,
+                orig_len: 0,
+                data: Vec::new(),
+            },
+            device,
+            linktype,
+            stopper,
+            counters,
         })
     }
 
@@ -235,9 +299,154 @@ impl LiveSource {
         Arc::clone(&self.counters)
     }
 
+    /// Stops the capture and waits for the reader to finish the save file; returns why
+    /// the reader failed, if it did (once). Frames still queued are left unread: this is
+    /// for a consumer that has stopped reading; the end of [`FrameSource::next_frame`]
+    /// does the same after the last frame.
+    pub fn finish(&mut self) -> Option<CaptureError> {
+        let reader = self.reader.take()?;
+        self.stopper.stop();
+        match reader.join() {
+            Ok(result) => result.err(),
+            Err(_) => Some(CaptureError::Live {
+                device: self.device.clone(),
+                detail: "the reader thread failed".into(),
+            }),
+        }
+    }
+}
+
+impl FrameSource for LiveSource {
+    fn next_frame(&mut self) -> Option<Result<RawFrame<'_>, CaptureError>> {
+        match self.queue.recv() {
+            Ok(frame) => {
+                self.counters
+                    .queued_bytes
+                    .fetch_sub(frame.cost(), Ordering::Relaxed);
+                self.current = frame;
+                Some(Ok(RawFrame {
+                    number: self.current.number,
+                    ts_ns: self.current.ts_ns,
+                    data: &self.current.data,
+                    orig_len: self.current.orig_len,
+                    linktype: self.linktype,
+                }))
+            }
+            // The reader has ended and every frame it queued has been handed out.
+            Err(RecvError) => self.finish().map(Err),
+        }
+    }
+}
+
+impl Drop for LiveSource {
+    /// The save file is finished even when the consumer stops early.
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// The reader thread: libpcap to the save file and the queue, nothing else, so that it
+/// keeps up with the wire.
+struct Reader {
+    capture: Capture<Active>,
+    device: String,
+    linktype: LinkType,
+    save: Option<(PathBuf, PcapWriter<BufWriter<File>>)>,
+    queue: Sender<QueuedFrame>,
+    queue_bytes: usize,
+    number: u64,
+    stopper: Stopper,
+    counters: Arc<LiveCounters>,
+    stats_at: Instant,
+    /// libpcap's 32-bit counters wrap; these hold the totals across wraps.
+    received: Wrapping,
+    dropped: Wrapping,
+    if_dropped: Wrapping,
+}
+
+impl Reader {
+    /// Reads until stopped, then takes the final counters and finishes the save file.
+    fn run(mut self) -> Result<(), CaptureError> {
+        let read = self.read_until_stopped();
+        self.refresh_stats();
+        let saved = match self.save.take() {
+            // into_inner flushes the pcap writer's buffer, then the file's.
+            Some((path, writer)) => writer
+                .into_inner()
+                .and_then(|mut out| out.flush())
+                .map_err(|err| save_error(&self.device, &path, &err)),
+            None => Ok(()),
+        };
+        read.and(saved)
+    }
+
+    fn read_until_stopped(&mut self) -> Result<(), CaptureError> {
+        while !self.stopper.stopped() {
+            let packet = match self.capture.next_packet() {
+                Ok(packet) => packet,
+                Err(pcap::Error::TimeoutExpired) => {
+                    // Idle: a good moment to let readers of the save file see it all.
+                    self.refresh_stats();
+                    if let Some((path, writer)) = &mut self.save {
+                        writer
+                            .flush()
+                            .map_err(|err| save_error(&self.device, path, &err))?;
+                    }
+                    continue;
+                }
+                // What a read returns once the Stopper broke it.
+                Err(pcap::Error::NoMorePackets) => return Ok(()),
+                Err(err) => {
+                    return Err(CaptureError::Live {
+                        device: self.device.clone(),
+                        detail: pcap_detail(&err),
+                    })
+                }
+            };
+            self.number += 1;
+            let ts = &packet.header.ts;
+            let frame = RawFrame {
+                number: self.number,
+                ts_ns: timestamp_ns(
+                    u64::try_from(ts.tv_sec).unwrap_or(0),
+                    u64::try_from(ts.tv_usec).unwrap_or(0),
+                ),
+                data: packet.data,
+                orig_len: packet.header.len,
+                linktype: self.linktype,
+            };
+            if let Some((path, writer)) = &mut self.save {
+                writer
+                    .write_frame(&frame)
+                    .map_err(|err| save_error(&self.device, path, &err))?;
+            }
+            let queued = QueuedFrame {
+                number: frame.number,
+                ts_ns: frame.ts_ns,
+                orig_len: frame.orig_len,
+                data: frame.data.to_vec(),
+            };
+            let c = &self.counters;
+            c.frames.store(self.number, Ordering::Relaxed);
+            let cost = queued.cost();
+            if c.queued_bytes.load(Ordering::Relaxed) + cost > self.queue_bytes {
+                c.queue_dropped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                c.queued_bytes.fetch_add(cost, Ordering::Relaxed);
+                if self.queue.send(queued).is_err() {
+                    // The consumer has gone: nobody wants more frames.
+                    return Ok(());
+                }
+            }
+            if self.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
+                self.refresh_stats();
+            }
+        }
+        Ok(())
+    }
+
     fn refresh_stats(&mut self) {
         self.stats_at = Instant::now();
-        self.counters.frames.store(self.number, Ordering::Relaxed);
         // Some devices have no counters; the last known values stay then.
         if let Ok(stat) = self.capture.stats() {
             let c = &self.counters;
@@ -248,81 +457,6 @@ impl LiveSource {
             c.if_dropped
                 .store(self.if_dropped.update(stat.if_dropped), Ordering::Relaxed);
         }
-    }
-
-    /// The capture is over: final counters, and the save file flushed.
-    fn end(&mut self) -> Option<Result<RawFrame<'_>, CaptureError>> {
-        self.ended = true;
-        self.refresh_stats();
-        let (path, writer) = self.save.take()?;
-        // into_inner flushes the pcap writer's buffer, then the file's.
-        match writer.into_inner().and_then(|mut out| out.flush()) {
-            Ok(()) => None,
-            Err(err) => Some(Err(save_error(&self.device, &path, &err))),
-        }
-    }
-}
-
-impl FrameSource for LiveSource {
-    fn next_frame(&mut self) -> Option<Result<RawFrame<'_>, CaptureError>> {
-        if self.ended {
-            return None;
-        }
-        let (ts_ns, orig_len) = loop {
-            if self.stopper.stopped() {
-                return self.end();
-            }
-            match self.capture.next_packet() {
-                Ok(packet) => {
-                    self.data.clear();
-                    self.data.extend_from_slice(packet.data);
-                    let ts = &packet.header.ts;
-                    let ts_ns = timestamp_ns(
-                        u64::try_from(ts.tv_sec).unwrap_or(0),
-                        u64::try_from(ts.tv_usec).unwrap_or(0),
-                    );
-                    break (ts_ns, packet.header.len);
-                }
-                Err(pcap::Error::TimeoutExpired) => {
-                    // Idle: a good moment to let readers of the save file see it all.
-                    self.refresh_stats();
-                    if let Some((path, writer)) = &mut self.save {
-                        if let Err(err) = writer.flush() {
-                            self.ended = true;
-                            return Some(Err(save_error(&self.device, path, &err)));
-                        }
-                    }
-                }
-                // What a read returns once the Stopper broke it.
-                Err(pcap::Error::NoMorePackets) => return self.end(),
-                Err(err) => {
-                    self.ended = true;
-                    self.refresh_stats();
-                    return Some(Err(CaptureError::Live {
-                        device: self.device.clone(),
-                        detail: pcap_detail(&err),
-                    }));
-                }
-            }
-        };
-        self.number += 1;
-        if self.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
-            self.refresh_stats();
-        }
-        let frame = RawFrame {
-            number: self.number,
-            ts_ns,
-            data: &self.data,
-            orig_len,
-            linktype: self.linktype,
-        };
-        if let Some((path, writer)) = &mut self.save {
-            if let Err(err) = writer.write_frame(&frame) {
-                self.ended = true;
-                return Some(Err(save_error(&self.device, path, &err)));
-            }
-        }
-        Some(Ok(frame))
     }
 }
 

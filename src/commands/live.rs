@@ -1,12 +1,13 @@
 //! `ofscope live`: capture from an interface and show the OpenFlow messages as they come.
 //!
-//! A capture thread runs the session (capture, reassembly, decode) and hands the events to
-//! this thread, which prints them. Output is flushed whenever no event is waiting, so a
+//! The live source's reader thread takes the frames off libpcap and queues them; a
+//! session thread decodes them (reassembly, decode) and hands the events to this thread,
+//! which prints them. Output is flushed whenever no event is waiting, so a
 //! reader of the pipe sees each message at once without a write per message under load.
 //! On a terminal the viewer shows them instead, following the newest, fed in batches by a
 //! thread of its own.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::Arc;
@@ -25,8 +26,8 @@ use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, OPENFLOW_PORTS};
 use crate::tui::{self, Feed};
 
-/// Events in flight between the capture thread and the printer; the capture thread
-/// waits (and the kernel buffer absorbs the burst) when printing falls behind.
+/// Events in flight between the session thread and the printer; the session thread
+/// waits (and the live source's queue absorbs the burst) when printing falls behind.
 const CHANNEL_EVENTS: usize = 16_384;
 /// How often the printer looks at the clock while idle.
 const TICK: Duration = Duration::from_millis(100);
@@ -59,6 +60,10 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         snaplen: args.snaplen,
         promisc: args.promisc,
         buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
+        queue_bytes: args.queue_mib.saturating_mul(1 << 20),
+        // As tcpdump does: a person watching sees each message at once; a pipe or a file
+        // gets blocks of frames, which the kernel buffers far more of.
+        immediate: args.immediate_mode || io::stdout().is_terminal(),
         save: args.write.clone(),
     };
     let source = LiveSource::open(&config)?;
@@ -149,17 +154,20 @@ pub fn start_capture(
         .spawn(move || {
             let mut session = Session::new(source, config);
             let mut error = None;
-            let mut viewer_gone = false;
             while let Some(event) = session.next_event() {
                 match event {
-                    // Once the viewer has gone the capture still runs to its end (it has
-                    // been stopped by then), so the save file is finished.
-                    Ok(event) if !viewer_gone => viewer_gone = tx.send(event).is_err(),
-                    Ok(_) => {}
+                    Ok(event) => {
+                        if tx.send(event).is_err() {
+                            // The viewer has gone: what is still queued is not wanted.
+                            break;
+                        }
+                    }
                     Err(err) => error = Some(err),
                 }
             }
-            (session.tracker().counters().messages, error)
+            let messages = session.tracker().counters().messages;
+            // Stops the reader if the viewer went first, and sees the save file finished.
+            (messages, error.or(session.into_source().finish()))
         })
         .context("cannot start the capture thread")?;
     Ok((rx, thread))
@@ -333,8 +341,8 @@ impl Feeder {
             "capturing"
         };
         Feed::Status(format!(
-            "{state}, dropped: {} by the kernel, {} by the interface",
-            stats.dropped, stats.if_dropped
+            "{state}, dropped: {} by the kernel, {} by the interface, {} by the queue",
+            stats.dropped, stats.if_dropped, stats.queue_dropped
         ))
     }
 }
@@ -372,12 +380,15 @@ pub fn summary(stats: &LiveStats, messages: u64, shown: u64) -> String {
         line.push_str(&format!(" ({shown} shown)"));
     }
     line.push_str(&format!(
-        "; {} dropped by the kernel, {} by the interface",
-        stats.dropped, stats.if_dropped
+        "; {} dropped by the kernel, {} by the interface, {} by the queue",
+        stats.dropped, stats.if_dropped, stats.queue_dropped
     ));
     if stats.dropped > 0 {
+        line.push_str(" (the reader fell behind: a bigger -B buffer helps)");
+    }
+    if stats.queue_dropped > 0 {
         line.push_str(
-            " (the capture fell behind: a bigger -B buffer or a narrower -f filter helps)",
+            " (decoding fell behind for too long: they are in the -w file; a narrower -f filter or -q helps)",
         );
     }
     line
