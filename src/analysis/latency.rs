@@ -4,6 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::Hash;
+use std::net::Ipv4Addr;
 
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
@@ -12,7 +13,11 @@ use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHe
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
 
-use super::{hash_of, FastMap};
+use super::{hash_of, mac_number, FastMap};
+
+/// While the waiting PacketIns span at most this many slots they are scanned; beyond it
+/// they are indexed by data and by expected reply (and again scanned once they span half).
+const SCAN_LIMIT: usize = 16;
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,16 @@ pub struct At {
     pub ts_ns: u64,
 }
 
+/// Where the analyser keeps the figures of a PacketIn's hosts: given when the PacketIn is
+/// filed and handed back with its outcome, so that counting the outcome looks nothing up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HostSlots {
+    /// Its conversation (`None`: no Ethernet header, or beyond the cap).
+    pub conversation: Option<u32>,
+    /// The latency series of its host pair (`None`: beyond the cap).
+    pub host_pair: Option<u32>,
+}
+
 /// A PacketIn and the controller message that answered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pair {
@@ -57,6 +72,7 @@ pub struct Pair {
     pub rule: AnswerRule,
     /// Ethernet source and destination of the PacketIn's frame.
     pub hosts: ([u8; 6], [u8; 6]),
+    pub slots: HostSlots,
 }
 
 impl Pair {
@@ -70,6 +86,7 @@ impl Pair {
 pub struct Unanswered {
     pub packet_in: At,
     pub hosts: ([u8; 6], [u8; 6]),
+    pub slots: HostSlots,
 }
 
 /// A request answered by a reply with its xid (or never).
@@ -95,11 +112,12 @@ pub struct Paired {
 struct Pending {
     at: At,
     buffer_id: u32,
-    /// Where it is filed in `by_data` and `by_reply`.
+    /// Where it is filed in `by_data` and `by_reply` (when they are kept).
     data_key: (u64, u16),
     reply: Option<u64>,
     /// Its frame's key; its dl_src and dl_dst are the hosts (zero without Ethernet).
     key: FlowKey,
+    slots: HostSlots,
 }
 
 impl Pending {
@@ -116,14 +134,39 @@ pub struct ConnPairing {
     max_pending: usize,
     pending: Waiting,
     by_buffer: FastMap<u32, u64>,
+    /// Whether `by_data` and `by_reply` are kept. A controller usually answers before the
+    /// next PacketIn comes, and scanning a few waiting PacketIns costs less than filing
+    /// each one and taking it out again; see [`SCAN_LIMIT`].
+    indexed: bool,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
     by_data: FastMap<(u64, u16), Filed>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
+    /// The keys a PACKET_OUT's data is looked up under (reused: no allocation).
+    data_keys: Vec<(u64, u16)>,
     /// Signature of the reply a responder would make → waiting PacketIns.
     by_reply: FastMap<u64, Filed>,
     /// (request from switch, xid) → kind and when.
     requests: FastMap<(bool, u32), (&'static str, At)>,
+}
+
+/// The signatures of replies, as numbers (cheaper to hash than the fields' bytes).
+fn arp_signature(asker_ip: Ipv4Addr, asker_mac: &[u8; 6], asked_ip: Ipv4Addr) -> u64 {
+    hash_of((
+        arp::op::REPLY,
+        u32::from(asker_ip),
+        mac_number(asker_mac),
+        u32::from(asked_ip),
+    ))
+}
+
+fn icmp_signature(requester: Ipv4Addr, target: Ipv4Addr, id_and_seq: [u8; 4]) -> u64 {
+    hash_of((
+        icmp::kind::ECHO_REPLY,
+        u32::from(requester),
+        u32::from(target),
+        u32::from_be_bytes(id_and_seq),
+    ))
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
@@ -131,14 +174,14 @@ pub struct ConnPairing {
 fn expected_reply(h: &Headers) -> Option<u64> {
     match (h.network, h.transport) {
         (NetworkHeader::Arp(a), _) if a.op == arp::op::REQUEST => {
-            Some(hash_of(("arp", a.spa, a.sha, a.tpa)))
+            Some(arp_signature(a.spa, &a.sha, a.tpa))
         }
         (
             NetworkHeader::Ipv4 { src, dst, .. },
             TransportHeader::Icmp {
                 icmp_type, rest, ..
             },
-        ) if icmp_type == icmp::kind::ECHO_REQUEST => Some(hash_of(("icmp", src, dst, rest))),
+        ) if icmp_type == icmp::kind::ECHO_REQUEST => Some(icmp_signature(src, dst, rest)),
         _ => None,
     }
 }
@@ -147,14 +190,14 @@ fn expected_reply(h: &Headers) -> Option<u64> {
 fn reply_signature(h: &Headers) -> Option<u64> {
     match (h.network, h.transport) {
         (NetworkHeader::Arp(a), _) if a.op == arp::op::REPLY => {
-            Some(hash_of(("arp", a.tpa, a.tha, a.spa)))
+            Some(arp_signature(a.tpa, &a.tha, a.spa))
         }
         (
             NetworkHeader::Ipv4 { src, dst, .. },
             TransportHeader::Icmp {
                 icmp_type, rest, ..
             },
-        ) if icmp_type == icmp::kind::ECHO_REPLY => Some(hash_of(("icmp", dst, src, rest))),
+        ) if icmp_type == icmp::kind::ECHO_REPLY => Some(icmp_signature(dst, src, rest)),
         _ => None,
     }
 }
@@ -225,6 +268,11 @@ impl Waiting {
         self.iter().next()
     }
 
+    /// The slots from the oldest waiting PacketIn to the newest (answered ones between).
+    fn span(&self) -> usize {
+        self.slots.len()
+    }
+
     fn iter(&self) -> impl Iterator<Item = (u64, &Pending)> {
         self.slots
             .iter()
@@ -289,8 +337,10 @@ impl ConnPairing {
             max_pending,
             pending: Waiting::default(),
             by_buffer: FastMap::default(),
+            indexed: false,
             by_data: FastMap::default(),
             cut_lengths: Vec::new(),
+            data_keys: Vec::new(),
             by_reply: FastMap::default(),
             requests: FastMap::default(),
         }
@@ -302,13 +352,15 @@ impl ConnPairing {
     }
 
     /// Feeds one message of this connection. `headers` are those of the PacketIn's or
-    /// PacketOut's frame when the caller has them (else they are decoded here).
+    /// PacketOut's frame when the caller has them (else they are decoded here); a
+    /// PacketIn's `slots` come back with its outcome.
     pub fn message(
         &mut self,
         at: At,
         from_switch: bool,
         msg: &Message,
         headers: Option<&Headers>,
+        slots: HostSlots,
         out: &mut Paired,
     ) {
         self.expire(at.ts_ns, out);
@@ -328,7 +380,7 @@ impl ConnPairing {
                 let h = headers
                     .copied()
                     .unwrap_or_else(|| Headers::parse(&pin.data));
-                self.packet_in(at, pin, &h, out)
+                self.packet_in(at, pin, &h, slots, out)
             }
             Body::PacketOut(po) if !from_switch => {
                 let seq = self.answer_of_packet_out(po, headers);
@@ -382,7 +434,14 @@ impl ConnPairing {
         }
     }
 
-    fn packet_in(&mut self, at: At, pin: &PacketIn, h: &Headers, out: &mut Paired) {
+    fn packet_in(
+        &mut self,
+        at: At,
+        pin: &PacketIn,
+        h: &Headers,
+        slots: HostSlots,
+        out: &mut Paired,
+    ) {
         if self.pending.len() >= self.max_pending {
             if let Some((oldest, _)) = self.pending.oldest() {
                 self.give_up(oldest, out);
@@ -393,13 +452,15 @@ impl ConnPairing {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
         let data_key = (hash_of(&pin.data), pin.in_port);
-        file(&mut self.by_data, data_key, seq);
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
         let reply = expected_reply(h);
-        if let Some(sig) = reply {
-            file(&mut self.by_reply, sig, seq);
+        if self.indexed {
+            file(&mut self.by_data, data_key, seq);
+            if let Some(sig) = reply {
+                file(&mut self.by_reply, sig, seq);
+            }
         }
         self.pending.push(Pending {
             at,
@@ -407,12 +468,59 @@ impl ConnPairing {
             data_key,
             reply,
             key: FlowKey::from_headers(h, pin.in_port),
+            slots,
         });
+        self.fit_index();
+    }
+
+    /// Starts indexing when the waiting PacketIns span more than [`SCAN_LIMIT`] slots, and
+    /// stops when they span half of it (the gap keeps it from flapping).
+    fn fit_index(&mut self) {
+        let span = self.pending.span();
+        if !self.indexed && span > SCAN_LIMIT {
+            for (seq, p) in self.pending.iter() {
+                file(&mut self.by_data, p.data_key, seq);
+                if let Some(sig) = p.reply {
+                    file(&mut self.by_reply, sig, seq);
+                }
+            }
+            self.indexed = true;
+        } else if self.indexed && span <= SCAN_LIMIT / 2 {
+            self.by_data.clear();
+            self.by_reply.clear();
+            self.indexed = false;
+        }
+    }
+
+    /// The oldest waiting PacketIn filed under one of `keys`.
+    fn oldest_by_data(&self, keys: &[(u64, u16)]) -> Option<u64> {
+        if self.indexed {
+            keys.iter()
+                .filter_map(|k| self.by_data.get(k).and_then(Filed::oldest))
+                .min()
+        } else {
+            self.pending
+                .iter()
+                .find(|(_, p)| keys.contains(&p.data_key))
+                .map(|(seq, _)| seq)
+        }
+    }
+
+    /// The oldest waiting PacketIn expecting the reply with signature `sig`.
+    fn oldest_by_reply(&self, sig: u64) -> Option<u64> {
+        if self.indexed {
+            self.by_reply.get(&sig).and_then(Filed::oldest)
+        } else {
+            self.pending
+                .iter()
+                .find(|(_, p)| p.reply == Some(sig))
+                .map(|(seq, _)| seq)
+        }
     }
 
     /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
     fn answer_of_packet_out(
-        &self,
+        &mut self,
         po: &PacketOut,
         headers: Option<&Headers>,
     ) -> Option<(u64, AnswerRule)> {
@@ -422,15 +530,20 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
-        let filed = |data: &[u8]| oldest(self.by_data.get(&(hash_of(data), po.in_port)));
+        if self.pending.is_empty() {
+            return None;
+        }
         // The whole data, then its prefixes at the lengths cut PacketIns have.
-        let mut by_data = filed(&po.data);
+        let mut keys = std::mem::take(&mut self.data_keys);
+        keys.clear();
+        keys.push((hash_of(&po.data), po.in_port));
         for &n in &self.cut_lengths {
             if let Some(prefix) = po.data.get(..n).filter(|_| po.data.len() > n) {
-                by_data = by_data.into_iter().chain(filed(prefix)).min();
+                keys.push((hash_of(prefix), po.in_port));
             }
         }
+        let by_data = self.oldest_by_data(&keys);
+        self.data_keys = keys;
         if let Some(seq) = by_data {
             return Some((seq, AnswerRule::SameData));
         }
@@ -438,7 +551,7 @@ impl ConnPairing {
             Some(h) => reply_signature(h),
             None => reply_signature(&Headers::parse(&po.data)),
         }?;
-        oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
+        self.oldest_by_reply(sig).map(|s| (s, AnswerRule::Reply))
     }
 
     fn take(&mut self, seq: u64) -> Option<Pending> {
@@ -446,9 +559,12 @@ impl ConnPairing {
         if p.buffer_id != NO_BUFFER && self.by_buffer.get(&p.buffer_id) == Some(&seq) {
             self.by_buffer.remove(&p.buffer_id);
         }
-        unfile(&mut self.by_data, p.data_key, seq);
-        if let Some(sig) = p.reply {
-            unfile(&mut self.by_reply, sig, seq);
+        if self.indexed {
+            unfile(&mut self.by_data, p.data_key, seq);
+            if let Some(sig) = p.reply {
+                unfile(&mut self.by_reply, sig, seq);
+            }
+            self.fit_index();
         }
         if self.pending.is_empty() {
             self.cut_lengths.clear();
@@ -463,6 +579,7 @@ impl ConnPairing {
                 answer: at,
                 rule,
                 hosts: p.hosts(),
+                slots: p.slots,
             });
         }
     }
@@ -472,6 +589,7 @@ impl ConnPairing {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
                 hosts: p.hosts(),
+                slots: p.slots,
             });
         }
     }
@@ -735,12 +853,20 @@ mod tests {
         let mut p = pairing();
         let mut out = Paired::default();
         let req = arp_request();
-        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), None, &mut out);
+        p.message(
+            at(1, 0),
+            true,
+            &pin(req.clone(), 7, 42),
+            None,
+            HostSlots::default(),
+            &mut out,
+        );
         p.message(
             at(2, 1),
             true,
             &pin(req.clone(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -748,6 +874,7 @@ mod tests {
             true,
             &pin(req[..30].to_vec(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -755,6 +882,7 @@ mod tests {
             true,
             &pin(req.clone(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         // Another in_port is not the same packet.
@@ -763,15 +891,24 @@ mod tests {
             false,
             &pout(req.clone(), NO_BUFFER, 9),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert!(out.pairs.is_empty());
-        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), None, &mut out);
+        p.message(
+            at(6, 6),
+            false,
+            &pout(Vec::new(), 7, 1),
+            None,
+            HostSlots::default(),
+            &mut out,
+        );
         p.message(
             at(7, 7),
             false,
             &pout(req.clone(), NO_BUFFER, 1),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -779,6 +916,7 @@ mod tests {
             false,
             &pout(req.clone(), NO_BUFFER, 1),
             None,
+            HostSlots::default(),
             &mut out,
         );
         let rules: Vec<_> = out
@@ -801,6 +939,7 @@ mod tests {
             false,
             &pout(arp_reply(), NO_BUFFER, 0xffff),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
@@ -816,6 +955,7 @@ mod tests {
             true,
             &pin(arp_request(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -823,6 +963,7 @@ mod tests {
             true,
             &pin(arp_reply(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         let fm = FlowMod {
@@ -834,6 +975,7 @@ mod tests {
             false,
             &Message::new(0, Body::FlowMod(fm)),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.pairs.len(), 1);
@@ -844,10 +986,78 @@ mod tests {
             false,
             &Message::new(1, Body::BarrierRequest),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.unanswered.len(), 1);
         assert_eq!(out.unanswered[0].packet_in.index, 2);
+    }
+
+    /// An ARP request from 10.0.0.1 for 10.0.1.`n`.
+    fn arp_request_for(n: u8) -> Vec<u8> {
+        let mut frame = arp_request();
+        if let Some(last) = frame.last_mut() {
+            *last = n;
+        }
+        frame[40] = 1;
+        frame
+    }
+
+    #[test]
+    fn many_waiting_are_indexed_and_paired_alike() {
+        let mut p = pairing();
+        let mut out = Paired::default();
+        let n = (SCAN_LIMIT * 3) as u8;
+        for i in 0..n {
+            let pin = pin(arp_request_for(i), NO_BUFFER, 42);
+            p.message(
+                at(u64::from(i) + 1, 0),
+                true,
+                &pin,
+                None,
+                HostSlots::default(),
+                &mut out,
+            );
+        }
+        assert!(p.indexed);
+        // Answered newest first: by data, then the last few by a reply.
+        for i in (0..n).rev() {
+            let answer = if i < 4 {
+                let mut reply = arp_reply();
+                reply[28..32].copy_from_slice(&[10, 0, 1, i]);
+                pout(reply, NO_BUFFER, 0xffff)
+            } else {
+                pout(arp_request_for(i), NO_BUFFER, 1)
+            };
+            p.message(
+                at(100 + u64::from(i), 1),
+                false,
+                &answer,
+                None,
+                HostSlots::default(),
+                &mut out,
+            );
+            // The oldest still waits, so the span stays wide.
+            assert_eq!(p.indexed, i > 0);
+        }
+        let mut got: Vec<_> = out
+            .pairs
+            .iter()
+            .map(|x| (x.packet_in.index, x.answer.index, x.rule))
+            .collect();
+        got.sort_by_key(|(pin, _, _)| *pin);
+        let want: Vec<_> = (0..n)
+            .map(|i| {
+                let rule = if i < 4 {
+                    AnswerRule::Reply
+                } else {
+                    AnswerRule::SameData
+                };
+                (u64::from(i) + 1, 100 + u64::from(i), rule)
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(p.waiting(), 0);
     }
 
     #[test]
@@ -859,6 +1069,7 @@ mod tests {
             false,
             &Message::new(5, Body::EchoRequest(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -866,6 +1077,7 @@ mod tests {
             true,
             &Message::new(6, Body::EchoRequest(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -873,6 +1085,7 @@ mod tests {
             true,
             &Message::new(5, Body::BarrierReply),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -880,6 +1093,7 @@ mod tests {
             true,
             &Message::new(5, Body::EchoReply(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.requests.len(), 1);

@@ -29,7 +29,7 @@ use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
 use flow_table::{Flow, FlowTable};
-use latency::{AnswerRule, At, ConnPairing, LatencyStats, Pair, Paired};
+use latency::{AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -179,7 +179,8 @@ pub struct Switch {
     pub echo: LatencyStats,
     /// BARRIER, FEATURES, GET_CONFIG, STATS.
     pub requests: BTreeMap<&'static str, LatencyStats>,
-    macs: FastMap<[u8; 6], MacState>,
+    /// By MAC number.
+    macs: FastMap<u64, MacState>,
 }
 
 impl Switch {
@@ -213,7 +214,9 @@ pub struct Analyzer {
     cfg: Config,
     conns: BTreeMap<u32, ConnState>,
     switches: BTreeMap<SwitchKey, Switch>,
-    host_pairs: FastMap<HostPair, LatencyStats>,
+    /// Where each host pair's series is in `host_pairs`, by MAC numbers.
+    host_pair_slots: FastMap<(u64, u64), u32>,
+    host_pairs: Vec<(HostPair, LatencyStats)>,
     host_pairs_overflow: u64,
     conversations: Conversations,
     findings: Findings,
@@ -288,6 +291,12 @@ impl Hasher for FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
+/// A MAC as a number, ordered as its bytes are (cheaper to hash and compare).
+pub fn mac_number(mac: &[u8; 6]) -> u64 {
+    let [a, b, c, d, e, f] = *mac;
+    u64::from_be_bytes([0, 0, a, b, c, d, e, f])
+}
+
 /// The [`FastHasher`] hash of a value.
 pub fn hash_of(h: impl Hash) -> u64 {
     let mut s = FastHasher::default();
@@ -312,7 +321,8 @@ impl Analyzer {
             cfg,
             conns: BTreeMap::new(),
             switches: BTreeMap::new(),
-            host_pairs: FastMap::default(),
+            host_pair_slots: FastMap::default(),
+            host_pairs: Vec::new(),
             host_pairs_overflow: 0,
             conversations: Conversations::default(),
             pairs: Vec::new(),
@@ -559,9 +569,23 @@ impl Analyzer {
         // A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
         // answers (whose decode we already have): that is most of them. Only the headers
         // are decoded, without copying the payload.
-        let headers = match &msg.body {
-            Body::PacketIn(p) => Some(Headers::parse(&p.data)),
-            _ => None,
+        // The PacketIn's conversation and host pair are found once, here; its answer
+        // (or its end unanswered) reaches them by number.
+        let (headers, slots) = match &msg.body {
+            Body::PacketIn(p) => {
+                let h = Headers::parse(&p.data);
+                let len = u64::from(p.total_len);
+                let slots = HostSlots {
+                    conversation: self.conversations.observe(&h, len, true, ts, key.dpid()),
+                    host_pair: if from_switch {
+                        self.host_pair_slot(h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst)))
+                    } else {
+                        None
+                    },
+                };
+                (Some(h), slots)
+            }
+            _ => (None, HostSlots::default()),
         };
         // Reused from message to message: pairing allocates nothing in the common case.
         let mut out = std::mem::take(&mut self.scratch);
@@ -573,25 +597,20 @@ impl Analyzer {
             c.info.messages += 1;
             c.info.last_ns = ts;
             c.pairing
-                .message(at, from_switch, msg, headers.as_ref(), &mut out);
+                .message(at, from_switch, msg, headers.as_ref(), slots, &mut out);
         }
         let same_frame_as = out
             .pairs
             .iter()
             .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
-            .map(|p| p.hosts);
+            .and_then(|p| p.slots.conversation);
         self.take_paired(key, &mut out);
         self.scratch = out;
         self.hello(r, key);
         let headers = match (&msg.body, headers, same_frame_as) {
-            (Body::PacketIn(p), Some(h), _) => {
-                let len = u64::from(p.total_len);
-                self.conversations.observe(&h, len, true, ts, key.dpid());
-                Some(h)
-            }
-            (Body::PacketOut(p), _, Some(hosts)) => {
+            (Body::PacketOut(p), _, Some(conversation)) => {
                 self.conversations
-                    .repeat_packet_out(hosts, p.data.len() as u64, ts);
+                    .repeat_packet_out(conversation, p.data.len() as u64, ts);
                 None
             }
             (Body::PacketOut(p), _, None) if !p.data.is_empty() => {
@@ -712,25 +731,42 @@ impl Analyzer {
 
     /// Takes the pairing results into the statistics, leaving `out` empty.
     fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
-        if out.pairs.is_empty() && out.unanswered.is_empty() && out.requests.is_empty() {
-            return;
-        }
-        for p in out.pairs.drain(..) {
-            let ns = p.latency_ns();
-            self.switch(key).packet_in.record(ns);
-            if let Some(h) = self.host_pair(p.hosts) {
-                h.record(ns);
+        if !out.pairs.is_empty() {
+            let cap = self.cfg.flow_event_cap;
+            let sw = self.switches.entry(key).or_insert_with(|| Switch::new(cap));
+            for p in &out.pairs {
+                let ns = p.latency_ns();
+                sw.packet_in.record(ns);
+                match p
+                    .slots
+                    .host_pair
+                    .and_then(|i| self.host_pairs.get_mut(i as usize))
+                {
+                    Some((_, h)) => h.record(ns),
+                    None => self.host_pairs_overflow += 1,
+                }
+                if let Some(c) = p.slots.conversation {
+                    self.conversations.latency(c, ns);
+                }
             }
-            self.conversations.latency(p.hosts, ns);
             if self.cfg.keep_pairs {
-                self.pairs.push(p);
+                self.pairs.extend_from_slice(&out.pairs);
             }
+            out.pairs.clear();
+        }
+        if out.unanswered.is_empty() && out.requests.is_empty() {
+            return;
         }
         for u in out.unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
-            if let Some(h) = self.host_pair(u.hosts) {
-                h.record_unanswered();
+            match u
+                .slots
+                .host_pair
+                .and_then(|i| self.host_pairs.get_mut(i as usize))
+            {
+                Some((_, h)) => h.record_unanswered(),
+                None => self.host_pairs_overflow += 1,
             }
             self.findings.add(
                 Finding::new(
@@ -783,15 +819,20 @@ impl Analyzer {
         }
     }
 
-    fn host_pair(&mut self, hosts: HostPair) -> Option<&mut LatencyStats> {
+    /// The number of the host pair's latency series (`None` beyond the cap).
+    fn host_pair_slot(&mut self, hosts: HostPair) -> Option<u32> {
         let full = self.host_pairs.len() >= HOST_PAIR_CAP;
-        match self.host_pairs.entry(hosts) {
-            Entry::Occupied(e) => Some(e.into_mut()),
-            Entry::Vacant(_) if full => {
-                self.host_pairs_overflow += 1;
-                None
+        match self
+            .host_pair_slots
+            .entry((mac_number(&hosts.0), mac_number(&hosts.1)))
+        {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(_) if full => None,
+            Entry::Vacant(e) => {
+                let slot = u32::try_from(self.host_pairs.len()).ok()?;
+                self.host_pairs.push((hosts, LatencyStats::new(2)));
+                Some(*e.insert(slot))
             }
-            Entry::Vacant(e) => Some(e.insert(LatencyStats::new(2))),
         }
     }
 
@@ -908,7 +949,7 @@ impl Analyzer {
         }
         let sw = self.switch(key);
         let full = sw.macs.len() >= MAC_CAP;
-        let state = match sw.macs.entry(eth.src) {
+        let state = match sw.macs.entry(mac_number(&eth.src)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(_) if full => return,
             Entry::Vacant(e) => e.insert(MacState {
