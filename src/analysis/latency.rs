@@ -109,6 +109,12 @@ pub struct Paired {
     pub requests: Vec<RequestPair>,
 }
 
+impl Paired {
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty() && self.unanswered.is_empty() && self.requests.is_empty()
+    }
+}
+
 struct Pending {
     at: At,
     buffer_id: u32,

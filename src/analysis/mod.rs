@@ -14,15 +14,18 @@ pub mod switches;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::str::FromStr;
 
+use foldhash::fast::FixedState;
 use ofscope_dissectors::openflow::header::ofpt;
 use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
 use ofscope_dissectors::openflow::wire::fmt_mac;
-use ofscope_dissectors::openflow::{Action, Body, FlowKey, FlowMod, PacketIn, NO_BUFFER};
+use ofscope_dissectors::openflow::{
+    Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
+};
 
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, GapReason, StreamEvent};
@@ -232,64 +235,11 @@ pub struct Analyzer {
     unfeatured: usize,
 }
 
-/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for the
+/// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
 /// analysis' hot maps: keys are MACs, hashes and small integers, not attacker-chosen
-/// collisions we must resist.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl FastHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(i.into());
-    }
-
-    fn write_u16(&mut self, i: u16) {
-        self.add(i.into());
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(i.into());
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A HashMap with [`FastHasher`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+/// collisions we must resist; a PacketIn's frame hashes at 16 bytes a step.
+pub type FastMap<K, V> = HashMap<K, V, FixedState>;
+pub type FastSet<K> = HashSet<K, FixedState>;
 
 /// A MAC as a number, ordered as its bytes are (cheaper to hash and compare).
 pub fn mac_number(mac: &[u8; 6]) -> u64 {
@@ -297,11 +247,9 @@ pub fn mac_number(mac: &[u8; 6]) -> u64 {
     u64::from_be_bytes([0, 0, a, b, c, d, e, f])
 }
 
-/// The [`FastHasher`] hash of a value.
+/// The hash of a value, as the [`FastMap`]s hash it.
 pub fn hash_of(h: impl Hash) -> u64 {
-    let mut s = FastHasher::default();
-    h.hash(&mut s);
-    s.finish()
+    FixedState::default().hash_one(h)
 }
 
 fn outputs_to(actions: &[Action], port: u16) -> bool {
@@ -562,65 +510,116 @@ impl Analyzer {
             frame: r.frame(),
             ts_ns: ts,
         };
-        let from_switch = r.from_switch();
-        self.conn_state(r.conn.0, ts);
-        let key = self.bind_switch(r);
-        let msg = &r.message;
-        // A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
-        // answers (whose decode we already have): that is most of them. Only the headers
-        // are decoded, without copying the payload.
-        // The PacketIn's conversation and host pair are found once, here; its answer
-        // (or its end unanswered) reaches them by number.
-        let (headers, slots) = match &msg.body {
+        let key = self.connection_seen(r);
+        match &r.message.body {
             Body::PacketIn(p) => {
+                // Only the headers are decoded, without copying the payload. The
+                // PacketIn's conversation and host pair are found once, here; its answer
+                // (or its end unanswered) reaches them by number.
                 let h = Headers::parse(&p.data);
                 let len = u64::from(p.total_len);
-                let slots = HostSlots {
-                    conversation: self.conversations.observe(&h, len, true, ts, key.dpid()),
-                    host_pair: if from_switch {
-                        self.host_pair_slot(h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst)))
-                    } else {
-                        None
-                    },
-                };
-                (Some(h), slots)
+                let conversation = self.conversations.observe(&h, len, true, ts, key.dpid());
+                if r.from_switch() {
+                    let hosts = h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst));
+                    let slots = HostSlots {
+                        conversation,
+                        host_pair: self.host_pair_slot(hosts),
+                    };
+                    self.pair(r, key, at, Some(&h), slots);
+                    self.packet_in(r, key, at, p, &h);
+                } else {
+                    self.pair(r, key, at, None, HostSlots::default());
+                }
             }
-            _ => (None, HostSlots::default()),
-        };
+            Body::PacketOut(p) => {
+                let same_frame_as = self.pair(r, key, at, None, HostSlots::default());
+                self.packet_out(r, key, at, p, same_frame_as);
+            }
+            _ => {
+                self.pair(r, key, at, None, HostSlots::default());
+                self.other_message(r, key, at);
+            }
+        }
+        if self.unfeatured > 0 {
+            self.check_stalls(ts, false);
+        }
+    }
+
+    /// Feeds the message to its connection's pairing and takes what that pairs into the
+    /// statistics. Returns the conversation of the PacketIn whose frame a PACKET_OUT
+    /// carries, if it does.
+    fn pair(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        headers: Option<&Headers>,
+        slots: HostSlots,
+    ) -> Option<u32> {
+        let c = self.conns.get_mut(&r.conn.0)?;
         // Reused from message to message: pairing allocates nothing in the common case.
-        let mut out = std::mem::take(&mut self.scratch);
-        if let Some(c) = self.conns.get_mut(&r.conn.0) {
-            if c.info.messages == 0 {
-                // A connection opened by a stream event has no time of its own.
-                c.info.first_ns = ts;
-            }
-            c.info.messages += 1;
-            c.info.last_ns = ts;
-            c.pairing
-                .message(at, from_switch, msg, headers.as_ref(), slots, &mut out);
+        let out = &mut self.scratch;
+        c.pairing
+            .message(at, r.from_switch(), &r.message, headers, slots, out);
+        if out.is_empty() {
+            return None;
         }
         let same_frame_as = out
             .pairs
             .iter()
             .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
             .and_then(|p| p.slots.conversation);
+        let mut out = std::mem::take(&mut self.scratch);
         self.take_paired(key, &mut out);
         self.scratch = out;
-        self.hello(r, key);
-        let headers = match (&msg.body, headers, same_frame_as) {
-            (Body::PacketOut(p), _, Some(conversation)) => {
+        same_frame_as
+    }
+
+    /// A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
+    /// answers (whose decode we already have): that is most of them.
+    fn packet_out(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        p: &PacketOut,
+        same_frame_as: Option<u32>,
+    ) {
+        let len = p.data.len() as u64;
+        let headers = match same_frame_as {
+            Some(conversation) => {
                 self.conversations
-                    .repeat_packet_out(conversation, p.data.len() as u64, ts);
+                    .repeat_packet_out(conversation, len, at.ts_ns);
                 None
             }
-            (Body::PacketOut(p), _, None) if !p.data.is_empty() => {
+            None if !p.data.is_empty() => {
                 let h = Headers::parse(&p.data);
                 self.conversations
-                    .observe(&h, p.data.len() as u64, false, ts, key.dpid());
+                    .observe(&h, len, false, at.ts_ns, key.dpid());
                 Some(h)
             }
-            (_, h, _) => h,
+            None => None,
         };
+        if r.from_switch() {
+            return;
+        }
+        if p.buffer_id != NO_BUFFER {
+            self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
+        }
+        self.flood(key, at, &p.actions, "PACKET_OUT");
+        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
+            let k = match &headers {
+                Some(h) => FlowKey::from_headers(h, p.in_port),
+                None => FlowKey::from_bytes(&p.data, p.in_port),
+            };
+            self.switch(key).table.hit(&k, len, at.ts_ns);
+        }
+    }
+
+    /// Every message but PacketIns and PacketOuts.
+    fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
+        let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
+        self.hello(r, key);
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
@@ -633,20 +632,6 @@ impl Analyzer {
                 }
             }
             Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
-            Body::PacketIn(p) if from_switch => {
-                self.packet_in(r, key, at, p, headers.as_ref());
-            }
-            Body::PacketOut(p) if !from_switch => {
-                self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
-                self.flood(key, at, &p.actions, "PACKET_OUT");
-                if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
-                    let k = match &headers {
-                        Some(h) => FlowKey::from_headers(h, p.in_port),
-                        None => FlowKey::from_bytes(&p.data, p.in_port),
-                    };
-                    self.switch(key).table.hit(&k, p.data.len() as u64, ts);
-                }
-            }
             Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
@@ -688,38 +673,46 @@ impl Analyzer {
             }
             _ => {}
         }
-        if self.unfeatured > 0 {
-            self.check_stalls(ts, false);
+    }
+
+    /// Notes the message on its connection (made on first sight) and returns its switch,
+    /// binding the connection to its dpid once known.
+    fn connection_seen(&mut self, r: &OfRecord) -> SwitchKey {
+        let c = self.conn_state(r.conn.0, r.ts_ns);
+        if c.info.messages == 0 {
+            // A connection opened by a stream event has no time of its own.
+            c.info.first_ns = r.ts_ns;
+        }
+        c.info.messages += 1;
+        c.info.last_ns = r.ts_ns;
+        match r.dpid {
+            Some(dpid) if c.key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
+            _ => c.key,
         }
     }
 
-    /// Binds the connection to its dpid once known, carrying over what was gathered under
-    /// the connection's name.
-    fn bind_switch(&mut self, r: &OfRecord) -> SwitchKey {
-        let Some(c) = self.conns.get_mut(&r.conn.0) else {
-            return SwitchKey::Conn(r.conn.0);
-        };
-        let Some(dpid) = r.dpid else {
-            return c.key;
-        };
+    /// Binds the connection to its dpid, carrying over what was gathered under the
+    /// connection's name.
+    fn bind_switch(&mut self, conn: u32, dpid: u64) -> SwitchKey {
         let new = SwitchKey::Dpid(dpid);
-        if c.key != new {
-            let old = std::mem::replace(&mut c.key, new);
-            if !c.featured {
-                c.featured = true;
-                self.unfeatured = self.unfeatured.saturating_sub(1);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return new;
+        };
+        let old = std::mem::replace(&mut c.key, new);
+        if !c.featured {
+            c.featured = true;
+            self.unfeatured = self.unfeatured.saturating_sub(1);
+        }
+        if !self.switches.contains_key(&new) {
+            if let Some(s) = self.switches.remove(&old) {
+                self.switches.insert(new, s);
             }
-            if !self.switches.contains_key(&new) {
-                if let Some(s) = self.switches.remove(&old) {
-                    self.switches.insert(new, s);
-                }
-            } else if self
-                .switches
-                .get(&old)
-                .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
-            {
-                self.switches.remove(&old);
-            }
+        } else if self
+            .switches
+            .get(&old)
+            .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
+        {
+            self.switches.remove(&old);
         }
         new
     }
@@ -915,20 +908,15 @@ impl Analyzer {
         }
     }
 
-    fn packet_in(
-        &mut self,
-        r: &OfRecord,
-        key: SwitchKey,
-        at: At,
-        p: &PacketIn,
-        headers: Option<&Headers>,
-    ) {
-        if let Some(c) = self.conns.get_mut(&r.conn.0) {
-            if p.buffer_id != NO_BUFFER && c.offered.insert(p.buffer_id) {
-                c.offered_order.push_back(p.buffer_id);
-                if c.offered_order.len() > BUFFER_CAP {
-                    if let Some(old) = c.offered_order.pop_front() {
-                        c.offered.remove(&old);
+    fn packet_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, p: &PacketIn, h: &Headers) {
+        if p.buffer_id != NO_BUFFER {
+            if let Some(c) = self.conns.get_mut(&r.conn.0) {
+                if c.offered.insert(p.buffer_id) {
+                    c.offered_order.push_back(p.buffer_id);
+                    if c.offered_order.len() > BUFFER_CAP {
+                        if let Some(old) = c.offered_order.pop_front() {
+                            c.offered.remove(&old);
+                        }
                     }
                 }
             }
@@ -941,7 +929,7 @@ impl Analyzer {
                     truncated_packet_in(key, at, p, msl, set_frame)
                 });
         }
-        let Some(eth) = headers.and_then(|h| h.eth) else {
+        let Some(eth) = h.eth else {
             return;
         };
         if is_multicast(&eth.src) {
