@@ -38,6 +38,12 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    fn note_address(&mut self, ip: IpAddr) {
+        if self.ips.len() < ADDR_CAP && !ip.is_unspecified() && !self.ips.contains(&ip) {
+            self.ips.push(ip);
+        }
+    }
+
     pub fn mean_latency_ns(&self) -> Option<u64> {
         (self.answered > 0).then(|| self.latency_sum_ns / self.answered)
     }
@@ -164,19 +170,19 @@ impl Conversations {
         }
         c.protocols.0 |= 1 << protocol(h);
         if let Some(d) = dpid {
-            c.switches.insert(d);
-        }
-        let (src, dst): (Option<IpAddr>, Option<IpAddr>) = match h.network {
-            NetworkHeader::Arp(a) => (Some(a.spa.into()), Some(a.tpa.into())),
-            NetworkHeader::Ipv4 { src, dst, .. } => (Some(src.into()), Some(dst.into())),
-            NetworkHeader::Ipv6 { src, dst } => (Some(src.into()), Some(dst.into())),
-            _ => (None, None),
-        };
-        for ip in [src, dst].into_iter().flatten() {
-            if c.ips.len() < ADDR_CAP && !ip.is_unspecified() && !c.ips.contains(&ip) {
-                c.ips.push(ip);
+            // Nearly always the one switch already noted.
+            if c.switches.last() != Some(&d) {
+                c.switches.insert(d);
             }
         }
+        let (src, dst): (IpAddr, IpAddr) = match h.network {
+            NetworkHeader::Arp(a) => (a.spa.into(), a.tpa.into()),
+            NetworkHeader::Ipv4 { src, dst, .. } => (src.into(), dst.into()),
+            NetworkHeader::Ipv6 { src, dst } => (src.into(), dst.into()),
+            _ => return Some(slot),
+        };
+        c.note_address(src);
+        c.note_address(dst);
         Some(slot)
     }
 

@@ -274,6 +274,11 @@ impl Waiting {
         self.iter().next()
     }
 
+    /// The oldest waiting PacketIn (answered ones never stay at the front).
+    fn front(&self) -> Option<&Pending> {
+        self.slots.front()?.as_ref()
+    }
+
     /// The slots from the oldest waiting PacketIn to the newest (answered ones between).
     fn span(&self) -> usize {
         self.slots.len()
@@ -601,7 +606,19 @@ impl ConnPairing {
     }
 
     /// Ends the waits that the window has passed by `now_ns`.
+    #[inline]
     pub fn expire(&mut self, now_ns: u64, out: &mut Paired) {
+        // Checked on every message: mostly nothing is due.
+        let packet_in_due = self
+            .pending
+            .front()
+            .is_some_and(|p| p.at.ts_ns + self.window_ns < now_ns);
+        if packet_in_due || !self.requests.is_empty() {
+            self.expire_due(now_ns, out);
+        }
+    }
+
+    fn expire_due(&mut self, now_ns: u64, out: &mut Paired) {
         while let Some((seq, p)) = self.pending.oldest() {
             if p.at.ts_ns + self.window_ns >= now_ns {
                 break;

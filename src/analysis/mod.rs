@@ -482,6 +482,7 @@ impl Analyzer {
         self.take_paired(key, &mut out);
     }
 
+    #[inline]
     fn take_snapshot_if_due(&mut self, now_ns: u64) {
         let (Some(at), None) = (self.at_ns, &self.snapshot) else {
             return;
