@@ -212,10 +212,49 @@ struct ConnState {
     set_config_frame: Option<u64>,
 }
 
+/// The connections, sorted by id. A capture has a handful: a binary search over them is
+/// cheaper than a tree walk on every message, and keeps them in order for the reports.
+#[derive(Default)]
+struct Conns(Vec<ConnState>);
+
+impl Conns {
+    fn position(&self, conn: u32) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&conn, |c| c.info.conn)
+    }
+
+    fn get(&self, conn: &u32) -> Option<&ConnState> {
+        self.0.get(self.position(*conn).ok()?)
+    }
+
+    fn get_mut(&mut self, conn: &u32) -> Option<&mut ConnState> {
+        let i = self.position(*conn).ok()?;
+        self.0.get_mut(i)
+    }
+
+    fn get_or_insert_with(&mut self, conn: u32, new: impl FnOnce() -> ConnState) -> &mut ConnState {
+        let i = match self.position(conn) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, new());
+                i
+            }
+        };
+        &mut self.0[i]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ConnState> {
+        self.0.iter()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut ConnState> {
+        self.0.iter_mut()
+    }
+}
+
 /// The analysis of one capture (or live session).
 pub struct Analyzer {
     cfg: Config,
-    conns: BTreeMap<u32, ConnState>,
+    conns: Conns,
     switches: BTreeMap<SwitchKey, Switch>,
     /// Where each host pair's series is in `host_pairs`, by MAC numbers.
     host_pair_slots: FastMap<(u64, u64), u32>,
@@ -267,7 +306,7 @@ impl Analyzer {
         Analyzer {
             findings: Findings::new(cfg.findings_cap),
             cfg,
-            conns: BTreeMap::new(),
+            conns: Conns::default(),
             switches: BTreeMap::new(),
             host_pair_slots: FastMap::default(),
             host_pairs: Vec::new(),
@@ -309,7 +348,7 @@ impl Analyzer {
     /// The connections of a switch.
     pub fn connections(&self, key: SwitchKey) -> Vec<&Connection> {
         self.conns
-            .values()
+            .iter()
             .filter(|c| c.key == key)
             .map(|c| &c.info)
             .collect()
@@ -318,7 +357,7 @@ impl Analyzer {
     /// PacketIns waiting for their answer, over all connections (bounded by the window
     /// and `Config::max_pending`).
     pub fn waiting_packet_ins(&self) -> usize {
-        self.conns.values().map(|c| c.pairing.waiting()).sum()
+        self.conns.iter().map(|c| c.pairing.waiting()).sum()
     }
 
     pub fn first_ns(&self) -> Option<u64> {
@@ -379,7 +418,7 @@ impl Analyzer {
     pub fn finish(&mut self) {
         let now = self.last_ns;
         self.take_snapshot_if_due(u64::MAX);
-        let ids: Vec<u32> = self.conns.keys().copied().collect();
+        let ids: Vec<u32> = self.conns.iter().map(|c| c.info.conn).collect();
         for id in ids {
             self.end_conn(id);
         }
@@ -392,7 +431,7 @@ impl Analyzer {
     fn conn_state(&mut self, conn: u32, ts_ns: u64) -> &mut ConnState {
         let cfg = &self.cfg;
         let unfeatured = &mut self.unfeatured;
-        self.conns.entry(conn).or_insert_with(|| {
+        self.conns.get_or_insert_with(conn, || {
             *unfeatured += 1;
             ConnState {
                 key: SwitchKey::Conn(conn),
@@ -873,7 +912,7 @@ impl Analyzer {
     }
 
     fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
-        for c in self.conns.values_mut() {
+        for c in self.conns.iter_mut() {
             if c.featured || c.stall_reported {
                 continue;
             }
