@@ -35,6 +35,8 @@ pub struct Conversation {
     /// PacketIn → answer delays of frames between the two hosts.
     pub answered: u64,
     pub latency_sum_ns: u64,
+    /// The analyser's latency series of the host pairs a→b and b→a, once looked up.
+    host_pairs: [Option<u32>; 2],
 }
 
 impl Conversation {
@@ -193,6 +195,18 @@ impl Conversations {
             c.last_ns = ts_ns;
             c.packet_outs += 1;
             c.bytes += len;
+        }
+    }
+
+    /// The host-pair series remembered for frames from `src` in conversation `slot`.
+    pub fn host_pair(&self, slot: u32, src: &[u8; 6]) -> Option<u32> {
+        let c = self.list.get(slot as usize)?;
+        c.host_pairs[usize::from(*src != c.a)]
+    }
+
+    pub fn remember_host_pair(&mut self, slot: u32, src: &[u8; 6], series: u32) {
+        if let Some(c) = self.list.get_mut(slot as usize) {
+            c.host_pairs[usize::from(*src != c.a)] = Some(series);
         }
     }
 

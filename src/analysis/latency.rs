@@ -263,6 +263,11 @@ impl Waiting {
         let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
         let p = self.slots.get_mut(i)?.take()?;
         self.live -= 1;
+        if self.live == 0 {
+            // The usual case: the one waiting PacketIn was answered.
+            self.first_seq += self.slots.len() as u64;
+            self.slots.clear();
+        }
         while matches!(self.slots.front(), Some(None)) {
             self.slots.pop_front();
             self.first_seq += 1;
@@ -726,6 +731,7 @@ impl LatencyStats {
         }
     }
 
+    #[inline]
     pub fn record(&mut self, ns: u64) {
         // Saturates rather than fails: a delay beyond the histogram's reach is its maximum.
         if let Some(h) = self.hist.as_mut() {

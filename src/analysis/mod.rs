@@ -563,7 +563,7 @@ impl Analyzer {
                     let hosts = h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst));
                     let slots = HostSlots {
                         conversation,
-                        host_pair: self.host_pair_slot(hosts),
+                        host_pair: self.host_pair_slot_of(conversation, hosts),
                     };
                     self.pair(r, key, at, Some(&h), slots);
                     self.packet_in(r, key, at, p, &h);
@@ -850,6 +850,20 @@ impl Analyzer {
                 );
             }
         }
+    }
+
+    /// The host pair's latency series, remembered by its conversation so that it is
+    /// looked up once.
+    fn host_pair_slot_of(&mut self, conversation: Option<u32>, hosts: HostPair) -> Option<u32> {
+        let remembered = conversation.and_then(|c| self.conversations.host_pair(c, &hosts.0));
+        if remembered.is_some() {
+            return remembered;
+        }
+        let series = self.host_pair_slot(hosts)?;
+        if let Some(c) = conversation {
+            self.conversations.remember_host_pair(c, &hosts.0, series);
+        }
+        Some(series)
     }
 
     /// The number of the host pair's latency series (`None` beyond the cap).
