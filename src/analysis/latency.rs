@@ -259,9 +259,22 @@ impl Waiting {
         self.live == 0
     }
 
-    fn remove(&mut self, seq: u64) -> Option<Pending> {
-        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        let p = self.slots.get_mut(i)?.take()?;
+    fn slot(&self, seq: u64) -> Option<usize> {
+        usize::try_from(seq.checked_sub(self.first_seq)?).ok()
+    }
+
+    fn get(&self, seq: u64) -> Option<&Pending> {
+        self.slots.get(self.slot(seq)?)?.as_ref()
+    }
+
+    fn remove(&mut self, seq: u64) {
+        let Some(slot) = self.slot(seq).and_then(|i| self.slots.get_mut(i)) else {
+            return;
+        };
+        if slot.is_none() {
+            return;
+        }
+        *slot = None;
         self.live -= 1;
         if self.live == 0 {
             // The usual case: the one waiting PacketIn was answered.
@@ -272,7 +285,6 @@ impl Waiting {
             self.slots.pop_front();
             self.first_seq += 1;
         }
-        Some(p)
     }
 
     fn oldest(&self) -> Option<(u64, &Pending)> {
@@ -570,14 +582,19 @@ impl ConnPairing {
         self.oldest_by_reply(sig).map(|s| (s, AnswerRule::Reply))
     }
 
-    fn take(&mut self, seq: u64) -> Option<Pending> {
-        let p = self.pending.remove(seq)?;
-        if p.buffer_id != NO_BUFFER && self.by_buffer.get(&p.buffer_id) == Some(&seq) {
-            self.by_buffer.remove(&p.buffer_id);
+    /// Ends the wait of `seq`: out of the indexes and the queue.
+    fn take(&mut self, seq: u64) {
+        let Some(p) = self.pending.get(seq) else {
+            return;
+        };
+        let (buffer_id, data_key, reply) = (p.buffer_id, p.data_key, p.reply);
+        self.pending.remove(seq);
+        if buffer_id != NO_BUFFER && self.by_buffer.get(&buffer_id) == Some(&seq) {
+            self.by_buffer.remove(&buffer_id);
         }
         if self.indexed {
-            unfile(&mut self.by_data, p.data_key, seq);
-            if let Some(sig) = p.reply {
+            unfile(&mut self.by_data, data_key, seq);
+            if let Some(sig) = reply {
                 unfile(&mut self.by_reply, sig, seq);
             }
             self.fit_index();
@@ -585,11 +602,12 @@ impl ConnPairing {
         if self.pending.is_empty() {
             self.cut_lengths.clear();
         }
-        Some(p)
     }
 
+    // The outcomes are written from the waiting PacketIn in place: copying it out first
+    // costs more than the rest of the pairing (its MACs do not move in whole words).
     fn answered(&mut self, seq: u64, at: At, rule: AnswerRule, out: &mut Paired) {
-        if let Some(p) = self.take(seq) {
+        if let Some(p) = self.pending.get(seq) {
             out.pairs.push(Pair {
                 packet_in: p.at,
                 answer: at,
@@ -597,16 +615,18 @@ impl ConnPairing {
                 hosts: p.hosts(),
                 slots: p.slots,
             });
+            self.take(seq);
         }
     }
 
     fn give_up(&mut self, seq: u64, out: &mut Paired) {
-        if let Some(p) = self.take(seq) {
+        if let Some(p) = self.pending.get(seq) {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
                 hosts: p.hosts(),
                 slots: p.slots,
             });
+            self.take(seq);
         }
     }
 
