@@ -117,19 +117,15 @@ impl Paired {
 
 struct Pending {
     at: At,
+    /// Ethernet source and destination (zero without Ethernet), kept whole for the outcome.
+    hosts: ([u8; 6], [u8; 6]),
     buffer_id: u32,
     /// Where it is filed in `by_data` and `by_reply` (when they are kept).
     data_key: (u64, u16),
     reply: Option<u64>,
-    /// Its frame's key; its dl_src and dl_dst are the hosts (zero without Ethernet).
+    /// Its frame's key (for FLOW_MODs).
     key: FlowKey,
     slots: HostSlots,
-}
-
-impl Pending {
-    fn hosts(&self) -> ([u8; 6], [u8; 6]) {
-        (self.key.dl_src, self.key.dl_dst)
-    }
 }
 
 /// The pairing state of one connection. Its memory is bounded: PacketIns leave when
@@ -495,6 +491,7 @@ impl ConnPairing {
             buffer_id: pin.buffer_id,
             data_key,
             reply,
+            hosts: h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst)),
             key: FlowKey::from_headers(h, pin.in_port),
             slots,
         });
@@ -612,7 +609,7 @@ impl ConnPairing {
                 packet_in: p.at,
                 answer: at,
                 rule,
-                hosts: p.hosts(),
+                hosts: p.hosts,
                 slots: p.slots,
             });
             self.take(seq);
@@ -623,7 +620,7 @@ impl ConnPairing {
         if let Some(p) = self.pending.get(seq) {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
-                hosts: p.hosts(),
+                hosts: p.hosts,
                 slots: p.slots,
             });
             self.take(seq);

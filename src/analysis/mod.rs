@@ -231,6 +231,7 @@ impl Conns {
         self.0.get_mut(i)
     }
 
+    #[inline]
     fn get_or_insert_with(&mut self, conn: u32, new: impl FnOnce() -> ConnState) -> &mut ConnState {
         let i = match self.position(conn) {
             Ok(i) => i,
@@ -433,30 +434,7 @@ impl Analyzer {
         let unfeatured = &mut self.unfeatured;
         self.conns.get_or_insert_with(conn, || {
             *unfeatured += 1;
-            ConnState {
-                key: SwitchKey::Conn(conn),
-                info: Connection {
-                    conn,
-                    switch: None,
-                    controller: None,
-                    first_ns: ts_ns,
-                    last_ns: ts_ns,
-                    closed: None,
-                    hello_switch: None,
-                    hello_controller: None,
-                    messages: 0,
-                },
-                pairing: ConnPairing::new(
-                    cfg.pair_window_ns,
-                    cfg.request_window_ns,
-                    cfg.max_pending,
-                ),
-                featured: false,
-                stall_reported: false,
-                offered: FastSet::default(),
-                offered_order: VecDeque::new(),
-                set_config_frame: None,
-            }
+            new_conn(cfg, conn, ts_ns)
         })
     }
 
@@ -521,14 +499,17 @@ impl Analyzer {
         self.take_paired(key, &mut out);
     }
 
+    /// Checked on every message; taken once.
     #[inline]
     fn take_snapshot_if_due(&mut self, now_ns: u64) {
-        let (Some(at), None) = (self.at_ns, &self.snapshot) else {
-            return;
-        };
-        if now_ns <= at {
-            return;
+        match (self.at_ns, &self.snapshot) {
+            (Some(at), None) if now_ns > at => self.take_snapshot(at),
+            _ => {}
         }
+    }
+
+    #[cold]
+    fn take_snapshot(&mut self, at: u64) {
         let mut snap = BTreeMap::new();
         for (k, s) in self.switches.iter_mut() {
             s.table.expire(at);
@@ -1115,6 +1096,31 @@ impl Analyzer {
             self.churn
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
+    }
+}
+
+/// The state of a connection first seen at `ts_ns`.
+#[cold]
+fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
+    ConnState {
+        key: SwitchKey::Conn(conn),
+        info: Connection {
+            conn,
+            switch: None,
+            controller: None,
+            first_ns: ts_ns,
+            last_ns: ts_ns,
+            closed: None,
+            hello_switch: None,
+            hello_controller: None,
+            messages: 0,
+        },
+        pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
+        featured: false,
+        stall_reported: false,
+        offered: FastSet::default(),
+        offered_order: VecDeque::new(),
+        set_config_frame: None,
     }
 }
 
