@@ -493,10 +493,9 @@ impl Analyzer {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let mut out = Paired::default();
-        c.pairing.finish(&mut out);
+        c.pairing.finish(&mut self.scratch);
         let key = c.key;
-        self.take_paired(key, &mut out);
+        self.take_paired(key);
     }
 
     /// Checked on every message; taken once.
@@ -590,9 +589,7 @@ impl Analyzer {
             .iter()
             .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
             .and_then(|p| p.slots.conversation);
-        let mut out = std::mem::take(&mut self.scratch);
-        self.take_paired(key, &mut out);
-        self.scratch = out;
+        self.take_paired(key);
         same_frame_as
     }
 
@@ -743,8 +740,10 @@ impl Analyzer {
         self.switches.entry(key).or_insert_with(|| Switch::new(cap))
     }
 
-    /// Takes the pairing results into the statistics, leaving `out` empty.
-    fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
+    /// Takes the pairing results in `scratch` into the statistics, leaving it empty. (It
+    /// stays in place: moving it out and back costs more than the common case's work.)
+    fn take_paired(&mut self, key: SwitchKey) {
+        let out = &mut self.scratch;
         if !out.pairs.is_empty() {
             let cap = self.cfg.flow_event_cap;
             let sw = self.switches.entry(key).or_insert_with(|| Switch::new(cap));
@@ -771,7 +770,9 @@ impl Analyzer {
         if out.unanswered.is_empty() && out.requests.is_empty() {
             return;
         }
-        for u in out.unanswered.drain(..) {
+        let mut unanswered = std::mem::take(&mut out.unanswered);
+        let mut requests = std::mem::take(&mut out.requests);
+        for u in unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
             match u
@@ -797,7 +798,7 @@ impl Analyzer {
                 )),
             );
         }
-        for q in out.requests.drain(..) {
+        for q in requests.drain(..) {
             let sw = self.switch(key);
             let stats = if q.kind == "ECHO" {
                 &mut sw.echo
@@ -831,6 +832,9 @@ impl Analyzer {
                 );
             }
         }
+        // The emptied buffers go back, to be reused.
+        self.scratch.unanswered = unanswered;
+        self.scratch.requests = requests;
     }
 
     /// The host pair's latency series, remembered by its conversation so that it is
