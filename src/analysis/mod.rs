@@ -397,6 +397,7 @@ impl Analyzer {
     }
 
     /// A message the capture cut short (snaplen, lost segment): decoded as far as it goes.
+    #[cold]
     fn truncated(&mut self, r: &OfRecord) {
         let dpid = self.conns.get(&r.conn.0).and_then(|c| c.key.dpid());
         self.findings.add(
@@ -438,6 +439,7 @@ impl Analyzer {
         })
     }
 
+    #[inline(never)]
     fn stream(&mut self, event: &StreamEvent) {
         let ts = self.last_ns;
         match event {
@@ -634,7 +636,9 @@ impl Analyzer {
         }
     }
 
-    /// Every message but PacketIns and PacketOuts.
+    /// Every message but PacketIns and PacketOuts. Kept out of line: its findings' text
+    /// would otherwise swell the stack frame of the PacketIn/PacketOut path.
+    #[inline(never)]
     fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
         let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
         self.hello(r, key);
@@ -1006,10 +1010,25 @@ impl Analyzer {
         let (a, b, n) = (state.other_port, state.port, state.total_moves);
         let span = at.ts_ns - state.moves.front().copied().unwrap_or(at.ts_ns);
         let rate = state.moves.len() as f64 / (span.max(1) as f64 / 1e9);
-        let fold_key = hash_of((key, eth.src));
+        self.mac_flapping(key, at, &eth.src, (a, b, n), rate);
+    }
+
+    /// The finding for a MAC that moved `moves.2` times, lately between ports `moves.0`
+    /// and `moves.1`.
+    #[cold]
+    fn mac_flapping(
+        &mut self,
+        key: SwitchKey,
+        at: At,
+        mac: &[u8; 6],
+        moves: (u16, u16, u64),
+        rate: f64,
+    ) {
+        let (a, b, n) = moves;
+        let fold_key = hash_of((key, *mac));
         let text = format!(
             "MAC {} moves between ports {a} and {b}: {n} moves, {rate:.1}/s lately (a loop, or two hosts sharing a MAC)",
-            fmt_mac(&eth.src)
+            fmt_mac(mac)
         );
         self.findings.fold(FindingKind::MacFlapping, fold_key, || {
             Finding::new(
