@@ -686,9 +686,8 @@ pub struct LatencyStats {
     min_ns: u64,
     max_ns: u64,
     sum_ns: u128,
-    /// Welford's running mean and sum of squared deviations, for the standard deviation.
-    mean: f64,
-    m2: f64,
+    /// The sum of the squared delays, exact, for the standard deviation.
+    sum_sq: u128,
     /// RFC 3550 jitter: J += (|D| - J) / 16, D the difference of consecutive delays.
     jitter: f64,
     last_ns: Option<u64>,
@@ -741,8 +740,7 @@ impl LatencyStats {
             min_ns: u64::MAX,
             max_ns: 0,
             sum_ns: 0,
-            mean: 0.0,
-            m2: 0.0,
+            sum_sq: 0,
             jitter: 0.0,
             last_ns: None,
         }
@@ -758,10 +756,7 @@ impl LatencyStats {
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
         self.sum_ns += u128::from(ns);
-        let x = ns as f64;
-        let delta = x - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (x - self.mean);
+        self.sum_sq += u128::from(ns) * u128::from(ns);
         if let Some(last) = self.last_ns {
             let d = last.abs_diff(ns) as f64;
             self.jitter += (d - self.jitter) / 16.0;
@@ -802,8 +797,24 @@ impl LatencyStats {
             max_ns: self.max_ns,
             mean_ns,
             jitter_ns: self.jitter.round() as u64,
-            stddev_ns: (self.m2 / self.count as f64).sqrt().round() as u64,
+            stddev_ns: self.stddev_ns().round() as u64,
         }
+    }
+
+    /// The population standard deviation: n·Σx² − (Σx)² is computed exactly (it fits for
+    /// any real capture), so no digits are lost to cancellation; a running mean would cost
+    /// a division per delay.
+    fn stddev_ns(&self) -> f64 {
+        let n = u128::from(self.count);
+        let exact = n
+            .checked_mul(self.sum_sq)
+            .zip(self.sum_ns.checked_mul(self.sum_ns))
+            .map(|(a, b)| a.saturating_sub(b) as f64 / (self.count as f64 * self.count as f64));
+        let variance = exact.unwrap_or_else(|| {
+            let mean = self.sum_ns as f64 / self.count as f64;
+            (self.sum_sq as f64 / self.count as f64 - mean * mean).max(0.0)
+        });
+        variance.sqrt()
     }
 
     /// A text histogram: one line per power-of-two bucket of delay that has pairs.
