@@ -9,7 +9,7 @@ use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHe
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use serde_json::{json, Value};
 
-use super::FastMap;
+use super::{mac_number, FastMap};
 use crate::session::format_dpid;
 
 /// Addresses kept per conversation (an ARP scan would otherwise grow it without end).
@@ -35,9 +35,17 @@ pub struct Conversation {
     /// PacketIn → answer delays of frames between the two hosts.
     pub answered: u64,
     pub latency_sum_ns: u64,
+    /// The analyser's latency series of the host pairs a→b and b→a, once looked up.
+    host_pairs: [Option<u32>; 2],
 }
 
 impl Conversation {
+    fn note_address(&mut self, ip: IpAddr) {
+        if self.ips.len() < ADDR_CAP && !ip.is_unspecified() && !self.ips.contains(&ip) {
+            self.ips.push(ip);
+        }
+    }
+
     pub fn mean_latency_ns(&self) -> Option<u64> {
         (self.answered > 0).then(|| self.latency_sum_ns / self.answered)
     }
@@ -83,8 +91,11 @@ impl Protocols {
 
 #[derive(Debug, Clone)]
 pub struct Conversations {
-    /// Keyed by the two MACs as numbers, the lower first: cheaper to hash and compare.
-    map: FastMap<(u64, u64), Conversation>,
+    /// Where each is in `list`, keyed by the two MACs as numbers, the lower first: cheaper
+    /// to hash and compare.
+    index: FastMap<(u64, u64), u32>,
+    /// In the order first seen; a PacketIn's answer finds its conversation here by number.
+    list: Vec<Conversation>,
     cap: usize,
     /// Frames of conversations beyond the cap.
     pub overflow: u64,
@@ -96,12 +107,6 @@ impl Default for Conversations {
     }
 }
 
-/// A MAC as a number, ordered as its bytes are.
-fn mac_number(mac: &[u8; 6]) -> u64 {
-    let [a, b, c, d, e, f] = *mac;
-    u64::from_be_bytes([0, 0, a, b, c, d, e, f])
-}
-
 fn pair(x: &[u8; 6], y: &[u8; 6]) -> (u64, u64) {
     let (x, y) = (mac_number(x), mac_number(y));
     (x.min(y), x.max(y))
@@ -110,13 +115,15 @@ fn pair(x: &[u8; 6], y: &[u8; 6]) -> (u64, u64) {
 impl Conversations {
     pub fn new(cap: usize) -> Conversations {
         Conversations {
-            map: FastMap::default(),
+            index: FastMap::default(),
+            list: Vec::new(),
             cap,
             overflow: 0,
         }
     }
 
-    /// A frame of `len` bytes carried by a PacketIn (`packet_in`) or a PacketOut.
+    /// A frame of `len` bytes carried by a PacketIn (`packet_in`) or a PacketOut; returns
+    /// the number of its conversation (`None` without Ethernet, or beyond the cap).
     pub fn observe(
         &mut self,
         h: &Headers,
@@ -124,16 +131,14 @@ impl Conversations {
         packet_in: bool,
         ts_ns: u64,
         dpid: Option<u64>,
-    ) {
-        let Some(eth) = h.eth else {
-            return;
-        };
-        let full = self.map.len() >= self.cap;
-        let c = match self.map.entry(pair(&eth.src, &eth.dst)) {
-            Entry::Occupied(e) => e.into_mut(),
+    ) -> Option<u32> {
+        let eth = h.eth?;
+        let full = self.list.len() >= self.cap;
+        let slot = match self.index.entry(pair(&eth.src, &eth.dst)) {
+            Entry::Occupied(e) => *e.get(),
             Entry::Vacant(_) if full => {
                 self.overflow += 1;
-                return;
+                return None;
             }
             Entry::Vacant(e) => {
                 let (a, b) = if eth.src <= eth.dst {
@@ -141,14 +146,17 @@ impl Conversations {
                 } else {
                     (eth.dst, eth.src)
                 };
-                e.insert(Conversation {
+                let slot = u32::try_from(self.list.len()).ok()?;
+                self.list.push(Conversation {
                     a,
                     b,
                     first_ns: ts_ns,
                     ..Conversation::default()
-                })
+                });
+                *e.insert(slot)
             }
         };
+        let c = self.list.get_mut(slot as usize)?;
         c.last_ns = ts_ns;
         if packet_in {
             c.packet_ins += 1;
@@ -164,59 +172,70 @@ impl Conversations {
         }
         c.protocols.0 |= 1 << protocol(h);
         if let Some(d) = dpid {
-            c.switches.insert(d);
-        }
-        let (src, dst): (Option<IpAddr>, Option<IpAddr>) = match h.network {
-            NetworkHeader::Arp(a) => (Some(a.spa.into()), Some(a.tpa.into())),
-            NetworkHeader::Ipv4 { src, dst, .. } => (Some(src.into()), Some(dst.into())),
-            NetworkHeader::Ipv6 { src, dst } => (Some(src.into()), Some(dst.into())),
-            _ => (None, None),
-        };
-        for ip in [src, dst].into_iter().flatten() {
-            if c.ips.len() < ADDR_CAP && !ip.is_unspecified() && !c.ips.contains(&ip) {
-                c.ips.push(ip);
+            // Nearly always the one switch already noted.
+            if c.switches.last() != Some(&d) {
+                c.switches.insert(d);
             }
         }
-    }
-
-    /// A PACKET_OUT carrying the frame of a PacketIn already observed between `hosts`:
-    /// only the counts change.
-    pub fn repeat_packet_out(&mut self, hosts: ([u8; 6], [u8; 6]), len: u64, ts_ns: u64) {
-        let Some(c) = self.map.get_mut(&pair(&hosts.0, &hosts.1)) else {
-            self.overflow += 1;
-            return;
+        let (src, dst): (IpAddr, IpAddr) = match h.network {
+            NetworkHeader::Arp(a) => (a.spa.into(), a.tpa.into()),
+            NetworkHeader::Ipv4 { src, dst, .. } => (src.into(), dst.into()),
+            NetworkHeader::Ipv6 { src, dst } => (src.into(), dst.into()),
+            _ => return Some(slot),
         };
-        c.last_ns = ts_ns;
-        c.packet_outs += 1;
-        c.bytes += len;
+        c.note_address(src);
+        c.note_address(dst);
+        Some(slot)
     }
 
-    /// A PacketIn between these hosts was answered after `ns`.
-    pub fn latency(&mut self, hosts: ([u8; 6], [u8; 6]), ns: u64) {
-        if let Some(c) = self.map.get_mut(&pair(&hosts.0, &hosts.1)) {
+    /// A PACKET_OUT carrying the frame of a PacketIn already observed in conversation
+    /// `slot`: only the counts change.
+    pub fn repeat_packet_out(&mut self, slot: u32, len: u64, ts_ns: u64) {
+        if let Some(c) = self.list.get_mut(slot as usize) {
+            c.last_ns = ts_ns;
+            c.packet_outs += 1;
+            c.bytes += len;
+        }
+    }
+
+    /// The host-pair series remembered for frames from `src` in conversation `slot`.
+    pub fn host_pair(&self, slot: u32, src: &[u8; 6]) -> Option<u32> {
+        let c = self.list.get(slot as usize)?;
+        c.host_pairs[usize::from(*src != c.a)]
+    }
+
+    pub fn remember_host_pair(&mut self, slot: u32, src: &[u8; 6], series: u32) {
+        if let Some(c) = self.list.get_mut(slot as usize) {
+            c.host_pairs[usize::from(*src != c.a)] = Some(series);
+        }
+    }
+
+    /// A PacketIn of conversation `slot` was answered after `ns`.
+    pub fn latency(&mut self, slot: u32, ns: u64) {
+        if let Some(c) = self.list.get_mut(slot as usize) {
             c.answered += 1;
             c.latency_sum_ns += ns;
         }
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.list.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.list.is_empty()
     }
 
     /// Busiest first.
     pub fn sorted(&self) -> Vec<&Conversation> {
-        let mut v: Vec<&Conversation> = self.map.values().collect();
+        let mut v: Vec<&Conversation> = self.list.iter().collect();
         v.sort_by_key(|c| (std::cmp::Reverse(c.packet_ins + c.packet_outs), c.a, c.b));
         v
     }
 
     pub fn write_text(&self, out: &mut String, limit: usize) {
-        out.push_str(&format!("Conversations ({} host pairs)\n", self.map.len()));
-        if self.map.is_empty() {
+        out.push_str(&format!("Conversations ({} host pairs)\n", self.list.len()));
+        if self.list.is_empty() {
             return;
         }
         out.push_str(&format!(
@@ -243,8 +262,8 @@ impl Conversations {
                 ips.join(" "),
             ));
         }
-        if self.map.len() > limit {
-            out.push_str(&format!("  ... {} more\n", self.map.len() - limit));
+        if self.list.len() > limit {
+            out.push_str(&format!("  ... {} more\n", self.list.len() - limit));
         }
     }
 

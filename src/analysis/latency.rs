@@ -4,6 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::Hash;
+use std::net::Ipv4Addr;
 
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
@@ -12,7 +13,11 @@ use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHe
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
 
-use super::{hash_of, FastMap};
+use super::{hash_of, mac_number, FastMap};
+
+/// While the waiting PacketIns span at most this many slots they are scanned; beyond it
+/// they are indexed by data and by expected reply (and again scanned once they span half).
+const SCAN_LIMIT: usize = 16;
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +54,16 @@ pub struct At {
     pub ts_ns: u64,
 }
 
+/// Where the analyser keeps the figures of a PacketIn's hosts: given when the PacketIn is
+/// filed and handed back with its outcome, so that counting the outcome looks nothing up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HostSlots {
+    /// Its conversation (`None`: no Ethernet header, or beyond the cap).
+    pub conversation: Option<u32>,
+    /// The latency series of its host pair (`None`: beyond the cap).
+    pub host_pair: Option<u32>,
+}
+
 /// A PacketIn and the controller message that answered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pair {
@@ -57,6 +72,7 @@ pub struct Pair {
     pub rule: AnswerRule,
     /// Ethernet source and destination of the PacketIn's frame.
     pub hosts: ([u8; 6], [u8; 6]),
+    pub slots: HostSlots,
 }
 
 impl Pair {
@@ -70,6 +86,7 @@ impl Pair {
 pub struct Unanswered {
     pub packet_in: At,
     pub hosts: ([u8; 6], [u8; 6]),
+    pub slots: HostSlots,
 }
 
 /// A request answered by a reply with its xid (or never).
@@ -92,20 +109,23 @@ pub struct Paired {
     pub requests: Vec<RequestPair>,
 }
 
-struct Pending {
-    at: At,
-    buffer_id: u32,
-    /// Where it is filed in `by_data` and `by_reply`.
-    data_key: (u64, u16),
-    reply: Option<u64>,
-    /// Its frame's key; its dl_src and dl_dst are the hosts (zero without Ethernet).
-    key: FlowKey,
+impl Paired {
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty() && self.unanswered.is_empty() && self.requests.is_empty()
+    }
 }
 
-impl Pending {
-    fn hosts(&self) -> ([u8; 6], [u8; 6]) {
-        (self.key.dl_src, self.key.dl_dst)
-    }
+struct Pending {
+    at: At,
+    /// Ethernet source and destination (zero without Ethernet), kept whole for the outcome.
+    hosts: ([u8; 6], [u8; 6]),
+    buffer_id: u32,
+    /// Where it is filed in `by_data` and `by_reply` (when they are kept).
+    data_key: (u64, u16),
+    reply: Option<u64>,
+    /// Its frame's key (for FLOW_MODs).
+    key: FlowKey,
+    slots: HostSlots,
 }
 
 /// The pairing state of one connection. Its memory is bounded: PacketIns leave when
@@ -116,14 +136,39 @@ pub struct ConnPairing {
     max_pending: usize,
     pending: Waiting,
     by_buffer: FastMap<u32, u64>,
+    /// Whether `by_data` and `by_reply` are kept. A controller usually answers before the
+    /// next PacketIn comes, and scanning a few waiting PacketIns costs less than filing
+    /// each one and taking it out again; see [`SCAN_LIMIT`].
+    indexed: bool,
     /// (hash of the data, in_port) → waiting PacketIns, oldest first.
     by_data: FastMap<(u64, u16), Filed>,
     /// Lengths of the cut PacketIns' data: a PACKET_OUT is compared on those prefixes too.
     cut_lengths: Vec<usize>,
+    /// The keys a PACKET_OUT's data is looked up under (reused: no allocation).
+    data_keys: Vec<(u64, u16)>,
     /// Signature of the reply a responder would make → waiting PacketIns.
     by_reply: FastMap<u64, Filed>,
     /// (request from switch, xid) → kind and when.
     requests: FastMap<(bool, u32), (&'static str, At)>,
+}
+
+/// The signatures of replies, as numbers (cheaper to hash than the fields' bytes).
+fn arp_signature(asker_ip: Ipv4Addr, asker_mac: &[u8; 6], asked_ip: Ipv4Addr) -> u64 {
+    hash_of((
+        arp::op::REPLY,
+        u32::from(asker_ip),
+        mac_number(asker_mac),
+        u32::from(asked_ip),
+    ))
+}
+
+fn icmp_signature(requester: Ipv4Addr, target: Ipv4Addr, id_and_seq: [u8; 4]) -> u64 {
+    hash_of((
+        icmp::kind::ECHO_REPLY,
+        u32::from(requester),
+        u32::from(target),
+        u32::from_be_bytes(id_and_seq),
+    ))
 }
 
 /// The signature an answering reply must carry: ARP reply to this request, or ICMP echo
@@ -131,14 +176,14 @@ pub struct ConnPairing {
 fn expected_reply(h: &Headers) -> Option<u64> {
     match (h.network, h.transport) {
         (NetworkHeader::Arp(a), _) if a.op == arp::op::REQUEST => {
-            Some(hash_of(("arp", a.spa, a.sha, a.tpa)))
+            Some(arp_signature(a.spa, &a.sha, a.tpa))
         }
         (
             NetworkHeader::Ipv4 { src, dst, .. },
             TransportHeader::Icmp {
                 icmp_type, rest, ..
             },
-        ) if icmp_type == icmp::kind::ECHO_REQUEST => Some(hash_of(("icmp", src, dst, rest))),
+        ) if icmp_type == icmp::kind::ECHO_REQUEST => Some(icmp_signature(src, dst, rest)),
         _ => None,
     }
 }
@@ -147,14 +192,14 @@ fn expected_reply(h: &Headers) -> Option<u64> {
 fn reply_signature(h: &Headers) -> Option<u64> {
     match (h.network, h.transport) {
         (NetworkHeader::Arp(a), _) if a.op == arp::op::REPLY => {
-            Some(hash_of(("arp", a.tpa, a.tha, a.spa)))
+            Some(arp_signature(a.tpa, &a.tha, a.spa))
         }
         (
             NetworkHeader::Ipv4 { src, dst, .. },
             TransportHeader::Icmp {
                 icmp_type, rest, ..
             },
-        ) if icmp_type == icmp::kind::ECHO_REPLY => Some(hash_of(("icmp", dst, src, rest))),
+        ) if icmp_type == icmp::kind::ECHO_REPLY => Some(icmp_signature(dst, src, rest)),
         _ => None,
     }
 }
@@ -210,19 +255,46 @@ impl Waiting {
         self.live == 0
     }
 
-    fn remove(&mut self, seq: u64) -> Option<Pending> {
-        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        let p = self.slots.get_mut(i)?.take()?;
+    fn slot(&self, seq: u64) -> Option<usize> {
+        usize::try_from(seq.checked_sub(self.first_seq)?).ok()
+    }
+
+    fn get(&self, seq: u64) -> Option<&Pending> {
+        self.slots.get(self.slot(seq)?)?.as_ref()
+    }
+
+    fn remove(&mut self, seq: u64) {
+        let Some(slot) = self.slot(seq).and_then(|i| self.slots.get_mut(i)) else {
+            return;
+        };
+        if slot.is_none() {
+            return;
+        }
+        *slot = None;
         self.live -= 1;
+        if self.live == 0 {
+            // The usual case: the one waiting PacketIn was answered.
+            self.first_seq += self.slots.len() as u64;
+            self.slots.clear();
+        }
         while matches!(self.slots.front(), Some(None)) {
             self.slots.pop_front();
             self.first_seq += 1;
         }
-        Some(p)
     }
 
     fn oldest(&self) -> Option<(u64, &Pending)> {
         self.iter().next()
+    }
+
+    /// The oldest waiting PacketIn (answered ones never stay at the front).
+    fn front(&self) -> Option<&Pending> {
+        self.slots.front()?.as_ref()
+    }
+
+    /// The slots from the oldest waiting PacketIn to the newest (answered ones between).
+    fn span(&self) -> usize {
+        self.slots.len()
     }
 
     fn iter(&self) -> impl Iterator<Item = (u64, &Pending)> {
@@ -289,8 +361,10 @@ impl ConnPairing {
             max_pending,
             pending: Waiting::default(),
             by_buffer: FastMap::default(),
+            indexed: false,
             by_data: FastMap::default(),
             cut_lengths: Vec::new(),
+            data_keys: Vec::new(),
             by_reply: FastMap::default(),
             requests: FastMap::default(),
         }
@@ -302,13 +376,15 @@ impl ConnPairing {
     }
 
     /// Feeds one message of this connection. `headers` are those of the PacketIn's or
-    /// PacketOut's frame when the caller has them (else they are decoded here).
+    /// PacketOut's frame when the caller has them (else they are decoded here); a
+    /// PacketIn's `slots` come back with its outcome.
     pub fn message(
         &mut self,
         at: At,
         from_switch: bool,
         msg: &Message,
         headers: Option<&Headers>,
+        slots: HostSlots,
         out: &mut Paired,
     ) {
         self.expire(at.ts_ns, out);
@@ -328,7 +404,7 @@ impl ConnPairing {
                 let h = headers
                     .copied()
                     .unwrap_or_else(|| Headers::parse(&pin.data));
-                self.packet_in(at, pin, &h, out)
+                self.packet_in(at, pin, &h, slots, out)
             }
             Body::PacketOut(po) if !from_switch => {
                 let seq = self.answer_of_packet_out(po, headers);
@@ -382,7 +458,14 @@ impl ConnPairing {
         }
     }
 
-    fn packet_in(&mut self, at: At, pin: &PacketIn, h: &Headers, out: &mut Paired) {
+    fn packet_in(
+        &mut self,
+        at: At,
+        pin: &PacketIn,
+        h: &Headers,
+        slots: HostSlots,
+        out: &mut Paired,
+    ) {
         if self.pending.len() >= self.max_pending {
             if let Some((oldest, _)) = self.pending.oldest() {
                 self.give_up(oldest, out);
@@ -393,26 +476,76 @@ impl ConnPairing {
             self.by_buffer.insert(pin.buffer_id, seq);
         }
         let data_key = (hash_of(&pin.data), pin.in_port);
-        file(&mut self.by_data, data_key, seq);
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
         let reply = expected_reply(h);
-        if let Some(sig) = reply {
-            file(&mut self.by_reply, sig, seq);
+        if self.indexed {
+            file(&mut self.by_data, data_key, seq);
+            if let Some(sig) = reply {
+                file(&mut self.by_reply, sig, seq);
+            }
         }
         self.pending.push(Pending {
             at,
             buffer_id: pin.buffer_id,
             data_key,
             reply,
+            hosts: h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst)),
             key: FlowKey::from_headers(h, pin.in_port),
+            slots,
         });
+        self.fit_index();
+    }
+
+    /// Starts indexing when the waiting PacketIns span more than [`SCAN_LIMIT`] slots, and
+    /// stops when they span half of it (the gap keeps it from flapping).
+    fn fit_index(&mut self) {
+        let span = self.pending.span();
+        if !self.indexed && span > SCAN_LIMIT {
+            for (seq, p) in self.pending.iter() {
+                file(&mut self.by_data, p.data_key, seq);
+                if let Some(sig) = p.reply {
+                    file(&mut self.by_reply, sig, seq);
+                }
+            }
+            self.indexed = true;
+        } else if self.indexed && span <= SCAN_LIMIT / 2 {
+            self.by_data.clear();
+            self.by_reply.clear();
+            self.indexed = false;
+        }
+    }
+
+    /// The oldest waiting PacketIn filed under one of `keys`.
+    fn oldest_by_data(&self, keys: &[(u64, u16)]) -> Option<u64> {
+        if self.indexed {
+            keys.iter()
+                .filter_map(|k| self.by_data.get(k).and_then(Filed::oldest))
+                .min()
+        } else {
+            self.pending
+                .iter()
+                .find(|(_, p)| keys.contains(&p.data_key))
+                .map(|(seq, _)| seq)
+        }
+    }
+
+    /// The oldest waiting PacketIn expecting the reply with signature `sig`.
+    fn oldest_by_reply(&self, sig: u64) -> Option<u64> {
+        if self.indexed {
+            self.by_reply.get(&sig).and_then(Filed::oldest)
+        } else {
+            self.pending
+                .iter()
+                .find(|(_, p)| p.reply == Some(sig))
+                .map(|(seq, _)| seq)
+        }
     }
 
     /// Which waiting PacketIn a PACKET_OUT answers, by the first rule that finds one.
     fn answer_of_packet_out(
-        &self,
+        &mut self,
         po: &PacketOut,
         headers: Option<&Headers>,
     ) -> Option<(u64, AnswerRule)> {
@@ -422,15 +555,20 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let oldest = |q: Option<&Filed>| q.and_then(Filed::oldest);
-        let filed = |data: &[u8]| oldest(self.by_data.get(&(hash_of(data), po.in_port)));
+        if self.pending.is_empty() {
+            return None;
+        }
         // The whole data, then its prefixes at the lengths cut PacketIns have.
-        let mut by_data = filed(&po.data);
+        let mut keys = std::mem::take(&mut self.data_keys);
+        keys.clear();
+        keys.push((hash_of(&po.data), po.in_port));
         for &n in &self.cut_lengths {
             if let Some(prefix) = po.data.get(..n).filter(|_| po.data.len() > n) {
-                by_data = by_data.into_iter().chain(filed(prefix)).min();
+                keys.push((hash_of(prefix), po.in_port));
             }
         }
+        let by_data = self.oldest_by_data(&keys);
+        self.data_keys = keys;
         if let Some(seq) = by_data {
             return Some((seq, AnswerRule::SameData));
         }
@@ -438,46 +576,71 @@ impl ConnPairing {
             Some(h) => reply_signature(h),
             None => reply_signature(&Headers::parse(&po.data)),
         }?;
-        oldest(self.by_reply.get(&sig)).map(|s| (s, AnswerRule::Reply))
+        self.oldest_by_reply(sig).map(|s| (s, AnswerRule::Reply))
     }
 
-    fn take(&mut self, seq: u64) -> Option<Pending> {
-        let p = self.pending.remove(seq)?;
-        if p.buffer_id != NO_BUFFER && self.by_buffer.get(&p.buffer_id) == Some(&seq) {
-            self.by_buffer.remove(&p.buffer_id);
+    /// Ends the wait of `seq`: out of the indexes and the queue.
+    fn take(&mut self, seq: u64) {
+        let Some(p) = self.pending.get(seq) else {
+            return;
+        };
+        let (buffer_id, data_key, reply) = (p.buffer_id, p.data_key, p.reply);
+        self.pending.remove(seq);
+        if buffer_id != NO_BUFFER && self.by_buffer.get(&buffer_id) == Some(&seq) {
+            self.by_buffer.remove(&buffer_id);
         }
-        unfile(&mut self.by_data, p.data_key, seq);
-        if let Some(sig) = p.reply {
-            unfile(&mut self.by_reply, sig, seq);
+        if self.indexed {
+            unfile(&mut self.by_data, data_key, seq);
+            if let Some(sig) = reply {
+                unfile(&mut self.by_reply, sig, seq);
+            }
+            self.fit_index();
         }
         if self.pending.is_empty() {
             self.cut_lengths.clear();
         }
-        Some(p)
     }
 
+    // The outcomes are written from the waiting PacketIn in place: copying it out first
+    // costs more than the rest of the pairing (its MACs do not move in whole words).
     fn answered(&mut self, seq: u64, at: At, rule: AnswerRule, out: &mut Paired) {
-        if let Some(p) = self.take(seq) {
+        if let Some(p) = self.pending.get(seq) {
             out.pairs.push(Pair {
                 packet_in: p.at,
                 answer: at,
                 rule,
-                hosts: p.hosts(),
+                hosts: p.hosts,
+                slots: p.slots,
             });
+            self.take(seq);
         }
     }
 
     fn give_up(&mut self, seq: u64, out: &mut Paired) {
-        if let Some(p) = self.take(seq) {
+        if let Some(p) = self.pending.get(seq) {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
-                hosts: p.hosts(),
+                hosts: p.hosts,
+                slots: p.slots,
             });
+            self.take(seq);
         }
     }
 
     /// Ends the waits that the window has passed by `now_ns`.
+    #[inline]
     pub fn expire(&mut self, now_ns: u64, out: &mut Paired) {
+        // Checked on every message: mostly nothing is due.
+        let packet_in_due = self
+            .pending
+            .front()
+            .is_some_and(|p| p.at.ts_ns + self.window_ns < now_ns);
+        if packet_in_due || !self.requests.is_empty() {
+            self.expire_due(now_ns, out);
+        }
+    }
+
+    fn expire_due(&mut self, now_ns: u64, out: &mut Paired) {
         while let Some((seq, p)) = self.pending.oldest() {
             if p.at.ts_ns + self.window_ns >= now_ns {
                 break;
@@ -523,9 +686,8 @@ pub struct LatencyStats {
     min_ns: u64,
     max_ns: u64,
     sum_ns: u128,
-    /// Welford's running mean and sum of squared deviations, for the standard deviation.
-    mean: f64,
-    m2: f64,
+    /// The sum of the squared delays, exact, for the standard deviation.
+    sum_sq: u128,
     /// RFC 3550 jitter: J += (|D| - J) / 16, D the difference of consecutive delays.
     jitter: f64,
     last_ns: Option<u64>,
@@ -578,13 +740,13 @@ impl LatencyStats {
             min_ns: u64::MAX,
             max_ns: 0,
             sum_ns: 0,
-            mean: 0.0,
-            m2: 0.0,
+            sum_sq: 0,
             jitter: 0.0,
             last_ns: None,
         }
     }
 
+    #[inline]
     pub fn record(&mut self, ns: u64) {
         // Saturates rather than fails: a delay beyond the histogram's reach is its maximum.
         if let Some(h) = self.hist.as_mut() {
@@ -594,10 +756,7 @@ impl LatencyStats {
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
         self.sum_ns += u128::from(ns);
-        let x = ns as f64;
-        let delta = x - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (x - self.mean);
+        self.sum_sq += u128::from(ns) * u128::from(ns);
         if let Some(last) = self.last_ns {
             let d = last.abs_diff(ns) as f64;
             self.jitter += (d - self.jitter) / 16.0;
@@ -638,8 +797,24 @@ impl LatencyStats {
             max_ns: self.max_ns,
             mean_ns,
             jitter_ns: self.jitter.round() as u64,
-            stddev_ns: (self.m2 / self.count as f64).sqrt().round() as u64,
+            stddev_ns: self.stddev_ns().round() as u64,
         }
+    }
+
+    /// The population standard deviation: n·Σx² − (Σx)² is computed exactly (it fits for
+    /// any real capture), so no digits are lost to cancellation; a running mean would cost
+    /// a division per delay.
+    fn stddev_ns(&self) -> f64 {
+        let n = u128::from(self.count);
+        let exact = n
+            .checked_mul(self.sum_sq)
+            .zip(self.sum_ns.checked_mul(self.sum_ns))
+            .map(|(a, b)| a.saturating_sub(b) as f64 / (self.count as f64 * self.count as f64));
+        let variance = exact.unwrap_or_else(|| {
+            let mean = self.sum_ns as f64 / self.count as f64;
+            (self.sum_sq as f64 / self.count as f64 - mean * mean).max(0.0)
+        });
+        variance.sqrt()
     }
 
     /// A text histogram: one line per power-of-two bucket of delay that has pairs.
@@ -735,12 +910,20 @@ mod tests {
         let mut p = pairing();
         let mut out = Paired::default();
         let req = arp_request();
-        p.message(at(1, 0), true, &pin(req.clone(), 7, 42), None, &mut out);
+        p.message(
+            at(1, 0),
+            true,
+            &pin(req.clone(), 7, 42),
+            None,
+            HostSlots::default(),
+            &mut out,
+        );
         p.message(
             at(2, 1),
             true,
             &pin(req.clone(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -748,6 +931,7 @@ mod tests {
             true,
             &pin(req[..30].to_vec(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -755,6 +939,7 @@ mod tests {
             true,
             &pin(req.clone(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         // Another in_port is not the same packet.
@@ -763,15 +948,24 @@ mod tests {
             false,
             &pout(req.clone(), NO_BUFFER, 9),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert!(out.pairs.is_empty());
-        p.message(at(6, 6), false, &pout(Vec::new(), 7, 1), None, &mut out);
+        p.message(
+            at(6, 6),
+            false,
+            &pout(Vec::new(), 7, 1),
+            None,
+            HostSlots::default(),
+            &mut out,
+        );
         p.message(
             at(7, 7),
             false,
             &pout(req.clone(), NO_BUFFER, 1),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -779,6 +973,7 @@ mod tests {
             false,
             &pout(req.clone(), NO_BUFFER, 1),
             None,
+            HostSlots::default(),
             &mut out,
         );
         let rules: Vec<_> = out
@@ -801,6 +996,7 @@ mod tests {
             false,
             &pout(arp_reply(), NO_BUFFER, 0xffff),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
@@ -816,6 +1012,7 @@ mod tests {
             true,
             &pin(arp_request(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -823,6 +1020,7 @@ mod tests {
             true,
             &pin(arp_reply(), NO_BUFFER, 42),
             None,
+            HostSlots::default(),
             &mut out,
         );
         let fm = FlowMod {
@@ -834,6 +1032,7 @@ mod tests {
             false,
             &Message::new(0, Body::FlowMod(fm)),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.pairs.len(), 1);
@@ -844,10 +1043,78 @@ mod tests {
             false,
             &Message::new(1, Body::BarrierRequest),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.unanswered.len(), 1);
         assert_eq!(out.unanswered[0].packet_in.index, 2);
+    }
+
+    /// An ARP request from 10.0.0.1 for 10.0.1.`n`.
+    fn arp_request_for(n: u8) -> Vec<u8> {
+        let mut frame = arp_request();
+        if let Some(last) = frame.last_mut() {
+            *last = n;
+        }
+        frame[40] = 1;
+        frame
+    }
+
+    #[test]
+    fn many_waiting_are_indexed_and_paired_alike() {
+        let mut p = pairing();
+        let mut out = Paired::default();
+        let n = (SCAN_LIMIT * 3) as u8;
+        for i in 0..n {
+            let pin = pin(arp_request_for(i), NO_BUFFER, 42);
+            p.message(
+                at(u64::from(i) + 1, 0),
+                true,
+                &pin,
+                None,
+                HostSlots::default(),
+                &mut out,
+            );
+        }
+        assert!(p.indexed);
+        // Answered newest first: by data, then the last few by a reply.
+        for i in (0..n).rev() {
+            let answer = if i < 4 {
+                let mut reply = arp_reply();
+                reply[28..32].copy_from_slice(&[10, 0, 1, i]);
+                pout(reply, NO_BUFFER, 0xffff)
+            } else {
+                pout(arp_request_for(i), NO_BUFFER, 1)
+            };
+            p.message(
+                at(100 + u64::from(i), 1),
+                false,
+                &answer,
+                None,
+                HostSlots::default(),
+                &mut out,
+            );
+            // The oldest still waits, so the span stays wide.
+            assert_eq!(p.indexed, i > 0);
+        }
+        let mut got: Vec<_> = out
+            .pairs
+            .iter()
+            .map(|x| (x.packet_in.index, x.answer.index, x.rule))
+            .collect();
+        got.sort_by_key(|(pin, _, _)| *pin);
+        let want: Vec<_> = (0..n)
+            .map(|i| {
+                let rule = if i < 4 {
+                    AnswerRule::Reply
+                } else {
+                    AnswerRule::SameData
+                };
+                (u64::from(i) + 1, 100 + u64::from(i), rule)
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(p.waiting(), 0);
     }
 
     #[test]
@@ -859,6 +1126,7 @@ mod tests {
             false,
             &Message::new(5, Body::EchoRequest(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -866,6 +1134,7 @@ mod tests {
             true,
             &Message::new(6, Body::EchoRequest(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -873,6 +1142,7 @@ mod tests {
             true,
             &Message::new(5, Body::BarrierReply),
             None,
+            HostSlots::default(),
             &mut out,
         );
         p.message(
@@ -880,6 +1150,7 @@ mod tests {
             true,
             &Message::new(5, Body::EchoReply(vec![])),
             None,
+            HostSlots::default(),
             &mut out,
         );
         assert_eq!(out.requests.len(), 1);

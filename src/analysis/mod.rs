@@ -14,22 +14,25 @@ pub mod switches;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::str::FromStr;
 
+use foldhash::fast::FixedState;
 use ofscope_dissectors::openflow::header::ofpt;
 use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
 use ofscope_dissectors::openflow::wire::fmt_mac;
-use ofscope_dissectors::openflow::{Action, Body, FlowKey, FlowMod, PacketIn, NO_BUFFER};
+use ofscope_dissectors::openflow::{
+    Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
+};
 
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
 use flow_table::{Flow, FlowTable};
-use latency::{AnswerRule, At, ConnPairing, LatencyStats, Pair, Paired};
+use latency::{AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -179,7 +182,8 @@ pub struct Switch {
     pub echo: LatencyStats,
     /// BARRIER, FEATURES, GET_CONFIG, STATS.
     pub requests: BTreeMap<&'static str, LatencyStats>,
-    macs: FastMap<[u8; 6], MacState>,
+    /// By MAC number.
+    macs: FastMap<u64, MacState>,
 }
 
 impl Switch {
@@ -208,12 +212,54 @@ struct ConnState {
     set_config_frame: Option<u64>,
 }
 
+/// The connections, sorted by id. A capture has a handful: a binary search over them is
+/// cheaper than a tree walk on every message, and keeps them in order for the reports.
+#[derive(Default)]
+struct Conns(Vec<ConnState>);
+
+impl Conns {
+    fn position(&self, conn: u32) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&conn, |c| c.info.conn)
+    }
+
+    fn get(&self, conn: &u32) -> Option<&ConnState> {
+        self.0.get(self.position(*conn).ok()?)
+    }
+
+    fn get_mut(&mut self, conn: &u32) -> Option<&mut ConnState> {
+        let i = self.position(*conn).ok()?;
+        self.0.get_mut(i)
+    }
+
+    #[inline]
+    fn get_or_insert_with(&mut self, conn: u32, new: impl FnOnce() -> ConnState) -> &mut ConnState {
+        let i = match self.position(conn) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, new());
+                i
+            }
+        };
+        &mut self.0[i]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ConnState> {
+        self.0.iter()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut ConnState> {
+        self.0.iter_mut()
+    }
+}
+
 /// The analysis of one capture (or live session).
 pub struct Analyzer {
     cfg: Config,
-    conns: BTreeMap<u32, ConnState>,
+    conns: Conns,
     switches: BTreeMap<SwitchKey, Switch>,
-    host_pairs: FastMap<HostPair, LatencyStats>,
+    /// Where each host pair's series is in `host_pairs`, by MAC numbers.
+    host_pair_slots: FastMap<(u64, u64), u32>,
+    host_pairs: Vec<(HostPair, LatencyStats)>,
     host_pairs_overflow: u64,
     conversations: Conversations,
     findings: Findings,
@@ -229,70 +275,21 @@ pub struct Analyzer {
     unfeatured: usize,
 }
 
-/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for the
+/// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
 /// analysis' hot maps: keys are MACs, hashes and small integers, not attacker-chosen
-/// collisions we must resist.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
+/// collisions we must resist; a PacketIn's frame hashes at 16 bytes a step.
+pub type FastMap<K, V> = HashMap<K, V, FixedState>;
+pub type FastSet<K> = HashSet<K, FixedState>;
 
-impl FastHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
+/// A MAC as a number, ordered as its bytes are (cheaper to hash and compare).
+pub fn mac_number(mac: &[u8; 6]) -> u64 {
+    let [a, b, c, d, e, f] = *mac;
+    u64::from_be_bytes([0, 0, a, b, c, d, e, f])
 }
 
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(i.into());
-    }
-
-    fn write_u16(&mut self, i: u16) {
-        self.add(i.into());
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(i.into());
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A HashMap with [`FastHasher`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
-
-/// The [`FastHasher`] hash of a value.
+/// The hash of a value, as the [`FastMap`]s hash it.
 pub fn hash_of(h: impl Hash) -> u64 {
-    let mut s = FastHasher::default();
-    h.hash(&mut s);
-    s.finish()
+    FixedState::default().hash_one(h)
 }
 
 fn outputs_to(actions: &[Action], port: u16) -> bool {
@@ -310,9 +307,10 @@ impl Analyzer {
         Analyzer {
             findings: Findings::new(cfg.findings_cap),
             cfg,
-            conns: BTreeMap::new(),
+            conns: Conns::default(),
             switches: BTreeMap::new(),
-            host_pairs: FastMap::default(),
+            host_pair_slots: FastMap::default(),
+            host_pairs: Vec::new(),
             host_pairs_overflow: 0,
             conversations: Conversations::default(),
             pairs: Vec::new(),
@@ -351,7 +349,7 @@ impl Analyzer {
     /// The connections of a switch.
     pub fn connections(&self, key: SwitchKey) -> Vec<&Connection> {
         self.conns
-            .values()
+            .iter()
             .filter(|c| c.key == key)
             .map(|c| &c.info)
             .collect()
@@ -360,7 +358,7 @@ impl Analyzer {
     /// PacketIns waiting for their answer, over all connections (bounded by the window
     /// and `Config::max_pending`).
     pub fn waiting_packet_ins(&self) -> usize {
-        self.conns.values().map(|c| c.pairing.waiting()).sum()
+        self.conns.iter().map(|c| c.pairing.waiting()).sum()
     }
 
     pub fn first_ns(&self) -> Option<u64> {
@@ -399,6 +397,7 @@ impl Analyzer {
     }
 
     /// A message the capture cut short (snaplen, lost segment): decoded as far as it goes.
+    #[cold]
     fn truncated(&mut self, r: &OfRecord) {
         let dpid = self.conns.get(&r.conn.0).and_then(|c| c.key.dpid());
         self.findings.add(
@@ -421,7 +420,7 @@ impl Analyzer {
     pub fn finish(&mut self) {
         let now = self.last_ns;
         self.take_snapshot_if_due(u64::MAX);
-        let ids: Vec<u32> = self.conns.keys().copied().collect();
+        let ids: Vec<u32> = self.conns.iter().map(|c| c.info.conn).collect();
         for id in ids {
             self.end_conn(id);
         }
@@ -434,35 +433,13 @@ impl Analyzer {
     fn conn_state(&mut self, conn: u32, ts_ns: u64) -> &mut ConnState {
         let cfg = &self.cfg;
         let unfeatured = &mut self.unfeatured;
-        self.conns.entry(conn).or_insert_with(|| {
+        self.conns.get_or_insert_with(conn, || {
             *unfeatured += 1;
-            ConnState {
-                key: SwitchKey::Conn(conn),
-                info: Connection {
-                    conn,
-                    switch: None,
-                    controller: None,
-                    first_ns: ts_ns,
-                    last_ns: ts_ns,
-                    closed: None,
-                    hello_switch: None,
-                    hello_controller: None,
-                    messages: 0,
-                },
-                pairing: ConnPairing::new(
-                    cfg.pair_window_ns,
-                    cfg.request_window_ns,
-                    cfg.max_pending,
-                ),
-                featured: false,
-                stall_reported: false,
-                offered: FastSet::default(),
-                offered_order: VecDeque::new(),
-                set_config_frame: None,
-            }
+            new_conn(cfg, conn, ts_ns)
         })
     }
 
+    #[inline(never)]
     fn stream(&mut self, event: &StreamEvent) {
         let ts = self.last_ns;
         match event {
@@ -518,19 +495,22 @@ impl Analyzer {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let mut out = Paired::default();
-        c.pairing.finish(&mut out);
+        c.pairing.finish(&mut self.scratch);
         let key = c.key;
-        self.take_paired(key, &mut out);
+        self.take_paired(key);
     }
 
+    /// Checked on every message; taken once.
+    #[inline]
     fn take_snapshot_if_due(&mut self, now_ns: u64) {
-        let (Some(at), None) = (self.at_ns, &self.snapshot) else {
-            return;
-        };
-        if now_ns <= at {
-            return;
+        match (self.at_ns, &self.snapshot) {
+            (Some(at), None) if now_ns > at => self.take_snapshot(at),
+            _ => {}
         }
+    }
+
+    #[cold]
+    fn take_snapshot(&mut self, at: u64) {
         let mut snap = BTreeMap::new();
         for (k, s) in self.switches.iter_mut() {
             s.table.expire(at);
@@ -552,56 +532,116 @@ impl Analyzer {
             frame: r.frame(),
             ts_ns: ts,
         };
-        let from_switch = r.from_switch();
-        self.conn_state(r.conn.0, ts);
-        let key = self.bind_switch(r);
-        let msg = &r.message;
-        // A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
-        // answers (whose decode we already have): that is most of them. Only the headers
-        // are decoded, without copying the payload.
-        let headers = match &msg.body {
-            Body::PacketIn(p) => Some(Headers::parse(&p.data)),
-            _ => None,
-        };
-        // Reused from message to message: pairing allocates nothing in the common case.
-        let mut out = std::mem::take(&mut self.scratch);
-        if let Some(c) = self.conns.get_mut(&r.conn.0) {
-            if c.info.messages == 0 {
-                // A connection opened by a stream event has no time of its own.
-                c.info.first_ns = ts;
+        let key = self.connection_seen(r);
+        match &r.message.body {
+            Body::PacketIn(p) => {
+                // Only the headers are decoded, without copying the payload. The
+                // PacketIn's conversation and host pair are found once, here; its answer
+                // (or its end unanswered) reaches them by number.
+                let h = Headers::parse(&p.data);
+                let len = u64::from(p.total_len);
+                let conversation = self.conversations.observe(&h, len, true, ts, key.dpid());
+                if r.from_switch() {
+                    let hosts = h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst));
+                    let slots = HostSlots {
+                        conversation,
+                        host_pair: self.host_pair_slot_of(conversation, hosts),
+                    };
+                    self.pair(r, key, at, Some(&h), slots);
+                    self.packet_in(r, key, at, p, &h);
+                } else {
+                    self.pair(r, key, at, None, HostSlots::default());
+                }
             }
-            c.info.messages += 1;
-            c.info.last_ns = ts;
-            c.pairing
-                .message(at, from_switch, msg, headers.as_ref(), &mut out);
+            Body::PacketOut(p) => {
+                let same_frame_as = self.pair(r, key, at, None, HostSlots::default());
+                self.packet_out(r, key, at, p, same_frame_as);
+            }
+            _ => {
+                self.pair(r, key, at, None, HostSlots::default());
+                self.other_message(r, key, at);
+            }
+        }
+        if self.unfeatured > 0 {
+            self.check_stalls(ts, false);
+        }
+    }
+
+    /// Feeds the message to its connection's pairing and takes what that pairs into the
+    /// statistics. Returns the conversation of the PacketIn whose frame a PACKET_OUT
+    /// carries, if it does.
+    fn pair(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        headers: Option<&Headers>,
+        slots: HostSlots,
+    ) -> Option<u32> {
+        let c = self.conns.get_mut(&r.conn.0)?;
+        // Reused from message to message: pairing allocates nothing in the common case.
+        let out = &mut self.scratch;
+        c.pairing
+            .message(at, r.from_switch(), &r.message, headers, slots, out);
+        if out.is_empty() {
+            return None;
         }
         let same_frame_as = out
             .pairs
             .iter()
             .find(|p| p.answer.index == at.index && p.rule == AnswerRule::SameData)
-            .map(|p| p.hosts);
-        self.take_paired(key, &mut out);
-        self.scratch = out;
-        self.hello(r, key);
-        let headers = match (&msg.body, headers, same_frame_as) {
-            (Body::PacketIn(p), Some(h), _) => {
-                let len = u64::from(p.total_len);
-                self.conversations.observe(&h, len, true, ts, key.dpid());
-                Some(h)
-            }
-            (Body::PacketOut(p), _, Some(hosts)) => {
+            .and_then(|p| p.slots.conversation);
+        self.take_paired(key);
+        same_frame_as
+    }
+
+    /// A PACKET_OUT's frame is decoded only when it is not the frame of the PacketIn it
+    /// answers (whose decode we already have): that is most of them.
+    fn packet_out(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        p: &PacketOut,
+        same_frame_as: Option<u32>,
+    ) {
+        let len = p.data.len() as u64;
+        let headers = match same_frame_as {
+            Some(conversation) => {
                 self.conversations
-                    .repeat_packet_out(hosts, p.data.len() as u64, ts);
+                    .repeat_packet_out(conversation, len, at.ts_ns);
                 None
             }
-            (Body::PacketOut(p), _, None) if !p.data.is_empty() => {
+            None if !p.data.is_empty() => {
                 let h = Headers::parse(&p.data);
                 self.conversations
-                    .observe(&h, p.data.len() as u64, false, ts, key.dpid());
+                    .observe(&h, len, false, at.ts_ns, key.dpid());
                 Some(h)
             }
-            (_, h, _) => h,
+            None => None,
         };
+        if r.from_switch() {
+            return;
+        }
+        if p.buffer_id != NO_BUFFER {
+            self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
+        }
+        self.flood(key, at, &p.actions, "PACKET_OUT");
+        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
+            let k = match &headers {
+                Some(h) => FlowKey::from_headers(h, p.in_port),
+                None => FlowKey::from_bytes(&p.data, p.in_port),
+            };
+            self.switch(key).table.hit(&k, len, at.ts_ns);
+        }
+    }
+
+    /// Every message but PacketIns and PacketOuts. Kept out of line: its findings' text
+    /// would otherwise swell the stack frame of the PacketIn/PacketOut path.
+    #[inline(never)]
+    fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
+        let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
+        self.hello(r, key);
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
@@ -614,20 +654,6 @@ impl Analyzer {
                 }
             }
             Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
-            Body::PacketIn(p) if from_switch => {
-                self.packet_in(r, key, at, p, headers.as_ref());
-            }
-            Body::PacketOut(p) if !from_switch => {
-                self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
-                self.flood(key, at, &p.actions, "PACKET_OUT");
-                if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
-                    let k = match &headers {
-                        Some(h) => FlowKey::from_headers(h, p.in_port),
-                        None => FlowKey::from_bytes(&p.data, p.in_port),
-                    };
-                    self.switch(key).table.hit(&k, p.data.len() as u64, ts);
-                }
-            }
             Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
@@ -669,38 +695,46 @@ impl Analyzer {
             }
             _ => {}
         }
-        if self.unfeatured > 0 {
-            self.check_stalls(ts, false);
+    }
+
+    /// Notes the message on its connection (made on first sight) and returns its switch,
+    /// binding the connection to its dpid once known.
+    fn connection_seen(&mut self, r: &OfRecord) -> SwitchKey {
+        let c = self.conn_state(r.conn.0, r.ts_ns);
+        if c.info.messages == 0 {
+            // A connection opened by a stream event has no time of its own.
+            c.info.first_ns = r.ts_ns;
+        }
+        c.info.messages += 1;
+        c.info.last_ns = r.ts_ns;
+        match r.dpid {
+            Some(dpid) if c.key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
+            _ => c.key,
         }
     }
 
-    /// Binds the connection to its dpid once known, carrying over what was gathered under
-    /// the connection's name.
-    fn bind_switch(&mut self, r: &OfRecord) -> SwitchKey {
-        let Some(c) = self.conns.get_mut(&r.conn.0) else {
-            return SwitchKey::Conn(r.conn.0);
-        };
-        let Some(dpid) = r.dpid else {
-            return c.key;
-        };
+    /// Binds the connection to its dpid, carrying over what was gathered under the
+    /// connection's name.
+    fn bind_switch(&mut self, conn: u32, dpid: u64) -> SwitchKey {
         let new = SwitchKey::Dpid(dpid);
-        if c.key != new {
-            let old = std::mem::replace(&mut c.key, new);
-            if !c.featured {
-                c.featured = true;
-                self.unfeatured = self.unfeatured.saturating_sub(1);
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return new;
+        };
+        let old = std::mem::replace(&mut c.key, new);
+        if !c.featured {
+            c.featured = true;
+            self.unfeatured = self.unfeatured.saturating_sub(1);
+        }
+        if !self.switches.contains_key(&new) {
+            if let Some(s) = self.switches.remove(&old) {
+                self.switches.insert(new, s);
             }
-            if !self.switches.contains_key(&new) {
-                if let Some(s) = self.switches.remove(&old) {
-                    self.switches.insert(new, s);
-                }
-            } else if self
-                .switches
-                .get(&old)
-                .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
-            {
-                self.switches.remove(&old);
-            }
+        } else if self
+            .switches
+            .get(&old)
+            .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
+        {
+            self.switches.remove(&old);
         }
         new
     }
@@ -710,27 +744,48 @@ impl Analyzer {
         self.switches.entry(key).or_insert_with(|| Switch::new(cap))
     }
 
-    /// Takes the pairing results into the statistics, leaving `out` empty.
-    fn take_paired(&mut self, key: SwitchKey, out: &mut Paired) {
-        if out.pairs.is_empty() && out.unanswered.is_empty() && out.requests.is_empty() {
+    /// Takes the pairing results in `scratch` into the statistics, leaving it empty. (It
+    /// stays in place: moving it out and back costs more than the common case's work.)
+    fn take_paired(&mut self, key: SwitchKey) {
+        let out = &mut self.scratch;
+        if !out.pairs.is_empty() {
+            let cap = self.cfg.flow_event_cap;
+            let sw = self.switches.entry(key).or_insert_with(|| Switch::new(cap));
+            for p in &out.pairs {
+                let ns = p.latency_ns();
+                sw.packet_in.record(ns);
+                match p
+                    .slots
+                    .host_pair
+                    .and_then(|i| self.host_pairs.get_mut(i as usize))
+                {
+                    Some((_, h)) => h.record(ns),
+                    None => self.host_pairs_overflow += 1,
+                }
+                if let Some(c) = p.slots.conversation {
+                    self.conversations.latency(c, ns);
+                }
+            }
+            if self.cfg.keep_pairs {
+                self.pairs.extend_from_slice(&out.pairs);
+            }
+            out.pairs.clear();
+        }
+        if out.unanswered.is_empty() && out.requests.is_empty() {
             return;
         }
-        for p in out.pairs.drain(..) {
-            let ns = p.latency_ns();
-            self.switch(key).packet_in.record(ns);
-            if let Some(h) = self.host_pair(p.hosts) {
-                h.record(ns);
-            }
-            self.conversations.latency(p.hosts, ns);
-            if self.cfg.keep_pairs {
-                self.pairs.push(p);
-            }
-        }
-        for u in out.unanswered.drain(..) {
+        let mut unanswered = std::mem::take(&mut out.unanswered);
+        let mut requests = std::mem::take(&mut out.requests);
+        for u in unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
-            if let Some(h) = self.host_pair(u.hosts) {
-                h.record_unanswered();
+            match u
+                .slots
+                .host_pair
+                .and_then(|i| self.host_pairs.get_mut(i as usize))
+            {
+                Some((_, h)) => h.record_unanswered(),
+                None => self.host_pairs_overflow += 1,
             }
             self.findings.add(
                 Finding::new(
@@ -747,7 +802,7 @@ impl Analyzer {
                 )),
             );
         }
-        for q in out.requests.drain(..) {
+        for q in requests.drain(..) {
             let sw = self.switch(key);
             let stats = if q.kind == "ECHO" {
                 &mut sw.echo
@@ -781,17 +836,39 @@ impl Analyzer {
                 );
             }
         }
+        // The emptied buffers go back, to be reused.
+        self.scratch.unanswered = unanswered;
+        self.scratch.requests = requests;
     }
 
-    fn host_pair(&mut self, hosts: HostPair) -> Option<&mut LatencyStats> {
+    /// The host pair's latency series, remembered by its conversation so that it is
+    /// looked up once.
+    fn host_pair_slot_of(&mut self, conversation: Option<u32>, hosts: HostPair) -> Option<u32> {
+        let remembered = conversation.and_then(|c| self.conversations.host_pair(c, &hosts.0));
+        if remembered.is_some() {
+            return remembered;
+        }
+        let series = self.host_pair_slot(hosts)?;
+        if let Some(c) = conversation {
+            self.conversations.remember_host_pair(c, &hosts.0, series);
+        }
+        Some(series)
+    }
+
+    /// The number of the host pair's latency series (`None` beyond the cap).
+    fn host_pair_slot(&mut self, hosts: HostPair) -> Option<u32> {
         let full = self.host_pairs.len() >= HOST_PAIR_CAP;
-        match self.host_pairs.entry(hosts) {
-            Entry::Occupied(e) => Some(e.into_mut()),
-            Entry::Vacant(_) if full => {
-                self.host_pairs_overflow += 1;
-                None
+        match self
+            .host_pair_slots
+            .entry((mac_number(&hosts.0), mac_number(&hosts.1)))
+        {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(_) if full => None,
+            Entry::Vacant(e) => {
+                let slot = u32::try_from(self.host_pairs.len()).ok()?;
+                self.host_pairs.push((hosts, LatencyStats::new(2)));
+                Some(*e.insert(slot))
             }
-            Entry::Vacant(e) => Some(e.insert(LatencyStats::new(2))),
         }
     }
 
@@ -838,7 +915,7 @@ impl Analyzer {
     }
 
     fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
-        for c in self.conns.values_mut() {
+        for c in self.conns.iter_mut() {
             if c.featured || c.stall_reported {
                 continue;
             }
@@ -874,20 +951,15 @@ impl Analyzer {
         }
     }
 
-    fn packet_in(
-        &mut self,
-        r: &OfRecord,
-        key: SwitchKey,
-        at: At,
-        p: &PacketIn,
-        headers: Option<&Headers>,
-    ) {
-        if let Some(c) = self.conns.get_mut(&r.conn.0) {
-            if p.buffer_id != NO_BUFFER && c.offered.insert(p.buffer_id) {
-                c.offered_order.push_back(p.buffer_id);
-                if c.offered_order.len() > BUFFER_CAP {
-                    if let Some(old) = c.offered_order.pop_front() {
-                        c.offered.remove(&old);
+    fn packet_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, p: &PacketIn, h: &Headers) {
+        if p.buffer_id != NO_BUFFER {
+            if let Some(c) = self.conns.get_mut(&r.conn.0) {
+                if c.offered.insert(p.buffer_id) {
+                    c.offered_order.push_back(p.buffer_id);
+                    if c.offered_order.len() > BUFFER_CAP {
+                        if let Some(old) = c.offered_order.pop_front() {
+                            c.offered.remove(&old);
+                        }
                     }
                 }
             }
@@ -900,7 +972,7 @@ impl Analyzer {
                     truncated_packet_in(key, at, p, msl, set_frame)
                 });
         }
-        let Some(eth) = headers.and_then(|h| h.eth) else {
+        let Some(eth) = h.eth else {
             return;
         };
         if is_multicast(&eth.src) {
@@ -908,7 +980,7 @@ impl Analyzer {
         }
         let sw = self.switch(key);
         let full = sw.macs.len() >= MAC_CAP;
-        let state = match sw.macs.entry(eth.src) {
+        let state = match sw.macs.entry(mac_number(&eth.src)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(_) if full => return,
             Entry::Vacant(e) => e.insert(MacState {
@@ -938,10 +1010,25 @@ impl Analyzer {
         let (a, b, n) = (state.other_port, state.port, state.total_moves);
         let span = at.ts_ns - state.moves.front().copied().unwrap_or(at.ts_ns);
         let rate = state.moves.len() as f64 / (span.max(1) as f64 / 1e9);
-        let fold_key = hash_of((key, eth.src));
+        self.mac_flapping(key, at, &eth.src, (a, b, n), rate);
+    }
+
+    /// The finding for a MAC that moved `moves.2` times, lately between ports `moves.0`
+    /// and `moves.1`.
+    #[cold]
+    fn mac_flapping(
+        &mut self,
+        key: SwitchKey,
+        at: At,
+        mac: &[u8; 6],
+        moves: (u16, u16, u64),
+        rate: f64,
+    ) {
+        let (a, b, n) = moves;
+        let fold_key = hash_of((key, *mac));
         let text = format!(
             "MAC {} moves between ports {a} and {b}: {n} moves, {rate:.1}/s lately (a loop, or two hosts sharing a MAC)",
-            fmt_mac(&eth.src)
+            fmt_mac(mac)
         );
         self.findings.fold(FindingKind::MacFlapping, fold_key, || {
             Finding::new(
@@ -1032,6 +1119,31 @@ impl Analyzer {
             self.churn
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
+    }
+}
+
+/// The state of a connection first seen at `ts_ns`.
+#[cold]
+fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
+    ConnState {
+        key: SwitchKey::Conn(conn),
+        info: Connection {
+            conn,
+            switch: None,
+            controller: None,
+            first_ns: ts_ns,
+            last_ns: ts_ns,
+            closed: None,
+            hello_switch: None,
+            hello_controller: None,
+            messages: 0,
+        },
+        pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
+        featured: false,
+        stall_reported: false,
+        offered: FastSet::default(),
+        offered_order: VecDeque::new(),
+        set_config_frame: None,
     }
 }
 

@@ -125,7 +125,7 @@ impl Analyzer {
     }
 
     fn host_pairs_sorted(&self) -> Vec<(&HostPair, &LatencyStats)> {
-        let mut v: Vec<_> = self.host_pairs.iter().collect();
+        let mut v: Vec<_> = self.host_pairs.iter().map(|(k, s)| (k, s)).collect();
         v.sort_by_key(|(k, s)| (std::cmp::Reverse(s.count()), **k));
         v
     }
