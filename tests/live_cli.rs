@@ -2,7 +2,7 @@
 //! Capturing needs root (or CAP_NET_RAW); without it those tests say so and pass.
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -194,29 +194,18 @@ fn xids_and_types(jsonl: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-#[test]
-fn captures_on_loopback_and_saves_what_it_showed() {
-    if !needs_root("captures_on_loopback_and_saves_what_it_showed") {
-        return;
-    }
+/// What a live capture on loopback of one [`openflow_exchange`] printed: its port, stdout
+/// and stderr. `extra` options come before `-w saved`.
+fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let saved = tmp("loopback.pcap");
-    let port_arg = port.to_string();
-    let filter = format!("tcp port {port}");
-    let (mut child, mut err) = start_capture(&[
-        "live",
-        "-i",
-        "lo",
-        "--port",
-        &port_arg,
-        "-f",
-        &filter,
-        "-T",
-        "jsonl",
-        "-w",
-        saved.to_str().unwrap(),
-    ]);
+    let port_arg = listener.local_addr().unwrap().port().to_string();
+    let filter = format!("tcp port {port_arg}");
+    let mut args = vec![
+        "live", "-i", "lo", "--port", &port_arg, "-f", &filter, "-T", "jsonl",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-w", saved.to_str().unwrap()]);
+    let (mut child, mut err) = start_capture(&args);
     openflow_exchange(listener);
     std::thread::sleep(Duration::from_millis(300));
     interrupt(&child);
@@ -230,6 +219,27 @@ fn captures_on_loopback_and_saves_what_it_showed() {
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
     assert!(child.wait().unwrap().success(), "{rest}");
+    (port_arg, live, rest)
+}
+
+/// `ofscope pcap -T jsonl` of a saved capture.
+fn offline_jsonl(port_arg: &str, saved: &Path) -> String {
+    let offline = ofscope()
+        .args(["pcap", "--port", port_arg, "-T", "jsonl"])
+        .arg(saved)
+        .output()
+        .unwrap();
+    assert!(offline.status.success(), "{}", stderr(&offline));
+    String::from_utf8(offline.stdout).unwrap()
+}
+
+#[test]
+fn captures_on_loopback_and_saves_what_it_showed() {
+    if !needs_root("captures_on_loopback_and_saves_what_it_showed") {
+        return;
+    }
+    let saved = tmp("loopback.pcap");
+    let (port_arg, live, rest) = capture_exchange(&[], &saved);
 
     let expected = [
         ("HELLO", 0x0a, "controller"),
@@ -250,13 +260,7 @@ fn captures_on_loopback_and_saves_what_it_showed() {
     );
 
     // The saved file holds the same session, frame numbers and timestamps included.
-    let offline = ofscope()
-        .args(["pcap", "--port", &port_arg, "-T", "jsonl"])
-        .arg(&saved)
-        .output()
-        .unwrap();
-    assert!(offline.status.success(), "{}", stderr(&offline));
-    assert_eq!(String::from_utf8(offline.stdout).unwrap(), live);
+    assert_eq!(offline_jsonl(&port_arg, &saved), live);
 }
 
 #[test]
@@ -264,51 +268,11 @@ fn frames_beyond_the_queue_are_saved_and_counted_as_dropped() {
     if !needs_root("frames_beyond_the_queue_are_saved_and_counted_as_dropped") {
         return;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port_arg = listener.local_addr().unwrap().port().to_string();
     let saved = tmp("unqueued.pcap");
-    let filter = format!("tcp port {port_arg}");
     // No room in the queue at all: every frame is saved, none decoded.
-    let (mut child, mut err) = start_capture(&[
-        "live",
-        "-i",
-        "lo",
-        "--port",
-        &port_arg,
-        "-f",
-        &filter,
-        "-T",
-        "jsonl",
-        "--queue-size",
-        "0",
-        "-w",
-        saved.to_str().unwrap(),
-    ]);
-    openflow_exchange(listener);
-    std::thread::sleep(Duration::from_millis(300));
-    interrupt(&child);
-    let mut live = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut live)
-        .unwrap();
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
+    let (port_arg, live, rest) = capture_exchange(&["--queue-size", "0"], &saved);
     assert_eq!(live, "");
-
-    let offline = ofscope()
-        .args(["pcap", "--port", &port_arg, "-T", "jsonl"])
-        .arg(&saved)
-        .output()
-        .unwrap();
-    assert!(offline.status.success(), "{}", stderr(&offline));
-    assert_eq!(
-        String::from_utf8(offline.stdout).unwrap().lines().count(),
-        5
-    );
+    assert_eq!(offline_jsonl(&port_arg, &saved).lines().count(), 5);
     let frames: u64 = rest
         .split(" frames captured")
         .next()
