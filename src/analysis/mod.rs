@@ -740,8 +740,7 @@ impl Analyzer {
     }
 
     fn switch(&mut self, key: SwitchKey) -> &mut Switch {
-        let cap = self.cfg.flow_event_cap;
-        self.switches.entry(key).or_insert_with(|| Switch::new(cap))
+        switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap)
     }
 
     /// Takes the pairing results in `scratch` into the statistics, leaving it empty. (It
@@ -749,8 +748,11 @@ impl Analyzer {
     fn take_paired(&mut self, key: SwitchKey) {
         let out = &mut self.scratch;
         if !out.pairs.is_empty() {
-            let cap = self.cfg.flow_event_cap;
-            let sw = self.switches.entry(key).or_insert_with(|| Switch::new(cap));
+            // Found (nearly always) without the cost of an entry.
+            let sw = match self.switches.get_mut(&key) {
+                Some(sw) => sw,
+                None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+            };
             for p in &out.pairs {
                 let ns = p.latency_ns();
                 sw.packet_in.record(ns);
@@ -978,7 +980,10 @@ impl Analyzer {
         if is_multicast(&eth.src) {
             return;
         }
-        let sw = self.switch(key);
+        let sw = match self.switches.get_mut(&key) {
+            Some(sw) => sw,
+            None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+        };
         let full = sw.macs.len() >= MAC_CAP;
         let state = match sw.macs.entry(mac_number(&eth.src)) {
             Entry::Occupied(e) => e.into_mut(),
@@ -1120,6 +1125,18 @@ impl Analyzer {
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
     }
+}
+
+/// The switch `key`, made on first sight (out of line: the hot paths look it up first).
+#[cold]
+fn switch_or_new(
+    switches: &mut BTreeMap<SwitchKey, Switch>,
+    key: SwitchKey,
+    flow_event_cap: usize,
+) -> &mut Switch {
+    switches
+        .entry(key)
+        .or_insert_with(|| Switch::new(flow_event_cap))
 }
 
 /// The state of a connection first seen at `ts_ns`.
