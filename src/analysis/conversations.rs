@@ -37,6 +37,8 @@ pub struct Conversation {
     pub latency_sum_ns: u64,
     /// The analyser's latency series of the host pairs a→b and b→a, once looked up.
     host_pairs: [Option<u32>; 2],
+    /// The addresses of the last frame, noted already: most frames repeat them.
+    last_addresses: Option<(IpAddr, IpAddr)>,
 }
 
 impl Conversation {
@@ -183,8 +185,11 @@ impl Conversations {
             NetworkHeader::Ipv6 { src, dst } => (src.into(), dst.into()),
             _ => return Some(slot),
         };
-        c.note_address(src);
-        c.note_address(dst);
+        if c.last_addresses != Some((src, dst)) {
+            c.note_address(src);
+            c.note_address(dst);
+            c.last_addresses = Some((src, dst));
+        }
         Some(slot)
     }
 
