@@ -519,11 +519,17 @@ impl Analyzer {
         self.snapshot = Some(snap);
     }
 
+    /// The capture's first message: `--at` is resolved against its time.
+    #[cold]
+    fn first_record(&mut self, ts_ns: u64) {
+        self.first_ns = Some(ts_ns);
+        self.at_ns = self.cfg.at.map(|t| t.resolve(ts_ns));
+    }
+
     fn record(&mut self, r: &OfRecord) {
         let ts = r.ts_ns;
-        let first = *self.first_ns.get_or_insert(ts);
-        if self.at_ns.is_none() {
-            self.at_ns = self.cfg.at.map(|t| t.resolve(first));
+        if self.first_ns.is_none() {
+            self.first_record(ts);
         }
         self.take_snapshot_if_due(ts);
         self.last_ns = self.last_ns.max(ts);
