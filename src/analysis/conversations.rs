@@ -37,6 +37,8 @@ pub struct Conversation {
     pub latency_sum_ns: u64,
     /// The analyser's latency series of the host pairs a→b and b→a, once looked up.
     host_pairs: [Option<u32>; 2],
+    /// The addresses of the last frame, noted already: most frames repeat them.
+    last_addresses: Option<(IpAddr, IpAddr)>,
 }
 
 impl Conversation {
@@ -97,6 +99,9 @@ pub struct Conversations {
     /// In the order first seen; a PacketIn's answer finds its conversation here by number.
     list: Vec<Conversation>,
     cap: usize,
+    /// The last conversation looked up, by its key: a request's answer (and the next
+    /// frames of the same exchange) mostly come before another conversation's frame.
+    last: Option<((u64, u64), u32)>,
     /// Frames of conversations beyond the cap.
     pub overflow: u64,
 }
@@ -118,6 +123,7 @@ impl Conversations {
             index: FastMap::default(),
             list: Vec::new(),
             cap,
+            last: None,
             overflow: 0,
         }
     }
@@ -133,28 +139,10 @@ impl Conversations {
         dpid: Option<u64>,
     ) -> Option<u32> {
         let eth = h.eth?;
-        let full = self.list.len() >= self.cap;
-        let slot = match self.index.entry(pair(&eth.src, &eth.dst)) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(_) if full => {
-                self.overflow += 1;
-                return None;
-            }
-            Entry::Vacant(e) => {
-                let (a, b) = if eth.src <= eth.dst {
-                    (eth.src, eth.dst)
-                } else {
-                    (eth.dst, eth.src)
-                };
-                let slot = u32::try_from(self.list.len()).ok()?;
-                self.list.push(Conversation {
-                    a,
-                    b,
-                    first_ns: ts_ns,
-                    ..Conversation::default()
-                });
-                *e.insert(slot)
-            }
+        let key = pair(&eth.src, &eth.dst);
+        let slot = match self.last {
+            Some((last, slot)) if last == key => slot,
+            _ => self.slot(key, &eth.src, &eth.dst, ts_ns)?,
         };
         let c = self.list.get_mut(slot as usize)?;
         c.last_ns = ts_ns;
@@ -183,8 +171,41 @@ impl Conversations {
             NetworkHeader::Ipv6 { src, dst } => (src.into(), dst.into()),
             _ => return Some(slot),
         };
-        c.note_address(src);
-        c.note_address(dst);
+        if c.last_addresses != Some((src, dst)) {
+            c.note_address(src);
+            c.note_address(dst);
+            c.last_addresses = Some((src, dst));
+        }
+        Some(slot)
+    }
+
+    /// The number of the conversation `key` of hosts `src` and `dst`, made on first sight
+    /// (`None` beyond the cap); remembered as the last one looked up.
+    fn slot(&mut self, key: (u64, u64), src: &[u8; 6], dst: &[u8; 6], ts_ns: u64) -> Option<u32> {
+        let full = self.list.len() >= self.cap;
+        let slot = match self.index.entry(key) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(_) if full => {
+                self.overflow += 1;
+                return None;
+            }
+            Entry::Vacant(e) => {
+                let (a, b) = if src <= dst {
+                    (*src, *dst)
+                } else {
+                    (*dst, *src)
+                };
+                let slot = u32::try_from(self.list.len()).ok()?;
+                self.list.push(Conversation {
+                    a,
+                    b,
+                    first_ns: ts_ns,
+                    ..Conversation::default()
+                });
+                *e.insert(slot)
+            }
+        };
+        self.last = Some((key, slot));
         Some(slot)
     }
 

@@ -388,17 +388,8 @@ impl ConnPairing {
         out: &mut Paired,
     ) {
         self.expire(at.ts_ns, out);
-        let xid = msg.header.xid;
-        if let Some(kind) = request_kind(&msg.body) {
-            if !from_switch || kind == "ECHO" {
-                self.requests.insert((from_switch, xid), (kind, at));
-            }
-        } else if let Some(kind) = reply_kind(&msg.body) {
-            self.answer_request(kind, !from_switch, xid, at, out);
-        } else if let Body::Error(_) = msg.body {
-            // An error with the request's xid ends the wait, with no latency to count.
-            self.requests.remove(&(!from_switch, xid));
-        }
+        // PacketIns and PacketOuts first: they are nearly every message, and neither
+        // opens nor answers a request.
         match &msg.body {
             Body::PacketIn(pin) if from_switch => {
                 let h = headers
@@ -412,12 +403,31 @@ impl ConnPairing {
                     self.answered(seq, at, rule, out);
                 }
             }
-            Body::FlowMod(fm)
-                if !from_switch
-                    && matches!(
-                        fm.command,
-                        ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT
-                    ) =>
+            Body::PacketIn(_) | Body::PacketOut(_) => {}
+            _ => self.other_message(at, from_switch, msg, out),
+        }
+    }
+
+    /// Requests, their replies and FLOW_MODs.
+    #[inline(never)]
+    fn other_message(&mut self, at: At, from_switch: bool, msg: &Message, out: &mut Paired) {
+        let xid = msg.header.xid;
+        if let Some(kind) = request_kind(&msg.body) {
+            if !from_switch || kind == "ECHO" {
+                self.requests.insert((from_switch, xid), (kind, at));
+            }
+        } else if let Some(kind) = reply_kind(&msg.body) {
+            self.answer_request(kind, !from_switch, xid, at, out);
+        } else if let Body::Error(_) = msg.body {
+            // An error with the request's xid ends the wait, with no latency to count.
+            self.requests.remove(&(!from_switch, xid));
+        }
+        if let Body::FlowMod(fm) = &msg.body {
+            if !from_switch
+                && matches!(
+                    fm.command,
+                    ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT
+                )
             {
                 if let Some(seq) = self.by_buffer.get(&fm.buffer_id).copied() {
                     self.answered(seq, at, AnswerRule::BufferId, out);
@@ -432,7 +442,6 @@ impl ConnPairing {
                     self.answered(seq, at, AnswerRule::FlowMod, out);
                 }
             }
-            _ => {}
         }
     }
 

@@ -519,11 +519,17 @@ impl Analyzer {
         self.snapshot = Some(snap);
     }
 
+    /// The capture's first message: `--at` is resolved against its time.
+    #[cold]
+    fn first_record(&mut self, ts_ns: u64) {
+        self.first_ns = Some(ts_ns);
+        self.at_ns = self.cfg.at.map(|t| t.resolve(ts_ns));
+    }
+
     fn record(&mut self, r: &OfRecord) {
         let ts = r.ts_ns;
-        let first = *self.first_ns.get_or_insert(ts);
-        if self.at_ns.is_none() {
-            self.at_ns = self.cfg.at.map(|t| t.resolve(first));
+        if self.first_ns.is_none() {
+            self.first_record(ts);
         }
         self.take_snapshot_if_due(ts);
         self.last_ns = self.last_ns.max(ts);
@@ -740,8 +746,7 @@ impl Analyzer {
     }
 
     fn switch(&mut self, key: SwitchKey) -> &mut Switch {
-        let cap = self.cfg.flow_event_cap;
-        self.switches.entry(key).or_insert_with(|| Switch::new(cap))
+        switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap)
     }
 
     /// Takes the pairing results in `scratch` into the statistics, leaving it empty. (It
@@ -749,8 +754,11 @@ impl Analyzer {
     fn take_paired(&mut self, key: SwitchKey) {
         let out = &mut self.scratch;
         if !out.pairs.is_empty() {
-            let cap = self.cfg.flow_event_cap;
-            let sw = self.switches.entry(key).or_insert_with(|| Switch::new(cap));
+            // Found (nearly always) without the cost of an entry.
+            let sw = match self.switches.get_mut(&key) {
+                Some(sw) => sw,
+                None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+            };
             for p in &out.pairs {
                 let ns = p.latency_ns();
                 sw.packet_in.record(ns);
@@ -978,7 +986,10 @@ impl Analyzer {
         if is_multicast(&eth.src) {
             return;
         }
-        let sw = self.switch(key);
+        let sw = match self.switches.get_mut(&key) {
+            Some(sw) => sw,
+            None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+        };
         let full = sw.macs.len() >= MAC_CAP;
         let state = match sw.macs.entry(mac_number(&eth.src)) {
             Entry::Occupied(e) => e.into_mut(),
@@ -1120,6 +1131,18 @@ impl Analyzer {
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
     }
+}
+
+/// The switch `key`, made on first sight (out of line: the hot paths look it up first).
+#[cold]
+fn switch_or_new(
+    switches: &mut BTreeMap<SwitchKey, Switch>,
+    key: SwitchKey,
+    flow_event_cap: usize,
+) -> &mut Switch {
+    switches
+        .entry(key)
+        .or_insert_with(|| Switch::new(flow_event_cap))
 }
 
 /// The state of a connection first seen at `ts_ns`.
