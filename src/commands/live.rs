@@ -23,7 +23,7 @@ use crate::commands::display_filter;
 use crate::filter::Filter;
 use crate::output::records::RecordPrinter;
 use crate::session::{Session, SessionEvent};
-use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::stream::StreamConfig;
 use crate::tui::{self, Feed};
 
 /// Events in flight between the session thread and the printer; the session thread
@@ -88,14 +88,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             None => String::new(),
         }
     );
-    let stream_config = StreamConfig {
-        ports: OPENFLOW_PORTS
-            .iter()
-            .chain(&args.view.ports)
-            .copied()
-            .collect(),
-        ..StreamConfig::default()
-    };
+    let stream_config = StreamConfig::with_ports(&args.view.ports);
     let counters = source.counters();
     let (rx, capture) = start_capture(source, stream_config)?;
     let shown = if tui::wanted(&args.view) {

@@ -14,7 +14,7 @@ use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::output::{progress, records::RecordPrinter, stats::Stats};
 use crate::session::{Session, SessionEvent};
-use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::stream::StreamConfig;
 use crate::tui;
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
@@ -22,14 +22,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         return tui::run_pcap(args);
     }
     let filter = display_filter(args.view.filter.as_deref())?;
-    let config = StreamConfig {
-        ports: OPENFLOW_PORTS
-            .iter()
-            .chain(&args.view.ports)
-            .copied()
-            .collect(),
-        ..StreamConfig::default()
-    };
+    let config = StreamConfig::with_ports(&args.view.ports);
     let stdout = io::stdout().lock();
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),

@@ -16,7 +16,7 @@ use crate::replay::run::{Mode, Runner, TapFrame};
 use crate::replay::spec::APPS;
 use crate::replay::{AppSpec, Decision};
 use crate::session::{Session, SessionEvent};
-use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::stream::StreamConfig;
 
 /// What the run is for.
 enum Goal {
@@ -75,10 +75,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     }
     tap.sort_by_key(|f| f.ts_ns);
 
-    let config = StreamConfig {
-        ports: OPENFLOW_PORTS.iter().chain(&args.ports).copied().collect(),
-        ..StreamConfig::default()
-    };
+    let config = StreamConfig::with_ports(&args.ports);
     let mut session = Session::open(&capture, config)?;
     let mut runner = Runner::new(&apps, mode, tap);
     let stdout = std::io::stdout();

@@ -256,3 +256,13 @@ impl Default for StreamConfig {
         }
     }
 }
+
+impl StreamConfig {
+    /// The defaults, with the user's `--port`s added to the OpenFlow ones.
+    pub fn with_ports(extra: &[u16]) -> StreamConfig {
+        StreamConfig {
+            ports: OPENFLOW_PORTS.iter().chain(extra).copied().collect(),
+            ..StreamConfig::default()
+        }
+    }
+}

@@ -18,7 +18,7 @@ use anyhow::Result;
 
 use crate::cli::{Format, PcapArgs, ViewArgs};
 use crate::filter::Filter;
-use crate::stream::{StreamConfig, OPENFLOW_PORTS};
+use crate::stream::StreamConfig;
 
 pub use index::Feed;
 pub use state::App;
@@ -75,14 +75,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
         ),
         None => None,
     };
-    let config = StreamConfig {
-        ports: OPENFLOW_PORTS
-            .iter()
-            .chain(&args.view.ports)
-            .copied()
-            .collect(),
-        ..StreamConfig::default()
-    };
+    let config = StreamConfig::with_ports(&args.view.ports);
     let feed = index::index_file(path, config)?;
     run(
         feed,
