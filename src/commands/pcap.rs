@@ -17,6 +17,13 @@ use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 use crate::tui;
 
+/// Messages decoded ahead of the work done with them. Decoding and the analysis (or the
+/// printing) together are more code than the processor's instruction cache holds: run by
+/// turns over a few messages, each keeps its code cached while it runs. Seven, because
+/// glibc keeps seven freed blocks of each size at hand per thread: with more messages
+/// waiting, freeing them takes its slow path (measured in docs/analysis.md).
+const DECODE_AHEAD: usize = 7;
+
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     if tui::suits(args) {
         return tui::run_pcap(args);
@@ -88,46 +95,66 @@ impl<W: Write> Printer<'_, W> {
         });
         let per_message = !(args.view.quiet || analyse);
         let progress = progress::for_file(path, session.source().compressed());
-        while let Some(event) = session.next_event() {
-            if let Some(bar) = &progress {
-                if session.tracker().counters().frames % 4096 == 0 {
-                    bar.set_position(session.source().position());
+        // `-c` stops at a message: no frame beyond it is read, so the counts cover exactly
+        // what was shown.
+        let ahead = if args.view.count.is_some() {
+            1
+        } else {
+            DECODE_AHEAD
+        };
+        let mut decoded = Vec::with_capacity(ahead);
+        'file: loop {
+            while decoded.len() < ahead {
+                let Some(event) = session.next_event() else {
+                    break;
+                };
+                decoded.push(event);
+                if let Some(bar) = &progress {
+                    if session.tracker().counters().frames % 4096 == 0 {
+                        bar.set_position(session.source().position());
+                    }
                 }
             }
-            let event = match event {
-                Ok(event) => event,
-                Err(err) if err.is_truncation() => {
-                    eprintln!("ofscope: warning: {err}");
-                    continue;
-                }
-                Err(err) => {
-                    eprintln!("ofscope: warning: {err}; stopping this file there");
-                    continue;
-                }
-            };
-            stats.observe(&event);
-            self.records.observe(&event);
-            if let Some(a) = analyzer.as_mut() {
-                a.feed(&event);
-            }
-            let SessionEvent::Record(record) = event else {
-                continue;
-            };
-            if !self.records.selected(&record) {
-                continue;
-            }
-            let first = *first_ts.get_or_insert(record.ts_ns);
-            if per_message {
-                self.records.print(&mut self.out, &record, first)?;
-            }
-            if self.args.write.is_some() {
-                keep_frames.extend(record.frames.iter().copied());
-            }
-            self.shown += 1;
-            if self.args.view.count.is_some_and(|n| self.shown >= n) {
-                outcome = FileOutcome::CountReached;
+            if decoded.is_empty() {
                 break;
             }
+            for event in &decoded {
+                let event = match event {
+                    Ok(event) => event,
+                    Err(err) if err.is_truncation() => {
+                        eprintln!("ofscope: warning: {err}");
+                        continue;
+                    }
+                    Err(err) => {
+                        eprintln!("ofscope: warning: {err}; stopping this file there");
+                        continue;
+                    }
+                };
+                stats.observe(event);
+                self.records.observe(event);
+                if let Some(a) = analyzer.as_mut() {
+                    a.feed(event);
+                }
+                let SessionEvent::Record(record) = event else {
+                    continue;
+                };
+                if !self.records.selected(record) {
+                    continue;
+                }
+                let first = *first_ts.get_or_insert(record.ts_ns);
+                if per_message {
+                    self.records.print(&mut self.out, record, first)?;
+                }
+                if self.args.write.is_some() {
+                    keep_frames.extend(record.frames.iter().copied());
+                }
+                self.shown += 1;
+                if self.args.view.count.is_some_and(|n| self.shown >= n) {
+                    outcome = FileOutcome::CountReached;
+                    break 'file;
+                }
+            }
+            decoded.clear();
         }
         if let Some(bar) = progress {
             bar.finish_and_clear();
