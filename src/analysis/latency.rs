@@ -117,15 +117,28 @@ impl Paired {
 
 struct Pending {
     at: At,
-    /// Ethernet source and destination (zero without Ethernet), kept whole for the outcome.
-    hosts: ([u8; 6], [u8; 6]),
     buffer_id: u32,
-    /// Where it is filed in `by_data` and `by_reply` (when they are kept).
+    in_port: u16,
+    /// Where it is filed in `by_data` (when it is kept).
     data_key: (u64, u16),
-    reply: Option<u64>,
-    /// Its frame's key (for FLOW_MODs).
-    key: FlowKey,
+    /// Its frame's headers. What the rarer rules need of them (the reply a responder would
+    /// make, the frame's flow key) is worked out only when they are tried: most PacketIns
+    /// are answered by their own data.
+    headers: Headers,
     slots: HostSlots,
+}
+
+impl Pending {
+    /// Ethernet source and destination (zero without Ethernet).
+    fn hosts(&self) -> ([u8; 6], [u8; 6]) {
+        self.headers
+            .eth
+            .map_or(([0; 6], [0; 6]), |e| (e.src, e.dst))
+    }
+
+    fn expected_reply(&self) -> Option<u64> {
+        expected_reply(&self.headers)
+    }
 }
 
 /// The pairing state of one connection. Its memory is bounded: PacketIns leave when
@@ -435,7 +448,10 @@ impl ConnPairing {
                 let covered: Vec<u64> = self
                     .pending
                     .iter()
-                    .filter(|(_, p)| fm.match_.matches(&p.key))
+                    .filter(|(_, p)| {
+                        fm.match_
+                            .matches(&FlowKey::from_headers(&p.headers, p.in_port))
+                    })
                     .map(|(seq, _)| seq)
                     .collect();
                 for seq in covered {
@@ -488,20 +504,18 @@ impl ConnPairing {
         if pin.is_truncated() && !self.cut_lengths.contains(&pin.data.len()) {
             self.cut_lengths.push(pin.data.len());
         }
-        let reply = expected_reply(h);
         if self.indexed {
             file(&mut self.by_data, data_key, seq);
-            if let Some(sig) = reply {
+            if let Some(sig) = expected_reply(h) {
                 file(&mut self.by_reply, sig, seq);
             }
         }
         self.pending.push(Pending {
             at,
             buffer_id: pin.buffer_id,
+            in_port: pin.in_port,
             data_key,
-            reply,
-            hosts: h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst)),
-            key: FlowKey::from_headers(h, pin.in_port),
+            headers: *h,
             slots,
         });
         self.fit_index();
@@ -514,7 +528,7 @@ impl ConnPairing {
         if !self.indexed && span > SCAN_LIMIT {
             for (seq, p) in self.pending.iter() {
                 file(&mut self.by_data, p.data_key, seq);
-                if let Some(sig) = p.reply {
+                if let Some(sig) = p.expected_reply() {
                     file(&mut self.by_reply, sig, seq);
                 }
             }
@@ -547,7 +561,7 @@ impl ConnPairing {
         } else {
             self.pending
                 .iter()
-                .find(|(_, p)| p.reply == Some(sig))
+                .find(|(_, p)| p.expected_reply() == Some(sig))
                 .map(|(seq, _)| seq)
         }
     }
@@ -593,7 +607,12 @@ impl ConnPairing {
         let Some(p) = self.pending.get(seq) else {
             return;
         };
-        let (buffer_id, data_key, reply) = (p.buffer_id, p.data_key, p.reply);
+        let (buffer_id, data_key) = (p.buffer_id, p.data_key);
+        let reply = if self.indexed {
+            p.expected_reply()
+        } else {
+            None
+        };
         self.pending.remove(seq);
         if buffer_id != NO_BUFFER && self.by_buffer.get(&buffer_id) == Some(&seq) {
             self.by_buffer.remove(&buffer_id);
@@ -618,7 +637,7 @@ impl ConnPairing {
                 packet_in: p.at,
                 answer: at,
                 rule,
-                hosts: p.hosts,
+                hosts: p.hosts(),
                 slots: p.slots,
             });
             self.take(seq);
@@ -629,7 +648,7 @@ impl ConnPairing {
         if let Some(p) = self.pending.get(seq) {
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
-                hosts: p.hosts,
+                hosts: p.hosts(),
                 slots: p.slots,
             });
             self.take(seq);
