@@ -166,3 +166,34 @@ fn stats_count_per_type_and_direction() {
     assert_eq!(stats["messages"], lines.lines().count() as u64);
     assert_eq!(stats["switches"][0], "00:00:00:00:00:00:00:01");
 }
+
+#[test]
+fn count_stops_the_reading_at_the_last_message_shown() {
+    // `ofscope pcap` decodes a few messages ahead of the rest of its work; with -c it must
+    // not, or the counts would cover frames beyond the last message shown.
+    let shown = stdout(&ofscope(&[
+        "pcap",
+        &sample("basic.pcap"),
+        "-T",
+        "jsonl",
+        "-c",
+        "3",
+    ]));
+    let last: serde_json::Value = serde_json::from_str(shown.lines().last().unwrap()).unwrap();
+    let out = ofscope(&[
+        "pcap",
+        &sample("basic.pcap"),
+        "-c",
+        "3",
+        "--stats",
+        "-T",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(stats["messages"], 3);
+    assert_eq!(stats["frames"], last["frame"]);
+    let whole = ofscope(&["pcap", &sample("basic.pcap"), "--stats", "-T", "json"]);
+    let whole: serde_json::Value = serde_json::from_str(stdout(&whole).trim()).unwrap();
+    assert!(whole["frames"].as_u64() > last["frame"].as_u64(), "{whole}");
+}
