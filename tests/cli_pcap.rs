@@ -171,29 +171,17 @@ fn stats_count_per_type_and_direction() {
 fn count_stops_the_reading_at_the_last_message_shown() {
     // `ofscope pcap` decodes a few messages ahead of the rest of its work; with -c it must
     // not, or the counts would cover frames beyond the last message shown.
-    let shown = stdout(&ofscope(&[
-        "pcap",
-        &sample("basic.pcap"),
-        "-T",
-        "jsonl",
-        "-c",
-        "3",
-    ]));
-    let last: serde_json::Value = serde_json::from_str(shown.lines().last().unwrap()).unwrap();
-    let out = ofscope(&[
-        "pcap",
-        &sample("basic.pcap"),
-        "-c",
-        "3",
-        "--stats",
-        "-T",
-        "json",
-    ]);
-    assert!(out.status.success());
-    let stats: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(stats["messages"], 3);
-    assert_eq!(stats["frames"], last["frame"]);
-    let whole = ofscope(&["pcap", &sample("basic.pcap"), "--stats", "-T", "json"]);
-    let whole: serde_json::Value = serde_json::from_str(stdout(&whole).trim()).unwrap();
-    assert!(whole["frames"].as_u64() > last["frame"].as_u64(), "{whole}");
+    let basic = sample("basic.pcap");
+    // The last JSON line the run prints.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = ofscope(&[&["pcap", basic.as_str(), "-T", "json"], args].concat());
+        assert!(out.status.success());
+        serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap()
+    };
+    let last_frame = json(&["-c", "3"])["frame"].clone();
+    let counted = json(&["-c", "3", "--stats"]);
+    assert_eq!(counted["messages"], 3);
+    assert_eq!(counted["frames"], last_frame);
+    let whole = json(&["--stats"]);
+    assert!(whole["frames"].as_u64() > last_frame.as_u64(), "{whole}");
 }
