@@ -1,5 +1,7 @@
 //! `ofscope live`: capture on loopback, bad input, and the message without CAP_NET_RAW.
 //! Capturing needs root (or CAP_NET_RAW); without it those tests say so and pass.
+mod common;
+use common::is_root;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -8,15 +10,6 @@ use std::time::Duration;
 
 fn ofscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ofscope"))
-}
-
-fn is_root() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0")
 }
 
 fn needs_root(test: &str) -> bool {

@@ -1,16 +1,9 @@
 //! The live viewer's follow mode on the project's Open vSwitch lab, driven in tmux
 //! (tests/live/follow.sh). It needs root, OVS and tmux: without them it says so and passes,
 //! except under CI=true, where they are expected and their absence fails.
+mod common;
+use common::is_root;
 use std::process::Command;
-
-fn is_root() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0")
-}
 
 fn installed(tool: &str) -> bool {
     Command::new("sh")
