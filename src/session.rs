@@ -18,8 +18,10 @@ use crate::stream::{ConnId, Direction, StreamConfig, StreamEvent, Tracker};
 pub struct OfRecord {
     /// 1-based message number in the capture.
     pub index: u64,
-    /// Frame numbers the message's bytes came from; the last one completed it.
+    /// Frame numbers the message's bytes came from, in stream order.
     pub frames: Vec<u64>,
+    /// The frame that completed the message (see [`crate::stream::OfChunk::frame`]).
+    pub frame: u64,
     /// Timestamp of the completing frame, in ns since the epoch.
     pub ts_ns: u64,
     pub conn: ConnId,
@@ -34,7 +36,7 @@ pub struct OfRecord {
 impl OfRecord {
     /// The frame that completed the message.
     pub fn frame(&self) -> u64 {
-        self.frames.last().copied().unwrap_or_default()
+        self.frame
     }
 
     pub fn from_switch(&self) -> bool {
@@ -162,6 +164,7 @@ impl<S: FrameSource> Session<S> {
             let record = OfRecord {
                 index: self.next_index,
                 frames: chunk.frames,
+                frame: chunk.frame,
                 ts_ns: chunk.ts_ns,
                 conn: chunk.conn,
                 direction: chunk.direction,

@@ -40,6 +40,7 @@ impl Script {
         self.events.push(SessionEvent::Record(OfRecord {
             index: self.index,
             frames: vec![self.index],
+            frame: self.index,
             ts_ns: 1_000_000 * MS + ms * MS,
             conn: ConnId(0),
             direction: if from_switch {

@@ -1,26 +1,30 @@
 //! Cutting one direction's byte stream into OpenFlow messages by their header length, and
 //! finding the next message start again after a gap.
 use super::header::{OfHeader, HEADER_LEN};
-use super::GapReason;
+use super::{At, GapReason};
 
 /// What framing produced.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Framed {
-    /// Exactly one message; `frames` lists the frames its bytes came from, in order.
+    /// Exactly one message; `frames` lists the frames its bytes came from, in order, and
+    /// `at` is the frame that completed it.
     Message {
         header: OfHeader,
         frames: Vec<u64>,
+        at: At,
         bytes: Vec<u8>,
     },
-    /// The start of a message whose rest was lost: `bytes` is shorter than the header says.
+    /// The start of a message whose rest was lost: `bytes` is shorter than the header says;
+    /// `at` is the frame of its last captured byte.
     Truncated {
         header: OfHeader,
         frames: Vec<u64>,
+        at: At,
         bytes: Vec<u8>,
     },
     /// Bytes given up, from the gap that caused the loss to the next message start.
     Gap {
-        frame: u64,
+        at: At,
         skipped: u64,
         reason: GapReason,
     },
@@ -32,8 +36,9 @@ enum Mode {
     /// The rest of a truncated message: its length says where the next one starts.
     Skipping { remaining: u64 },
     /// Looking for a plausible message start; `buf` holds the bytes not yet ruled out.
+    /// `at` is where the loss became known (`None` until the first bytes come).
     Resync {
-        frame: u64,
+        at: Option<At>,
         skipped: u64,
         reason: GapReason,
     },
@@ -44,6 +49,12 @@ pub struct Framer {
     mode: Mode,
     buf: Vec<u8>,
     frames: Vec<u64>,
+    /// The first and the last frame that carried bytes of `buf`.
+    first_carrier: At,
+    last_carrier: At,
+    /// In a resync, `buf` starts where a segment started, right after a gap. Senders write
+    /// whole messages, so that is the likeliest message start.
+    buf_at_segment_start: bool,
     /// The version the peer speaks, once seen; a resync prefers headers of that version.
     version: Option<u8>,
     /// Resync positions below this were judged (only `undecided` ones may still qualify).
@@ -58,6 +69,9 @@ impl Framer {
             mode: Mode::Synced,
             buf: Vec::new(),
             frames: Vec::new(),
+            first_carrier: At::default(),
+            last_carrier: At::default(),
+            buf_at_segment_start: false,
             version: None,
             scanned: 0,
             undecided: Vec::new(),
@@ -68,10 +82,11 @@ impl Framer {
     pub fn mid_stream() -> Framer {
         Framer {
             mode: Mode::Resync {
-                frame: 0,
+                at: None,
                 skipped: 0,
                 reason: GapReason::MidStream,
             },
+            buf_at_segment_start: true,
             ..Framer::at_start()
         }
     }
@@ -81,10 +96,20 @@ impl Framer {
         self.buf.len()
     }
 
-    /// Takes the next bytes of the stream.
-    pub fn data(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+    /// The first frame of a message begun and not finished: it will be credited to a frame
+    /// no earlier than this one.
+    pub fn partial_since(&self) -> Option<At> {
         match self.mode {
-            Mode::Synced => self.synced(frame, bytes, out),
+            Mode::Synced if !self.buf.is_empty() => Some(self.first_carrier),
+            Mode::Synced | Mode::Skipping { .. } | Mode::Resync { .. } => None,
+        }
+    }
+
+    /// Takes the next bytes of the stream: `carrier` carried them, and what they complete is
+    /// credited to `credit`.
+    pub fn data(&mut self, carrier: At, credit: At, bytes: &[u8], out: &mut Vec<Framed>) {
+        match self.mode {
+            Mode::Synced => self.synced(carrier, credit, bytes, out),
             Mode::Skipping { remaining } => {
                 let skip = usize::try_from(remaining)
                     .unwrap_or(usize::MAX)
@@ -95,16 +120,23 @@ impl Framer {
                     remaining => Mode::Skipping { remaining },
                 };
                 if !rest.is_empty() {
-                    self.synced(frame, rest, out);
+                    self.synced(carrier, credit, rest, out);
                 }
             }
-            Mode::Resync { .. } => self.resync(frame, bytes, out),
+            Mode::Resync { .. } => self.resync(carrier, credit, bytes, out),
         }
     }
 
     /// `len` bytes of the stream are lost. A message whose header was seen is reported as
     /// truncated, and its length tells where the next one starts; otherwise, resync.
-    pub fn gap(&mut self, frame: u64, len: u64, reason: GapReason, out: &mut Vec<Framed>) {
+    pub fn gap(&mut self, at: At, len: u64, reason: GapReason, out: &mut Vec<Framed>) {
+        if self.segment_start_fits(len) {
+            // The message that starts the segment runs into the cut: take it, and frame on.
+            let held = std::mem::take(&mut self.buf);
+            let carrier = self.last_carrier;
+            self.close_resync(out);
+            self.synced(carrier, carrier, &held, out);
+        }
         let remaining = match self.mode {
             Mode::Synced => match OfHeader::parse(&self.buf) {
                 Some(header) => {
@@ -112,6 +144,7 @@ impl Framer {
                     out.push(Framed::Truncated {
                         header,
                         frames: std::mem::take(&mut self.frames),
+                        at: self.last_carrier,
                         bytes: std::mem::take(&mut self.buf),
                     });
                     Some(remaining)
@@ -124,7 +157,7 @@ impl Framer {
         match remaining {
             Some(remaining) if len <= remaining => {
                 out.push(Framed::Gap {
-                    frame,
+                    at,
                     skipped: len,
                     reason,
                 });
@@ -139,21 +172,23 @@ impl Framer {
                 self.frames.clear();
                 let mode = match self.mode {
                     Mode::Resync {
-                        frame,
+                        at: since,
                         skipped,
                         reason,
                     } => Mode::Resync {
-                        frame,
+                        at: since.or(Some(at)),
                         skipped: skipped + dropped,
                         reason,
                     },
                     Mode::Synced | Mode::Skipping { .. } => Mode::Resync {
-                        frame,
+                        at: Some(at),
                         skipped: dropped,
                         reason,
                     },
                 };
                 self.enter(mode);
+                // The next bytes start the segment after the hole.
+                self.buf_at_segment_start = true;
             }
         }
     }
@@ -165,6 +200,7 @@ impl Framer {
             out.push(Framed::Truncated {
                 header,
                 frames: std::mem::take(&mut self.frames),
+                at: self.last_carrier,
                 bytes: std::mem::take(&mut self.buf),
             });
         }
@@ -177,14 +213,14 @@ impl Framer {
             Mode::Synced => left,
             Mode::Skipping { .. } => 0,
             Mode::Resync {
-                frame,
+                at,
                 skipped,
                 reason,
             } => {
                 let skipped = skipped + left as u64;
                 if skipped > 0 {
                     out.push(Framed::Gap {
-                        frame,
+                        at: at.unwrap_or(self.last_carrier),
                         skipped,
                         reason,
                     });
@@ -194,24 +230,38 @@ impl Framer {
         }
     }
 
-    fn synced(&mut self, frame: u64, mut bytes: &[u8], out: &mut Vec<Framed>) {
+    /// In a resync, whether the bytes held start a segment with a plausible header whose
+    /// message ends within the segment, the `cut` bytes the capture lost included. The
+    /// message is cut, so nothing after it can confirm it; the segment boundary and the
+    /// length that fits are the evidence (a snaplen cut of a segment that starts a message).
+    fn segment_start_fits(&self, cut: u64) -> bool {
+        matches!(self.mode, Mode::Resync { .. })
+            && self.buf_at_segment_start
+            && OfHeader::parse(&self.buf).is_some_and(|header| {
+                self.acceptable(&header) && u64::from(header.length) <= self.buf.len() as u64 + cut
+            })
+    }
+
+    fn synced(&mut self, carrier: At, credit: At, mut bytes: &[u8], out: &mut Vec<Framed>) {
         while !bytes.is_empty() {
             if self.buf.is_empty() {
                 // Whole messages straight from the segment, without copying into `buf`.
                 while let Some(header) = OfHeader::parse(bytes) {
                     let len = usize::from(header.length);
-                    if len < HEADER_LEN {
-                        return self.lose_sync(frame, bytes, out);
+                    if len < HEADER_LEN || !header.is_openflow_version() {
+                        return self.lose_sync(carrier, credit, bytes, out);
                     }
                     let Some((message, rest)) = bytes.split_at_checked(len) else {
                         break;
                     };
-                    self.emit(header, vec![frame], message.to_vec(), out);
+                    self.emit(header, vec![carrier.frame], credit, message.to_vec(), out);
                     bytes = rest;
                 }
                 self.buf.extend_from_slice(bytes);
                 if !bytes.is_empty() {
-                    self.frames.push(frame);
+                    self.frames.push(carrier.frame);
+                    self.first_carrier = carrier;
+                    self.last_carrier = carrier;
                 }
                 return;
             }
@@ -223,53 +273,67 @@ impl Framer {
             let (head, rest) = bytes.split_at(take);
             self.buf.extend_from_slice(head);
             bytes = rest;
-            if self.frames.last() != Some(&frame) {
-                self.frames.push(frame);
+            if self.frames.last() != Some(&carrier.frame) {
+                self.frames.push(carrier.frame);
             }
+            self.last_carrier = carrier;
             let Some(header) = OfHeader::parse(&self.buf) else {
                 continue;
             };
             let len = usize::from(header.length);
-            if len < HEADER_LEN {
+            if len < HEADER_LEN || !header.is_openflow_version() {
                 let held = std::mem::take(&mut self.buf);
                 self.frames.clear();
                 let joined = [held.as_slice(), bytes].concat();
-                return self.lose_sync(frame, &joined, out);
+                return self.lose_sync(carrier, credit, &joined, out);
             }
             if self.buf.len() == len {
                 let message = std::mem::take(&mut self.buf);
                 let frames = std::mem::take(&mut self.frames);
-                self.emit(header, frames, message, out);
+                self.emit(header, frames, credit, message, out);
             }
         }
     }
 
-    fn emit(&mut self, header: OfHeader, frames: Vec<u64>, bytes: Vec<u8>, out: &mut Vec<Framed>) {
+    fn emit(
+        &mut self,
+        header: OfHeader,
+        frames: Vec<u64>,
+        at: At,
+        bytes: Vec<u8>,
+        out: &mut Vec<Framed>,
+    ) {
         if !header.is_hello() {
             self.version = Some(header.version);
         }
         out.push(Framed::Message {
             header,
             frames,
+            at,
             bytes,
         });
     }
 
-    /// A header with a length below 8 cannot be framed: the stream is not OpenFlow here.
-    fn lose_sync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+    /// A header with a length below 8, or of no OpenFlow version, cannot start a message:
+    /// the stream is not OpenFlow here, or the framing went wrong after a loss.
+    fn lose_sync(&mut self, carrier: At, credit: At, bytes: &[u8], out: &mut Vec<Framed>) {
         self.enter(Mode::Resync {
-            frame,
+            at: Some(carrier),
             skipped: 0,
             reason: GapReason::Unframeable,
         });
-        self.resync(frame, bytes, out);
+        self.resync(carrier, credit, bytes, out);
     }
 
+    /// Whether a resync may take `header` as a message start. Once the session's version is
+    /// known, only that version, and no HELLO: a HELLO opens a session, it never follows a
+    /// message (and the zero type byte is common in payloads).
     fn acceptable(&self, header: &OfHeader) -> bool {
         header.is_plausible()
-            && self
-                .version
-                .is_none_or(|v| v == header.version || header.is_hello())
+            && match self.version {
+                Some(version) => version == header.version && !header.is_hello(),
+                None => true,
+            }
     }
 
     /// Whether a message may start at `at`: `Some(true)` when its header is plausible and
@@ -289,17 +353,18 @@ impl Framer {
 
     /// Looks for the earliest position `judge` confirms. Positions are judged once each,
     /// except undecided ones, which wait for more data (at most one message length).
-    fn resync(&mut self, frame: u64, bytes: &[u8], out: &mut Vec<Framed>) {
+    fn resync(&mut self, carrier: At, credit: At, bytes: &[u8], out: &mut Vec<Framed>) {
         let Mode::Resync {
-            frame: gap_frame,
+            at: since,
             skipped,
             reason,
         } = self.mode
         else {
             return;
         };
-        let gap_frame = if gap_frame == 0 { frame } else { gap_frame };
+        let since = since.unwrap_or(carrier);
         self.buf.extend_from_slice(bytes);
+        self.last_carrier = carrier;
         let mut found = None;
         let mut undecided = std::mem::take(&mut self.undecided);
         undecided.retain(|&at| {
@@ -327,27 +392,46 @@ impl Framer {
         let Some(at) = found else {
             let drop = undecided.first().copied().unwrap_or(self.scanned);
             self.buf.drain(..drop);
+            if drop > 0 {
+                self.buf_at_segment_start = false;
+            }
             self.scanned -= drop;
             undecided.iter_mut().for_each(|at| *at -= drop);
             self.undecided = undecided;
             self.mode = Mode::Resync {
-                frame: gap_frame,
+                at: Some(since),
                 skipped: skipped + drop as u64,
                 reason,
             };
             return;
         };
-        let skipped = skipped + at as u64;
-        if skipped > 0 {
-            out.push(Framed::Gap {
-                frame: gap_frame,
-                skipped,
-                reason,
-            });
+        self.mode = Mode::Resync {
+            at: Some(since),
+            skipped: skipped + at as u64,
+            reason,
+        };
+        let held = std::mem::take(&mut self.buf);
+        self.close_resync(out);
+        self.synced(carrier, credit, held.get(at..).unwrap_or_default(), out);
+    }
+
+    /// A message start was found: reports the bytes skipped before it and frames on.
+    fn close_resync(&mut self, out: &mut Vec<Framed>) {
+        if let Mode::Resync {
+            at,
+            skipped,
+            reason,
+        } = self.mode
+        {
+            if skipped > 0 {
+                out.push(Framed::Gap {
+                    at: at.unwrap_or(self.last_carrier),
+                    skipped,
+                    reason,
+                });
+            }
         }
         self.enter(Mode::Synced);
-        let held = std::mem::take(&mut self.buf);
-        self.synced(frame, held.get(at..).unwrap_or_default(), out);
     }
 
     /// Changes mode, forgetting the resync scan (the buffer is empty or about to be).
@@ -355,6 +439,7 @@ impl Framer {
         self.mode = mode;
         self.scanned = 0;
         self.undecided.clear();
+        self.buf_at_segment_start = false;
     }
 }
 

@@ -52,6 +52,12 @@ impl OfHeader {
         self.msg_type <= max_type && usize::from(self.length) >= self.min_length()
     }
 
+    /// True when the version byte names an OpenFlow version at all (1.0 to 1.5). A framer
+    /// that meets anything else has lost the message boundaries.
+    pub fn is_openflow_version(&self) -> bool {
+        max_type(self.version).is_some()
+    }
+
     /// True for a HELLO, the first message of every session.
     pub fn is_hello(&self) -> bool {
         self.msg_type == HELLO

@@ -81,6 +81,13 @@ pub enum RoleSource {
     Guess,
 }
 
+/// A place in the capture: a frame and its timestamp.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct At {
+    pub frame: u64,
+    pub ts_ns: u64,
+}
+
 /// One OpenFlow message, whole, as it crossed the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfChunk {
@@ -89,20 +96,14 @@ pub struct OfChunk {
     pub header: OfHeader,
     /// The frames its bytes came from, in stream order (first and last included).
     pub frames: Vec<u64>,
-    /// The timestamp of the frame that completed the message.
+    /// The frame that completed the message: the one carrying its last byte, or, when that
+    /// segment arrived ahead of a hole, the frame that filled the hole (as tshark credits a
+    /// reassembled message). For a truncated message, the frame of its last captured byte.
+    pub frame: u64,
+    /// The timestamp of `frame`.
     pub ts_ns: u64,
     /// Exactly one message: `header.length` bytes (fewer in [`StreamEvent::Truncated`]).
     pub bytes: Vec<u8>,
-}
-
-impl OfChunk {
-    pub fn first_frame(&self) -> u64 {
-        self.frames.first().copied().unwrap_or_default()
-    }
-
-    pub fn last_frame(&self) -> u64 {
-        self.frames.last().copied().unwrap_or_default()
-    }
 }
 
 /// Why a connection ended.
@@ -184,6 +185,21 @@ impl StreamEvent {
             | StreamEvent::Unfinished { conn, .. }
             | StreamEvent::ConnClosed { conn, .. } => *conn,
             StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.conn,
+        }
+    }
+
+    /// The frame the event belongs to, which orders the tracker's output. The unfinished
+    /// rest of a stream belongs to the end of the capture.
+    pub fn frame(&self) -> u64 {
+        match self {
+            StreamEvent::ConnOpened { frame, .. }
+            | StreamEvent::Gap { frame, .. }
+            | StreamEvent::Retransmission { frame, .. }
+            | StreamEvent::OverlapConflict { frame, .. }
+            | StreamEvent::OutOfOrder { frame, .. }
+            | StreamEvent::ConnClosed { frame, .. } => *frame,
+            StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.frame,
+            StreamEvent::Unfinished { .. } => u64::MAX,
         }
     }
 

@@ -1,20 +1,33 @@
 //! One direction of a TCP connection put back in sequence order.
 //!
 //! Bytes are delivered once each, in order. Retransmitted bytes are dropped (and compared
-//! with what was delivered, when still remembered). Segments from the future are held up to
-//! a bound; past it, or when the stream ends, the hole is declared a gap. No byte is ever
-//! made up: a hole is reported as such.
+//! with what was delivered, when still remembered). Segments from the future are held while
+//! a hole before them may still fill. A hole is given up as a gap as soon as the capture
+//! shows that the capture lost it, not the network (the peer acknowledged past it: it will
+//! never be sent again), and otherwise after a bound in capture time, in bytes and in
+//! segments, or when the stream ends. No byte is ever made up: a hole is reported as such.
+//!
+//! Each delivery names two frames: the one that carried the bytes, and the one to credit
+//! with what they complete. They differ for held segments. When a late segment fills the
+//! hole, what it completes is credited to it (the frame that completed the message, as
+//! tshark does); when the hole is given up, each held segment keeps its own frame and time,
+//! as if the lost bytes had never been sent.
 use std::collections::{BTreeMap, VecDeque};
 
-use super::GapReason;
+use super::{At, GapReason};
 
-/// How much one direction may hold in memory.
+/// How much one direction may hold, and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Payload bytes of out-of-order segments waiting for a hole to fill.
     pub max_held_bytes: usize,
     /// Out-of-order segments waiting for a hole to fill.
     pub max_held_segments: usize,
+    /// Capture time a hole may wait for a retransmission before it is given up. Above
+    /// TCP's usual retransmission timeouts (200 ms minimum on Linux, one second by the
+    /// RFC), so a hole the network made is filled first; when the peer's ACKs are in the
+    /// capture, a hole the capture made is given up long before.
+    pub max_hold_ns: u64,
     /// Delivered bytes remembered to check retransmissions against.
     pub history_bytes: usize,
 }
@@ -24,6 +37,7 @@ impl Default for Limits {
         Limits {
             max_held_bytes: 1 << 20,
             max_held_segments: 512,
+            max_hold_ns: 3_000_000_000,
             history_bytes: 16 << 10,
         }
     }
@@ -43,15 +57,17 @@ pub enum Note {
 
 /// Where the reassembled direction goes.
 pub trait Sink {
-    /// Bytes in order; `frame` is the frame that carried them.
-    fn data(&mut self, frame: u64, bytes: &[u8]);
-    /// `len` bytes of the stream will never be seen.
-    fn gap(&mut self, frame: u64, len: u64, reason: GapReason);
+    /// Bytes in order: `carrier` is the frame that carried them, `credit` the frame that
+    /// completes whatever they complete.
+    fn data(&mut self, carrier: At, credit: At, bytes: &[u8]);
+    /// `len` bytes of the stream will never be seen; `at` is where that became known in
+    /// stream order (the segment after the hole, or the cut segment).
+    fn gap(&mut self, at: At, len: u64, reason: GapReason);
     fn note(&mut self, note: Note);
 }
 
 struct Held {
-    frame: u64,
+    at: At,
     data: Vec<u8>,
     missing: u32,
 }
@@ -65,6 +81,10 @@ pub struct HalfStream {
     next_pos: u64,
     held: BTreeMap<u64, Held>,
     held_bytes: usize,
+    /// The earliest frame among the held segments (and its time), while any is held.
+    oldest_held: Option<At>,
+    /// How far the peer has acknowledged this direction, as a stream offset.
+    acked_pos: u64,
     /// The last delivered bytes, ending at `next_pos`.
     history: VecDeque<u8>,
     fin_pos: Option<u64>,
@@ -88,6 +108,11 @@ impl HalfStream {
         self.held_bytes
     }
 
+    /// The earliest held frame: what this direction may still deliver with its own credit.
+    pub fn oldest_held(&self) -> Option<At> {
+        self.oldest_held
+    }
+
     /// True once every byte up to the FIN has been delivered (or declared lost).
     pub fn finished(&self) -> bool {
         self.fin_pos.is_some_and(|fin| self.next_pos >= fin)
@@ -103,7 +128,7 @@ impl HalfStream {
     /// Takes one segment's payload: `missing` bytes beyond `payload` were cut by the snaplen.
     pub fn push(
         &mut self,
-        frame: u64,
+        at: At,
         seq: u32,
         payload: &[u8],
         missing: u32,
@@ -115,32 +140,42 @@ impl HalfStream {
         }
         let next_seq = *self.next_seq.get_or_insert(seq);
         let pos = self.position(next_seq, seq);
-        let next = self.next_pos_signed();
-        if pos > next {
-            self.hold(frame, pos.unsigned_abs(), payload, missing, sink);
-            self.enforce_limits(frame, limits, sink);
+        if pos > self.next_pos_signed() {
+            self.hold(at, pos.unsigned_abs(), payload, missing, sink);
+            self.give_up_acked(limits, sink);
+            self.enforce_limits(limits, sink);
         } else {
-            self.accept(frame, pos, payload, missing, limits, sink);
-            self.drain(limits, sink);
+            self.accept(at, at, pos, payload, missing, limits, sink);
+            self.drain(Some(at), limits, sink);
+        }
+    }
+
+    /// The peer acknowledged everything before `ack`. A hole below it was received by the
+    /// peer, so no retransmission will come: the capture lost it.
+    pub fn acknowledged(&mut self, ack: u32, limits: &Limits, sink: &mut impl Sink) {
+        let Some(next_seq) = self.next_seq else {
+            return;
+        };
+        if let Ok(pos) = u64::try_from(self.position(next_seq, ack)) {
+            self.acked_pos = self.acked_pos.max(pos);
+        }
+        self.give_up_acked(limits, sink);
+    }
+
+    /// Gives up the holes that have waited longer than the bound at capture time `now_ns`.
+    pub fn expire(&mut self, now_ns: u64, limits: &Limits, sink: &mut impl Sink) {
+        while self
+            .oldest_held
+            .is_some_and(|oldest| now_ns.saturating_sub(oldest.ts_ns) >= limits.max_hold_ns)
+        {
+            self.give_up_first_hole(u64::MAX, limits, sink);
         }
     }
 
     /// Delivers everything held, declaring the holes as gaps (the stream is ending).
     pub fn flush(&mut self, limits: &Limits, sink: &mut impl Sink) {
-        while let Some((pos, held)) = self.held.pop_first() {
-            self.held_bytes -= held.data.len();
-            let next = self.next_pos;
-            if pos > next {
-                self.skip(held.frame, pos - next, GapReason::Lost, sink);
-            }
-            self.accept(
-                held.frame,
-                signed(pos),
-                &held.data,
-                held.missing,
-                limits,
-                sink,
-            );
+        while !self.held.is_empty() {
+            self.give_up_first_hole(u64::MAX, limits, sink);
         }
     }
 
@@ -154,9 +189,11 @@ impl HalfStream {
     }
 
     /// Takes a segment that starts at or before the next expected byte.
+    #[allow(clippy::too_many_arguments)]
     fn accept(
         &mut self,
-        frame: u64,
+        carrier: At,
+        credit: At,
         pos: i64,
         payload: &[u8],
         missing: u32,
@@ -168,20 +205,25 @@ impl HalfStream {
         let end = data_end + i64::from(missing);
         let seen = usize::try_from(next - pos).unwrap_or(0).min(payload.len());
         if next > pos {
-            self.compare(frame, pos, payload.get(..seen).unwrap_or_default(), sink);
+            self.compare(
+                carrier.frame,
+                pos,
+                payload.get(..seen).unwrap_or_default(),
+                sink,
+            );
             let resent = (end.min(next) - pos).unsigned_abs();
             sink.note(Note::Retransmission {
-                frame,
+                frame: carrier.frame,
                 bytes: resent,
             });
         }
         if let Some(new) = payload.get(seen..).filter(|new| !new.is_empty()) {
-            self.deliver(frame, new, limits, sink);
+            self.deliver(carrier, credit, new, limits, sink);
         }
         let after = self.next_pos_signed();
         if end > after {
             self.skip(
-                frame,
+                credit,
                 (end - after).unsigned_abs(),
                 GapReason::Snaplen,
                 sink,
@@ -189,7 +231,14 @@ impl HalfStream {
         }
     }
 
-    fn deliver(&mut self, frame: u64, bytes: &[u8], limits: &Limits, sink: &mut impl Sink) {
+    fn deliver(
+        &mut self,
+        carrier: At,
+        credit: At,
+        bytes: &[u8],
+        limits: &Limits,
+        sink: &mut impl Sink,
+    ) {
         let keep = limits.history_bytes;
         if bytes.len() >= keep {
             self.history.clear();
@@ -201,13 +250,13 @@ impl HalfStream {
             self.history.drain(..excess);
         }
         self.advance(bytes.len() as u64);
-        sink.data(frame, bytes);
+        sink.data(carrier, credit, bytes);
     }
 
-    fn skip(&mut self, frame: u64, len: u64, reason: GapReason, sink: &mut impl Sink) {
+    fn skip(&mut self, at: At, len: u64, reason: GapReason, sink: &mut impl Sink) {
         self.history.clear();
         self.advance(len);
-        sink.gap(frame, len, reason);
+        sink.gap(at, len, reason);
     }
 
     fn advance(&mut self, len: u64) {
@@ -240,52 +289,82 @@ impl HalfStream {
         }
     }
 
-    fn hold(&mut self, frame: u64, pos: u64, payload: &[u8], missing: u32, sink: &mut impl Sink) {
+    fn hold(&mut self, at: At, pos: u64, payload: &[u8], missing: u32, sink: &mut impl Sink) {
         let len = payload.len() as u64 + u64::from(missing);
         if let Some(old) = self.held.get(&pos) {
-            sink.note(Note::Retransmission { frame, bytes: len });
+            sink.note(Note::Retransmission {
+                frame: at.frame,
+                bytes: len,
+            });
             if old.data.len() + old.missing as usize >= payload.len() + missing as usize {
                 return;
             }
             self.held_bytes -= old.data.len();
         } else {
-            sink.note(Note::OutOfOrder { frame, bytes: len });
+            sink.note(Note::OutOfOrder {
+                frame: at.frame,
+                bytes: len,
+            });
         }
         self.held_bytes += payload.len();
         self.held.insert(
             pos,
             Held {
-                frame,
+                at,
                 data: payload.to_vec(),
                 missing,
             },
         );
-    }
-
-    /// Past the bound, the first hole is given up as lost.
-    fn enforce_limits(&mut self, frame: u64, limits: &Limits, sink: &mut impl Sink) {
-        while self.held_bytes > limits.max_held_bytes || self.held.len() > limits.max_held_segments
+        if self
+            .oldest_held
+            .is_none_or(|oldest| at.frame < oldest.frame)
         {
-            let Some(&first) = self.held.keys().next() else {
-                return;
-            };
-            if first > self.next_pos {
-                self.skip(frame, first - self.next_pos, GapReason::Lost, sink);
-            }
-            self.drain(limits, sink);
+            self.oldest_held = Some(at);
         }
     }
 
-    /// Delivers held segments that the stream has caught up with.
-    fn drain(&mut self, limits: &Limits, sink: &mut impl Sink) {
+    /// Past the bounds in bytes and segments, the first hole is given up as lost.
+    fn enforce_limits(&mut self, limits: &Limits, sink: &mut impl Sink) {
+        while self.held_bytes > limits.max_held_bytes || self.held.len() > limits.max_held_segments
+        {
+            self.give_up_first_hole(u64::MAX, limits, sink);
+        }
+    }
+
+    /// Gives up what the peer acknowledged and the capture does not have. Bytes beyond the
+    /// acknowledgement may still come (a loss in the network is retransmitted).
+    fn give_up_acked(&mut self, limits: &Limits, sink: &mut impl Sink) {
+        while !self.held.is_empty() && self.acked_pos > self.next_pos {
+            self.give_up_first_hole(self.acked_pos, limits, sink);
+        }
+    }
+
+    /// Declares the hole before the first held segment lost, up to `until` at most, and
+    /// delivers what the held segments then complete, each with its own frame.
+    fn give_up_first_hole(&mut self, until: u64, limits: &Limits, sink: &mut impl Sink) {
+        let Some((&first, held)) = self.held.first_key_value() else {
+            return;
+        };
+        let end = first.min(until);
+        if end > self.next_pos {
+            let at = held.at;
+            self.skip(at, end - self.next_pos, GapReason::Lost, sink);
+        }
+        self.drain(None, limits, sink);
+    }
+
+    /// Delivers held segments that the stream has caught up with, credited to `credit`
+    /// (the frame that filled the hole) or, when a hole was given up, to their own frames.
+    fn drain(&mut self, credit: Option<At>, limits: &Limits, sink: &mut impl Sink) {
         while let Some(entry) = self.held.first_entry() {
             if *entry.key() > self.next_pos {
-                return;
+                break;
             }
             let (pos, held) = entry.remove_entry();
             self.held_bytes -= held.data.len();
             self.accept(
-                held.frame,
+                held.at,
+                credit.unwrap_or(held.at),
                 signed(pos),
                 &held.data,
                 held.missing,
@@ -293,6 +372,11 @@ impl HalfStream {
                 sink,
             );
         }
+        self.oldest_held = self
+            .held
+            .values()
+            .map(|held| held.at)
+            .min_by_key(|at| at.frame);
     }
 }
 

@@ -8,7 +8,7 @@ use super::framing::{Framed, Framer};
 use super::header::{looks_like_openflow, OfHeader};
 use super::reassembly::{HalfStream, Note, Sink};
 use super::{
-    CloseReason, ConnId, Connection, Counters, Direction, GapReason, OfChunk, RoleSource,
+    At, CloseReason, ConnId, Connection, Counters, Direction, GapReason, OfChunk, RoleSource,
     StreamConfig, StreamEvent,
 };
 use crate::capture::RawFrame;
@@ -76,6 +76,24 @@ impl ConnState {
             Direction::ControllerToSwitch
         }
     }
+
+    /// The earliest frame this connection may still report something for: a held
+    /// segment, a message begun (unless it has waited past `max_hold_ns` at `now_ns`, when
+    /// it no longer holds others back), or an event waiting for the roles.
+    fn earliest_outstanding(&self, now_ns: u64, max_hold_ns: u64) -> Option<u64> {
+        let halves = self.halves.iter().flat_map(|half| {
+            let partial = half
+                .framer
+                .partial_since()
+                .filter(|since| now_ns.saturating_sub(since.ts_ns) < max_hold_ns);
+            [half.stream.oldest_held(), partial]
+        });
+        halves
+            .flatten()
+            .map(|at| at.frame)
+            .chain(self.pending.first().map(StreamEvent::frame))
+            .min()
+    }
 }
 
 /// Turns frames into [`StreamEvent`]s. Feed it every frame in capture order, then call
@@ -87,6 +105,13 @@ pub struct Tracker {
     states: Vec<Option<Box<ConnState>>>,
     counters: Counters,
     framed: Vec<Framed>,
+    /// Events not yet given out, because an earlier frame may still yield one (see
+    /// [`Tracker::release`]). Output is in frame order.
+    staged: Vec<StreamEvent>,
+    /// Connections that may still report something for an earlier frame.
+    outstanding: Vec<ConnId>,
+    /// The capture time at which the oldest held segment's hole is to be given up.
+    hold_deadline: Option<u64>,
     /// The last tracked flow looked up: consecutive frames mostly share one, and hashing
     /// socket addresses is a measurable share of the time.
     last_flow: Option<(FlowKey, ConnId)>,
@@ -101,6 +126,9 @@ impl Tracker {
             states: Vec::new(),
             counters: Counters::default(),
             framed: Vec::new(),
+            staged: Vec::new(),
+            outstanding: Vec::new(),
+            hold_deadline: None,
             last_flow: None,
         }
     }
@@ -141,12 +169,116 @@ impl Tracker {
         self.counters.bytes += frame.data.len() as u64;
         match decode_tcp(frame.linktype, frame.data, frame.orig_len) {
             Some(segment) => self.push_segment(&segment, frame.number, frame.ts_ns, out),
-            None => self.counters.non_tcp_frames += 1,
+            None => {
+                self.counters.non_tcp_frames += 1;
+                self.expire_holes(frame.ts_ns);
+                self.release(frame.ts_ns, out);
+            }
         }
     }
 
     /// Takes one TCP segment (what [`Tracker::push_frame`] does after decoding).
     pub fn push_segment(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts_ns: u64,
+        out: &mut Vec<StreamEvent>,
+    ) {
+        self.expire_holes(ts_ns);
+        self.track_segment(seg, frame, ts_ns);
+        self.release(ts_ns, out);
+    }
+
+    fn track_segment(&mut self, seg: &TcpSegment<'_>, frame: u64, ts_ns: u64) {
+        let out = &mut std::mem::take(&mut self.staged);
+        self.route_segment(seg, frame, ts_ns, out);
+        self.staged = std::mem::take(out);
+    }
+
+    /// Gives out the staged events that no earlier frame can precede any more, in frame
+    /// order. Events come out of order only after a hole is given up (held segments keep
+    /// their own frames) or once roles are settled, so the common case is one check.
+    fn release(&mut self, now_ns: u64, out: &mut Vec<StreamEvent>) {
+        let max_hold_ns = self.config.limits.max_hold_ns;
+        let states = &self.states;
+        self.outstanding.retain(|id| {
+            states
+                .get(id.0 as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|state| state.earliest_outstanding(now_ns, max_hold_ns).is_some())
+        });
+        let watermark = self
+            .outstanding
+            .iter()
+            .filter_map(|id| self.states.get(id.0 as usize)?.as_ref())
+            .filter_map(|state| state.earliest_outstanding(now_ns, max_hold_ns))
+            .min();
+        if !self.staged.is_sorted_by_key(StreamEvent::frame) {
+            // Stable: events of one frame keep the order they were made in.
+            self.staged.sort_by_key(StreamEvent::frame);
+        }
+        match watermark {
+            None => out.append(&mut self.staged),
+            Some(watermark) => {
+                let ready = self.staged.partition_point(|e| e.frame() < watermark);
+                out.extend(self.staged.drain(..ready));
+            }
+        }
+    }
+
+    /// Notes that a connection may hold events back.
+    fn note_outstanding(&mut self, id: ConnId) {
+        if !self.outstanding.contains(&id) {
+            self.outstanding.push(id);
+        }
+    }
+
+    /// Gives up the holes that waited past the bound in capture time.
+    fn expire_holes(&mut self, now_ns: u64) {
+        if self.hold_deadline.is_none_or(|deadline| now_ns < deadline) {
+            return;
+        }
+        self.hold_deadline = None;
+        let limits = self.config.limits;
+        for index in 0..self.states.len() {
+            let Some(Some(state)) = self.states.get_mut(index) else {
+                continue;
+            };
+            let id = ConnId(index as u32);
+            let decided = state.switch_end.is_some();
+            for end in 0..2 {
+                let direction = state.direction(end);
+                let ConnState {
+                    halves, pending, ..
+                } = &mut **state;
+                let Some(half) = halves.get_mut(end) else {
+                    continue;
+                };
+                let events = if decided {
+                    &mut self.staged
+                } else {
+                    &mut *pending
+                };
+                let mut emit = Emit {
+                    conn: id,
+                    direction,
+                    framer: &mut half.framer,
+                    events,
+                    counters: &mut self.counters,
+                    framed: &mut self.framed,
+                };
+                half.stream.expire(now_ns, &limits, &mut emit);
+                if let Some(oldest) = half.stream.oldest_held() {
+                    let deadline = oldest.ts_ns.saturating_add(limits.max_hold_ns);
+                    self.hold_deadline =
+                        Some(self.hold_deadline.map_or(deadline, |d| d.min(deadline)));
+                }
+            }
+        }
+    }
+
+    fn route_segment(
         &mut self,
         seg: &TcpSegment<'_>,
         frame: u64,
@@ -218,12 +350,16 @@ impl Tracker {
 
     /// The capture ended: delivers what is held and reports what is unfinished.
     pub fn finish(&mut self, out: &mut Vec<StreamEvent>) {
+        let mut staged = std::mem::take(&mut self.staged);
         for index in 0..self.states.len() {
             if let Some(state) = self.states.get_mut(index).and_then(Option::take) {
                 let id = ConnId(index as u32);
-                self.wind_up(id, state, out);
+                self.wind_up(id, state, &mut staged);
             }
         }
+        self.staged = staged;
+        self.outstanding.clear();
+        self.release(u64::MAX, out);
     }
 
     fn is_new_incarnation(&self, id: ConnId, end: usize, seq: u32) -> bool {
@@ -361,29 +497,52 @@ impl Tracker {
             half.syn(seg.seq);
         }
         let data_seq = seg.seq.wrapping_add(u32::from(seg.flags.syn));
+        let at = At { frame, ts_ns };
+        let limits = &self.config.limits;
         let events = if decided { &mut *out } else { &mut *pending };
         let mut emit = Emit {
             conn: id,
             direction,
-            ts_ns,
             framer: &mut half.framer,
             events,
             counters: &mut self.counters,
             framed: &mut self.framed,
         };
-        half.stream.push(
-            frame,
-            data_seq,
-            seg.payload,
-            seg.missing,
-            &self.config.limits,
-            &mut emit,
-        );
+        half.stream
+            .push(at, data_seq, seg.payload, seg.missing, limits, &mut emit);
         if seg.flags.fin {
             let len = seg.payload.len() as u32 + seg.missing;
             half.stream.fin(data_seq.wrapping_add(len));
         }
+        let mut hold_since = half.stream.oldest_held();
+        if seg.flags.ack {
+            // The ACK speaks for the other direction: what the peer received.
+            let peer_direction = direction.reversed();
+            if let Some(peer) = halves.get_mut(1 - end) {
+                let mut emit = Emit {
+                    conn: id,
+                    direction: peer_direction,
+                    framer: &mut peer.framer,
+                    events: if decided { &mut *out } else { &mut *pending },
+                    counters: &mut self.counters,
+                    framed: &mut self.framed,
+                };
+                peer.stream.acknowledged(seg.ack, limits, &mut emit);
+                hold_since = hold_since.or(peer.stream.oldest_held());
+            }
+        }
+        if let Some(since) = hold_since {
+            let deadline = since.ts_ns.saturating_add(limits.max_hold_ns);
+            self.hold_deadline = Some(self.hold_deadline.map_or(deadline, |d| d.min(deadline)));
+        }
+        let outstanding = state
+            .earliest_outstanding(ts_ns, limits.max_hold_ns)
+            .is_some();
+        let ConnState { halves, .. } = &mut **state;
         let both_finished = halves.iter().all(|h| h.stream.finished());
+        if outstanding {
+            self.note_outstanding(id);
+        }
         if !decided {
             self.settle_roles(id, false, out);
         }
@@ -480,7 +639,6 @@ impl Tracker {
             let mut emit = Emit {
                 conn: id,
                 direction,
-                ts_ns: self.connection(id).map_or(0, |c| c.last_ts_ns),
                 framer: &mut half.framer,
                 events,
                 counters: &mut self.counters,
@@ -514,7 +672,6 @@ impl Tracker {
 struct Emit<'a> {
     conn: ConnId,
     direction: Direction,
-    ts_ns: u64,
     framer: &'a mut Framer,
     events: &'a mut Vec<StreamEvent>,
     counters: &'a mut Counters,
@@ -523,13 +680,14 @@ struct Emit<'a> {
 
 impl Emit<'_> {
     fn release(&mut self) {
-        let (conn, direction, ts_ns) = (self.conn, self.direction, self.ts_ns);
-        let chunk = |header: OfHeader, frames: Vec<u64>, bytes: Vec<u8>| OfChunk {
+        let (conn, direction) = (self.conn, self.direction);
+        let chunk = |header: OfHeader, frames: Vec<u64>, at: At, bytes: Vec<u8>| OfChunk {
             conn,
             direction,
             header,
             frames,
-            ts_ns,
+            frame: at.frame,
+            ts_ns: at.ts_ns,
             bytes,
         };
         for framed in self.framed.drain(..) {
@@ -537,23 +695,25 @@ impl Emit<'_> {
                 Framed::Message {
                     header,
                     frames,
+                    at,
                     bytes,
                 } => {
                     self.counters.messages += 1;
-                    let chunk = chunk(header, frames, bytes);
+                    let chunk = chunk(header, frames, at, bytes);
                     self.events.push(StreamEvent::Message(chunk));
                 }
                 Framed::Truncated {
                     header,
                     frames,
+                    at,
                     bytes,
                 } => {
                     self.counters.truncated_messages += 1;
-                    let chunk = chunk(header, frames, bytes);
+                    let chunk = chunk(header, frames, at, bytes);
                     self.events.push(StreamEvent::Truncated(chunk));
                 }
                 Framed::Gap {
-                    frame,
+                    at,
                     skipped,
                     reason,
                 } => {
@@ -562,7 +722,7 @@ impl Emit<'_> {
                     self.events.push(StreamEvent::Gap {
                         conn: self.conn,
                         direction: self.direction,
-                        frame,
+                        frame: at.frame,
                         skipped_bytes: skipped,
                         reason,
                     });
@@ -573,14 +733,14 @@ impl Emit<'_> {
 }
 
 impl Sink for Emit<'_> {
-    fn data(&mut self, frame: u64, bytes: &[u8]) {
+    fn data(&mut self, carrier: At, credit: At, bytes: &[u8]) {
         self.counters.stream_bytes += bytes.len() as u64;
-        self.framer.data(frame, bytes, self.framed);
+        self.framer.data(carrier, credit, bytes, self.framed);
         self.release();
     }
 
-    fn gap(&mut self, frame: u64, len: u64, reason: GapReason) {
-        self.framer.gap(frame, len, reason, self.framed);
+    fn gap(&mut self, at: At, len: u64, reason: GapReason) {
+        self.framer.gap(at, len, reason, self.framed);
         self.release();
     }
 

@@ -86,6 +86,7 @@ impl Store {
         Some(OfRecord {
             index: row.index,
             frames: vec![row.frame],
+            frame: row.frame,
             ts_ns: row.ts_ns,
             conn: row.conn,
             direction: row.direction,
