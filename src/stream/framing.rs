@@ -55,6 +55,9 @@ pub struct Framer {
     /// In a resync, `buf` starts where a segment started, right after a gap. Senders write
     /// whole messages, so that is the likeliest message start.
     buf_at_segment_start: bool,
+    /// In a resync, where in `buf` each delivery starts, with its frames: a message found
+    /// later is still credited to the frame that completed it.
+    pieces: Vec<Piece>,
     /// The version the peer speaks, once seen; a resync prefers headers of that version.
     version: Option<u8>,
     /// Resync positions below this were judged (only `undecided` ones may still qualify).
@@ -72,6 +75,7 @@ impl Framer {
             first_carrier: At::default(),
             last_carrier: At::default(),
             buf_at_segment_start: false,
+            pieces: Vec::new(),
             version: None,
             scanned: 0,
             undecided: Vec::new(),
@@ -132,10 +136,7 @@ impl Framer {
     pub fn gap(&mut self, at: At, len: u64, reason: GapReason, out: &mut Vec<Framed>) {
         if self.segment_start_fits(len) {
             // The message that starts the segment runs into the cut: take it, and frame on.
-            let held = std::mem::take(&mut self.buf);
-            let carrier = self.last_carrier;
-            self.close_resync(out);
-            self.synced(carrier, carrier, &held, out);
+            self.frame_from(0, out);
         }
         let remaining = match self.mode {
             Mode::Synced => match OfHeader::parse(&self.buf) {
@@ -363,6 +364,11 @@ impl Framer {
             return;
         };
         let since = since.unwrap_or(carrier);
+        self.pieces.push(Piece {
+            start: self.buf.len(),
+            carrier,
+            credit,
+        });
         self.buf.extend_from_slice(bytes);
         self.last_carrier = carrier;
         let mut found = None;
@@ -394,6 +400,12 @@ impl Framer {
             self.buf.drain(..drop);
             if drop > 0 {
                 self.buf_at_segment_start = false;
+                // The piece the kept bytes begin in now starts at 0; those before it go.
+                let first_kept = self.pieces.partition_point(|p| p.start <= drop);
+                self.pieces.drain(..first_kept.saturating_sub(1));
+                for piece in &mut self.pieces {
+                    piece.start = piece.start.saturating_sub(drop);
+                }
             }
             self.scanned -= drop;
             undecided.iter_mut().for_each(|at| *at -= drop);
@@ -410,9 +422,22 @@ impl Framer {
             skipped: skipped + at as u64,
             reason,
         };
+        self.frame_from(at, out);
+    }
+
+    /// Ends a resync at the message start `at` in `buf`, and frames the bytes from there,
+    /// each piece with its own frames.
+    fn frame_from(&mut self, at: usize, out: &mut Vec<Framed>) {
         let held = std::mem::take(&mut self.buf);
+        let pieces = std::mem::take(&mut self.pieces);
         self.close_resync(out);
-        self.synced(carrier, credit, held.get(at..).unwrap_or_default(), out);
+        let ends = pieces.iter().skip(1).map(|p| p.start).chain([held.len()]);
+        for (piece, end) in pieces.iter().zip(ends) {
+            let bytes = held.get(piece.start.max(at)..end).unwrap_or_default();
+            if !bytes.is_empty() {
+                self.synced(piece.carrier, piece.credit, bytes, out);
+            }
+        }
     }
 
     /// A message start was found: reports the bytes skipped before it and frames on.
@@ -440,7 +465,15 @@ impl Framer {
         self.scanned = 0;
         self.undecided.clear();
         self.buf_at_segment_start = false;
+        self.pieces.clear();
     }
+}
+
+/// Bytes of a resync buffer from one delivery.
+struct Piece {
+    start: usize,
+    carrier: At,
+    credit: At,
 }
 
 #[cfg(test)]
@@ -453,6 +486,14 @@ mod tests {
         m.extend_from_slice(&xid.to_be_bytes());
         m.resize(usize::from(len), 0xaa);
         m
+    }
+
+    /// Frame `n`, one millisecond apart.
+    fn at(n: u64) -> At {
+        At {
+            frame: n,
+            ts_ns: n * 1_000_000,
+        }
     }
 
     fn xids(out: &[Framed]) -> Vec<u32> {
@@ -470,7 +511,7 @@ mod tests {
         let mut framer = Framer::at_start();
         let mut out = Vec::new();
         for (i, chunk) in stream.chunks(7).enumerate() {
-            framer.data(i as u64 + 1, chunk, &mut out);
+            framer.data(at(i as u64 + 1), at(i as u64 + 1), chunk, &mut out);
         }
         assert_eq!(xids(&out), vec![1, 2, 3]);
         let Framed::Message { frames, bytes, .. } = &out[1] else {
@@ -486,15 +527,15 @@ mod tests {
         let mut framer = Framer::at_start();
         let mut out = Vec::new();
         let first = msg(10, 40, 1);
-        framer.data(1, &first[..5], &mut out);
-        framer.gap(2, 100, GapReason::Lost, &mut out);
+        framer.data(at(1), at(1), &first[..5], &mut out);
+        framer.gap(at(2), 100, GapReason::Lost, &mut out);
         // The tail of some lost message, then two whole ones.
         let tail = [vec![0x55; 13], msg(13, 24, 7), msg(2, 8, 8)].concat();
-        framer.data(3, &tail, &mut out);
+        framer.data(at(3), at(3), &tail, &mut out);
         assert_eq!(
             out[0],
             Framed::Gap {
-                frame: 2,
+                at: at(2),
                 skipped: 5 + 100 + 13,
                 reason: GapReason::Lost
             }
@@ -508,9 +549,9 @@ mod tests {
         let mut out = Vec::new();
         let stream = [msg(10, 40, 1), msg(13, 30, 2)].concat();
         // Snaplen cut: 12 bytes captured of a 25-byte segment; the next segment is whole.
-        framer.data(1, &stream[..12], &mut out);
-        framer.gap(1, 13, GapReason::Snaplen, &mut out);
-        framer.data(2, &stream[25..], &mut out);
+        framer.data(at(1), at(1), &stream[..12], &mut out);
+        framer.gap(at(1), 13, GapReason::Snaplen, &mut out);
+        framer.data(at(2), at(2), &stream[25..], &mut out);
         let Framed::Truncated { header, bytes, .. } = &out[0] else {
             panic!("not truncated: {:?}", out[0]);
         };
@@ -518,7 +559,7 @@ mod tests {
         assert_eq!(
             out[1],
             Framed::Gap {
-                frame: 1,
+                at: at(1),
                 skipped: 13,
                 reason: GapReason::Snaplen
             }
@@ -540,7 +581,7 @@ mod tests {
                     state as u8
                 })
                 .collect();
-            framer.data(frame, &chunk, &mut out);
+            framer.data(at(frame), at(frame), &chunk, &mut out);
             assert!(framer.held_bytes() <= 2 * 65_536 + 1000);
         }
     }

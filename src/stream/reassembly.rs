@@ -152,12 +152,20 @@ impl HalfStream {
 
     /// The peer acknowledged everything before `ack`. A hole below it was received by the
     /// peer, so no retransmission will come: the capture lost it.
-    pub fn acknowledged(&mut self, ack: u32, limits: &Limits, sink: &mut impl Sink) {
+    /// `at` is the frame of the acknowledgement.
+    pub fn acknowledged(&mut self, at: At, ack: u32, limits: &Limits, sink: &mut impl Sink) {
         let Some(next_seq) = self.next_seq else {
             return;
         };
         if let Ok(pos) = u64::try_from(self.position(next_seq, ack)) {
+            // The FIN takes a sequence number of its own, which carries no byte.
+            let pos = self.fin_pos.map_or(pos, |fin| pos.min(fin));
             self.acked_pos = self.acked_pos.max(pos);
+        }
+        if self.held.is_empty() && self.acked_pos > self.next_pos {
+            // Nothing came after the hole yet: the bytes the peer has are lost to us now,
+            // and a message they would have finished is known to be cut.
+            self.skip(at, self.acked_pos - self.next_pos, GapReason::Lost, sink);
         }
         self.give_up_acked(limits, sink);
     }
@@ -394,13 +402,23 @@ mod tests {
         bytes: Vec<u8>,
         gaps: Vec<(u64, GapReason)>,
         notes: Vec<Note>,
+        credits: Vec<u64>,
+    }
+
+    /// Frame `n`, one millisecond apart.
+    fn at(n: u64) -> At {
+        At {
+            frame: n,
+            ts_ns: n * 1_000_000,
+        }
     }
 
     impl Sink for Record {
-        fn data(&mut self, _frame: u64, bytes: &[u8]) {
+        fn data(&mut self, _carrier: At, credit: At, bytes: &[u8]) {
             self.bytes.extend_from_slice(bytes);
+            self.credits.push(credit.frame);
         }
-        fn gap(&mut self, _frame: u64, len: u64, reason: GapReason) {
+        fn gap(&mut self, _at: At, len: u64, reason: GapReason) {
             self.gaps.push((len, reason));
         }
         fn note(&mut self, note: Note) {
@@ -415,10 +433,10 @@ mod tests {
         let mut out = Record::default();
         half.syn(u32::MAX - 2); // data starts at MAX-1 and wraps
         let start = u32::MAX - 1;
-        half.push(1, start.wrapping_add(4), b"efgh", 0, &limits, &mut out);
-        half.push(2, start, b"abcd", 0, &limits, &mut out);
-        half.push(3, start.wrapping_add(2), b"cdef", 0, &limits, &mut out);
-        half.push(4, start.wrapping_add(6), b"XYij", 0, &limits, &mut out);
+        half.push(at(1), start.wrapping_add(4), b"efgh", 0, &limits, &mut out);
+        half.push(at(2), start, b"abcd", 0, &limits, &mut out);
+        half.push(at(3), start.wrapping_add(2), b"cdef", 0, &limits, &mut out);
+        half.push(at(4), start.wrapping_add(6), b"XYij", 0, &limits, &mut out);
         assert_eq!(out.bytes, b"abcdefghij");
         assert!(out.gaps.is_empty());
         assert_eq!(
@@ -444,9 +462,9 @@ mod tests {
         };
         let mut half = HalfStream::default();
         let mut out = Record::default();
-        half.push(1, 100, b"ab", 0, &limits, &mut out);
+        half.push(at(1), 100, b"ab", 0, &limits, &mut out);
         for (i, seq) in [110u32, 112, 114].into_iter().enumerate() {
-            half.push(2 + i as u64, seq, b"xy", 0, &limits, &mut out);
+            half.push(at(2 + i as u64), seq, b"xy", 0, &limits, &mut out);
         }
         assert_eq!(out.gaps, vec![(8, GapReason::Lost)]);
         assert_eq!(out.bytes, b"abxyxyxy");
@@ -458,9 +476,68 @@ mod tests {
         let limits = Limits::default();
         let mut half = HalfStream::default();
         let mut out = Record::default();
-        half.push(1, 0, b"abc", 5, &limits, &mut out);
+        half.push(at(1), 0, b"abc", 5, &limits, &mut out);
         half.fin(8);
         assert!(half.finished());
         assert_eq!(out.gaps, vec![(5, GapReason::Snaplen)]);
+    }
+
+    #[test]
+    fn a_late_segment_is_credited_with_what_it_completes() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(at(1), 0, b"ab", 0, &limits, &mut out);
+        half.push(at(2), 4, b"ef", 0, &limits, &mut out);
+        half.push(at(3), 2, b"cd", 0, &limits, &mut out);
+        assert_eq!(out.bytes, b"abcdef");
+        assert_eq!(out.credits, vec![1, 3, 3]);
+        assert!(out.gaps.is_empty());
+    }
+
+    #[test]
+    fn an_acknowledged_hole_is_lost_at_once_and_held_segments_keep_their_frames() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(at(1), 0, b"ab", 0, &limits, &mut out);
+        half.push(at(3), 4, b"ef", 0, &limits, &mut out);
+        // The peer acknowledges up to 2 only: bytes 2..4 may still be retransmitted.
+        half.acknowledged(at(4), 2, &limits, &mut out);
+        assert!(out.gaps.is_empty());
+        half.acknowledged(at(5), 6, &limits, &mut out);
+        assert_eq!(out.gaps, vec![(2, GapReason::Lost)]);
+        assert_eq!(out.credits, vec![1, 3], "the held segment keeps frame 3");
+        assert_eq!(half.oldest_held(), None);
+    }
+
+    #[test]
+    fn an_acknowledged_hole_with_nothing_after_it_is_lost_too() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(at(1), 0, b"ab", 0, &limits, &mut out);
+        half.acknowledged(at(3), 6, &limits, &mut out);
+        assert_eq!(out.gaps, vec![(4, GapReason::Lost)]);
+        // A FIN's own sequence number is not a lost byte.
+        half.fin(6);
+        half.acknowledged(at(4), 7, &limits, &mut out);
+        assert_eq!(out.gaps.len(), 1);
+        assert!(half.finished());
+    }
+
+    #[test]
+    fn an_unacknowledged_hole_waits_for_the_time_bound() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(at(1), 0, b"ab", 0, &limits, &mut out);
+        half.push(at(2), 4, b"ef", 0, &limits, &mut out);
+        let held_since = at(2).ts_ns;
+        half.expire(held_since + limits.max_hold_ns - 1, &limits, &mut out);
+        assert!(out.gaps.is_empty(), "a retransmission may still come");
+        half.expire(held_since + limits.max_hold_ns, &limits, &mut out);
+        assert_eq!(out.gaps, vec![(2, GapReason::Lost)]);
+        assert_eq!(out.credits, vec![1, 2]);
     }
 }

@@ -527,7 +527,7 @@ impl Tracker {
                     counters: &mut self.counters,
                     framed: &mut self.framed,
                 };
-                peer.stream.acknowledged(seg.ack, limits, &mut emit);
+                peer.stream.acknowledged(at, seg.ack, limits, &mut emit);
                 hold_since = hold_since.or(peer.stream.oldest_held());
             }
         }
