@@ -8,6 +8,8 @@
 #   bench/analysis.sh --slices FILE [FRAMES] [RUNS] the file cut in slices of FRAMES frames
 #                                                   (default 40000), RUNS runs of each a slice
 #   bench/analysis.sh --instructions FILE           instructions, under cachegrind
+#   bench/analysis.sh --ofscope BIN ...             any of the above with that binary
+#                                                   (default: target/release/ofscope, built)
 #
 # Why three: this kind of machine has slow spells of a few seconds, in which the same run
 # takes up to twice as long. Runs of `-q` and `--stats` alternate so that a spell hits both
@@ -17,9 +19,16 @@
 # it a little more (the handshake is missing, so stalls are checked on every message).
 # Instructions are steady whatever the machine does, but leave out the caches.
 set -eu
+bin=
+if [ "${1:-}" = "--ofscope" ]; then
+    bin=$(realpath "$2")
+    shift 2
+fi
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=target/release/ofscope
+if [ -z "$bin" ]; then
+    cargo build --release --quiet
+    bin=target/release/ofscope
+fi
 
 if [ "${1:-}" = "--instructions" ]; then
     file=$2
