@@ -17,6 +17,11 @@
       own reassembly (classic pcap, Ethernet, IPv4): how many messages span
       several TCP segments and how many segments hold bytes of several
       messages; exit 1 below the minimums (proves a capture is segmented)
+  diffcheck.py late CAPTURE [--port N]... [--min-late N]
+      own reassembly (classic pcap, Ethernet, IPv4): how many messages were completed
+      by a segment that arrived after a later one (tshark credits them to that frame,
+      not to the one holding their last byte); exit 1 below the minimum (proves a
+      capture has reordering that matters)
 
 python3 stdlib only; needs tshark and ovs-ofctl on PATH.
 """
@@ -367,22 +372,23 @@ def tcp_segment(frame, ports):
 
 
 def tcp_payloads(capture, ports):
-    """(direction key, seq, payload) of every TCP segment on the ports (Ethernet, IPv4)."""
+    """(frame number, direction key, seq, payload) of every TCP segment on the ports
+    (Ethernet, IPv4)."""
     if not is_classic_ethernet_pcap(capture):
-        sys.exit('segments: classic pcap on Ethernet only')
+        sys.exit('segments, late: classic pcap on Ethernet only')
     order, _link = classic_pcap_header(capture)
     with open(capture, 'rb') as f:
         data = f.read()
-    for _start, _end, frame in pcap_records(data, order):
+    for number, (_start, _end, frame) in enumerate(pcap_records(data, order), 1):
         segment = tcp_segment(frame, ports)
         if segment:
-            yield segment
+            yield (number,) + segment
 
 
 def segmentation(capture, ports):
     """(messages spanning several segments, segments holding bytes of several messages)."""
     streams = collections.defaultdict(dict)
-    for key, seq, payload in tcp_payloads(capture, ports):
+    for _number, key, seq, payload in tcp_payloads(capture, ports):
         if payload:
             streams[key][seq] = payload
     spanning = shared = 0
@@ -406,6 +412,44 @@ def segmentation(capture, ports):
             if sum(1 for lo, payload in ordered if lo < e and lo + len(payload) > s) > 1:
                 spanning += 1
     return spanning, shared
+
+
+def late_completions(capture, ports):
+    """Messages completed by a segment that arrived late. A message is complete when every
+    byte of its direction up to its last has arrived (in-order delivery, as tshark with
+    tcp.reassemble_out_of_order); it counts when the frame that did so is not the frame
+    holding its last byte. Returns (late, messages, first late as (completed by, last byte in))."""
+    streams = collections.defaultdict(list)
+    for number, key, seq, payload in tcp_payloads(capture, ports):
+        if payload:
+            streams[key].append((number, seq, payload))
+    late, total, first = 0, 0, None
+    for segments in streams.values():
+        first_seq = segments[0][1]
+        base = min(relative_seq(seq, first_seq) for _, seq, _ in segments)
+        stream, arrived_in = bytearray(), []    # each byte and the frame that first brought it
+        for number, seq, payload in segments:
+            start = relative_seq(seq, first_seq) - base
+            if start + len(payload) > len(stream):
+                grow = start + len(payload) - len(stream)
+                stream.extend(bytes(grow))
+                arrived_in.extend([0] * grow)
+            for i, byte in enumerate(payload):
+                if not arrived_in[start + i]:
+                    stream[start + i], arrived_in[start + i] = byte, number
+        pos, completed_by = 0, 0
+        while pos + 8 <= len(stream) and all(arrived_in[pos:pos + 8]):
+            end = pos + max(8, struct.unpack_from('!H', stream, pos + 2)[0])
+            if end > len(stream) or not all(arrived_in[pos:end]):
+                break
+            completed_by = max(completed_by, max(arrived_in[pos:end]))
+            total += 1
+            if completed_by != arrived_in[end - 1]:
+                late += 1
+                if first is None or completed_by < first[0]:
+                    first = (completed_by, arrived_in[end - 1])
+            pos = end
+    return late, total, first
 
 
 # ------------------------------------------------------------------ ofscope
@@ -500,12 +544,13 @@ def compare(name, ofscope, reference, report, with_packet_in):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments'])
+    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments', 'late'])
     ap.add_argument('capture')
     ap.add_argument('ofscope_jsonl', nargs='?')
     ap.add_argument('--port', type=int, action='append', help='controller port (default 6633 and 6653)')
     ap.add_argument('--min-spanning', type=int, default=1)
     ap.add_argument('--min-shared', type=int, default=1)
+    ap.add_argument('--min-late', type=int, default=1)
     args = ap.parse_args()
     ports = args.port or DEFAULT_PORTS
     if args.mode == 'segments':
@@ -513,6 +558,11 @@ def main():
         print('%d messages span several TCP segments; %d segments hold bytes of several messages'
               % (spanning, shared))
         return 0 if spanning >= args.min_spanning and shared >= args.min_shared else 1
+    if args.mode == 'late':
+        late, total, first = late_completions(args.capture, ports)
+        example = ' (the first: completed by frame %d, last byte in frame %d)' % first if first else ''
+        print('%d of %d messages were completed by a segment that arrived late%s' % (late, total, example))
+        return 0 if late >= args.min_late else 1
     reference = tshark_messages(args.capture, ports)
 
     if args.mode == 'as-ofscope':
