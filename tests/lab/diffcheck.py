@@ -22,6 +22,11 @@
       by a segment that arrived after a later one (tshark credits them to that frame,
       not to the one holding their last byte); exit 1 below the minimum (proves a
       capture has reordering that matters)
+  diffcheck.py kept CUT_CAPTURE FULL_CAPTURE [--port N]... [--list]
+      own reassembly of two captures of the same packets (segmented-s96.pcap and
+      segmented-full.pcap): the messages of the full one whose 8-byte header the cut
+      one holds, counted per type (--list: one JSON line each); the truth that a
+      decode of the cut capture must list
 
 python3 stdlib only; needs tshark and ovs-ofctl on PATH.
 """
@@ -414,21 +419,20 @@ def segmentation(capture, ports):
     return spanning, shared
 
 
-def late_completions(capture, ports):
-    """Messages completed by a segment that arrived late. A message is complete when every
-    byte of its direction up to its last has arrived (in-order delivery, as tshark with
-    tcp.reassemble_out_of_order); it counts when the frame that did so is not the frame
-    holding its last byte. Returns (late, messages, first late as (completed by, last byte in))."""
-    streams = collections.defaultdict(list)
+def direction_streams(capture, ports):
+    """Per direction key: the stream's bytes from its lowest sequence number seen, and for
+    each byte the number of the frame that first brought it (0: never captured, e.g. cut
+    by the snaplen)."""
+    segments = collections.defaultdict(list)
     for number, key, seq, payload in tcp_payloads(capture, ports):
         if payload:
-            streams[key].append((number, seq, payload))
-    late, total, first = 0, 0, None
-    for segments in streams.values():
-        first_seq = segments[0][1]
-        base = min(relative_seq(seq, first_seq) for _, seq, _ in segments)
-        stream, arrived_in = bytearray(), []    # each byte and the frame that first brought it
-        for number, seq, payload in segments:
+            segments[key].append((number, seq, payload))
+    streams = {}
+    for key, held in segments.items():
+        first_seq = held[0][1]
+        base = min(relative_seq(seq, first_seq) for _, seq, _ in held)
+        stream, arrived_in = bytearray(), []
+        for number, seq, payload in held:
             start = relative_seq(seq, first_seq) - base
             if start + len(payload) > len(stream):
                 grow = start + len(payload) - len(stream)
@@ -437,19 +441,56 @@ def late_completions(capture, ports):
             for i, byte in enumerate(payload):
                 if not arrived_in[start + i]:
                     stream[start + i], arrived_in[start + i] = byte, number
-        pos, completed_by = 0, 0
-        while pos + 8 <= len(stream) and all(arrived_in[pos:pos + 8]):
-            end = pos + max(8, struct.unpack_from('!H', stream, pos + 2)[0])
-            if end > len(stream) or not all(arrived_in[pos:end]):
-                break
-            completed_by = max(completed_by, max(arrived_in[pos:end]))
+        streams[key] = stream, arrived_in
+    return streams
+
+
+def whole_messages(stream, arrived_in):
+    """(start, end) of each message of a stream, up to the first byte never captured."""
+    pos = 0
+    while pos + 8 <= len(stream) and all(arrived_in[pos:pos + 8]):
+        end = pos + max(8, struct.unpack_from('!H', stream, pos + 2)[0])
+        if end > len(stream) or not all(arrived_in[pos:end]):
+            return
+        yield pos, end
+        pos = end
+
+
+def late_completions(capture, ports):
+    """Messages completed by a segment that arrived late. A message is complete when every
+    byte of its direction up to its last has arrived (in-order delivery, as tshark with
+    tcp.reassemble_out_of_order); it counts when the frame that did so is not the frame
+    holding its last byte. Returns (late, messages, first late as (completed by, last byte in))."""
+    late, total, first = 0, 0, None
+    for stream, arrived_in in direction_streams(capture, ports).values():
+        completed_by = 0
+        for start, end in whole_messages(stream, arrived_in):
+            completed_by = max(completed_by, max(arrived_in[start:end]))
             total += 1
             if completed_by != arrived_in[end - 1]:
                 late += 1
                 if first is None or completed_by < first[0]:
                     first = (completed_by, arrived_in[end - 1])
-            pos = end
     return late, total, first
+
+
+def kept_headers(cut, full, ports):
+    """The messages of the full capture whose 8-byte header the cut capture (the same
+    packets at a smaller snaplen) still holds: a list of {from, type, xid, length, whole}
+    in stream order per direction, and the count of messages in the full capture."""
+    cut_streams = direction_streams(cut, ports)
+    kept, total = [], 0
+    for key, (stream, arrived_in) in direction_streams(full, ports).items():
+        _, cut_arrived = cut_streams.get(key, (b'', []))
+        side = 'controller' if key[0] in ports else 'switch'
+        for start, end in whole_messages(stream, arrived_in):
+            total += 1
+            captured = cut_arrived[start:end]
+            if len(captured) == end - start and all(captured[:8]):
+                kept.append({'from': side, 'type': type_name(stream[start], stream[start + 1]),
+                             'xid': struct.unpack_from('!I', stream, start + 4)[0],
+                             'length': end - start, 'whole': all(captured)})
+    return kept, total
 
 
 # ------------------------------------------------------------------ ofscope
@@ -544,13 +585,14 @@ def compare(name, ofscope, reference, report, with_packet_in):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments', 'late'])
+    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments', 'late', 'kept'])
     ap.add_argument('capture')
-    ap.add_argument('ofscope_jsonl', nargs='?')
+    ap.add_argument('ofscope_jsonl', nargs='?', help='check: ofscope jsonl; kept: the full capture')
     ap.add_argument('--port', type=int, action='append', help='controller port (default 6633 and 6653)')
     ap.add_argument('--min-spanning', type=int, default=1)
     ap.add_argument('--min-shared', type=int, default=1)
     ap.add_argument('--min-late', type=int, default=1)
+    ap.add_argument('--list', action='store_true')
     args = ap.parse_args()
     ports = args.port or DEFAULT_PORTS
     if args.mode == 'segments':
@@ -563,6 +605,18 @@ def main():
         example = ' (the first: completed by frame %d, last byte in frame %d)' % first if first else ''
         print('%d of %d messages were completed by a segment that arrived late%s' % (late, total, example))
         return 0 if late >= args.min_late else 1
+    if args.mode == 'kept':
+        if not args.ofscope_jsonl:
+            ap.error('kept needs the full capture')
+        kept, total = kept_headers(args.capture, args.ofscope_jsonl, ports)
+        if args.list:
+            for message in kept:
+                print(json.dumps(message))
+            return 0
+        per_type = collections.Counter(m['type'] for m in kept)
+        print(', '.join('%s %d' % (t, n) for t, n in sorted(per_type.items(), key=lambda x: -x[1])),
+              '(headers of %d of the %d messages; %d whole)' % (len(kept), total, sum(m['whole'] for m in kept)))
+        return 0
     reference = tshark_messages(args.capture, ports)
 
     if args.mode == 'as-ofscope':
