@@ -231,10 +231,10 @@ controller_ns() {
 
 # reorder_link NETNS DEV: DEV sends the IP packets whose IP id is a multiple of 4
 # through a slow HTB class (this kernel has no netem), so each of them leaves
-# after packets queued behind it. RACK, tail loss probes and the dupack
-# threshold would take the late segments for lost and resend them at once: they
-# are turned off in NETNS, so the capture shows the segments mostly reordered
-# rather than retransmitted.
+# after packets queued behind it. RACK, tail loss probes and SACK recovery
+# would take the late segments for lost and resend them within a millisecond:
+# they are turned off in NETNS and the dupack threshold raised, so the capture
+# shows segments reordered, not retransmitted.
 reorder_link() {
     local ns=$1 dev=$2
     ip netns exec "$ns" sysctl -qw net.ipv4.tcp_recovery=0 net.ipv4.tcp_reordering=127 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_sack=0
