@@ -17,6 +17,16 @@
       own reassembly (classic pcap, Ethernet, IPv4): how many messages span
       several TCP segments and how many segments hold bytes of several
       messages; exit 1 below the minimums (proves a capture is segmented)
+  diffcheck.py late CAPTURE [--port N]... [--min-late N]
+      own reassembly (classic pcap, Ethernet, IPv4): how many messages were completed
+      by a segment that arrived after a later one (tshark credits them to that frame,
+      not to the one holding their last byte); exit 1 below the minimum (proves a
+      capture has reordering that matters)
+  diffcheck.py kept CUT_CAPTURE FULL_CAPTURE [--port N]... [--list]
+      own reassembly of two captures of the same packets (segmented-s96.pcap and
+      segmented-full.pcap): the messages of the full one whose 8-byte header the cut
+      one holds, counted per type (--list: one JSON line each); the truth that a
+      decode of the cut capture must list
 
 python3 stdlib only; needs tshark and ovs-ofctl on PATH.
 """
@@ -39,6 +49,7 @@ OFSCOPE_PATHS = {
     'from': ['from'],
     'version': ['version'],
     'type': ['type'],
+    'type_code': ['type_code'],
     'xid': ['xid'],
     'length': ['length'],
     'in_port': ['packet_in.in_port', 'body.in_port', 'in_port'],
@@ -85,16 +96,24 @@ OF10_TYPES = ['HELLO', 'ERROR', 'ECHO_REQUEST', 'ECHO_REPLY', 'VENDOR', 'FEATURE
               'STATS_REQUEST', 'STATS_REPLY', 'BARRIER_REQUEST', 'BARRIER_REPLY',
               'QUEUE_GET_CONFIG_REQUEST', 'QUEUE_GET_CONFIG_REPLY']
 COMMON_TYPES = OF10_TYPES[:4]    # the same numbers in every OpenFlow version
+# OpenFlow 1.3's numbering, kept by 1.4 and 1.5 up to 29. 1.1 and 1.2 number differently
+# (no sample speaks them): their other types are named TYPE_N.
+OF13_TYPES = ['HELLO', 'ERROR', 'ECHO_REQUEST', 'ECHO_REPLY', 'EXPERIMENTER', 'FEATURES_REQUEST',
+              'FEATURES_REPLY', 'GET_CONFIG_REQUEST', 'GET_CONFIG_REPLY', 'SET_CONFIG',
+              'PACKET_IN', 'FLOW_REMOVED', 'PORT_STATUS', 'PACKET_OUT', 'FLOW_MOD', 'GROUP_MOD',
+              'PORT_MOD', 'TABLE_MOD', 'MULTIPART_REQUEST', 'MULTIPART_REPLY', 'BARRIER_REQUEST',
+              'BARRIER_REPLY', 'QUEUE_GET_CONFIG_REQUEST', 'QUEUE_GET_CONFIG_REPLY',
+              'ROLE_REQUEST', 'ROLE_REPLY', 'GET_ASYNC_REQUEST', 'GET_ASYNC_REPLY', 'SET_ASYNC',
+              'METER_MOD']
+TYPE_NAMES = {1: OF10_TYPES, 4: OF13_TYPES, 5: OF13_TYPES, 6: OF13_TYPES}
 PACKET_IN_REASONS = {'NO_MATCH': 0, 'ACTION': 1}
 DEFAULT_PORTS = [6633, 6653]
 
 
 def type_name(version, number):
-    if version == 1 and number < len(OF10_TYPES):
-        return OF10_TYPES[number]
-    if number < len(COMMON_TYPES):
-        return COMMON_TYPES[number]
-    return 'TYPE_%d' % number
+    """The version's own name of a type number (as in its spec, without OFPT_)."""
+    names = TYPE_NAMES.get(version, COMMON_TYPES)
+    return names[number] if 0 <= number < len(names) else 'TYPE_%d' % number
 
 
 def normal(value):
@@ -165,7 +184,7 @@ def tshark_message(msg, layer_version, frame, direction):
     record = {'frame': frame, 'from': direction, 'version': version,
               'type': type_name(version, number), 'xid': normal(msg.get(prefix + '.xid')),
               'length': normal(msg.get(prefix + '.length'))}
-    if record['type'] == 'PACKET_IN':
+    if record['type'] == 'PACKET_IN' and version == 1:    # the fields below are 1.0's
         pi = {}
         for key, field in TSHARK_FIELDS.items():
             layer, name = field.split('.', 1)
@@ -267,10 +286,13 @@ def ovs_messages(capture, ports):
         msg = OVS_MSG.match(lines[i + 1])
         if msg:
             name = msg.group(1)
+            # "(OF1.3)" after the name; none for 1.0
+            version = 1 + int(msg.group(4).split('.')[1]) if msg.group(4) else 1
             if name.startswith(('OFPST_', 'NXST_')):
-                name = 'STATS_REQUEST' if msg.group(2) == 'request' else 'STATS_REPLY'
+                kind = 'MULTIPART' if version >= 4 else 'STATS'
+                name = kind + ('_REQUEST' if (msg.group(2) or msg.group(3)) == 'request' else '_REPLY')
             elif name.startswith('NXT_'):
-                name = 'VENDOR'
+                name = 'VENDOR' if version == 1 else 'EXPERIMENTER'
             else:
                 name = name[len('OFPT_'):]
             out.append({'from': direction, 'type': name, 'xid': int(msg.group(5), 16)})
@@ -301,7 +323,9 @@ def ovs_readable(capture, ports):
         sequenced = os.path.join(tmp, 'sequenced.pcap')
         moved = write_in_sequence_order(classic, ports, sequenced)
         if moved:
-            print('note  ovs-ofctl: %d out-of-order segments put in sequence order for it' % moved)
+            # a note, not a check: on stderr, apart from the ok/FAIL lines that callers parse
+            print('note  ovs-ofctl: %d out-of-order segments put in sequence order for it' % moved,
+                  file=sys.stderr)
         yield sequenced
 
 
@@ -367,22 +391,23 @@ def tcp_segment(frame, ports):
 
 
 def tcp_payloads(capture, ports):
-    """(direction key, seq, payload) of every TCP segment on the ports (Ethernet, IPv4)."""
+    """(frame number, direction key, seq, payload) of every TCP segment on the ports
+    (Ethernet, IPv4)."""
     if not is_classic_ethernet_pcap(capture):
-        sys.exit('segments: classic pcap on Ethernet only')
+        sys.exit('segments, late: classic pcap on Ethernet only')
     order, _link = classic_pcap_header(capture)
     with open(capture, 'rb') as f:
         data = f.read()
-    for _start, _end, frame in pcap_records(data, order):
+    for number, (_start, _end, frame) in enumerate(pcap_records(data, order), 1):
         segment = tcp_segment(frame, ports)
         if segment:
-            yield segment
+            yield (number,) + segment
 
 
 def segmentation(capture, ports):
     """(messages spanning several segments, segments holding bytes of several messages)."""
     streams = collections.defaultdict(dict)
-    for key, seq, payload in tcp_payloads(capture, ports):
+    for _number, key, seq, payload in tcp_payloads(capture, ports):
         if payload:
             streams[key][seq] = payload
     spanning = shared = 0
@@ -408,6 +433,80 @@ def segmentation(capture, ports):
     return spanning, shared
 
 
+def direction_streams(capture, ports):
+    """Per direction key: the stream's bytes from its lowest sequence number seen, and for
+    each byte the number of the frame that first brought it (0: never captured, e.g. cut
+    by the snaplen)."""
+    segments = collections.defaultdict(list)
+    for number, key, seq, payload in tcp_payloads(capture, ports):
+        if payload:
+            segments[key].append((number, seq, payload))
+    streams = {}
+    for key, held in segments.items():
+        first_seq = held[0][1]
+        base = min(relative_seq(seq, first_seq) for _, seq, _ in held)
+        stream, arrived_in = bytearray(), []
+        for number, seq, payload in held:
+            start = relative_seq(seq, first_seq) - base
+            if start + len(payload) > len(stream):
+                grow = start + len(payload) - len(stream)
+                stream.extend(bytes(grow))
+                arrived_in.extend([0] * grow)
+            for i, byte in enumerate(payload):
+                if not arrived_in[start + i]:
+                    stream[start + i], arrived_in[start + i] = byte, number
+        streams[key] = stream, arrived_in
+    return streams
+
+
+def whole_messages(stream, arrived_in):
+    """(start, end) of each message of a stream, up to the first byte never captured."""
+    pos = 0
+    while pos + 8 <= len(stream) and all(arrived_in[pos:pos + 8]):
+        end = pos + max(8, struct.unpack_from('!H', stream, pos + 2)[0])
+        if end > len(stream) or not all(arrived_in[pos:end]):
+            return
+        yield pos, end
+        pos = end
+
+
+def late_completions(capture, ports):
+    """Messages completed by a segment that arrived late. A message is complete when every
+    byte of its direction up to its last has arrived (in-order delivery, as tshark with
+    tcp.reassemble_out_of_order); it counts when the frame that did so is not the frame
+    holding its last byte. Returns (late, messages, first late as (completed by, last byte in))."""
+    late, total, first = 0, 0, None
+    for stream, arrived_in in direction_streams(capture, ports).values():
+        completed_by = 0
+        for start, end in whole_messages(stream, arrived_in):
+            completed_by = max(completed_by, max(arrived_in[start:end]))
+            total += 1
+            if completed_by != arrived_in[end - 1]:
+                late += 1
+                if first is None or completed_by < first[0]:
+                    first = (completed_by, arrived_in[end - 1])
+    return late, total, first
+
+
+def kept_headers(cut, full, ports):
+    """The messages of the full capture whose 8-byte header the cut capture (the same
+    packets at a smaller snaplen) still holds: a list of {from, type, xid, length, whole}
+    in stream order per direction, and the count of messages in the full capture."""
+    cut_streams = direction_streams(cut, ports)
+    kept, total = [], 0
+    for key, (stream, arrived_in) in direction_streams(full, ports).items():
+        _, cut_arrived = cut_streams.get(key, (b'', []))
+        side = 'controller' if key[0] in ports else 'switch'
+        for start, end in whole_messages(stream, arrived_in):
+            total += 1
+            captured = cut_arrived[start:end]
+            if len(captured) == end - start and all(captured[:8]):
+                kept.append({'from': side, 'type': type_name(stream[start], stream[start + 1]),
+                             'xid': struct.unpack_from('!I', stream, start + 4)[0],
+                             'length': end - start, 'whole': all(captured)})
+    return kept, total
+
+
 # ------------------------------------------------------------------ ofscope
 def ofscope_messages(path):
     out = []
@@ -421,10 +520,13 @@ def ofscope_messages(path):
                 sys.exit('%s:%d: not JSON: %s' % (path, number, err))
             record = {k: normal(lookup(obj, OFSCOPE_PATHS[k]))
                       for k in ('frame', 'from', 'version', 'type', 'xid', 'length')}
-            if isinstance(record['type'], int):    # another version: named like tshark's
+            code = normal(lookup(obj, OFSCOPE_PATHS['type_code']))
+            if isinstance(code, int):              # named here, like tshark's and ovs-ofctl's
+                record['type'] = type_name(record['version'], code)
+            elif isinstance(record['type'], int):
                 record['type'] = type_name(record['version'], record['type'])
             record['type'] = str(record['type']).upper().removeprefix('OFPT_')
-            if record['type'] == 'PACKET_IN':
+            if record['type'] == 'PACKET_IN' and record['version'] == 1:
                 record['pi'] = ofscope_packet_in(obj)
             out.append(record)
     return out
@@ -486,8 +588,8 @@ def compare(name, ofscope, reference, report, with_packet_in):
                      first_difference(a, b))
     if not with_packet_in:
         return
-    a = [m['pi'] for m in ofscope if m['type'] == 'PACKET_IN']
-    b = [m['pi'] for m in reference if m['type'] == 'PACKET_IN']
+    a = [m['pi'] for m in ofscope if 'pi' in m]
+    b = [m['pi'] for m in reference if 'pi' in m]
     bad = []
     for i, (mine_pi, their_pi) in enumerate(zip(a, b)):
         for key in PACKET_IN_KEYS:
@@ -500,12 +602,14 @@ def compare(name, ofscope, reference, report, with_packet_in):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments'])
+    ap.add_argument('mode', choices=['check', 'as-ofscope', 'counts', 'segments', 'late', 'kept'])
     ap.add_argument('capture')
-    ap.add_argument('ofscope_jsonl', nargs='?')
+    ap.add_argument('ofscope_jsonl', nargs='?', help='check: ofscope jsonl; kept: the full capture')
     ap.add_argument('--port', type=int, action='append', help='controller port (default 6633 and 6653)')
     ap.add_argument('--min-spanning', type=int, default=1)
     ap.add_argument('--min-shared', type=int, default=1)
+    ap.add_argument('--min-late', type=int, default=1)
+    ap.add_argument('--list', action='store_true')
     args = ap.parse_args()
     ports = args.port or DEFAULT_PORTS
     if args.mode == 'segments':
@@ -513,6 +617,23 @@ def main():
         print('%d messages span several TCP segments; %d segments hold bytes of several messages'
               % (spanning, shared))
         return 0 if spanning >= args.min_spanning and shared >= args.min_shared else 1
+    if args.mode == 'late':
+        late, total, first = late_completions(args.capture, ports)
+        example = ' (the first: completed by frame %d, last byte in frame %d)' % first if first else ''
+        print('%d of %d messages were completed by a segment that arrived late%s' % (late, total, example))
+        return 0 if late >= args.min_late else 1
+    if args.mode == 'kept':
+        if not args.ofscope_jsonl:
+            ap.error('kept needs the full capture')
+        kept, total = kept_headers(args.capture, args.ofscope_jsonl, ports)
+        if args.list:
+            for message in kept:
+                print(json.dumps(message))
+            return 0
+        per_type = collections.Counter(m['type'] for m in kept)
+        print(', '.join('%s %d' % (t, n) for t, n in sorted(per_type.items(), key=lambda x: -x[1])),
+              '(headers of %d of the %d messages; %d whole)' % (len(kept), total, sum(m['whole'] for m in kept)))
+        return 0
     reference = tshark_messages(args.capture, ports)
 
     if args.mode == 'as-ofscope':

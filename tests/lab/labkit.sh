@@ -7,6 +7,9 @@
 #                     this namespace's own loopback, so the machine's ports stay free
 #   netns ofsc-hN     host N: eth0 00:00:00:00:00:0N, 10.0.0.N/24; its veth peer
 #                     ofsc-pN sits in ofsc-sw and is OpenFlow port N
+#   netns ofsc-ctl    only when a scenario calls controller_ns: the controller and
+#                     the capture, linked to ofsc-sw by the veth pair ofsc-c0/ofsc-c1
+#   bridge ofscbr1    only in scenarios with a second switch (dpid ...:02)
 #   $OFSC_RUN         private OVS run/db/log dir, plus started.pids: one
 #                     "PID STARTTIME COMMAND" line per process this lab started
 
@@ -20,6 +23,10 @@ PORTIF=ofsc-p
 BR=ofscbr0
 MAX_HOSTS=4
 DPID=0000000000000001
+CTLNS=$SWNS               # where the controller and the capture run (controller_ns moves them)
+CTL_NS_OWN=ofsc-ctl
+CTL_LINK=ofsc-c           # ofsc-c0 in the switch namespace, ofsc-c1 in the controller's
+OF_PROTOCOLS=OpenFlow10   # the bridges' protocols and the controller's -O
 VENV=${OFSC_VENV:-$LAB_HOME/.venv}
 OF_ADDR=127.0.0.1         # ::1 for the OpenFlow channel over IPv6
 OF_PORT=6633
@@ -29,7 +36,8 @@ export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN OVS_SYSCONFDIR=$RUN
 
 started=()          # PIDs this run started, killed in reverse order at exit
 last_pid=""
-capture_pid=""
+capture_pids=()     # one per capture file (a scenario may record two at once)
+bridges=()          # the bridges start_ovs and add_bridge made
 controller_pid=""
 ovs_up=0
 
@@ -38,6 +46,7 @@ fail() { say "ERROR: $*"; exit 1; }
 # OVS writes IPv6 addresses in brackets: tcp:[::1]:6653
 of_host() { if [[ $OF_ADDR == *:* ]]; then echo "[$OF_ADDR]"; else echo "$OF_ADDR"; fi; }
 in_sw() { ip netns exec "$SWNS" "$@"; }
+in_ctl() { ip netns exec "$CTLNS" "$@"; }
 in_host() { local n=$1; shift; ip netns exec "$HOSTNS$n" "$@"; }
 
 # Field 22 of /proc/PID/stat: start time, so a recycled PID is never mistaken for ours.
@@ -98,15 +107,15 @@ clean_leftovers() {
     for (( n = 1; n <= MAX_HOSTS; n++ )); do ip link del "$PORTIF$n" 2>/dev/null || true; done
 }
 
-our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($SWNS|$HOSTNS[0-9]+)$" || true; }
+our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($SWNS|$CTL_NS_OWN|$HOSTNS[0-9]+)$" || true; }
 
 teardown() {
     local rc=$? i
     set +e
     trap - EXIT INT TERM
-    [[ -n $capture_pid ]] && stop "$capture_pid" TERM
+    for (( i = 0; i < ${#capture_pids[@]}; i++ )); do stop "${capture_pids[$i]}" TERM; done
     if (( ovs_up )); then
-        "${VSCTL[@]}" --if-exists del-br "$BR" 2>/dev/null
+        for (( i = 0; i < ${#bridges[@]}; i++ )); do "${VSCTL[@]}" --if-exists del-br "${bridges[$i]}" 2>/dev/null; done
         ovs-appctl -t "$RUN/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null
     fi
     for (( i = ${#started[@]} - 1; i >= 0; i-- )); do stop "${started[$i]}"; done
@@ -163,15 +172,24 @@ start_ovs() {
         # every OpenFlow message, decoded by OVS itself, into ovs-vswitchd.log
         ovs-appctl -t "$RUN/ovs-vswitchd.ctl" vlog/set vconn:file:dbg >/dev/null
     fi
-    "${VSCTL[@]}" add-br "$BR" -- set bridge "$BR" datapath_type=netdev protocols=OpenFlow10 \
-        fail-mode=secure other-config:datapath-id=$DPID other-config:hwaddr=02:00:00:00:00:ff \
-        other-config:disable-in-band=true
-    say "OVS up in $SWNS, bridge $BR (netdev, OpenFlow10, dpid $DPID)"
+    say "OVS up in $SWNS"
+    add_bridge "$BR" "$DPID" 02:00:00:00:00:ff
 }
 
-# add_host N [plug=1]: host N with its veth; plug=0 leaves it off the bridge.
+# add_bridge NAME DPID LOCAL_MAC: a switch of its own (netdev datapath,
+# OF_PROTOCOLS, fail-mode secure)
+add_bridge() {
+    local name=$1 dpid=$2 mac=$3
+    "${VSCTL[@]}" add-br "$name" -- set bridge "$name" datapath_type=netdev protocols="$OF_PROTOCOLS" \
+        fail-mode=secure other-config:datapath-id="$dpid" other-config:hwaddr="$mac" \
+        other-config:disable-in-band=true
+    bridges+=("$name")
+    say "bridge $name (netdev, $OF_PROTOCOLS, dpid $dpid)"
+}
+
+# add_host N [plug=1] [BRIDGE]: host N with its veth; plug=0 leaves it off the bridge.
 add_host() {
-    local n=$1 plug=${2:-1}
+    local n=$1 plug=${2:-1} bridge=${3:-$BR}
     ip netns add "$HOSTNS$n"
     in_host "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
     in_sw ip link add "$PORTIF$n" address "02:00:00:00:01:0$n" type veth peer name eth0 netns "$HOSTNS$n"
@@ -180,12 +198,51 @@ add_host() {
     in_host "$n" ip link set lo up
     in_host "$n" ip link set eth0 up
     in_sw ip link set "$PORTIF$n" up
-    if (( plug )); then plug_host "$n"; fi
+    if (( plug )); then plug_host "$n" "$bridge"; fi
 }
 
-plug_host() {
-    "${VSCTL[@]}" add-port "$BR" "$PORTIF$1" -- set interface "$PORTIF$1" ofport_request="$1"
-    say "h$1 (10.0.0.$1) on OpenFlow port $1"
+plug_host() {   # plug_host N [BRIDGE]
+    local n=$1 bridge=${2:-$BR}
+    "${VSCTL[@]}" add-port "$bridge" "$PORTIF$n" -- set interface "$PORTIF$n" ofport_request="$n"
+    say "h$n (10.0.0.$n) on OpenFlow port $n of $bridge"
+}
+
+# controller_ns SW_ADDR CTL_ADDR [MTU]: the controller and the capture move to a
+# namespace of their own, linked to the switch's by a veth pair (/24 addresses), so
+# that a qdisc on the pair can delay or reorder the OpenFlow channel. A small MTU
+# with GSO off makes TCP send real MTU-sized segments.
+controller_ns() {
+    local sw_addr=$1 ctl_addr=$2 mtu=${3:-}
+    CTLNS=$CTL_NS_OWN OF_ADDR=$ctl_addr capture_if=${CTL_LINK}1
+    ip netns add "$CTLNS"
+    in_ctl sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    in_ctl ip link set lo up
+    in_sw ip link add "${CTL_LINK}0" type veth peer name "${CTL_LINK}1" netns "$CTLNS"
+    in_sw ip addr add "$sw_addr/24" dev "${CTL_LINK}0"
+    in_ctl ip addr add "$ctl_addr/24" dev "${CTL_LINK}1"
+    if [[ -n $mtu ]]; then
+        in_sw ip link set "${CTL_LINK}0" mtu "$mtu" gso_max_segs 1
+        in_ctl ip link set "${CTL_LINK}1" mtu "$mtu" gso_max_segs 1
+    fi
+    in_sw ip link set "${CTL_LINK}0" up
+    in_ctl ip link set "${CTL_LINK}1" up
+    say "controller namespace $CTLNS at $ctl_addr, switch side $sw_addr${mtu:+, mtu $mtu}"
+}
+
+# reorder_link NETNS DEV: DEV sends the IP packets whose IP id is a multiple of 4
+# through a slow HTB class (this kernel has no netem), so each of them leaves
+# after packets queued behind it. RACK, tail loss probes and SACK recovery
+# would take the late segments for lost and resend them within a millisecond:
+# they are turned off in NETNS and the dupack threshold raised, so the capture
+# shows segments reordered, not retransmitted.
+reorder_link() {
+    local ns=$1 dev=$2
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_recovery=0 net.ipv4.tcp_reordering=127 net.ipv4.tcp_early_retrans=0 net.ipv4.tcp_sack=0
+    ip netns exec "$ns" tc qdisc add dev "$dev" root handle 1: htb default 10
+    ip netns exec "$ns" tc class add dev "$dev" parent 1: classid 1:10 htb rate 1gbit
+    ip netns exec "$ns" tc class add dev "$dev" parent 1: classid 1:20 htb rate 400kbit ceil 400kbit burst 1 cburst 1
+    ip netns exec "$ns" tc filter add dev "$dev" parent 1: protocol ip u32 match u16 0 0x0003 at 4 flowid 1:20
+    say "$ns $dev: one IP packet in four through a 400 kbit/s class"
 }
 
 # What and how to capture; a scenario may change these before start_session.
@@ -195,52 +252,55 @@ snaplen=0
 immediate=1                # 0: libpcap hands packets over in blocks (cheaper under load)
 capture_extra=()           # more options for the tool
 
-# capture_start FILE: waits for the tool's own "listening"/"Capturing" line,
-# in a fresh stderr file, so the SYN and the HELLOs are never missed.
+# capture_start FILE [SNAPLEN]: waits for the tool's own "listening"/"Capturing"
+# line, in a fresh stderr file, so the SYN and the HELLOs are never missed. Called
+# twice, it records two files of the same packets side by side.
 capture_start() {
-    local file=$1 err=$RUN/capture.err cmd
+    local file=$1 snap=${2:-$snaplen} err=$RUN/capture.${#capture_pids[@]}.err cmd
     rm -f "$file" "$err"
     if [[ $capture_tool == dumpcap ]]; then
-        cmd=(dumpcap -q -n -s "$snaplen" "${capture_extra[@]}" -w "$file")
+        cmd=(dumpcap -q -n -s "$snap" "${capture_extra[@]}" -w "$file")
     else
         # -B in KiB: a big kernel buffer so a busy machine drops nothing
-        cmd=(tcpdump -i "$capture_if" -nn -s "$snaplen" -B 262144 -Z root "${capture_extra[@]}")
+        cmd=(tcpdump -i "$capture_if" -nn -s "$snap" -B 262144 -Z root "${capture_extra[@]}")
         (( immediate )) && cmd+=(--immediate-mode)
         cmd+=(-w "$file" "tcp port $OF_PORT")
     fi
     # the capture goes first when the machine is busy
     cmd=(nice -n -10 "${cmd[@]}")
-    spawn "$SWNS" "${cmd[@]}" 2>"$err"
-    capture_pid=$last_pid
+    spawn "$CTLNS" "${cmd[@]}" 2>"$err"
+    capture_pids+=("$last_pid")
     wait_until 15 grep -qE "listening on|Capturing on" "$err" || fail "capture did not start: $(cat "$err")"
     say "capturing: ${cmd[*]}"
 }
 
 # A capture with dropped packets has holes in its TCP streams: fail.
 capture_stop() {
-    local dropped
+    local dropped i
     # The last segments (FIN/ACK) must reach the capture first; without
     # immediate mode they wait up to libpcap's 1 s block timeout.
     sleep $(( immediate ? 1 : 3 ))
-    stop "$capture_pid" TERM
-    capture_pid=""
-    grep -E "packets (captured|received by filter|dropped)|Packets" "$RUN/capture.err" >&2 || true
+    for (( i = 0; i < ${#capture_pids[@]}; i++ )); do stop "${capture_pids[$i]}" TERM; done
+    capture_pids=()
+    grep -E "packets (captured|received by filter|dropped)|Packets" "$RUN"/capture.*.err >&2 || true
     # tcpdump: "N packets dropped by kernel"; dumpcap: "received/dropped on interface 'X': R/D"
     dropped=$(sed -nE 's/^([0-9]+) packets dropped by kernel.*/\1/p
-                       s/.*received\/dropped on interface .*: [0-9]+\/([0-9]+) .*/\1/p' "$RUN/capture.err" |
+                       s/.*received\/dropped on interface .*: [0-9]+\/([0-9]+) .*/\1/p' "$RUN"/capture.*.err |
               awk '{d += $1} END {print d + 0}')
     (( dropped == 0 )) || fail "the capture dropped $dropped packets"
 }
 
-controller_listening() { in_sw ss -Hltn "sport = :$OF_PORT" | grep -q .; }
+controller_listening() { in_ctl ss -Hltn "sport = :$OF_PORT" | grep -q .; }
 # OVSDB's Controller.is_connected lags by seconds; the socket state does not.
-channel_open() { in_sw ss -Htn state established "( dport = :$OF_PORT )" | grep -q .; }
+channels_open() { in_sw ss -Htn state established "( dport = :$OF_PORT )" | grep -c .; }
+all_channels_open() { (( $(channels_open) == ${#bridges[@]} )); }
+no_channel_open() { (( $(channels_open) == 0 )); }
 
 # testcontroller [ovs-testcontroller options...]
 testcontroller() {
-    local versions=(-O OpenFlow10)
+    local versions=(-O "$OF_PROTOCOLS")
     [[ ${OFSC_ANY_VERSION:-0} == 1 ]] && versions=()
-    spawn "$SWNS" ovs-testcontroller "${versions[@]}" "$@" "ptcp:$OF_PORT:$(of_host)" \
+    spawn "$CTLNS" ovs-testcontroller "${versions[@]}" "$@" "ptcp:$OF_PORT:$(of_host)" \
         --unixctl="$RUN/testcontroller.ctl" --log-file="$RUN/controller.log" \
         -vconsole:off -vfile:info -vvconn:file:dbg 2>/dev/null
     controller_pid=$last_pid
@@ -251,22 +311,28 @@ testcontroller() {
 # refctl [refctl.py options...]: the project's reference controller (os-ken)
 refctl() {
     [[ -x $VENV/bin/python ]] || fail "no os-ken venv at $VENV: run tests/lab/setup.sh"
-    spawn "$SWNS" "$VENV/bin/python" "$LAB_HOME/refctl.py" --ofp-listen-host "$OF_ADDR" \
+    spawn "$CTLNS" "$VENV/bin/python" "$LAB_HOME/refctl.py" --ofp-listen-host "$OF_ADDR" \
         --ofp-tcp-listen-port "$OF_PORT" "$@" 2>"$RUN/controller.log"
     controller_pid=$last_pid
     wait_until 30 controller_listening || fail "refctl.py is not listening: $(tail -5 "$RUN/controller.log")"
     say "refctl.py $* (pid $controller_pid)"
 }
 
+# Every bridge gets its controller in one OVSDB transaction, so with two bridges
+# both connect at the same moment and their handshakes interleave.
 connect_switch() {
-    "${VSCTL[@]}" set-controller "$BR" "tcp:$(of_host):$OF_PORT"
-    wait_until 30 channel_open || fail "the switch did not connect"
+    local target cmd=() b
+    target="tcp:$(of_host):$OF_PORT"
+    for b in "${bridges[@]}"; do cmd+=(-- set-controller "$b" "$target"); done
+    "${VSCTL[@]}" "${cmd[@]}"
+    wait_until 30 all_channels_open || fail "the switch did not connect (${#bridges[@]} bridges, $(channels_open) connections)"
     sleep 1     # handshake done
-    say "switch connected"
+    say "switch connected (${bridges[*]})"
 }
 
 disconnect_switch() {
-    "${VSCTL[@]}" del-controller "$BR"
-    wait_until 10 bash -c "! ip netns exec $SWNS ss -Htn state established '( dport = :$OF_PORT )' | grep -q ." \
-        || say "warning: the OpenFlow connection is still open"
+    local cmd=() b
+    for b in "${bridges[@]}"; do cmd+=(-- del-controller "$b"); done
+    "${VSCTL[@]}" "${cmd[@]}"
+    wait_until 10 no_channel_open || say "warning: the OpenFlow connection is still open"
 }

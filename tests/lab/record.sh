@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Record a real OpenFlow 1.0 session between Open vSwitch (userspace datapath)
-# and a controller. Run as root, after tests/lab/setup.sh.
+# Record a real OpenFlow session (1.0; 1.3 in "of13") between Open vSwitch
+# (userspace datapath) and a controller. Run as root, after tests/lab/setup.sh.
 #
 #   tests/lab/record.sh SCENARIO [OUTDIR]     one scenario (OUTDIR default: samples/)
 #   tests/lab/record.sh samples [OUTDIR]      every committed scenario, in turn
@@ -9,6 +9,7 @@
 # Writes OUTDIR/SCENARIO.pcap (.pcapng for "pcapng"), SCENARIO.flows.txt (the
 # switch's flow table at the end) and SCENARIO.vconn.log (OVS's own decode of
 # every OpenFlow message the switch sent and received; "large" has none).
+# "segmented-s96" also writes its full-snaplen twin, segmented-full.pcap.
 # Environment: OFSC_RUN (private run dir), OFSC_VENV (os-ken venv),
 # LARGE_MB (size of "large", default 160), LARGE_SECS (its time limit, default 300).
 set -euo pipefail
@@ -17,7 +18,9 @@ source "$(dirname "$0")/labkit.sh"
 
 VIP=10.0.0.254
 VMAC=02:00:00:00:00:fe
+BR2=ofscbr1             # the second switch of "two-switch"
 SAMPLES="basic pc-c pc-c-noflow vlan osken-vip osken-idle segmented any pcapng ipv6 negotiate snap96 noflow"
+SAMPLES+=" segmented-s96 two-switch of13 reorder midsession"    # the unusual sessions
 
 # Host traffic: a failing probe is part of some stories, so it only gets logged.
 run_on() { local n=$1; shift; say "h$n: $*"; in_host "$n" "$@" {lock_fd}>&- || say "h$n: exit $? (allowed)"; }
@@ -30,7 +33,8 @@ idle() { say "idle $1 s: $2"; sleep "$1"; }
 
 # ---------------------------------------------------------------- scenarios
 # Each scenario starts the switch (lab_up), builds its hosts, starts its
-# controller, calls start_session, then makes traffic; the driver ends the session.
+# controller, calls start_session (or connect_switch, then start_capture), then
+# makes traffic; the driver ends the session.
 
 scenario_basic() {
     lab_up
@@ -112,10 +116,11 @@ scenario_osken_idle() {
 
 # Small MTU, GSO off and tiny TCP receive buffers in the switch namespace:
 # messages span TCP segments and segments carry pieces of several messages.
+# (4 KB: kernels since 6.x refuse a tcp_rmem below one page.)
 scenario_segmented() {
     lab_up 200
     add_host 1; add_host 2
-    in_sw sysctl -qw net.ipv4.tcp_rmem="2048 2048 2048"
+    in_sw sysctl -qw net.ipv4.tcp_rmem="4096 4096 4096"
     refctl --vip "$VIP" --vmac "$VMAC" --flow-idle 2 --connect-probes
     start_session
     ping_from 1 -c 3 "$VIP"
@@ -123,6 +128,74 @@ scenario_segmented() {
     ping_from 1 -c 3 -s 1400 10.0.0.2
     ping_from 2 -f -l 16 -c 300 -s 300 "$VIP"
     idle 9 "learned flows expire (after the hosts' ARP re-probes)"
+}
+
+# The segmented session recorded twice at once on the same interface: at
+# snaplen 96 (segmented-s96.pcap) and in full beside it (segmented-full.pcap),
+# so what the cut capture lost can be checked against what was sent.
+scenario_segmented_s96() {
+    snaplen=96 twin_capture=segmented-full
+    scenario_segmented
+}
+
+# Two switches (dpids ...:01 and ...:02) get their controller in one OVSDB
+# transaction, so both connect at once and their handshakes interleave; then
+# each carries its own traffic, some of it at the same time.
+scenario_two_switch() {
+    lab_up
+    add_bridge "$BR2" 0000000000000002 02:00:00:00:02:ff
+    add_host 1; add_host 2
+    add_host 3 1 "$BR2"; add_host 4 1 "$BR2"
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    ping_from 3 -c 3 10.0.0.4
+    ping_from 2 -c 4 -i 0.3 10.0.0.1 &
+    ping_from 4 -c 4 -i 0.3 10.0.0.3
+    wait "$!"
+}
+
+# OpenFlow 1.3 only: the bridge allows just 1.3 and ovs-testcontroller offers
+# just 1.3, so the whole session, handshake included, is 1.3.
+scenario_of13() {
+    OF_PROTOCOLS=OpenFlow13
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    testcontroller
+    start_session
+    ping_from 1 -c 3 10.0.0.2
+    arping_from 2 -c 2 10.0.0.3
+    ping_from 3 -c 2 -s 1000 10.0.0.1
+}
+
+# The controller in its own namespace, behind a veth pair with MTU 300 and GSO
+# off; both ends send one IP packet in four through a slow HTB class, so it
+# leaves after packets sent behind it. The capture, on the controller's end,
+# holds segments out of order in both directions.
+scenario_reorder() {
+    lab_up
+    controller_ns 10.0.99.1 10.0.99.2 300
+    reorder_link "$SWNS" "${CTL_LINK}0"
+    reorder_link "$CTLNS" "${CTL_LINK}1"
+    add_host 1; add_host 2
+    testcontroller --noflow
+    start_session
+    ping_from 1 -c 3 -s 1000 10.0.0.2
+    ping_from 2 -f -l 8 -c 40 -s 600 10.0.0.1
+}
+
+# The capture starts after the handshake and some traffic (no HELLO, no
+# FEATURES_REPLY in it) and ends with the session as usual.
+scenario_midsession() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    testcontroller
+    connect_switch
+    ping_from 1 -c 3 10.0.0.2
+    idle 2 "before the capture starts"
+    start_capture
+    ping_from 1 -c 3 10.0.0.3
+    ping_from 2 -c 2 10.0.0.3
 }
 
 scenario_any() {
@@ -213,17 +286,26 @@ lab_up() {
     start_ovs
 }
 
-start_session() {
+twin_capture=""     # a scenario's second capture at full snaplen: its file name
+
+start_capture() {
     out=$OUTDIR/$name.pcap
     [[ $capture_tool == dumpcap ]] && out=$OUTDIR/$name.pcapng
     capture_start "$out"
+    [[ -z $twin_capture ]] || capture_start "$OUTDIR/$twin_capture.pcap" 0
+}
+
+start_session() {
+    start_capture
     connect_switch
 }
 
 end_session() {
-    local base=$OUTDIR/$name
+    local base=$OUTDIR/$name b
     sleep 1
-    ovs-ofctl -O OpenFlow10 dump-flows "$BR" > "$base.flows.txt" 2>&1 || true
+    # one dump per bridge, in the order they were made
+    for b in "${bridges[@]}"; do ovs-ofctl -O "$OF_PROTOCOLS" dump-flows "$b" 2>&1 || true; done > "$base.flows.txt"
+    [[ -z $twin_capture ]] || cp "$base.flows.txt" "$OUTDIR/$twin_capture.flows.txt"
     disconnect_switch
     capture_stop
     stop "$controller_pid"
@@ -232,6 +314,7 @@ end_session() {
         sed -n '/|vconn|/,$p' "$RUN/ovs-vswitchd.log" > "$base.vconn.log"
     fi
     say "wrote $out ($(stat -c %s "$out") bytes)"
+    [[ -z $twin_capture ]] || say "wrote $OUTDIR/$twin_capture.pcap ($(stat -c %s "$OUTDIR/$twin_capture.pcap") bytes)"
 }
 
 record_one() {
