@@ -1,6 +1,6 @@
 //! Cutting one direction's byte stream into OpenFlow messages by their header length, and
 //! finding the next message start again after a gap.
-use super::header::{OfHeader, HEADER_LEN};
+use super::header::{is_cut_message_start_v10, OfHeader, HEADER_LEN};
 use super::{At, GapReason};
 
 /// What framing produced.
@@ -134,9 +134,9 @@ impl Framer {
     /// `len` bytes of the stream are lost. A message whose header was seen is reported as
     /// truncated, and its length tells where the next one starts; otherwise, resync.
     pub fn gap(&mut self, at: At, len: u64, reason: GapReason, out: &mut Vec<Framed>) {
-        if self.segment_start_fits(len) {
-            // The message that starts the segment runs into the cut: take it, and frame on.
-            self.frame_from(0, out);
+        if let Some(start) = self.start_running_into_cut(len) {
+            // A message runs into the cut: take it, and frame on over the hole.
+            self.frame_from(start, out);
         }
         let remaining = match self.mode {
             Mode::Synced => match OfHeader::parse(&self.buf) {
@@ -231,16 +231,38 @@ impl Framer {
         }
     }
 
-    /// In a resync, whether the bytes held start a segment with a plausible header whose
-    /// message ends within the segment, the `cut` bytes the capture lost included. The
-    /// message is cut, so nothing after it can confirm it; the segment boundary and the
-    /// length that fits are the evidence (a snaplen cut of a segment that starts a message).
-    fn segment_start_fits(&self, cut: u64) -> bool {
-        matches!(self.mode, Mode::Resync { .. })
-            && self.buf_at_segment_start
+    /// In a resync, where a message starts that runs into the `cut` bytes the capture lost
+    /// (nothing after it can confirm it, so other evidence must):
+    /// - at the start of the bytes held, when they start a segment, its header is plausible
+    ///   and its message ends within the segment: senders write whole messages;
+    /// - anywhere else (it may run on over later segments), only once the session's
+    ///   version is known, and by the body fields the capture kept
+    ///   ([`is_cut_message_start_v10`]).
+    fn start_running_into_cut(&self, cut: u64) -> Option<usize> {
+        if !matches!(self.mode, Mode::Resync { .. }) {
+            return None;
+        }
+        let held = self.buf.len() as u64;
+        let end = |at: usize, header: &OfHeader| at as u64 + u64::from(header.length);
+        let runs_into_cut = |at: usize, header: &OfHeader| end(at, header) > held;
+        let at_segment_start = self.buf_at_segment_start
             && OfHeader::parse(&self.buf).is_some_and(|header| {
-                self.acceptable(&header) && u64::from(header.length) <= self.buf.len() as u64 + cut
+                self.acceptable(&header)
+                    && runs_into_cut(0, &header)
+                    && end(0, &header) <= held + cut
+            });
+        if at_segment_start {
+            return Some(0);
+        }
+        self.version?;
+        (0..self.buf.len().saturating_sub(HEADER_LEN - 1)).find(|&at| {
+            let bytes = self.buf.get(at..).unwrap_or_default();
+            OfHeader::parse(bytes).is_some_and(|header| {
+                self.acceptable(&header)
+                    && runs_into_cut(at, &header)
+                    && is_cut_message_start_v10(bytes)
             })
+        })
     }
 
     fn synced(&mut self, carrier: At, credit: At, mut bytes: &[u8], out: &mut Vec<Framed>) {

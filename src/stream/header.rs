@@ -108,6 +108,69 @@ fn max_type(version: u8) -> Option<u8> {
     }
 }
 
+/// OpenFlow 1.0 numbers the check below needs (the codec is not used here on purpose).
+const ECHO_REQUEST: u8 = 2;
+const ECHO_REPLY: u8 = 3;
+const BARRIER_REQUEST_V10: u8 = 18;
+const BARRIER_REPLY_V10: u8 = 19;
+const FLOW_REMOVED_LEN_V10: u16 = 88;
+const PORT_STATUS_LEN_V10: u16 = 64;
+const FLOW_MOD_LEN_V10: u16 = 72;
+/// Wildcard bits defined in OpenFlow 1.0's match (bits 22 and up are unused).
+const WILDCARDS_V10: u32 = (1 << 22) - 1;
+
+/// Whether `bytes`, found where no message boundary is known and followed by bytes the
+/// capture lost, start an OpenFlow 1.0 message by the body fields they keep: a header
+/// alone is too weak there (payloads such as ping's counting pattern hold
+/// `01 02 03 04`, a well-formed ECHO_REQUEST header). Only types whose length or first
+/// body fields are tightly constrained qualify; anything else is left unlisted rather
+/// than made up.
+pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
+    let Some(header) = OfHeader::parse(bytes) else {
+        return false;
+    };
+    if header.version != 1 || !header.is_plausible() {
+        return false;
+    }
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let u32_at = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let port_ok = |port: u16| port < 0xff00 || port >= 0xfff8;
+    match header.msg_type {
+        ECHO_REQUEST | ECHO_REPLY | BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 => {
+            header.length == HEADER_LEN as u16
+        }
+        FLOW_REMOVED => header.length == FLOW_REMOVED_LEN_V10,
+        PORT_STATUS => header.length == PORT_STATUS_LEN_V10,
+        // buffer_id, total_len, in_port, reason, pad. When the capture kept none of them
+        // (the header ends the kept bytes), the header alone: the IP addresses and MACs of
+        // the frames inside do not form one (`01 0a 00 00` says length 0).
+        PACKET_IN => match (u16_at(12), u16_at(14), bytes.get(16..18)) {
+            (Some(total_len), Some(in_port), Some(&[reason, 0])) => {
+                reason <= 2 && port_ok(in_port) && header.length - 18 <= total_len
+            }
+            _ => bytes.len() < 12,
+        },
+        // buffer_id, in_port, actions_len
+        PACKET_OUT => match (u16_at(12), u16_at(14)) {
+            (Some(in_port), Some(actions_len)) => {
+                port_ok(in_port)
+                    && actions_len % 8 == 0
+                    && 16 + u32::from(actions_len) <= u32::from(header.length)
+            }
+            _ => bytes.len() < 12,
+        },
+        FLOW_MOD => {
+            (header.length - FLOW_MOD_LEN_V10) % 8 == 0
+                && u32_at(8).is_some_and(|wildcards| wildcards & !WILDCARDS_V10 == 0)
+        }
+        _ => false,
+    }
+}
+
 /// True when `payload`, the first bytes a connection carries in one direction, looks like
 /// OpenFlow: a HELLO, or one or more whole plausible messages and nothing implausible.
 /// Used to find OpenFlow on ports nobody told us about, so it errs on the strict side.
