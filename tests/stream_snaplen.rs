@@ -21,7 +21,9 @@ struct Frame {
 }
 
 fn read(sample: &str) -> Vec<Frame> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(sample);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(sample);
     let mut source = FileSource::open(path).expect("sample opens");
     let mut frames = Vec::new();
     while let Some(frame) = source.next_frame() {
@@ -102,9 +104,12 @@ fn messages(frames: &[Frame]) -> BTreeMap<Way, Vec<(u64, u8, u32, Vec<u8>)>> {
         };
         let offset = offsets.entry(way).or_default();
         let header = chunk.header;
-        out.entry(way)
-            .or_default()
-            .push((*offset, header.msg_type, header.xid, chunk.bytes.clone()));
+        out.entry(way).or_default().push((
+            *offset,
+            header.msg_type,
+            header.xid,
+            chunk.bytes.clone(),
+        ));
         *offset += chunk.bytes.len() as u64;
     }
     out
@@ -187,7 +192,13 @@ fn check(sample: &str, snaplen: usize) -> (usize, usize) {
 
 #[test]
 fn every_message_whose_header_was_kept_is_listed() {
-    for sample in ["basic.pcap", "pc-c.pcap", "vlan.pcap", "osken-vip.pcap", "ipv6.pcap"] {
+    for sample in [
+        "basic.pcap",
+        "pc-c.pcap",
+        "vlan.pcap",
+        "osken-vip.pcap",
+        "ipv6.pcap",
+    ] {
         for snaplen in [96, 100, 128] {
             let (expected, listed) = check(sample, snaplen);
             assert!(expected > 10, "{sample} -s {snaplen}: too few headers kept");

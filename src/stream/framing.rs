@@ -234,7 +234,7 @@ impl Framer {
     /// In a resync, where a message starts that runs into the `cut` bytes the capture lost
     /// (nothing after it can confirm it, so other evidence must):
     /// - at the start of the bytes held, when they start a segment, its header is plausible
-    ///   and its message ends within the segment: senders write whole messages;
+    ///   and its message ends exactly where the segment ends: senders write whole messages;
     /// - anywhere else (it may run on over later segments), only once the session's
     ///   version is known, and by the body fields the capture kept
     ///   ([`is_cut_message_start_v10`]).
@@ -245,13 +245,10 @@ impl Framer {
         let held = self.buf.len() as u64;
         let end = |at: usize, header: &OfHeader| at as u64 + u64::from(header.length);
         let runs_into_cut = |at: usize, header: &OfHeader| end(at, header) > held;
-        let at_segment_start = self.buf_at_segment_start
-            && OfHeader::parse(&self.buf).is_some_and(|header| {
-                self.acceptable(&header)
-                    && runs_into_cut(0, &header)
-                    && end(0, &header) <= held + cut
-            });
-        if at_segment_start {
+        let fills_segment = self.buf_at_segment_start
+            && OfHeader::parse(&self.buf)
+                .is_some_and(|header| self.acceptable(&header) && end(0, &header) == held + cut);
+        if fills_segment {
             return Some(0);
         }
         self.version?;

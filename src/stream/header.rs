@@ -49,7 +49,26 @@ impl OfHeader {
         let Some(max_type) = max_type(self.version) else {
             return false;
         };
-        self.msg_type <= max_type && usize::from(self.length) >= self.min_length()
+        self.msg_type <= max_type
+            && usize::from(self.length) >= self.min_length()
+            && self
+                .fixed_length()
+                .is_none_or(|fixed| usize::from(self.length) == fixed)
+    }
+
+    /// The length of a type that has no variable part. Only OpenFlow 1.0 is known here.
+    fn fixed_length(&self) -> Option<usize> {
+        if self.version != 1 {
+            return None;
+        }
+        match self.msg_type {
+            5 | 7 | 18 | 19 => Some(HEADER_LEN), // features, get-config, barrier requests; barrier reply
+            8 | 9 => Some(12),                   // get-config reply, set-config
+            11 => Some(usize::from(FLOW_REMOVED_LEN_V10)),
+            12 => Some(usize::from(PORT_STATUS_LEN_V10)),
+            15 => Some(32), // port mod
+            _ => None,
+        }
     }
 
     /// True when the version byte names an OpenFlow version at all (1.0 to 1.5). A framer
@@ -132,7 +151,11 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
     if header.version != 1 || !header.is_plausible() {
         return false;
     }
-    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let u16_at = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
     let u32_at = |at: usize| {
         bytes
             .get(at..at + 4)
@@ -140,11 +163,10 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
     };
     let port_ok = |port: u16| port < 0xff00 || port >= 0xfff8;
     match header.msg_type {
-        ECHO_REQUEST | ECHO_REPLY | BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 => {
-            header.length == HEADER_LEN as u16
-        }
-        FLOW_REMOVED => header.length == FLOW_REMOVED_LEN_V10,
-        PORT_STATUS => header.length == PORT_STATUS_LEN_V10,
+        // Their length is fixed, and `is_plausible` checked it.
+        BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 | FLOW_REMOVED | PORT_STATUS => true,
+        // OpenFlow switches and controllers send empty echoes.
+        ECHO_REQUEST | ECHO_REPLY => header.length == HEADER_LEN as u16,
         // buffer_id, total_len, in_port, reason, pad. When the capture kept none of them
         // (the header ends the kept bytes), the header alone: the IP addresses and MACs of
         // the frames inside do not form one (`01 0a 00 00` says length 0).
