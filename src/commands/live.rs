@@ -22,6 +22,7 @@ use crate::cli::{Format, LiveArgs};
 use crate::commands::display_filter;
 use crate::filter::Filter;
 use crate::output::records::RecordPrinter;
+use crate::output::time::Clock;
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 use crate::tui::{self, Feed};
@@ -101,7 +102,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         };
         view(rx, feeder, format!("live {}", config.device), filter)
     } else {
-        print_events(rx, args, filter, || {
+        print_events(rx, args, filter, &counters, || {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 stopper.stop();
             }
@@ -173,11 +174,13 @@ fn print_events(
     rx: Receiver<SessionEvent>,
     args: &LiveArgs,
     filter: Option<crate::filter::Filter>,
+    counters: &LiveCounters,
     mut tick: impl FnMut(),
 ) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut printer = RecordPrinter::new(args.view.format, args.view.verbose, filter);
-    let mut first_ts = None;
+    // Made at the first message: by then the first frame has been captured.
+    let mut clock = None;
     let mut shown = 0;
     loop {
         let event = match rx.try_recv() {
@@ -203,9 +206,10 @@ fn print_events(
         if !printer.selected(&record) {
             continue;
         }
-        let first = *first_ts.get_or_insert(record.ts_ns);
+        let clock =
+            clock.get_or_insert_with(|| Clock::new(args.view.time, counters.first_frame_ns()));
         if !args.view.quiet {
-            match printer.print(&mut out, &record, first) {
+            match printer.print(&mut out, &record, clock) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => break,
                 Err(err) => return Err(err.into()),

@@ -47,10 +47,10 @@ pub fn index_file(path: &Path, config: StreamConfig) -> Result<Receiver<Feed>, C
     thread::Builder::new()
         .name("ofscope-index".into())
         .spawn(move || read_all(session, total, tx))
-        .map_err(|source| CaptureError::Io {
+        .map_err(|error| CaptureError::Io {
             path: path.to_owned(),
             frame: 0,
-            source,
+            error,
         })?;
     Ok(rx)
 }
