@@ -32,7 +32,10 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     let config = StreamConfig::with_ports(&args.view.ports);
     // Several files are read as the one capture mergecap would make of them: relative
     // times count from its first frame, the earliest first frame of them all.
-    let origin_ns = args.inputs().filter_map(|p| FileSource::first_frame_ns(p)).min();
+    let origin_ns = args
+        .inputs()
+        .filter_map(|p| FileSource::first_frame_ns(p))
+        .min();
     let stdout = io::stdout().lock();
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),

@@ -131,7 +131,10 @@ mod tests {
         use TimeFormat::*;
         assert_eq!(shown(Relative, FRAME_14, FIRST_FRAME), "   1.099622");
         assert_eq!(shown(Absolute, FRAME_14, 0), "01:41:10.593659");
-        assert_eq!(shown(AbsoluteDate, FRAME_14, 0), "2026-11-21 01:41:10.593659");
+        assert_eq!(
+            shown(AbsoluteDate, FRAME_14, 0),
+            "2026-11-21 01:41:10.593659"
+        );
         assert_eq!(shown(Epoch, FRAME_14, 0), "1795225270.593659");
         assert_eq!(shown(Relative, FIRST_FRAME, FRAME_14), "  -1.099622");
     }
