@@ -84,7 +84,10 @@ fn escape_cancels_the_filter_bar_without_quitting() {
 fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     let mut app = app_for("vlan");
     let pairs = app.analysis().pairs().len();
-    let unanswered = app.analysis().findings().total(FindingKind::UnansweredPacketIn);
+    let unanswered = app
+        .analysis()
+        .findings()
+        .total(FindingKind::UnansweredPacketIn);
     let findings = app.analysis().findings().list().len();
     let flows = |app: &App| -> usize {
         let end = app.analysis().last_ns();
@@ -101,7 +104,9 @@ fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     assert!(shown(&app).len() < app.store.len());
     assert_eq!(app.analysis().pairs().len(), pairs);
     assert_eq!(
-        app.analysis().findings().total(FindingKind::UnansweredPacketIn),
+        app.analysis()
+            .findings()
+            .total(FindingKind::UnansweredPacketIn),
         unanswered
     );
     assert_eq!(app.analysis().findings().list().len(), findings);
