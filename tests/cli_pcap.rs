@@ -357,3 +357,24 @@ fn write_merges_several_files_in_time_order() {
     // The order of the inputs does not matter.
     assert_eq!(flow_mods(&[&vlan, &basic], "merged-2.pcap"), merged);
 }
+
+#[test]
+fn write_refuses_inputs_of_two_link_types_before_writing() {
+    let out_pcap = tmp("two-linktypes.pcap");
+    let out = ofscope(&[
+        "pcap",
+        &sample("basic.pcap"),
+        &sample("any.pcap"),
+        "-q",
+        "-w",
+        out_pcap.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("EN10MB") && err.contains("LINUX_SLL2"),
+        "{err}"
+    );
+    assert!(!out_pcap.exists(), "a partial file was left");
+}

@@ -220,6 +220,25 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
     for (path, keep) in inputs {
         sources.push(KeptFrames::open(path, keep)?);
     }
+    // One pcap file holds one link type: refuse before writing anything.
+    let linktypes: Vec<(&Path, LinkType)> = sources
+        .iter()
+        .filter_map(|s| Some((s.path, s.linktype?)))
+        .collect();
+    let first = linktypes.first().copied();
+    if let (Some((first_path, first_type)), Some((other_path, other_type))) = (
+        first,
+        linktypes
+            .iter()
+            .find(|(_, l)| first.is_some_and(|(_, f)| f != *l)),
+    ) {
+        anyhow::bail!(
+            "cannot write {}: {} has link type {first_type} and {} {other_type}, and one pcap file holds one link type; write each input to its own file",
+            output.display(),
+            first_path.display(),
+            other_path.display()
+        );
+    }
     let nanos = sources.iter().any(|s| s.source.nanosecond());
     let file = File::create(output).with_context(|| {
         format!(
@@ -229,7 +248,7 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
     })?;
     // The header needs a link type: the capture's first frame tells it (a capture with no
     // frame at all gets no header).
-    let Some(linktype) = sources.iter().find_map(|s| s.linktype) else {
+    let Some((_, linktype)) = first else {
         return Ok(());
     };
     let mut writer = PcapWriter::new(BufWriter::new(file), linktype, nanos, 262_144)?;
@@ -241,7 +260,7 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
         if let Some(frame) = &next.head {
             writer.write_frame(&frame.raw()).with_context(|| {
                 format!(
-                    "cannot write {} from {}; one pcap file holds one link type: write each input to its own file",
+                    "cannot write {} from {}",
                     output.display(),
                     next.path.display()
                 )
