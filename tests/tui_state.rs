@@ -343,6 +343,9 @@ fn the_background_indexer_feeds_every_message_and_the_progress() {
         app.feed(feed);
     }
     assert!(app.progress.finished);
+    // Times count from the first frame, a TCP SYN 0.000752 s before the first message.
+    let first_message = app.store.row(0).unwrap().ts_ns;
+    assert_eq!(app.origin_ns, Some(first_message - 752_000));
     let size = std::fs::metadata(sample("osken-vip")).unwrap().len();
     assert_eq!((app.progress.done, app.progress.total), (size, size));
     let expected = Session::open(sample("osken-vip"), StreamConfig::default())
