@@ -93,6 +93,20 @@ fn unknown_device_lists_the_devices() {
 }
 
 #[test]
+fn unwritable_save_file_says_why_once() {
+    if !needs_root("unwritable_save_file_says_why_once") {
+        return;
+    }
+    let out = ofscope()
+        .args(["live", "-i", "lo", "-w", "/nonexistent-dir/x.pcap"])
+        .output()
+        .unwrap();
+    let err = assert_one_line_exit_2(&out);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.contains("check the directory"), "{err}");
+}
+
+#[test]
 fn bad_capture_filter_quotes_the_expression() {
     if !needs_root("bad_capture_filter_quotes_the_expression") {
         return;
