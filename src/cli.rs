@@ -41,6 +41,28 @@ pub enum Format {
     Jsonl,
 }
 
+/// How the time column shows a message's time (`-t`), as tshark's `-t`. Absolute times are
+/// UTC, whatever TZ says (tshark's `a` is local time, its `u` is UTC): `--at` takes a UTC time
+/// of day, so a time read off the list can be given to it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeFormat {
+    /// Absolute UTC time of day, 12:03:04.250000 (also accepted as tshark's u).
+    #[value(name = "a", alias = "u")]
+    Absolute,
+    /// Absolute UTC date and time of day, 2026-11-21 12:03:04.250000 (also ud).
+    #[value(name = "ad", alias = "ud")]
+    AbsoluteDate,
+    /// Seconds since the first frame of the capture, whatever its protocol (the default).
+    #[value(name = "r")]
+    Relative,
+    /// Seconds since the previous message shown (also dd).
+    #[value(name = "d", alias = "dd")]
+    Delta,
+    /// Seconds since the Unix epoch.
+    #[value(name = "e")]
+    Epoch,
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     ofscope decode 01000008000000ab\n  \
@@ -77,19 +99,22 @@ pub struct PcapArgs {
     /// Capture file to read (as tshark -r); may be repeated.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Vec<PathBuf>,
-    /// Write the frames that carry the shown messages to a pcap file.
+    /// Write the frames that carry the selected messages to a pcap file; with several input
+    /// files, in time order as mergecap merges them.
     #[arg(short = 'w', long = "write", value_name = "OUT")]
     pub write: Option<PathBuf>,
     /// Print a summary: sessions, switches, counts per type and direction, stream health,
-    /// then the analysis (switches, controller latency, conversations, findings).
+    /// then the analysis (switches, controller latency, conversations, findings). Like
+    /// --flows, --latency and --findings, it covers every message of the capture: -Y only
+    /// selects the messages listed, counted by -c and written by -w.
     #[arg(long)]
     pub stats: bool,
     /// Print each switch's flow table as the controller built it, in ovs-ofctl dump-flows
     /// syntax (as the capture ends, or at --at).
     #[arg(long)]
     pub flows: bool,
-    /// With --flows: the instant to show: seconds from the first message (12.5), a UTC time
-    /// of day (12:03:04.250) or @epoch-seconds.
+    /// With --flows: the instant to show: seconds from the first frame of the capture (12.5,
+    /// as -t r shows times), a UTC time of day (12:03:04.250, as -t a) or @epoch-seconds.
     #[arg(long, value_name = "TIME", requires = "flows")]
     pub at: Option<TimeSpec>,
     /// Print controller latency and jitter per switch and per host pair, with a histogram.
@@ -225,12 +250,16 @@ pub struct ViewArgs {
     /// Print the full detail tree of each message.
     #[arg(short = 'V', long = "verbose")]
     pub verbose: bool,
-    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10'.
+    /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10': it selects the
+    /// messages listed; the analysis and the viewer's tabs still cover every message.
     #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Stop after N messages have been shown.
-    #[arg(short = 'c', long = "count", value_name = "N")]
+    /// Stop after N messages have been shown (N at least 1).
+    #[arg(short = 'c', long = "count", value_name = "N", value_parser = parse_count)]
     pub count: Option<u64>,
+    /// Time format: a, ad, r (the default), d or e, as tshark's -t.
+    #[arg(short = 't', long = "time-format", value_name = "FORMAT", value_enum, default_value_t = TimeFormat::Relative)]
+    pub time: TimeFormat,
     /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
@@ -240,4 +269,14 @@ pub struct ViewArgs {
     /// Print text even on a terminal, instead of opening the viewer.
     #[arg(long)]
     pub print: bool,
+}
+
+/// `-c N`: a count of 0 is refused, as tshark and tcpdump refuse it (it would otherwise have
+/// to mean either "nothing" or "no limit").
+fn parse_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("the count must be at least 1; leave -c out to show every message".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text:?} is not a number of messages")),
+    }
 }

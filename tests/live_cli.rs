@@ -93,6 +93,20 @@ fn unknown_device_lists_the_devices() {
 }
 
 #[test]
+fn unwritable_save_file_says_why_once() {
+    if !needs_root("unwritable_save_file_says_why_once") {
+        return;
+    }
+    let out = ofscope()
+        .args(["live", "-i", "lo", "-w", "/nonexistent-dir/x.pcap"])
+        .output()
+        .unwrap();
+    let err = assert_one_line_exit_2(&out);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.contains("check the directory"), "{err}");
+}
+
+#[test]
 fn bad_capture_filter_quotes_the_expression() {
     if !needs_root("bad_capture_filter_quotes_the_expression") {
         return;
@@ -188,14 +202,12 @@ fn xids_and_types(jsonl: &str) -> Vec<(String, u64, String)> {
 }
 
 /// What a live capture on loopback of one [`openflow_exchange`] printed: its port, stdout
-/// and stderr. `extra` options come before `-w saved`.
+/// and stderr. `extra` options (the format among them) come before `-w saved`.
 fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port_arg = listener.local_addr().unwrap().port().to_string();
     let filter = format!("tcp port {port_arg}");
-    let mut args = vec![
-        "live", "-i", "lo", "--port", &port_arg, "-f", &filter, "-T", "jsonl",
-    ];
+    let mut args = vec!["live", "-i", "lo", "--port", &port_arg, "-f", &filter];
     args.extend_from_slice(extra);
     args.extend_from_slice(&["-w", saved.to_str().unwrap()]);
     let (mut child, mut err) = start_capture(&args);
@@ -232,7 +244,7 @@ fn captures_on_loopback_and_saves_what_it_showed() {
         return;
     }
     let saved = tmp("loopback.pcap");
-    let (port_arg, live, rest) = capture_exchange(&[], &saved);
+    let (port_arg, live, rest) = capture_exchange(&["-T", "jsonl"], &saved);
 
     let expected = [
         ("HELLO", 0x0a, "controller"),
@@ -263,7 +275,7 @@ fn frames_beyond_the_queue_are_saved_and_counted_as_dropped() {
     }
     let saved = tmp("unqueued.pcap");
     // No room in the queue at all: every frame is saved, none decoded.
-    let (port_arg, live, rest) = capture_exchange(&["--queue-size", "0"], &saved);
+    let (port_arg, live, rest) = capture_exchange(&["-T", "jsonl", "--queue-size", "0"], &saved);
     assert_eq!(live, "");
     assert_eq!(offline_jsonl(&port_arg, &saved).lines().count(), 5);
     let frames: u64 = rest
@@ -279,4 +291,34 @@ fn frames_beyond_the_queue_are_saved_and_counted_as_dropped() {
         )),
         "{rest}"
     );
+}
+
+#[test]
+fn live_times_count_from_the_first_frame_as_pcap_does() {
+    if !needs_root("live_times_count_from_the_first_frame_as_pcap_does") {
+        return;
+    }
+    let saved = tmp("times.pcap");
+    // Under a filter that hides the first messages, and in each format of -t, the text
+    // lines are those `ofscope pcap` prints of the saved capture: relative times count
+    // from its first frame (the TCP SYN), not from the first message shown.
+    let filter = "of.type == ECHO_REQUEST || of.type == ECHO_REPLY";
+    for format in ["r", "d", "e"] {
+        let (port_arg, live, rest) = capture_exchange(&["-Y", filter, "-t", format], &saved);
+        assert_eq!(live.lines().count(), 2, "{live}{rest}");
+        let offline = ofscope()
+            .args(["pcap", "--port", &port_arg, "-Y", filter, "-t", format])
+            .arg(&saved)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&offline.stdout),
+            live,
+            "-t {format}"
+        );
+        if format == "r" {
+            let first = live.split_whitespace().nth(1).unwrap_or_default();
+            assert_ne!(first, "0.000000", "{live}");
+        }
+    }
 }

@@ -3,6 +3,8 @@
 
 mod tui_support;
 
+use ofscope::analysis::findings::FindingKind;
+use ofscope::cli::TimeFormat;
 use ofscope::filter::Filter;
 use ofscope::session::{Session, SessionEvent};
 use ofscope::stream::StreamConfig;
@@ -79,23 +81,58 @@ fn escape_cancels_the_filter_bar_without_quitting() {
 }
 
 #[test]
-fn the_filter_also_filters_the_analysis_tabs() {
+fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     let mut app = app_for("vlan");
-    let all_pairs = app.analysis().pairs().len();
-    filter(&mut app, "vlan.id == 20");
-    let vlan20_pairs = app.analysis().pairs().len();
-    assert!(vlan20_pairs > 0 && vlan20_pairs < all_pairs);
-    // No FLOW_MOD carries a frame, so the filtered flow tables are empty.
-    assert!(app
+    let pairs = app.analysis().pairs().len();
+    let unanswered = app
         .analysis()
-        .switches()
-        .values()
-        .all(|s| s.table.events().is_empty()));
-    assert!(app
-        .analysis
-        .switches()
-        .values()
-        .any(|s| !s.table.events().is_empty()));
+        .findings()
+        .total(FindingKind::UnansweredPacketIn);
+    let findings = app.analysis().findings().list().len();
+    let flows = |app: &App| -> usize {
+        let end = app.analysis().last_ns();
+        app.analysis()
+            .switches()
+            .values()
+            .map(|s| s.table.at(end).len())
+            .sum()
+    };
+    let all_flows = flows(&app);
+    assert!(pairs > 0 && all_flows > 0);
+    // Only PacketIns listed: their answers are hidden, not gone.
+    filter(&mut app, "of.type == PACKET_IN");
+    assert!(shown(&app).len() < app.store.len());
+    assert_eq!(app.analysis().pairs().len(), pairs);
+    assert_eq!(
+        app.analysis()
+            .findings()
+            .total(FindingKind::UnansweredPacketIn),
+        unanswered
+    );
+    assert_eq!(app.analysis().findings().list().len(), findings);
+    assert_eq!(flows(&app), all_flows);
+    // The Flows tab is the session's tables as of the selected (listed) message.
+    key(&mut app, KeyCode::Char('2'));
+    let screen = draw(&mut app, 200, 50);
+    let first_shown = app.store.row(app.selected_row().unwrap()).unwrap().index;
+    assert!(screen.contains(&format!("Flow tables at message {first_shown} at")));
+    key(&mut app, KeyCode::Char('3'));
+    let screen = draw(&mut app, 200, 50);
+    assert!(!screen.contains("unanswered"), "{screen}");
+}
+
+#[test]
+fn times_count_from_the_first_frame_whatever_the_filter() {
+    // Frame 14 of basic.pcap, as tshark shows it with -t r, -t a and -t d.
+    let mut app = app_for("basic");
+    filter(&mut app, "of.type == PACKET_IN");
+    let screen = draw(&mut app, 200, 50);
+    assert!(screen.contains("1.099622"), "{screen}");
+    app.time = TimeFormat::Absolute;
+    assert!(draw(&mut app, 200, 50).contains("01:41:10.593659"));
+    // The second PacketIn, 0.000567 after the first one shown.
+    app.time = TimeFormat::Delta;
+    assert!(draw(&mut app, 200, 50).contains("0.000567"));
 }
 
 #[test]
@@ -306,6 +343,9 @@ fn the_background_indexer_feeds_every_message_and_the_progress() {
         app.feed(feed);
     }
     assert!(app.progress.finished);
+    // Times count from the first frame, a TCP SYN 0.000752 s before the first message.
+    let first_message = app.store.row(0).unwrap().ts_ns;
+    assert_eq!(app.origin_ns, Some(first_message - 752_000));
     let size = std::fs::metadata(sample("osken-vip")).unwrap().len();
     assert_eq!((app.progress.done, app.progress.total), (size, size));
     let expected = Session::open(sample("osken-vip"), StreamConfig::default())

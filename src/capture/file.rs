@@ -71,14 +71,14 @@ impl FileSource {
     /// Opens a pcap or pcapng file, gzipped or not (recognised by content, not by name).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, CaptureError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|source| CaptureError::Open {
+        let file = File::open(path).map_err(|error| CaptureError::Open {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(CaptureError::Open {
                 path: path.to_owned(),
-                source: io::Error::other("is a directory"),
+                error: io::Error::other("it is a directory"),
             });
         }
         Self::from_reader(file, path)
@@ -91,10 +91,10 @@ impl FileSource {
     ) -> Result<Self, CaptureError> {
         let path = path.as_ref().to_owned();
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
-        let head = buffered.fill_buf().map_err(|source| CaptureError::Io {
+        let head = buffered.fill_buf().map_err(|error| CaptureError::Io {
             path: path.clone(),
             frame: 0,
-            source,
+            error,
         })?;
         let compressed = head.starts_with(&GZIP_MAGIC);
         let gzip_cut = Arc::new(AtomicBool::new(false));
@@ -149,6 +149,14 @@ impl FileSource {
     /// finer than µs), so that a written copy keeps them.
     pub fn nanosecond(&self) -> bool {
         self.nanosecond
+    }
+
+    /// The timestamp of the capture's first frame, whatever its protocol: what relative
+    /// times count from. `None` when the file cannot be read or has no frame.
+    pub fn first_frame_ns(path: &Path) -> Option<u64> {
+        let mut source = FileSource::open(path).ok()?;
+        let first = source.next_frame()?.ok()?.ts_ns;
+        Some(first)
     }
 
     /// True when the file was gzipped.
@@ -231,7 +239,7 @@ impl FrameSource for FileSource {
                         let error = CaptureError::Io {
                             path: self.path.clone(),
                             frame: self.next_number.saturating_sub(1),
-                            source: io::Error::other("read failed"),
+                            error: io::Error::other("read failed"),
                         };
                         return self.fail(error);
                     }

@@ -11,7 +11,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -74,8 +74,9 @@ pub enum LiveError {
     BadFilter { expr: String, detail: String },
     #[error("cannot capture on {device}: {detail}")]
     Open { device: String, detail: String },
-    #[error("cannot create {}: {source}; check the directory and permissions", path.display())]
-    Save { path: PathBuf, source: io::Error },
+    // The io::Error is in the message, not a source: the whole chain is printed.
+    #[error("cannot create {}: {error}; check the directory and permissions", path.display())]
+    Save { path: PathBuf, error: io::Error },
     #[error("cannot list the capture devices: {0}")]
     List(String),
     #[error("no capture device found; give one with -i (see --list)")]
@@ -146,6 +147,8 @@ pub struct LiveCounters {
     queue_dropped: AtomicU64,
     /// What the frames waiting in the queue cost, against the configured budget.
     queued_bytes: AtomicUsize,
+    /// The first frame's timestamp: what relative times count from.
+    first_frame_ns: OnceLock<u64>,
 }
 
 impl LiveCounters {
@@ -157,6 +160,12 @@ impl LiveCounters {
             if_dropped: self.if_dropped.load(Ordering::Relaxed),
             queue_dropped: self.queue_dropped.load(Ordering::Relaxed),
         }
+    }
+
+    /// The timestamp of the first frame captured, whatever its protocol (dropped by the
+    /// queue or not); `None` before it.
+    pub fn first_frame_ns(&self) -> Option<u64> {
+        self.first_frame_ns.get().copied()
     }
 }
 
@@ -224,9 +233,9 @@ impl LiveSource {
         let linktype = LinkType(u32::try_from(capture.get_datalink().0).unwrap_or(u32::MAX));
         let save = match &config.save {
             Some(path) => {
-                let file = File::create(path).map_err(|source| LiveError::Save {
+                let file = File::create(path).map_err(|error| LiveError::Save {
                     path: path.clone(),
-                    source,
+                    error,
                 })?;
                 let writer = PcapWriter::new(
                     BufWriter::with_capacity(1 << 16, file),
@@ -234,9 +243,9 @@ impl LiveSource {
                     NANOS,
                     config.snaplen,
                 )
-                .map_err(|source| LiveError::Save {
+                .map_err(|error| LiveError::Save {
                     path: path.clone(),
-                    source,
+                    error,
                 })?;
                 Some((path.clone(), writer))
             }
@@ -427,6 +436,9 @@ impl Reader {
                 data: frame.data.to_vec(),
             };
             let c = &self.counters;
+            if self.number == 1 {
+                let _ = c.first_frame_ns.set(frame.ts_ns);
+            }
             c.frames.store(self.number, Ordering::Relaxed);
             let cost = queued.cost();
             if c.queued_bytes.load(Ordering::Relaxed) + cost > self.queue_bytes {

@@ -81,16 +81,18 @@ pub trait FrameSource {
 /// Why a capture could not be read. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("{path}: cannot open: {source}")]
+    // The io::Error is in the message, so it is not also given as the error's source:
+    // callers print the whole chain, and the reason would show twice.
+    #[error("{path}: cannot open: {error}; {}", open_hint(error))]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: read error after frame {frame}: {source}")]
+    #[error("{path}: read error after frame {frame}: {error}")]
     Io {
         path: PathBuf,
         frame: u64,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: not a pcap or pcapng capture ({detail})")]
     NotACapture { path: PathBuf, detail: String },
@@ -107,6 +109,15 @@ pub enum CaptureError {
         offset: u64,
         detail: String,
     },
+}
+
+/// What to do when a capture cannot be opened.
+fn open_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "check the file name",
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+        _ => "give the path of a pcap or pcapng file",
+    }
 }
 
 impl CaptureError {

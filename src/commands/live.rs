@@ -20,8 +20,8 @@ use crate::capture::live::{self, LiveConfig, LiveCounters, LiveSource, LiveStats
 use crate::capture::CaptureError;
 use crate::cli::{Format, LiveArgs};
 use crate::commands::display_filter;
-use crate::filter::Filter;
 use crate::output::records::RecordPrinter;
+use crate::output::time::Clock;
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 use crate::tui::{self, Feed};
@@ -99,9 +99,15 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             stopper: stopper.clone(),
             counters: Arc::clone(&counters),
         };
-        view(rx, feeder, format!("live {}", config.device), filter)
+        let options = tui::Options {
+            title: format!("live {}", config.device),
+            follow: true,
+            filter,
+            time: args.view.time,
+        };
+        view(rx, feeder, options)
     } else {
-        print_events(rx, args, filter, || {
+        print_events(rx, args, filter, &counters, || {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 stopper.stop();
             }
@@ -173,11 +179,13 @@ fn print_events(
     rx: Receiver<SessionEvent>,
     args: &LiveArgs,
     filter: Option<crate::filter::Filter>,
+    counters: &LiveCounters,
     mut tick: impl FnMut(),
 ) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut printer = RecordPrinter::new(args.view.format, args.view.verbose, filter);
-    let mut first_ts = None;
+    // Made at the first message: by then the first frame has been captured.
+    let mut clock = None;
     let mut shown = 0;
     loop {
         let event = match rx.try_recv() {
@@ -203,9 +211,10 @@ fn print_events(
         if !printer.selected(&record) {
             continue;
         }
-        let first = *first_ts.get_or_insert(record.ts_ns);
+        let clock =
+            clock.get_or_insert_with(|| Clock::new(args.view.time, counters.first_frame_ns()));
         if !args.view.quiet {
-            match printer.print(&mut out, &record, first) {
+            match printer.print(&mut out, &record, clock) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => break,
                 Err(err) => return Err(err.into()),
@@ -223,26 +232,14 @@ fn print_events(
 /// Runs the viewer in follow mode until the user quits; returns how many messages the
 /// display filter selected. The caller stops the capture then (if `-c` or `--duration`
 /// has not already) and prints the summary, once the terminal is restored.
-fn view(
-    rx: Receiver<SessionEvent>,
-    feeder: Feeder,
-    title: String,
-    filter: Option<Filter>,
-) -> Result<u64> {
+fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Result<u64> {
     let stopper = feeder.stopper.clone();
     let (tx, feed) = sync_channel(FEED_BATCHES);
     let feeding = thread::Builder::new()
         .name("ofscope-feed".into())
         .spawn(move || feeder.run(&rx, &tx))
         .context("cannot start the viewer's feed")?;
-    let viewed = tui::run(
-        feed,
-        tui::Options {
-            title,
-            follow: true,
-            filter,
-        },
-    );
+    let viewed = tui::run(feed, options);
     // The feed thread ends once the capture does (or at once, if the viewer is gone).
     stopper.stop();
     let shown = feeding
@@ -270,6 +267,7 @@ impl Feeder {
         let mut batch = Vec::new();
         let mut oldest: Option<Instant> = None;
         let mut status_at: Option<Instant> = None;
+        let mut origin_sent = false;
         let mut shown = 0;
         loop {
             let wait = match (oldest, status_at) {
@@ -298,7 +296,7 @@ impl Feeder {
             }
             if batch.len() >= BATCH_EVENTS || oldest.is_some_and(|at| at.elapsed() >= BATCH_AGE) {
                 oldest = None;
-                if tx.send(Feed::Events(std::mem::take(&mut batch))).is_err() {
+                if !self.send_events(tx, std::mem::take(&mut batch), &mut origin_sent) {
                     return shown;
                 }
             }
@@ -311,10 +309,29 @@ impl Feeder {
         }
         // The capture has ended: its last events, the final counters and the end. The
         // viewer may have quit meanwhile, which is fine.
-        let _ = tx.send(Feed::Events(batch));
+        self.send_events(tx, batch, &mut origin_sent);
         let _ = tx.send(self.status());
         let _ = tx.send(Feed::Finished);
         shown
+    }
+
+    /// Sends a batch, after the capture's first timestamp if it has not gone yet (events
+    /// come from frames, so it is known by then). `false` when the viewer has gone.
+    fn send_events(
+        &self,
+        tx: &SyncSender<Feed>,
+        batch: Vec<SessionEvent>,
+        origin_sent: &mut bool,
+    ) -> bool {
+        if !*origin_sent {
+            if let Some(ns) = self.counters.first_frame_ns() {
+                *origin_sent = true;
+                if tx.send(Feed::Origin(ns)).is_err() {
+                    return false;
+                }
+            }
+        }
+        tx.send(Feed::Events(batch)).is_ok()
     }
 
     /// Whether the event is a message the display filter selects.

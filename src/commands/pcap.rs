@@ -3,16 +3,16 @@
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::{self, Analyzer};
-use crate::capture::{FileSource, FrameSource, PcapWriter};
+use crate::analysis::{self, Analyzer, TimeSpec};
+use crate::capture::{FileSource, FrameSource, LinkType, PcapWriter, RawFrame};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
-use crate::output::{progress, records::RecordPrinter, stats::Stats};
+use crate::output::{progress, records::RecordPrinter, stats::Stats, time::Clock};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 use crate::tui;
@@ -30,24 +30,45 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     }
     let filter = display_filter(args.view.filter.as_deref())?;
     let config = StreamConfig::with_ports(&args.view.ports);
+    // Several files are read as the one capture mergecap would make of them: relative
+    // times count from its first frame, the earliest first frame of them all.
+    let origin_ns = args
+        .inputs()
+        .filter_map(|p| FileSource::first_frame_ns(p))
+        .min();
     let stdout = io::stdout().lock();
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),
         args,
         records: RecordPrinter::new(args.view.format, args.view.verbose, filter),
+        clock: Clock::new(args.view.time, origin_ns),
+        origin_ns,
         line: String::new(),
         shown: 0,
     };
     let mut failed = false;
+    // Per file read, the frames of its selected messages (for -w).
+    let mut selected_frames = Vec::new();
     for path in args.inputs() {
-        match printer.file(path, &config) {
-            Ok(FileOutcome::Done) => {}
-            Ok(FileOutcome::CountReached) => break,
+        let mut keep = BTreeSet::new();
+        let outcome = printer.file(path, &config, &mut keep);
+        let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
+        match outcome {
+            Ok(_) => selected_frames.push((path.as_path(), keep)),
             Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
             Err(err) => {
                 eprintln!("ofscope: {err:#}");
                 failed = true;
             }
+        }
+        if count_reached {
+            break;
+        }
+    }
+    if let Some(output) = &args.write {
+        if let Err(err) = write_frames(&selected_frames, output) {
+            eprintln!("ofscope: {err:#}");
+            failed = true;
         }
     }
     match printer.out.flush() {
@@ -70,6 +91,10 @@ struct Printer<'a, W: Write> {
     out: W,
     args: &'a PcapArgs,
     records: RecordPrinter,
+    /// The time column, over all files.
+    clock: Clock,
+    /// The first frame of the (merged) capture, which `--at 12.5` counts from.
+    origin_ns: Option<u64>,
     /// The stats report.
     line: String,
     /// Messages shown so far, over all files (for `-c`).
@@ -77,19 +102,23 @@ struct Printer<'a, W: Write> {
 }
 
 impl<W: Write> Printer<'_, W> {
-    fn file(&mut self, path: &Path, config: &StreamConfig) -> Result<FileOutcome> {
+    /// Reads one file; `keep_frames` gets the frame numbers of its selected messages (a
+    /// second pass copies them for -w).
+    fn file(
+        &mut self,
+        path: &Path,
+        config: &StreamConfig,
+        keep_frames: &mut BTreeSet<u64>,
+    ) -> Result<FileOutcome> {
         let mut session = Session::open(path, config.clone())?;
         let mut stats = Stats::default();
-        let mut first_ts = None;
-        // Frame numbers to copy with -w (a second pass copies them).
-        let mut keep_frames = BTreeSet::new();
         let mut outcome = FileOutcome::Done;
         let args = self.args;
         let analyse = args.stats || args.flows || args.latency || args.findings;
         let mut analyzer = analyse.then(|| {
             Analyzer::new(analysis::Config {
                 pair_window_ns: args.pair_window,
-                at: args.at,
+                at: args.at.map(|at| at_from_origin(at, self.origin_ns)),
                 ..analysis::Config::default()
             })
         });
@@ -141,9 +170,8 @@ impl<W: Write> Printer<'_, W> {
                 if !self.records.selected(record) {
                     continue;
                 }
-                let first = *first_ts.get_or_insert(record.ts_ns);
                 if per_message {
-                    self.records.print(&mut self.out, record, first)?;
+                    self.records.print(&mut self.out, record, &mut self.clock)?;
                 }
                 if self.args.write.is_some() {
                     keep_frames.extend(record.frames.iter().copied());
@@ -181,39 +209,145 @@ impl<W: Write> Printer<'_, W> {
                 path.display()
             );
         }
-        if let Some(out) = &self.args.write {
-            copy_frames(path, out, &keep_frames)?;
-        }
         Ok(outcome)
     }
 }
 
-/// Second pass for `-w`: copies the frames that carried the shown messages.
-fn copy_frames(input: &Path, output: &PathBuf, keep: &BTreeSet<u64>) -> Result<()> {
-    let mut source = FileSource::open(input)?;
+/// Second pass for `-w`: copies the frames that carried the selected messages, merging
+/// several files in time order as mergecap does (on equal times, the earlier file first).
+fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> {
+    let mut sources = Vec::with_capacity(inputs.len());
+    for (path, keep) in inputs {
+        sources.push(KeptFrames::open(path, keep)?);
+    }
+    // One pcap file holds one link type: refuse before writing anything.
+    let linktypes: Vec<(&Path, LinkType)> = sources
+        .iter()
+        .filter_map(|s| Some((s.path, s.linktype?)))
+        .collect();
+    let first = linktypes.first().copied();
+    if let (Some((first_path, first_type)), Some((other_path, other_type))) = (
+        first,
+        linktypes
+            .iter()
+            .find(|(_, l)| first.is_some_and(|(_, f)| f != *l)),
+    ) {
+        anyhow::bail!(
+            "cannot write {}: {} has link type {first_type} and {} {other_type}, and one pcap file holds one link type; write each input to its own file",
+            output.display(),
+            first_path.display(),
+            other_path.display()
+        );
+    }
+    let nanos = sources.iter().any(|s| s.source.nanosecond());
     let file = File::create(output).with_context(|| {
         format!(
             "cannot create {}; check the directory and permissions",
             output.display()
         )
     })?;
-    let mut writer: Option<PcapWriter<BufWriter<File>>> = None;
-    let mut file = Some(BufWriter::new(file));
-    let nanos = source.nanosecond();
-    while let Some(frame) = source.next_frame() {
-        let Ok(frame) = frame else { break };
-        // The header needs the link type, which only the first frame tells.
-        if let Some(out) = file.take() {
-            writer = Some(PcapWriter::new(out, frame.linktype, nanos, 262_144)?);
+    // The header needs a link type: the capture's first frame tells it (a capture with no
+    // frame at all gets no header).
+    let Some((_, linktype)) = first else {
+        return Ok(());
+    };
+    let mut writer = PcapWriter::new(BufWriter::new(file), linktype, nanos, 262_144)?;
+    while let Some(next) = sources
+        .iter_mut()
+        .filter(|s| s.head.is_some())
+        .min_by_key(|s| s.head.as_ref().map(|f| f.ts_ns))
+    {
+        if let Some(frame) = &next.head {
+            writer.write_frame(&frame.raw()).with_context(|| {
+                format!(
+                    "cannot write {} from {}",
+                    output.display(),
+                    next.path.display()
+                )
+            })?;
         }
-        if let (Some(w), true) = (writer.as_mut(), keep.contains(&frame.number)) {
-            w.write_frame(&frame)?;
-        }
+        next.advance();
     }
-    if let Some(w) = writer {
-        w.into_inner()?.flush()?;
-    }
+    writer.into_inner()?.flush()?;
     Ok(())
+}
+
+/// One input of `-w`: its frames to copy, read one ahead so the earliest can go first.
+struct KeptFrames<'a> {
+    path: &'a Path,
+    source: FileSource,
+    keep: &'a BTreeSet<u64>,
+    /// The link type of the file's first frame.
+    linktype: Option<LinkType>,
+    /// The next frame to copy; `None` at the end.
+    head: Option<OwnedFrame>,
+}
+
+impl<'a> KeptFrames<'a> {
+    fn open(path: &'a Path, keep: &'a BTreeSet<u64>) -> Result<Self> {
+        let mut kept = KeptFrames {
+            path,
+            source: FileSource::open(path)?,
+            keep,
+            linktype: None,
+            head: None,
+        };
+        kept.advance();
+        Ok(kept)
+    }
+
+    /// Reads on to the next frame to copy. A file cut short ends there: the first pass
+    /// has said so already.
+    fn advance(&mut self) {
+        self.head = None;
+        while let Some(Ok(frame)) = self.source.next_frame() {
+            self.linktype.get_or_insert(frame.linktype);
+            if self.keep.contains(&frame.number) {
+                self.head = Some(OwnedFrame::of(&frame));
+                break;
+            }
+        }
+    }
+}
+
+/// A frame copied out of its reader's buffer, to wait for its turn.
+struct OwnedFrame {
+    number: u64,
+    ts_ns: u64,
+    data: Vec<u8>,
+    orig_len: u32,
+    linktype: LinkType,
+}
+
+impl OwnedFrame {
+    fn of(frame: &RawFrame<'_>) -> OwnedFrame {
+        OwnedFrame {
+            number: frame.number,
+            ts_ns: frame.ts_ns,
+            data: frame.data.to_vec(),
+            orig_len: frame.orig_len,
+            linktype: frame.linktype,
+        }
+    }
+
+    fn raw(&self) -> RawFrame<'_> {
+        RawFrame {
+            number: self.number,
+            ts_ns: self.ts_ns,
+            data: &self.data,
+            orig_len: self.orig_len,
+            linktype: self.linktype,
+        }
+    }
+}
+
+/// `--at 12.5` counts from the capture's first frame, as the time column does; the analysis
+/// counts from its first message, so it is given the instant as an epoch time.
+fn at_from_origin(at: TimeSpec, origin_ns: Option<u64>) -> TimeSpec {
+    match (at, origin_ns) {
+        (TimeSpec::Relative(ns), Some(origin)) => TimeSpec::Epoch(origin.saturating_add(ns)),
+        (other, _) => other,
+    }
 }
 
 /// The analysis sections the flags ask for, after the `--stats` counts (whose JSON object

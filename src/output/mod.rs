@@ -4,3 +4,4 @@ pub mod progress;
 pub mod records;
 pub mod stats;
 pub mod text;
+pub mod time;

@@ -11,6 +11,7 @@ use ofscope_dissectors::tree::Tree;
 
 use crate::cli::Format;
 use crate::filter::Filter;
+use crate::output::time::Clock;
 use crate::output::{json, text};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{ConnId, Direction, StreamEvent};
@@ -57,13 +58,13 @@ impl RecordPrinter {
         filter.matches(&self.tree, &record.bytes)
     }
 
-    /// Prints a record that [`selected`](Self::selected) accepted; text times are relative
-    /// to `first_ts`.
+    /// Prints a record that [`selected`](Self::selected) accepted; the clock writes the time
+    /// of text lines.
     pub fn print(
         &mut self,
         out: &mut impl Write,
         record: &OfRecord,
-        first_ts: u64,
+        clock: &mut Clock,
     ) -> io::Result<()> {
         self.line.clear();
         let needs_tree = self.verbose || self.format != Format::Text;
@@ -73,7 +74,7 @@ impl RecordPrinter {
         }
         match self.format {
             Format::Text => {
-                self.write_line(record, first_ts);
+                self.write_line(record, clock);
                 if self.verbose {
                     text::write_detail(&mut self.line, &self.tree, 4);
                     self.line.push('\n');
@@ -86,16 +87,11 @@ impl RecordPrinter {
 
     /// `frame  time  switch  arrow  summary`, the arrow pointing from sender to receiver
     /// with the switch on the left.
-    fn write_line(&mut self, record: &OfRecord, first_ts: u64) {
+    fn write_line(&mut self, record: &OfRecord, clock: &mut Clock) {
         let line = &mut self.line;
-        let rel = record.ts_ns.saturating_sub(first_ts);
-        let _ = write!(
-            line,
-            "{:>6} {:>4}.{:06} ",
-            record.frame(),
-            rel / 1_000_000_000,
-            rel % 1_000_000_000 / 1000
-        );
+        let _ = write!(line, "{:>6} ", record.frame());
+        clock.write(line, record.ts_ns);
+        line.push(' ');
         match (record.dpid, self.switches.get(&record.conn)) {
             (Some(dpid), _) => line.push_str(&format_dpid(dpid)),
             (None, Some(switch)) => {

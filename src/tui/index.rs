@@ -6,13 +6,16 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::capture::CaptureError;
+use crate::capture::{CaptureError, FileSource};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 
 /// What the viewer is fed, by a file indexer or by a live capture.
 #[derive(Debug)]
 pub enum Feed {
+    /// The timestamp of the capture's first frame, whatever its protocol, before the
+    /// events it is the origin of.
+    Origin(u64),
     /// Session events in capture order.
     Events(Vec<SessionEvent>),
     /// Capture bytes read so far out of `total` (0 when unknown, as for gzip).
@@ -43,19 +46,24 @@ pub fn index_file(path: &Path, config: StreamConfig) -> Result<Receiver<Feed>, C
     } else {
         std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
     };
+    let origin = FileSource::first_frame_ns(path);
     let (tx, rx) = sync_channel(CHANNEL_BATCHES);
+    if let Some(ns) = origin {
+        // The channel is empty: this cannot block.
+        let _ = tx.send(Feed::Origin(ns));
+    }
     thread::Builder::new()
         .name("ofscope-index".into())
         .spawn(move || read_all(session, total, tx))
-        .map_err(|source| CaptureError::Io {
+        .map_err(|error| CaptureError::Io {
             path: path.to_owned(),
             frame: 0,
-            source,
+            error,
         })?;
     Ok(rx)
 }
 
-fn read_all(mut session: Session<crate::capture::FileSource>, total: u64, tx: SyncSender<Feed>) {
+fn read_all(mut session: Session<FileSource>, total: u64, tx: SyncSender<Feed>) {
     let mut batch = Vec::with_capacity(256);
     let mut sent_at = Instant::now();
     while let Some(event) = session.next_event() {

@@ -16,7 +16,7 @@ use std::sync::mpsc::Receiver;
 
 use anyhow::Result;
 
-use crate::cli::{Format, PcapArgs, ViewArgs};
+use crate::cli::{Format, PcapArgs, TimeFormat, ViewArgs};
 use crate::filter::Filter;
 use crate::stream::StreamConfig;
 
@@ -31,12 +31,15 @@ pub struct Options {
     pub follow: bool,
     /// A filter in force from the start (`-Y`).
     pub filter: Option<Filter>,
+    /// How times are shown (`-t`).
+    pub time: TimeFormat,
 }
 
 /// Runs the viewer on whatever `feed` sends (a file indexer, a live capture) until the user
 /// quits. The terminal is restored on every way out.
 pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
     let mut app = App::new(options.title, options.follow);
+    app.time = options.time;
     if let Some(filter) = options.filter {
         app.set_filter(Some(filter));
     }
@@ -83,6 +86,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
             title: path.display().to_string(),
             follow: false,
             filter,
+            time: args.view.time,
         },
     )?;
     Ok(ExitCode::SUCCESS)

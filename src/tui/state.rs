@@ -12,6 +12,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use crate::analysis::{self, Analyzer};
+use crate::cli::TimeFormat;
 use crate::filter::{Filter, FilterError};
 use crate::session::SessionEvent;
 use crate::stream::{ConnId, StreamEvent};
@@ -138,16 +139,14 @@ impl FilterBar {
     }
 }
 
-/// A filter in force: the messages it matched among the first `scanned`, and the analysis
-/// of those alone (the other tabs show it).
+/// A filter in force: the messages it matched among the first `scanned`. It selects the
+/// rows of the list only: the analysis tabs always show the whole session, for an analysis
+/// of some messages alone is false (a PacketIn without its answer looks unanswered).
 pub struct Applied {
     pub filter: Filter,
     /// Store positions of the matching messages, ascending.
     pub matches: Vec<usize>,
     pub scanned: usize,
-    pub analysis: Analyzer,
-    /// The analysis was told the input ended.
-    finished: bool,
 }
 
 /// The analysis settings of the viewer: the charts need every PacketIn/answer pair.
@@ -319,8 +318,13 @@ pub struct App {
     pub switches: HashMap<ConnId, SocketAddr>,
     /// Stream problems (gaps, retransmissions, ...) seen so far.
     pub stream_events: Vec<StreamEvent>,
-    /// The analysis of every message (the filter's own is in `applied`).
+    /// The analysis of every message, whatever the filter.
     pub analysis: Analyzer,
+    /// How times are shown (`-t`).
+    pub time: TimeFormat,
+    /// The timestamp of the capture's first frame, whatever its protocol: relative times
+    /// count from it. `None` until the source says ([`Feed::Origin`]).
+    pub origin_ns: Option<u64>,
     pub progress: Progress,
     pub applied: Option<Applied>,
     /// The filter bar, while open.
@@ -355,6 +359,8 @@ impl App {
             switches: HashMap::new(),
             stream_events: Vec::new(),
             analysis: new_analyzer(),
+            time: TimeFormat::Relative,
+            origin_ns: None,
             progress: Progress::default(),
             applied: None,
             bar: None,
@@ -388,6 +394,7 @@ impl App {
                 self.progress.done = done;
                 self.progress.total = total;
             }
+            Feed::Origin(ns) => self.origin_ns = Some(ns),
             Feed::Warning(warning) => self.progress.warnings.push(warning),
             Feed::Status(status) => self.progress.status = Some(status),
             Feed::Finished => {
@@ -423,13 +430,9 @@ impl App {
         while applied.scanned < self.store.len() {
             let i = applied.scanned;
             self.scratch.fields.clear();
-            let message = self.store.message(i);
-            message.build_tree(&mut self.scratch);
+            self.store.message(i).build_tree(&mut self.scratch);
             if applied.filter.matches(&self.scratch, self.store.bytes(i)) {
                 applied.matches.push(i);
-                if let Some(record) = self.store.record(i, message) {
-                    applied.analysis.feed(&SessionEvent::Record(record));
-                }
             }
             applied.scanned += 1;
             if applied.scanned % 512 == 0 && start.elapsed() >= budget {
@@ -438,10 +441,6 @@ impl App {
         }
         if self.follow && applied.matches.len() != before {
             self.selected = applied.matches.len().saturating_sub(1);
-        }
-        if self.progress.finished && applied.scanned == self.store.len() && !applied.finished {
-            applied.finished = true;
-            applied.analysis.finish();
         }
         applied.scanned > scanned_before
     }
@@ -471,11 +470,17 @@ impl App {
         self.shown_row(self.selected)
     }
 
-    /// The analysis the tabs show: of the filtered messages while a filter is in force.
+    /// The analysis the tabs show: of the whole session, whatever the filter.
     pub fn analysis(&self) -> &Analyzer {
-        self.applied
-            .as_ref()
-            .map_or(&self.analysis, |a| &a.analysis)
+        &self.analysis
+    }
+
+    /// What relative times count from: the capture's first frame, or while it is not
+    /// known, the first message.
+    pub fn origin_ns(&self) -> u64 {
+        self.origin_ns
+            .or_else(|| self.store.row(0).map(|r| r.ts_ns))
+            .unwrap_or(0)
     }
 
     /// Shows the message completed by `frame` in the Messages tab, dropping a filter that
@@ -676,8 +681,6 @@ impl App {
             filter,
             matches: Vec::new(),
             scanned: 0,
-            analysis: new_analyzer(),
-            finished: false,
         });
         self.selected = 0;
         self.list_offset = 0;

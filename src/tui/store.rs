@@ -80,22 +80,6 @@ impl Store {
         openflow::parse(self.bytes(i))
     }
 
-    /// Row `i` as the session gave it, with its message decoded again (`message`).
-    pub fn record(&self, i: usize, message: Message) -> Option<OfRecord> {
-        let row = self.rows.get(i)?;
-        Some(OfRecord {
-            index: row.index,
-            frames: vec![row.frame],
-            frame: row.frame,
-            ts_ns: row.ts_ns,
-            conn: row.conn,
-            direction: row.direction,
-            dpid: row.dpid,
-            bytes: self.bytes(i).to_vec(),
-            message,
-        })
-    }
-
     /// Bytes held, for the status bar and memory checks.
     pub fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.rows.capacity() * std::mem::size_of::<Row>()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the real viewer in tmux on the VLAN sample: filter, select, highlight, the Latency
-# tab, then quit and check the terminal is back to normal. Asserts on capture-pane output.
+# tab, the analysis tabs under a filter that hides the answers, then quit and check the
+# terminal is back to normal. Asserts on capture-pane output.
 # Usage: vlan_filter.sh OFSCOPE_BINARY SAMPLE_PCAP
 set -euo pipefail
 ofscope=$1
@@ -67,7 +68,27 @@ tm send-keys -t "$session" 3
 wait_for "PacketIn → response"
 screen | LC_ALL=C.UTF-8 grep -qP '[\x{2801}-\x{28ff}]' || fail "the latency chart has no points"
 
-# 4. Quit: the viewer ends with 0 and leaves the terminal in cooked mode, off the
+# 4. A filter selects rows, not the analysis: with only the PacketIns listed, their answers
+#    still count (none unanswered, no false finding), the times are the text output's, and
+#    the flow tables are the session's at the selected message.
+tm send-keys -t "$session" 1 /
+tm send-keys -t "$session" C-u
+tm send-keys -t "$session" -l 'of.type == PACKET_IN'
+tm send-keys -t "$session" Enter
+packet_ins=$("$ofscope" pcap --print -Y 'of.type == PACKET_IN' "$sample" | wc -l)
+wait_for "$packet_ins shown by of.type == PACKET_IN"
+first_time=$("$ofscope" pcap --print -Y 'of.type == PACKET_IN' -c 1 "$sample" | awk '{print $2}')
+screen | grep -qE "^ +[0-9]+ +$first_time " || fail "the first PacketIn is not listed at $first_time"
+tm send-keys -t "$session" 3
+wait_for "latency over time ($packet_ins pairs)"
+tm send-keys -t "$session" 6
+wait_for "Findings ("
+if screen | grep -q "unanswered"; then fail "a PacketIn is called unanswered"; fi
+tm send-keys -t "$session" 1 G 2
+wait_for "Flow tables at message"
+screen | grep -qE ": [1-9][0-9]* flows" || fail "no flow in the tables at the last PacketIn"
+
+# 5. Quit: the viewer ends with 0 and leaves the terminal in cooked mode, off the
 #    alternate screen.
 tm send-keys -t "$session" q
 wait_for "DONE"

@@ -1,6 +1,7 @@
 //! Shared by the viewer tests: a sample read into the viewer's state, keys, and drawing into
 //! a test backend.
 
+use ofscope::capture::FileSource;
 use ofscope::session::Session;
 use ofscope::stream::StreamConfig;
 use ofscope::tui::{render, App, Feed};
@@ -15,6 +16,9 @@ pub fn sample(name: &str) -> String {
 /// The viewer after reading the whole sample, as the indexer would feed it.
 pub fn app_for(name: &str) -> App {
     let mut app = App::new(format!("{name}.pcap"), false);
+    if let Some(origin) = FileSource::first_frame_ns(std::path::Path::new(&sample(name))) {
+        app.feed(Feed::Origin(origin));
+    }
     let session = Session::open(sample(name), StreamConfig::default()).expect("open sample");
     let events = session.map(|e| e.expect("readable sample")).collect();
     app.feed(Feed::Events(events));

@@ -8,11 +8,10 @@ use ratatui::Frame;
 use crate::analysis::findings::Severity;
 use crate::tui::state::{App, Tab};
 
-use super::{cursor_style, pane_block, seconds};
+use super::{cursor_style, pane_block, time, time_width};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let analysis = app.analysis();
-    let first = analysis.first_ns().unwrap_or(0);
     let findings = analysis.findings().list();
     let rows: Vec<Row> = findings
         .iter()
@@ -29,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             };
             Row::new([
                 f.severity.name().to_string(),
-                seconds(f.ts_ns, first),
+                time(app, f.ts_ns),
                 f.frame.map_or("-".into(), |n| n.to_string()),
                 f.kind.name().to_string(),
                 text,
@@ -40,7 +39,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let total = rows.len();
     let widths = [
         Constraint::Length(7),
-        Constraint::Length(11),
+        Constraint::Length(time_width(app.time)),
         Constraint::Length(7),
         Constraint::Length(20),
         Constraint::Fill(1),

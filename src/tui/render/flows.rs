@@ -9,18 +9,18 @@ use ratatui::Frame;
 
 use crate::tui::state::{App, Tab};
 
-use super::{pane_block, seconds};
+use super::{pane_block, time};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let [table_area, events_area] =
         Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
     let selected = app.selected_row().and_then(|i| app.store.row(i));
-    let analysis = app.analysis();
-    let first = analysis.first_ns().unwrap_or(0);
+    let viewer: &App = app;
+    let analysis = viewer.analysis();
     let (at_ns, at_text) = match selected {
         Some(row) => (
             row.ts_ns,
-            format!("message {} at {}", row.index, seconds(row.ts_ns, first)),
+            format!("message {} at {}", row.index, time(viewer, row.ts_ns)),
         ),
         None => (analysis.last_ns(), "the end".to_string()),
     };
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     e.ts_ns,
                     format!(
                         "{:>11} {:<6} {:<9} {switch}{}",
-                        seconds(e.ts_ns, first),
+                        time(viewer, e.ts_ns),
                         message,
                         e.kind.name(),
                         e.flow.rule()

@@ -17,7 +17,7 @@ use crate::tui::state::{App, Tab};
 
 use super::pane_block;
 
-/// The pairs of the chosen scope: (seconds since the first message, latency in ns).
+/// The pairs of the chosen scope: (seconds since the capture's first frame, latency in ns).
 struct Series {
     points: Vec<Point>,
 }
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 
 fn collect(app: &App, scope: Option<SwitchKey>) -> Series {
     let analysis = app.analysis();
-    let first = analysis.first_ns().unwrap_or(0);
+    let first = app.origin_ns();
     let points = analysis
         .pairs()
         .iter()
@@ -139,7 +139,7 @@ fn draw_chart(frame: &mut Frame, series: &Series, area: Rect) {
     frame.render_widget(chart, area);
 }
 
-/// A point of the chart: (s since the first message, latency in ns).
+/// A point of the chart: (s since the capture's first frame, latency in ns).
 type Point = (f64, u64);
 
 /// At most the highest and lowest latency per screen column: a million pairs draw no

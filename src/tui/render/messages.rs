@@ -12,7 +12,8 @@ use crate::stream::Direction;
 use crate::tui::state::{App, Pane};
 use crate::tui::store;
 
-use super::{cursor_style, pane_block, scroll_to, seconds};
+use super::{cursor_style, pane_block, scroll_to, time_text, time_width};
+use crate::cli::TimeFormat;
 
 /// Below this width the switch column shows only the end of the datapath id.
 const WIDE: u16 = 120;
@@ -42,13 +43,12 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         );
         return;
     }
-    let first_ts = app.store.row(0).map_or(0, |r| r.ts_ns);
     let wide = area.width >= WIDE;
 
     let rows = (app.list_offset..(app.list_offset + height).min(total)).filter_map(|pos| {
         let i = app.shown_row(pos)?;
         let row = app.store.row(i)?;
-        let cells = cells(app, i, row, first_ts, wide);
+        let cells = cells(app, pos, i, row, wide);
         let style = if pos == app.selected {
             cursor_style(focused)
         } else {
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let switch_width = if wide { 23 } else { 6 };
     let widths = [
         Constraint::Length(7),
-        Constraint::Length(11),
+        Constraint::Length(time_width(app.time)),
         Constraint::Length(switch_width),
         Constraint::Length(3),
         Constraint::Length(if wide { 24 } else { 13 }),
@@ -72,8 +72,18 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(table, inner);
 }
 
-fn cells(app: &App, i: usize, row: &store::Row, first_ts: u64, wide: bool) -> [Cell<'static>; 7] {
-    let time = seconds(row.ts_ns, first_ts);
+/// The cells of list position `pos`, store row `i`.
+fn cells(app: &App, pos: usize, i: usize, row: &store::Row, wide: bool) -> [Cell<'static>; 7] {
+    let reference = match app.time {
+        // Since the message shown above (itself for the first).
+        TimeFormat::Delta => pos
+            .checked_sub(1)
+            .and_then(|above| app.shown_row(above))
+            .and_then(|above| app.store.row(above))
+            .map_or(row.ts_ns, |above| above.ts_ns),
+        _ => app.origin_ns(),
+    };
+    let time = time_text(app.time, row.ts_ns, reference);
     let switch = match (row.dpid, app.switches.get(&row.conn)) {
         (Some(dpid), _) if wide => format_dpid(dpid),
         // The end of the dpid is what tells switches apart.

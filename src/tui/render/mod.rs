@@ -20,6 +20,8 @@ use ratatui::widgets::{Block, Borders, Tabs};
 use ratatui::Frame;
 
 use super::state::{App, Pane, PaneRects, Tab};
+use crate::cli::TimeFormat;
+use crate::output::time::write_time;
 
 pub use help::KEYS;
 
@@ -130,8 +132,29 @@ fn scroll_to(offset: usize, selected: usize, height: usize) -> usize {
     }
 }
 
-/// `12.345678` seconds after `first`, as the message list shows times.
-fn seconds(ts_ns: u64, first: u64) -> String {
-    let rel = ts_ns.saturating_sub(first);
-    format!("{}.{:06}", rel / 1_000_000_000, rel % 1_000_000_000 / 1000)
+/// A time outside the message list (a finding, a flow change), in the `-t` format; `d`
+/// shows it relative, for it has no previous message shown.
+fn time(app: &App, ts_ns: u64) -> String {
+    let format = match app.time {
+        TimeFormat::Delta => TimeFormat::Relative,
+        other => other,
+    };
+    time_text(format, ts_ns, app.origin_ns())
+}
+
+/// The width of a time column in the `-t` format.
+fn time_width(format: TimeFormat) -> u16 {
+    match format {
+        TimeFormat::Relative | TimeFormat::Delta => 11,
+        TimeFormat::Absolute => 15,
+        TimeFormat::Epoch => 17,
+        TimeFormat::AbsoluteDate => 26,
+    }
+}
+
+/// A time as text, without the padding of the text lines.
+fn time_text(format: TimeFormat, ts_ns: u64, reference_ns: u64) -> String {
+    let mut text = String::new();
+    write_time(&mut text, format, ts_ns, reference_ns);
+    text.trim_start().to_string()
 }

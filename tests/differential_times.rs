@@ -1,0 +1,63 @@
+//! Issue 12 point 9: the time column of `ofscope pcap` is tshark's `-t r` column
+//! (`frame.time_relative`, cut to microseconds) for the frame each message is credited to,
+//! on every sample, with and without a display filter.
+//!
+//! Needs tshark: under `CI=true` a missing tool fails, elsewhere the test is skipped.
+
+mod differential_support;
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use differential_support::{stdout_of, tools_present};
+
+#[test]
+fn relative_times_are_tsharks_on_every_sample() {
+    if !tools_present("relative_times_are_tsharks_on_every_sample", &["tshark"]) {
+        return;
+    }
+    let samples = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).unwrap();
+    let mut compared = 0;
+    for path in samples.map(|entry| entry.unwrap().path()) {
+        let name = path.to_string_lossy().into_owned();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+            continue;
+        }
+        // frame number → seconds since the first frame, as tshark has it.
+        let tshark: HashMap<String, String> = stdout_of(Command::new("tshark").args([
+            "-r",
+            &name,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.time_relative",
+        ]))
+        .lines()
+        .filter_map(|line| {
+            let (frame, time) = line.split_once('\t')?;
+            let (secs, frac) = time.split_once('.')?;
+            Some((frame.to_owned(), format!("{secs}.{:.6}", frac)))
+        })
+        .collect();
+        for filter in [None, Some("of.type == PACKET_IN || of.type == FLOW_MOD")] {
+            let mut ofscope = Command::new(env!("CARGO_BIN_EXE_ofscope"));
+            ofscope.args(["pcap", &name]);
+            if let Some(expr) = filter {
+                ofscope.args(["-Y", expr]);
+            }
+            for line in stdout_of(&mut ofscope).lines() {
+                let mut columns = line.split_whitespace();
+                let (frame, time) = (columns.next().unwrap(), columns.next().unwrap());
+                assert_eq!(
+                    tshark.get(frame).map(String::as_str),
+                    Some(time),
+                    "{name} (-Y {filter:?}): {line}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} lines compared");
+}
