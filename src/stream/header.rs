@@ -167,24 +167,22 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
         BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 | FLOW_REMOVED | PORT_STATUS => true,
         // OpenFlow switches and controllers send empty echoes.
         ECHO_REQUEST | ECHO_REPLY => header.length == HEADER_LEN as u16,
-        // buffer_id, total_len, in_port, reason, pad. When the capture kept none of them
-        // (the header ends the kept bytes), the header alone: the IP addresses and MACs of
-        // the frames inside do not form one (`01 0a 00 00` says length 0).
-        PACKET_IN => match (u16_at(12), u16_at(14), bytes.get(16..18)) {
-            (Some(total_len), Some(in_port), Some(&[reason, 0])) => {
-                reason <= 2 && port_ok(in_port) && header.length - 18 <= total_len
-            }
-            _ => bytes.len() < 12,
-        },
+        // Each body field the capture kept must make sense; the frames inside do not
+        // form such a header (their MACs and IP addresses give `01 0a 00 00`: length 0).
+        // buffer_id, total_len, in_port, reason, pad
+        PACKET_IN => {
+            u16_at(12).is_none_or(|total_len| header.length - 18 <= total_len)
+                && u16_at(14).is_none_or(port_ok)
+                && bytes.get(16).is_none_or(|&reason| reason <= 2)
+                && bytes.get(17).is_none_or(|&pad| pad == 0)
+        }
         // buffer_id, in_port, actions_len
-        PACKET_OUT => match (u16_at(12), u16_at(14)) {
-            (Some(in_port), Some(actions_len)) => {
-                port_ok(in_port)
-                    && actions_len % 8 == 0
-                    && 16 + u32::from(actions_len) <= u32::from(header.length)
-            }
-            _ => bytes.len() < 12,
-        },
+        PACKET_OUT => {
+            u16_at(12).is_none_or(port_ok)
+                && u16_at(14).is_none_or(|actions_len| {
+                    actions_len % 8 == 0 && 16 + u32::from(actions_len) <= u32::from(header.length)
+                })
+        }
         FLOW_MOD => {
             (header.length - FLOW_MOD_LEN_V10) % 8 == 0
                 && u32_at(8).is_some_and(|wildcards| wildcards & !WILDCARDS_V10 == 0)
