@@ -262,7 +262,7 @@ impl Message {
         let mut r = Reader::cut(&zero_filled, bytes.len() - HEADER_LEN);
         let body = match Body::parse(header.msg_type, &mut r) {
             // Every field real and only trailing data cut (a PACKET_IN's frame, say).
-            Ok(body) if !r.read_uncaptured && r.remaining() == 0 => body,
+            Ok(body) if r.all_real() => body,
             decoded => Body::Cut(decoded.map(Box::new)),
         };
         Message {

@@ -52,8 +52,11 @@ pub struct Reader<'a> {
     captured: usize,
     /// Set when padding or text bytes were not in canonical form.
     pub(crate) noncanonical: bool,
-    /// Set when a field was read from bytes the capture did not hold (read as zeros).
+    /// Set when a field was read from bytes the capture did not hold (read as zeros), as
+    /// far as `rest` and `items` can tell; see [`Reader::all_real`].
     pub(crate) read_uncaptured: bool,
+    /// Set once `rest` has taken the trailing bytes.
+    took_rest: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -69,6 +72,7 @@ impl<'a> Reader<'a> {
             captured: captured.min(buf.len()),
             noncanonical: false,
             read_uncaptured: false,
+            took_rest: false,
         }
     }
 
@@ -114,23 +118,33 @@ impl<'a> Reader<'a> {
                 have,
             })?;
         self.pos += n;
-        if self.pos > self.captured {
-            self.read_uncaptured = true;
-        }
         Ok(out)
     }
 
     /// Takes everything left: the real bytes of it, when the capture cut the structure.
     #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
+        // Reads are in order, so the fields before these bytes were all real if and only
+        // if they ended within the captured bytes.
+        self.read_uncaptured |= self.pos > self.captured;
+        self.took_rest = true;
         let out = &self.buf[self.pos..self.captured.max(self.pos)];
         self.pos = self.buf.len();
         out
     }
 
+    /// After a whole structure was decoded from a cut reader: whether every field came from
+    /// captured bytes, so that only trailing data (taken by `rest`) is missing. A structure
+    /// that ends without `rest` ends at the length its header declares, past the cut; one
+    /// whose list stopped at the cut has bytes left.
+    pub fn all_real(&self) -> bool {
+        self.took_rest && !self.read_uncaptured && self.remaining() == 0
+    }
+
     /// Decodes `item`s into `out` until the structure ends. When the capture cut the
     /// structure, an item that fails to decode (its length, say, read as zero in place of
     /// the missing bytes) ends the list there, and the body counts as not wholly real.
+    #[inline]
     pub fn items<T>(
         &mut self,
         out: &mut Vec<T>,
@@ -151,7 +165,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A sub-reader over the next `n` bytes; the canonical flag flows back via `join`. A
-    /// sub-reader that reaches past the capture's cut has already set `read_uncaptured` here.
+    /// sub-reader that reaches past the capture's cut has moved this reader past it too.
     #[inline]
     pub fn sub(&mut self, n: usize, what: &'static str) -> Result<Reader<'a>> {
         let captured = self.captured.saturating_sub(self.pos);
