@@ -421,8 +421,9 @@ def ofscope_messages(path):
                 sys.exit('%s:%d: not JSON: %s' % (path, number, err))
             record = {k: normal(lookup(obj, OFSCOPE_PATHS[k]))
                       for k in ('frame', 'from', 'version', 'type', 'xid', 'length')}
-            if isinstance(record['type'], int):    # another version: named like tshark's
-                record['type'] = type_name(record['version'], record['type'])
+            if record['version'] != 1 and isinstance(obj.get('type_code'), int):
+                # another version: named as the references' are normalised (TYPE_N)
+                record['type'] = type_name(record['version'], obj['type_code'])
             record['type'] = str(record['type']).upper().removeprefix('OFPT_')
             if record['type'] == 'PACKET_IN':
                 record['pi'] = ofscope_packet_in(obj)
