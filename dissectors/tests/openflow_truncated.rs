@@ -212,6 +212,13 @@ fn cut_packet_out_keeps_its_port_buffer_and_whole_actions() {
     );
     assert!(tree.first("data").is_none(), "no frame was captured");
 
+    // Cut inside the second action's length: the list holds the first action only, so the
+    // actions_len the tree would compute from it (16) is not shown; the wire says 24.
+    let in_length = assert_cut_well(&whole[..35]);
+    let tree = tree_of(&in_length);
+    assert_eq!(tree.find("of.action").count(), 1);
+    assert_eq!(shown(&tree, "of.packet_out.actions_len"), None);
+
     // Cut inside the frame: a typed PACKET_OUT whose frame is the captured prefix.
     let in_frame = assert_cut_well(&whole[..whole.len() - 20]);
     let Body::PacketOut(packet_out) = &in_frame.body else {

@@ -317,6 +317,11 @@ impl Message {
         };
     }
 
+    /// The bytes of a message the capture cut (empty for a whole one).
+    fn captured(&self) -> &[u8] {
+        self.original.as_deref().unwrap_or_default()
+    }
+
     /// How many bytes of the message there are: fewer than the header's length when the
     /// capture cut it.
     pub fn captured_len(&self) -> usize {
@@ -461,7 +466,7 @@ impl Message {
             Body::Cut(Ok(body)) => {
                 let mut whole = Tree::new();
                 body.build_tree(&mut whole, HEADER_LEN);
-                t.fields.extend(captured_fields(whole, self.captured_len()));
+                t.fields.extend(captured_fields(whole, self.captured()));
             }
             Body::Cut(Err(_)) => {
                 let end = self.captured_len();
@@ -482,7 +487,7 @@ impl Message {
         const SHOWN: usize = 8;
         let mut whole = Tree::new();
         body.build_tree(&mut whole, HEADER_LEN);
-        let leaves = captured_fields(whole, self.captured_len()).filter(|f| f.kind == Kind::Leaf);
+        let leaves = captured_fields(whole, self.captured()).filter(|f| f.kind == Kind::Leaf);
         for (i, field) in leaves.take(SHOWN).enumerate() {
             if i > 0 {
                 s.push(' ');
@@ -495,17 +500,35 @@ impl Message {
     }
 }
 
-/// The fields of `tree` that lie within the first `captured` bytes of the message: leaves
-/// wholly inside, groups that start inside (their range cut to the captured bytes).
-fn captured_fields(tree: Tree, captured: usize) -> impl Iterator<Item = crate::tree::Field> {
+/// The fields of `tree` that lie within `captured`, the bytes of the message the capture
+/// holds: leaves wholly inside, groups that start inside (their range cut to the captured
+/// bytes). An OpenFlow number that is not the one its bytes hold is left out too: a length
+/// the tree computes from a list that the cut shortened (PACKET_OUT's actions_len) would be
+/// wrong, and the few fields whose value is a part of their bytes (a port's STP state) are
+/// given up with it. A frame's fields are decoded from captured bytes only.
+fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::tree::Field> + '_ {
+    let len = captured.len();
+    let wire_number = |range: &std::ops::Range<usize>| {
+        let bytes = captured.get(range.clone())?;
+        matches!(bytes.len(), 1 | 2 | 4 | 8)
+            .then(|| bytes.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
+    };
     tree.fields.into_iter().filter_map(move |mut field| {
-        let inside = match field.kind {
-            Kind::Leaf => field.range.start < captured && field.range.end <= captured,
-            Kind::Group | Kind::List => field.range.start < captured,
+        let as_on_the_wire = || match (field.value.as_u64(), wire_number(&field.range)) {
+            (Some(value), Some(wire)) => value == wire,
+            _ => true,
         };
-        field.range.end = field.range.end.min(captured);
+        let inside = match field.kind {
+            Kind::Leaf => {
+                field.range.start < len
+                    && field.range.end <= len
+                    && (!field.key.starts_with("of.") || as_on_the_wire())
+            }
+            Kind::Group | Kind::List => field.range.start < len,
+        };
+        field.range.end = field.range.end.min(len);
         if let Value::Bytes(bytes) = &mut field.value {
-            bytes.end = bytes.end.min(captured);
+            bytes.end = bytes.end.min(len);
         }
         inside.then_some(field)
     })
