@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::path::Path;
 
-use ofscope_dissectors::openflow::{self, Body, Message};
+use ofscope_dissectors::openflow::{self, Message};
 
 use crate::capture::{CaptureError, FileSource, FrameSource};
 use crate::stream::{ConnId, Direction, StreamConfig, StreamEvent, Tracker};
@@ -158,8 +158,8 @@ impl<S: FrameSource> Session<S> {
                 }
             };
             let message = openflow::parse(&chunk.bytes);
-            if let Body::FeaturesReply(features) = &message.body {
-                self.dpids.insert(chunk.conn, features.datapath_id);
+            if let Some(dpid) = message.datapath_id() {
+                self.dpids.insert(chunk.conn, dpid);
             }
             let record = OfRecord {
                 index: self.next_index,

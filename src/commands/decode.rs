@@ -1,5 +1,6 @@
 //! `ofscope decode`: one message (or several back to back) from hex or a binary file.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -27,6 +28,10 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     let mut offset = 0;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
+        if rest.len() < openflow::header::HEADER_LEN {
+            write_stray_bytes(&mut out, args.format, offset, rest);
+            break;
+        }
         let len = message_len(rest);
         let raw = &rest[..len];
         let message = openflow::parse(raw);
@@ -54,6 +59,28 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     }
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Bytes too few for a header (a stray byte after the last message, say): reported as
+/// what they are, never decoded as a message.
+fn write_stray_bytes(out: &mut String, format: Format, offset: usize, bytes: &[u8]) {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match format {
+        Format::Text => {
+            if offset > 0 {
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "{} trailing byte(s) at offset {offset}, fewer than an OpenFlow header ({} bytes), not a message: {hex}",
+                bytes.len(),
+                openflow::header::HEADER_LEN
+            );
+        }
+        Format::Json | Format::Jsonl => {
+            let _ = writeln!(out, "{{\"offset\":{offset},\"trailing_bytes\":\"{hex}\"}}");
+        }
+    }
 }
 
 /// How many bytes the message at the start of `bytes` claims, bounded by what is there.

@@ -32,7 +32,8 @@ pub fn write_tree_members(out: &mut String, tree: &Tree, msg: &[u8], needs_comma
             out.push_str("\":");
         }
         match field.kind {
-            Kind::Leaf if NAMED_AS_TEXT.contains(&field.key) => write_name(out, &field.value, msg),
+            Kind::Leaf if field.key == MESSAGE_TYPE => write_message_type(out, &field.value),
+            Kind::Leaf if field.key == DATAPATH_ID => write_dpid(out, &field.value, msg),
             Kind::Leaf => write_value(out, &field.value, msg),
             Kind::Group => {
                 out.push('{');
@@ -55,15 +56,30 @@ fn close(out: &mut String, stack: &mut Vec<(Kind, bool)>) {
     }
 }
 
-/// Named fields that scripts select on by name (`.type == "PACKET_IN"`); every other named
-/// value is written as its number, so a field keeps one JSON type (an `in_port` is always a
-/// number, `CONTROLLER` included).
-const NAMED_AS_TEXT: &[&str] = &["of.type"];
+/// The message type, which scripts select on by name (`.type == "PACKET_IN"`); every other
+/// named value is written as its number, so a field keeps one JSON type (an `in_port` is
+/// always a number, `CONTROLLER` included).
+const MESSAGE_TYPE: &str = "of.type";
 
-fn write_name(out: &mut String, value: &Value, msg: &[u8]) {
+/// The datapath id, written as a string as everywhere else (`dpid`): a number past 2^53
+/// loses digits in JavaScript and jq.
+const DATAPATH_ID: &str = "of.features.datapath_id";
+
+/// `"type":"NAME","type_code":N`: the name the message's own version gives its type
+/// (`"UNKNOWN"` when it gives none), always a string, and the number beside it.
+fn write_message_type(out: &mut String, value: &Value) {
     match value {
         Value::Named { name, .. } => write_str(out, name),
-        other => write_value(out, other, msg),
+        _ => write_str(out, "UNKNOWN"),
+    }
+    out.push_str(",\"type_code\":");
+    push_decimal(out, value.as_u64().unwrap_or_default());
+}
+
+fn write_dpid(out: &mut String, value: &Value, msg: &[u8]) {
+    match value.as_u64() {
+        Some(dpid) => write_str(out, &crate::session::format_dpid(dpid)),
+        None => write_value(out, value, msg),
     }
 }
 

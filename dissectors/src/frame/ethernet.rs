@@ -13,6 +13,8 @@ pub mod ethertype {
     pub const IPV6: u16 = 0x86dd;
     pub const QINQ: u16 = 0x88a8;
     pub const LLDP: u16 = 0x88cc;
+    /// Broadcast domain discovery (ONOS, Floodlight): LLDP's format under its own type.
+    pub const BDDP: u16 = 0x8942;
     /// Pre-standard 802.1ad outer tag, still sent by some switches.
     pub const QINQ_OLD: u16 = 0x9100;
 
@@ -29,7 +31,7 @@ pub mod ethertype {
             0x8847 => "MPLS",
             0x8848 => "MPLS multicast",
             0x88e5 => "MACsec",
-            0x8942 => "BDDP",
+            BDDP => "BDDP",
             _ => return None,
         })
     }

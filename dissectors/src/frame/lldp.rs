@@ -1,6 +1,7 @@
 //! LLDP (IEEE 802.1AB): a list of type-length-value records ending with an End TLV.
 //! etherparse has no LLDP, so this one is ours.
 
+use super::ethertype::BDDP;
 use super::{be16, named};
 use crate::tree::{Kind, Tree, Value};
 use std::net::Ipv4Addr;
@@ -126,8 +127,9 @@ impl LldpRepr {
         Some(fmt_text_or_hex(&self.find(tlv::SYSTEM_NAME)?.value))
     }
 
-    pub fn summary(&self) -> String {
-        let mut s = String::from("LLDP");
+    /// `LLDP chassis .. port ..`; `BDDP` instead of `LLDP` when `ethertype` says so.
+    pub fn summary(&self, ethertype: u16) -> String {
+        let mut s = String::from(if ethertype == BDDP { "BDDP" } else { "LLDP" });
         if let Some(c) = self.chassis_id() {
             s.push_str(&format!(" chassis {c}"));
         }
@@ -143,7 +145,9 @@ impl LldpRepr {
         s
     }
 
-    pub fn build_tree(&self, tree: &mut Tree, at: usize) {
+    /// The `lldp` group; for a BDDP frame (`ethertype` 0x8942) it holds `lldp.bddp`, so that
+    /// `-Y lldp` finds both and `-Y lldp.bddp` only the BDDP ones.
+    pub fn build_tree(&self, tree: &mut Tree, at: usize, ethertype: u16) {
         let all = at..at + self.buffer_len();
         tree.open(
             "Link Layer Discovery Protocol",
@@ -151,6 +155,14 @@ impl LldpRepr {
             Kind::Group,
             all.clone(),
         );
+        if ethertype == BDDP {
+            tree.leaf(
+                "Broadcast domain discovery (BDDP, ethertype 0x8942)",
+                "lldp.bddp",
+                Value::Bool(true),
+                all.start..all.start,
+            );
+        }
         let mut offsets = Vec::with_capacity(self.tlvs.len());
         let mut pos = at;
         for t in &self.tlvs {

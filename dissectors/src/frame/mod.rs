@@ -210,6 +210,16 @@ pub struct Frame {
 
 impl Frame {
     /// Decodes as much as the bytes allow; never fails, never panics.
+    /// The ethertype that says what the network layer is: the innermost VLAN tag's, or
+    /// Ethernet's when the frame is untagged.
+    fn network_ethertype(&self) -> u16 {
+        self.vlans
+            .last()
+            .map(|tag| tag.ethertype)
+            .or(self.eth.map(|eth| eth.ethertype))
+            .unwrap_or_default()
+    }
+
     pub fn parse(bytes: &[u8]) -> Frame {
         let mut frame = Frame {
             eth: None,
@@ -252,7 +262,7 @@ impl Frame {
                 }
                 Err(err) => self.undecoded_network(ethertype, Layer::Arp, err, bytes),
             },
-            ethertype::LLDP => {
+            ethertype::LLDP | ethertype::BDDP => {
                 let (lldp, complete) = LldpRepr::parse(bytes);
                 let rest = tail(bytes, lldp.buffer_len()).to_vec();
                 self.network = Network::Lldp(lldp);
@@ -441,7 +451,7 @@ impl Frame {
             Network::Arp(a) => a.build_tree(tree, at),
             Network::Ipv4(ip) => ip.build_tree(tree, at),
             Network::Ipv6(ip) => ip.build_tree(tree, at),
-            Network::Lldp(l) => l.build_tree(tree, at),
+            Network::Lldp(l) => l.build_tree(tree, at, self.network_ethertype()),
         }
         at += self.network.buffer_len();
         match &self.transport {

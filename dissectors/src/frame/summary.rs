@@ -22,7 +22,7 @@ impl Frame {
                 let _ = write!(s, "Ethernet, length {}", self.payload.len());
             }
             Network::Arp(arp) => s.push_str(&arp.summary()),
-            Network::Lldp(lldp) => s.push_str(&lldp.summary()),
+            Network::Lldp(lldp) => s.push_str(&lldp.summary(self.network_ethertype())),
             Network::Ipv4(ip) => {
                 let _ = write!(s, "IP {} > {}: ", ip.src, ip.dst);
                 let length = usize::from(ip.total_len).saturating_sub(ip.header_len());

@@ -436,3 +436,30 @@ fn lldp_fixture() {
     assert_eq!(value(&t, "lldp.tlv.type"), "CHASSIS_ID (1)");
     check_every_prefix(&bytes, bytes.len());
 }
+
+/// Issue 12: ONOS's broadcast discovery (ethertype 0x8942, LLDP's format) was raw bytes,
+/// so `-Y lldp` missed it.
+#[test]
+fn bddp_is_decoded_as_lldp_and_marked() {
+    let bytes = hex("ffffffffffff 000000000001 8942
+        0207 04000000000001  0405 0565746831  0602 0078  0000");
+    let f = Frame::parse(&bytes);
+    let Network::Lldp(lldp) = &f.network else {
+        panic!("not decoded as LLDP: {f:?}")
+    };
+    assert_eq!(lldp.port_id().as_deref(), Some("eth1"));
+    assert_eq!(
+        f.summary(),
+        "BDDP chassis 00:00:00:00:00:01 port eth1 ttl 120"
+    );
+    assert_eq!(f.emit(), bytes);
+    let t = tree_of(&f);
+    assert!(t.has_protocol("lldp"));
+    assert_eq!(value(&t, "lldp.bddp"), "true");
+    assert!(
+        tree_of(&Frame::parse(&hex("0180c200000e 000000000001 88cc 0000")))
+            .first("lldp.bddp")
+            .is_none()
+    );
+    check_every_prefix(&bytes, bytes.len());
+}

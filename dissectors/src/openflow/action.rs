@@ -391,9 +391,7 @@ pub fn parse_actions(r: &mut Reader) -> Result<Vec<Action>> {
 pub(crate) fn parse_actions_in(r: &mut Reader, nesting: Nesting) -> Result<Vec<Action>> {
     // Most actions are 8 bytes: one allocation in the common case.
     let mut out = Vec::with_capacity(r.remaining() / 8);
-    while !r.is_empty() {
-        out.push(Action::parse(r, nesting)?);
-    }
+    r.items(&mut out, |r| Action::parse(r, nesting))?;
     Ok(out)
 }
 

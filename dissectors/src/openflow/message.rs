@@ -7,7 +7,9 @@ use super::config::{FeaturesReply, SwitchConfig};
 use super::error::ErrorMsg;
 use super::flow_mod::FlowMod;
 use super::flow_removed::FlowRemoved;
-use super::header::{ofpt, type_name, version_name, Header, HEADER_LEN, OFP_VERSION};
+use super::header::{
+    ofpt, type_name, version_name, versioned_type_name, Header, HEADER_LEN, OFP_VERSION,
+};
 use super::hello::Hello;
 use super::packet::{PacketIn, PacketOut};
 use super::port::{named_or_unknown, PortMod, PortStatus};
@@ -42,8 +44,14 @@ pub enum Body {
     BarrierReply,
     QueueGetConfigRequest(QueueGetConfigRequest),
     QueueGetConfigReply(QueueGetConfigReply),
-    /// A version other than 1.0: the bytes after the header, not decoded.
+    /// A version other than 1.0: the bytes after the header (those captured), not decoded.
     OtherVersion(Vec<u8>),
+    /// An OpenFlow 1.0 message the capture cut (snaplen, lost segment) inside a structure:
+    /// the body decoded with the missing bytes read as zeros, so only its fields within the
+    /// captured bytes are real (the tree shows only those; see [`Message::has_bytes`]), or
+    /// why even that failed. A cut message whose decoded fields are all real keeps its own
+    /// variant instead (a PACKET_IN cut inside its frame is a `PacketIn`).
+    Cut(std::result::Result<Box<Body>, DecodeError>),
     /// Could not be decoded; `raw` is the whole message as given.
     Malformed {
         reason: DecodeError,
@@ -77,7 +85,7 @@ impl Body {
             Body::BarrierReply => ofpt::BARRIER_REPLY,
             Body::QueueGetConfigRequest(_) => ofpt::QUEUE_GET_CONFIG_REQUEST,
             Body::QueueGetConfigReply(_) => ofpt::QUEUE_GET_CONFIG_REPLY,
-            Body::OtherVersion(_) | Body::Malformed { .. } => return None,
+            Body::OtherVersion(_) | Body::Cut(_) | Body::Malformed { .. } => return None,
         })
     }
 
@@ -151,7 +159,7 @@ impl Body {
             Body::StatsReply(s) => s.emit(out),
             Body::QueueGetConfigRequest(q) => q.emit(out),
             Body::QueueGetConfigReply(q) => q.emit(out),
-            Body::Malformed { .. } => {}
+            Body::Cut(_) | Body::Malformed { .. } => {}
         }
     }
 }
@@ -213,32 +221,27 @@ impl Message {
             },
             original: None,
         };
-        if usize::from(header.length) != bytes.len() {
-            // A capture's snaplen or a lost segment cuts messages short; their fixed part
-            // (PACKET_IN's in_port and reason, say) is still worth showing.
-            if bytes.len() < usize::from(header.length) && header.version == OFP_VERSION {
-                let mut r = Reader::new(&bytes[HEADER_LEN..]);
-                if let Ok(body) = Body::parse(header.msg_type, &mut r) {
-                    return Message {
-                        header,
-                        body,
-                        original: Some(bytes.to_vec()),
-                    };
-                }
-            }
+        let length = usize::from(header.length);
+        if bytes.len() > length {
             return malformed(DecodeError::Length {
-                header: header.length.into(),
+                header: length,
                 actual: bytes.len(),
             });
         }
+        let cut = bytes.len() < length;
         // HELLO's layout is the same in every version, and its version bitmap is what
-        // version negotiation is about, so it is decoded whatever the version.
-        if header.version != OFP_VERSION && header.msg_type != ofpt::HELLO {
+        // version negotiation is about, so it is decoded whatever the (known) version.
+        let decodable = header.version == OFP_VERSION
+            || (header.msg_type == ofpt::HELLO && version_name(header.version).is_some());
+        if !decodable {
             return Message {
                 header,
                 body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
-                original: None,
+                original: cut.then(|| bytes.to_vec()),
             };
+        }
+        if cut {
+            return Message::parse_cut(header, bytes);
         }
         let mut r = Reader::new(&bytes[HEADER_LEN..]);
         match Body::parse(header.msg_type, &mut r) {
@@ -248,6 +251,24 @@ impl Message {
                 original: r.noncanonical.then(|| bytes.to_vec()),
             },
             Err(reason) => malformed(reason),
+        }
+    }
+
+    /// A message the capture cut: fewer bytes than its header's length. Never malformed for
+    /// that alone: the body is decoded as far as the captured bytes go (see [`Body::Cut`]).
+    fn parse_cut(header: Header, bytes: &[u8]) -> Message {
+        let mut zero_filled = bytes[HEADER_LEN..].to_vec();
+        zero_filled.resize(usize::from(header.length) - HEADER_LEN, 0);
+        let mut r = Reader::cut(&zero_filled, bytes.len() - HEADER_LEN);
+        let body = match Body::parse(header.msg_type, &mut r) {
+            // Every field real and only trailing data cut (a PACKET_IN's frame, say).
+            Ok(body) if r.all_real() => body,
+            decoded => Body::Cut(decoded.map(Box::new)),
+        };
+        Message {
+            header,
+            body,
+            original: Some(bytes.to_vec()),
         }
     }
 
@@ -271,12 +292,62 @@ impl Message {
         out
     }
 
-    /// The OFPT name without prefix (`PACKET_IN`); for other versions
-    /// `OpenFlow 1.x, not decoded`; `MALFORMED` when the header itself is unusable.
+    /// The OFPT name without prefix (`PACKET_IN`) that the message's own version gives its
+    /// type (`MULTIPART_REPLY` for OpenFlow 1.3 type 19); `UNKNOWN` when that version has no
+    /// such type or the version is unknown.
     pub fn type_name(&self) -> &'static str {
+        versioned_type_name(self.header.version, self.header.msg_type).unwrap_or("UNKNOWN")
+    }
+
+    /// The type as the summary shows it: the bare name for OpenFlow 1.0 (`PACKET_IN`),
+    /// `OpenFlow 1.3 type 19 (MULTIPART_REPLY)` for other versions, so that no other
+    /// version's message reads as a 1.0 one.
+    fn write_type(&self, s: &mut String) {
+        let h = &self.header;
+        let name = versioned_type_name(h.version, h.msg_type);
+        let _ = match (version_name(h.version), name) {
+            _ if h.version == OFP_VERSION => write!(s, "{}", self.type_name()),
+            (Some(version), Some(name)) => write!(s, "{version} type {} ({name})", h.msg_type),
+            (Some(version), None) => write!(s, "{version} type {}", h.msg_type),
+            (None, _) => write!(
+                s,
+                "unknown OpenFlow version {} type {}",
+                h.version, h.msg_type
+            ),
+        };
+    }
+
+    /// The bytes of a message the capture cut (empty for a whole one).
+    fn captured(&self) -> &[u8] {
+        self.original.as_deref().unwrap_or_default()
+    }
+
+    /// How many bytes of the message there are: fewer than the header's length when the
+    /// capture cut it.
+    pub fn captured_len(&self) -> usize {
+        match (&self.original, &self.body) {
+            (Some(bytes), _) | (None, Body::Malformed { raw: bytes, .. }) => bytes.len(),
+            _ => usize::from(self.header.length),
+        }
+    }
+
+    /// Whether the capture holds the bytes `range` of the message (offsets from its start):
+    /// a field of a [`Body::Cut`] body is real only if this holds for its bytes.
+    pub fn has_bytes(&self, range: std::ops::Range<usize>) -> bool {
+        range.end <= self.captured_len()
+    }
+
+    /// The switch's datapath id from a FEATURES_REPLY, whole or cut after its first 16
+    /// bytes (where the capture holds it).
+    pub fn datapath_id(&self) -> Option<u64> {
+        const DATAPATH_ID: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 8;
         match &self.body {
-            Body::OtherVersion(_) => "OpenFlow 1.x, not decoded",
-            _ => type_name(self.header.msg_type).unwrap_or("UNKNOWN"),
+            Body::FeaturesReply(f) => Some(f.datapath_id),
+            Body::Cut(Ok(body)) if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
+                Body::FeaturesReply(f) => Some(f.datapath_id),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -298,7 +369,8 @@ impl Message {
         // Written straight into one string sized for a PACKET_IN with its frame: the
         // summary is in every text line and JSON object, so growth and copies show.
         let mut s = String::with_capacity(160);
-        let _ = write!(s, "{} xid=0x{:x} ", self.type_name(), self.header.xid);
+        self.write_type(&mut s);
+        let _ = write!(s, " xid=0x{:x} ", self.header.xid);
         let before_detail = s.len();
         let _ = match &self.body {
             Body::Hello(h) => write!(s, "{h}"),
@@ -317,13 +389,12 @@ impl Message {
             Body::StatsReply(st) => write!(s, "{st}"),
             Body::QueueGetConfigRequest(q) => write!(s, "{q}"),
             Body::QueueGetConfigReply(q) => write!(s, "{q}"),
-            Body::OtherVersion(_) => write!(
-                s,
-                "{} type={} length={}",
-                version_name(self.header.version).unwrap_or("unknown version"),
-                self.header.msg_type,
-                self.header.length
-            ),
+            Body::OtherVersion(_) => write!(s, "length={}, body not decoded", self.header.length),
+            Body::Cut(Ok(body)) => {
+                self.write_cut_fields(body, &mut s);
+                Ok(())
+            }
+            Body::Cut(Err(reason)) => write!(s, "body not decoded ({reason})"),
             Body::Malformed { reason, raw } => {
                 write!(s, "MALFORMED ({reason}, {} bytes)", raw.len())
             }
@@ -360,16 +431,13 @@ impl Message {
         };
         // A message cut inside its header has no bytes for the rest of it: the header
         // fields' ranges stop at the bytes there are.
-        let have = match &self.body {
-            Body::Malformed { raw, .. } => raw.len(),
-            _ => usize::MAX,
-        };
+        let have = self.captured_len();
         let within = |r: std::ops::Range<usize>| r.start.min(have)..r.end.min(have);
         t.leaf("Version", "of.version", version, within(0..1));
-        let msg_type = match &self.body {
-            Body::OtherVersion(_) => Value::Uint(h.msg_type.into()),
-            _ => named_or_unknown(h.msg_type.into(), type_name(h.msg_type)),
-        };
+        let msg_type = named_or_unknown(
+            h.msg_type.into(),
+            versioned_type_name(h.version, h.msg_type),
+        );
         t.leaf("Type", "of.type", msg_type, within(1..2));
         t.leaf(
             "Length",
@@ -394,8 +462,82 @@ impl Message {
                 0..bytes.len(),
             );
         }
-        let at = HEADER_LEN;
         match &self.body {
+            Body::Cut(Ok(body)) => {
+                let mut whole = Tree::new();
+                body.build_tree(&mut whole, HEADER_LEN);
+                t.fields.extend(captured_fields(whole, self.captured()));
+            }
+            Body::Cut(Err(_)) => {
+                let end = self.captured_len();
+                t.leaf(
+                    "Body (cut by the capture, not decoded)",
+                    "of.body",
+                    Value::Bytes(HEADER_LEN..end),
+                    HEADER_LEN..end,
+                );
+            }
+            body => body.build_tree(t, HEADER_LEN),
+        }
+    }
+
+    /// The captured fields of a cut body, for the summary: `name=value` of its first few
+    /// leaves (the body's own `Display` would show the fields read as zeros).
+    fn write_cut_fields(&self, body: &Body, s: &mut String) {
+        const SHOWN: usize = 8;
+        let mut whole = Tree::new();
+        body.build_tree(&mut whole, HEADER_LEN);
+        let leaves = captured_fields(whole, self.captured()).filter(|f| f.kind == Kind::Leaf);
+        for (i, field) in leaves.take(SHOWN).enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            let _ = match &field.value {
+                Value::Named { name, .. } => write!(s, "{}={name}", field.json_name()),
+                value => write!(s, "{}={value}", field.json_name()),
+            };
+        }
+    }
+}
+
+/// The fields of `tree` that lie within `captured`, the bytes of the message the capture
+/// holds: leaves wholly inside, groups that start inside (their range cut to the captured
+/// bytes). An OpenFlow number that is not the one its bytes hold is left out too: a length
+/// the tree computes from a list that the cut shortened (PACKET_OUT's actions_len) would be
+/// wrong, and the few fields whose value is a part of their bytes (a port's STP state) are
+/// given up with it. A frame's fields are decoded from captured bytes only.
+fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::tree::Field> + '_ {
+    let len = captured.len();
+    let wire_number = |range: &std::ops::Range<usize>| {
+        let bytes = captured.get(range.clone())?;
+        matches!(bytes.len(), 1 | 2 | 4 | 8)
+            .then(|| bytes.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
+    };
+    tree.fields.into_iter().filter_map(move |mut field| {
+        let as_on_the_wire = || match (field.value.as_u64(), wire_number(&field.range)) {
+            (Some(value), Some(wire)) => value == wire,
+            _ => true,
+        };
+        let inside = match field.kind {
+            Kind::Leaf => {
+                field.range.start < len
+                    && field.range.end <= len
+                    && (!field.key.starts_with("of.") || as_on_the_wire())
+            }
+            Kind::Group | Kind::List => field.range.start < len,
+        };
+        field.range.end = field.range.end.min(len);
+        if let Value::Bytes(bytes) = &mut field.value {
+            bytes.end = bytes.end.min(len);
+        }
+        inside.then_some(field)
+    })
+}
+
+impl Body {
+    /// Appends the body's fields, laid out from `at` (the end of the header).
+    fn build_tree(&self, t: &mut Tree, at: usize) {
+        match self {
             Body::Hello(b) => b.build_tree(t, at),
             Body::Error(b) => b.build_tree(t, at),
             Body::EchoRequest(d) | Body::EchoReply(d) => {
@@ -449,7 +591,9 @@ impl Message {
                 t.leaf("Bytes", "of.malformed.data", Value::Bytes(0..end), 0..end);
                 t.close();
             }
-            Body::FeaturesRequest
+            // A cut body is laid out by its message, which knows where the capture ended.
+            Body::Cut(_)
+            | Body::FeaturesRequest
             | Body::GetConfigRequest
             | Body::BarrierRequest
             | Body::BarrierReply => {}

@@ -265,9 +265,7 @@ impl QueueGetConfigReply {
         let port = r.u16("queue config port")?;
         r.pad(6)?;
         let mut queues = Vec::new();
-        while !r.is_empty() {
-            queues.push(PacketQueue::parse(r)?);
-        }
+        r.items(&mut queues, PacketQueue::parse)?;
         Ok(QueueGetConfigReply { port, queues })
     }
 

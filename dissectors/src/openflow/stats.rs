@@ -961,9 +961,7 @@ fn entries<T>(
         ));
     }
     let mut out = Vec::with_capacity(r.remaining() / size);
-    while !r.is_empty() {
-        out.push(parse(r)?);
-    }
+    r.items(&mut out, parse)?;
     Ok(out)
 }
 
@@ -1005,9 +1003,7 @@ impl StatsReply {
             ofpst::DESC => StatsReplyBody::Desc(DescStats::parse(r)?),
             ofpst::FLOW => {
                 let mut flows = Vec::new();
-                while !r.is_empty() {
-                    flows.push(FlowStats::parse(r)?);
-                }
+                r.items(&mut flows, FlowStats::parse)?;
                 StatsReplyBody::Flow(flows)
             }
             ofpst::AGGREGATE => {

@@ -40,20 +40,39 @@ impl DecodeError {
 pub type Result<T> = std::result::Result<T, DecodeError>;
 
 /// A cursor over a byte slice.
+///
+/// For a message the capture cut, the slice is the captured bytes followed by zeros up to
+/// the length the header declares, and `captured` marks where the real bytes end: lists stop
+/// there, `rest` returns only real bytes, and reading a fixed field past it is noted.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// How many bytes of `buf` are real; `buf.len()` unless the capture cut the message.
+    captured: usize,
     /// Set when padding or text bytes were not in canonical form.
     pub(crate) noncanonical: bool,
+    /// Set when a field was read from bytes the capture did not hold (read as zeros), as
+    /// far as `rest` and `items` can tell; see [`Reader::all_real`].
+    pub(crate) read_uncaptured: bool,
+    /// Set once `rest` has taken the trailing bytes.
+    took_rest: bool,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
+        Self::cut(buf, buf.len())
+    }
+
+    /// A reader over `buf` of which only the first `captured` bytes are real.
+    pub fn cut(buf: &'a [u8], captured: usize) -> Self {
         Reader {
             buf,
             pos: 0,
+            captured: captured.min(buf.len()),
             noncanonical: false,
+            read_uncaptured: false,
+            took_rest: false,
         }
     }
 
@@ -67,9 +86,23 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
+    /// True when no real bytes are left: the end of the structure, or where the capture
+    /// cut it (so that a list stops at the last item the capture holds).
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.remaining() == 0
+        self.pos >= self.captured
+    }
+
+    /// Real bytes left before the capture's cut (all bytes left when there is no cut).
+    #[inline]
+    pub fn captured_remaining(&self) -> usize {
+        self.captured.saturating_sub(self.pos)
+    }
+
+    /// Whether the capture cut this structure.
+    #[inline]
+    pub fn is_cut(&self) -> bool {
+        self.captured < self.buf.len()
     }
 
     /// Takes `n` bytes, or fails naming `what` was being read.
@@ -88,18 +121,55 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    /// Takes everything left.
+    /// Takes everything left: the real bytes of it, when the capture cut the structure.
     #[inline]
     pub fn rest(&mut self) -> &'a [u8] {
-        let out = &self.buf[self.pos..];
+        // Reads are in order, so the fields before these bytes were all real if and only
+        // if they ended within the captured bytes.
+        self.read_uncaptured |= self.pos > self.captured;
+        self.took_rest = true;
+        let out = &self.buf[self.pos..self.captured.max(self.pos)];
         self.pos = self.buf.len();
         out
     }
 
-    /// A sub-reader over the next `n` bytes; the canonical flag flows back via `join`.
+    /// After a whole structure was decoded from a cut reader: whether every field came from
+    /// captured bytes, so that only trailing data (taken by `rest`) is missing. A structure
+    /// that ends without `rest` ends at the length its header declares, past the cut; one
+    /// whose list stopped at the cut has bytes left.
+    pub fn all_real(&self) -> bool {
+        self.took_rest && !self.read_uncaptured && self.remaining() == 0
+    }
+
+    /// Decodes `item`s into `out` until the structure ends. When the capture cut the
+    /// structure, an item that fails to decode (its length, say, read as zero in place of
+    /// the missing bytes) ends the list there, and the body counts as not wholly real.
+    #[inline]
+    pub fn items<T>(
+        &mut self,
+        out: &mut Vec<T>,
+        mut item: impl FnMut(&mut Reader<'a>) -> Result<T>,
+    ) -> Result<()> {
+        while !self.is_empty() {
+            match item(self) {
+                Ok(value) => out.push(value),
+                Err(_) if self.is_cut() => {
+                    self.rest();
+                    self.read_uncaptured = true;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// A sub-reader over the next `n` bytes; the canonical flag flows back via `join`. A
+    /// sub-reader that reaches past the capture's cut has moved this reader past it too.
     #[inline]
     pub fn sub(&mut self, n: usize, what: &'static str) -> Result<Reader<'a>> {
-        Ok(Reader::new(self.take(n, what)?))
+        let captured = self.captured.saturating_sub(self.pos);
+        Ok(Reader::cut(self.take(n, what)?, captured))
     }
 
     #[inline]
