@@ -150,18 +150,24 @@ impl HalfStream {
         }
     }
 
-    /// The peer acknowledged everything before `ack`. A hole below it was received by the
-    /// peer, so no retransmission will come: the capture lost it.
-    /// `at` is the frame of the acknowledgement.
-    pub fn acknowledged(&mut self, at: At, ack: u32, limits: &Limits, sink: &mut impl Sink) {
+    /// The peer acknowledged everything before `ack`. Returns whether that leaves a hole
+    /// to give up ([`HalfStream::give_up_acknowledged`]): a hole below it was received by
+    /// the peer, so no retransmission will come, and the capture lost it.
+    pub fn note_ack(&mut self, ack: u32) -> bool {
         let Some(next_seq) = self.next_seq else {
-            return;
+            return false;
         };
         if let Ok(pos) = u64::try_from(self.position(next_seq, ack)) {
             // The FIN takes a sequence number of its own, which carries no byte.
             let pos = self.fin_pos.map_or(pos, |fin| pos.min(fin));
             self.acked_pos = self.acked_pos.max(pos);
         }
+        self.acked_pos > self.next_pos
+    }
+
+    /// Gives up what the peer acknowledged and the capture does not have; `at` is the
+    /// frame of the acknowledgement.
+    pub fn give_up_acknowledged(&mut self, at: At, limits: &Limits, sink: &mut impl Sink) {
         if self.held.is_empty() && self.acked_pos > self.next_pos {
             // Nothing came after the hole yet: the bytes the peer has are lost to us now,
             // and a message they would have finished is known to be cut.
@@ -405,6 +411,13 @@ mod tests {
         credits: Vec<u64>,
     }
 
+    /// What the tracker does with an ACK from the peer.
+    fn ack(half: &mut HalfStream, at: At, ack: u32, out: &mut Record) {
+        if half.note_ack(ack) {
+            half.give_up_acknowledged(at, &Limits::default(), out);
+        }
+    }
+
     /// Frame `n`, one millisecond apart.
     fn at(n: u64) -> At {
         At {
@@ -503,9 +516,9 @@ mod tests {
         half.push(at(1), 0, b"ab", 0, &limits, &mut out);
         half.push(at(3), 4, b"ef", 0, &limits, &mut out);
         // The peer acknowledges up to 2 only: bytes 2..4 may still be retransmitted.
-        half.acknowledged(at(4), 2, &limits, &mut out);
+        ack(&mut half, at(4), 2, &mut out);
         assert!(out.gaps.is_empty());
-        half.acknowledged(at(5), 6, &limits, &mut out);
+        ack(&mut half, at(5), 6, &mut out);
         assert_eq!(out.gaps, vec![(2, GapReason::Lost)]);
         assert_eq!(out.credits, vec![1, 3], "the held segment keeps frame 3");
         assert_eq!(half.oldest_held(), None);
@@ -517,11 +530,11 @@ mod tests {
         let mut half = HalfStream::default();
         let mut out = Record::default();
         half.push(at(1), 0, b"ab", 0, &limits, &mut out);
-        half.acknowledged(at(3), 6, &limits, &mut out);
+        ack(&mut half, at(3), 6, &mut out);
         assert_eq!(out.gaps, vec![(4, GapReason::Lost)]);
         // A FIN's own sequence number is not a lost byte.
         half.fin(6);
-        half.acknowledged(at(4), 7, &limits, &mut out);
+        ack(&mut half, at(4), 7, &mut out);
         assert_eq!(out.gaps.len(), 1);
         assert!(half.finished());
     }

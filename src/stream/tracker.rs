@@ -77,6 +77,15 @@ impl ConnState {
         }
     }
 
+    /// Whether the connection may still report something for an earlier frame (cheap; see
+    /// `earliest_outstanding` for which).
+    fn may_hold_back(&self) -> bool {
+        !self.pending.is_empty()
+            || self.halves.iter().any(|half| {
+                half.stream.oldest_held().is_some() || half.framer.partial_since().is_some()
+            })
+    }
+
     /// The earliest frame this connection may still report something for: a held
     /// segment, a message begun (unless it has waited past `max_hold_ns` at `now_ns`, when
     /// it no longer holds others back), or an event waiting for the roles.
@@ -186,20 +195,24 @@ impl Tracker {
         out: &mut Vec<StreamEvent>,
     ) {
         self.expire_holes(ts_ns);
-        self.track_segment(seg, frame, ts_ns);
-        self.release(ts_ns, out);
-    }
-
-    fn track_segment(&mut self, seg: &TcpSegment<'_>, frame: u64, ts_ns: u64) {
-        let out = &mut std::mem::take(&mut self.staged);
-        self.route_segment(seg, frame, ts_ns, out);
-        self.staged = std::mem::take(out);
+        if self.outstanding.is_empty() && self.staged.is_empty() {
+            // Nothing can precede this frame's events: they go straight out.
+            self.route_segment(seg, frame, ts_ns, out);
+        } else {
+            let staged = &mut std::mem::take(&mut self.staged);
+            self.route_segment(seg, frame, ts_ns, staged);
+            self.staged = std::mem::take(staged);
+            self.release(ts_ns, out);
+        }
     }
 
     /// Gives out the staged events that no earlier frame can precede any more, in frame
     /// order. Events come out of order only after a hole is given up (held segments keep
     /// their own frames) or once roles are settled, so the common case is one check.
     fn release(&mut self, now_ns: u64, out: &mut Vec<StreamEvent>) {
+        if self.outstanding.is_empty() && self.staged.is_empty() {
+            return;
+        }
         let max_hold_ns = self.config.limits.max_hold_ns;
         let states = &self.states;
         self.outstanding.retain(|id| {
@@ -518,7 +531,11 @@ impl Tracker {
         if seg.flags.ack {
             // The ACK speaks for the other direction: what the peer received.
             let peer_direction = direction.reversed();
-            if let Some(peer) = halves.get_mut(1 - end) {
+            let peer = halves.get_mut(1 - end);
+            if let Some(peer) = peer.and_then(|peer| {
+                let hole = peer.stream.note_ack(seg.ack);
+                hole.then_some(peer)
+            }) {
                 let mut emit = Emit {
                     conn: id,
                     direction: peer_direction,
@@ -527,7 +544,7 @@ impl Tracker {
                     counters: &mut self.counters,
                     framed: &mut self.framed,
                 };
-                peer.stream.acknowledged(at, seg.ack, limits, &mut emit);
+                peer.stream.give_up_acknowledged(at, limits, &mut emit);
                 hold_since = hold_since.or(peer.stream.oldest_held());
             }
         }
@@ -535,9 +552,7 @@ impl Tracker {
             let deadline = since.ts_ns.saturating_add(limits.max_hold_ns);
             self.hold_deadline = Some(self.hold_deadline.map_or(deadline, |d| d.min(deadline)));
         }
-        let outstanding = state
-            .earliest_outstanding(ts_ns, limits.max_hold_ns)
-            .is_some();
+        let outstanding = state.may_hold_back();
         let ConnState { halves, .. } = &mut **state;
         let both_finished = halves.iter().all(|h| h.stream.finished());
         if outstanding {
