@@ -41,6 +41,7 @@ pub enum FindingKind {
     EchoTimeout,
     FlowChurn,
     HandshakeStall,
+    MidSessionStart,
     VersionMismatch,
 }
 
@@ -59,6 +60,7 @@ impl FindingKind {
             FindingKind::EchoTimeout => "echo_timeout",
             FindingKind::FlowChurn => "flow_churn",
             FindingKind::HandshakeStall => "handshake_stall",
+            FindingKind::MidSessionStart => "mid_session_start",
             FindingKind::VersionMismatch => "version_mismatch",
         }
     }
