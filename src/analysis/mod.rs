@@ -1004,7 +1004,8 @@ impl Analyzer {
             }
             let waited = now_ns.saturating_sub(c.info.first_ns);
             let timed_out = waited >= HANDSHAKE_STALL_NS;
-            if !timed_out && !(at_end && c.info.closed.is_some()) {
+            let closed_before = at_end && c.info.closed.is_some();
+            if !(timed_out || closed_before) {
                 continue;
             }
             c.handshake = Handshake::Settled;
