@@ -607,6 +607,9 @@ fn a_capture_started_mid_session_says_so_once_and_no_stall() {
         .unwrap()
         .clone();
     assert!(f.text.contains("not a HELLO"), "{}", f.text);
+    // Its flow table lacks what was installed before the capture, and says so.
+    let key = *a.switches().keys().next().unwrap();
+    assert!(a.table_caveat(key).unwrap().contains("mid-session"));
     // A PACKET_OUT naming a buffer offered before the capture is not an unknown buffer.
     let mut s = Script::new();
     s.switch(0, packet_in(ping_from(1), 1, NO_BUFFER))
@@ -691,5 +694,27 @@ fn a_cut_message_is_truncated_never_malformed() {
     assert_eq!(
         snap.switches().keys().map(|k| k.dpid()).collect::<Vec<_>>(),
         [Some(DPID)]
+    );
+}
+
+#[test]
+fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
+    // snap96: each PacketIn kept 12 bytes of its frame, each PACKET_OUT 6, each FLOW_MOD
+    // lost its command; each of the 13 PacketIns has its PACKET_OUT (same in_port, frame
+    // length and destination), and none of them is ambiguous.
+    let a = sample("snap96.pcap");
+    assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 0);
+    assert_eq!(count(&a, FindingKind::AmbiguousAnswer), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().pairs, 13);
+    // The cut FLOW_MODs are not applied (their actions are lost), and the table says so.
+    assert!(sw.table.flows().is_empty());
+    let key = *a.switches().keys().next().unwrap();
+    let why = a.table_caveat(key).unwrap();
+    assert!(why.contains("9 FLOW_MODs cut"), "{why}");
+    let basic = sample("basic.pcap");
+    assert_eq!(
+        basic.table_caveat(*basic.switches().keys().next().unwrap()),
+        None
     );
 }

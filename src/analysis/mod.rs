@@ -32,7 +32,7 @@ use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
 use flow_table::{Flow, FlowTable};
-use latency::{AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
+use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -184,6 +184,8 @@ pub struct Switch {
     pub requests: BTreeMap<&'static str, LatencyStats>,
     /// By MAC number.
     macs: FastMap<u64, MacState>,
+    /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
+    pub cut_flow_mods: u64,
 }
 
 impl Switch {
@@ -195,6 +197,7 @@ impl Switch {
             echo: LatencyStats::new(3),
             requests: BTreeMap::new(),
             macs: FastMap::default(),
+            cut_flow_mods: 0,
         }
     }
 }
@@ -385,6 +388,28 @@ impl Analyzer {
         self.last_ns
     }
 
+    /// Why the flow table of `key` may lack flows the switch has, if it may.
+    pub fn table_caveat(&self, key: SwitchKey) -> Option<String> {
+        let mut why = Vec::new();
+        if self
+            .conns
+            .iter()
+            .any(|c| c.key == key && c.handshake == Handshake::BeforeCapture)
+        {
+            why.push(
+                "the capture starts mid-session: flows installed before it are not known"
+                    .to_owned(),
+            );
+        }
+        let cut = self.switches.get(&key).map_or(0, |s| s.cut_flow_mods);
+        if cut > 0 {
+            why.push(format!(
+                "{cut} FLOW_MODs cut by the capture are not applied (their actions are lost)"
+            ));
+        }
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
     /// The flow tables to show: at `--at` when given, else as the capture ends; with the
     /// instant they describe.
     pub fn tables(&self) -> (u64, Vec<(SwitchKey, Vec<Flow>)>) {
@@ -416,7 +441,13 @@ impl Analyzer {
     /// A message the capture cut short (snaplen, lost segment): decoded as far as it goes.
     #[cold]
     fn truncated(&mut self, r: &OfRecord) {
-        let dpid = self.conns.get(&r.conn.0).and_then(|c| c.key.dpid());
+        let Some(key) = self.conns.get(&r.conn.0).map(|c| c.key) else {
+            return;
+        };
+        if !r.from_switch() && r.message.header.msg_type == ofpt::FLOW_MOD {
+            self.switch(key).cut_flow_mods += 1;
+        }
+        let dpid = key.dpid();
         self.findings.add(
             Finding::new(
                 FindingKind::TruncatedMessage,
@@ -604,8 +635,15 @@ impl Analyzer {
         let c = self.conns.get_mut(&r.conn.0)?;
         // Reused from message to message: pairing allocates nothing in the common case.
         let out = &mut self.scratch;
-        c.pairing
-            .message(at, r.from_switch(), &r.message, headers, slots, out);
+        c.pairing.message(
+            at,
+            r.from_switch(),
+            &r.message,
+            headers,
+            slots,
+            lost_bytes(r),
+            out,
+        );
         if out.is_empty() {
             return None;
         }
@@ -650,7 +688,7 @@ impl Analyzer {
             self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
         }
         self.flood(key, at, &p.actions, "PACKET_OUT");
-        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
+        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() && !r.is_truncated() {
             let k = match &headers {
                 Some(h) => FlowKey::from_headers(h, p.in_port),
                 None => FlowKey::from_bytes(&p.data, p.in_port),
@@ -677,7 +715,10 @@ impl Analyzer {
                 }
             }
             Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
-            Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
+            // A cut FLOW_MOD may have lost its actions (or more): the table would be wrong.
+            Body::FlowMod(fm) if !from_switch && !r.is_truncated() => {
+                self.flow_mod(r.conn.0, key, at, fm)
+            }
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
                 StatsReplyBody::Flow(entries) => self.switch(key).table.stats(entries, ts, r.index),
@@ -850,11 +891,15 @@ impl Analyzer {
             }
             out.pairs.clear();
         }
-        if out.unanswered.is_empty() && out.requests.is_empty() {
+        if out.unanswered.is_empty() && out.requests.is_empty() && out.ambiguous.is_empty() {
             return;
         }
         let mut unanswered = std::mem::take(&mut out.unanswered);
         let mut requests = std::mem::take(&mut out.requests);
+        let mut ambiguous = std::mem::take(&mut out.ambiguous);
+        for a in ambiguous.drain(..) {
+            self.ambiguous_answer(key, a);
+        }
         for u in unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
@@ -918,6 +963,25 @@ impl Analyzer {
         // The emptied buffers go back, to be reused.
         self.scratch.unanswered = unanswered;
         self.scratch.requests = requests;
+        self.scratch.ambiguous = ambiguous;
+    }
+
+    /// A cut PACKET_OUT that could answer several waiting PacketIns: said, not guessed.
+    #[cold]
+    fn ambiguous_answer(&mut self, key: SwitchKey, a: Ambiguous) {
+        self.findings.fold(FindingKind::AmbiguousAnswer, hash_of(key), || {
+            Finding::new(
+                FindingKind::AmbiguousAnswer,
+                Severity::Note,
+                Some(a.answer.frame),
+                a.answer.ts_ns,
+            )
+            .dpid(key.dpid())
+            .text(format!(
+                "a PACKET_OUT cut by the capture kept {} bytes of its frame, which begin the frames of {} waiting PacketIns: which one it answers cannot be told, so none is paired with it (nor counted unanswered)",
+                a.kept, a.candidates
+            ))
+        });
     }
 
     /// The host pair's latency series, remembered by its conversation so that it is
