@@ -374,6 +374,36 @@ fn error_messages() {
 }
 
 #[test]
+fn a_capture_that_ends_within_the_windows_leaves_nothing_unanswered() {
+    // Cut right after a PacketIn and an ECHO_REQUEST (as `editcap -r basic.pcap 1-15`):
+    // their answers may have come just after the capture.
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, Body::EchoRequest(Vec::new()));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 0);
+    assert_eq!(count(&a, FindingKind::EchoTimeout), 0);
+    // Real: basic.pcap's first 15 frames end 0.1 ms after a PacketIn, its first 63 just
+    // after an ECHO_REQUEST.
+    let (header, frames) = pcap_frames("basic.pcap");
+    for n in [15, 63] {
+        let a = analyse_frames(&format!("first-{n}"), &header, &frames[..n]);
+        assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 0, "1-{n}");
+        assert_eq!(count(&a, FindingKind::EchoTimeout), 0, "1-{n}");
+    }
+    // Once the connection closes, what waits is unanswered.
+    s.stream(StreamEvent::ConnClosed {
+        conn: ConnId(0),
+        reason: ofscope::stream::CloseReason::Fin,
+        frame: 9,
+    });
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 1);
+    assert_eq!(count(&a, FindingKind::EchoTimeout), 1);
+}
+
+#[test]
 fn echo_timeout() {
     let mut s = Script::new();
     s.handshake()
@@ -465,6 +495,12 @@ fn pairing_memory_is_bounded() {
         a.feed(&one.events[0]);
         assert!(a.waiting_packet_ins() <= 100);
     }
+    // The last 100 are given up when the window has passed.
+    let mut later = Script::new();
+    later.index = 20_000;
+    later.featured.push(0);
+    later.controller(2000, Body::BarrierRequest);
+    a.feed(&later.events[0]);
     a.finish();
     assert_eq!(a.waiting_packet_ins(), 0);
     let sw = a.switches().values().next().unwrap();

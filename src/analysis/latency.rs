@@ -819,9 +819,17 @@ impl ConnPairing {
         }
     }
 
-    /// The connection ended (or the capture did): everything still waiting is unanswered.
+    /// The connection ended: everything still waiting is unanswered.
     pub fn finish(&mut self, out: &mut Paired) {
         self.expire(u64::MAX, out);
+    }
+
+    /// The capture ended at `last_ns` with the connection open: what waited longer than
+    /// its window is unanswered; what had not waited that long may have been answered just
+    /// after, so it is dropped, counted neither way.
+    pub fn capture_ended(&mut self, last_ns: u64, out: &mut Paired) {
+        self.expire(last_ns, out);
+        *self = ConnPairing::new(self.window_ns, self.request_window_ns, self.max_pending);
     }
 }
 

@@ -468,9 +468,13 @@ impl Analyzer {
     pub fn finish(&mut self) {
         let now = self.last_ns;
         self.take_snapshot_if_due(u64::MAX);
-        let ids: Vec<u32> = self.conns.iter().map(|c| c.info.conn).collect();
-        for id in ids {
-            self.end_conn(id);
+        // A closed connection's waits ended with it; an open one's at the capture's end.
+        let ids: Vec<(u32, SwitchKey)> = self.conns.iter().map(|c| (c.info.conn, c.key)).collect();
+        for (id, key) in ids {
+            if let Some(c) = self.conns.get_mut(&id) {
+                c.pairing.capture_ended(now, &mut self.scratch);
+            }
+            self.take_paired(key);
         }
         self.check_stalls(now, true);
         for s in self.switches.values_mut() {
