@@ -717,9 +717,22 @@ fn a_cut_message_is_truncated_never_malformed() {
     s.handshake();
     let cut = Message::parse(&fm);
     s.cut_msg(5, false, cut, fm);
+    // A SET_CONFIG cut after its flags: the miss_send_len a decoder would fill in is not
+    // the one sent, so it is not taken.
+    let set = Message::new(
+        6,
+        Body::SetConfig(ofscope_dissectors::openflow::SwitchConfig {
+            flags: 0,
+            miss_send_len: 0,
+        }),
+    );
+    let kept = set.emit()[..10].to_vec();
+    s.cut_msg(6, false, set, kept);
     let a = s.run();
-    assert_eq!(count(&a, FindingKind::TruncatedMessage), 1);
+    assert_eq!(count(&a, FindingKind::TruncatedMessage), 2);
     assert_eq!(count(&a, FindingKind::Malformed), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.info.miss_send_len(), None);
     // Real: the snaplen sample cuts its FEATURES_REPLY and FLOW_MODs; none is malformed,
     // the dpid is known from the 16 bytes kept, the handshake completes, and its PacketIns
     // are whole as the switch sent them (only the capture cut them).
@@ -743,6 +756,9 @@ fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
     assert_eq!(count(&a, FindingKind::AmbiguousAnswer), 0);
     let sw = a.switches().values().next().unwrap();
     assert_eq!(sw.packet_in.summary().pairs, 13);
+    // Its cut FEATURES_REPLY still answers the FEATURES_REQUEST (by its header's xid).
+    let features = sw.requests["FEATURES"].summary();
+    assert_eq!((features.pairs, features.unanswered), (1, 0));
     // The cut FLOW_MODs are not applied (their actions are lost), and the table says so.
     assert!(sw.table.flows().is_empty());
     let key = *a.switches().keys().next().unwrap();

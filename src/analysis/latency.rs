@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::header::{ofpt, OFP_VERSION};
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
@@ -250,27 +251,35 @@ fn reply_signature(h: &Headers) -> Option<u64> {
     }
 }
 
-/// The request kind a message opens, or the kind of request it answers.
-fn request_kind(body: &Body) -> Option<&'static str> {
-    Some(match body {
-        Body::EchoRequest(_) => "ECHO",
-        Body::FeaturesRequest => "FEATURES",
-        Body::GetConfigRequest => "GET_CONFIG",
-        Body::StatsRequest(_) => "STATS",
-        Body::BarrierRequest => "BARRIER",
-        _ => return None,
-    })
+/// The requests that are paired with their replies: request type, reply type, kind.
+const REQUESTS: [(u8, u8, &str); 5] = [
+    (ofpt::ECHO_REQUEST, ofpt::ECHO_REPLY, "ECHO"),
+    (ofpt::FEATURES_REQUEST, ofpt::FEATURES_REPLY, "FEATURES"),
+    (
+        ofpt::GET_CONFIG_REQUEST,
+        ofpt::GET_CONFIG_REPLY,
+        "GET_CONFIG",
+    ),
+    (ofpt::STATS_REQUEST, ofpt::STATS_REPLY, "STATS"),
+    (ofpt::BARRIER_REQUEST, ofpt::BARRIER_REPLY, "BARRIER"),
+];
+
+/// The OpenFlow 1.0 type of a message, by its header: a body the capture cut still has
+/// one. (Other versions number their types otherwise.)
+fn of10_type(msg: &Message) -> Option<u8> {
+    (msg.header.version == OFP_VERSION).then_some(msg.header.msg_type)
 }
 
-fn reply_kind(body: &Body) -> Option<&'static str> {
-    Some(match body {
-        Body::EchoReply(_) => "ECHO",
-        Body::FeaturesReply(_) => "FEATURES",
-        Body::GetConfigReply(_) => "GET_CONFIG",
-        Body::StatsReply(_) => "STATS",
-        Body::BarrierReply => "BARRIER",
-        _ => return None,
-    })
+/// The request kind a message opens.
+fn request_kind(msg: &Message) -> Option<&'static str> {
+    let t = of10_type(msg)?;
+    REQUESTS.iter().find(|r| r.0 == t).map(|r| r.2)
+}
+
+/// The kind of request a message answers.
+fn reply_kind(msg: &Message) -> Option<&'static str> {
+    let t = of10_type(msg)?;
+    REQUESTS.iter().find(|r| r.1 == t).map(|r| r.2)
 }
 
 /// The waiting PacketIns by sequence number (their order of arrival). Answered ones leave
@@ -477,13 +486,13 @@ impl ConnPairing {
         out: &mut Paired,
     ) {
         let xid = msg.header.xid;
-        if let Some(kind) = request_kind(&msg.body) {
+        if let Some(kind) = request_kind(msg) {
             if !from_switch || kind == "ECHO" {
                 self.requests.insert((from_switch, xid), (kind, at));
             }
-        } else if let Some(kind) = reply_kind(&msg.body) {
+        } else if let Some(kind) = reply_kind(msg) {
             self.answer_request(kind, !from_switch, xid, at, out);
-        } else if let Body::Error(_) = msg.body {
+        } else if of10_type(msg) == Some(ofpt::ERROR) {
             // An error with the request's xid ends the wait, with no latency to count.
             self.requests.remove(&(!from_switch, xid));
         }

@@ -707,6 +707,12 @@ impl Analyzer {
     fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
         let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
         self.hello(r, key);
+        // A cut message's fields past the cut are not known (a decoder fills them with
+        // defaults or leaves them out), so it changes no switch state: ports, config, flows.
+        // An ERROR keeps its type and code in its first bytes.
+        if r.is_truncated() && !matches!(msg.body, Body::Error(_)) {
+            return;
+        }
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
@@ -719,10 +725,7 @@ impl Analyzer {
                 }
             }
             Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
-            // A cut FLOW_MOD may have lost its actions (or more): the table would be wrong.
-            Body::FlowMod(fm) if !from_switch && !r.is_truncated() => {
-                self.flow_mod(r.conn.0, key, at, fm)
-            }
+            Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
                 StatsReplyBody::Flow(entries) => self.switch(key).table.stats(entries, ts, r.index),
@@ -754,9 +757,8 @@ impl Analyzer {
                     )),
                 );
             }
-            // A message the capture cut is reported as truncated, never also as malformed:
-            // what is missing was lost by the capture, not sent wrong.
-            Body::Malformed { reason, .. } if !r.is_truncated() => {
+            // (A cut message is reported as truncated, never also as malformed, above.)
+            Body::Malformed { reason, .. } => {
                 self.findings.add(
                     Finding::new(FindingKind::Malformed, Severity::Error, Some(at.frame), ts)
                         .dpid(key.dpid())
