@@ -679,9 +679,11 @@ impl ConnPairing {
     }
 
     /// Which waiting PacketIn a PACKET_OUT the capture cut answers, from what both still
-    /// have: its buffer_id; else the in_port, the frame's length (`frame_len`, cut or not)
-    /// and the frame bytes both kept, at least [`MIN_COMMON_PREFIX`] of them. When those
-    /// fit several waiting PacketIns, none is chosen: that is said in `out.ambiguous`.
+    /// have: its buffer_id; else (same data) the in_port, the frame's length (`frame_len`,
+    /// cut or not) and the frame bytes both kept, at least [`MIN_COMMON_PREFIX`] of them;
+    /// else (reply) a frame of the same length sent back to the PacketIn's Ethernet source
+    /// on its port, as an ARP or ping responder does. When a rule fits several waiting
+    /// PacketIns, none is chosen: that is said in `out.ambiguous`.
     #[cold]
     fn answer_of_cut_packet_out(
         &mut self,
@@ -696,35 +698,58 @@ impl ConnPairing {
                 .get(&po.buffer_id)
                 .map(|s| (*s, AnswerRule::BufferId));
         }
-        let fits = |p: &Pending| {
+        let same_data = |p: &Pending| {
             let common = p.prefix_len.min(po.data.len());
             p.in_port == po.in_port
                 && (frame_len == p.sent_len || frame_len == usize::from(p.total_len))
                 && common >= MIN_COMMON_PREFIX
                 && p.prefix[..common] == po.data[..common]
         };
-        let candidates: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| fits(p))
-            .map(|(seq, _)| seq)
-            .collect();
-        if let [only] = candidates[..] {
-            return Some((only, AnswerRule::SameData));
-        }
-        if candidates.len() > 1 {
-            for &seq in &candidates {
-                if let Some(p) = self.pending.get_mut(seq) {
-                    p.maybe_answered = true;
+        let sent_back = |p: &Pending| {
+            let (Some(sender), Some(to)) = (p.prefix.get(6..12), po.data.get(..6)) else {
+                return false;
+            };
+            p.prefix_len >= 12
+                && sender == to
+                && frame_len == usize::from(p.total_len)
+                && (po.in_port == p.in_port || super::outputs_to(&po.actions, p.in_port))
+        };
+        let rules: [(&dyn Fn(&Pending) -> bool, AnswerRule); 2] = [
+            (&same_data, AnswerRule::SameData),
+            (&sent_back, AnswerRule::Reply),
+        ];
+        for (fits, rule) in rules {
+            let candidates: Vec<u64> = self
+                .pending
+                .iter()
+                .filter(|(_, p)| fits(p))
+                .map(|(seq, _)| seq)
+                .collect();
+            match candidates[..] {
+                [] => continue,
+                [only] => return Some((only, rule)),
+                _ => {
+                    self.ambiguous(at, po, &candidates, out);
+                    return None;
                 }
             }
-            out.ambiguous.push(Ambiguous {
-                answer: at,
-                candidates: candidates.len(),
-                kept: po.data.len(),
-            });
         }
         None
+    }
+
+    /// `po` could answer any of `candidates`: none is paired with it, none of them will be
+    /// called unanswered, and it is said.
+    fn ambiguous(&mut self, at: At, po: &PacketOut, candidates: &[u64], out: &mut Paired) {
+        for &seq in candidates {
+            if let Some(p) = self.pending.get_mut(seq) {
+                p.maybe_answered = true;
+            }
+        }
+        out.ambiguous.push(Ambiguous {
+            answer: at,
+            candidates: candidates.len(),
+            kept: po.data.len(),
+        });
     }
 
     /// Ends the wait of `seq`: out of the indexes and the queue.
@@ -1396,6 +1421,18 @@ mod tests {
             (1, 5)
         );
         assert_eq!(out.pairs[0].rule, AnswerRule::SameData);
+        // A reply sent back to the asker (a frame of the same length to its source MAC, on
+        // its port) answers by the reply rule.
+        let (m, lost) = cut_pin(&arp_request(), 12);
+        feed_cut(&mut p, at(10, 3), true, &m, lost, &mut out);
+        let (m, lost) = cut_pout(&arp_reply(), 6, 1);
+        feed_cut(&mut p, at(11, 3), false, &m, lost, &mut out);
+        assert_eq!(out.pairs.len(), 2);
+        assert_eq!(
+            (out.pairs[1].packet_in.index, out.pairs[1].rule),
+            (10, AnswerRule::Reply)
+        );
+        out.pairs.pop();
         // A whole PACKET_OUT answers a cut PacketIn too.
         let (m, lost) = cut_pin(&arp_reply(), 12);
         feed_cut(&mut p, at(6, 3), true, &m, lost, &mut out);
