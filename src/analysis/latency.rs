@@ -282,6 +282,9 @@ fn reply_kind(msg: &Message) -> Option<&'static str> {
     REQUESTS.iter().find(|r| r.1 == t).map(|r| r.2)
 }
 
+/// Whether a waiting PacketIn fits a cut PACKET_OUT, by one rule.
+type CutRule<'a> = dyn Fn(&Pending) -> bool + 'a;
+
 /// The waiting PacketIns by sequence number (their order of arrival). Answered ones leave
 /// holes that are dropped once they reach the front, so filing, answering and expiring
 /// cost O(1); the queue spans at most the pair window.
@@ -714,7 +717,7 @@ impl ConnPairing {
                 && frame_len == usize::from(p.total_len)
                 && (po.in_port == p.in_port || super::outputs_to(&po.actions, p.in_port))
         };
-        let rules: [(&dyn Fn(&Pending) -> bool, AnswerRule); 2] = [
+        let rules: [(&CutRule, AnswerRule); 2] = [
             (&same_data, AnswerRule::SameData),
             (&sent_back, AnswerRule::Reply),
         ];
