@@ -427,6 +427,51 @@ mod tests {
         );
     }
 
+    fn record(index: u64, from_switch: bool, body: Body) -> OfRecord {
+        let message = ofscope_dissectors::openflow::Message::new(0, body);
+        OfRecord {
+            index,
+            frames: vec![index],
+            ts_ns: index,
+            conn: crate::stream::ConnId(0),
+            direction: if from_switch {
+                crate::stream::Direction::SwitchToController
+            } else {
+                crate::stream::Direction::ControllerToSwitch
+            },
+            dpid: None,
+            bytes: message.emit(),
+            message,
+        }
+    }
+
+    #[test]
+    fn chatter_and_messages_before_the_first_trigger_are_no_decisions() {
+        use ofscope_dissectors::openflow::{
+            FeaturesReply, FlowMod, PacketIn, PacketOut, SwitchConfig,
+        };
+        let records = [
+            // Sent before the switch's FEATURES_REPLY: it answers no trigger.
+            record(1, false, Body::FlowMod(FlowMod::default())),
+            record(2, false, Body::SetConfig(SwitchConfig::default())),
+            record(3, true, Body::FeaturesReply(FeaturesReply::default())),
+            record(4, true, Body::PacketIn(PacketIn::default())),
+            record(5, false, Body::BarrierRequest),
+            record(6, false, Body::PacketOut(PacketOut::default())),
+            record(7, false, Body::SetConfig(SwitchConfig::default())),
+        ];
+        let kinds: Vec<Vec<String>> = recorded_decisions(&records, &[])
+            .iter()
+            .map(|d| d.emit.iter().map(|e| e.kind.clone()).collect())
+            .collect();
+        assert_eq!(kinds, [vec![], vec!["PACKET_OUT".to_owned()]]);
+        // The replay's own chatter is left out alike.
+        let replayed =
+            messages_only(&[decision(3, &["SET_CONFIG", "FLOW_MOD", "BARRIER_REQUEST"])]);
+        assert_eq!(replayed[0].emit.len(), 1);
+        assert_eq!(replayed[0].emit[0].kind, "FLOW_MOD");
+    }
+
     #[test]
     fn line_diff_keeps_common_lines() {
         let a: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();
