@@ -706,6 +706,18 @@ fn an_openflow_13_handshake_completes() {
     );
     let keys: Vec<_> = a.switches().keys().filter_map(|k| k.dpid()).collect();
     assert_eq!(keys, [0xab]);
+    // Bytes framed by mistake as a "1.4 type 6" of 1800 bytes are no FEATURES_REPLY: a
+    // 1.4 one is 32 bytes.
+    let mut bogus = vec![5, 6, 0x07, 0x08, 0, 0, 0, 9];
+    bogus.resize(100, 0xee);
+    let mut s = Script::new();
+    s.msg(0, true, of13(0, 1, &[]))
+        .msg(0, false, of13(0, 2, &[]))
+        .cut_msg(2, true, Message::parse(&bogus), bogus.clone())
+        .msg(7000, false, of13(2, 5, &[]));
+    let a = s.run();
+    assert_eq!(count(&a, FindingKind::HandshakeStall), 1);
+    assert!(a.switches().keys().all(|k| k.dpid().is_none()));
 }
 
 #[test]

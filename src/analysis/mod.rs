@@ -1323,10 +1323,18 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
 
 /// Whether the message is a FEATURES_REPLY from the switch: type 6 in every OpenFlow
 /// version (1.0 to 1.5), whatever its body decoded to (another version, or cut short).
+/// Its length must fit the version's layout (32 bytes, then ports of 48 bytes in 1.0 and
+/// of 64 in 1.1 and 1.2, none later), which bytes framed by mistake seldom do.
 fn is_features_reply(r: &OfRecord) -> bool {
-    r.from_switch()
-        && r.message.header.msg_type == ofpt::FEATURES_REPLY
-        && (1..=6).contains(&r.message.header.version)
+    let h = &r.message.header;
+    let ports = usize::from(h.length).checked_sub(32);
+    let fits = match h.version {
+        1 => ports.is_some_and(|p| p % 48 == 0),
+        2 | 3 => ports.is_some_and(|p| p % 64 == 0),
+        4..=6 => ports == Some(0),
+        _ => false,
+    };
+    r.from_switch() && h.msg_type == ofpt::FEATURES_REPLY && fits
 }
 
 /// The datapath id of a FEATURES_REPLY's bytes: its first field after the header in every
