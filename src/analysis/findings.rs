@@ -33,6 +33,7 @@ pub enum FindingKind {
     TruncatedMessage,
     TcpGap,
     UnansweredPacketIn,
+    AmbiguousAnswer,
     TruncatedPacketIn,
     UnknownBufferId,
     FloodUsed,
@@ -41,6 +42,7 @@ pub enum FindingKind {
     EchoTimeout,
     FlowChurn,
     HandshakeStall,
+    MidSessionStart,
     VersionMismatch,
 }
 
@@ -51,6 +53,7 @@ impl FindingKind {
             FindingKind::TruncatedMessage => "truncated_message",
             FindingKind::TcpGap => "tcp_gap",
             FindingKind::UnansweredPacketIn => "unanswered_packet_in",
+            FindingKind::AmbiguousAnswer => "ambiguous_answer",
             FindingKind::TruncatedPacketIn => "truncated_packet_in",
             FindingKind::UnknownBufferId => "unknown_buffer_id",
             FindingKind::FloodUsed => "flood_used",
@@ -59,6 +62,7 @@ impl FindingKind {
             FindingKind::EchoTimeout => "echo_timeout",
             FindingKind::FlowChurn => "flow_churn",
             FindingKind::HandshakeStall => "handshake_stall",
+            FindingKind::MidSessionStart => "mid_session_start",
             FindingKind::VersionMismatch => "version_mismatch",
         }
     }

@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::header::{ofpt, OFP_VERSION};
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
@@ -18,6 +19,14 @@ use super::{hash_of, mac_number, FastMap};
 /// While the waiting PacketIns span at most this many slots they are scanned; beyond it
 /// they are indexed by data and by expected reply (and again scanned once they span half).
 const SCAN_LIMIT: usize = 16;
+/// The bytes of a PacketIn's frame kept to pair it with a PACKET_OUT the capture cut.
+const PREFIX_LEN: usize = 32;
+/// The fewest frame bytes both sides must still have to be paired by them (an Ethernet
+/// destination): fewer say too little to tell a PacketIn's frame from another.
+const MIN_COMMON_PREFIX: usize = 6;
+/// A FLOW_MOD's bytes up to its actions (header, match, cookie, command, timeouts,
+/// priority, buffer_id, out_port, flags): a cut one answers only if it kept them all.
+const FLOW_MOD_FIXED_LEN: usize = 72;
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,17 +110,33 @@ pub struct RequestPair {
     pub from_switch: bool,
 }
 
+/// A PACKET_OUT the capture cut, whose frame bytes still kept begin the frames of several
+/// waiting PacketIns: it answers one of them, but which cannot be told, so none is paired
+/// with it, and those PacketIns are not called unanswered when their wait ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ambiguous {
+    pub answer: At,
+    /// The waiting PacketIns it could answer.
+    pub candidates: usize,
+    /// The frame bytes the PACKET_OUT kept.
+    pub kept: usize,
+}
+
 /// What the pairing of one connection produced from one message.
 #[derive(Debug, Default)]
 pub struct Paired {
     pub pairs: Vec<Pair>,
     pub unanswered: Vec<Unanswered>,
     pub requests: Vec<RequestPair>,
+    pub ambiguous: Vec<Ambiguous>,
 }
 
 impl Paired {
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty() && self.unanswered.is_empty() && self.requests.is_empty()
+        self.pairs.is_empty()
+            && self.unanswered.is_empty()
+            && self.requests.is_empty()
+            && self.ambiguous.is_empty()
     }
 }
 
@@ -119,6 +144,15 @@ struct Pending {
     at: At,
     buffer_id: u32,
     in_port: u16,
+    /// The frame's length, and the length of the data the switch sent (shorter when the
+    /// switch cut the frame to miss_send_len).
+    total_len: u16,
+    sent_len: usize,
+    /// The first bytes of the data the capture kept (`prefix_len` of them).
+    prefix: [u8; PREFIX_LEN],
+    prefix_len: usize,
+    /// A cut PACKET_OUT may have answered it (see [`Ambiguous`]).
+    maybe_answered: bool,
     /// Where it is filed in `by_data` (when it is kept).
     data_key: (u64, u16),
     /// Its frame's headers. What the rarer rules need of them (the reply a responder would
@@ -217,28 +251,39 @@ fn reply_signature(h: &Headers) -> Option<u64> {
     }
 }
 
-/// The request kind a message opens, or the kind of request it answers.
-fn request_kind(body: &Body) -> Option<&'static str> {
-    Some(match body {
-        Body::EchoRequest(_) => "ECHO",
-        Body::FeaturesRequest => "FEATURES",
-        Body::GetConfigRequest => "GET_CONFIG",
-        Body::StatsRequest(_) => "STATS",
-        Body::BarrierRequest => "BARRIER",
-        _ => return None,
-    })
+/// The requests that are paired with their replies: request type, reply type, kind.
+const REQUESTS: [(u8, u8, &str); 5] = [
+    (ofpt::ECHO_REQUEST, ofpt::ECHO_REPLY, "ECHO"),
+    (ofpt::FEATURES_REQUEST, ofpt::FEATURES_REPLY, "FEATURES"),
+    (
+        ofpt::GET_CONFIG_REQUEST,
+        ofpt::GET_CONFIG_REPLY,
+        "GET_CONFIG",
+    ),
+    (ofpt::STATS_REQUEST, ofpt::STATS_REPLY, "STATS"),
+    (ofpt::BARRIER_REQUEST, ofpt::BARRIER_REPLY, "BARRIER"),
+];
+
+/// The OpenFlow 1.0 type of a message, by its header: a body the capture cut still has
+/// one. (Other versions number their types otherwise.)
+fn of10_type(msg: &Message) -> Option<u8> {
+    (msg.header.version == OFP_VERSION).then_some(msg.header.msg_type)
 }
 
-fn reply_kind(body: &Body) -> Option<&'static str> {
-    Some(match body {
-        Body::EchoReply(_) => "ECHO",
-        Body::FeaturesReply(_) => "FEATURES",
-        Body::GetConfigReply(_) => "GET_CONFIG",
-        Body::StatsReply(_) => "STATS",
-        Body::BarrierReply => "BARRIER",
-        _ => return None,
-    })
+/// The request kind a message opens.
+fn request_kind(msg: &Message) -> Option<&'static str> {
+    let t = of10_type(msg)?;
+    REQUESTS.iter().find(|r| r.0 == t).map(|r| r.2)
 }
+
+/// The kind of request a message answers.
+fn reply_kind(msg: &Message) -> Option<&'static str> {
+    let t = of10_type(msg)?;
+    REQUESTS.iter().find(|r| r.1 == t).map(|r| r.2)
+}
+
+/// Whether a waiting PacketIn fits a cut PACKET_OUT, by one rule.
+type CutRule<'a> = dyn Fn(&Pending) -> bool + 'a;
 
 /// The waiting PacketIns by sequence number (their order of arrival). Answered ones leave
 /// holes that are dropped once they reach the front, so filing, answering and expiring
@@ -274,6 +319,11 @@ impl Waiting {
 
     fn get(&self, seq: u64) -> Option<&Pending> {
         self.slots.get(self.slot(seq)?)?.as_ref()
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut Pending> {
+        let slot = self.slot(seq)?;
+        self.slots.get_mut(slot)?.as_mut()
     }
 
     fn remove(&mut self, seq: u64) {
@@ -390,7 +440,9 @@ impl ConnPairing {
 
     /// Feeds one message of this connection. `headers` are those of the PacketIn's or
     /// PacketOut's frame when the caller has them (else they are decoded here); a
-    /// PacketIn's `slots` come back with its outcome.
+    /// PacketIn's `slots` come back with its outcome. `lost_bytes`: how many of the
+    /// message's last bytes the capture lost (0 for a whole message).
+    #[allow(clippy::too_many_arguments)]
     pub fn message(
         &mut self,
         at: At,
@@ -398,6 +450,7 @@ impl ConnPairing {
         msg: &Message,
         headers: Option<&Headers>,
         slots: HostSlots,
+        lost_bytes: usize,
         out: &mut Paired,
     ) {
         self.expire(at.ts_ns, out);
@@ -408,35 +461,50 @@ impl ConnPairing {
                 let h = headers
                     .copied()
                     .unwrap_or_else(|| Headers::parse(&pin.data));
-                self.packet_in(at, pin, &h, slots, out)
+                self.packet_in(at, pin, pin.data.len() + lost_bytes, &h, slots, out)
             }
             Body::PacketOut(po) if !from_switch => {
-                let seq = self.answer_of_packet_out(po, headers);
+                let seq = if lost_bytes == 0 {
+                    self.answer_of_packet_out(po, headers)
+                } else {
+                    self.answer_of_cut_packet_out(at, po, po.data.len() + lost_bytes, out)
+                };
                 if let Some((seq, rule)) = seq {
                     self.answered(seq, at, rule, out);
                 }
             }
             Body::PacketIn(_) | Body::PacketOut(_) => {}
-            _ => self.other_message(at, from_switch, msg, out),
+            _ => self.other_message(at, from_switch, msg, lost_bytes, out),
         }
     }
 
     /// Requests, their replies and FLOW_MODs.
     #[inline(never)]
-    fn other_message(&mut self, at: At, from_switch: bool, msg: &Message, out: &mut Paired) {
+    fn other_message(
+        &mut self,
+        at: At,
+        from_switch: bool,
+        msg: &Message,
+        lost_bytes: usize,
+        out: &mut Paired,
+    ) {
         let xid = msg.header.xid;
-        if let Some(kind) = request_kind(&msg.body) {
+        if let Some(kind) = request_kind(msg) {
             if !from_switch || kind == "ECHO" {
                 self.requests.insert((from_switch, xid), (kind, at));
             }
-        } else if let Some(kind) = reply_kind(&msg.body) {
+        } else if let Some(kind) = reply_kind(msg) {
             self.answer_request(kind, !from_switch, xid, at, out);
-        } else if let Body::Error(_) = msg.body {
+        } else if of10_type(msg) == Some(ofpt::ERROR) {
             // An error with the request's xid ends the wait, with no latency to count.
             self.requests.remove(&(!from_switch, xid));
         }
+        // A FLOW_MOD cut before its actions may have lost its command, buffer_id or match.
+        let fixed_part_kept = lost_bytes == 0
+            || usize::from(msg.header.length).saturating_sub(lost_bytes) >= FLOW_MOD_FIXED_LEN;
         if let Body::FlowMod(fm) = &msg.body {
             if !from_switch
+                && fixed_part_kept
                 && matches!(
                     fm.command,
                     ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT
@@ -483,10 +551,13 @@ impl ConnPairing {
         }
     }
 
+    /// Files a PacketIn; `sent_len` is the length of the data the switch sent (longer than
+    /// its `data` when the capture cut it).
     fn packet_in(
         &mut self,
         at: At,
         pin: &PacketIn,
+        sent_len: usize,
         h: &Headers,
         slots: HostSlots,
         out: &mut Paired,
@@ -510,10 +581,18 @@ impl ConnPairing {
                 file(&mut self.by_reply, sig, seq);
             }
         }
+        let prefix_len = pin.data.len().min(PREFIX_LEN);
+        let mut prefix = [0; PREFIX_LEN];
+        prefix[..prefix_len].copy_from_slice(&pin.data[..prefix_len]);
         self.pending.push(Pending {
             at,
             buffer_id: pin.buffer_id,
             in_port: pin.in_port,
+            total_len: pin.total_len,
+            sent_len,
+            prefix,
+            prefix_len,
+            maybe_answered: false,
             data_key,
             headers: *h,
             slots,
@@ -602,6 +681,80 @@ impl ConnPairing {
         self.oldest_by_reply(sig).map(|s| (s, AnswerRule::Reply))
     }
 
+    /// Which waiting PacketIn a PACKET_OUT the capture cut answers, from what both still
+    /// have: its buffer_id; else (same data) the in_port, the frame's length (`frame_len`,
+    /// cut or not) and the frame bytes both kept, at least [`MIN_COMMON_PREFIX`] of them;
+    /// else (reply) a frame of the same length sent back to the PacketIn's Ethernet source
+    /// on its port, as an ARP or ping responder does. When a rule fits several waiting
+    /// PacketIns, none is chosen: that is said in `out.ambiguous`.
+    #[cold]
+    fn answer_of_cut_packet_out(
+        &mut self,
+        at: At,
+        po: &PacketOut,
+        frame_len: usize,
+        out: &mut Paired,
+    ) -> Option<(u64, AnswerRule)> {
+        if po.buffer_id != NO_BUFFER {
+            return self
+                .by_buffer
+                .get(&po.buffer_id)
+                .map(|s| (*s, AnswerRule::BufferId));
+        }
+        let same_data = |p: &Pending| {
+            let common = p.prefix_len.min(po.data.len());
+            p.in_port == po.in_port
+                && (frame_len == p.sent_len || frame_len == usize::from(p.total_len))
+                && common >= MIN_COMMON_PREFIX
+                && p.prefix[..common] == po.data[..common]
+        };
+        let sent_back = |p: &Pending| {
+            let (Some(sender), Some(to)) = (p.prefix.get(6..12), po.data.get(..6)) else {
+                return false;
+            };
+            p.prefix_len >= 12
+                && sender == to
+                && frame_len == usize::from(p.total_len)
+                && (po.in_port == p.in_port || super::outputs_to(&po.actions, p.in_port))
+        };
+        let rules: [(&CutRule, AnswerRule); 2] = [
+            (&same_data, AnswerRule::SameData),
+            (&sent_back, AnswerRule::Reply),
+        ];
+        for (fits, rule) in rules {
+            let candidates: Vec<u64> = self
+                .pending
+                .iter()
+                .filter(|(_, p)| fits(p))
+                .map(|(seq, _)| seq)
+                .collect();
+            match candidates[..] {
+                [] => continue,
+                [only] => return Some((only, rule)),
+                _ => {
+                    self.ambiguous(at, po, &candidates, out);
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
+    /// `po` could answer any of `candidates`: none is paired with it, none of them will be
+    /// called unanswered, and it is said.
+    fn ambiguous(&mut self, at: At, po: &PacketOut, candidates: &[u64], out: &mut Paired) {
+        for &seq in candidates {
+            if let Some(p) = self.pending.get_mut(seq) {
+                p.maybe_answered = true;
+            }
+        }
+        out.ambiguous.push(Ambiguous {
+            answer: at,
+            candidates: candidates.len(),
+            kept: po.data.len(),
+        });
+    }
+
     /// Ends the wait of `seq`: out of the indexes and the queue.
     fn take(&mut self, seq: u64) {
         let Some(p) = self.pending.get(seq) else {
@@ -644,8 +797,13 @@ impl ConnPairing {
         }
     }
 
+    /// Ends the wait of `seq` unanswered, unless a cut PACKET_OUT may have answered it.
     fn give_up(&mut self, seq: u64, out: &mut Paired) {
         if let Some(p) = self.pending.get(seq) {
+            if p.maybe_answered {
+                self.take(seq);
+                return;
+            }
             out.unanswered.push(Unanswered {
                 packet_in: p.at,
                 hosts: p.hosts(),
@@ -698,9 +856,17 @@ impl ConnPairing {
         }
     }
 
-    /// The connection ended (or the capture did): everything still waiting is unanswered.
+    /// The connection ended: everything still waiting is unanswered.
     pub fn finish(&mut self, out: &mut Paired) {
         self.expire(u64::MAX, out);
+    }
+
+    /// The capture ended at `last_ns` with the connection open: what waited longer than
+    /// its window is unanswered; what had not waited that long may have been answered just
+    /// after, so it is dropped, counted neither way.
+    pub fn capture_ended(&mut self, last_ns: u64, out: &mut Paired) {
+        self.expire(last_ns, out);
+        *self = ConnPairing::new(self.window_ns, self.request_window_ns, self.max_pending);
     }
 }
 
@@ -944,6 +1110,7 @@ mod tests {
             &pin(req.clone(), 7, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -952,6 +1119,7 @@ mod tests {
             &pin(req.clone(), NO_BUFFER, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -960,6 +1128,7 @@ mod tests {
             &pin(req[..30].to_vec(), NO_BUFFER, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -968,6 +1137,7 @@ mod tests {
             &pin(req.clone(), NO_BUFFER, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         // Another in_port is not the same packet.
@@ -977,6 +1147,7 @@ mod tests {
             &pout(req.clone(), NO_BUFFER, 9),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         assert!(out.pairs.is_empty());
@@ -986,6 +1157,7 @@ mod tests {
             &pout(Vec::new(), 7, 1),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -994,6 +1166,7 @@ mod tests {
             &pout(req.clone(), NO_BUFFER, 1),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -1002,6 +1175,7 @@ mod tests {
             &pout(req.clone(), NO_BUFFER, 1),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         let rules: Vec<_> = out
@@ -1025,6 +1199,7 @@ mod tests {
             &pout(arp_reply(), NO_BUFFER, 0xffff),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         assert_eq!(out.pairs[3].rule, AnswerRule::Reply);
@@ -1041,6 +1216,7 @@ mod tests {
             &pin(arp_request(), NO_BUFFER, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -1049,6 +1225,7 @@ mod tests {
             &pin(arp_reply(), NO_BUFFER, 42),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         let fm = FlowMod {
@@ -1061,6 +1238,7 @@ mod tests {
             &Message::new(0, Body::FlowMod(fm)),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         assert_eq!(out.pairs.len(), 1);
@@ -1072,6 +1250,7 @@ mod tests {
             &Message::new(1, Body::BarrierRequest),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         assert_eq!(out.unanswered.len(), 1);
@@ -1101,6 +1280,7 @@ mod tests {
                 &pin,
                 None,
                 HostSlots::default(),
+                0,
                 &mut out,
             );
         }
@@ -1120,6 +1300,7 @@ mod tests {
                 &answer,
                 None,
                 HostSlots::default(),
+                0,
                 &mut out,
             );
             // The oldest still waits, so the span stays wide.
@@ -1155,6 +1336,7 @@ mod tests {
             &Message::new(5, Body::EchoRequest(vec![])),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -1163,6 +1345,7 @@ mod tests {
             &Message::new(6, Body::EchoRequest(vec![])),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -1171,6 +1354,7 @@ mod tests {
             &Message::new(5, Body::BarrierReply),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         p.message(
@@ -1179,6 +1363,7 @@ mod tests {
             &Message::new(5, Body::EchoReply(vec![])),
             None,
             HostSlots::default(),
+            0,
             &mut out,
         );
         assert_eq!(out.requests.len(), 1);
@@ -1187,6 +1372,142 @@ mod tests {
         p.finish(&mut out);
         assert_eq!(out.requests.len(), 2);
         assert!(out.requests[1].from_switch && out.requests[1].reply.is_none());
+    }
+
+    /// Feeds `msg` of which the capture lost the last `lost` bytes.
+    fn feed_cut(
+        p: &mut ConnPairing,
+        at: At,
+        from_switch: bool,
+        msg: &Message,
+        lost: usize,
+        out: &mut Paired,
+    ) {
+        p.message(at, from_switch, msg, None, HostSlots::default(), lost, out);
+    }
+
+    /// A PacketIn of the whole `frame` on port 1 of which the capture kept `kept` bytes of
+    /// frame; a PACKET_OUT of it to port 2 of which it kept `kept_out`.
+    fn cut_pin(frame: &[u8], kept: usize) -> (Message, usize) {
+        let mut m = pin(frame[..kept].to_vec(), NO_BUFFER, frame.len() as u16);
+        m.header.length += (frame.len() - kept) as u16;
+        (m, frame.len() - kept)
+    }
+
+    fn cut_pout(frame: &[u8], kept: usize, in_port: u16) -> (Message, usize) {
+        let mut m = pout(frame[..kept].to_vec(), NO_BUFFER, in_port);
+        m.header.length += (frame.len() - kept) as u16;
+        (m, frame.len() - kept)
+    }
+
+    #[test]
+    fn cut_packet_ins_pair_with_cut_answers_by_what_both_kept() {
+        // As at a 96-byte snaplen: the PacketIn kept 12 bytes of its frame, the PACKET_OUT
+        // 6 (the Ethernet destination), both with the same in_port and frame length.
+        let mut p = pairing();
+        let mut out = Paired::default();
+        let (m, lost) = cut_pin(&arp_request(), 12);
+        feed_cut(&mut p, at(1, 0), true, &m, lost, &mut out);
+        // Another port, another frame length, or fewer than 6 bytes kept: not its answer.
+        let (m, lost) = cut_pout(&arp_request(), 6, 9);
+        feed_cut(&mut p, at(2, 1), false, &m, lost, &mut out);
+        let (m, lost) = cut_pout(&arp_request()[..40], 6, 1);
+        feed_cut(&mut p, at(3, 1), false, &m, lost, &mut out);
+        let (m, lost) = cut_pout(&arp_request(), 4, 1);
+        feed_cut(&mut p, at(4, 1), false, &m, lost, &mut out);
+        assert!(out.pairs.is_empty() && out.ambiguous.is_empty());
+        let (m, lost) = cut_pout(&arp_request(), 6, 1);
+        feed_cut(&mut p, at(5, 2), false, &m, lost, &mut out);
+        assert_eq!(out.pairs.len(), 1);
+        assert_eq!(
+            (out.pairs[0].packet_in.index, out.pairs[0].answer.index),
+            (1, 5)
+        );
+        assert_eq!(out.pairs[0].rule, AnswerRule::SameData);
+        // A reply sent back to the asker (a frame of the same length to its source MAC, on
+        // its port) answers by the reply rule.
+        let (m, lost) = cut_pin(&arp_request(), 12);
+        feed_cut(&mut p, at(10, 3), true, &m, lost, &mut out);
+        let (m, lost) = cut_pout(&arp_reply(), 6, 1);
+        feed_cut(&mut p, at(11, 3), false, &m, lost, &mut out);
+        assert_eq!(out.pairs.len(), 2);
+        assert_eq!(
+            (out.pairs[1].packet_in.index, out.pairs[1].rule),
+            (10, AnswerRule::Reply)
+        );
+        out.pairs.pop();
+        // A whole PACKET_OUT answers a cut PacketIn too.
+        let (m, lost) = cut_pin(&arp_reply(), 12);
+        feed_cut(&mut p, at(6, 3), true, &m, lost, &mut out);
+        feed_cut(
+            &mut p,
+            at(7, 4),
+            false,
+            &pout(arp_reply(), NO_BUFFER, 1),
+            0,
+            &mut out,
+        );
+        assert_eq!(out.pairs.len(), 2);
+        assert_eq!(p.waiting(), 0);
+    }
+
+    #[test]
+    fn a_cut_answer_that_fits_several_packet_ins_is_said_not_guessed() {
+        // Two ARP requests from one port, for other addresses: the same first 12 bytes.
+        let mut p = pairing();
+        let mut out = Paired::default();
+        for (i, n) in [(1, 2u8), (2, 3)] {
+            let (m, lost) = cut_pin(&arp_request_for(n), 12);
+            feed_cut(&mut p, at(i, 0), true, &m, lost, &mut out);
+        }
+        let (m, lost) = cut_pout(&arp_request_for(3), 6, 1);
+        feed_cut(&mut p, at(3, 1), false, &m, lost, &mut out);
+        assert!(out.pairs.is_empty());
+        assert_eq!(
+            out.ambiguous,
+            [Ambiguous {
+                answer: at(3, 1),
+                candidates: 2,
+                kept: 6
+            }]
+        );
+        // Neither is called unanswered: one of them was answered.
+        p.finish(&mut out);
+        assert!(out.unanswered.is_empty());
+        assert_eq!(p.waiting(), 0);
+    }
+
+    #[test]
+    fn a_flow_mod_cut_before_its_actions_answers_nothing() {
+        let covers_all = || {
+            Message::new(
+                0,
+                Body::FlowMod(FlowMod {
+                    match_: Match::exact(&FlowKey::from_bytes(&arp_request(), 1)),
+                    actions: vec![Action::output(2)],
+                    ..FlowMod::default()
+                }),
+            )
+        };
+        let mut p = pairing();
+        let mut out = Paired::default();
+        feed_cut(
+            &mut p,
+            at(1, 0),
+            true,
+            &pin(arp_request(), NO_BUFFER, 42),
+            0,
+            &mut out,
+        );
+        // The capture kept 30 of its 72+ bytes: its command and buffer_id are lost.
+        let fm = covers_all();
+        let lost = usize::from(fm.header.length) - 30;
+        feed_cut(&mut p, at(2, 1), false, &fm, lost, &mut out);
+        assert!(out.pairs.is_empty());
+        // Cut in its actions only: everything a pairing needs is there.
+        feed_cut(&mut p, at(3, 2), false, &covers_all(), 4, &mut out);
+        assert_eq!(out.pairs.len(), 1);
+        assert_eq!(out.pairs[0].rule, AnswerRule::FlowMod);
     }
 
     #[test]

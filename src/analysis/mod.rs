@@ -32,7 +32,7 @@ use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
 use flow_table::{Flow, FlowTable};
-use latency::{AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
+use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
@@ -184,6 +184,8 @@ pub struct Switch {
     pub requests: BTreeMap<&'static str, LatencyStats>,
     /// By MAC number.
     macs: FastMap<u64, MacState>,
+    /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
+    pub cut_flow_mods: u64,
 }
 
 impl Switch {
@@ -195,16 +197,32 @@ impl Switch {
             echo: LatencyStats::new(3),
             requests: BTreeMap::new(),
             macs: FastMap::default(),
+            cut_flow_mods: 0,
         }
     }
+}
+
+/// Where a connection's handshake stands, as far as the capture shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handshake {
+    /// No message yet (a connection known from its TCP handshake only): nothing to wait for.
+    NotStarted,
+    /// Its first message was a HELLO and no FEATURES_REPLY has come yet.
+    Awaiting,
+    /// FEATURES_REPLY came, or its stall was reported.
+    Settled,
+    /// Its first message was not a HELLO: the capture started mid-session, and the
+    /// handshake (and what came before the capture) cannot be checked.
+    BeforeCapture,
 }
 
 struct ConnState {
     key: SwitchKey,
     info: Connection,
     pairing: ConnPairing,
-    featured: bool,
-    stall_reported: bool,
+    handshake: Handshake,
+    /// The capture lost bytes from the switch, so a PacketIn may be missing.
+    lost_switch_bytes: bool,
     /// Buffers offered by PacketIns and not used yet, oldest first.
     offered: FastSet<u32>,
     offered_order: VecDeque<u32>,
@@ -272,7 +290,8 @@ pub struct Analyzer {
     /// `--at` resolved, and the tables taken then.
     at_ns: Option<u64>,
     snapshot: Option<BTreeMap<SwitchKey, Vec<Flow>>>,
-    unfeatured: usize,
+    /// Connections in [`Handshake::Awaiting`]: stalls are checked while there are any.
+    awaiting_features: usize,
 }
 
 /// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
@@ -321,7 +340,7 @@ impl Analyzer {
             last_ns: 0,
             at_ns: None,
             snapshot: None,
-            unfeatured: 0,
+            awaiting_features: 0,
         }
     }
 
@@ -369,6 +388,28 @@ impl Analyzer {
         self.last_ns
     }
 
+    /// Why the flow table of `key` may lack flows the switch has, if it may.
+    pub fn table_caveat(&self, key: SwitchKey) -> Option<String> {
+        let mut why = Vec::new();
+        if self
+            .conns
+            .iter()
+            .any(|c| c.key == key && c.handshake == Handshake::BeforeCapture)
+        {
+            why.push(
+                "the capture starts mid-session: flows installed before it are not known"
+                    .to_owned(),
+            );
+        }
+        let cut = self.switches.get(&key).map_or(0, |s| s.cut_flow_mods);
+        if cut > 0 {
+            why.push(format!(
+                "{cut} FLOW_MODs cut by the capture are not applied (their actions are lost)"
+            ));
+        }
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
     /// The flow tables to show: at `--at` when given, else as the capture ends; with the
     /// instant they describe.
     pub fn tables(&self) -> (u64, Vec<(SwitchKey, Vec<Flow>)>) {
@@ -387,10 +428,11 @@ impl Analyzer {
     pub fn feed(&mut self, event: &SessionEvent) {
         match event {
             SessionEvent::Record(r) => {
+                self.record(r);
+                // After the record: its connection may just have learnt its dpid.
                 if r.is_truncated() {
                     self.truncated(r);
                 }
-                self.record(r)
             }
             SessionEvent::Stream(s) => self.stream(s),
         }
@@ -399,7 +441,13 @@ impl Analyzer {
     /// A message the capture cut short (snaplen, lost segment): decoded as far as it goes.
     #[cold]
     fn truncated(&mut self, r: &OfRecord) {
-        let dpid = self.conns.get(&r.conn.0).and_then(|c| c.key.dpid());
+        let Some(key) = self.conns.get(&r.conn.0).map(|c| c.key) else {
+            return;
+        };
+        if !r.from_switch() && r.message.header.msg_type == ofpt::FLOW_MOD {
+            self.switch(key).cut_flow_mods += 1;
+        }
+        let dpid = key.dpid();
         self.findings.add(
             Finding::new(
                 FindingKind::TruncatedMessage,
@@ -420,11 +468,15 @@ impl Analyzer {
     pub fn finish(&mut self) {
         let now = self.last_ns;
         self.take_snapshot_if_due(u64::MAX);
-        let ids: Vec<u32> = self.conns.iter().map(|c| c.info.conn).collect();
-        for id in ids {
-            self.end_conn(id);
+        // A closed connection's waits ended with it; an open one's at the capture's end.
+        let ids: Vec<(u32, SwitchKey)> = self.conns.iter().map(|c| (c.info.conn, c.key)).collect();
+        for (id, key) in ids {
+            if let Some(c) = self.conns.get_mut(&id) {
+                c.pairing.capture_ended(now, &mut self.scratch);
+            }
+            self.take_paired(key);
         }
-        self.check_stalls(now.saturating_add(HANDSHAKE_STALL_NS), true);
+        self.check_stalls(now, true);
         for s in self.switches.values_mut() {
             s.table.expire(now);
         }
@@ -432,11 +484,8 @@ impl Analyzer {
 
     fn conn_state(&mut self, conn: u32, ts_ns: u64) -> &mut ConnState {
         let cfg = &self.cfg;
-        let unfeatured = &mut self.unfeatured;
-        self.conns.get_or_insert_with(conn, || {
-            *unfeatured += 1;
-            new_conn(cfg, conn, ts_ns)
-        })
+        self.conns
+            .get_or_insert_with(conn, || new_conn(cfg, conn, ts_ns))
     }
 
     #[inline(never)]
@@ -476,7 +525,10 @@ impl Analyzer {
                     GapReason::MidStream => "the capture started mid-connection",
                     GapReason::Unframeable => "bytes that do not frame as OpenFlow",
                 };
-                let dpid = self.conns.get(&conn.0).and_then(|c| c.key.dpid());
+                let dpid = self.conns.get_mut(&conn.0).and_then(|c| {
+                    c.lost_switch_bytes |= *direction == Direction::SwitchToController;
+                    c.key.dpid()
+                });
                 self.findings.add(
                     Finding::new(FindingKind::TcpGap, severity, Some(*frame), ts)
                         .dpid(dpid)
@@ -568,7 +620,7 @@ impl Analyzer {
                 self.other_message(r, key, at);
             }
         }
-        if self.unfeatured > 0 {
+        if self.awaiting_features > 0 {
             self.check_stalls(ts, false);
         }
     }
@@ -587,8 +639,15 @@ impl Analyzer {
         let c = self.conns.get_mut(&r.conn.0)?;
         // Reused from message to message: pairing allocates nothing in the common case.
         let out = &mut self.scratch;
-        c.pairing
-            .message(at, r.from_switch(), &r.message, headers, slots, out);
+        c.pairing.message(
+            at,
+            r.from_switch(),
+            &r.message,
+            headers,
+            slots,
+            lost_bytes(r),
+            out,
+        );
         if out.is_empty() {
             return None;
         }
@@ -633,7 +692,7 @@ impl Analyzer {
             self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
         }
         self.flood(key, at, &p.actions, "PACKET_OUT");
-        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() {
+        if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() && !r.is_truncated() {
             let k = match &headers {
                 Some(h) => FlowKey::from_headers(h, p.in_port),
                 None => FlowKey::from_bytes(&p.data, p.in_port),
@@ -648,6 +707,12 @@ impl Analyzer {
     fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
         let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
         self.hello(r, key);
+        // A cut message's fields past the cut are not known (a decoder fills them with
+        // defaults or leaves them out), so it changes no switch state: ports, config, flows.
+        // An ERROR keeps its type and code in its first bytes.
+        if r.is_truncated() && !matches!(msg.body, Body::Error(_)) {
+            return;
+        }
         match &msg.body {
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
@@ -692,6 +757,7 @@ impl Analyzer {
                     )),
                 );
             }
+            // (A cut message is reported as truncated, never also as malformed, above.)
             Body::Malformed { reason, .. } => {
                 self.findings.add(
                     Finding::new(FindingKind::Malformed, Severity::Error, Some(at.frame), ts)
@@ -707,16 +773,72 @@ impl Analyzer {
     /// binding the connection to its dpid once known.
     fn connection_seen(&mut self, r: &OfRecord) -> SwitchKey {
         let c = self.conn_state(r.conn.0, r.ts_ns);
-        if c.info.messages == 0 {
+        let first = c.info.messages == 0;
+        if first {
             // A connection opened by a stream event has no time of its own.
             c.info.first_ns = r.ts_ns;
         }
         c.info.messages += 1;
         c.info.last_ns = r.ts_ns;
-        match r.dpid {
-            Some(dpid) if c.key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
-            _ => c.key,
+        let key = c.key;
+        if first {
+            self.connection_starts(r);
         }
+        if is_features_reply(r) {
+            return self.features_reply(r, key);
+        }
+        match r.dpid {
+            Some(dpid) if key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
+            _ => key,
+        }
+    }
+
+    /// The connection's first message: a HELLO starts a handshake the capture shows; any
+    /// other message means the capture started mid-session, which is said once.
+    #[cold]
+    fn connection_starts(&mut self, r: &OfRecord) {
+        let Some(c) = self.conns.get_mut(&r.conn.0) else {
+            return;
+        };
+        if r.message.header.msg_type == ofpt::HELLO {
+            c.handshake = Handshake::Awaiting;
+            self.awaiting_features += 1;
+            return;
+        }
+        c.handshake = Handshake::BeforeCapture;
+        let conn = c.info.conn;
+        self.findings.add(
+            Finding::new(
+                FindingKind::MidSessionStart,
+                Severity::Note,
+                Some(r.frame()),
+                r.ts_ns,
+            )
+            .dpid(r.dpid)
+            .text(format!(
+                "conn {conn}: the capture starts mid-session (its first message is {}, not a HELLO): its handshake, and the PacketIns and buffers before the capture, are not in it",
+                r.message.type_name()
+            )),
+        );
+    }
+
+    /// A FEATURES_REPLY (of any version, whole or cut): the handshake is complete, and the
+    /// switch is known by its dpid when the capture kept it.
+    #[cold]
+    fn features_reply(&mut self, r: &OfRecord, key: SwitchKey) -> SwitchKey {
+        if let Some(c) = self.conns.get_mut(&r.conn.0) {
+            if c.handshake == Handshake::Awaiting {
+                c.handshake = Handshake::Settled;
+                self.awaiting_features = self.awaiting_features.saturating_sub(1);
+            }
+        }
+        let key = match r.dpid.or_else(|| announced_dpid(&r.bytes)) {
+            Some(dpid) if key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
+            _ => key,
+        };
+        // Listed even when nothing else of it is decoded (another version).
+        self.switch(key);
+        key
     }
 
     /// Binds the connection to its dpid, carrying over what was gathered under the
@@ -727,10 +849,6 @@ impl Analyzer {
             return new;
         };
         let old = std::mem::replace(&mut c.key, new);
-        if !c.featured {
-            c.featured = true;
-            self.unfeatured = self.unfeatured.saturating_sub(1);
-        }
         if !self.switches.contains_key(&new) {
             if let Some(s) = self.switches.remove(&old) {
                 self.switches.insert(new, s);
@@ -779,11 +897,15 @@ impl Analyzer {
             }
             out.pairs.clear();
         }
-        if out.unanswered.is_empty() && out.requests.is_empty() {
+        if out.unanswered.is_empty() && out.requests.is_empty() && out.ambiguous.is_empty() {
             return;
         }
         let mut unanswered = std::mem::take(&mut out.unanswered);
         let mut requests = std::mem::take(&mut out.requests);
+        let mut ambiguous = std::mem::take(&mut out.ambiguous);
+        for a in ambiguous.drain(..) {
+            self.ambiguous_answer(key, a);
+        }
         for u in unanswered.drain(..) {
             let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
@@ -847,6 +969,25 @@ impl Analyzer {
         // The emptied buffers go back, to be reused.
         self.scratch.unanswered = unanswered;
         self.scratch.requests = requests;
+        self.scratch.ambiguous = ambiguous;
+    }
+
+    /// A cut PACKET_OUT that could answer several waiting PacketIns: said, not guessed.
+    #[cold]
+    fn ambiguous_answer(&mut self, key: SwitchKey, a: Ambiguous) {
+        self.findings.fold(FindingKind::AmbiguousAnswer, hash_of(key), || {
+            Finding::new(
+                FindingKind::AmbiguousAnswer,
+                Severity::Note,
+                Some(a.answer.frame),
+                a.answer.ts_ns,
+            )
+            .dpid(key.dpid())
+            .text(format!(
+                "a PACKET_OUT cut by the capture kept {} bytes of its frame, which begin the frames of {} waiting PacketIns: which one it answers cannot be told, so none is paired with it (nor counted unanswered)",
+                a.kept, a.candidates
+            ))
+        });
     }
 
     /// The host pair's latency series, remembered by its conversation so that it is
@@ -922,27 +1063,32 @@ impl Analyzer {
         );
     }
 
+    /// Reports the handshakes that began in the capture and have not ended 5 s after
+    /// their first message; at the end of the capture, also those whose connection closed
+    /// sooner. A handshake the capture ends in the middle of is not a stall: it may
+    /// have ended just after.
     fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
         for c in self.conns.iter_mut() {
-            if c.featured || c.stall_reported {
+            if c.handshake != Handshake::Awaiting {
                 continue;
             }
             let waited = now_ns.saturating_sub(c.info.first_ns);
-            if waited < HANDSHAKE_STALL_NS {
+            let timed_out = waited >= HANDSHAKE_STALL_NS;
+            let closed_before = at_end && c.info.closed.is_some();
+            if !(timed_out || closed_before) {
                 continue;
             }
-            c.stall_reported = true;
-            self.unfeatured = self.unfeatured.saturating_sub(1);
+            c.handshake = Handshake::Settled;
+            self.awaiting_features = self.awaiting_features.saturating_sub(1);
             let hello = match (c.info.hello_switch, c.info.hello_controller) {
                 (Some(_), Some(_)) => "after both HELLOs",
                 (Some(_), None) => "the controller sent no HELLO",
-                (None, Some(_)) => "the switch sent no HELLO",
-                (None, None) => "no HELLO seen",
+                _ => "the switch sent no HELLO",
             };
-            let when = if at_end {
-                "by the end of the connection"
-            } else {
+            let when = if timed_out {
                 "5 s after its first message"
+            } else {
+                "before the connection closed"
             };
             self.findings.add(
                 Finding::new(
@@ -972,12 +1118,14 @@ impl Analyzer {
                 }
             }
         }
-        if p.is_truncated() {
+        // The data the switch sent: what the capture kept of it and what the capture cut.
+        let sent = p.data.len() + lost_bytes(r);
+        if sent < usize::from(p.total_len) {
             let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
             let msl = self.switch(key).info.miss_send_len();
             self.findings
                 .fold(FindingKind::TruncatedPacketIn, hash_of(key), || {
-                    truncated_packet_in(key, at, p, msl, set_frame)
+                    truncated_packet_in(key, at, p, sent, msl, set_frame)
                 });
         }
         let Some(eth) = h.eth else {
@@ -1061,7 +1209,10 @@ impl Analyzer {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.offered.remove(&buffer_id) {
+        // A buffer offered before the capture, or in bytes it lost, is not unknown to
+        // the switch: only a connection seen whole can tell.
+        let seen_whole = c.handshake != Handshake::BeforeCapture && !c.lost_switch_bytes;
+        if c.offered.remove(&buffer_id) || !seen_whole {
             return;
         }
         self.findings.add(
@@ -1162,12 +1313,41 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
             messages: 0,
         },
         pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
-        featured: false,
-        stall_reported: false,
+        handshake: Handshake::NotStarted,
+        lost_switch_bytes: false,
         offered: FastSet::default(),
         offered_order: VecDeque::new(),
         set_config_frame: None,
     }
+}
+
+/// Whether the message is a FEATURES_REPLY from the switch: type 6 in every OpenFlow
+/// version (1.0 to 1.5), whatever its body decoded to (another version, or cut short).
+/// Its length must fit the version's layout (32 bytes, then ports of 48 bytes in 1.0 and
+/// of 64 in 1.1 and 1.2, none later), which bytes framed by mistake seldom do.
+fn is_features_reply(r: &OfRecord) -> bool {
+    let h = &r.message.header;
+    let ports = usize::from(h.length).checked_sub(32);
+    let fits = match h.version {
+        1 => ports.is_some_and(|p| p % 48 == 0),
+        2 | 3 => ports.is_some_and(|p| p % 64 == 0),
+        4..=6 => ports == Some(0),
+        _ => false,
+    };
+    r.from_switch() && h.msg_type == ofpt::FEATURES_REPLY && fits
+}
+
+/// The datapath id of a FEATURES_REPLY's bytes: its first field after the header in every
+/// version, so it is known from the first 16 bytes even when the rest was cut or the
+/// version is not decoded.
+fn announced_dpid(bytes: &[u8]) -> Option<u64> {
+    let dpid: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+    Some(u64::from_be_bytes(dpid))
+}
+
+/// The bytes of the message the capture lost (snaplen, lost segment): 0 for a whole one.
+fn lost_bytes(r: &OfRecord) -> usize {
+    usize::from(r.message.header.length).saturating_sub(r.bytes.len())
 }
 
 /// The finding for a PacketIn whose data is shorter than its total_len, with the
@@ -1176,6 +1356,7 @@ fn truncated_packet_in(
     key: SwitchKey,
     at: At,
     p: &PacketIn,
+    sent: usize,
     miss_send_len: Option<u16>,
     set_frame: Option<u64>,
 ) -> Finding {
@@ -1200,8 +1381,7 @@ fn truncated_packet_in(
     )
     .dpid(key.dpid())
     .text(format!(
-        "PACKET_IN carries {} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
-        p.data.len(),
+        "PACKET_IN carries {sent} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
         p.total_len
     ))
 }

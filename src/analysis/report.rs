@@ -88,6 +88,9 @@ impl Analyzer {
                 flows.len(),
                 self.when(at)
             ));
+            if let Some(why) = self.table_caveat(key) {
+                out.push_str(&format!("  incomplete: {why}\n"));
+            }
             for f in sorted(&flows) {
                 out.push_str(&f.dump_line(at));
                 out.push('\n');
@@ -102,12 +105,16 @@ impl Analyzer {
             tables
                 .iter()
                 .map(|(key, flows)| {
-                    json!({
+                    let mut table = json!({
                         "dpid": dpid_json(*key),
                         "conn": conn_json(*key),
                         "at_ns": at,
                         "flows": sorted(flows).into_iter().map(flow_json).collect::<Vec<_>>(),
-                    })
+                    });
+                    if let Some(why) = self.table_caveat(*key) {
+                        table["incomplete"] = json!(why);
+                    }
+                    table
                 })
                 .collect(),
         )

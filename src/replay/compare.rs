@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use ofscope_dissectors::openflow::Body;
+use ofscope_dissectors::openflow::Message;
 
 use super::decision::{packet_ref, Decision, Emit, Trigger};
 use super::engine::is_trigger;
@@ -239,17 +239,21 @@ fn line_diff<'a>(a: &'a [String], b: &'a [String]) -> Vec<(char, &'a str)> {
 }
 
 /// Controller messages that are the framework's own chatter, not an app's decision: the
-/// handshake and the controller's own requests. They are not compared.
-fn is_framework(body: &Body) -> bool {
-    matches!(
-        body,
-        Body::Hello(_)
-            | Body::FeaturesRequest
-            | Body::EchoRequest(_)
-            | Body::StatsRequest(_)
-            | Body::GetConfigRequest
-            | Body::QueueGetConfigRequest(_)
-    )
+/// handshake, the switch's configuration and the controller's own requests. None answers
+/// a trigger, so they are compared on neither side.
+const FRAMEWORK: &[&str] = &[
+    "HELLO",
+    "FEATURES_REQUEST",
+    "SET_CONFIG",
+    "ECHO_REQUEST",
+    "STATS_REQUEST",
+    "GET_CONFIG_REQUEST",
+    "QUEUE_GET_CONFIG_REQUEST",
+    "BARRIER_REQUEST",
+];
+
+fn is_framework(type_name: &str) -> bool {
+    FRAMEWORK.contains(&type_name)
 }
 
 /// The decisions the recorded controller made, aligned with `replayed` (what the apps
@@ -264,7 +268,7 @@ fn is_framework(body: &Body) -> bool {
 pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<Decision> {
     let mut triggers: Vec<&OfRecord> = Vec::new();
     // Per connection: the controller's messages, each with the last trigger before it.
-    let mut queues: HashMap<u32, Vec<(Option<usize>, &Body)>> = HashMap::new();
+    let mut queues: HashMap<u32, Vec<(usize, &Message)>> = HashMap::new();
     let mut last: HashMap<u32, usize> = HashMap::new();
     for record in records {
         let body = &record.message.body;
@@ -273,9 +277,14 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
                 last.insert(record.conn.0, triggers.len());
                 triggers.push(record);
             }
-        } else if !is_framework(body) {
-            let lim = last.get(&record.conn.0).copied();
-            queues.entry(record.conn.0).or_default().push((lim, body));
+        } else if !is_framework(record.message.type_name()) {
+            // A message before the connection's first trigger answers none.
+            if let Some(&lim) = last.get(&record.conn.0) {
+                queues
+                    .entry(record.conn.0)
+                    .or_default()
+                    .push((lim, &record.message));
+            }
         }
     }
     let mut decisions: Vec<Decision> = triggers
@@ -292,7 +301,11 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
         .filter(|d| d.trigger.kind != "TAP")
         .peekable();
     let mut next: HashMap<u32, usize> = HashMap::new();
-    let emit = |t: usize, body: &Body| Emit::new(body, packet_ref(Some(&triggers[t].message)));
+    // Named by its own header: a body the capture cut (Malformed) has no type of its own.
+    let emit = |t: usize, m: &Message| Emit {
+        kind: m.type_name().to_owned(),
+        ..Emit::new(&m.body, packet_ref(Some(&triggers[t].message)))
+    };
     for (t, record) in triggers.iter().enumerate() {
         let replay = expected
             .next_if(|d| key(&d.trigger) == key(&decisions[t].trigger))
@@ -302,7 +315,7 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
         };
         let p = next.entry(record.conn.0).or_default();
         // Messages that came before this trigger and were not taken belong to earlier ones.
-        while let Some(&(Some(lim), body)) = queue.get(*p).filter(|(lim, _)| *lim < Some(t)) {
+        while let Some(&(lim, body)) = queue.get(*p).filter(|(lim, _)| *lim < t) {
             decisions[lim].emit.push(emit(lim, body));
             *p += 1;
         }
@@ -314,7 +327,7 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
             decisions[t].emit = replay.to_vec();
             *p += replay.len();
         } else {
-            while let Some(&(_, body)) = queue.get(*p).filter(|(lim, _)| *lim == Some(t)) {
+            while let Some(&(_, body)) = queue.get(*p).filter(|(lim, _)| *lim == t) {
                 decisions[t].emit.push(emit(t, body));
                 *p += 1;
             }
@@ -323,14 +336,19 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
     decisions
 }
 
-/// What can be compared with a recording: the emitted messages (a recording has no TAP
-/// and no findings).
+/// What can be compared with a recording: the emitted messages that are decisions (a
+/// recording has no TAP and no findings, and its framework chatter is not compared).
 pub fn messages_only(decisions: &[Decision]) -> Vec<Decision> {
     decisions
         .iter()
         .map(|d| Decision {
             trigger: d.trigger.clone(),
-            emit: d.emit.clone(),
+            emit: d
+                .emit
+                .iter()
+                .filter(|e| !is_framework(&e.kind))
+                .cloned()
+                .collect(),
             tap: Vec::new(),
             findings: Vec::new(),
         })
@@ -340,6 +358,7 @@ pub fn messages_only(decisions: &[Decision]) -> Vec<Decision> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ofscope_dissectors::openflow::Body;
 
     fn decision(frame: u64, emit: &[&str]) -> Decision {
         Decision {
@@ -406,6 +425,51 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    fn record(index: u64, from_switch: bool, body: Body) -> OfRecord {
+        let message = ofscope_dissectors::openflow::Message::new(0, body);
+        OfRecord {
+            index,
+            frames: vec![index],
+            ts_ns: index,
+            conn: crate::stream::ConnId(0),
+            direction: if from_switch {
+                crate::stream::Direction::SwitchToController
+            } else {
+                crate::stream::Direction::ControllerToSwitch
+            },
+            dpid: None,
+            bytes: message.emit(),
+            message,
+        }
+    }
+
+    #[test]
+    fn chatter_and_messages_before_the_first_trigger_are_no_decisions() {
+        use ofscope_dissectors::openflow::{
+            FeaturesReply, FlowMod, PacketIn, PacketOut, SwitchConfig,
+        };
+        let records = [
+            // Sent before the switch's FEATURES_REPLY: it answers no trigger.
+            record(1, false, Body::FlowMod(FlowMod::default())),
+            record(2, false, Body::SetConfig(SwitchConfig::default())),
+            record(3, true, Body::FeaturesReply(FeaturesReply::default())),
+            record(4, true, Body::PacketIn(PacketIn::default())),
+            record(5, false, Body::BarrierRequest),
+            record(6, false, Body::PacketOut(PacketOut::default())),
+            record(7, false, Body::SetConfig(SwitchConfig::default())),
+        ];
+        let kinds: Vec<Vec<String>> = recorded_decisions(&records, &[])
+            .iter()
+            .map(|d| d.emit.iter().map(|e| e.kind.clone()).collect())
+            .collect();
+        assert_eq!(kinds, [vec![], vec!["PACKET_OUT".to_owned()]]);
+        // The replay's own chatter is left out alike.
+        let replayed =
+            messages_only(&[decision(3, &["SET_CONFIG", "FLOW_MOD", "BARRIER_REQUEST"])]);
+        assert_eq!(replayed[0].emit.len(), 1);
+        assert_eq!(replayed[0].emit[0].kind, "FLOW_MOD");
     }
 
     #[test]

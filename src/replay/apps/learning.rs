@@ -13,14 +13,17 @@ use ofscope_dissectors::openflow::{
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
 use crate::replay::spec::{Options, SpecError};
 
-pub const OPTIONS: &str = "variant=pox|nox|dst-only|pyswitch-all|simple, flood=all|flood, \
+pub const OPTIONS: &str = "variant=pox|nox|dst-only|pyswitch-all|simple|ovs, flood=all|flood, \
                            idle=SECONDS, hard=SECONDS, priority=N, hold_down=SECONDS, \
-                           connect=reset|none, miss_send_len=N";
+                           connect=reset|none, miss_send_len=N, flows=exact|l2|none (ovs)";
 
 /// Ryu's default `max_len` for an output action (OF1.0 `OFPActionOutput`).
 const RYU_MAX_LEN: u16 = 0xffe5;
 /// NOX pyswitch forgets a MAC this long after learning it.
 const NOX_MAC_TIMEOUT_NS: u64 = 5_000_000_000;
+/// Open vSwitch's MAC learning forgets a MAC this long after it was last seen
+/// (`MAC_ENTRY_DEFAULT_IDLE_TIME`).
+const OVS_MAC_IDLE_NS: u64 = 300_000_000_000;
 /// POX drops a packet whose destination is behind its own input port for this long.
 const POX_DROP_SECS: u16 = 10;
 /// `pyswitch-all`'s source-capture flow lives at most this long.
@@ -38,6 +41,19 @@ pub enum Variant {
     DstOnly,
     PyswitchAll,
     Simple,
+    /// `ovs-testcontroller`'s learning switch (Open vSwitch's lswitch).
+    Ovs,
+}
+
+/// What the `ovs` variant installs for a known destination (ovs-testcontroller's flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flows {
+    /// The exact from-packet match (the default).
+    Exact,
+    /// in_port, VLAN and the two MACs (`--wildcards`).
+    L2,
+    /// No flows: every frame is sent on by PACKET_OUT (`--noflow`).
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +71,7 @@ pub struct Config {
     /// BARRIER (POX always does; other controllers when told to).
     pub reset_on_connect: bool,
     pub miss_send_len: u16,
+    pub flows: Flows,
 }
 
 impl Config {
@@ -68,6 +85,7 @@ impl Config {
             "hold_down",
             "connect",
             "miss_send_len",
+            "flows",
         ])?;
         let variant = match o.get("variant").unwrap_or("pox") {
             "pox" => Variant::Pox,
@@ -75,13 +93,29 @@ impl Config {
             "dst-only" => Variant::DstOnly,
             "pyswitch-all" => Variant::PyswitchAll,
             "simple" => Variant::Simple,
-            v => return Err(o.bad("variant", v, "pox, nox, dst-only, pyswitch-all or simple")),
+            "ovs" => Variant::Ovs,
+            v => {
+                return Err(o.bad(
+                    "variant",
+                    v,
+                    "pox, nox, dst-only, pyswitch-all, simple or ovs",
+                ))
+            }
         };
         let (idle, hard, flood) = match variant {
             Variant::Pox => (10, 30, ofpp::FLOOD),
             Variant::Nox | Variant::DstOnly => (5, 0, ofpp::FLOOD),
             Variant::PyswitchAll => (5, 0, ofpp::ALL),
             Variant::Simple => (0, 0, ofpp::FLOOD),
+            Variant::Ovs => (60, 0, ofpp::FLOOD),
+        };
+        let flows = match (o.get("flows"), variant) {
+            (None | Some("exact"), Variant::Ovs) => Flows::Exact,
+            (Some("l2"), Variant::Ovs) => Flows::L2,
+            (Some("none"), Variant::Ovs) => Flows::None,
+            (Some(v), Variant::Ovs) => return Err(o.bad("flows", v, "exact, l2 or none")),
+            (Some(v), _) => return Err(o.bad("flows", v, "nothing: flows is for variant=ovs")),
+            (None, _) => Flows::Exact,
         };
         let flood_port = match o.get("flood") {
             None => flood,
@@ -94,7 +128,16 @@ impl Config {
             flood_port,
             idle: o.number("idle", idle, "seconds 0..65535")?,
             hard: o.number("hard", hard, "seconds 0..65535")?,
-            priority: o.number("priority", DEFAULT_PRIORITY, "a priority 0..65535")?,
+            // lswitch's flows have priority 1 (above the table-miss entry).
+            priority: o.number(
+                "priority",
+                if variant == Variant::Ovs {
+                    1
+                } else {
+                    DEFAULT_PRIORITY
+                },
+                "a priority 0..65535",
+            )?,
             hold_down: o.number("hold_down", 0, "seconds")?,
             reset_on_connect: match o.get("connect") {
                 None => variant == Variant::Pox,
@@ -103,6 +146,7 @@ impl Config {
                 Some(v) => return Err(o.bad("connect", v, "reset or none")),
             },
             miss_send_len: o.number("miss_send_len", POX_MISS_SEND_LEN, "bytes 0..65535")?,
+            flows,
         })
     }
 }
@@ -130,18 +174,23 @@ impl Learning {
     fn lookup(&mut self, mac: &[u8; 6], now_ns: u64) -> Option<u16> {
         let key = mac_key(mac);
         let entry = *self.ports.get(&key)?;
-        if self.expires() && now_ns.saturating_sub(entry.learned_ns) > NOX_MAC_TIMEOUT_NS {
+        if self
+            .mac_lifetime_ns()
+            .is_some_and(|life| now_ns.saturating_sub(entry.learned_ns) > life)
+        {
             self.ports.remove(&key);
             return None;
         }
         Some(entry.port)
     }
 
-    fn expires(&self) -> bool {
-        matches!(
-            self.config.variant,
-            Variant::Nox | Variant::DstOnly | Variant::PyswitchAll
-        )
+    /// How long a learned MAC lasts (from when it was learned, or last refreshed).
+    fn mac_lifetime_ns(&self) -> Option<u64> {
+        match self.config.variant {
+            Variant::Nox | Variant::DstOnly | Variant::PyswitchAll => Some(NOX_MAC_TIMEOUT_NS),
+            Variant::Ovs => Some(OVS_MAC_IDLE_NS),
+            Variant::Pox | Variant::Simple => None,
+        }
     }
 
     /// NOX-style learning: multicast sources are not learned, and seeing a MAC again on the
@@ -291,6 +340,52 @@ impl Learning {
         }
     }
 
+    /// Open vSwitch's lswitch: learn unicast sources (refreshed on every sighting); drop
+    /// reserved multicast destinations and frames whose destination is behind their input
+    /// port (a flow with no actions); flood unknown and multicast destinations without a
+    /// flow; otherwise a flow (unless `flows=none`) and, unbuffered, a PACKET_OUT.
+    fn ovs(&mut self, ctx: &mut Ctx, p: &Packet) {
+        if !p.src_is_multicast() {
+            self.learn_always(p, ctx.now_ns);
+        }
+        let out_port = if is_bridge_filtered(&p.dst) {
+            None
+        } else if p.dst_is_multicast() {
+            Some(ofpp::FLOOD)
+        } else {
+            match self.lookup(&p.dst, ctx.now_ns) {
+                Some(port) if port == p.in_port => None,
+                Some(port) => Some(port),
+                None => Some(ofpp::FLOOD),
+            }
+        };
+        let actions: Vec<Action> = out_port.map(Action::output).into_iter().collect();
+        let flood = out_port == Some(ofpp::FLOOD);
+        let m = match self.config.flows {
+            _ if flood => None,
+            Flows::None => None,
+            Flows::Exact => Some(Match::exact(&FlowKey::from_bytes(p.data, p.in_port))),
+            Flows::L2 => {
+                let mut m = Match::exact(&FlowKey::from_bytes(p.data, p.in_port));
+                m.wildcards = ofpfw::ALL
+                    & !(ofpfw::IN_PORT
+                        | ofpfw::DL_VLAN
+                        | ofpfw::DL_VLAN_PCP
+                        | ofpfw::DL_SRC
+                        | ofpfw::DL_DST);
+                Some(m)
+            }
+        };
+        if let Some(m) = m {
+            ctx.send(Body::FlowMod(self.flow(m, p.buffer_id, actions.clone())));
+            if p.buffer_id == NO_BUFFER && out_port.is_some() {
+                ctx.send(packet_out(p, actions));
+            }
+        } else if p.buffer_id != NO_BUFFER || out_port.is_some() {
+            ctx.send(packet_out(p, actions));
+        }
+    }
+
     fn simple(&mut self, ctx: &mut Ctx, p: &Packet) {
         if p.is_lldp() {
             return;
@@ -355,6 +450,7 @@ impl App for Learning {
             Variant::Pox => self.pox(ctx, p),
             Variant::Nox | Variant::DstOnly | Variant::PyswitchAll => self.pyswitch(ctx, p),
             Variant::Simple => self.simple(ctx, p),
+            Variant::Ovs => self.ovs(ctx, p),
         }
         Verdict::Consumed
     }
