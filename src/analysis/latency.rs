@@ -151,7 +151,8 @@ struct Pending {
     /// The first bytes of the data the capture kept (`prefix_len` of them).
     prefix: [u8; PREFIX_LEN],
     prefix_len: usize,
-    /// A cut PACKET_OUT may have answered it (see [`Ambiguous`]).
+    /// A cut PACKET_OUT may have answered it (see [`Ambiguous`]), or its answer may be in
+    /// bytes the capture lost: never called unanswered.
     maybe_answered: bool,
     /// Where it is filed in `by_data` (when it is kept).
     data_key: (u64, u16),
@@ -753,6 +754,14 @@ impl ConnPairing {
             candidates: candidates.len(),
             kept: po.data.len(),
         });
+    }
+
+    /// The capture lost bytes of the controller's stream: the answer of any PacketIn
+    /// waiting now may have been there, so none of them will be called unanswered.
+    pub fn controller_bytes_lost(&mut self) {
+        for p in self.pending.slots.iter_mut().flatten() {
+            p.maybe_answered = true;
+        }
     }
 
     /// Ends the wait of `seq`: out of the indexes and the queue.

@@ -527,6 +527,9 @@ impl Analyzer {
                 };
                 let dpid = self.conns.get_mut(&conn.0).and_then(|c| {
                     c.lost_switch_bytes |= *direction == Direction::SwitchToController;
+                    if *direction == Direction::ControllerToSwitch {
+                        c.pairing.controller_bytes_lost();
+                    }
                     c.key.dpid()
                 });
                 self.findings.add(

@@ -432,6 +432,7 @@ mod tests {
         OfRecord {
             index,
             frames: vec![index],
+            frame: index,
             ts_ns: index,
             conn: crate::stream::ConnId(0),
             direction: if from_switch {
