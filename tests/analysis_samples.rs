@@ -83,24 +83,19 @@ fn rule_of_dump_line(line: &str) -> Option<String> {
     Some(format!("{} {}", timeouts.join(" "), rule))
 }
 
-/// Flows the reconstruction cannot know, each with the reason.
-const FLOW_ALLOWLIST: &[(&str, &str)] = &[
-    // Captured with a 96-byte snaplen: every FLOW_MOD is cut, so no flow can be rebuilt.
-    ("snap96", "FLOW_MODs cut by the snaplen"),
-];
-
+/// The reconstructed tables equal the switch's own dump at the end. Where the analysis says
+/// a table is incomplete (a capture started mid-session, FLOW_MODs cut by the snaplen), it
+/// must still show only flows the switch has.
 #[test]
 fn flow_tables_match_the_real_switch() {
     let mut checked = 0;
+    let mut incomplete = Vec::new();
     for path in samples() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
         let flows_txt = path.with_file_name(format!("{name}.flows.txt"));
         let Ok(truth) = std::fs::read_to_string(&flows_txt) else {
             continue;
         };
-        if FLOW_ALLOWLIST.iter().any(|(n, _)| *n == name) {
-            continue;
-        }
         let a = analyse(&path);
         let (at, tables) = a.tables();
         let mut ours: Vec<String> = tables
@@ -111,12 +106,32 @@ fn flow_tables_match_the_real_switch() {
         let mut theirs: Vec<String> = truth.lines().filter_map(rule_of_dump_line).collect();
         ours.sort();
         theirs.sort();
-        assert_eq!(
-            ours, theirs,
-            "{name}: flow table differs from ovs-ofctl dump-flows"
-        );
+        let caveats: Vec<String> = a
+            .switches()
+            .keys()
+            .filter_map(|key| a.table_caveat(*key))
+            .collect();
+        if caveats.is_empty() {
+            assert_eq!(
+                ours, theirs,
+                "{name}: flow table differs from ovs-ofctl dump-flows"
+            );
+        } else {
+            let unknown: Vec<&String> = ours.iter().filter(|f| !theirs.contains(f)).collect();
+            assert!(
+                unknown.is_empty(),
+                "{name}: an incomplete table ({caveats:?}) shows flows the switch lacks: {unknown:?}"
+            );
+            incomplete.push(name);
+        }
         checked += 1;
     }
+    incomplete.sort();
+    assert_eq!(
+        incomplete,
+        ["midsession", "of13", "segmented-s96", "snap96"],
+        "the samples whose tables the capture cannot complete"
+    );
     assert!(checked >= 10, "only {checked} samples compared");
 }
 
@@ -210,6 +225,9 @@ fn mac(m: &[u8; 6]) -> String {
         .join(":")
 }
 
+/// Samples recorded with a small snaplen.
+const CUT_BY_SNAPLEN: [&str; 2] = ["snap96", "segmented-s96"];
+
 #[test]
 fn latency_pairs_agree_with_tshark() {
     let tshark_present = Command::new("tshark").arg("-v").output().is_ok();
@@ -240,14 +258,16 @@ fn latency_pairs_agree_with_tshark() {
             "{name}: {pairs} pairs, {unanswered} unanswered, tshark PACKET_INs {packet_ins}"
         ));
         assert_eq!(pairs as usize, a.pairs().len());
-        // Our pairs plus unanswered cover every PacketIn tshark decodes whole.
-        if name != "snap96" {
+        // Our pairs plus unanswered cover every PacketIn tshark decodes whole. Where the
+        // snaplen cut messages, tshark takes payload for headers, and PacketIns whose answer
+        // may be in cut bytes are counted neither way; none is called unanswered.
+        if !CUT_BY_SNAPLEN.contains(&name.as_str()) {
             assert_eq!(pairs + unanswered, packet_ins, "{name}: PacketIns counted");
-            assert_eq!(
-                unanswered, 0,
-                "{name}: every PacketIn of the lab sessions is answered"
-            );
         }
+        assert_eq!(
+            unanswered, 0,
+            "{name}: every PacketIn of the lab sessions is answered"
+        );
         for p in a.pairs() {
             let pin = frames.get(&p.packet_in.frame).unwrap_or_else(|| {
                 panic!(
@@ -315,7 +335,7 @@ fn flows_at_an_instant_and_json_shape() {
     let at_end: usize = end.tables().1.iter().map(|(_, f)| f.len()).sum();
     assert_eq!(at_end, installed.len() - removed);
     // ...but just after the first ADD, that flow is there.
-    let first = end.first_ns().unwrap();
+    let first = end.origin_ns().unwrap();
     let at = installed[0] - first + 1_000;
     let mut a = Analyzer::new(Config {
         at: Some(ofscope::analysis::TimeSpec::Relative(at)),

@@ -122,6 +122,10 @@ pub struct Config {
     pub findings_cap: usize,
     /// Snapshot the flow tables at this instant (`--flows --at`).
     pub at: Option<TimeSpec>,
+    /// The instant relative times count from (`--at 12.5`, `+12.5s` in reports): the
+    /// capture's first frame, as tshark and the time column count. Without it, the first
+    /// message.
+    pub origin_ns: Option<u64>,
 }
 
 impl Default for Config {
@@ -134,6 +138,7 @@ impl Default for Config {
             flow_event_cap: 100_000,
             findings_cap: 1000,
             at: None,
+            origin_ns: None,
         }
     }
 }
@@ -186,6 +191,8 @@ pub struct Switch {
     macs: FastMap<u64, MacState>,
     /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
     pub cut_flow_mods: u64,
+    /// FLOW_MODs of another OpenFlow version, which the table does not follow.
+    pub undecoded_flow_mods: u64,
 }
 
 impl Switch {
@@ -198,6 +205,7 @@ impl Switch {
             requests: BTreeMap::new(),
             macs: FastMap::default(),
             cut_flow_mods: 0,
+            undecoded_flow_mods: 0,
         }
     }
 }
@@ -285,7 +293,8 @@ pub struct Analyzer {
     scratch: Paired,
     churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
     adds_since_prune: u64,
-    first_ns: Option<u64>,
+    /// What relative times count from, once the first message is seen.
+    origin_ns: Option<u64>,
     last_ns: u64,
     /// `--at` resolved, and the tables taken then.
     at_ns: Option<u64>,
@@ -336,7 +345,7 @@ impl Analyzer {
             scratch: Paired::default(),
             churn: FastMap::default(),
             adds_since_prune: 0,
-            first_ns: None,
+            origin_ns: None,
             last_ns: 0,
             at_ns: None,
             snapshot: None,
@@ -380,8 +389,9 @@ impl Analyzer {
         self.conns.iter().map(|c| c.pairing.waiting()).sum()
     }
 
-    pub fn first_ns(&self) -> Option<u64> {
-        self.first_ns
+    /// What relative times count from (see [`Config::origin_ns`]), once a message is seen.
+    pub fn origin_ns(&self) -> Option<u64> {
+        self.origin_ns
     }
 
     pub fn last_ns(&self) -> u64 {
@@ -405,6 +415,12 @@ impl Analyzer {
         if cut > 0 {
             why.push(format!(
                 "{cut} FLOW_MODs cut by the capture are not applied (their actions are lost)"
+            ));
+        }
+        let undecoded = self.switches.get(&key).map_or(0, |s| s.undecoded_flow_mods);
+        if undecoded > 0 {
+            why.push(format!(
+                "{undecoded} FLOW_MODs of another OpenFlow version than 1.0 are not applied"
             ));
         }
         (!why.is_empty()).then(|| why.join("; "))
@@ -574,16 +590,23 @@ impl Analyzer {
         self.snapshot = Some(snap);
     }
 
-    /// The capture's first message: `--at` is resolved against its time.
+    /// The capture's first message: `--at` is resolved against the origin.
     #[cold]
     fn first_record(&mut self, ts_ns: u64) {
-        self.first_ns = Some(ts_ns);
-        self.at_ns = self.cfg.at.map(|t| t.resolve(ts_ns));
+        let origin = self.cfg.origin_ns.unwrap_or(ts_ns);
+        self.origin_ns = Some(origin);
+        self.at_ns = self.cfg.at.map(|t| t.resolve(origin));
+    }
+
+    /// Sets the origin of relative times (see [`Config::origin_ns`]) when the source learns
+    /// it after the analysis was made; it counts from the first message on.
+    pub fn set_origin(&mut self, origin_ns: u64) {
+        self.cfg.origin_ns = Some(origin_ns);
     }
 
     fn record(&mut self, r: &OfRecord) {
         let ts = r.ts_ns;
-        if self.first_ns.is_none() {
+        if self.origin_ns.is_none() {
             self.first_record(ts);
         }
         self.take_snapshot_if_due(ts);
@@ -717,6 +740,11 @@ impl Analyzer {
             return;
         }
         match &msg.body {
+            // Another version's FLOW_MOD (type 14 in every version) changes the table in a
+            // way this analysis does not decode.
+            Body::OtherVersion(_) if !from_switch && msg.header.msg_type == ofpt::FLOW_MOD => {
+                self.switch(key).undecoded_flow_mods += 1;
+            }
             Body::FeaturesReply(f) => self.switch(key).info.features(f),
             Body::GetConfigReply(c) => {
                 self.switch(key).info.config = Some((*c, ConfigSource::Reported, at.frame))

@@ -120,9 +120,10 @@ impl Analyzer {
         )
     }
 
-    /// `12.345s (2026-11-21 01:20:03.123 UTC)`-like: relative to the first message.
+    /// `12.345s (2026-11-21 01:20:03.123 UTC)`-like: relative to the origin (the capture's
+    /// first frame).
     fn when(&self, ns: u64) -> String {
-        let rel = ns.saturating_sub(self.first_ns.unwrap_or(ns));
+        let rel = ns.saturating_sub(self.origin_ns.unwrap_or(ns));
         format!(
             "+{} (ts {}.{:09})",
             fmt_duration(rel),

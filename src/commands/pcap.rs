@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::analysis::{self, Analyzer, TimeSpec};
+use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, LinkType, PcapWriter, RawFrame};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
@@ -118,7 +118,8 @@ impl<W: Write> Printer<'_, W> {
         let mut analyzer = analyse.then(|| {
             Analyzer::new(analysis::Config {
                 pair_window_ns: args.pair_window,
-                at: args.at.map(|at| at_from_origin(at, self.origin_ns)),
+                at: args.at,
+                origin_ns: self.origin_ns,
                 ..analysis::Config::default()
             })
         });
@@ -338,15 +339,6 @@ impl OwnedFrame {
             orig_len: self.orig_len,
             linktype: self.linktype,
         }
-    }
-}
-
-/// `--at 12.5` counts from the capture's first frame, as the time column does; the analysis
-/// counts from its first message, so it is given the instant as an epoch time.
-fn at_from_origin(at: TimeSpec, origin_ns: Option<u64>) -> TimeSpec {
-    match (at, origin_ns) {
-        (TimeSpec::Relative(ns), Some(origin)) => TimeSpec::Epoch(origin.saturating_add(ns)),
-        (other, _) => other,
     }
 }
 

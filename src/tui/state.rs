@@ -394,7 +394,10 @@ impl App {
                 self.progress.done = done;
                 self.progress.total = total;
             }
-            Feed::Origin(ns) => self.origin_ns = Some(ns),
+            Feed::Origin(ns) => {
+                self.origin_ns = Some(ns);
+                self.analysis.set_origin(ns);
+            }
             Feed::Warning(warning) => self.progress.warnings.push(warning),
             Feed::Status(status) => self.progress.status = Some(status),
             Feed::Finished => {
