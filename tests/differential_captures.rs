@@ -25,19 +25,47 @@ const ALLOWED: &[(&str, &str, &str, &str)] = &[
     // ofscope is right, with tcpdump: this fuzzed capture's frame 2 resends frame 1's
     // sequence range with different bytes. ofscope keeps the first copy (and reports a
     // conflicting overlap); tshark decodes the retransmission's two STATS_REPLYs again.
-    // tshark also drops the header with version 0x5c that follows; ofscope and tcpdump
-    // show it (version unknown, type 0x1e).
+    // The header with version 0x5c that follows is no OpenFlow version: ofscope reports
+    // those bytes as unframeable (a gap), and tshark drops them; tcpdump shows a header.
     (
         "of10_inv_OFPST_FLOW.pcap",
         "tshark: counts per type and direction",
-        "controller STATS_REPLY: 2 vs 4, controller TYPE_30: 1 vs 0",
+        "controller STATS_REPLY: 2 vs 4",
         "tshark decodes a conflicting retransmission",
     ),
     (
         "of10_inv_OFPST_FLOW.pcap",
         "tshark: xids from the controller in order",
-        "first difference at #2: 4110417668 vs 4294902016",
+        "lengths 2 vs 4",
         "tshark decodes a conflicting retransmission",
+    ),
+    // A snaplen cut leaves headers in the middle of kept bytes that nothing confirms;
+    // tshark takes payload for headers there (on this recording it lists 14 messages that
+    // were never sent and misses 20 that were). The truth is the same session recorded at
+    // full snaplen beside it: tests/stream_snaplen.rs checks every kept header against it.
+    (
+        "segmented-s96.pcap",
+        "tshark: counts per type and direction",
+        "controller GET_CONFIG_REQUEST: 0 vs 8",
+        "tshark invents messages in a snaplen-cut stream",
+    ),
+    (
+        "segmented-s96.pcap",
+        "tshark: xids from the switch in order",
+        "first difference",
+        "tshark invents messages in a snaplen-cut stream",
+    ),
+    (
+        "segmented-s96.pcap",
+        "tshark: xids from the controller in order",
+        "first difference",
+        "tshark invents messages in a snaplen-cut stream",
+    ),
+    (
+        "segmented-s96.pcap",
+        "tshark: PACKET_IN fields incl. nested eth/vlan/arp/ip/icmp",
+        "204 vs 194 PACKET_INs",
+        "tshark invents messages in a snaplen-cut stream",
     ),
 ];
 
