@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use ofscope::capture::{FileSource, FrameSource, LinkType, RawFrame};
-use ofscope::stream::{decode_tcp, StreamConfig, StreamEvent, Tracker};
+use ofscope::stream::{decode_tcp, Role, StreamConfig, StreamEvent, Tracker};
 
 struct Frame {
     number: u64,
@@ -79,73 +79,47 @@ fn kept_ranges(frames: &[Frame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
     ranges
 }
 
-/// Per direction, the messages of the whole recording: (offset, type, xid, bytes).
-fn messages(frames: &[Frame]) -> BTreeMap<Way, Vec<(u64, u8, u32, Vec<u8>)>> {
+/// One message as the tracker gave it.
+struct Seen {
+    msg_type: u8,
+    xid: u32,
+    bytes: Vec<u8>,
+    whole: bool,
+}
+
+/// Per direction, the messages (whole or cut) of a capture, in stream order.
+fn decode(frames: &[Frame]) -> BTreeMap<Way, Vec<Seen>> {
     let mut tracker = Tracker::new(StreamConfig::default());
     let mut events = Vec::new();
     for f in frames {
-        tracker.push_frame(&as_raw(f), &mut events);
+        let raw = RawFrame {
+            number: f.number,
+            ts_ns: f.ts_ns,
+            data: &f.data,
+            orig_len: f.orig_len,
+            linktype: f.linktype,
+        };
+        tracker.push_frame(&raw, &mut events);
     }
     tracker.finish(&mut events);
-    let mut offsets: BTreeMap<Way, u64> = BTreeMap::new();
-    let mut out: BTreeMap<Way, Vec<_>> = BTreeMap::new();
+    let mut out: BTreeMap<Way, Vec<Seen>> = BTreeMap::new();
     for event in events {
-        let chunk = match event {
-            StreamEvent::Message(chunk) => chunk,
-            StreamEvent::Gap { .. } | StreamEvent::Truncated(_) => {
-                panic!("the whole recording must have no loss: {event:?}")
-            }
+        let (chunk, whole) = match event {
+            StreamEvent::Message(chunk) => (chunk, true),
+            StreamEvent::Truncated(chunk) => (chunk, false),
             _ => continue,
         };
         let conn = &tracker.connections()[chunk.conn.0 as usize];
         let way = match chunk.direction.sender() {
-            ofscope::stream::Role::Switch => (conn.switch, conn.controller),
-            ofscope::stream::Role::Controller => (conn.controller, conn.switch),
+            Role::Switch => (conn.switch, conn.controller),
+            Role::Controller => (conn.controller, conn.switch),
         };
-        let offset = offsets.entry(way).or_default();
-        let header = chunk.header;
-        out.entry(way).or_default().push((
-            *offset,
-            header.msg_type,
-            header.xid,
-            chunk.bytes.clone(),
-        ));
-        *offset += chunk.bytes.len() as u64;
-    }
-    out
-}
-
-fn as_raw(f: &Frame) -> RawFrame<'_> {
-    RawFrame {
-        number: f.number,
-        ts_ns: f.ts_ns,
-        data: &f.data,
-        orig_len: f.orig_len,
-        linktype: f.linktype,
-    }
-}
-
-/// What ofscope lists from the cut capture, per direction: (type, xid, captured bytes).
-fn listed(frames: &[Frame]) -> BTreeMap<Way, Vec<(u8, u32, Vec<u8>)>> {
-    let mut tracker = Tracker::new(StreamConfig::default());
-    let mut events = Vec::new();
-    for f in frames {
-        tracker.push_frame(&as_raw(f), &mut events);
-    }
-    tracker.finish(&mut events);
-    let mut out: BTreeMap<Way, Vec<_>> = BTreeMap::new();
-    for event in events {
-        let (StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk)) = event else {
-            continue;
-        };
-        let conn = &tracker.connections()[chunk.conn.0 as usize];
-        let way = match chunk.direction.sender() {
-            ofscope::stream::Role::Switch => (conn.switch, conn.controller),
-            ofscope::stream::Role::Controller => (conn.controller, conn.switch),
-        };
-        out.entry(way)
-            .or_default()
-            .push((chunk.header.msg_type, chunk.header.xid, chunk.bytes));
+        out.entry(way).or_default().push(Seen {
+            msg_type: chunk.header.msg_type,
+            xid: chunk.header.xid,
+            bytes: chunk.bytes,
+            whole,
+        });
     }
     out
 }
@@ -165,35 +139,47 @@ fn check(sample: &str, snaplen: usize) -> (usize, usize) {
 /// Compares the cut capture's messages with the whole one's: panics on a message the whole
 /// recording lacks; returns the count of kept headers, those not listed, and the count listed.
 fn compare(whole: &[Frame], cut: &[Frame], name: &str) -> (usize, Vec<(u8, u32, u64)>, usize) {
-    let truth = messages(whole);
+    let truth = decode(whole);
     let kept = kept_ranges(cut);
-    let listed = listed(cut);
+    let listed = decode(cut);
     let mut expected = 0;
     let mut unlisted = Vec::new();
-    for (way, msgs) in &truth {
+    for (way, sent) in &truth {
+        assert!(
+            sent.iter().all(|m| m.whole),
+            "{name}: the whole recording lost bytes"
+        );
         let ranges = kept.get(way).map(Vec::as_slice).unwrap_or_default();
         let shown = listed.get(way).map(Vec::as_slice).unwrap_or_default();
         // Every listed message is a message of the whole recording, in stream order.
         let mut next = 0;
-        for (msg_type, xid, bytes) in shown {
-            let found = msgs.iter().skip(next).position(|(_, t, x, whole_bytes)| {
-                t == msg_type && x == xid && whole_bytes.starts_with(bytes)
+        for m in shown {
+            let found = sent.iter().skip(next).position(|s| {
+                s.msg_type == m.msg_type && s.xid == m.xid && s.bytes.starts_with(&m.bytes)
             });
             let Some(found) = found else {
-                panic!("{name}: type {msg_type} xid {xid:#x} is not in the whole recording");
+                panic!(
+                    "{name}: type {} xid {:#x} is not in the whole recording",
+                    m.msg_type, m.xid
+                );
             };
             next += found + 1;
         }
-        for (offset, msg_type, xid, _) in msgs {
+        let mut offset = 0;
+        for s in sent {
             let header_kept = ranges
                 .iter()
-                .any(|&(from, to)| from <= *offset && offset + 8 <= to);
+                .any(|&(from, to)| from <= offset && offset + 8 <= to);
             if header_kept {
                 expected += 1;
-                if !shown.iter().any(|(t, x, _)| t == msg_type && x == xid) {
-                    unlisted.push((*msg_type, *xid, *offset));
+                if !shown
+                    .iter()
+                    .any(|m| m.msg_type == s.msg_type && m.xid == s.xid)
+                {
+                    unlisted.push((s.msg_type, s.xid, offset));
                 }
             }
+            offset += s.bytes.len() as u64;
         }
     }
     let count = listed.values().map(Vec::len).sum();

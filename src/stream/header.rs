@@ -161,7 +161,8 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
             .get(at..at + 4)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
-    let port_ok = |port: u16| port < 0xff00 || port >= 0xfff8;
+    // Physical ports, and the reserved ones from IN_PORT (0xfff8) to NONE (0xffff).
+    let port_ok = |port: u16| !(0xff00..0xfff8).contains(&port);
     match header.msg_type {
         // Their length is fixed, and `is_plausible` checked it.
         BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 | FLOW_REMOVED | PORT_STATUS => true,
