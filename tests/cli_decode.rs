@@ -1,5 +1,9 @@
 //! `ofscope decode` as a user runs it: exit codes, error lines and JSON.
+mod common;
+
 use std::process::{Command, Output};
+
+use common::json_lines;
 
 fn decode(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ofscope"))
@@ -64,18 +68,6 @@ fn json_is_one_object_per_message() {
 fn help_shows_an_example() {
     let out = decode(&["--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("ofscope decode 01000008000000ab"));
-}
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
-        .collect()
 }
 
 /// Issue 12: an OpenFlow 1.3 MULTIPART_REPLY cut short was printed as a 1.0 BARRIER_REPLY.

@@ -1,9 +1,11 @@
 //! Issue 12 through `ofscope pcap`: a capture's cut messages keep what they carry (the dpid
 //! of a cut FEATURES_REPLY above all), and BDDP discovery frames are LLDP to `-Y`.
+mod common;
 mod stream_support;
 
 use std::process::{Command, Output};
 
+use common::json_lines;
 use ofscope::capture::LinkType;
 use stream_support::Session;
 
@@ -14,18 +16,6 @@ fn ofscope(args: &[&str]) -> Output {
         .expect("run ofscope")
 }
 
-fn jsonl(out: &Output) -> Vec<serde_json::Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
-        .collect()
-}
-
 fn sample(name: &str) -> String {
     format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -34,7 +24,7 @@ fn sample(name: &str) -> String {
 /// 224 bytes. It was "malformed" and the switch had no dpid.
 #[test]
 fn snaplen_cut_features_reply_is_truncated_and_gives_the_dpid() {
-    let records = jsonl(&ofscope(&["pcap", &sample("snap96.pcap"), "-T", "jsonl"]));
+    let records = json_lines(&ofscope(&["pcap", &sample("snap96.pcap"), "-T", "jsonl"]));
     let features = records
         .iter()
         .find(|r| r["type"] == "FEATURES_REPLY")
@@ -97,7 +87,7 @@ fn bddp_discovery_frames_match_lldp() {
     let path = path.to_string_lossy().into_owned();
 
     for filter in ["lldp", "lldp.bddp"] {
-        let records = jsonl(&ofscope(&["pcap", &path, "-Y", filter, "-T", "jsonl"]));
+        let records = json_lines(&ofscope(&["pcap", &path, "-Y", filter, "-T", "jsonl"]));
         assert_eq!(records.len(), 1, "-Y {filter}");
         let lldp = &records[0]["packet_in"]["data"]["lldp"];
         assert_eq!(lldp["bddp"], true, "{}", records[0]);

@@ -6,18 +6,10 @@
 //! This is what a capture that dropped a segment (kernel drops, an oversubscribed SPAN)
 //! looks like; before the reassembly gave up holes the peer had acknowledged, one lost
 //! segment held its whole direction back to the end of the capture.
-use std::path::Path;
+mod stream_support;
 
-use ofscope::capture::{FileSource, FrameSource, LinkType, RawFrame};
 use ofscope::stream::{ConnId, Direction, StreamConfig, StreamEvent, Tracker};
-
-struct Frame {
-    number: u64,
-    ts_ns: u64,
-    data: Vec<u8>,
-    orig_len: u32,
-    linktype: LinkType,
-}
+use stream_support::{read_sample, OwnedFrame};
 
 /// What must survive the loss of a frame the message did not need.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,35 +22,12 @@ struct Seen {
     truncated: bool,
 }
 
-fn read(path: &Path) -> Vec<Frame> {
-    let mut source = FileSource::open(path).expect("sample opens");
-    let mut frames = Vec::new();
-    while let Some(frame) = source.next_frame() {
-        let frame = frame.expect("sample reads");
-        frames.push(Frame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: frame.data.to_vec(),
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        });
-    }
-    frames
-}
-
 /// The messages of the capture without frame `dropped`, each with the frames it came from.
-fn decode(frames: &[Frame], dropped: Option<u64>) -> Vec<(Seen, Vec<u64>)> {
+fn decode(frames: &[OwnedFrame], dropped: Option<u64>) -> Vec<(Seen, Vec<u64>)> {
     let mut tracker = Tracker::new(StreamConfig::default());
     let mut events = Vec::new();
     for frame in frames.iter().filter(|f| Some(f.number) != dropped) {
-        let raw = RawFrame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: &frame.data,
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        };
-        tracker.push_frame(&raw, &mut events);
+        tracker.push_frame(&frame.raw(), &mut events);
     }
     tracker.finish(&mut events);
     events
@@ -83,10 +52,7 @@ fn decode(frames: &[Frame], dropped: Option<u64>) -> Vec<(Seen, Vec<u64>)> {
 }
 
 fn check_every_single_loss(sample: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(sample);
-    let frames = read(&path);
+    let frames = read_sample(sample);
     let whole = decode(&frames, None);
     assert!(whole.len() > 10, "{sample}: too few messages to test");
     assert!(whole.iter().all(|(seen, _)| !seen.truncated));

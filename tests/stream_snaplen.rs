@@ -7,42 +7,15 @@
 //! listed must be a message of the whole recording (its captured prefix).
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+mod stream_support;
 
-use ofscope::capture::{FileSource, FrameSource, LinkType, RawFrame};
 use ofscope::stream::{decode_tcp, Role, StreamConfig, StreamEvent, Tracker};
+use stream_support::{read_sample, OwnedFrame};
 
-struct Frame {
-    number: u64,
-    ts_ns: u64,
-    data: Vec<u8>,
-    orig_len: u32,
-    linktype: LinkType,
-}
-
-fn read(sample: &str) -> Vec<Frame> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(sample);
-    let mut source = FileSource::open(path).expect("sample opens");
-    let mut frames = Vec::new();
-    while let Some(frame) = source.next_frame() {
-        let frame = frame.expect("sample reads");
-        frames.push(Frame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: frame.data.to_vec(),
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        });
-    }
-    frames
-}
-
-fn cut(frames: &[Frame], snaplen: usize) -> Vec<Frame> {
+fn cut(frames: &[OwnedFrame], snaplen: usize) -> Vec<OwnedFrame> {
     frames
         .iter()
-        .map(|f| Frame {
+        .map(|f| OwnedFrame {
             data: f.data.get(..snaplen).unwrap_or(&f.data).to_vec(),
             ..*f
         })
@@ -53,7 +26,7 @@ fn cut(frames: &[Frame], snaplen: usize) -> Vec<Frame> {
 type Way = (SocketAddr, SocketAddr);
 
 /// Per direction, the stream offset of each captured payload byte range, from the SYN.
-fn kept_ranges(frames: &[Frame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
+fn kept_ranges(frames: &[OwnedFrame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
     let mut isn: BTreeMap<Way, u32> = BTreeMap::new();
     let mut ranges: BTreeMap<Way, Vec<(u64, u64)>> = BTreeMap::new();
     for f in frames {
@@ -88,18 +61,11 @@ struct Seen {
 }
 
 /// Per direction, the messages (whole or cut) of a capture, in stream order.
-fn decode(frames: &[Frame]) -> BTreeMap<Way, Vec<Seen>> {
+fn decode(frames: &[OwnedFrame]) -> BTreeMap<Way, Vec<Seen>> {
     let mut tracker = Tracker::new(StreamConfig::default());
     let mut events = Vec::new();
     for f in frames {
-        let raw = RawFrame {
-            number: f.number,
-            ts_ns: f.ts_ns,
-            data: &f.data,
-            orig_len: f.orig_len,
-            linktype: f.linktype,
-        };
-        tracker.push_frame(&raw, &mut events);
+        tracker.push_frame(&f.raw(), &mut events);
     }
     tracker.finish(&mut events);
     let mut out: BTreeMap<Way, Vec<Seen>> = BTreeMap::new();
@@ -126,7 +92,7 @@ fn decode(frames: &[Frame]) -> BTreeMap<Way, Vec<Seen>> {
 
 /// Checks one sample at one snaplen; returns (headers kept, messages listed).
 fn check(sample: &str, snaplen: usize) -> (usize, usize) {
-    let whole = read(sample);
+    let whole = read_sample(sample);
     let cut = cut(&whole, snaplen);
     let (expected, unlisted, listed) = compare(&whole, &cut, sample);
     assert!(
@@ -138,7 +104,11 @@ fn check(sample: &str, snaplen: usize) -> (usize, usize) {
 
 /// Compares the cut capture's messages with the whole one's: panics on a message the whole
 /// recording lacks; returns the count of kept headers, those not listed, and the count listed.
-fn compare(whole: &[Frame], cut: &[Frame], name: &str) -> (usize, Vec<(u8, u32, u64)>, usize) {
+fn compare(
+    whole: &[OwnedFrame],
+    cut: &[OwnedFrame],
+    name: &str,
+) -> (usize, Vec<(u8, u32, u64)>, usize) {
     let truth = decode(whole);
     let kept = kept_ranges(cut);
     let listed = decode(cut);
@@ -209,8 +179,8 @@ fn every_message_whose_header_was_kept_is_listed() {
 /// by the OpenFlow 1.0 body fields kept after it), and never one the session did not send.
 #[test]
 fn the_recorded_s96_session_lists_the_kept_headers_and_invents_none() {
-    let whole = read("segmented-full.pcap");
-    let cut = read("segmented-s96.pcap");
+    let whole = read_sample("segmented-full.pcap");
+    let cut = read_sample("segmented-s96.pcap");
     let (expected, unlisted, listed) = compare(&whole, &cut, "segmented-s96");
     println!("segmented-s96: {expected} headers kept, {listed} listed, unlisted: {unlisted:?}");
     assert!(expected > 300);

@@ -5,7 +5,10 @@
 /// Every OpenFlow message starts with this header.
 pub const HEADER_LEN: usize = 8;
 
-/// Message types whose sender is known in every version (numbered alike in 1.0 to 1.5).
+/// Message types numbered alike in 1.0 to 1.5 (the codec is not used here on purpose).
+const HELLO: u8 = 0;
+const ECHO_REQUEST: u8 = 2;
+const ECHO_REPLY: u8 = 3;
 const FEATURES_REQUEST: u8 = 5;
 const FEATURES_REPLY: u8 = 6;
 const PACKET_IN: u8 = 10;
@@ -13,7 +16,21 @@ const FLOW_REMOVED: u8 = 11;
 const PORT_STATUS: u8 = 12;
 const PACKET_OUT: u8 = 13;
 const FLOW_MOD: u8 = 14;
-const HELLO: u8 = 0;
+
+/// OpenFlow 1.0 only: types and the lengths of fixed-size messages.
+const GET_CONFIG_REQUEST_V10: u8 = 7;
+const GET_CONFIG_REPLY_V10: u8 = 8;
+const SET_CONFIG_V10: u8 = 9;
+const PORT_MOD_V10: u8 = 15;
+const BARRIER_REQUEST_V10: u8 = 18;
+const BARRIER_REPLY_V10: u8 = 19;
+const CONFIG_LEN_V10: usize = 12;
+const FLOW_REMOVED_LEN_V10: usize = 88;
+const PORT_STATUS_LEN_V10: usize = 64;
+const PORT_MOD_LEN_V10: usize = 32;
+const FLOW_MOD_LEN_V10: u16 = 72;
+/// Wildcard bits defined in OpenFlow 1.0's match (bits 22 and up are unused).
+const WILDCARDS_V10: u32 = (1 << 22) - 1;
 
 /// The OpenFlow header: version, type, total length, transaction id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,11 +79,13 @@ impl OfHeader {
             return None;
         }
         match self.msg_type {
-            5 | 7 | 18 | 19 => Some(HEADER_LEN), // features, get-config, barrier requests; barrier reply
-            8 | 9 => Some(12),                   // get-config reply, set-config
-            11 => Some(usize::from(FLOW_REMOVED_LEN_V10)),
-            12 => Some(usize::from(PORT_STATUS_LEN_V10)),
-            15 => Some(32), // port mod
+            FEATURES_REQUEST | GET_CONFIG_REQUEST_V10 | BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 => {
+                Some(HEADER_LEN)
+            }
+            GET_CONFIG_REPLY_V10 | SET_CONFIG_V10 => Some(CONFIG_LEN_V10),
+            FLOW_REMOVED => Some(FLOW_REMOVED_LEN_V10),
+            PORT_STATUS => Some(PORT_STATUS_LEN_V10),
+            PORT_MOD_V10 => Some(PORT_MOD_LEN_V10),
             _ => None,
         }
     }
@@ -126,17 +145,6 @@ fn max_type(version: u8) -> Option<u8> {
         _ => None,
     }
 }
-
-/// OpenFlow 1.0 numbers the check below needs (the codec is not used here on purpose).
-const ECHO_REQUEST: u8 = 2;
-const ECHO_REPLY: u8 = 3;
-const BARRIER_REQUEST_V10: u8 = 18;
-const BARRIER_REPLY_V10: u8 = 19;
-const FLOW_REMOVED_LEN_V10: u16 = 88;
-const PORT_STATUS_LEN_V10: u16 = 64;
-const FLOW_MOD_LEN_V10: u16 = 72;
-/// Wildcard bits defined in OpenFlow 1.0's match (bits 22 and up are unused).
-const WILDCARDS_V10: u32 = (1 << 22) - 1;
 
 /// Whether `bytes`, found where no message boundary is known and followed by bytes the
 /// capture lost, start an OpenFlow 1.0 message by the body fields they keep: a header

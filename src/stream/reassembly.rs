@@ -43,6 +43,11 @@ impl Default for Limits {
     }
 }
 
+/// The furthest an acknowledgement is believed beyond the bytes delivered: more than any
+/// window a capture is likely to miss at once. A wilder one (a forged or broken ACK field)
+/// would otherwise declare the rest of the stream lost.
+const MAX_ACK_AHEAD: u64 = 16 << 20;
+
 /// What the reassembler observed besides the bytes themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Note {
@@ -157,7 +162,11 @@ impl HalfStream {
         let Some(next_seq) = self.next_seq else {
             return false;
         };
-        if let Ok(pos) = u64::try_from(self.position(next_seq, ack)) {
+        let plausible = ..=self.next_pos.saturating_add(MAX_ACK_AHEAD);
+        if let Some(pos) = u64::try_from(self.position(next_seq, ack))
+            .ok()
+            .filter(|pos| plausible.contains(pos))
+        {
             // The FIN takes a sequence number of its own, which carries no byte.
             let pos = self.fin_pos.map_or(pos, |fin| pos.min(fin));
             self.acked_pos = self.acked_pos.max(pos);
@@ -552,5 +561,17 @@ mod tests {
         half.expire(held_since + limits.max_hold_ns, &limits, &mut out);
         assert_eq!(out.gaps, vec![(2, GapReason::Lost)]);
         assert_eq!(out.credits, vec![1, 2]);
+    }
+
+    #[test]
+    fn a_wild_acknowledgement_is_not_believed() {
+        let limits = Limits::default();
+        let mut half = HalfStream::default();
+        let mut out = Record::default();
+        half.push(at(1), 1000, b"ab", 0, &limits, &mut out);
+        ack(&mut half, at(2), 1000 + (64 << 20), &mut out);
+        half.push(at(3), 1002, b"cd", 0, &limits, &mut out);
+        assert!(out.gaps.is_empty());
+        assert_eq!(out.bytes, b"abcd");
     }
 }

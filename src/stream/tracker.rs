@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::decode::{decode_tcp, TcpSegment};
 use super::framing::{Framed, Framer};
 use super::header::{looks_like_openflow, OfHeader};
-use super::reassembly::{HalfStream, Note, Sink};
+use super::reassembly::{HalfStream, Limits, Note, Sink};
 use super::{
     At, CloseReason, ConnId, Connection, Counters, Direction, GapReason, OfChunk, RoleSource,
     StreamConfig, StreamEvent,
@@ -75,6 +75,33 @@ impl ConnState {
         } else {
             Direction::ControllerToSwitch
         }
+    }
+
+    /// The half at `end`, and the sink its stream delivers into: its events go to `out`
+    /// once the roles are decided, and wait with the connection until then.
+    fn half_and_sink<'a>(
+        &'a mut self,
+        id: ConnId,
+        end: usize,
+        out: &'a mut Vec<StreamEvent>,
+        counters: &'a mut Counters,
+        framed: &'a mut Vec<Framed>,
+    ) -> Option<(&'a mut HalfStream, Emit<'a>)> {
+        let direction = self.direction(end);
+        let decided = self.switch_end.is_some();
+        let ConnState {
+            halves, pending, ..
+        } = self;
+        let half = halves.get_mut(end)?;
+        let emit = Emit {
+            conn: id,
+            direction,
+            framer: &mut half.framer,
+            events: if decided { out } else { pending },
+            counters,
+            framed,
+        };
+        Some((&mut half.stream, emit))
     }
 
     /// Whether the connection may still report something for an earlier frame (cheap; see
@@ -259,34 +286,18 @@ impl Tracker {
                 continue;
             };
             let id = ConnId(index as u32);
-            let decided = state.switch_end.is_some();
             for end in 0..2 {
-                let direction = state.direction(end);
-                let ConnState {
-                    halves, pending, ..
-                } = &mut **state;
-                let Some(half) = halves.get_mut(end) else {
+                let Some((stream, mut emit)) = state.half_and_sink(
+                    id,
+                    end,
+                    &mut self.staged,
+                    &mut self.counters,
+                    &mut self.framed,
+                ) else {
                     continue;
                 };
-                let events = if decided {
-                    &mut self.staged
-                } else {
-                    &mut *pending
-                };
-                let mut emit = Emit {
-                    conn: id,
-                    direction,
-                    framer: &mut half.framer,
-                    events,
-                    counters: &mut self.counters,
-                    framed: &mut self.framed,
-                };
-                half.stream.expire(now_ns, &limits, &mut emit);
-                if let Some(oldest) = half.stream.oldest_held() {
-                    let deadline = oldest.ts_ns.saturating_add(limits.max_hold_ns);
-                    self.hold_deadline =
-                        Some(self.hold_deadline.map_or(deadline, |d| d.min(deadline)));
-                }
+                stream.expire(now_ns, &limits, &mut emit);
+                hold_until(&mut self.hold_deadline, stream.oldest_held(), &limits);
             }
         }
     }
@@ -498,59 +509,38 @@ impl Tracker {
             conn.last_ts_ns = ts_ns;
         }
         self.counters.segments += 1;
-        let direction = state.direction(end);
         let decided = state.switch_end.is_some();
-        let ConnState {
-            halves, pending, ..
-        } = &mut **state;
-        let Some(half) = halves.get_mut(end) else {
-            return;
-        };
         if seg.flags.syn {
-            half.syn(seg.seq);
+            if let Some(half) = state.halves.get_mut(end) {
+                half.syn(seg.seq);
+            }
         }
         let data_seq = seg.seq.wrapping_add(u32::from(seg.flags.syn));
         let at = At { frame, ts_ns };
         let limits = &self.config.limits;
-        let events = if decided { &mut *out } else { &mut *pending };
-        let mut emit = Emit {
-            conn: id,
-            direction,
-            framer: &mut half.framer,
-            events,
-            counters: &mut self.counters,
-            framed: &mut self.framed,
-        };
-        half.stream
-            .push(at, data_seq, seg.payload, seg.missing, limits, &mut emit);
-        if seg.flags.fin {
-            let len = seg.payload.len() as u32 + seg.missing;
-            half.stream.fin(data_seq.wrapping_add(len));
-        }
-        let mut hold_since = half.stream.oldest_held();
-        if seg.flags.ack {
-            // The ACK speaks for the other direction: what the peer received.
-            let peer_direction = direction.reversed();
-            let peer = halves.get_mut(1 - end);
-            if let Some(peer) = peer.and_then(|peer| {
-                let hole = peer.stream.note_ack(seg.ack);
-                hole.then_some(peer)
-            }) {
-                let mut emit = Emit {
-                    conn: id,
-                    direction: peer_direction,
-                    framer: &mut peer.framer,
-                    events: if decided { &mut *out } else { &mut *pending },
-                    counters: &mut self.counters,
-                    framed: &mut self.framed,
-                };
-                peer.stream.give_up_acknowledged(at, limits, &mut emit);
-                hold_since = hold_since.or(peer.stream.oldest_held());
+        let (counters, framed) = (&mut self.counters, &mut self.framed);
+        if let Some((stream, mut emit)) = state.half_and_sink(id, end, out, counters, framed) {
+            stream.push(at, data_seq, seg.payload, seg.missing, limits, &mut emit);
+            if seg.flags.fin {
+                let len = seg.payload.len() as u32 + seg.missing;
+                stream.fin(data_seq.wrapping_add(len));
             }
+            hold_until(&mut self.hold_deadline, stream.oldest_held(), limits);
         }
-        if let Some(since) = hold_since {
-            let deadline = since.ts_ns.saturating_add(limits.max_hold_ns);
-            self.hold_deadline = Some(self.hold_deadline.map_or(deadline, |d| d.min(deadline)));
+        // The ACK speaks for the other direction: what the peer received.
+        let peer_end = 1 - end;
+        let hole = seg.flags.ack
+            && state
+                .halves
+                .get_mut(peer_end)
+                .is_some_and(|peer| peer.stream.note_ack(seg.ack));
+        if hole {
+            let (counters, framed) = (&mut self.counters, &mut self.framed);
+            if let Some((peer, mut emit)) = state.half_and_sink(id, peer_end, out, counters, framed)
+            {
+                peer.give_up_acknowledged(at, limits, &mut emit);
+                hold_until(&mut self.hold_deadline, peer.oldest_held(), limits);
+            }
         }
         let outstanding = state.may_hold_back();
         let ConnState { halves, .. } = &mut **state;
@@ -644,22 +634,12 @@ impl Tracker {
         let decided = state.switch_end.is_some();
         for end in 0..2 {
             let direction = state.direction(end);
-            let ConnState {
-                halves, pending, ..
-            } = &mut *state;
-            let Some(half) = halves.get_mut(end) else {
+            let (counters, framed) = (&mut self.counters, &mut self.framed);
+            let Some((stream, mut emit)) = state.half_and_sink(id, end, out, counters, framed)
+            else {
                 continue;
             };
-            let events = if decided { &mut *out } else { &mut *pending };
-            let mut emit = Emit {
-                conn: id,
-                direction,
-                framer: &mut half.framer,
-                events,
-                counters: &mut self.counters,
-                framed: &mut self.framed,
-            };
-            half.stream.flush(&self.config.limits, &mut emit);
+            stream.flush(&self.config.limits, &mut emit);
             let unfinished = emit.framer.finish(emit.framed);
             emit.release();
             if unfinished > 0 {
@@ -680,6 +660,15 @@ impl Tracker {
                 *slot = None;
             }
         }
+    }
+}
+
+/// Moves `deadline` earlier to when the hole before a segment held `since` is to be given
+/// up.
+fn hold_until(deadline: &mut Option<u64>, since: Option<At>, limits: &Limits) {
+    if let Some(since) = since {
+        let due = since.ts_ns.saturating_add(limits.max_hold_ns);
+        *deadline = Some(deadline.map_or(due, |d| d.min(due)));
     }
 }
 

@@ -1,4 +1,7 @@
-//! Helpers shared by the integration tests that need root.
+//! Helpers shared by the integration tests (each test file uses its own subset).
+#![allow(dead_code)]
+
+use std::process::Output;
 
 /// Whether this process runs as root (real uid 0), read from /proc without a libc call.
 pub fn is_root() -> bool {
@@ -8,4 +11,17 @@ pub fn is_root() -> bool {
         .find(|l| l.starts_with("Uid:"))
         .and_then(|l| l.split_whitespace().nth(2))
         == Some("0")
+}
+
+/// The JSON lines a successful run printed.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
 }
