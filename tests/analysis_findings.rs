@@ -810,3 +810,36 @@ fn a_96_byte_snaplen_copy_of_segmented_has_no_false_alarm() {
     let sw = a.switches().values().next().unwrap();
     assert!(sw.packet_in.summary().pairs >= 10);
 }
+
+/// The lab's recordings of the unusual cases raise no alarm the session does not deserve:
+/// two switches whose handshakes interleave, a capture started mid-session, an OpenFlow 1.3
+/// session, segments recorded out of order, and a `-s 96` recording whose full-snaplen
+/// twin (recorded beside it) has no finding but a FLOOD note.
+#[test]
+fn the_lab_recordings_of_unusual_captures_raise_no_false_alarm() {
+    for name in [
+        "two-switch.pcap",
+        "midsession.pcap",
+        "of13.pcap",
+        "reorder.pcap",
+        "segmented-s96.pcap",
+        "segmented-full.pcap",
+    ] {
+        let a = sample(name);
+        for kind in [
+            FindingKind::HandshakeStall,
+            FindingKind::UnansweredPacketIn,
+            FindingKind::Malformed,
+            FindingKind::TruncatedPacketIn,
+            FindingKind::EchoTimeout,
+        ] {
+            assert_eq!(count(&a, kind), 0, "{name}: {}", kind.name());
+        }
+        let mid_session = count(&a, FindingKind::MidSessionStart);
+        assert_eq!(mid_session, u64::from(name == "midsession.pcap"), "{name}");
+    }
+    // The cut recording still knows its switch by the dpid in its cut FEATURES_REPLY.
+    let cut = sample("segmented-s96.pcap");
+    assert_eq!(cut.switches().len(), 1);
+    assert!(cut.switches().keys().all(|key| key.dpid() == Some(1)));
+}
