@@ -162,15 +162,18 @@ impl HalfStream {
         let Some(next_seq) = self.next_seq else {
             return false;
         };
-        let plausible = ..=self.next_pos.saturating_add(MAX_ACK_AHEAD);
-        if let Some(pos) = u64::try_from(self.position(next_seq, ack))
-            .ok()
-            .filter(|pos| plausible.contains(pos))
-        {
-            // The FIN takes a sequence number of its own, which carries no byte.
-            let pos = self.fin_pos.map_or(pos, |fin| pos.min(fin));
-            self.acked_pos = self.acked_pos.max(pos);
+        // Sequence numbers wrap; the signed distance does not. Nearly every ACK is at or
+        // behind the bytes delivered.
+        let Ok(ahead) = u64::try_from(ack.wrapping_sub(next_seq) as i32) else {
+            return false;
+        };
+        if ahead == 0 || ahead > MAX_ACK_AHEAD {
+            return false;
         }
+        // The FIN takes a sequence number of its own, which carries no byte.
+        let pos = self.next_pos + ahead;
+        let pos = self.fin_pos.map_or(pos, |fin| pos.min(fin));
+        self.acked_pos = self.acked_pos.max(pos);
         self.acked_pos > self.next_pos
     }
 
@@ -378,7 +381,11 @@ impl HalfStream {
 
     /// Delivers held segments that the stream has caught up with, credited to `credit`
     /// (the frame that filled the hole) or, when a hole was given up, to their own frames.
+    #[inline]
     fn drain(&mut self, credit: Option<At>, limits: &Limits, sink: &mut impl Sink) {
+        if self.held.is_empty() {
+            return;
+        }
         while let Some(entry) = self.held.first_entry() {
             if *entry.key() > self.next_pos {
                 break;

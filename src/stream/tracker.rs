@@ -104,11 +104,11 @@ impl ConnState {
         Some((&mut half.stream, emit))
     }
 
-    /// Whether the connection may still report something for an earlier frame (cheap; see
-    /// `earliest_outstanding` for which).
-    fn may_hold_back(&self) -> bool {
+    /// Whether the connection's direction `end`, or its events waiting for the roles, may
+    /// still report something for an earlier frame (cheap; see `earliest_outstanding`).
+    fn may_hold_back(&self, end: usize) -> bool {
         !self.pending.is_empty()
-            || self.halves.iter().any(|half| {
+            || self.halves.get(end).is_some_and(|half| {
                 half.stream.oldest_held().is_some() || half.framer.partial_since().is_some()
             })
     }
@@ -222,13 +222,12 @@ impl Tracker {
         out: &mut Vec<StreamEvent>,
     ) {
         self.expire_holes(ts_ns);
-        if self.outstanding.is_empty() && self.staged.is_empty() {
-            // Nothing can precede this frame's events: they go straight out.
-            self.route_segment(seg, frame, ts_ns, out);
-        } else {
-            let staged = &mut std::mem::take(&mut self.staged);
-            self.route_segment(seg, frame, ts_ns, staged);
-            self.staged = std::mem::take(staged);
+        let mut staged = std::mem::take(&mut self.staged);
+        // When nothing can precede this frame's events, they go straight out.
+        let direct = self.outstanding.is_empty() && staged.is_empty();
+        self.route_segment(seg, frame, ts_ns, if direct { out } else { &mut staged });
+        self.staged = staged;
+        if !direct {
             self.release(ts_ns, out);
         }
     }
@@ -542,7 +541,9 @@ impl Tracker {
                 hold_until(&mut self.hold_deadline, peer.oldest_held(), limits);
             }
         }
-        let outstanding = state.may_hold_back();
+        // Only this direction and the waiting events can have begun holding back (the ACK
+        // only ever releases); a connection already holding back is noted already.
+        let outstanding = state.may_hold_back(end);
         let ConnState { halves, .. } = &mut **state;
         let both_finished = halves.iter().all(|h| h.stream.finished());
         if outstanding {
