@@ -20,7 +20,7 @@
 # alike, and each is timed in CPU time, but a run of the whole large capture (half a second)
 # often straddles a spell's edge. Slices of it run in tens of milliseconds, so a pair of
 # runs nearly always shares its conditions; each slice restarts the analysis, which costs
-# it a little more (the handshake is missing, so stalls are checked on every message).
+# it a little more (each slice starts mid-session, without the handshake).
 # Instructions are steady whatever the machine does, but leave out the caches.
 set -eu
 bin=
