@@ -3,22 +3,9 @@
 mod common;
 mod stream_support;
 
-use std::process::{Command, Output};
-
-use common::json_lines;
+use common::{json_lines, ofscope, sample};
 use ofscope::capture::LinkType;
 use stream_support::Session;
-
-fn ofscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
-        .args(args)
-        .output()
-        .expect("run ofscope")
-}
-
-fn sample(name: &str) -> String {
-    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `samples/snap96.pcap` was recorded with `-s 96`: its FEATURES_REPLY is cut at 30 of
 /// 224 bytes. It was "malformed" and the switch had no dpid.

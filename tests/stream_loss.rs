@@ -8,8 +8,9 @@
 //! segment held its whole direction back to the end of the capture.
 mod stream_support;
 
+use ofscope::capture::OwnedFrame;
 use ofscope::stream::{ConnId, Direction, StreamConfig, StreamEvent, Tracker};
-use stream_support::{read_sample, OwnedFrame};
+use stream_support::read_sample;
 
 /// What must survive the loss of a frame the message did not need.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 mod stream_support;
 
+use ofscope::capture::OwnedFrame;
 use ofscope::stream::{decode_tcp, Role, StreamConfig, StreamEvent, Tracker};
-use stream_support::{read_sample, OwnedFrame};
+use stream_support::read_sample;
 
 fn cut(frames: &[OwnedFrame], snaplen: usize) -> Vec<OwnedFrame> {
     frames

@@ -653,10 +653,7 @@ impl ConnPairing {
         headers: Option<&Headers>,
     ) -> Option<(u64, AnswerRule)> {
         if po.buffer_id != NO_BUFFER {
-            return self
-                .by_buffer
-                .get(&po.buffer_id)
-                .map(|s| (*s, AnswerRule::BufferId));
+            return self.by_buffer_id(po.buffer_id);
         }
         if self.pending.is_empty() {
             return None;
@@ -682,6 +679,14 @@ impl ConnPairing {
         self.oldest_by_reply(sig).map(|s| (s, AnswerRule::Reply))
     }
 
+    /// The waiting PacketIn whose buffer a PACKET_OUT releases: that answers it, whatever
+    /// else was cut.
+    fn by_buffer_id(&self, buffer_id: u32) -> Option<(u64, AnswerRule)> {
+        self.by_buffer
+            .get(&buffer_id)
+            .map(|s| (*s, AnswerRule::BufferId))
+    }
+
     /// Which waiting PacketIn a PACKET_OUT the capture cut answers, from what both still
     /// have: its buffer_id; else (same data) the in_port, the frame's length (`frame_len`,
     /// cut or not) and the frame bytes both kept, at least [`MIN_COMMON_PREFIX`] of them;
@@ -697,10 +702,7 @@ impl ConnPairing {
         out: &mut Paired,
     ) -> Option<(u64, AnswerRule)> {
         if po.buffer_id != NO_BUFFER {
-            return self
-                .by_buffer
-                .get(&po.buffer_id)
-                .map(|s| (*s, AnswerRule::BufferId));
+            return self.by_buffer_id(po.buffer_id);
         }
         let same_data = |p: &Pending| {
             let common = p.prefix_len.min(po.data.len());

@@ -69,6 +69,39 @@ pub struct RawFrame<'a> {
     pub linktype: LinkType,
 }
 
+/// A frame copied out of its reader's buffer: to wait for its turn (merging several
+/// files), or for a test to drop, cut or reorder frames.
+#[derive(Clone, Debug)]
+pub struct OwnedFrame {
+    pub number: u64,
+    pub ts_ns: u64,
+    pub data: Vec<u8>,
+    pub orig_len: u32,
+    pub linktype: LinkType,
+}
+
+impl OwnedFrame {
+    pub fn of(frame: &RawFrame<'_>) -> OwnedFrame {
+        OwnedFrame {
+            number: frame.number,
+            ts_ns: frame.ts_ns,
+            data: frame.data.to_vec(),
+            orig_len: frame.orig_len,
+            linktype: frame.linktype,
+        }
+    }
+
+    pub fn raw(&self) -> RawFrame<'_> {
+        RawFrame {
+            number: self.number,
+            ts_ns: self.ts_ns,
+            data: &self.data,
+            orig_len: self.orig_len,
+            linktype: self.linktype,
+        }
+    }
+}
+
 /// Anything that yields frames: a capture file today, a live interface tomorrow.
 ///
 /// It is a lending iterator (each frame borrows the source), hence not `Iterator`.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::analysis::{self, Analyzer};
-use crate::capture::{FileSource, FrameSource, LinkType, PcapWriter, RawFrame};
+use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::output::{progress, records::RecordPrinter, stats::Stats, time::Clock};
@@ -307,37 +307,6 @@ impl<'a> KeptFrames<'a> {
                 self.head = Some(OwnedFrame::of(&frame));
                 break;
             }
-        }
-    }
-}
-
-/// A frame copied out of its reader's buffer, to wait for its turn.
-struct OwnedFrame {
-    number: u64,
-    ts_ns: u64,
-    data: Vec<u8>,
-    orig_len: u32,
-    linktype: LinkType,
-}
-
-impl OwnedFrame {
-    fn of(frame: &RawFrame<'_>) -> OwnedFrame {
-        OwnedFrame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: frame.data.to_vec(),
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        }
-    }
-
-    fn raw(&self) -> RawFrame<'_> {
-        RawFrame {
-            number: self.number,
-            ts_ns: self.ts_ns,
-            data: &self.data,
-            orig_len: self.orig_len,
-            linktype: self.linktype,
         }
     }
 }

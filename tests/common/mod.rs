@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests (each test file uses its own subset).
 #![allow(dead_code)]
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 /// Whether this process runs as root (real uid 0), read from /proc without a libc call.
 pub fn is_root() -> bool {
@@ -24,4 +24,17 @@ pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("valid JSON line"))
         .collect()
+}
+
+/// Runs the ofscope binary of this build.
+pub fn ofscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ofscope"))
+        .args(args)
+        .output()
+        .expect("run ofscope")
+}
+
+/// The path of `samples/NAME`.
+pub fn sample(name: &str) -> String {
+    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
 }

@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::net::{IpAddr, SocketAddr};
 
-use ofscope::capture::{CaptureError, FileSource, FrameSource, LinkType, RawFrame};
+use ofscope::capture::{CaptureError, FileSource, FrameSource, LinkType, OwnedFrame};
 use ofscope::stream::{Counters, OfChunk, StreamConfig, StreamEvent, Tracker};
 
 pub const SYN: u8 = 0x02;
@@ -341,27 +341,6 @@ pub fn analyse_source(source: &mut FileSource, config: StreamConfig) -> Run {
     }
 }
 
-/// A frame read from a capture, owned, so that a test can drop, cut or reorder frames.
-pub struct OwnedFrame {
-    pub number: u64,
-    pub ts_ns: u64,
-    pub data: Vec<u8>,
-    pub orig_len: u32,
-    pub linktype: LinkType,
-}
-
-impl OwnedFrame {
-    pub fn raw(&self) -> RawFrame<'_> {
-        RawFrame {
-            number: self.number,
-            ts_ns: self.ts_ns,
-            data: &self.data,
-            orig_len: self.orig_len,
-            linktype: self.linktype,
-        }
-    }
-}
-
 /// Every frame of `samples/NAME`.
 pub fn read_sample(name: &str) -> Vec<OwnedFrame> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -370,14 +349,7 @@ pub fn read_sample(name: &str) -> Vec<OwnedFrame> {
     let mut source = FileSource::open(path).expect("sample opens");
     let mut frames = Vec::new();
     while let Some(frame) = source.next_frame() {
-        let frame = frame.expect("sample reads");
-        frames.push(OwnedFrame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: frame.data.to_vec(),
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        });
+        frames.push(OwnedFrame::of(&frame.expect("sample reads")));
     }
     frames
 }
