@@ -100,12 +100,14 @@ impl Framer {
         self.buf.len()
     }
 
-    /// The first frame of a message begun and not finished: it will be credited to a frame
-    /// no earlier than this one.
+    /// The earliest frame that bytes held here may still be credited to: the first frame
+    /// of a message begun and not finished, or of the bytes a resync has not ruled out (a
+    /// message found there keeps the frame that completed it).
     pub fn partial_since(&self) -> Option<At> {
         match self.mode {
             Mode::Synced if !self.buf.is_empty() => Some(self.first_carrier),
-            Mode::Synced | Mode::Skipping { .. } | Mode::Resync { .. } => None,
+            Mode::Resync { .. } => self.pieces.first().map(|piece| piece.credit),
+            Mode::Synced | Mode::Skipping { .. } => None,
         }
     }
 
