@@ -15,7 +15,7 @@ pub enum Framed {
         bytes: Vec<u8>,
     },
     /// The start of a message whose rest was lost: `bytes` is shorter than the header says;
-    /// `at` is the frame of its last captured byte.
+    /// `at` is the frame that delivered its last captured byte (see `last_credit`).
     Truncated {
         header: OfHeader,
         frames: Vec<u64>,
@@ -49,9 +49,11 @@ pub struct Framer {
     mode: Mode,
     buf: Vec<u8>,
     frames: Vec<u64>,
-    /// The first and the last frame that carried bytes of `buf`.
-    first_carrier: At,
-    last_carrier: At,
+    /// The frames credited with the first and the last delivery into `buf`: the carrier,
+    /// or the late segment that let held bytes through. A message cut short belongs to the
+    /// last (segments that arrived early are delivered, and credited, when the hole fills).
+    first_credit: At,
+    last_credit: At,
     /// In a resync, `buf` starts where a segment started, right after a gap. Senders write
     /// whole messages, so that is the likeliest message start.
     buf_at_segment_start: bool,
@@ -72,8 +74,8 @@ impl Framer {
             mode: Mode::Synced,
             buf: Vec::new(),
             frames: Vec::new(),
-            first_carrier: At::default(),
-            last_carrier: At::default(),
+            first_credit: At::default(),
+            last_credit: At::default(),
             buf_at_segment_start: false,
             pieces: Vec::new(),
             version: None,
@@ -105,7 +107,7 @@ impl Framer {
     /// message found there keeps the frame that completed it).
     pub fn partial_since(&self) -> Option<At> {
         match self.mode {
-            Mode::Synced if !self.buf.is_empty() => Some(self.first_carrier),
+            Mode::Synced if !self.buf.is_empty() => Some(self.first_credit),
             Mode::Resync { .. } => self.pieces.first().map(|piece| piece.credit),
             Mode::Synced | Mode::Skipping { .. } => None,
         }
@@ -147,7 +149,7 @@ impl Framer {
                     out.push(Framed::Truncated {
                         header,
                         frames: std::mem::take(&mut self.frames),
-                        at: self.last_carrier,
+                        at: self.last_credit,
                         bytes: std::mem::take(&mut self.buf),
                     });
                     Some(remaining)
@@ -203,7 +205,7 @@ impl Framer {
             out.push(Framed::Truncated {
                 header,
                 frames: std::mem::take(&mut self.frames),
-                at: self.last_carrier,
+                at: self.last_credit,
                 bytes: std::mem::take(&mut self.buf),
             });
         }
@@ -223,7 +225,7 @@ impl Framer {
                 let skipped = skipped + left as u64;
                 if skipped > 0 {
                     out.push(Framed::Gap {
-                        at: at.unwrap_or(self.last_carrier),
+                        at: at.unwrap_or(self.last_credit),
                         skipped,
                         reason,
                     });
@@ -282,8 +284,8 @@ impl Framer {
                 self.buf.extend_from_slice(bytes);
                 if !bytes.is_empty() {
                     self.frames.push(carrier.frame);
-                    self.first_carrier = carrier;
-                    self.last_carrier = carrier;
+                    self.first_credit = credit;
+                    self.last_credit = credit;
                 }
                 return;
             }
@@ -298,7 +300,7 @@ impl Framer {
             if self.frames.last() != Some(&carrier.frame) {
                 self.frames.push(carrier.frame);
             }
-            self.last_carrier = carrier;
+            self.last_credit = credit;
             let Some(header) = OfHeader::parse(&self.buf) else {
                 continue;
             };
@@ -391,7 +393,7 @@ impl Framer {
             credit,
         });
         self.buf.extend_from_slice(bytes);
-        self.last_carrier = carrier;
+        self.last_credit = credit;
         let mut found = None;
         let mut undecided = std::mem::take(&mut self.undecided);
         undecided.retain(|&at| {
@@ -471,7 +473,7 @@ impl Framer {
         {
             if skipped > 0 {
                 out.push(Framed::Gap {
-                    at: at.unwrap_or(self.last_carrier),
+                    at: at.unwrap_or(self.last_credit),
                     skipped,
                     reason,
                 });

@@ -98,7 +98,8 @@ pub struct OfChunk {
     pub frames: Vec<u64>,
     /// The frame that completed the message: the one carrying its last byte, or, when that
     /// segment arrived ahead of a hole, the frame that filled the hole (as tshark credits a
-    /// reassembled message). For a truncated message, the frame of its last captured byte.
+    /// reassembled message). For a truncated message, the frame that delivered its last
+    /// captured byte.
     pub frame: u64,
     /// The timestamp of `frame`.
     pub ts_ns: u64,
