@@ -241,18 +241,19 @@ impl Tracker {
         }
         let max_hold_ns = self.config.limits.max_hold_ns;
         let states = &self.states;
+        // One pass: the connections still holding back stay listed, and the earliest frame
+        // any of them may still report is the watermark.
+        let mut watermark: Option<u64> = None;
         self.outstanding.retain(|id| {
-            states
+            let earliest = states
                 .get(id.0 as usize)
                 .and_then(Option::as_ref)
-                .is_some_and(|state| state.earliest_outstanding(now_ns, max_hold_ns).is_some())
+                .and_then(|state| state.earliest_outstanding(now_ns, max_hold_ns));
+            if let Some(frame) = earliest {
+                watermark = Some(watermark.map_or(frame, |w| w.min(frame)));
+            }
+            earliest.is_some()
         });
-        let watermark = self
-            .outstanding
-            .iter()
-            .filter_map(|id| self.states.get(id.0 as usize)?.as_ref())
-            .filter_map(|state| state.earliest_outstanding(now_ns, max_hold_ns))
-            .min();
         if !self.staged.is_sorted_by_key(StreamEvent::frame) {
             // Stable: events of one frame keep the order they were made in.
             self.staged.sort_by_key(StreamEvent::frame);
