@@ -1,8 +1,10 @@
 //! From a captured frame to a TCP segment: link layer, IPv4/IPv6, TCP (etherparse's lax
-//! slicing, so frames cut by the snaplen still give their headers).
+//! IP slicing, so frames cut by the snaplen still give their headers).
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+use etherparse::{
+    EtherType, IpNumber, LaxIpSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice,
+};
 
 use crate::capture::LinkType;
 
@@ -16,7 +18,7 @@ pub struct TcpFlags {
 }
 
 /// One TCP segment as captured.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpSegment<'a> {
     pub src: SocketAddr,
     pub dst: SocketAddr,
@@ -31,45 +33,34 @@ pub struct TcpSegment<'a> {
 
 /// Decodes a TCP segment from a frame, or `None` for anything else (ARP, UDP, a fragment,
 /// a header cut by the snaplen, an unknown link type).
+///
+/// The link layer is walked by hand and the IP and TCP headers sliced directly: this is
+/// run on every frame, and etherparse's whole-packet slicer moves a large struct through
+/// each layer. Its rules are kept: at most three VLAN tags, no transport after an IP
+/// extension-header error or in a fragment. MACsec, rare on a control channel, takes the
+/// whole-packet slicer.
 pub fn decode_tcp(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpSegment<'_>> {
-    let packet = match linktype {
-        LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).ok()?,
-        LinkType::LINUX_SLL => {
-            // 16-byte cooked header; the protocol is its last two bytes.
-            let proto = u16::from_be_bytes(data.get(14..16)?.try_into().ok()?);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), data.get(16..)?)
-        }
-        LinkType::LINUX_SLL2 => {
-            // 20-byte cooked header v2; the protocol comes first.
-            let proto = u16::from_be_bytes(data.get(0..2)?.try_into().ok()?);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), data.get(20..)?)
-        }
+    let ip = match linktype {
+        LinkType::ETHERNET => after_ether_type(ether_type(data, 12)?, data.get(14..)?)?,
+        // 16-byte cooked header; the protocol is its last two bytes.
+        LinkType::LINUX_SLL => after_ether_type(ether_type(data, 14)?, data.get(16..)?)?,
+        // 20-byte cooked header v2; the protocol comes first.
+        LinkType::LINUX_SLL2 => after_ether_type(ether_type(data, 0)?, data.get(20..)?)?,
         // The address family (4 bytes, in either byte order) is redundant with the IP
-        // version nibble, which etherparse reads.
-        LinkType::NULL | LinkType::LOOP => LaxSlicedPacket::from_ip(data.get(4..)?).ok()?,
+        // version nibble, which the IP slicer reads.
+        LinkType::NULL | LinkType::LOOP => IpStart::Ip(data.get(4..)?),
         LinkType::RAW
         | LinkType::RAW_BSD_12
         | LinkType::RAW_BSD_14
         | LinkType::IPV4
-        | LinkType::IPV6 => LaxSlicedPacket::from_ip(data).ok()?,
+        | LinkType::IPV6 => IpStart::Ip(data),
         _ => return None,
     };
-    let (src_ip, dst_ip): (IpAddr, IpAddr) = match &packet.net {
-        Some(LaxNetSlice::Ipv4(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-        ),
-        Some(LaxNetSlice::Ipv6(ip)) => (
-            ip.header().source_addr().into(),
-            ip.header().destination_addr().into(),
-        ),
-        _ => return None,
-    };
-    let Some(TransportSlice::Tcp(tcp)) = &packet.transport else {
-        return None;
+    let (src_ip, dst_ip, tcp, incomplete) = match ip {
+        IpStart::Ip(bytes) => tcp_in_ip(bytes)?,
+        IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data)?)?,
     };
     let cut = orig_len.saturating_sub(u32::try_from(data.len()).unwrap_or(u32::MAX));
-    let truncated = packet.ip_payload().is_some_and(|p| p.incomplete);
     Some(TcpSegment {
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
@@ -83,6 +74,233 @@ pub fn decode_tcp(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpS
         },
         payload: tcp.payload(),
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
-        missing: if truncated { cut } else { 0 },
+        missing: if incomplete { cut } else { 0 },
     })
+}
+
+/// Where the IP header starts, or a MACsec frame left to the whole-packet slicer.
+enum IpStart<'a> {
+    Ip(&'a [u8]),
+    Macsec,
+}
+
+/// The TCP header found: source and destination addresses, the header and whether the IP
+/// payload is cut short.
+type Found<'a> = (IpAddr, IpAddr, TcpSlice<'a>, bool);
+
+fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
+    Some(EtherType(u16::from_be_bytes(
+        data.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+
+/// Walks VLAN tags (at most three, as etherparse's slicer) to an IPv4 or IPv6 header.
+fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Option<IpStart<'_>> {
+    const MAX_TAGS: usize = 3;
+    for _ in 0..=MAX_TAGS {
+        match ether_type {
+            EtherType::VLAN_TAGGED_FRAME
+            | EtherType::PROVIDER_BRIDGING
+            | EtherType::VLAN_DOUBLE_TAGGED_FRAME => {
+                // A tag is 4 bytes: TCI, then the next ether type.
+                ether_type = self::ether_type(payload, 2)?;
+                payload = payload.get(4..)?;
+            }
+            EtherType::IPV4 | EtherType::IPV6 => return Some(IpStart::Ip(payload)),
+            EtherType::MACSEC => return Some(IpStart::Macsec),
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn tcp_in_ip(bytes: &[u8]) -> Option<Found<'_>> {
+    let (ip, stop) = LaxIpSlice::from_slice(bytes).ok()?;
+    let payload = ip.payload();
+    if stop.is_some() || payload.fragmented || payload.ip_number != IpNumber::TCP {
+        return None;
+    }
+    let tcp = TcpSlice::from_slice(payload.payload).ok()?;
+    Some((
+        ip.source_addr(),
+        ip.destination_addr(),
+        tcp,
+        payload.incomplete,
+    ))
+}
+
+/// etherparse's whole-packet slicer, for the link layers that carry an ether type.
+fn whole_packet(linktype: LinkType, data: &[u8]) -> Option<LaxSlicedPacket<'_>> {
+    match linktype {
+        LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).ok(),
+        LinkType::LINUX_SLL => Some(LaxSlicedPacket::from_ether_type(
+            ether_type(data, 14)?,
+            data.get(16..)?,
+        )),
+        LinkType::LINUX_SLL2 => Some(LaxSlicedPacket::from_ether_type(
+            ether_type(data, 0)?,
+            data.get(20..)?,
+        )),
+        _ => None,
+    }
+}
+
+fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
+    let (src, dst) = match &packet.net {
+        Some(LaxNetSlice::Ipv4(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        Some(LaxNetSlice::Ipv6(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        _ => return None,
+    };
+    let Some(TransportSlice::Tcp(tcp)) = &packet.transport else {
+        return None;
+    };
+    let incomplete = packet.ip_payload().is_some_and(|p| p.incomplete);
+    Some((src, dst, tcp.clone(), incomplete))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+    use proptest::prelude::*;
+
+    /// The decoding as etherparse's whole-packet slicer does it on every link layer: the
+    /// hand-walked link layer must agree with it on any frame.
+    fn reference(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpSegment<'_>> {
+        let packet = match linktype {
+            LinkType::NULL | LinkType::LOOP => LaxSlicedPacket::from_ip(data.get(4..)?).ok()?,
+            LinkType::RAW
+            | LinkType::RAW_BSD_12
+            | LinkType::RAW_BSD_14
+            | LinkType::IPV4
+            | LinkType::IPV6 => LaxSlicedPacket::from_ip(data).ok()?,
+            _ => whole_packet(linktype, data)?,
+        };
+        let (src_ip, dst_ip, tcp, incomplete) = tcp_in_packet(&packet)?;
+        let cut = orig_len.saturating_sub(u32::try_from(data.len()).unwrap_or(u32::MAX));
+        Some(TcpSegment {
+            src: SocketAddr::new(src_ip, tcp.source_port()),
+            dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+            seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
+            flags: TcpFlags {
+                syn: tcp.syn(),
+                ack: tcp.ack(),
+                fin: tcp.fin(),
+                rst: tcp.rst(),
+            },
+            payload: tcp.payload(),
+            missing: if incomplete { cut } else { 0 },
+        })
+    }
+
+    /// IPv4 and IPv6 packets carrying TCP, and one carrying UDP.
+    fn ip_packets() -> Vec<Vec<u8>> {
+        let payload = [1u8, 10, 0, 8, 0, 0, 0, 7, 0xaa, 0xbb];
+        let mut packets = Vec::new();
+        for builder in [
+            PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).tcp(6633, 40000, 7, 1024),
+            PacketBuilder::ipv6([1; 16], [2; 16], 64).tcp(40000, 6653, 9, 1024),
+        ] {
+            let mut packet = Vec::new();
+            builder.ack(3).write(&mut packet, &payload).unwrap();
+            packets.push(packet);
+        }
+        let mut udp = Vec::new();
+        PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(6633, 6633)
+            .write(&mut udp, &payload)
+            .unwrap();
+        packets.push(udp);
+        packets
+    }
+
+    const LINK_TYPES: [LinkType; 9] = [
+        LinkType::ETHERNET,
+        LinkType::LINUX_SLL,
+        LinkType::LINUX_SLL2,
+        LinkType::NULL,
+        LinkType::LOOP,
+        LinkType::RAW,
+        LinkType::RAW_BSD_12,
+        LinkType::IPV4,
+        LinkType::IPV6,
+    ];
+
+    /// Ether types worth walking through: tags, MACsec, IP and something else.
+    const ETHER_TYPES: [u16; 7] = [0x8100, 0x88a8, 0x9100, 0x88e5, 0x0800, 0x86dd, 0x0806];
+
+    /// A frame of `linktype`: its link header, `tags` (ether type and 4 tag bytes each),
+    /// then `ip` behind the given ether type.
+    fn frame(linktype: LinkType, tags: &[(u16, [u8; 4])], ether_type: u16, ip: &[u8]) -> Vec<u8> {
+        let mut inner = Vec::new();
+        let mut next = ether_type;
+        for &(tpid, bytes) in tags.iter().rev() {
+            let mut tag = bytes.to_vec();
+            tag[2..4].copy_from_slice(&next.to_be_bytes());
+            tag.extend_from_slice(&inner);
+            inner = tag;
+            next = tpid;
+        }
+        inner.extend_from_slice(ip);
+        let mut frame = match linktype {
+            LinkType::ETHERNET => [[2u8; 12].as_slice(), &next.to_be_bytes()].concat(),
+            LinkType::LINUX_SLL => [[0u8; 14].as_slice(), &next.to_be_bytes()].concat(),
+            LinkType::LINUX_SLL2 => [next.to_be_bytes().as_slice(), &[0; 18]].concat(),
+            LinkType::NULL | LinkType::LOOP => vec![2, 0, 0, 0],
+            _ => Vec::new(),
+        };
+        frame.extend_from_slice(&inner);
+        frame
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8192))]
+        #[test]
+        fn agrees_with_the_whole_packet_slicer(
+            link in 0..LINK_TYPES.len(),
+            packet in 0..3usize,
+            // Tags are drawn from the first four: VLAN kinds and MACsec.
+            tags in prop::collection::vec((0..4usize, any::<[u8; 4]>()), 0..6),
+            ether_type in 0..ETHER_TYPES.len(),
+            flips in prop::collection::vec((0..96usize, any::<u8>()), 0..3),
+            cut in 0..140usize,
+        ) {
+            let linktype = LINK_TYPES[link];
+            let tags: Vec<_> = tags.into_iter().map(|(t, b)| (ETHER_TYPES[t], b)).collect();
+            let mut data = frame(linktype, &tags, ETHER_TYPES[ether_type], &ip_packets()[packet]);
+            for (at, byte) in flips {
+                if let Some(b) = data.get_mut(at) {
+                    *b ^= byte;
+                }
+            }
+            let orig_len = data.len() as u32;
+            data.truncate(cut);
+            prop_assert_eq!(
+                decode_tcp(linktype, &data, orig_len),
+                reference(linktype, &data, orig_len)
+            );
+        }
+    }
+
+    #[test]
+    fn walks_up_to_three_tags_as_etherparse_does() {
+        let ip = &ip_packets()[0];
+        for count in 0..6 {
+            let tags = vec![(0x8100, [0, 10, 0, 0]); count];
+            let data = frame(LinkType::ETHERNET, &tags, 0x0800, ip);
+            let decoded = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32);
+            assert_eq!(decoded.is_some(), count <= 3, "{count} tags");
+            assert_eq!(
+                decoded,
+                reference(LinkType::ETHERNET, &data, data.len() as u32)
+            );
+        }
+    }
 }
