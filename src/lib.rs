@@ -3,6 +3,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod commands;
+pub mod files;
 pub mod filter;
 pub mod output;
 pub mod replay;

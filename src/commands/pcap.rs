@@ -1,9 +1,8 @@
 //! `ofscope pcap`: decode capture files to text lines, detail trees, JSON or a stats report.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -12,6 +11,7 @@ use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
 use crate::cli::{Format, PcapArgs};
 use crate::commands::{display_filter, exit, is_broken_pipe};
+use crate::files::{self, AtomicFile};
 use crate::output::{progress, records::RecordPrinter, stats::Stats, time::Clock};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
@@ -25,6 +25,9 @@ use crate::tui;
 const DECODE_AHEAD: usize = 7;
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+    if let Some(output) = &args.write {
+        files::refuse_input_as_output(output, args.inputs().map(PathBuf::as_path))?;
+    }
     if tui::suits(args) {
         return tui::run_pcap(args);
     }
@@ -241,7 +244,7 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
         );
     }
     let nanos = sources.iter().any(|s| s.source.nanosecond());
-    let file = File::create(output).with_context(|| {
+    let file = AtomicFile::create(output).with_context(|| {
         format!(
             "cannot create {}; check the directory and permissions",
             output.display()
@@ -250,7 +253,7 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
     // The header needs a link type: the capture's first frame tells it (a capture with no
     // frame at all gets no header).
     let Some((_, linktype)) = first else {
-        return Ok(());
+        return Ok(file.commit()?);
     };
     let mut writer = PcapWriter::new(BufWriter::new(file), linktype, nanos, 262_144)?;
     while let Some(next) = sources
@@ -269,8 +272,12 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
         }
         next.advance();
     }
-    writer.into_inner()?.flush()?;
-    Ok(())
+    let file = writer
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| e.into_error())?;
+    file.commit()
+        .with_context(|| format!("cannot write {}", output.display()))
 }
 
 /// One input of `-w`: its frames to copy, read one ahead so the earliest can go first.

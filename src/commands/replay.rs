@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::exit;
 use crate::capture::{FileSource, FrameSource};
 use crate::cli::{Format, ReplayArgs};
+use crate::files::{self, AtomicFile};
 use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
 use crate::replay::run::{Mode, Runner, TapFrame};
@@ -69,6 +70,10 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         _ => Goal::Print,
     };
 
+    if let Goal::Update(path) = &goal {
+        let tap_inputs = apps.iter().filter_map(AppSpec::tap_input).map(Path::new);
+        files::refuse_input_as_output(path, tap_inputs.chain([capture.as_path()]))?;
+    }
     let mut tap = Vec::new();
     for path in apps.iter().filter_map(AppSpec::tap_input) {
         tap.extend(read_tap(Path::new(path))?);
@@ -131,8 +136,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                 summary,
                 decisions,
             };
-            std::fs::write(&path, golden.to_text())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            let write = || -> std::io::Result<()> {
+                let mut file = AtomicFile::create(&path)?;
+                file.write_all(golden.to_text().as_bytes())?;
+                file.commit()
+            };
+            write().with_context(|| format!("cannot write {}", path.display()))?;
             writeln!(
                 out,
                 "wrote {}: {} decisions; {summary}",
