@@ -262,3 +262,96 @@ fn every_link_type_decodes_to_the_same_segment() {
         }
     }
 }
+
+/// Four raw-IP frames as a pcap file.
+fn four_frames() -> Vec<u8> {
+    let mut pcap = PcapBuilder::new(LinkType::RAW);
+    for i in 0..4u8 {
+        pcap.frame(u64::from(i) * 1000, &[i; 100]);
+    }
+    pcap.bytes()
+}
+
+#[test]
+fn gzip_members_follow_one_another_and_what_follows_the_last_is_a_warning() {
+    let plain = four_frames();
+    // Two members, split inside a frame, read as one capture (as gzip -d does).
+    let two_members = [gzip(&plain[..150]), gzip(&plain[150..])].concat();
+    let (frames, error) = read_bytes(two_members);
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(frames.len(), 4);
+
+    // Stray bytes after the gzip data: every frame is read, and a warning counts them.
+    let (frames, error) = read_bytes([gzip(&plain), b"not gzip\n".to_vec()].concat());
+    assert_eq!(frames.len(), 4);
+    let error = error.expect("trailing bytes are reported");
+    assert!(error.is_truncation(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("9 bytes after the end of the gzip data"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_gzip_checksum_mismatch_is_a_warning_and_the_frames_stand() {
+    let mut bytes = gzip(&four_frames());
+    let crc_at = bytes.len() - 8;
+    bytes[crc_at] ^= 0xff;
+    let (frames, error) = read_bytes(bytes);
+    assert_eq!(frames.len(), 4);
+    let error = error.expect("a checksum mismatch is reported");
+    assert!(error.is_truncation(), "{error}");
+    assert!(error.to_string().contains("damaged"), "{error}");
+}
+
+#[test]
+fn a_gzip_cut_inside_its_header_says_so() {
+    let bytes = gzip(&four_frames());
+    let Err(error) = FileSource::from_reader(Cursor::new(bytes[..5].to_vec()), "cut.pcap.gz")
+    else {
+        panic!("a gzip header cut short is not a capture");
+    };
+    let text = error.to_string();
+    assert!(text.contains("cut short"), "{text}");
+    assert!(!text.contains("empty"), "{text}");
+}
+
+#[test]
+fn pcapng_blocks_that_carry_no_frame_are_skipped_even_when_unreadable() {
+    let interfaces = [(LinkType::RAW, 6)];
+    let packets: Vec<_> = (0..4u8).map(|i| (0, u64::from(i), vec![i; 40])).collect();
+    let first = pcapng(&interfaces, &packets[..2]);
+    // The second file's section header (28 bytes) and interface block (32) are left out.
+    let rest = pcapng(&interfaces, &packets[2..])[60..].to_vec();
+    let block = |block_type: u32, body: &[u8]| {
+        let len = (12 + body.len()) as u32;
+        [
+            &block_type.to_le_bytes(),
+            &len.to_le_bytes(),
+            body,
+            &len.to_le_bytes(),
+        ]
+        .concat()
+    };
+    // An empty local-use block (the parser takes its type for a process-information
+    // block, which must hold more), and one of an unknown type with a body.
+    for extra in [block(0x8000_0001, &[]), block(0x8000_0abc, &[7; 8])] {
+        let (frames, error) = read_bytes([first.clone(), extra, rest.clone()].concat());
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(frames.len(), 4);
+    }
+    // A packet block that cannot be read is corruption, said in the user's terms.
+    let broken_packet = block(6, &[0; 4]);
+    let (frames, error) = read_bytes([first.clone(), broken_packet, rest].concat());
+    assert_eq!(frames.len(), 2);
+    let error = error
+        .expect("an unreadable packet block is reported")
+        .to_string();
+    assert!(
+        error.contains("unreadable pcapng block (type 0x6)"),
+        "{error}"
+    );
+    assert!(!error.contains("Nom"), "{error}");
+}

@@ -4,10 +4,9 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
@@ -31,16 +30,22 @@ pub struct FileSource {
     to_consume: usize,
     next_number: u64,
     format: Format,
-    /// Set when a gzip stream ended before its trailer.
-    gzip_cut: Arc<AtomicBool>,
+    /// How a gzip stream ended, when not cleanly (set by the decompressing reader).
+    gzip_end: GzipEnd,
     done: bool,
     nanosecond: bool,
     compressed: bool,
 }
 
 enum Format {
-    Pcap { linktype: LinkType, nanos: bool },
-    PcapNg { interfaces: Vec<Interface> },
+    Pcap {
+        linktype: LinkType,
+        nanos: bool,
+    },
+    PcapNg {
+        interfaces: Vec<Interface>,
+        big_endian: bool,
+    },
 }
 
 struct Interface {
@@ -65,6 +70,8 @@ enum Step {
     End,
     Truncated,
     Corrupt(String),
+    /// The parser could not read a block: what to do depends on what it is.
+    Unreadable,
 }
 
 impl FileSource {
@@ -97,33 +104,41 @@ impl FileSource {
             error,
         })?;
         let compressed = head.starts_with(&GZIP_MAGIC);
-        let gzip_cut = Arc::new(AtomicBool::new(false));
+        let gzip_end = GzipEnd::default();
         let input: Box<dyn Read + Send> = if compressed {
-            Box::new(MultiGzDecoder::new(buffered))
+            Box::new(GzipMembers {
+                decoder: Some(GzDecoder::new(buffered)),
+                end: gzip_end.clone(),
+            })
         } else {
             Box::new(buffered)
         };
-        let input = FullReads {
-            inner: input,
-            cut: Arc::clone(&gzip_cut),
-        };
-        let reader = pcap_parser::create_reader(INITIAL_BUFFER, input).map_err(|e| {
-            let detail = match e {
-                PcapError::Eof => "the file is empty".to_owned(),
-                PcapError::Incomplete(_) => "the file is shorter than a capture header".to_owned(),
-                PcapError::ReadError => "read error".to_owned(),
-                _ => "unrecognised header".to_owned(),
-            };
-            let detail = if compressed {
-                format!("{detail}, after gzip decompression")
-            } else {
-                detail
-            };
-            CaptureError::NotACapture {
-                path: path.clone(),
-                detail,
-            }
-        })?;
+        let reader = pcap_parser::create_reader(INITIAL_BUFFER, FullReads { inner: input })
+            .map_err(|e| {
+                let detail = match (e, gzip_end.get()) {
+                    (PcapError::Eof | PcapError::Incomplete(_), Some(GzipTrouble::Cut)) => {
+                        "the gzip data is cut short before the capture header".to_owned()
+                    }
+                    (PcapError::Eof | PcapError::Incomplete(_), Some(GzipTrouble::Damaged)) => {
+                        "the gzip data is damaged before the capture header".to_owned()
+                    }
+                    (PcapError::Eof, _) => "the file is empty".to_owned(),
+                    (PcapError::Incomplete(_), _) => {
+                        "the file is shorter than a capture header".to_owned()
+                    }
+                    (PcapError::ReadError, _) => "read error".to_owned(),
+                    _ => "unrecognised header".to_owned(),
+                };
+                let detail = if compressed && gzip_end.get().is_none() {
+                    format!("{detail}, after gzip decompression")
+                } else {
+                    detail
+                };
+                CaptureError::NotACapture {
+                    path: path.clone(),
+                    detail,
+                }
+            })?;
         Ok(FileSource {
             path,
             reader,
@@ -132,8 +147,9 @@ impl FileSource {
             next_number: 1,
             format: Format::PcapNg {
                 interfaces: Vec::new(),
+                big_endian: false,
             },
-            gzip_cut,
+            gzip_end,
             done: false,
             nanosecond: false,
             compressed,
@@ -175,13 +191,61 @@ impl FileSource {
             Ok((block_len, block)) => {
                 describe(&mut self.format, &mut self.nanosecond, block_len, block)
             }
-            Err(PcapError::Eof) if self.gzip_cut.load(Ordering::Relaxed) => Step::Truncated,
             Err(PcapError::Eof) => Step::End,
             Err(PcapError::Incomplete(_)) => Step::Refill,
             Err(PcapError::UnexpectedEof) => Step::Truncated,
             Err(PcapError::BufferTooSmall) => Step::Grow,
             Err(PcapError::ReadError) => Step::Corrupt("read error".to_owned()),
-            Err(e) => Step::Corrupt(format!("{e:?}").chars().take(120).collect()),
+            Err(_) => Step::Unreadable,
+        }
+    }
+
+    /// The length of the pcapng block at the head of the buffer when all of it is there
+    /// and its two length fields agree: a block the parser could not read, but that can
+    /// be stepped over.
+    fn whole_block_len(&self) -> Option<usize> {
+        let Format::PcapNg { big_endian, .. } = self.format else {
+            return None;
+        };
+        let data = self.reader.data();
+        let word = |at: usize| -> Option<usize> {
+            let bytes: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+            let value = if big_endian {
+                u32::from_be_bytes(bytes)
+            } else {
+                u32::from_le_bytes(bytes)
+            };
+            usize::try_from(value).ok()
+        };
+        let len = word(4)?;
+        (len >= 12 && len % 4 == 0 && word(len.checked_sub(4)?)? == len).then_some(len)
+    }
+
+    /// A pcapng block the parser could not read. One that carries no frames and no
+    /// interface is skipped, as tshark does (local-use blocks among them, whose type
+    /// numbers the parser also gives to blocks of its own, such as Apple's process
+    /// information); anything else means the frames cannot be trusted from there on.
+    fn unreadable_block(&self) -> Step {
+        const FRAME_OR_INTERFACE_BLOCKS: [u32; 5] = [0x0A0D_0D0A, 1, 2, 3, 6];
+        let block_type = self
+            .reader
+            .data()
+            .get(..4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(|b| match self.format {
+                Format::PcapNg {
+                    big_endian: true, ..
+                } => u32::from_be_bytes(b),
+                _ => u32::from_le_bytes(b),
+            });
+        match (self.whole_block_len(), block_type) {
+            (Some(len), Some(kind)) if !FRAME_OR_INTERFACE_BLOCKS.contains(&kind) => {
+                Step::Skip(len)
+            }
+            (_, Some(kind)) if matches!(self.format, Format::PcapNg { .. }) => {
+                Step::Corrupt(format!("an unreadable pcapng block (type {kind:#x})"))
+            }
+            _ => Step::Corrupt("an unreadable record".to_owned()),
         }
     }
 
@@ -198,7 +262,35 @@ impl FrameSource for FileSource {
         }
         self.reader.consume(std::mem::take(&mut self.to_consume));
         loop {
-            match self.step() {
+            let step = match self.step() {
+                Step::Unreadable => self.unreadable_block(),
+                // The parser wants more of a block that is all there: it cannot read it.
+                Step::Refill | Step::Truncated if self.whole_block_len().is_some() => {
+                    self.unreadable_block()
+                }
+                // The decompressed capture ended: how the gzip stream ended tells whether
+                // that is the whole of it.
+                Step::End | Step::Truncated if self.gzip_end.get().is_some() => {
+                    let frames_read = self.next_number - 1;
+                    let detail = match self.gzip_end.get() {
+                        Some(GzipTrouble::Damaged) => format!(
+                            "the gzip data is damaged (its checksum or compressed data does not check out) after frame {frames_read}; the frames before it were read"
+                        ),
+                        Some(GzipTrouble::TrailingBytes(n)) => format!(
+                            "{n} bytes after the end of the gzip data are not gzip and were ignored; all {frames_read} frames were read"
+                        ),
+                        Some(GzipTrouble::Cut) | None => {
+                            let path = self.path.clone();
+                            let frame = self.next_number;
+                            return self.fail(CaptureError::Truncated { path, frame });
+                        }
+                    };
+                    let path = self.path.clone();
+                    return self.fail(CaptureError::Gzip { path, detail });
+                }
+                step => step,
+            };
+            match step {
                 Step::Packet {
                     block_len,
                     start,
@@ -277,6 +369,7 @@ impl FrameSource for FileSource {
                     };
                     return self.fail(error);
                 }
+                Step::Unreadable => unreachable!("turned into another step above"),
             }
         }
     }
@@ -318,14 +411,15 @@ fn describe(
                 linktype,
             }
         }
-        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+        PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
             *format = Format::PcapNg {
                 interfaces: Vec::new(),
+                big_endian: shb.big_endian(),
             };
             Step::Skip(block_len)
         }
         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-            let Format::PcapNg { interfaces } = format else {
+            let Format::PcapNg { interfaces, .. } = format else {
                 return Step::Corrupt("pcapng block inside a pcap file".to_owned());
             };
             let Some(units_per_sec) = units_per_sec(idb.if_tsresol) else {
@@ -342,7 +436,7 @@ fn describe(
             Step::Skip(block_len)
         }
         PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-            let Format::PcapNg { interfaces } = format else {
+            let Format::PcapNg { interfaces, .. } = format else {
                 return Step::Corrupt("pcapng block inside a pcap file".to_owned());
             };
             let Some(interface) = interfaces.get(epb.if_id as usize) else {
@@ -361,7 +455,7 @@ fn describe(
             }
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-            let Format::PcapNg { interfaces } = format else {
+            let Format::PcapNg { interfaces, .. } = format else {
                 return Step::Corrupt("pcapng block inside a pcap file".to_owned());
             };
             let Some(interface) = interfaces.first() else {
@@ -401,12 +495,10 @@ fn to_nanos(ticks: u64, interface: &Interface) -> u64 {
     u64::try_from((nanos as i128 + offset).max(0)).unwrap_or(u64::MAX)
 }
 
-/// Makes every read fill the caller's buffer (the parser sniffs the format from its first
-/// read, and a gzip decoder hands out short reads), and turns a gzip stream cut before its
-/// trailer into a plain end of input plus a flag, so the parser reports the truncation.
+/// Makes every read fill the caller's buffer: the parser sniffs the format from its first
+/// read, and a gzip decoder hands out short reads.
 struct FullReads {
     inner: Box<dyn Read + Send>,
-    cut: Arc<AtomicBool>,
 }
 
 impl Read for FullReads {
@@ -420,14 +512,86 @@ impl Read for FullReads {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    self.cut.store(true, Ordering::Relaxed);
-                    break;
-                }
                 Err(e) if filled == 0 => return Err(e),
                 Err(_) => break,
             }
         }
         Ok(filled)
+    }
+}
+
+/// How a gzip stream ended, when not cleanly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GzipTrouble {
+    /// It ends before its trailer (or inside its header).
+    Cut,
+    /// The checksum or the compressed data does not check out.
+    Damaged,
+    /// Bytes that are not gzip follow the last member.
+    TrailingBytes(u64),
+}
+
+/// Shared between the decompressing reader, which sets it, and the source, which reports
+/// it once the decompressed capture ends.
+#[derive(Clone, Default)]
+struct GzipEnd(Arc<Mutex<Option<GzipTrouble>>>);
+
+impl GzipEnd {
+    fn get(&self) -> Option<GzipTrouble> {
+        self.0.lock().ok().and_then(|end| *end)
+    }
+
+    fn set(&self, trouble: GzipTrouble) {
+        if let Ok(mut end) = self.0.lock() {
+            *end = Some(trouble);
+        }
+    }
+}
+
+/// Decompresses gzip members one after another, as gzip does. Where a stream is cut,
+/// damaged or followed by other bytes, what was decompressed stands, the data ends there,
+/// and [`GzipEnd`] says why.
+struct GzipMembers<R> {
+    decoder: Option<GzDecoder<R>>,
+    end: GzipEnd,
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(decoder) = self.decoder.as_mut() else {
+                return Ok(0);
+            };
+            match decoder.read(buf) {
+                Ok(0) if !buf.is_empty() => {
+                    let Some(decoder) = self.decoder.take() else {
+                        return Ok(0);
+                    };
+                    let mut rest = decoder.into_inner();
+                    let next = rest.fill_buf()?;
+                    if next.is_empty() {
+                        return Ok(0);
+                    }
+                    if next.first() == GZIP_MAGIC.first() {
+                        self.decoder = Some(GzDecoder::new(rest));
+                    } else {
+                        let trailing = io::copy(&mut rest, &mut io::sink())?;
+                        self.end.set(GzipTrouble::TrailingBytes(trailing));
+                        return Ok(0);
+                    }
+                }
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.decoder = None;
+                    self.end.set(if e.kind() == io::ErrorKind::UnexpectedEof {
+                        GzipTrouble::Cut
+                    } else {
+                        GzipTrouble::Damaged
+                    });
+                    return Ok(0);
+                }
+            }
+        }
     }
 }

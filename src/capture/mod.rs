@@ -135,6 +135,9 @@ pub enum CaptureError {
     /// could not be written).
     #[error("{device}: {detail}")]
     Live { device: String, detail: String },
+    /// A gzipped capture whose compression went wrong after some frames: they stand.
+    #[error("{path}: {detail}")]
+    Gzip { path: PathBuf, detail: String },
     #[error("{path}: corrupt capture at frame {frame} (byte offset {offset}): {detail}")]
     Corrupt {
         path: PathBuf,
@@ -157,6 +160,9 @@ impl CaptureError {
     /// True when the frames before the error were read normally and the caller should
     /// warn and carry on rather than fail.
     pub fn is_truncation(&self) -> bool {
-        matches!(self, CaptureError::Truncated { .. })
+        matches!(
+            self,
+            CaptureError::Truncated { .. } | CaptureError::Gzip { .. }
+        )
     }
 }
