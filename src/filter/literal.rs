@@ -297,13 +297,27 @@ fn flag_mask(names: FlagNames, written: &str) -> Option<u64> {
         .map(|&(mask, _)| mask)
 }
 
+/// Linear in the haystack whatever the needle (a naive scan is O(n·m): a 40 KB needle over
+/// a large capture took seconds).
 fn contains_slice(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_finds_a_needle_anywhere_and_only_there() {
+        let haystack: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+        for (start, len) in [(0, 1), (0, 256), (3800, 296), (1000, 40), (4095, 1)] {
+            let needle = &haystack[start..start + len];
+            assert!(contains_slice(&haystack, needle), "{start}+{len}");
+        }
+        assert!(contains_slice(&haystack, b""));
+        assert!(!contains_slice(&haystack, &[1, 3]));
+        assert!(!contains_slice(&haystack[..10], &haystack[..11]));
+    }
 
     #[test]
     fn words_take_every_form_they_can() {
