@@ -1,9 +1,33 @@
-//! Files ofscope writes: never one of its own inputs, and never half-written over an old one.
+//! Files ofscope reads whole, within a bound, and files it writes: never one of its own
+//! inputs, and never half-written over an old one.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+/// Reads a file that is read whole (a golden, raw message bytes), refusing one larger than
+/// `limit` bytes after reading at most one byte past it: `/dev/zero` or a huge file given by
+/// mistake costs `limit` bytes of memory, not all of it.
+pub fn read_bounded(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u8>> {
+    let cannot_read = || format!("cannot read {what} {}", path.display());
+    let file = File::open(path)
+        .map_err(anyhow::Error::from)
+        .map_err(|e| e.context(cannot_read()))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(anyhow::Error::from)
+        .map_err(|e| e.context(cannot_read()))?;
+    if bytes.len() as u64 > limit {
+        anyhow::bail!(
+            "{} is larger than {} MiB, the most a {what} may be; give the right file",
+            path.display(),
+            limit >> 20
+        );
+    }
+    Ok(bytes)
+}
 
 /// Refuses an output that names one of the inputs: the same path, or the same file by
 /// device and inode (a link or another spelling of the path). Writing it would destroy the
@@ -91,6 +115,22 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ofscope-files-{}-{name}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_file_read_whole_is_bounded() {
+        let dir = scratch("bounded");
+        let path = dir.join("golden.json");
+        fs::write(&path, [b'x'; 100]).unwrap();
+        assert_eq!(read_bounded(&path, 100, "golden file").unwrap().len(), 100);
+        let error = read_bounded(&path, 99, "golden file")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("larger than"), "{error}");
+        // An endless file stops at the bound.
+        let zero = read_bounded(Path::new("/dev/zero"), 1 << 20, "golden file");
+        assert!(zero.is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -4,21 +4,21 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use ofscope_dissectors::openflow;
 use ofscope_dissectors::tree::Tree;
 
 use crate::cli::{DecodeArgs, Format};
+use crate::files;
 use crate::output::{json, text};
+
+/// `decode --raw` reads its file whole: 16 MiB holds hundreds of the largest messages
+/// (65,535 bytes each), and bounds the memory a wrong file costs.
+const MAX_RAW_BYTES: u64 = 16 << 20;
 
 pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     let bytes = match &args.raw {
-        Some(path) => std::fs::read(path).with_context(|| {
-            format!(
-                "cannot read {}; give a file of raw message bytes",
-                path.display()
-            )
-        })?,
+        Some(path) => files::read_bounded(path, MAX_RAW_BYTES, "raw message file")?,
         None => parse_hex(&args.hex.join(" "))?,
     };
     if bytes.is_empty() {

@@ -241,9 +241,14 @@ fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
         .collect()
 }
 
+/// Goldens are read whole: 32 MiB is hundreds of thousands of decisions, far more than a
+/// recording meant for a test, and bounds what a wrong file (`/dev/zero`) costs.
+const MAX_GOLDEN_BYTES: u64 = 32 << 20;
+
 fn read_golden(path: &Path) -> Result<Golden> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read golden file {}", path.display()))?;
+    let bytes = files::read_bounded(path, MAX_GOLDEN_BYTES, "golden file")?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{}: a golden file is UTF-8 JSON", path.display()))?;
     Golden::parse(&text).with_context(|| format!("{}: malformed golden file", path.display()))
 }
 
