@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 use super::exit;
-use crate::capture::{FileSource, FrameSource};
+use crate::capture::{CaptureError, FileSource, FrameSource};
 use crate::cli::{Format, ReplayArgs};
 use crate::files::{self, AtomicFile};
 use crate::replay::compare::{self, Style};
@@ -74,11 +74,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let tap_inputs = apps.iter().filter_map(AppSpec::tap_input).map(Path::new);
         files::refuse_input_as_output(path, tap_inputs.chain([capture.as_path()]))?;
     }
-    let mut tap = Vec::new();
-    for path in apps.iter().filter_map(AppSpec::tap_input) {
-        tap.extend(read_tap(Path::new(path))?);
-    }
-    tap.sort_by_key(|f| f.ts_ns);
+    let tap = TapFrames::open(apps.iter().filter_map(AppSpec::tap_input).map(Path::new))?;
 
     let config = StreamConfig::with_ports(&args.ports);
     let mut session = Session::open(&capture, config)?;
@@ -113,6 +109,11 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         }
     }
     runner.finish(&mut sink);
+    match runner.tap().error.take() {
+        Some(err) if err.is_truncation() => eprintln!("ofscope: warning: tap-input: {err}"),
+        Some(err) => return Err(anyhow::Error::from(err).context("tap-input")),
+        None => {}
+    }
     if let Some(err) = write_error {
         return broken_pipe_is_fine(err);
     }
@@ -252,19 +253,63 @@ fn read_golden(path: &Path) -> Result<Golden> {
     Golden::parse(&text).with_context(|| format!("{}: malformed golden file", path.display()))
 }
 
-/// The frames of the tunnel's `tap-input` capture.
-fn read_tap(path: &Path) -> Result<Vec<TapFrame>> {
-    let mut source = FileSource::open(path).context("tap-input")?;
-    let mut frames = Vec::new();
-    while let Some(frame) = source.next_frame() {
-        let frame = frame.context("tap-input")?;
-        frames.push(TapFrame {
-            number: frame.number,
-            ts_ns: frame.ts_ns,
-            data: frame.data.to_vec(),
-        });
+/// The frames of the tunnel's `tap-input` captures, read as they are needed: each capture
+/// one frame ahead, the earliest first (as mergecap merges files, each in its own order).
+/// A capture error ends that capture's frames and is kept for the end of the run.
+struct TapFrames {
+    inputs: Vec<(FileSource, Option<TapFrame>)>,
+    error: Option<CaptureError>,
+}
+
+impl TapFrames {
+    fn open<'a>(paths: impl Iterator<Item = &'a Path>) -> Result<TapFrames> {
+        let mut tap = TapFrames {
+            inputs: Vec::new(),
+            error: None,
+        };
+        for path in paths {
+            let source = FileSource::open(path).context("tap-input")?;
+            tap.inputs.push((source, None));
+            let last = tap.inputs.len() - 1;
+            tap.advance(last);
+        }
+        Ok(tap)
     }
-    Ok(frames)
+
+    fn advance(&mut self, input: usize) {
+        let Some((source, head)) = self.inputs.get_mut(input) else {
+            return;
+        };
+        *head = match source.next_frame() {
+            Some(Ok(frame)) => Some(TapFrame {
+                number: frame.number,
+                ts_ns: frame.ts_ns,
+                data: frame.data.to_vec(),
+            }),
+            Some(Err(err)) => {
+                self.error.get_or_insert(err);
+                None
+            }
+            None => None,
+        };
+    }
+}
+
+impl Iterator for TapFrames {
+    type Item = TapFrame;
+
+    fn next(&mut self) -> Option<TapFrame> {
+        // The earliest head; on a tie, the input given first.
+        let (_, earliest) = self
+            .inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, head))| Some((head.as_ref()?.ts_ns, i)))
+            .min()?;
+        let frame = self.inputs.get_mut(earliest)?.1.take();
+        self.advance(earliest);
+        frame
+    }
 }
 
 /// `target` as a path relative to the directory of `golden`, with `/` separators, so the

@@ -33,16 +33,17 @@ pub enum Mode {
     ClosedLoop,
 }
 
-pub struct Runner {
+/// `T` gives the TAP frames in time order, one at a time (the command layer reads them
+/// from the `tap-input` captures as they are needed).
+pub struct Runner<T> {
     engine: Engine,
-    tap: std::vec::IntoIter<TapFrame>,
+    tap: T,
     next_tap: Option<TapFrame>,
     switches: Option<Switches>,
 }
 
-impl Runner {
-    pub fn new(apps: &[AppSpec], mode: Mode, tap: Vec<TapFrame>) -> Runner {
-        let mut tap = tap.into_iter();
+impl<T: Iterator<Item = TapFrame>> Runner<T> {
+    pub fn new(apps: &[AppSpec], mode: Mode, mut tap: T) -> Runner<T> {
         Runner {
             engine: Engine::new(apps),
             next_tap: tap.next(),
@@ -91,6 +92,11 @@ impl Runner {
         self.flush_tap(None, sink);
     }
 
+    /// The source of TAP frames, to ask how its reading went.
+    pub fn tap(&mut self) -> &mut T {
+        &mut self.tap
+    }
+
     fn flush_tap(&mut self, until_ns: Option<u64>, sink: &mut impl FnMut(Decision)) {
         while let Some(frame) = self
             .next_tap
@@ -115,9 +121,9 @@ pub fn replay_all(
     records: &[OfRecord],
     apps: &[AppSpec],
     mode: Mode,
-    tap: Vec<TapFrame>,
+    tap: impl IntoIterator<Item = TapFrame>,
 ) -> (Vec<Decision>, Summary) {
-    let mut runner = Runner::new(apps, mode, tap);
+    let mut runner = Runner::new(apps, mode, tap.into_iter());
     let mut decisions = Vec::new();
     let mut sink = |d| decisions.push(d);
     for record in records {
