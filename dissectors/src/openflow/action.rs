@@ -124,9 +124,7 @@ impl Action {
         if kind == ofpat::VENDOR {
             let mut a = r.sub(len, "vendor action")?;
             a.take(4, "action header")?;
-            let v = VendorAction::parse(&mut a, nesting)?;
-            r.join(&a);
-            return Ok(Action::Vendor(v));
+            return Ok(Action::Vendor(VendorAction::parse(&mut a, nesting)?));
         }
         let fixed = match kind {
             ofpat::SET_DL_SRC | ofpat::SET_DL_DST | ofpat::ENQUEUE => 16,
@@ -154,44 +152,41 @@ impl Action {
             dst.copy_from_slice(bytes);
         }
         let bad_argument = |what: &str| DecodeError::invalid("OFPBAC_BAD_ARGUMENT", what);
-        let (action, pad) = match kind {
+        let action = match kind {
             ofpat::OUTPUT => {
                 let port = be16(&b, 4);
                 check_output_port(port)?;
-                (
-                    Action::Output {
-                        port,
-                        max_len: be16(&b, 6),
-                    },
-                    &b[8..8],
-                )
+                Action::Output {
+                    port,
+                    max_len: be16(&b, 6),
+                }
             }
             ofpat::SET_VLAN_VID => {
                 let vid = be16(&b, 4);
                 if vid > 0x0fff {
                     return Err(bad_argument("VLAN id above 4095"));
                 }
-                (Action::SetVlanVid(vid), &b[6..8])
+                Action::SetVlanVid(vid)
             }
             ofpat::SET_VLAN_PCP => {
                 if b[4] > 7 {
                     return Err(bad_argument("VLAN priority above 7"));
                 }
-                (Action::SetVlanPcp(b[4]), &b[5..8])
+                Action::SetVlanPcp(b[4])
             }
-            ofpat::STRIP_VLAN => (Action::StripVlan, &b[4..8]),
-            ofpat::SET_DL_SRC => (Action::SetDlSrc(bytes_at(&b, 4)), &b[10..16]),
-            ofpat::SET_DL_DST => (Action::SetDlDst(bytes_at(&b, 4)), &b[10..16]),
-            ofpat::SET_NW_SRC => (Action::SetNwSrc(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
-            ofpat::SET_NW_DST => (Action::SetNwDst(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
+            ofpat::STRIP_VLAN => Action::StripVlan,
+            ofpat::SET_DL_SRC => Action::SetDlSrc(bytes_at(&b, 4)),
+            ofpat::SET_DL_DST => Action::SetDlDst(bytes_at(&b, 4)),
+            ofpat::SET_NW_SRC => Action::SetNwSrc(Ipv4Addr::from(be32(&b, 4))),
+            ofpat::SET_NW_DST => Action::SetNwDst(Ipv4Addr::from(be32(&b, 4))),
             ofpat::SET_NW_TOS => {
                 if b[4] & 0x03 != 0 {
                     return Err(bad_argument("ToS has ECN bits set"));
                 }
-                (Action::SetNwTos(b[4]), &b[5..8])
+                Action::SetNwTos(b[4])
             }
-            ofpat::SET_TP_SRC => (Action::SetTpSrc(be16(&b, 4)), &b[6..8]),
-            ofpat::SET_TP_DST => (Action::SetTpDst(be16(&b, 4)), &b[6..8]),
+            ofpat::SET_TP_SRC => Action::SetTpSrc(be16(&b, 4)),
+            ofpat::SET_TP_DST => Action::SetTpDst(be16(&b, 4)),
             _ => {
                 let port = be16(&b, 4);
                 if port >= ofpp::MAX && port != ofpp::IN_PORT && port != ofpp::LOCAL {
@@ -201,10 +196,9 @@ impl Action {
                     ));
                 }
                 let queue_id = be32(&b, 12);
-                (Action::Enqueue { port, queue_id }, &b[6..12])
+                Action::Enqueue { port, queue_id }
             }
         };
-        r.note_padding(pad);
         Ok(action)
     }
 

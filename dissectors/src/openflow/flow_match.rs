@@ -116,7 +116,6 @@ impl Match {
     pub(crate) fn parse(r: &mut Reader) -> Result<Match> {
         // One bounds check for the whole block, then constant offsets.
         let b: [u8; MATCH_LEN] = r.array("ofp_match")?;
-        r.note_padding(&[b[21], b[26], b[27]]);
         Ok(Match {
             wildcards: be32(&b, 0),
             in_port: be16(&b, 4),

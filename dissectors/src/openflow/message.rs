@@ -50,8 +50,13 @@ pub enum Body {
     /// the body decoded with the missing bytes read as zeros, so only its fields within the
     /// captured bytes are real (the tree shows only those; see [`Message::has_bytes`]), or
     /// why even that failed. A cut message whose decoded fields are all real keeps its own
-    /// variant instead (a PACKET_IN cut inside its frame is a `PacketIn`).
-    Cut(std::result::Result<Box<Body>, DecodeError>),
+    /// variant instead (a PACKET_IN cut inside its frame is a `PacketIn`). `bytes` are the
+    /// captured bytes after the header: the body cannot be re-encoded without the missing
+    /// ones, so it is emitted as these.
+    Cut {
+        decoded: std::result::Result<Box<Body>, DecodeError>,
+        bytes: Vec<u8>,
+    },
     /// Could not be decoded; `raw` is the whole message as given.
     Malformed {
         reason: DecodeError,
@@ -85,7 +90,7 @@ impl Body {
             Body::BarrierReply => ofpt::BARRIER_REPLY,
             Body::QueueGetConfigRequest(_) => ofpt::QUEUE_GET_CONFIG_REQUEST,
             Body::QueueGetConfigReply(_) => ofpt::QUEUE_GET_CONFIG_REPLY,
-            Body::OtherVersion(_) | Body::Cut(_) | Body::Malformed { .. } => return None,
+            Body::OtherVersion(_) | Body::Cut { .. } | Body::Malformed { .. } => return None,
         })
     }
 
@@ -139,9 +144,10 @@ impl Body {
         match self {
             Body::Hello(h) => out.extend_from_slice(&h.data),
             Body::Error(e) => e.emit(out),
-            Body::EchoRequest(d) | Body::EchoReply(d) | Body::OtherVersion(d) => {
-                out.extend_from_slice(d)
-            }
+            Body::EchoRequest(d)
+            | Body::EchoReply(d)
+            | Body::OtherVersion(d)
+            | Body::Cut { bytes: d, .. } => out.extend_from_slice(d),
             Body::Vendor(v) => v.emit(out),
             Body::FeaturesRequest
             | Body::GetConfigRequest
@@ -159,7 +165,8 @@ impl Body {
             Body::StatsReply(s) => s.emit(out),
             Body::QueueGetConfigRequest(q) => q.emit(out),
             Body::QueueGetConfigReply(q) => q.emit(out),
-            Body::Cut(_) | Body::Malformed { .. } => {}
+            // `Message::emit` writes a malformed message as its bytes, header and all.
+            Body::Malformed { .. } => {}
         }
     }
 }
@@ -169,9 +176,10 @@ impl Body {
 pub struct Message {
     pub header: Header,
     pub body: Body,
-    /// The bytes as received when they are not in canonical form (nonzero padding, text
-    /// with bytes after its NUL), so that `emit` still reproduces them exactly.
-    original: Option<Vec<u8>>,
+    /// For a message the capture cut: how many of its bytes the capture holds, fewer than
+    /// the header's length (which `emit` then keeps). The bytes themselves are the
+    /// caller's (the stream's chunk); the message is only what they decode to.
+    cut_at: Option<usize>,
 }
 
 /// Decodes one whole message (as framed by its header length). Never fails: see [`Body`].
@@ -190,7 +198,7 @@ impl Message {
                 xid,
             },
             body,
-            original: None,
+            cut_at: None,
         };
         m.header.length = len16(m.emit().len());
         m
@@ -210,7 +218,7 @@ impl Message {
                     },
                     raw: bytes.to_vec(),
                 },
-                original: None,
+                cut_at: None,
             };
         };
         let malformed = |reason| Message {
@@ -219,7 +227,7 @@ impl Message {
                 reason,
                 raw: bytes.to_vec(),
             },
-            original: None,
+            cut_at: None,
         };
         let length = usize::from(header.length);
         if bytes.len() > length {
@@ -237,7 +245,7 @@ impl Message {
             return Message {
                 header,
                 body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
-                original: cut.then(|| bytes.to_vec()),
+                cut_at: cut.then_some(bytes.len()),
             };
         }
         if cut {
@@ -248,7 +256,7 @@ impl Message {
             Ok(body) => Message {
                 header,
                 body,
-                original: r.noncanonical.then(|| bytes.to_vec()),
+                cut_at: None,
             },
             Err(reason) => malformed(reason),
         }
@@ -263,20 +271,24 @@ impl Message {
         let body = match Body::parse(header.msg_type, &mut r) {
             // Every field real and only trailing data cut (a PACKET_IN's frame, say).
             Ok(body) if r.all_real() => body,
-            decoded => Body::Cut(decoded.map(Box::new)),
+            decoded => Body::Cut {
+                decoded: decoded.map(Box::new),
+                bytes: bytes[HEADER_LEN..].to_vec(),
+            },
         };
         Message {
             header,
             body,
-            original: Some(bytes.to_vec()),
+            cut_at: Some(bytes.len()),
         }
     }
 
-    /// The wire bytes. For a parsed message these are exactly the bytes parsed.
+    /// The wire bytes in canonical form (zero padding, text NUL-padded), written from the
+    /// header and body as they are now: for a parsed message in canonical form, exactly
+    /// the bytes parsed. The length is the bytes written, except for a message the
+    /// capture cut, which keeps the length its header declared. A malformed message is
+    /// its bytes.
     pub fn emit(&self) -> Vec<u8> {
-        if let Some(raw) = &self.original {
-            return raw.clone();
-        }
         if let Body::Malformed { raw, .. } = &self.body {
             return raw.clone();
         }
@@ -287,8 +299,10 @@ impl Message {
         }
         h.emit(&mut out);
         self.body.emit(&mut out);
-        let len = len16(out.len());
-        patch_u16(&mut out, 2, len);
+        if self.cut_at.is_none() {
+            let len = len16(out.len());
+            patch_u16(&mut out, 2, len);
+        }
         out
     }
 
@@ -317,16 +331,12 @@ impl Message {
         };
     }
 
-    /// The bytes of a message the capture cut (empty for a whole one).
-    fn captured(&self) -> &[u8] {
-        self.original.as_deref().unwrap_or_default()
-    }
-
     /// How many bytes of the message there are: fewer than the header's length when the
     /// capture cut it.
     pub fn captured_len(&self) -> usize {
-        match (&self.original, &self.body) {
-            (Some(bytes), _) | (None, Body::Malformed { raw: bytes, .. }) => bytes.len(),
+        match (self.cut_at, &self.body) {
+            (Some(len), _) => len,
+            (None, Body::Malformed { raw, .. }) => raw.len(),
             _ => usize::from(self.header.length),
         }
     }
@@ -343,7 +353,9 @@ impl Message {
         const DATAPATH_ID: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 8;
         match &self.body {
             Body::FeaturesReply(f) => Some(f.datapath_id),
-            Body::Cut(Ok(body)) if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
+            Body::Cut {
+                decoded: Ok(body), ..
+            } if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
                 Body::FeaturesReply(f) => Some(f.datapath_id),
                 _ => None,
             },
@@ -359,9 +371,7 @@ impl Message {
     /// Whether the message was cut short (by a capture's snaplen, say) and its body was
     /// decoded from the bytes there were.
     pub fn is_truncated(&self) -> bool {
-        self.original
-            .as_ref()
-            .is_some_and(|bytes| bytes.len() < usize::from(self.header.length))
+        self.cut_at.is_some()
     }
 
     /// One line in ovs-ofctl style: `FLOW_MOD xid=0x5 ADD priority=...`.
@@ -390,11 +400,17 @@ impl Message {
             Body::QueueGetConfigRequest(q) => write!(s, "{q}"),
             Body::QueueGetConfigReply(q) => write!(s, "{q}"),
             Body::OtherVersion(_) => write!(s, "length={}, body not decoded", self.header.length),
-            Body::Cut(Ok(body)) => {
-                self.write_cut_fields(body, &mut s);
+            Body::Cut {
+                decoded: Ok(body),
+                bytes,
+            } => {
+                write_cut_fields(body, bytes, &mut s);
                 Ok(())
             }
-            Body::Cut(Err(reason)) => write!(s, "body not decoded ({reason})"),
+            Body::Cut {
+                decoded: Err(reason),
+                ..
+            } => write!(s, "body not decoded ({reason})"),
             Body::Malformed { reason, raw } => {
                 write!(s, "MALFORMED ({reason}, {} bytes)", raw.len())
             }
@@ -406,13 +422,8 @@ impl Message {
         if s.len() == before_detail {
             s.pop();
         }
-        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
-            let _ = write!(
-                s,
-                " [truncated: {} of {} bytes]",
-                bytes.len(),
-                self.header.length
-            );
+        if let Some(len) = self.cut_at {
+            let _ = write!(s, " [truncated: {len} of {} bytes]", self.header.length);
         }
         s
     }
@@ -454,21 +465,26 @@ impl Message {
             },
             within(4..8),
         );
-        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+        if let Some(len) = self.cut_at {
             t.leaf(
                 "Captured length (message truncated)",
                 "of.truncated",
-                Value::Uint(bytes.len() as u64),
-                0..bytes.len(),
+                Value::Uint(len as u64),
+                0..len,
             );
         }
         match &self.body {
-            Body::Cut(Ok(body)) => {
+            Body::Cut {
+                decoded: Ok(body),
+                bytes,
+            } => {
                 let mut whole = Tree::new();
                 body.build_tree(&mut whole, HEADER_LEN);
-                t.fields.extend(captured_fields(whole, self.captured()));
+                t.fields.extend(captured_fields(whole, bytes));
             }
-            Body::Cut(Err(_)) => {
+            Body::Cut {
+                decoded: Err(_), ..
+            } => {
                 let end = self.captured_len();
                 t.leaf(
                     "Body (cut by the capture, not decoded)",
@@ -480,36 +496,36 @@ impl Message {
             body => body.build_tree(t, HEADER_LEN),
         }
     }
+}
 
-    /// The captured fields of a cut body, for the summary: `name=value` of its first few
-    /// leaves (the body's own `Display` would show the fields read as zeros).
-    fn write_cut_fields(&self, body: &Body, s: &mut String) {
-        const SHOWN: usize = 8;
-        let mut whole = Tree::new();
-        body.build_tree(&mut whole, HEADER_LEN);
-        let leaves = captured_fields(whole, self.captured()).filter(|f| f.kind == Kind::Leaf);
-        for (i, field) in leaves.take(SHOWN).enumerate() {
-            if i > 0 {
-                s.push(' ');
-            }
-            let _ = match &field.value {
-                Value::Named { name, .. } => write!(s, "{}={name}", field.json_name()),
-                value => write!(s, "{}={value}", field.json_name()),
-            };
+/// The captured fields of a cut body, for the summary: `name=value` of its first few
+/// leaves (the body's own `Display` would show the fields read as zeros).
+fn write_cut_fields(body: &Body, captured: &[u8], s: &mut String) {
+    const SHOWN: usize = 8;
+    let mut whole = Tree::new();
+    body.build_tree(&mut whole, HEADER_LEN);
+    let leaves = captured_fields(whole, captured).filter(|f| f.kind == Kind::Leaf);
+    for (i, field) in leaves.take(SHOWN).enumerate() {
+        if i > 0 {
+            s.push(' ');
         }
+        let _ = match &field.value {
+            Value::Named { name, .. } => write!(s, "{}={name}", field.json_name()),
+            value => write!(s, "{}={value}", field.json_name()),
+        };
     }
 }
 
-/// The fields of `tree` that lie within `captured`, the bytes of the message the capture
-/// holds: leaves wholly inside, groups that start inside (their range cut to the captured
+/// The fields of `tree` that lie within `captured`, the body's bytes the capture holds
+/// (after the header): leaves wholly inside, groups that start inside (their range cut to the captured
 /// bytes). An OpenFlow number that is not the one its bytes hold is left out too: a length
 /// the tree computes from a list that the cut shortened (PACKET_OUT's actions_len) would be
 /// wrong, and the few fields whose value is a part of their bytes (a port's STP state) are
 /// given up with it. A frame's fields are decoded from captured bytes only.
 fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::tree::Field> + '_ {
-    let len = captured.len();
+    let len = HEADER_LEN + captured.len();
     let wire_number = |range: &std::ops::Range<usize>| {
-        let bytes = captured.get(range.clone())?;
+        let bytes = captured.get(range.start.checked_sub(HEADER_LEN)?..range.end - HEADER_LEN)?;
         matches!(bytes.len(), 1 | 2 | 4 | 8)
             .then(|| bytes.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
     };
@@ -592,7 +608,7 @@ impl Body {
                 t.close();
             }
             // A cut body is laid out by its message, which knows where the capture ended.
-            Body::Cut(_)
+            Body::Cut { .. }
             | Body::FeaturesRequest
             | Body::GetConfigRequest
             | Body::BarrierRequest

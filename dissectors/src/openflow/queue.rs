@@ -166,7 +166,6 @@ impl PacketQueue {
         while !props.is_empty() {
             properties.push(QueueProperty::parse(&mut props)?);
         }
-        r.join(&props);
         Ok(PacketQueue {
             queue_id,
             properties,

@@ -490,7 +490,6 @@ impl FlowStats {
             byte_count: e.u64("byte_count")?,
             actions: parse_actions(&mut e)?,
         };
-        r.join(&e);
         Ok(entry)
     }
 
