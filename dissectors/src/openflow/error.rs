@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use super::header::{type_name, Header, HEADER_LEN};
+use super::header::{Header, HEADER_LEN};
 use super::port::named_or_unknown;
+use super::types::type_name;
 use super::vendor::{vendor_value, NICIRA};
 use super::wire::{lookup, Put, Reader, Result};
 use crate::tree::{Kind, Tree, Value};

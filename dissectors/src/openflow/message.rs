@@ -7,130 +7,22 @@ use super::config::{FeaturesReply, SwitchConfig};
 use super::error::ErrorMsg;
 use super::flow_mod::FlowMod;
 use super::flow_removed::FlowRemoved;
-use super::header::{
-    ofpt, type_name, version_name, versioned_type_name, Header, HEADER_LEN, OFP_VERSION,
-};
+use super::header::{Header, HEADER_LEN, OFP_VERSION};
 use super::hello::Hello;
 use super::packet::{PacketIn, PacketOut};
 use super::port::{named_or_unknown, PortMod, PortStatus};
 use super::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use super::stats::{StatsReply, StatsRequest};
+use super::types::{
+    body_codec, ofpt, type_name, unknown_type, version_name, versioned_type_name, Body,
+};
 use super::vendor::VendorMsg;
 use super::wire::{len16, patch_u16, DecodeError, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
-/// The body of a message, one variant per OFPT type, plus the two that are not decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
-    Hello(Hello),
-    Error(ErrorMsg),
-    EchoRequest(Vec<u8>),
-    EchoReply(Vec<u8>),
-    Vendor(VendorMsg),
-    FeaturesRequest,
-    FeaturesReply(FeaturesReply),
-    GetConfigRequest,
-    GetConfigReply(SwitchConfig),
-    SetConfig(SwitchConfig),
-    PacketIn(PacketIn),
-    FlowRemoved(FlowRemoved),
-    PortStatus(PortStatus),
-    PacketOut(PacketOut),
-    FlowMod(FlowMod),
-    PortMod(PortMod),
-    StatsRequest(StatsRequest),
-    StatsReply(StatsReply),
-    BarrierRequest,
-    BarrierReply,
-    QueueGetConfigRequest(QueueGetConfigRequest),
-    QueueGetConfigReply(QueueGetConfigReply),
-    /// A version other than 1.0: the bytes after the header (those captured), not decoded.
-    OtherVersion(Vec<u8>),
-    /// An OpenFlow 1.0 message the capture cut (snaplen, lost segment) inside a structure:
-    /// the body decoded with the missing bytes read as zeros, so only its fields within the
-    /// captured bytes are real (the tree shows only those; see [`Message::has_bytes`]), or
-    /// why even that failed. A cut message whose decoded fields are all real keeps its own
-    /// variant instead (a PACKET_IN cut inside its frame is a `PacketIn`). `bytes` are the
-    /// captured bytes after the header: the body cannot be re-encoded without the missing
-    /// ones, so it is emitted as these.
-    Cut {
-        decoded: std::result::Result<Box<Body>, DecodeError>,
-        bytes: Vec<u8>,
-    },
-    /// Could not be decoded; `raw` is the whole message as given.
-    Malformed {
-        reason: DecodeError,
-        raw: Vec<u8>,
-    },
-}
-
 impl Body {
-    /// The OFPT number this body is sent as (`None` for OtherVersion and Malformed).
-    pub fn msg_type(&self) -> Option<u8> {
-        Some(match self {
-            Body::Hello(_) => ofpt::HELLO,
-            Body::Error(_) => ofpt::ERROR,
-            Body::EchoRequest(_) => ofpt::ECHO_REQUEST,
-            Body::EchoReply(_) => ofpt::ECHO_REPLY,
-            Body::Vendor(_) => ofpt::VENDOR,
-            Body::FeaturesRequest => ofpt::FEATURES_REQUEST,
-            Body::FeaturesReply(_) => ofpt::FEATURES_REPLY,
-            Body::GetConfigRequest => ofpt::GET_CONFIG_REQUEST,
-            Body::GetConfigReply(_) => ofpt::GET_CONFIG_REPLY,
-            Body::SetConfig(_) => ofpt::SET_CONFIG,
-            Body::PacketIn(_) => ofpt::PACKET_IN,
-            Body::FlowRemoved(_) => ofpt::FLOW_REMOVED,
-            Body::PortStatus(_) => ofpt::PORT_STATUS,
-            Body::PacketOut(_) => ofpt::PACKET_OUT,
-            Body::FlowMod(_) => ofpt::FLOW_MOD,
-            Body::PortMod(_) => ofpt::PORT_MOD,
-            Body::StatsRequest(_) => ofpt::STATS_REQUEST,
-            Body::StatsReply(_) => ofpt::STATS_REPLY,
-            Body::BarrierRequest => ofpt::BARRIER_REQUEST,
-            Body::BarrierReply => ofpt::BARRIER_REPLY,
-            Body::QueueGetConfigRequest(_) => ofpt::QUEUE_GET_CONFIG_REQUEST,
-            Body::QueueGetConfigReply(_) => ofpt::QUEUE_GET_CONFIG_REPLY,
-            Body::OtherVersion(_) | Body::Cut { .. } | Body::Malformed { .. } => return None,
-        })
-    }
-
     fn parse(msg_type: u8, r: &mut Reader) -> Result<Body> {
-        let body = match msg_type {
-            ofpt::HELLO => Body::Hello(Hello {
-                data: r.rest().to_vec(),
-            }),
-            ofpt::ERROR => Body::Error(ErrorMsg::parse(r)?),
-            ofpt::ECHO_REQUEST => Body::EchoRequest(r.rest().to_vec()),
-            ofpt::ECHO_REPLY => Body::EchoReply(r.rest().to_vec()),
-            ofpt::VENDOR => Body::Vendor(VendorMsg::parse(r)?),
-            ofpt::FEATURES_REQUEST => Body::FeaturesRequest,
-            ofpt::FEATURES_REPLY => Body::FeaturesReply(FeaturesReply::parse(r)?),
-            ofpt::GET_CONFIG_REQUEST => Body::GetConfigRequest,
-            ofpt::GET_CONFIG_REPLY => Body::GetConfigReply(SwitchConfig::parse(r)?),
-            ofpt::SET_CONFIG => Body::SetConfig(SwitchConfig::parse(r)?),
-            ofpt::PACKET_IN => Body::PacketIn(PacketIn::parse(r)?),
-            ofpt::FLOW_REMOVED => Body::FlowRemoved(FlowRemoved::parse(r)?),
-            ofpt::PORT_STATUS => Body::PortStatus(PortStatus::parse(r)?),
-            ofpt::PACKET_OUT => Body::PacketOut(PacketOut::parse(r)?),
-            ofpt::FLOW_MOD => Body::FlowMod(FlowMod::parse(r)?),
-            ofpt::PORT_MOD => Body::PortMod(PortMod::parse(r)?),
-            ofpt::STATS_REQUEST => Body::StatsRequest(StatsRequest::parse(r)?),
-            ofpt::STATS_REPLY => Body::StatsReply(StatsReply::parse(r)?),
-            ofpt::BARRIER_REQUEST => Body::BarrierRequest,
-            ofpt::BARRIER_REPLY => Body::BarrierReply,
-            ofpt::QUEUE_GET_CONFIG_REQUEST => {
-                Body::QueueGetConfigRequest(QueueGetConfigRequest::parse(r)?)
-            }
-            ofpt::QUEUE_GET_CONFIG_REPLY => {
-                Body::QueueGetConfigReply(QueueGetConfigReply::parse(r)?)
-            }
-            t => {
-                return Err(DecodeError::invalid(
-                    "OFPBRC_BAD_TYPE",
-                    format!("unknown message type {t}"),
-                ))
-            }
-        };
+        let body = Body::parse_decoded(msg_type, r)?.ok_or_else(|| unknown_type(msg_type))?;
         if !r.is_empty() {
             return Err(DecodeError::Trailing {
                 what: type_name(msg_type).unwrap_or("message"),
@@ -142,31 +34,10 @@ impl Body {
 
     fn emit(&self, out: &mut Vec<u8>) {
         match self {
-            Body::Hello(h) => out.extend_from_slice(&h.data),
-            Body::Error(e) => e.emit(out),
-            Body::EchoRequest(d)
-            | Body::EchoReply(d)
-            | Body::OtherVersion(d)
-            | Body::Cut { bytes: d, .. } => out.extend_from_slice(d),
-            Body::Vendor(v) => v.emit(out),
-            Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => {}
-            Body::FeaturesReply(f) => f.emit(out),
-            Body::GetConfigReply(c) | Body::SetConfig(c) => c.emit(out),
-            Body::PacketIn(p) => p.emit(out),
-            Body::FlowRemoved(f) => f.emit(out),
-            Body::PortStatus(p) => p.emit(out),
-            Body::PacketOut(p) => p.emit(out),
-            Body::FlowMod(f) => f.emit(out),
-            Body::PortMod(p) => p.emit(out),
-            Body::StatsRequest(s) => s.emit(out),
-            Body::StatsReply(s) => s.emit(out),
-            Body::QueueGetConfigRequest(q) => q.emit(out),
-            Body::QueueGetConfigReply(q) => q.emit(out),
+            Body::OtherVersion(d) | Body::Cut { bytes: d, .. } => out.extend_from_slice(d),
             // `Message::emit` writes a malformed message as its bytes, header and all.
             Body::Malformed { .. } => {}
+            body => body.emit_decoded(out),
         }
     }
 }
@@ -383,22 +254,6 @@ impl Message {
         let _ = write!(s, " xid=0x{:x} ", self.header.xid);
         let before_detail = s.len();
         let _ = match &self.body {
-            Body::Hello(h) => write!(s, "{h}"),
-            Body::Error(e) => write!(s, "{e}"),
-            Body::EchoRequest(d) | Body::EchoReply(d) => write!(s, "{} bytes of payload", d.len()),
-            Body::Vendor(v) => write!(s, "{v}"),
-            Body::FeaturesReply(f) => write!(s, "{f}"),
-            Body::GetConfigReply(c) | Body::SetConfig(c) => write!(s, "{c}"),
-            Body::PacketIn(p) => write!(s, "{p}"),
-            Body::FlowRemoved(f) => write!(s, "{f}"),
-            Body::PortStatus(p) => write!(s, "{p}"),
-            Body::PacketOut(p) => write!(s, "{p}"),
-            Body::FlowMod(f) => write!(s, "{f}"),
-            Body::PortMod(p) => write!(s, "{p}"),
-            Body::StatsRequest(st) => write!(s, "{st}"),
-            Body::StatsReply(st) => write!(s, "{st}"),
-            Body::QueueGetConfigRequest(q) => write!(s, "{q}"),
-            Body::QueueGetConfigReply(q) => write!(s, "{q}"),
             Body::OtherVersion(_) => write!(s, "length={}, body not decoded", self.header.length),
             Body::Cut {
                 decoded: Ok(body),
@@ -414,10 +269,10 @@ impl Message {
             Body::Malformed { reason, raw } => {
                 write!(s, "MALFORMED ({reason}, {} bytes)", raw.len())
             }
-            Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => Ok(()),
+            body => {
+                body.decoded_summary(&mut s);
+                Ok(())
+            }
         };
         if s.len() == before_detail {
             s.pop();
@@ -554,32 +409,6 @@ impl Body {
     /// Appends the body's fields, laid out from `at` (the end of the header).
     fn build_tree(&self, t: &mut Tree, at: usize) {
         match self {
-            Body::Hello(b) => b.build_tree(t, at),
-            Body::Error(b) => b.build_tree(t, at),
-            Body::EchoRequest(d) | Body::EchoReply(d) => {
-                let end = at + d.len();
-                t.open("Echo", "of.echo", Kind::Group, at..end);
-                t.leaf("Data", "of.echo.data", Value::Bytes(at..end), at..end);
-                t.close();
-            }
-            Body::Vendor(b) => {
-                let end = at + 4 + b.data.len();
-                t.open("Vendor", "of.vendor", Kind::Group, at..end);
-                b.build_tree(t, at);
-                t.close();
-            }
-            Body::FeaturesReply(b) => b.build_tree(t, at),
-            Body::GetConfigReply(b) | Body::SetConfig(b) => b.build_tree(t, at),
-            Body::PacketIn(b) => b.build_tree(t, at),
-            Body::FlowRemoved(b) => b.build_tree(t, at),
-            Body::PortStatus(b) => b.build_tree(t, at),
-            Body::PacketOut(b) => b.build_tree(t, at),
-            Body::FlowMod(b) => b.build_tree(t, at),
-            Body::PortMod(b) => b.build_tree(t, at),
-            Body::StatsRequest(b) => b.build_tree(t, at),
-            Body::StatsReply(b) => b.build_tree(t, at),
-            Body::QueueGetConfigRequest(b) => b.build_tree(t, at),
-            Body::QueueGetConfigReply(b) => b.build_tree(t, at),
             Body::OtherVersion(d) => {
                 let end = at + d.len();
                 t.leaf(
@@ -608,14 +437,57 @@ impl Body {
                 t.close();
             }
             // A cut body is laid out by its message, which knows where the capture ended.
-            Body::Cut { .. }
-            | Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => {}
+            Body::Cut { .. } => {}
+            body => body.build_decoded_tree(t, at),
         }
     }
 }
+
+/// An echo's fields (its payload, as [`BodyCodec`](super::types::BodyCodec) for the
+/// echo bodies lays it out).
+pub(crate) fn echo_tree(d: &[u8], t: &mut Tree, at: usize) {
+    let end = at + d.len();
+    t.open("Echo", "of.echo", Kind::Group, at..end);
+    t.leaf("Data", "of.echo.data", Value::Bytes(at..end), at..end);
+    t.close();
+}
+
+/// A vendor message's fields sit in their own group.
+impl super::types::BodyCodec for VendorMsg {
+    fn parse(r: &mut Reader) -> Result<Self> {
+        VendorMsg::parse(r)
+    }
+    fn emit(&self, out: &mut Vec<u8>) {
+        VendorMsg::emit(self, out)
+    }
+    fn build_tree(&self, t: &mut Tree, at: usize) {
+        let b = self;
+        let end = at + 4 + b.data.len();
+        t.open("Vendor", "of.vendor", Kind::Group, at..end);
+        b.build_tree(t, at);
+        t.close();
+    }
+    fn summary(&self, s: &mut String) {
+        let _ = write!(s, "{self}");
+    }
+}
+
+body_codec!(
+    Hello,
+    ErrorMsg,
+    FeaturesReply,
+    SwitchConfig,
+    PacketIn,
+    FlowRemoved,
+    PortStatus,
+    PacketOut,
+    FlowMod,
+    PortMod,
+    StatsRequest,
+    StatsReply,
+    QueueGetConfigRequest,
+    QueueGetConfigReply,
+);
 
 macro_rules! into_message {
     ($($ty:ty => $variant:ident),* $(,)?) => {$(
