@@ -1,43 +1,34 @@
-//! Symbolic names that stand for numbers: OpenFlow 1.0 message types and reserved ports.
+//! Symbolic names that stand for numbers: OpenFlow 1.0 message types and reserved ports,
+//! as the dissectors name them.
 //!
 //! A field that carries a `Value::Named` is compared by name, so these tables only matter
 //! for plain numeric fields (`of.packet_out.in_port == CONTROLLER`) and for ordering
 //! (`of.type >= FLOW_MOD`).
 
+use ofscope_dissectors::openflow::port::{ofpp, PORT_NAMES};
 use ofscope_dissectors::openflow::types;
-
-/// `ofp_port` reserved numbers of OpenFlow 1.0, without the `OFPP_` prefix.
-const PORTS: &[(&str, u64)] = &[
-    ("MAX", 0xff00),
-    ("IN_PORT", 0xfff8),
-    ("TABLE", 0xfff9),
-    ("NORMAL", 0xfffa),
-    ("FLOOD", 0xfffb),
-    ("ALL", 0xfffc),
-    ("CONTROLLER", 0xfffd),
-    ("LOCAL", 0xfffe),
-    ("NONE", 0xffff),
-];
 
 /// The number a symbolic name stands for, if it is a message type or a reserved port
 /// (with or without its `OFPT_`/`OFPP_` prefix), or `true`/`false`.
 pub fn number_of(name: &str) -> Option<u64> {
-    let lookup = |table: &[(&str, u64)], name: &str| {
-        table
+    // MAX, the first number that is not a physical port, has no name in a tree.
+    let port = |name: &str| {
+        PORT_NAMES
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, v)| v)
+            .chain([&(ofpp::MAX, "MAX")])
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|&(v, _)| u64::from(v))
     };
     if let Some(rest) = strip_prefix_ignore_case(name, "OFPT_") {
         return message_type(rest);
     }
     if let Some(rest) = strip_prefix_ignore_case(name, "OFPP_") {
-        return lookup(PORTS, rest);
+        return port(rest);
     }
     match name {
         "true" => Some(1),
         "false" => Some(0),
-        _ => message_type(name).or_else(|| lookup(PORTS, name)),
+        _ => message_type(name).or_else(|| port(name)),
     }
 }
 

@@ -3,13 +3,11 @@
 //! Framing must work for any version, so nothing here decodes a body: what a type allows
 //! (its length, its sender) comes from the codec's message-type table.
 
+use ofscope_dissectors::openflow::flow_match::ofpfw;
 use ofscope_dissectors::openflow::types::{self, ofpt, MsgType, Sender};
 
 /// Every OpenFlow message starts with this header.
 pub const HEADER_LEN: usize = 8;
-
-/// Wildcard bits defined in OpenFlow 1.0's match (bits 22 and up are unused).
-const WILDCARDS_V10: u32 = (1 << 22) - 1;
 
 /// The OpenFlow header: version, type, total length, transaction id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +121,7 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
         }
         ofpt::FLOW_MOD => {
             (header.length - types::OF10[usize::from(ofpt::FLOW_MOD)].min_len) % 8 == 0
-                && u32_at(8).is_some_and(|wildcards| wildcards & !WILDCARDS_V10 == 0)
+                && u32_at(8).is_some_and(|wildcards| wildcards & !ofpfw::ALL == 0)
         }
         _ => false,
     }

@@ -12,38 +12,24 @@ use super::vendor::VendorAction;
 use super::wire::{be16, be32, bytes_at, fmt_mac, lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
-/// `OFPAT_*` action type numbers.
-pub mod ofpat {
-    pub const OUTPUT: u16 = 0;
-    pub const SET_VLAN_VID: u16 = 1;
-    pub const SET_VLAN_PCP: u16 = 2;
-    pub const STRIP_VLAN: u16 = 3;
-    pub const SET_DL_SRC: u16 = 4;
-    pub const SET_DL_DST: u16 = 5;
-    pub const SET_NW_SRC: u16 = 6;
-    pub const SET_NW_DST: u16 = 7;
-    pub const SET_NW_TOS: u16 = 8;
-    pub const SET_TP_SRC: u16 = 9;
-    pub const SET_TP_DST: u16 = 10;
-    pub const ENQUEUE: u16 = 11;
-    pub const VENDOR: u16 = 0xffff;
+named_numbers! {
+    /// `OFPAT_*` action type numbers.
+    pub mod ofpat: u16, names ACTION_NAMES {
+        OUTPUT = 0,
+        SET_VLAN_VID = 1,
+        SET_VLAN_PCP = 2,
+        STRIP_VLAN = 3,
+        SET_DL_SRC = 4,
+        SET_DL_DST = 5,
+        SET_NW_SRC = 6,
+        SET_NW_DST = 7,
+        SET_NW_TOS = 8,
+        SET_TP_SRC = 9,
+        SET_TP_DST = 10,
+        ENQUEUE = 11,
+        VENDOR = 0xffff,
+    }
 }
-
-const ACTION_NAMES: &[(u16, &str)] = &[
-    (ofpat::OUTPUT, "OUTPUT"),
-    (ofpat::SET_VLAN_VID, "SET_VLAN_VID"),
-    (ofpat::SET_VLAN_PCP, "SET_VLAN_PCP"),
-    (ofpat::STRIP_VLAN, "STRIP_VLAN"),
-    (ofpat::SET_DL_SRC, "SET_DL_SRC"),
-    (ofpat::SET_DL_DST, "SET_DL_DST"),
-    (ofpat::SET_NW_SRC, "SET_NW_SRC"),
-    (ofpat::SET_NW_DST, "SET_NW_DST"),
-    (ofpat::SET_NW_TOS, "SET_NW_TOS"),
-    (ofpat::SET_TP_SRC, "SET_TP_SRC"),
-    (ofpat::SET_TP_DST, "SET_TP_DST"),
-    (ofpat::ENQUEUE, "ENQUEUE"),
-    (ofpat::VENDOR, "VENDOR"),
-];
 
 /// One action.
 #[derive(Debug, Clone, PartialEq, Eq)]

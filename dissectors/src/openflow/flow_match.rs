@@ -10,45 +10,34 @@ use std::net::Ipv4Addr;
 
 use super::port::{port_value, PortDisplay};
 use super::wire::{be16, be32, bytes_at, fmt_mac, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{Kind, Tree, Value};
 
 pub const MATCH_LEN: usize = 40;
 
-/// `OFPFW_*` wildcard bits.
-pub mod ofpfw {
-    pub const IN_PORT: u32 = 1 << 0;
-    pub const DL_VLAN: u32 = 1 << 1;
-    pub const DL_SRC: u32 = 1 << 2;
-    pub const DL_DST: u32 = 1 << 3;
-    pub const DL_TYPE: u32 = 1 << 4;
-    pub const NW_PROTO: u32 = 1 << 5;
-    pub const TP_SRC: u32 = 1 << 6;
-    pub const TP_DST: u32 = 1 << 7;
-    pub const NW_SRC_SHIFT: u32 = 8;
-    pub const NW_SRC_MASK: u32 = 0x3f << NW_SRC_SHIFT;
-    pub const NW_SRC_ALL: u32 = 32 << NW_SRC_SHIFT;
-    pub const NW_DST_SHIFT: u32 = 14;
-    pub const NW_DST_MASK: u32 = 0x3f << NW_DST_SHIFT;
-    pub const NW_DST_ALL: u32 = 32 << NW_DST_SHIFT;
-    pub const DL_VLAN_PCP: u32 = 1 << 20;
-    pub const NW_TOS: u32 = 1 << 21;
-    pub const ALL: u32 = (1 << 22) - 1;
+named_numbers! {
+    /// `OFPFW_*` wildcard bits.
+    pub mod ofpfw: u32, flags WILDCARD_NAMES {
+        IN_PORT = 1 << 0,
+        DL_VLAN = 1 << 1,
+        DL_SRC = 1 << 2,
+        DL_DST = 1 << 3,
+        DL_TYPE = 1 << 4,
+        NW_PROTO = 1 << 5,
+        TP_SRC = 1 << 6,
+        TP_DST = 1 << 7,
+        NW_SRC_ALL = 32 << NW_SRC_SHIFT,
+        NW_DST_ALL = 32 << NW_DST_SHIFT,
+        DL_VLAN_PCP = 1 << 20,
+        NW_TOS = 1 << 21,
+    }
+    also {
+        pub const NW_SRC_SHIFT: u32 = 8;
+        pub const NW_SRC_MASK: u32 = 0x3f << NW_SRC_SHIFT;
+        pub const NW_DST_SHIFT: u32 = 14;
+        pub const NW_DST_MASK: u32 = 0x3f << NW_DST_SHIFT;
+        pub const ALL: u32 = (1 << 22) - 1;
+    }
 }
-
-const WILDCARD_NAMES: FlagNames = &[
-    (ofpfw::IN_PORT as u64, "IN_PORT"),
-    (ofpfw::DL_VLAN as u64, "DL_VLAN"),
-    (ofpfw::DL_SRC as u64, "DL_SRC"),
-    (ofpfw::DL_DST as u64, "DL_DST"),
-    (ofpfw::DL_TYPE as u64, "DL_TYPE"),
-    (ofpfw::NW_PROTO as u64, "NW_PROTO"),
-    (ofpfw::TP_SRC as u64, "TP_SRC"),
-    (ofpfw::TP_DST as u64, "TP_DST"),
-    (ofpfw::NW_SRC_ALL as u64, "NW_SRC_ALL"),
-    (ofpfw::NW_DST_ALL as u64, "NW_DST_ALL"),
-    (ofpfw::DL_VLAN_PCP as u64, "DL_VLAN_PCP"),
-    (ofpfw::NW_TOS as u64, "NW_TOS"),
-];
 
 pub const ETH_TYPE_IP: u16 = 0x0800;
 pub const ETH_TYPE_ARP: u16 = 0x0806;

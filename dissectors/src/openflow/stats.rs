@@ -10,29 +10,20 @@ use super::vendor::{stats_subtype_name, vendor_value, NICIRA};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{FlagNames, Kind, Tree, Value};
 
-/// `OFPST_*` stats types.
-pub mod ofpst {
-    pub const DESC: u16 = 0;
-    pub const FLOW: u16 = 1;
-    pub const AGGREGATE: u16 = 2;
-    pub const TABLE: u16 = 3;
-    pub const PORT: u16 = 4;
-    pub const QUEUE: u16 = 5;
-    /// Open vSwitch's OpenFlow 1.0 extension (the OF1.3 number).
-    pub const PORT_DESC: u16 = 13;
-    pub const VENDOR: u16 = 0xffff;
+named_numbers! {
+    /// `OFPST_*` stats types.
+    pub mod ofpst: u16, names STATS_NAMES {
+        DESC = 0,
+        FLOW = 1,
+        AGGREGATE = 2,
+        TABLE = 3,
+        PORT = 4,
+        QUEUE = 5,
+        /// Open vSwitch's OpenFlow 1.0 extension (the OF1.3 number).
+        PORT_DESC = 13,
+        VENDOR = 0xffff,
+    }
 }
-
-const STATS_NAMES: &[(u16, &str)] = &[
-    (ofpst::DESC, "DESC"),
-    (ofpst::FLOW, "FLOW"),
-    (ofpst::AGGREGATE, "AGGREGATE"),
-    (ofpst::TABLE, "TABLE"),
-    (ofpst::PORT, "PORT"),
-    (ofpst::QUEUE, "QUEUE"),
-    (ofpst::PORT_DESC, "PORT_DESC"),
-    (ofpst::VENDOR, "VENDOR"),
-];
 
 /// The name of a stats type (`FLOW`).
 pub fn stats_type_name(stats_type: u16) -> Option<&'static str> {
