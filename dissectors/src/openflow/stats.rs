@@ -30,8 +30,12 @@ pub fn stats_type_name(stats_type: u16) -> Option<&'static str> {
     lookup(STATS_NAMES, stats_type)
 }
 
-pub const REPLY_MORE: u16 = 1;
-const REPLY_FLAG_NAMES: FlagNames = &[(REPLY_MORE as u64, "REPLY_MORE")];
+named_numbers! {
+    /// `OFPSF_*` stats reply flags.
+    pub mod ofpsf: u16, flags REPLY_FLAG_NAMES {
+        REPLY_MORE = 1,
+    }
+}
 /// `OFPQ_ALL`: every queue.
 pub const QUEUE_ALL: u32 = 0xffff_ffff;
 
@@ -929,7 +933,7 @@ pub enum StatsReplyBody {
 /// STATS_REPLY body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsReply {
-    /// `REPLY_MORE` (1) when more replies follow.
+    /// `ofpsf::REPLY_MORE` (1) when more replies follow.
     pub flags: u16,
     pub body: StatsReplyBody,
 }
@@ -983,7 +987,7 @@ impl StatsReply {
     }
 
     pub fn more(&self) -> bool {
-        self.flags & REPLY_MORE != 0
+        self.flags & ofpsf::REPLY_MORE != 0
     }
 
     pub(crate) fn parse(r: &mut Reader) -> Result<StatsReply> {
