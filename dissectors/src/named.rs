@@ -3,7 +3,7 @@
 //! ```ignore
 //! named_numbers! {
 //!     /// `OFPFC_*` commands.
-//!     pub mod ofpfc: u16, names COMMAND_NAMES {
+//!     pub mod ofpfc: u16, [names COMMAND_NAMES] {
 //!         ADD = 0,
 //!         MODIFY = 1,
 //!     }
@@ -11,18 +11,16 @@
 //! ```
 //! declares the constants `ofpfc::ADD` and `ofpfc::MODIFY` and beside the module the table
 //! `COMMAND_NAMES: &[(u16, &str)]` of `(number, "NAME")`, the name being the constant's.
-//! With `flags` in place of `names` the table is a [`FlagNames`](crate::tree::FlagNames)
-//! for `Value::Flags`; with `fn name` the names are a function `ofpfc::name(n)` instead.
-//! A name other than the constant's follows it: `IPV4 = 0x0800 => "IPv4"`. Numbers that
-//! belong to the set but have no name of their own (masks, shifts) go in an `also { .. }`
-//! block after it, inside the module.
+//! With `[flags TABLE]` the table is a [`FlagNames`](crate::tree::FlagNames) for
+//! `Value::Flags`; with `[fn name]` the names are a function `ofpfc::name(n)` instead, a
+//! `match`, for names looked up on every frame. A name other than the constant's follows
+//! it: `IPV4 = 0x0800 => "IPv4"`. Numbers that belong to the set but have no name of their
+//! own (masks, shifts) go in an `also { .. }` block after it, inside the module.
 
 macro_rules! named_numbers {
-    // The names as a function inside the module: a `match`, for names looked up on every
-    // frame.
     (
         $(#[$doc:meta])*
-        pub mod $module:ident: $ty:ty, fn $function:ident {
+        pub mod $module:ident: $ty:ty, [$($names:tt)*] {
             $($(#[$item_doc:meta])* $name:ident = $value:expr $(=> $label:literal)?,)*
         }
         $(also { $($extra:item)* })?
@@ -30,32 +28,24 @@ macro_rules! named_numbers {
         $(#[$doc])*
         pub mod $module {
             $($(#[$item_doc])* pub const $name: $ty = $value;)*
-
-            /// The name of a number of this set, `None` for one it does not name.
-            pub fn $function(value: $ty) -> Option<&'static str> {
-                Some(match value {
-                    $($name => named_numbers!(@label $name $($label)?),)*
-                    _ => return None,
-                })
-            }
-
+            named_numbers!(@inside [$($names)*] $ty; $($name $($label)?),*);
             $($($extra)*)?
+        }
+        named_numbers!(@beside [$($names)*] $module $ty; $($name $($label)?),*);
+    };
+    (@inside [fn $function:ident] $ty:ty; $($name:ident $($label:literal)?),*) => {
+        /// The name of a number of this set, `None` for one it does not name.
+        pub fn $function(value: $ty) -> Option<&'static str> {
+            Some(match value {
+                $($name => named_numbers!(@label $name $($label)?),)*
+                _ => return None,
+            })
         }
     };
-    // The names as a table beside the module, of `(number, name)` or of flag bits.
-    (
-        $(#[$doc:meta])*
-        pub mod $module:ident: $ty:ty, $table_vis:vis $kind:ident $table:ident {
-            $($(#[$item_doc:meta])* $name:ident = $value:expr $(=> $label:literal)?,)*
-        }
-        $(also { $($extra:item)* })?
-    ) => {
-        $(#[$doc])*
-        pub mod $module {
-            $($(#[$item_doc])* pub const $name: $ty = $value;)*
-            $($($extra)*)?
-        }
-
+    (@inside [$($table:tt)*] $($rest:tt)*) => {};
+    (@beside [fn $function:ident] $($rest:tt)*) => {};
+    (@beside [$table_vis:vis $kind:ident $table:ident] $module:ident $ty:ty;
+        $($name:ident $($label:literal)?),*) => {
         $table_vis const $table: named_numbers!(@table $kind $ty) = &[$((
             named_numbers!(@number $kind $module::$name),
             named_numbers!(@label $name $($label)?),

@@ -8,7 +8,7 @@ pub const ARP_LEN: usize = 28;
 
 named_numbers! {
     /// ARP operations.
-    pub mod op: u16, fn name {
+    pub mod op: u16, [fn name] {
         REQUEST = 1,
         REPLY = 2,
         RARP_REQUEST = 3,

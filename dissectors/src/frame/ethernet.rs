@@ -7,7 +7,7 @@ pub const ETHERNET_LEN: usize = 14;
 
 named_numbers! {
     /// Ethertypes this crate names.
-    pub mod ethertype: u16, fn name {
+    pub mod ethertype: u16, [fn name] {
         IPV4 = 0x0800 => "IPv4",
         ARP = 0x0806,
         VLAN = 0x8100 => "802.1Q",

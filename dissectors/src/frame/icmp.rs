@@ -7,7 +7,7 @@ pub const HEADER_LEN: usize = 8;
 
 named_numbers! {
     /// ICMP message types.
-    pub mod kind: u8, fn name {
+    pub mod kind: u8, [fn name] {
         ECHO_REPLY = 0,
         DEST_UNREACH = 3,
         SOURCE_QUENCH = 4,

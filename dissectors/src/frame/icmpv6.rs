@@ -8,7 +8,7 @@ pub const HEADER_LEN: usize = 8;
 
 named_numbers! {
     /// ICMPv6 message types.
-    pub mod kind: u8, fn name {
+    pub mod kind: u8, [fn name] {
         DEST_UNREACH = 1,
         PACKET_TOO_BIG = 2,
         TIME_EXCEEDED = 3,

@@ -10,7 +10,7 @@ pub const MIN_HEADER_LEN: usize = 20;
 
 named_numbers! {
     /// IP protocol numbers this crate names (shared by IPv4 and IPv6).
-    pub mod protocol: u8, fn name {
+    pub mod protocol: u8, [fn name] {
         HOP_BY_HOP = 0 => "HOPOPT",
         ICMP = 1,
         IGMP = 2,
@@ -35,7 +35,7 @@ named_numbers! {
 
 named_numbers! {
     /// The 3 flag bits of the IPv4 header.
-    pub mod flag: u8, flags FLAG_NAMES {
+    pub mod flag: u8, [flags FLAG_NAMES] {
         RB = 0b100,
         DF = 0b010,
         MF = 0b001,

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 named_numbers! {
     /// LLDP TLV types.
-    pub mod tlv: u8, fn name {
+    pub mod tlv: u8, [fn name] {
         END = 0,
         CHASSIS_ID = 1,
         PORT_ID = 2,

@@ -7,7 +7,7 @@ pub const MIN_HEADER_LEN: usize = 20;
 
 named_numbers! {
     /// TCP header flags.
-    pub mod flag: u16, flags FLAG_NAMES {
+    pub mod flag: u16, [flags FLAG_NAMES] {
         FIN = 0x001,
         SYN = 0x002,
         RST = 0x004,

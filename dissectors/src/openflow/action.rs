@@ -14,7 +14,7 @@ use crate::tree::{Kind, Tree, Value};
 
 named_numbers! {
     /// `OFPAT_*` action type numbers.
-    pub mod ofpat: u16, names ACTION_NAMES {
+    pub mod ofpat: u16, [names ACTION_NAMES] {
         OUTPUT = 0,
         SET_VLAN_VID = 1,
         SET_VLAN_PCP = 2,

@@ -11,7 +11,7 @@ use crate::tree::{Kind, Tree, Value};
 
 named_numbers! {
     /// `OFPET_*` error types.
-    pub mod ofpet: u16, names TYPE_NAMES {
+    pub mod ofpet: u16, [names TYPE_NAMES] {
         HELLO_FAILED = 0,
         BAD_REQUEST = 1,
         BAD_ACTION = 2,
@@ -259,3 +259,5 @@ impl fmt::Display for ErrorMsg {
         Ok(())
     }
 }
+
+super::types::body_codec!(ErrorMsg);

@@ -18,7 +18,7 @@ pub const MATCH_LEN: usize = 40;
 
 named_numbers! {
     /// `OFPFW_*` wildcard bits.
-    pub mod ofpfw: u32, flags WILDCARD_NAMES {
+    pub mod ofpfw: u32, [flags WILDCARD_NAMES] {
         IN_PORT = 1 << 0,
         DL_VLAN = 1 << 1,
         DL_SRC = 1 << 2,

@@ -11,7 +11,7 @@ use crate::tree::{Kind, Tree, Value};
 
 named_numbers! {
     /// `OFPFC_*` commands.
-    pub mod ofpfc: u16, names COMMAND_NAMES {
+    pub mod ofpfc: u16, [names COMMAND_NAMES] {
         ADD = 0,
         MODIFY = 1,
         MODIFY_STRICT = 2,
@@ -22,7 +22,7 @@ named_numbers! {
 
 named_numbers! {
     /// `OFPFF_*` flags.
-    pub mod ofpff: u16, pub flags FLOW_MOD_FLAG_NAMES {
+    pub mod ofpff: u16, [pub flags FLOW_MOD_FLAG_NAMES] {
         SEND_FLOW_REM = 1,
         CHECK_OVERLAP = 2,
         EMERG = 4,
@@ -215,3 +215,5 @@ impl fmt::Display for FlowMod {
         Ok(())
     }
 }
+
+super::types::body_codec!(FlowMod);

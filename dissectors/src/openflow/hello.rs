@@ -92,3 +92,5 @@ impl fmt::Display for Hello {
         Ok(())
     }
 }
+
+super::types::body_codec!(Hello);

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::config::{FeaturesReply, SwitchConfig};
+use super::config::FeaturesReply;
 use super::error::ErrorMsg;
 use super::flow_mod::FlowMod;
 use super::flow_removed::FlowRemoved;
@@ -13,9 +13,7 @@ use super::packet::{PacketIn, PacketOut};
 use super::port::{named_or_unknown, PortMod, PortStatus};
 use super::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use super::stats::{StatsReply, StatsRequest};
-use super::types::{
-    body_codec, ofpt, type_name, unknown_type, version_name, versioned_type_name, Body,
-};
+use super::types::{ofpt, type_name, unknown_type, version_name, versioned_type_name, Body};
 use super::vendor::VendorMsg;
 use super::wire::{len16, patch_u16, DecodeError, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
@@ -471,23 +469,6 @@ impl super::types::BodyCodec for VendorMsg {
         let _ = write!(s, "{self}");
     }
 }
-
-body_codec!(
-    Hello,
-    ErrorMsg,
-    FeaturesReply,
-    SwitchConfig,
-    PacketIn,
-    FlowRemoved,
-    PortStatus,
-    PacketOut,
-    FlowMod,
-    PortMod,
-    StatsRequest,
-    StatsReply,
-    QueueGetConfigRequest,
-    QueueGetConfigReply,
-);
 
 macro_rules! into_message {
     ($($ty:ty => $variant:ident),* $(,)?) => {$(

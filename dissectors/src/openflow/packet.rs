@@ -272,3 +272,5 @@ impl fmt::Display for PacketOut {
         Ok(())
     }
 }
+
+super::types::body_codec!(PacketIn, PacketOut);

@@ -7,7 +7,7 @@ use crate::tree::{FlagNames, Kind, Tree, Value};
 
 named_numbers! {
     /// `OFPP_*` special port numbers.
-    pub mod ofpp: u16, pub names PORT_NAMES {
+    pub mod ofpp: u16, [pub names PORT_NAMES] {
         IN_PORT = 0xfff8,
         TABLE = 0xfff9,
         NORMAL = 0xfffa,
@@ -403,3 +403,5 @@ impl fmt::Display for PortMod {
         )
     }
 }
+
+super::types::body_codec!(PortStatus, PortMod);

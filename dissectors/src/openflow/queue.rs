@@ -305,3 +305,5 @@ impl fmt::Display for QueueGetConfigReply {
         Ok(())
     }
 }
+
+super::types::body_codec!(QueueGetConfigRequest, QueueGetConfigReply);

@@ -12,7 +12,7 @@ use crate::tree::{FlagNames, Kind, Tree, Value};
 
 named_numbers! {
     /// `OFPST_*` stats types.
-    pub mod ofpst: u16, names STATS_NAMES {
+    pub mod ofpst: u16, [names STATS_NAMES] {
         DESC = 0,
         FLOW = 1,
         AGGREGATE = 2,
@@ -32,7 +32,7 @@ pub fn stats_type_name(stats_type: u16) -> Option<&'static str> {
 
 named_numbers! {
     /// `OFPSF_*` stats reply flags.
-    pub mod ofpsf: u16, flags REPLY_FLAG_NAMES {
+    pub mod ofpsf: u16, [flags REPLY_FLAG_NAMES] {
         REPLY_MORE = 1,
     }
 }
@@ -1173,3 +1173,5 @@ impl fmt::Display for StatsReply {
         Ok(())
     }
 }
+
+super::types::body_codec!(StatsRequest, StatsReply);
