@@ -378,7 +378,8 @@ fn write_cut_fields(body: &Body, captured: &[u8], s: &mut String) {
 fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::tree::Field> + '_ {
     let len = HEADER_LEN + captured.len();
     let wire_number = |range: &std::ops::Range<usize>| {
-        let bytes = captured.get(range.start.checked_sub(HEADER_LEN)?..range.end - HEADER_LEN)?;
+        let bytes = captured
+            .get(range.start.checked_sub(HEADER_LEN)?..range.end.saturating_sub(HEADER_LEN))?;
         matches!(bytes.len(), 1 | 2 | 4 | 8)
             .then(|| bytes.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
     };
