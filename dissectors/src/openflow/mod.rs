@@ -1,7 +1,8 @@
 //! OpenFlow 1.0: header, messages, match, actions, ports, stats, errors, vendor extensions.
 //!
 //! [`parse`] turns one whole message into a typed [`Message`]; [`Message::emit`] turns it
-//! back into the same bytes. Every body family lives in its own file.
+//! back into bytes in canonical form (the same bytes, for canonical input). Every body
+//! family lives in its own file; the message types are one table ([`types`]).
 
 pub mod action;
 pub mod config;
