@@ -4,6 +4,9 @@
 //! sockets, clocks, threads or terminal. Never panics on any input; truncation is data.
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod named;
+
 pub mod frame;
 pub mod openflow;
 pub mod tree;

@@ -376,7 +376,7 @@ fn ovs_key_facts(m: &Message, text: &str, verbosity: Option<u64>) -> Vec<String>
                 let ours = h.map(|h| {
                     format!(
                         "OFPT_{} (xid=0x{:x})",
-                        openflow::header::type_name(h.msg_type).unwrap_or("?"),
+                        openflow::types::type_name(h.msg_type).unwrap_or("?"),
                         h.xid
                     )
                 });

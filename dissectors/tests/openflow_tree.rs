@@ -184,12 +184,33 @@ fn malformed_and_other_versions() {
 }
 
 #[test]
-fn nonzero_padding_still_decodes_and_re_emits() {
+fn nonzero_padding_still_decodes_and_emits_as_zeros() {
     // QUEUE_GET_CONFIG_REQUEST has two bytes of padding after its port.
     let bytes = [1, 20, 0, 12, 0, 0, 0, 1, 0, 1, 0xaa, 0xbb];
     let m = openflow::parse(&bytes);
     assert!(matches!(m.body, Body::QueueGetConfigRequest(_)));
-    assert_eq!(m.emit(), bytes);
+    assert_eq!(m.emit(), [1, 20, 0, 12, 0, 0, 0, 1, 0, 1, 0, 0]);
+    assert_eq!(openflow::parse(&m.emit()), m);
+}
+
+/// Issue 13: `emit` returned the captured bytes of a message whose padding was not zero,
+/// so a change to a parsed PACKET_IN was lost.
+#[test]
+fn emit_writes_a_changed_field_of_a_message_parsed_with_nonzero_padding() {
+    // PACKET_IN, buffer 0x100, total_len 4, in_port 1, reason 0, padding 0xee, 4 data bytes.
+    let bytes = [
+        1, 10, 0, 22, 0, 0, 0, 9, 0, 0, 1, 0, 0, 4, 0, 1, 0, 0xee, 1, 2, 3, 4,
+    ];
+    let mut m = openflow::parse(&bytes);
+    let Body::PacketIn(packet_in) = &mut m.body else {
+        panic!("expected a PACKET_IN: {}", m.summary());
+    };
+    packet_in.in_port = 7;
+    let out = m.emit();
+    assert_eq!(&out[14..16], [0, 7], "in_port as set");
+    assert_eq!(out[17], 0, "padding written as zero");
+    assert_eq!(out.len(), bytes.len());
+    assert_eq!(openflow::parse(&out).summary(), m.summary());
 }
 
 fn corpus_messages() -> Vec<Vec<u8>> {

@@ -68,7 +68,13 @@ fn assert_cut_well(cut: &[u8]) -> openflow::Message {
     assert!(message.is_truncated(), "{summary}");
     assert!(!message.is_malformed(), "{summary}");
     assert!(
-        !matches!(message.body, Body::Cut(Err(_))),
+        !matches!(
+            message.body,
+            Body::Cut {
+                decoded: Err(_),
+                ..
+            }
+        ),
         "a consistent prefix must decode: {summary}"
     );
     assert!(

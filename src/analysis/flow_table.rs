@@ -3,16 +3,12 @@
 //! Used by the analysis (reconstruction from a capture) and by replay's closed loop
 //! (`lookup`/`hit`). Time is the capture's: nanoseconds since the epoch.
 
-use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::flow_mod::{ofpfc, ofpff};
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::FlowStats;
 use ofscope_dissectors::openflow::{Action, FlowKey, FlowMod, FlowRemoved, Match};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
-/// `OFPFF_SEND_FLOW_REM`, `OFPFF_CHECK_OVERLAP`, `OFPFF_EMERG`.
-const FLAG_SEND_FLOW_REM: u16 = 1;
-const FLAG_CHECK_OVERLAP: u16 = 2;
-const FLAG_EMERG: u16 = 4;
 
 /// How well the moment a flow leaves the table is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +81,7 @@ impl Flow {
     /// flow that asked for FLOW_REMOVED leaves on an idle timeout only when the switch says
     /// so (its hard timeout still applies).
     fn removal_due(&self) -> Option<(u64, Expiry)> {
-        if self.flags & FLAG_SEND_FLOW_REM != 0 {
+        if self.flags & ofpff::SEND_FLOW_REM != 0 {
             return (self.hard_timeout != 0).then(|| {
                 let at = self.installed_ns + u64::from(self.hard_timeout) * NS_PER_SEC;
                 (at, Expiry::Exact)
@@ -265,7 +261,7 @@ impl FlowTable {
     /// Applies a FLOW_MOD sent at `ts_ns` by message `message`.
     pub fn apply(&mut self, fm: &FlowMod, ts_ns: u64, message: u64) -> Outcome {
         self.expire(ts_ns);
-        if fm.flags & FLAG_EMERG != 0 {
+        if fm.flags & ofpff::EMERG != 0 {
             return Outcome::Emergency;
         }
         let priority = fm.effective_priority();
@@ -294,7 +290,7 @@ impl FlowTable {
         };
         match fm.command {
             ofpfc::ADD => {
-                if fm.flags & FLAG_CHECK_OVERLAP != 0
+                if fm.flags & ofpff::CHECK_OVERLAP != 0
                     && self
                         .flows
                         .iter()
@@ -372,7 +368,7 @@ impl FlowTable {
                 cookie: fr.cookie,
                 idle_timeout: fr.idle_timeout,
                 hard_timeout: 0,
-                flags: FLAG_SEND_FLOW_REM,
+                flags: ofpff::SEND_FLOW_REM,
                 actions: Vec::new(),
                 installed_ns: ts_ns.saturating_sub(duration_ns(fr.duration_sec, fr.duration_nsec)),
                 last_used_ns: ts_ns,
@@ -625,7 +621,7 @@ mod tests {
             ..Match::default()
         };
         let overlapping = FlowMod {
-            flags: FLAG_CHECK_OVERLAP,
+            flags: ofpff::CHECK_OVERLAP,
             ..add(by_src, 2)
         };
         assert_eq!(t.apply(&overlapping, 0, 2), Outcome::Overlap);
@@ -688,7 +684,7 @@ mod tests {
         let mut t = FlowTable::default();
         let fm = FlowMod {
             idle_timeout: 5,
-            flags: FLAG_SEND_FLOW_REM,
+            flags: ofpff::SEND_FLOW_REM,
             ..add(by_dst(1), 1)
         };
         t.apply(&fm, 0, 1);

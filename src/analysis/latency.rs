@@ -9,8 +9,9 @@ use std::net::Ipv4Addr;
 use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
-use ofscope_dissectors::openflow::header::{ofpt, OFP_VERSION};
+use ofscope_dissectors::openflow::header::OFP_VERSION;
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
+use ofscope_dissectors::openflow::types::{self, ofpt, MsgType};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde_json::{json, Value};
 
@@ -26,7 +27,7 @@ const PREFIX_LEN: usize = 32;
 const MIN_COMMON_PREFIX: usize = 6;
 /// A FLOW_MOD's bytes up to its actions (header, match, cookie, command, timeouts,
 /// priority, buffer_id, out_port, flags): a cut one answers only if it kept them all.
-const FLOW_MOD_FIXED_LEN: usize = 72;
+const FLOW_MOD_FIXED_LEN: usize = types::OF10[ofpt::FLOW_MOD as usize].min_len as usize;
 
 /// How a PacketIn was paired with its answer, in the order the rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,35 +253,30 @@ fn reply_signature(h: &Headers) -> Option<u64> {
     }
 }
 
-/// The requests that are paired with their replies: request type, reply type, kind.
-const REQUESTS: [(u8, u8, &str); 5] = [
-    (ofpt::ECHO_REQUEST, ofpt::ECHO_REPLY, "ECHO"),
-    (ofpt::FEATURES_REQUEST, ofpt::FEATURES_REPLY, "FEATURES"),
-    (
-        ofpt::GET_CONFIG_REQUEST,
-        ofpt::GET_CONFIG_REPLY,
-        "GET_CONFIG",
-    ),
-    (ofpt::STATS_REQUEST, ofpt::STATS_REPLY, "STATS"),
-    (ofpt::BARRIER_REQUEST, ofpt::BARRIER_REPLY, "BARRIER"),
-];
-
 /// The OpenFlow 1.0 type of a message, by its header: a body the capture cut still has
 /// one. (Other versions number their types otherwise.)
 fn of10_type(msg: &Message) -> Option<u8> {
     (msg.header.version == OFP_VERSION).then_some(msg.header.msg_type)
 }
 
-/// The request kind a message opens.
-fn request_kind(msg: &Message) -> Option<&'static str> {
-    let t = of10_type(msg)?;
-    REQUESTS.iter().find(|r| r.0 == t).map(|r| r.2)
+/// The table's row of an OpenFlow 1.0 message.
+fn of10_row(msg: &Message) -> Option<&'static MsgType> {
+    types::msg_type(OFP_VERSION, of10_type(msg)?)
+}
+
+/// The request a message opens, if a reply in the type table answers its type.
+fn request(msg: &Message) -> Option<&'static MsgType> {
+    let row = of10_row(msg)?;
+    types::OF10
+        .iter()
+        .any(|reply| reply.answers == Some(row.code))
+        .then_some(row)
 }
 
 /// The kind of request a message answers.
 fn reply_kind(msg: &Message) -> Option<&'static str> {
-    let t = of10_type(msg)?;
-    REQUESTS.iter().find(|r| r.1 == t).map(|r| r.2)
+    let request = types::msg_type(OFP_VERSION, of10_row(msg)?.answers?)?;
+    Some(request.exchange())
 }
 
 /// Whether a waiting PacketIn fits a cut PACKET_OUT, by one rule.
@@ -490,9 +486,10 @@ impl ConnPairing {
         out: &mut Paired,
     ) {
         let xid = msg.header.xid;
-        if let Some(kind) = request_kind(msg) {
-            if !from_switch || kind == "ECHO" {
-                self.requests.insert((from_switch, xid), (kind, at));
+        if let Some(request) = request(msg) {
+            if request.sender.may_send(from_switch) {
+                self.requests
+                    .insert((from_switch, xid), (request.exchange(), at));
             }
         } else if let Some(kind) = reply_kind(msg) {
             self.answer_request(kind, !from_switch, xid, at, out);

@@ -18,10 +18,10 @@ use std::hash::{BuildHasher, Hash};
 use std::str::FromStr;
 
 use foldhash::fast::FixedState;
-use ofscope_dissectors::openflow::header::ofpt;
 use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
+use ofscope_dissectors::openflow::types::ofpt;
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
@@ -771,7 +771,7 @@ impl Analyzer {
                 };
                 let offending = e
                     .offending_header()
-                    .and_then(|h| ofscope_dissectors::openflow::header::type_name(h.msg_type))
+                    .and_then(|h| ofscope_dissectors::openflow::types::type_name(h.msg_type))
                     .map_or(String::new(), |t| format!(" for {t}"));
                 self.findings.add(
                     Finding::new(

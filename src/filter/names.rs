@@ -1,76 +1,48 @@
-//! Symbolic names that stand for numbers: OpenFlow 1.0 message types and reserved ports.
+//! Symbolic names that stand for numbers: OpenFlow 1.0 message types and reserved ports,
+//! as the dissectors name them.
 //!
 //! A field that carries a `Value::Named` is compared by name, so these tables only matter
 //! for plain numeric fields (`of.packet_out.in_port == CONTROLLER`) and for ordering
 //! (`of.type >= FLOW_MOD`).
 
-/// `ofp_type` of OpenFlow 1.0, without the `OFPT_` prefix.
-const MESSAGE_TYPES: &[(&str, u64)] = &[
-    ("HELLO", 0),
-    ("ERROR", 1),
-    ("ECHO_REQUEST", 2),
-    ("ECHO_REPLY", 3),
-    ("VENDOR", 4),
-    ("FEATURES_REQUEST", 5),
-    ("FEATURES_REPLY", 6),
-    ("GET_CONFIG_REQUEST", 7),
-    ("GET_CONFIG_REPLY", 8),
-    ("SET_CONFIG", 9),
-    ("PACKET_IN", 10),
-    ("FLOW_REMOVED", 11),
-    ("PORT_STATUS", 12),
-    ("PACKET_OUT", 13),
-    ("FLOW_MOD", 14),
-    ("PORT_MOD", 15),
-    ("STATS_REQUEST", 16),
-    ("STATS_REPLY", 17),
-    ("BARRIER_REQUEST", 18),
-    ("BARRIER_REPLY", 19),
-    ("QUEUE_GET_CONFIG_REQUEST", 20),
-    ("QUEUE_GET_CONFIG_REPLY", 21),
-];
-
-/// `ofp_port` reserved numbers of OpenFlow 1.0, without the `OFPP_` prefix.
-const PORTS: &[(&str, u64)] = &[
-    ("MAX", 0xff00),
-    ("IN_PORT", 0xfff8),
-    ("TABLE", 0xfff9),
-    ("NORMAL", 0xfffa),
-    ("FLOOD", 0xfffb),
-    ("ALL", 0xfffc),
-    ("CONTROLLER", 0xfffd),
-    ("LOCAL", 0xfffe),
-    ("NONE", 0xffff),
-];
+use ofscope_dissectors::openflow::port::{ofpp, PORT_NAMES};
+use ofscope_dissectors::openflow::types;
 
 /// The number a symbolic name stands for, if it is a message type or a reserved port
 /// (with or without its `OFPT_`/`OFPP_` prefix), or `true`/`false`.
 pub fn number_of(name: &str) -> Option<u64> {
-    let lookup = |table: &[(&str, u64)], name: &str| {
-        table
+    // MAX, the first number that is not a physical port, has no name in a tree.
+    let port = |name: &str| {
+        PORT_NAMES
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, v)| v)
+            .chain([&(ofpp::MAX, "MAX")])
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|&(v, _)| u64::from(v))
     };
     if let Some(rest) = strip_prefix_ignore_case(name, "OFPT_") {
-        return lookup(MESSAGE_TYPES, rest);
+        return message_type(rest);
     }
     if let Some(rest) = strip_prefix_ignore_case(name, "OFPP_") {
-        return lookup(PORTS, rest);
+        return port(rest);
     }
     match name {
         "true" => Some(1),
         "false" => Some(0),
-        _ => lookup(MESSAGE_TYPES, name).or_else(|| lookup(PORTS, name)),
+        _ => message_type(name).or_else(|| port(name)),
     }
+}
+
+/// The number of an OpenFlow 1.0 message type name without its `OFPT_` prefix.
+fn message_type(name: &str) -> Option<u64> {
+    types::OF10
+        .iter()
+        .find(|row| row.name.eq_ignore_ascii_case(name))
+        .map(|row| row.code.into())
 }
 
 /// Whether `name` is an OpenFlow message type name (helps explain a misplaced value).
 pub fn is_message_type(name: &str) -> bool {
-    let short = strip_prefix_ignore_case(name, "OFPT_").unwrap_or(name);
-    MESSAGE_TYPES
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case(short))
+    message_type(strip_prefix_ignore_case(name, "OFPT_").unwrap_or(name)).is_some()
 }
 
 /// The name without an OpenFlow constant prefix: `OFPT_PACKET_IN` → `PACKET_IN`,

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, FlowKey};
 
-use super::apps::learning::SEND_FLOW_REM;
 use super::apps::Output;
 use crate::analysis::flow_table::FlowTable;
 use crate::session::OfRecord;
+use ofscope_dissectors::openflow::flow_mod::ofpff;
 
 /// Flow events are not kept: replay needs the table, not its history.
 const NO_HISTORY: usize = 0;
@@ -62,7 +62,7 @@ impl Switches {
                 // No switch answers with FLOW_REMOVED here, so an idle timeout must expire
                 // the entry by itself.
                 let mut fm = fm.clone();
-                fm.flags &= !SEND_FLOW_REM;
+                fm.flags &= !ofpff::SEND_FLOW_REM;
                 self.tables
                     .entry(conn)
                     .or_insert_with(|| FlowTable::new(NO_HISTORY))

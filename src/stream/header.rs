@@ -1,36 +1,13 @@
 //! The 8-byte OpenFlow header, and what it alone tells: framing, plausibility, the sender.
 //!
-//! Deliberately independent of the OpenFlow codec: framing must work for any version.
+//! Framing must work for any version, so nothing here decodes a body: what a type allows
+//! (its length, its sender) comes from the codec's message-type table.
+
+use ofscope_dissectors::openflow::flow_match::ofpfw;
+use ofscope_dissectors::openflow::types::{self, ofpt, MsgType, Sender};
 
 /// Every OpenFlow message starts with this header.
 pub const HEADER_LEN: usize = 8;
-
-/// Message types numbered alike in 1.0 to 1.5 (the codec is not used here on purpose).
-const HELLO: u8 = 0;
-const ECHO_REQUEST: u8 = 2;
-const ECHO_REPLY: u8 = 3;
-const FEATURES_REQUEST: u8 = 5;
-const FEATURES_REPLY: u8 = 6;
-const PACKET_IN: u8 = 10;
-const FLOW_REMOVED: u8 = 11;
-const PORT_STATUS: u8 = 12;
-const PACKET_OUT: u8 = 13;
-const FLOW_MOD: u8 = 14;
-
-/// OpenFlow 1.0 only: types and the lengths of fixed-size messages.
-const GET_CONFIG_REQUEST_V10: u8 = 7;
-const GET_CONFIG_REPLY_V10: u8 = 8;
-const SET_CONFIG_V10: u8 = 9;
-const PORT_MOD_V10: u8 = 15;
-const BARRIER_REQUEST_V10: u8 = 18;
-const BARRIER_REPLY_V10: u8 = 19;
-const CONFIG_LEN_V10: usize = 12;
-const FLOW_REMOVED_LEN_V10: usize = 88;
-const PORT_STATUS_LEN_V10: usize = 64;
-const PORT_MOD_LEN_V10: usize = 32;
-const FLOW_MOD_LEN_V10: u16 = 72;
-/// Wildcard bits defined in OpenFlow 1.0's match (bits 22 and up are unused).
-const WILDCARDS_V10: u32 = (1 << 22) - 1;
 
 /// The OpenFlow header: version, type, total length, transaction id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,89 +37,37 @@ impl OfHeader {
         })
     }
 
-    /// True for a header that could start a real message: a known version (1.0 to 1.5),
-    /// a type that version defines, and a length no smaller than that type needs.
-    pub fn is_plausible(&self) -> bool {
-        let Some(max_type) = max_type(self.version) else {
-            return false;
-        };
-        self.msg_type <= max_type
-            && usize::from(self.length) >= self.min_length()
-            && self
-                .fixed_length()
-                .is_none_or(|fixed| usize::from(self.length) == fixed)
+    /// The type table's row for this header's version and type.
+    fn row(&self) -> Option<&'static MsgType> {
+        types::msg_type(self.version, self.msg_type)
     }
 
-    /// The length of a type that has no variable part. Only OpenFlow 1.0 is known here.
-    fn fixed_length(&self) -> Option<usize> {
-        if self.version != 1 {
-            return None;
-        }
-        match self.msg_type {
-            FEATURES_REQUEST | GET_CONFIG_REQUEST_V10 | BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 => {
-                Some(HEADER_LEN)
-            }
-            GET_CONFIG_REPLY_V10 | SET_CONFIG_V10 => Some(CONFIG_LEN_V10),
-            FLOW_REMOVED => Some(FLOW_REMOVED_LEN_V10),
-            PORT_STATUS => Some(PORT_STATUS_LEN_V10),
-            PORT_MOD_V10 => Some(PORT_MOD_LEN_V10),
-            _ => None,
-        }
+    /// True for a header that could start a real message: a known version (1.0 to 1.5),
+    /// a type that version defines, and a length that type allows.
+    pub fn is_plausible(&self) -> bool {
+        self.row().is_some_and(|row| {
+            self.length >= row.min_len && row.fixed_len().is_none_or(|fixed| self.length == fixed)
+        })
     }
 
     /// True when the version byte names an OpenFlow version at all (1.0 to 1.5). A framer
     /// that meets anything else has lost the message boundaries.
     pub fn is_openflow_version(&self) -> bool {
-        max_type(self.version).is_some()
+        types::version_name(self.version).is_some()
     }
 
     /// True for a HELLO, the first message of every session.
     pub fn is_hello(&self) -> bool {
-        self.msg_type == HELLO
-    }
-
-    /// The smallest valid length for this type. Only OpenFlow 1.0 is known in detail.
-    fn min_length(&self) -> usize {
-        if self.version != 1 {
-            return HEADER_LEN;
-        }
-        match self.msg_type {
-            1 | 4 | 8 | 9 | 16 | 17 | 20 => 12, // error, vendor, config, stats, queue request
-            6 => 32,                            // features reply
-            10 => 18,                           // packet in
-            11 => 88,                           // flow removed
-            12 => 64,                           // port status
-            13 => 16,                           // packet out
-            14 => 72,                           // flow mod
-            15 => 32,                           // port mod
-            21 => 16,                           // queue get config reply
-            _ => HEADER_LEN,
-        }
+        self.msg_type == ofpt::HELLO
     }
 
     /// Who must have sent a message of this type, when the type alone says so.
     pub fn sender(&self) -> Option<Role> {
-        match self.msg_type {
-            FEATURES_REPLY | PACKET_IN | FLOW_REMOVED | PORT_STATUS => Some(Role::Switch),
-            FEATURES_REQUEST | PACKET_OUT | FLOW_MOD => Some(Role::Controller),
-            // get-config reply, stats reply, barrier reply, queue-config reply (1.0 only)
-            8 | 17 | 19 | 21 if self.version == 1 => Some(Role::Switch),
-            7 | 9 | 15 | 16 | 18 | 20 if self.version == 1 => Some(Role::Controller),
-            _ => None,
+        match self.row()?.sender {
+            Sender::Switch => Some(Role::Switch),
+            Sender::Controller => Some(Role::Controller),
+            Sender::Either => None,
         }
-    }
-}
-
-/// The highest message type each wire version defines.
-fn max_type(version: u8) -> Option<u8> {
-    match version {
-        1 => Some(21),
-        2 => Some(23),
-        3 => Some(25),
-        4 => Some(29),
-        5 => Some(34),
-        6 => Some(35),
-        _ => None,
     }
 }
 
@@ -173,28 +98,30 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
     let port_ok = |port: u16| !(0xff00..0xfff8).contains(&port);
     match header.msg_type {
         // Their length is fixed, and `is_plausible` checked it.
-        BARRIER_REQUEST_V10 | BARRIER_REPLY_V10 | FLOW_REMOVED | PORT_STATUS => true,
+        ofpt::BARRIER_REQUEST | ofpt::BARRIER_REPLY | ofpt::FLOW_REMOVED | ofpt::PORT_STATUS => {
+            true
+        }
         // OpenFlow switches and controllers send empty echoes.
-        ECHO_REQUEST | ECHO_REPLY => header.length == HEADER_LEN as u16,
+        ofpt::ECHO_REQUEST | ofpt::ECHO_REPLY => header.length == HEADER_LEN as u16,
         // Each body field the capture kept must make sense; the frames inside do not
         // form such a header (their MACs and IP addresses give `01 0a 00 00`: length 0).
         // buffer_id, total_len, in_port, reason, pad
-        PACKET_IN => {
+        ofpt::PACKET_IN => {
             u16_at(12).is_none_or(|total_len| header.length - 18 <= total_len)
                 && u16_at(14).is_none_or(port_ok)
                 && bytes.get(16).is_none_or(|&reason| reason <= 2)
                 && bytes.get(17).is_none_or(|&pad| pad == 0)
         }
         // buffer_id, in_port, actions_len
-        PACKET_OUT => {
+        ofpt::PACKET_OUT => {
             u16_at(12).is_none_or(port_ok)
                 && u16_at(14).is_none_or(|actions_len| {
                     actions_len % 8 == 0 && 16 + u32::from(actions_len) <= u32::from(header.length)
                 })
         }
-        FLOW_MOD => {
-            (header.length - FLOW_MOD_LEN_V10) % 8 == 0
-                && u32_at(8).is_some_and(|wildcards| wildcards & !WILDCARDS_V10 == 0)
+        ofpt::FLOW_MOD => {
+            (header.length - types::OF10[usize::from(ofpt::FLOW_MOD)].min_len) % 8 == 0
+                && u32_at(8).is_some_and(|wildcards| wildcards & !ofpfw::ALL == 0)
         }
         _ => false,
     }

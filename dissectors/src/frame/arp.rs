@@ -6,20 +6,15 @@ use std::net::Ipv4Addr;
 
 pub const ARP_LEN: usize = 28;
 
-pub mod op {
-    pub const REQUEST: u16 = 1;
-    pub const REPLY: u16 = 2;
-
-    pub fn name(op: u16) -> Option<&'static str> {
-        Some(match op {
-            REQUEST => "REQUEST",
-            REPLY => "REPLY",
-            3 => "RARP_REQUEST",
-            4 => "RARP_REPLY",
-            8 => "INARP_REQUEST",
-            9 => "INARP_REPLY",
-            _ => return None,
-        })
+named_numbers! {
+    /// ARP operations.
+    pub mod op: u16, [fn name] {
+        REQUEST = 1,
+        REPLY = 2,
+        RARP_REQUEST = 3,
+        RARP_REPLY = 4,
+        INARP_REQUEST = 8,
+        INARP_REPLY = 9,
     }
 }
 

@@ -5,35 +5,23 @@ use crate::tree::{Kind, Tree, Value};
 
 pub const ETHERNET_LEN: usize = 14;
 
-/// Ethertypes this crate names.
-pub mod ethertype {
-    pub const IPV4: u16 = 0x0800;
-    pub const ARP: u16 = 0x0806;
-    pub const VLAN: u16 = 0x8100;
-    pub const IPV6: u16 = 0x86dd;
-    pub const QINQ: u16 = 0x88a8;
-    pub const LLDP: u16 = 0x88cc;
-    /// Broadcast domain discovery (ONOS, Floodlight): LLDP's format under its own type.
-    pub const BDDP: u16 = 0x8942;
-    /// Pre-standard 802.1ad outer tag, still sent by some switches.
-    pub const QINQ_OLD: u16 = 0x9100;
-
-    pub fn name(ethertype: u16) -> Option<&'static str> {
-        Some(match ethertype {
-            IPV4 => "IPv4",
-            ARP => "ARP",
-            VLAN => "802.1Q",
-            IPV6 => "IPv6",
-            QINQ => "802.1ad",
-            LLDP => "LLDP",
-            QINQ_OLD => "802.1QinQ",
-            0x8035 => "RARP",
-            0x8847 => "MPLS",
-            0x8848 => "MPLS multicast",
-            0x88e5 => "MACsec",
-            BDDP => "BDDP",
-            _ => return None,
-        })
+named_numbers! {
+    /// Ethertypes this crate names.
+    pub mod ethertype: u16, [fn name] {
+        IPV4 = 0x0800 => "IPv4",
+        ARP = 0x0806,
+        VLAN = 0x8100 => "802.1Q",
+        IPV6 = 0x86dd => "IPv6",
+        QINQ = 0x88a8 => "802.1ad",
+        LLDP = 0x88cc,
+        /// Pre-standard 802.1ad outer tag, still sent by some switches.
+        QINQ_OLD = 0x9100 => "802.1QinQ",
+        RARP = 0x8035,
+        MPLS = 0x8847,
+        MPLS_MULTICAST = 0x8848 => "MPLS multicast",
+        MACSEC = 0x88e5 => "MACsec",
+        /// Broadcast domain discovery (ONOS, Floodlight): LLDP's format under its own type.
+        BDDP = 0x8942,
     }
 }
 

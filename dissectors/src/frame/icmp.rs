@@ -5,38 +5,29 @@ use crate::tree::{Kind, Tree, Value};
 
 pub const HEADER_LEN: usize = 8;
 
-pub mod kind {
-    pub const ECHO_REPLY: u8 = 0;
-    pub const DEST_UNREACH: u8 = 3;
-    pub const SOURCE_QUENCH: u8 = 4;
-    pub const REDIRECT: u8 = 5;
-    pub const ECHO_REQUEST: u8 = 8;
-    pub const TIME_EXCEEDED: u8 = 11;
-    pub const PARAM_PROBLEM: u8 = 12;
-
-    pub fn name(icmp_type: u8) -> Option<&'static str> {
-        Some(match icmp_type {
-            ECHO_REPLY => "ECHO_REPLY",
-            DEST_UNREACH => "DEST_UNREACH",
-            SOURCE_QUENCH => "SOURCE_QUENCH",
-            REDIRECT => "REDIRECT",
-            ECHO_REQUEST => "ECHO_REQUEST",
-            9 => "ROUTER_ADVERT",
-            10 => "ROUTER_SOLICIT",
-            TIME_EXCEEDED => "TIME_EXCEEDED",
-            PARAM_PROBLEM => "PARAM_PROBLEM",
-            13 => "TIMESTAMP",
-            14 => "TIMESTAMP_REPLY",
-            _ => return None,
-        })
+named_numbers! {
+    /// ICMP message types.
+    pub mod kind: u8, [fn name] {
+        ECHO_REPLY = 0,
+        DEST_UNREACH = 3,
+        SOURCE_QUENCH = 4,
+        REDIRECT = 5,
+        ECHO_REQUEST = 8,
+        ROUTER_ADVERT = 9,
+        ROUTER_SOLICIT = 10,
+        TIME_EXCEEDED = 11,
+        PARAM_PROBLEM = 12,
+        TIMESTAMP = 13,
+        TIMESTAMP_REPLY = 14,
     }
-
-    /// Whether the message quotes the IP header (and 8 bytes) of the datagram it is about.
-    pub fn is_error(icmp_type: u8) -> bool {
-        matches!(
-            icmp_type,
-            DEST_UNREACH | SOURCE_QUENCH | REDIRECT | TIME_EXCEEDED | PARAM_PROBLEM
-        )
+    also {
+        /// Whether the message quotes the IP header (and 8 bytes) of the datagram it is about.
+        pub fn is_error(icmp_type: u8) -> bool {
+            matches!(
+                icmp_type,
+                DEST_UNREACH | SOURCE_QUENCH | REDIRECT | TIME_EXCEEDED | PARAM_PROBLEM
+            )
+        }
     }
 }
 

@@ -6,33 +6,24 @@ use std::net::Ipv6Addr;
 
 pub const HEADER_LEN: usize = 8;
 
-pub mod kind {
-    pub const ECHO_REQUEST: u8 = 128;
-    pub const ECHO_REPLY: u8 = 129;
-    pub const ROUTER_SOLICIT: u8 = 133;
-    pub const ROUTER_ADVERT: u8 = 134;
-    pub const NEIGHBOR_SOLICIT: u8 = 135;
-    pub const NEIGHBOR_ADVERT: u8 = 136;
-
-    pub fn name(icmp_type: u8) -> Option<&'static str> {
-        Some(match icmp_type {
-            1 => "DEST_UNREACH",
-            2 => "PACKET_TOO_BIG",
-            3 => "TIME_EXCEEDED",
-            4 => "PARAM_PROBLEM",
-            ECHO_REQUEST => "ECHO_REQUEST",
-            ECHO_REPLY => "ECHO_REPLY",
-            130 => "MLD_QUERY",
-            131 => "MLD_REPORT",
-            132 => "MLD_DONE",
-            ROUTER_SOLICIT => "ROUTER_SOLICIT",
-            ROUTER_ADVERT => "ROUTER_ADVERT",
-            NEIGHBOR_SOLICIT => "NEIGHBOR_SOLICIT",
-            NEIGHBOR_ADVERT => "NEIGHBOR_ADVERT",
-            137 => "REDIRECT",
-            143 => "MLD2_REPORT",
-            _ => return None,
-        })
+named_numbers! {
+    /// ICMPv6 message types.
+    pub mod kind: u8, [fn name] {
+        DEST_UNREACH = 1,
+        PACKET_TOO_BIG = 2,
+        TIME_EXCEEDED = 3,
+        PARAM_PROBLEM = 4,
+        ECHO_REQUEST = 128,
+        ECHO_REPLY = 129,
+        MLD_QUERY = 130,
+        MLD_REPORT = 131,
+        MLD_DONE = 132,
+        ROUTER_SOLICIT = 133,
+        ROUTER_ADVERT = 134,
+        NEIGHBOR_SOLICIT = 135,
+        NEIGHBOR_ADVERT = 136,
+        REDIRECT = 137,
+        MLD2_REPORT = 143,
     }
 }
 

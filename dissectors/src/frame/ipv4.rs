@@ -1,56 +1,46 @@
 //! IPv4 header with options, decoded with etherparse's header slice.
 
 use super::{checksum, named, HeaderError, Options};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{Kind, Tree, Value};
 use etherparse::err::ipv4::HeaderSliceError;
 use etherparse::Ipv4HeaderSlice;
 use std::net::Ipv4Addr;
 
 pub const MIN_HEADER_LEN: usize = 20;
 
-/// IP protocol numbers this crate names (shared by IPv4 and IPv6).
-pub mod protocol {
-    pub const HOP_BY_HOP: u8 = 0;
-    pub const ICMP: u8 = 1;
-    pub const TCP: u8 = 6;
-    pub const UDP: u8 = 17;
-    pub const ICMPV6: u8 = 58;
-
-    pub fn name(protocol: u8) -> Option<&'static str> {
-        Some(match protocol {
-            HOP_BY_HOP => "HOPOPT",
-            ICMP => "ICMP",
-            2 => "IGMP",
-            4 => "IPIP",
-            TCP => "TCP",
-            UDP => "UDP",
-            41 => "IPV6",
-            43 => "IPV6_ROUTE",
-            44 => "IPV6_FRAG",
-            47 => "GRE",
-            50 => "ESP",
-            51 => "AH",
-            ICMPV6 => "ICMPV6",
-            59 => "IPV6_NONXT",
-            60 => "IPV6_OPTS",
-            89 => "OSPF",
-            103 => "PIM",
-            112 => "VRRP",
-            132 => "SCTP",
-            _ => return None,
-        })
+named_numbers! {
+    /// IP protocol numbers this crate names (shared by IPv4 and IPv6).
+    pub mod protocol: u8, [fn name] {
+        HOP_BY_HOP = 0 => "HOPOPT",
+        ICMP = 1,
+        IGMP = 2,
+        IPIP = 4,
+        TCP = 6,
+        UDP = 17,
+        IPV6 = 41,
+        IPV6_ROUTE = 43,
+        IPV6_FRAG = 44,
+        GRE = 47,
+        ESP = 50,
+        AH = 51,
+        ICMPV6 = 58,
+        IPV6_NONXT = 59,
+        IPV6_OPTS = 60,
+        OSPF = 89,
+        PIM = 103,
+        VRRP = 112,
+        SCTP = 132,
     }
 }
 
-/// Bits of the 3-bit flags field.
-pub const FLAG_RESERVED: u8 = 0b100;
-pub const FLAG_DF: u8 = 0b010;
-pub const FLAG_MF: u8 = 0b001;
-const FLAG_NAMES: FlagNames = &[
-    (FLAG_RESERVED as u64, "RB"),
-    (FLAG_DF as u64, "DF"),
-    (FLAG_MF as u64, "MF"),
-];
+named_numbers! {
+    /// The 3 flag bits of the IPv4 header.
+    pub mod flag: u8, [flags FLAG_NAMES] {
+        RB = 0b100,
+        DF = 0b010,
+        MF = 0b001,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ipv4Repr {
@@ -58,7 +48,7 @@ pub struct Ipv4Repr {
     pub tos: u8,
     pub total_len: u16,
     pub ident: u16,
-    /// The 3 flag bits (`FLAG_DF`, `FLAG_MF`).
+    /// The 3 flag bits (`flag::DF`, `flag::MF`).
     pub flags: u8,
     /// In 8-byte units (13 bits).
     pub frag_offset: u16,

@@ -6,28 +6,19 @@ use super::{be16, named};
 use crate::tree::{Kind, Tree, Value};
 use std::net::Ipv4Addr;
 
-pub mod tlv {
-    pub const END: u8 = 0;
-    pub const CHASSIS_ID: u8 = 1;
-    pub const PORT_ID: u8 = 2;
-    pub const TTL: u8 = 3;
-    pub const PORT_DESCRIPTION: u8 = 4;
-    pub const SYSTEM_NAME: u8 = 5;
-
-    pub fn name(tlv_type: u8) -> Option<&'static str> {
-        Some(match tlv_type {
-            END => "END",
-            CHASSIS_ID => "CHASSIS_ID",
-            PORT_ID => "PORT_ID",
-            TTL => "TTL",
-            PORT_DESCRIPTION => "PORT_DESCRIPTION",
-            SYSTEM_NAME => "SYSTEM_NAME",
-            6 => "SYSTEM_DESCRIPTION",
-            7 => "SYSTEM_CAPABILITIES",
-            8 => "MANAGEMENT_ADDRESS",
-            127 => "ORGANIZATION_SPECIFIC",
-            _ => return None,
-        })
+named_numbers! {
+    /// LLDP TLV types.
+    pub mod tlv: u8, [fn name] {
+        END = 0,
+        CHASSIS_ID = 1,
+        PORT_ID = 2,
+        TTL = 3,
+        PORT_DESCRIPTION = 4,
+        SYSTEM_NAME = 5,
+        SYSTEM_DESCRIPTION = 6,
+        SYSTEM_CAPABILITIES = 7,
+        MANAGEMENT_ADDRESS = 8,
+        ORGANIZATION_SPECIFIC = 127,
     }
 }
 

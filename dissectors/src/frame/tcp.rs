@@ -1,33 +1,24 @@
 //! TCP header with options.
 
 use super::{be16, checksum, HeaderError, Options};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{Kind, Tree, Value};
 
 pub const MIN_HEADER_LEN: usize = 20;
 
-pub mod flag {
-    pub const FIN: u16 = 0x001;
-    pub const SYN: u16 = 0x002;
-    pub const RST: u16 = 0x004;
-    pub const PSH: u16 = 0x008;
-    pub const ACK: u16 = 0x010;
-    pub const URG: u16 = 0x020;
-    pub const ECE: u16 = 0x040;
-    pub const CWR: u16 = 0x080;
-    pub const NS: u16 = 0x100;
+named_numbers! {
+    /// TCP header flags.
+    pub mod flag: u16, [flags FLAG_NAMES] {
+        FIN = 0x001,
+        SYN = 0x002,
+        RST = 0x004,
+        PSH = 0x008,
+        ACK = 0x010,
+        URG = 0x020,
+        ECE = 0x040,
+        CWR = 0x080,
+        NS = 0x100,
+    }
 }
-
-const FLAG_NAMES: FlagNames = &[
-    (0x001, "FIN"),
-    (0x002, "SYN"),
-    (0x004, "RST"),
-    (0x008, "PSH"),
-    (0x010, "ACK"),
-    (0x020, "URG"),
-    (0x040, "ECE"),
-    (0x080, "CWR"),
-    (0x100, "NS"),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpRepr {

@@ -82,7 +82,7 @@ fn icmp_in_vlan_fixture() {
     let Network::Ipv4(ip) = f.network else {
         panic!("not IPv4")
     };
-    assert_eq!((ip.total_len, ip.ttl, ip.flags), (84, 64, ipv4::FLAG_DF));
+    assert_eq!((ip.total_len, ip.ttl, ip.flags), (84, 64, ipv4::flag::DF));
     assert_eq!(ip.compute_checksum(), ip.checksum);
     let Transport::Icmp(icmp) = f.transport else {
         panic!("not ICMP")

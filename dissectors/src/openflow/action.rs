@@ -12,38 +12,24 @@ use super::vendor::VendorAction;
 use super::wire::{be16, be32, bytes_at, fmt_mac, lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
-/// `OFPAT_*` action type numbers.
-pub mod ofpat {
-    pub const OUTPUT: u16 = 0;
-    pub const SET_VLAN_VID: u16 = 1;
-    pub const SET_VLAN_PCP: u16 = 2;
-    pub const STRIP_VLAN: u16 = 3;
-    pub const SET_DL_SRC: u16 = 4;
-    pub const SET_DL_DST: u16 = 5;
-    pub const SET_NW_SRC: u16 = 6;
-    pub const SET_NW_DST: u16 = 7;
-    pub const SET_NW_TOS: u16 = 8;
-    pub const SET_TP_SRC: u16 = 9;
-    pub const SET_TP_DST: u16 = 10;
-    pub const ENQUEUE: u16 = 11;
-    pub const VENDOR: u16 = 0xffff;
+named_numbers! {
+    /// `OFPAT_*` action type numbers.
+    pub mod ofpat: u16, [names ACTION_NAMES] {
+        OUTPUT = 0,
+        SET_VLAN_VID = 1,
+        SET_VLAN_PCP = 2,
+        STRIP_VLAN = 3,
+        SET_DL_SRC = 4,
+        SET_DL_DST = 5,
+        SET_NW_SRC = 6,
+        SET_NW_DST = 7,
+        SET_NW_TOS = 8,
+        SET_TP_SRC = 9,
+        SET_TP_DST = 10,
+        ENQUEUE = 11,
+        VENDOR = 0xffff,
+    }
 }
-
-const ACTION_NAMES: &[(u16, &str)] = &[
-    (ofpat::OUTPUT, "OUTPUT"),
-    (ofpat::SET_VLAN_VID, "SET_VLAN_VID"),
-    (ofpat::SET_VLAN_PCP, "SET_VLAN_PCP"),
-    (ofpat::STRIP_VLAN, "STRIP_VLAN"),
-    (ofpat::SET_DL_SRC, "SET_DL_SRC"),
-    (ofpat::SET_DL_DST, "SET_DL_DST"),
-    (ofpat::SET_NW_SRC, "SET_NW_SRC"),
-    (ofpat::SET_NW_DST, "SET_NW_DST"),
-    (ofpat::SET_NW_TOS, "SET_NW_TOS"),
-    (ofpat::SET_TP_SRC, "SET_TP_SRC"),
-    (ofpat::SET_TP_DST, "SET_TP_DST"),
-    (ofpat::ENQUEUE, "ENQUEUE"),
-    (ofpat::VENDOR, "VENDOR"),
-];
 
 /// One action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,9 +110,7 @@ impl Action {
         if kind == ofpat::VENDOR {
             let mut a = r.sub(len, "vendor action")?;
             a.take(4, "action header")?;
-            let v = VendorAction::parse(&mut a, nesting)?;
-            r.join(&a);
-            return Ok(Action::Vendor(v));
+            return Ok(Action::Vendor(VendorAction::parse(&mut a, nesting)?));
         }
         let fixed = match kind {
             ofpat::SET_DL_SRC | ofpat::SET_DL_DST | ofpat::ENQUEUE => 16,
@@ -154,44 +138,41 @@ impl Action {
             dst.copy_from_slice(bytes);
         }
         let bad_argument = |what: &str| DecodeError::invalid("OFPBAC_BAD_ARGUMENT", what);
-        let (action, pad) = match kind {
+        let action = match kind {
             ofpat::OUTPUT => {
                 let port = be16(&b, 4);
                 check_output_port(port)?;
-                (
-                    Action::Output {
-                        port,
-                        max_len: be16(&b, 6),
-                    },
-                    &b[8..8],
-                )
+                Action::Output {
+                    port,
+                    max_len: be16(&b, 6),
+                }
             }
             ofpat::SET_VLAN_VID => {
                 let vid = be16(&b, 4);
                 if vid > 0x0fff {
                     return Err(bad_argument("VLAN id above 4095"));
                 }
-                (Action::SetVlanVid(vid), &b[6..8])
+                Action::SetVlanVid(vid)
             }
             ofpat::SET_VLAN_PCP => {
                 if b[4] > 7 {
                     return Err(bad_argument("VLAN priority above 7"));
                 }
-                (Action::SetVlanPcp(b[4]), &b[5..8])
+                Action::SetVlanPcp(b[4])
             }
-            ofpat::STRIP_VLAN => (Action::StripVlan, &b[4..8]),
-            ofpat::SET_DL_SRC => (Action::SetDlSrc(bytes_at(&b, 4)), &b[10..16]),
-            ofpat::SET_DL_DST => (Action::SetDlDst(bytes_at(&b, 4)), &b[10..16]),
-            ofpat::SET_NW_SRC => (Action::SetNwSrc(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
-            ofpat::SET_NW_DST => (Action::SetNwDst(Ipv4Addr::from(be32(&b, 4))), &b[8..8]),
+            ofpat::STRIP_VLAN => Action::StripVlan,
+            ofpat::SET_DL_SRC => Action::SetDlSrc(bytes_at(&b, 4)),
+            ofpat::SET_DL_DST => Action::SetDlDst(bytes_at(&b, 4)),
+            ofpat::SET_NW_SRC => Action::SetNwSrc(Ipv4Addr::from(be32(&b, 4))),
+            ofpat::SET_NW_DST => Action::SetNwDst(Ipv4Addr::from(be32(&b, 4))),
             ofpat::SET_NW_TOS => {
                 if b[4] & 0x03 != 0 {
                     return Err(bad_argument("ToS has ECN bits set"));
                 }
-                (Action::SetNwTos(b[4]), &b[5..8])
+                Action::SetNwTos(b[4])
             }
-            ofpat::SET_TP_SRC => (Action::SetTpSrc(be16(&b, 4)), &b[6..8]),
-            ofpat::SET_TP_DST => (Action::SetTpDst(be16(&b, 4)), &b[6..8]),
+            ofpat::SET_TP_SRC => Action::SetTpSrc(be16(&b, 4)),
+            ofpat::SET_TP_DST => Action::SetTpDst(be16(&b, 4)),
             _ => {
                 let port = be16(&b, 4);
                 if port >= ofpp::MAX && port != ofpp::IN_PORT && port != ofpp::LOCAL {
@@ -201,10 +182,9 @@ impl Action {
                     ));
                 }
                 let queue_id = be32(&b, 12);
-                (Action::Enqueue { port, queue_id }, &b[6..12])
+                Action::Enqueue { port, queue_id }
             }
         };
-        r.note_padding(pad);
         Ok(action)
     }
 

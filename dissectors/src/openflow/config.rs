@@ -212,3 +212,5 @@ impl fmt::Display for FeaturesReply {
         Ok(())
     }
 }
+
+super::types::body_codec!(FeaturesReply, SwitchConfig);

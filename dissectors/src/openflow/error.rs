@@ -2,33 +2,26 @@
 
 use std::fmt;
 
-use super::header::{type_name, Header, HEADER_LEN};
+use super::header::{Header, HEADER_LEN};
 use super::port::named_or_unknown;
+use super::types::type_name;
 use super::vendor::{vendor_value, NICIRA};
 use super::wire::{lookup, Put, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
-/// `OFPET_*` error types.
-pub mod ofpet {
-    pub const HELLO_FAILED: u16 = 0;
-    pub const BAD_REQUEST: u16 = 1;
-    pub const BAD_ACTION: u16 = 2;
-    pub const FLOW_MOD_FAILED: u16 = 3;
-    pub const PORT_MOD_FAILED: u16 = 4;
-    pub const QUEUE_OP_FAILED: u16 = 5;
-    /// Nicira's wrapper for extension errors: vendor id, type and code follow.
-    pub const NXET_VENDOR: u16 = 0xb0c2;
+named_numbers! {
+    /// `OFPET_*` error types.
+    pub mod ofpet: u16, [names TYPE_NAMES] {
+        HELLO_FAILED = 0,
+        BAD_REQUEST = 1,
+        BAD_ACTION = 2,
+        FLOW_MOD_FAILED = 3,
+        PORT_MOD_FAILED = 4,
+        QUEUE_OP_FAILED = 5,
+        /// Nicira's wrapper for extension errors: vendor id, type and code follow.
+        NXET_VENDOR = 0xb0c2,
+    }
 }
-
-const TYPE_NAMES: &[(u16, &str)] = &[
-    (ofpet::HELLO_FAILED, "HELLO_FAILED"),
-    (ofpet::BAD_REQUEST, "BAD_REQUEST"),
-    (ofpet::BAD_ACTION, "BAD_ACTION"),
-    (ofpet::FLOW_MOD_FAILED, "FLOW_MOD_FAILED"),
-    (ofpet::PORT_MOD_FAILED, "PORT_MOD_FAILED"),
-    (ofpet::QUEUE_OP_FAILED, "QUEUE_OP_FAILED"),
-    (ofpet::NXET_VENDOR, "NXET_VENDOR"),
-];
 
 const HELLO_FAILED_CODES: &[&str] = &["OFPHFC_INCOMPATIBLE", "OFPHFC_EPERM"];
 const BAD_REQUEST_CODES: &[&str] = &[
@@ -266,3 +259,5 @@ impl fmt::Display for ErrorMsg {
         Ok(())
     }
 }
+
+super::types::body_codec!(ErrorMsg);

@@ -10,58 +10,39 @@ use std::net::Ipv4Addr;
 
 use super::port::{port_value, PortDisplay};
 use super::wire::{be16, be32, bytes_at, fmt_mac, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::frame::ethernet::ethertype;
+use crate::frame::ipv4::protocol;
+use crate::tree::{Kind, Tree, Value};
 
 pub const MATCH_LEN: usize = 40;
 
-/// `OFPFW_*` wildcard bits.
-pub mod ofpfw {
-    pub const IN_PORT: u32 = 1 << 0;
-    pub const DL_VLAN: u32 = 1 << 1;
-    pub const DL_SRC: u32 = 1 << 2;
-    pub const DL_DST: u32 = 1 << 3;
-    pub const DL_TYPE: u32 = 1 << 4;
-    pub const NW_PROTO: u32 = 1 << 5;
-    pub const TP_SRC: u32 = 1 << 6;
-    pub const TP_DST: u32 = 1 << 7;
-    pub const NW_SRC_SHIFT: u32 = 8;
-    pub const NW_SRC_MASK: u32 = 0x3f << NW_SRC_SHIFT;
-    pub const NW_SRC_ALL: u32 = 32 << NW_SRC_SHIFT;
-    pub const NW_DST_SHIFT: u32 = 14;
-    pub const NW_DST_MASK: u32 = 0x3f << NW_DST_SHIFT;
-    pub const NW_DST_ALL: u32 = 32 << NW_DST_SHIFT;
-    pub const DL_VLAN_PCP: u32 = 1 << 20;
-    pub const NW_TOS: u32 = 1 << 21;
-    pub const ALL: u32 = (1 << 22) - 1;
+named_numbers! {
+    /// `OFPFW_*` wildcard bits.
+    pub mod ofpfw: u32, [flags WILDCARD_NAMES] {
+        IN_PORT = 1 << 0,
+        DL_VLAN = 1 << 1,
+        DL_SRC = 1 << 2,
+        DL_DST = 1 << 3,
+        DL_TYPE = 1 << 4,
+        NW_PROTO = 1 << 5,
+        TP_SRC = 1 << 6,
+        TP_DST = 1 << 7,
+        NW_SRC_ALL = 32 << NW_SRC_SHIFT,
+        NW_DST_ALL = 32 << NW_DST_SHIFT,
+        DL_VLAN_PCP = 1 << 20,
+        NW_TOS = 1 << 21,
+    }
+    also {
+        pub const NW_SRC_SHIFT: u32 = 8;
+        pub const NW_SRC_MASK: u32 = 0x3f << NW_SRC_SHIFT;
+        pub const NW_DST_SHIFT: u32 = 14;
+        pub const NW_DST_MASK: u32 = 0x3f << NW_DST_SHIFT;
+        pub const ALL: u32 = (1 << 22) - 1;
+    }
 }
 
-const WILDCARD_NAMES: FlagNames = &[
-    (ofpfw::IN_PORT as u64, "IN_PORT"),
-    (ofpfw::DL_VLAN as u64, "DL_VLAN"),
-    (ofpfw::DL_SRC as u64, "DL_SRC"),
-    (ofpfw::DL_DST as u64, "DL_DST"),
-    (ofpfw::DL_TYPE as u64, "DL_TYPE"),
-    (ofpfw::NW_PROTO as u64, "NW_PROTO"),
-    (ofpfw::TP_SRC as u64, "TP_SRC"),
-    (ofpfw::TP_DST as u64, "TP_DST"),
-    (ofpfw::NW_SRC_ALL as u64, "NW_SRC_ALL"),
-    (ofpfw::NW_DST_ALL as u64, "NW_DST_ALL"),
-    (ofpfw::DL_VLAN_PCP as u64, "DL_VLAN_PCP"),
-    (ofpfw::NW_TOS as u64, "NW_TOS"),
-];
-
-pub const ETH_TYPE_IP: u16 = 0x0800;
-pub const ETH_TYPE_ARP: u16 = 0x0806;
-pub const ETH_TYPE_RARP: u16 = 0x8035;
-pub const ETH_TYPE_IPV6: u16 = 0x86dd;
 /// `OFP_VLAN_NONE`: match packets without an 802.1Q header.
 pub const VLAN_NONE: u16 = 0xffff;
-const IPPROTO_ICMP: u8 = 1;
-const IPPROTO_IGMP: u8 = 2;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
-const IPPROTO_ICMPV6: u8 = 58;
-const IPPROTO_SCTP: u8 = 132;
 
 /// `ofp_match`. Values of wildcarded fields are kept as read (they are on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +97,6 @@ impl Match {
     pub(crate) fn parse(r: &mut Reader) -> Result<Match> {
         // One bounds check for the whole block, then constant offsets.
         let b: [u8; MATCH_LEN] = r.array("ofp_match")?;
-        r.note_padding(&[b[21], b[26], b[27]]);
         Ok(Match {
             wildcards: be32(&b, 0),
             in_port: be16(&b, 4),
@@ -194,21 +174,21 @@ impl Match {
     pub fn normalize(&self) -> Match {
         let dl_type = self.effective_dl_type();
         let proto = self.effective_nw_proto();
-        let is_ip = dl_type == ETH_TYPE_IP;
-        let is_ipv6 = dl_type == ETH_TYPE_IPV6;
-        let is_arp = dl_type == ETH_TYPE_ARP || dl_type == ETH_TYPE_RARP;
+        let is_ip = dl_type == ethertype::IPV4;
+        let is_ipv6 = dl_type == ethertype::IPV6;
+        let is_arp = dl_type == ethertype::ARP || dl_type == ethertype::RARP;
         let may_nw_addr = is_ip || is_arp;
         let may_nw_proto = is_ip || is_ipv6 || is_arp;
         let may_tos = is_ip || is_ipv6;
         let may_tp = (is_ip
             && matches!(
                 proto,
-                IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMP
+                protocol::TCP | protocol::UDP | protocol::SCTP | protocol::ICMP
             ))
             || (is_ipv6
                 && matches!(
                     proto,
-                    IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_ICMPV6
+                    protocol::TCP | protocol::UDP | protocol::SCTP | protocol::ICMPV6
                 ));
 
         let mut w = self.wildcards & ofpfw::ALL;
@@ -282,29 +262,29 @@ impl Match {
         let dl_type = self.effective_dl_type();
         let proto = self.effective_nw_proto();
         let proto_exact = self.is_exact(ofpfw::NW_PROTO);
-        let is_arp = dl_type == ETH_TYPE_ARP || dl_type == ETH_TYPE_RARP;
+        let is_arp = dl_type == ethertype::ARP || dl_type == ethertype::RARP;
 
         let shorthand = match dl_type {
             0 => None,
-            ETH_TYPE_IP if proto_exact => Some(match proto {
-                IPPROTO_ICMP => "icmp",
-                IPPROTO_IGMP => "igmp",
-                IPPROTO_TCP => "tcp",
-                IPPROTO_UDP => "udp",
-                IPPROTO_SCTP => "sctp",
+            ethertype::IPV4 if proto_exact => Some(match proto {
+                protocol::ICMP => "icmp",
+                protocol::IGMP => "igmp",
+                protocol::TCP => "tcp",
+                protocol::UDP => "udp",
+                protocol::SCTP => "sctp",
                 _ => "ip",
             }),
-            ETH_TYPE_IP => Some("ip"),
-            ETH_TYPE_IPV6 if proto_exact => Some(match proto {
-                IPPROTO_ICMPV6 => "icmp6",
-                IPPROTO_TCP => "tcp6",
-                IPPROTO_UDP => "udp6",
-                IPPROTO_SCTP => "sctp6",
+            ethertype::IPV4 => Some("ip"),
+            ethertype::IPV6 if proto_exact => Some(match proto {
+                protocol::ICMPV6 => "icmp6",
+                protocol::TCP => "tcp6",
+                protocol::UDP => "udp6",
+                protocol::SCTP => "sctp6",
                 _ => "ipv6",
             }),
-            ETH_TYPE_IPV6 => Some("ipv6"),
-            ETH_TYPE_ARP => Some("arp"),
-            ETH_TYPE_RARP => Some("rarp"),
+            ethertype::IPV6 => Some("ipv6"),
+            ethertype::ARP => Some("arp"),
+            ethertype::RARP => Some("rarp"),
             _ => None,
         };
         // The shorthand already says the protocol unless it is the generic one.
@@ -328,7 +308,7 @@ impl Match {
         if shorthand.is_none() && dl_type != 0 {
             out.push(("dl_type", format!("0x{dl_type:04x}")));
         }
-        if dl_type != ETH_TYPE_IPV6 {
+        if dl_type != ethertype::IPV6 {
             let (src, dst) = if is_arp {
                 ("arp_spa", "arp_tpa")
             } else {
@@ -345,10 +325,10 @@ impl Match {
             out.push(("nw_tos", (self.nw_tos & 0xfc).to_string()));
         }
         let (src, dst) = match (dl_type, proto) {
-            (ETH_TYPE_IP, IPPROTO_ICMP) | (ETH_TYPE_IPV6, IPPROTO_ICMPV6) => {
+            (ethertype::IPV4, protocol::ICMP) | (ethertype::IPV6, protocol::ICMPV6) => {
                 ("icmp_type", "icmp_code")
             }
-            (ETH_TYPE_IP, IPPROTO_IGMP) => ("igmp_type", "igmp_code"),
+            (ethertype::IPV4, protocol::IGMP) => ("igmp_type", "igmp_code"),
             _ => ("tp_src", "tp_dst"),
         };
         if self.is_exact(ofpfw::TP_SRC) {
@@ -531,7 +511,7 @@ mod tests {
             dl_src: [0x50, 0x54, 0, 0, 0, 6],
             dl_dst: [0x50, 0x54, 0, 0, 0, 5],
             dl_vlan: VLAN_NONE,
-            dl_type: ETH_TYPE_ARP,
+            dl_type: ethertype::ARP,
             nw_proto: 2,
             nw_src: Ipv4Addr::new(192, 168, 0, 2),
             nw_dst: Ipv4Addr::new(192, 168, 0, 1),
@@ -571,7 +551,7 @@ mod tests {
     fn prefixes_round_trip() {
         let m = Match {
             wildcards: (ofpfw::ALL & !ofpfw::NW_SRC_MASK & !ofpfw::DL_TYPE) | (8 << 8),
-            dl_type: ETH_TYPE_IP,
+            dl_type: ethertype::IPV4,
             nw_src: Ipv4Addr::new(192, 168, 128, 85),
             ..Match::default()
         };

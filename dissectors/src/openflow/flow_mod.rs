@@ -7,28 +7,27 @@ use super::flow_match::{Match, MATCH_LEN};
 use super::packet::{buffer_value, BufferDisplay, NO_BUFFER};
 use super::port::{named_or_unknown, ofpp, port_value, PortDisplay};
 use super::wire::{be16, be32, be64, lookup, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{Kind, Tree, Value};
 
-/// `OFPFC_*` commands.
-pub mod ofpfc {
-    pub const ADD: u16 = 0;
-    pub const MODIFY: u16 = 1;
-    pub const MODIFY_STRICT: u16 = 2;
-    pub const DELETE: u16 = 3;
-    pub const DELETE_STRICT: u16 = 4;
+named_numbers! {
+    /// `OFPFC_*` commands.
+    pub mod ofpfc: u16, [names COMMAND_NAMES] {
+        ADD = 0,
+        MODIFY = 1,
+        MODIFY_STRICT = 2,
+        DELETE = 3,
+        DELETE_STRICT = 4,
+    }
 }
 
-const COMMAND_NAMES: &[(u16, &str)] = &[
-    (ofpfc::ADD, "ADD"),
-    (ofpfc::MODIFY, "MODIFY"),
-    (ofpfc::MODIFY_STRICT, "MODIFY_STRICT"),
-    (ofpfc::DELETE, "DELETE"),
-    (ofpfc::DELETE_STRICT, "DELETE_STRICT"),
-];
-
-/// `OFPFF_*` flags.
-pub const FLOW_MOD_FLAG_NAMES: FlagNames =
-    &[(1, "SEND_FLOW_REM"), (2, "CHECK_OVERLAP"), (4, "EMERG")];
+named_numbers! {
+    /// `OFPFF_*` flags.
+    pub mod ofpff: u16, [pub flags FLOW_MOD_FLAG_NAMES] {
+        SEND_FLOW_REM = 1,
+        CHECK_OVERLAP = 2,
+        EMERG = 4,
+    }
+}
 
 pub const DEFAULT_PRIORITY: u16 = 0x8000;
 /// Bytes before the actions, counted from the end of the header.
@@ -216,3 +215,5 @@ impl fmt::Display for FlowMod {
         Ok(())
     }
 }
+
+super::types::body_codec!(FlowMod);

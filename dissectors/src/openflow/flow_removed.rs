@@ -170,3 +170,5 @@ impl fmt::Display for FlowRemoved {
         )
     }
 }
+
+super::types::body_codec!(FlowRemoved);

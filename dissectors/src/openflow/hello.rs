@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::wire::Reader;
+use super::wire::{Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
 const VERSION_BITMAP: u16 = 1;
@@ -41,6 +41,16 @@ impl Hello {
             r.take((8 - len % 8) % 8, "hello element padding").ok()?;
         }
         None
+    }
+
+    pub(crate) fn parse(r: &mut Reader) -> Result<Hello> {
+        Ok(Hello {
+            data: r.rest().to_vec(),
+        })
+    }
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.data);
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
@@ -82,3 +92,5 @@ impl fmt::Display for Hello {
         Ok(())
     }
 }
+
+super::types::body_codec!(Hello);

@@ -467,7 +467,7 @@ impl Match {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::openflow::flow_match::{ETH_TYPE_ARP, ETH_TYPE_IP};
+    use crate::frame::ethernet::ethertype;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();
@@ -495,7 +495,7 @@ mod tests {
         let k = FlowKey::from_bytes(&arp_request(), 3);
         assert_eq!(k.in_port, 3);
         assert_eq!(k.dl_vlan, VLAN_NONE);
-        assert_eq!(k.dl_type, ETH_TYPE_ARP);
+        assert_eq!(k.dl_type, ethertype::ARP);
         assert_eq!(k.nw_proto, 1);
         assert_eq!(k.nw_src, Ipv4Addr::new(10, 0, 0, 1));
         assert_eq!(k.nw_dst, Ipv4Addr::new(10, 0, 0, 2));
@@ -511,7 +511,7 @@ mod tests {
     fn extracts_icmp_and_vlan() {
         let k = FlowKey::from_bytes(&tagged_ping(), 1);
         assert_eq!((k.dl_vlan, k.dl_vlan_pcp), (10, 3));
-        assert_eq!(k.dl_type, ETH_TYPE_IP);
+        assert_eq!(k.dl_type, ethertype::IPV4);
         assert_eq!((k.nw_proto, k.nw_tos), (1, 0x2e));
         assert_eq!((k.tp_src, k.tp_dst), (8, 0));
     }
@@ -533,7 +533,7 @@ mod tests {
         assert!(any.matches(&key));
         let net = Match {
             wildcards: (ofpfw::ALL & !ofpfw::DL_TYPE & !ofpfw::NW_DST_MASK) | (8 << 14),
-            dl_type: ETH_TYPE_IP,
+            dl_type: ethertype::IPV4,
             nw_dst: Ipv4Addr::new(10, 0, 0, 99),
             ..Match::default()
         };
@@ -554,7 +554,7 @@ mod tests {
         // Only the DSCP bits of the TOS byte count.
         let tos = Match {
             wildcards: ofpfw::ALL & !ofpfw::DL_TYPE & !ofpfw::NW_TOS,
-            dl_type: ETH_TYPE_IP,
+            dl_type: ethertype::IPV4,
             nw_tos: 0x2c,
             ..Match::default()
         };
@@ -599,7 +599,7 @@ mod tests {
     fn prefix_covering() {
         let net = |len: u32, a: [u8; 4]| Match {
             wildcards: (ofpfw::ALL & !ofpfw::DL_TYPE & !ofpfw::NW_SRC_MASK) | ((32 - len) << 8),
-            dl_type: ETH_TYPE_IP,
+            dl_type: ethertype::IPV4,
             nw_src: Ipv4Addr::from(a),
             ..Match::default()
         };

@@ -3,129 +3,24 @@
 
 use std::fmt::Write as _;
 
-use super::config::{FeaturesReply, SwitchConfig};
+use super::config::FeaturesReply;
 use super::error::ErrorMsg;
 use super::flow_mod::FlowMod;
 use super::flow_removed::FlowRemoved;
-use super::header::{
-    ofpt, type_name, version_name, versioned_type_name, Header, HEADER_LEN, OFP_VERSION,
-};
+use super::header::{Header, HEADER_LEN, OFP_VERSION};
 use super::hello::Hello;
 use super::packet::{PacketIn, PacketOut};
 use super::port::{named_or_unknown, PortMod, PortStatus};
 use super::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use super::stats::{StatsReply, StatsRequest};
+use super::types::{ofpt, type_name, unknown_type, version_name, versioned_type_name, Body};
 use super::vendor::VendorMsg;
 use super::wire::{len16, patch_u16, DecodeError, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
 
-/// The body of a message, one variant per OFPT type, plus the two that are not decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
-    Hello(Hello),
-    Error(ErrorMsg),
-    EchoRequest(Vec<u8>),
-    EchoReply(Vec<u8>),
-    Vendor(VendorMsg),
-    FeaturesRequest,
-    FeaturesReply(FeaturesReply),
-    GetConfigRequest,
-    GetConfigReply(SwitchConfig),
-    SetConfig(SwitchConfig),
-    PacketIn(PacketIn),
-    FlowRemoved(FlowRemoved),
-    PortStatus(PortStatus),
-    PacketOut(PacketOut),
-    FlowMod(FlowMod),
-    PortMod(PortMod),
-    StatsRequest(StatsRequest),
-    StatsReply(StatsReply),
-    BarrierRequest,
-    BarrierReply,
-    QueueGetConfigRequest(QueueGetConfigRequest),
-    QueueGetConfigReply(QueueGetConfigReply),
-    /// A version other than 1.0: the bytes after the header (those captured), not decoded.
-    OtherVersion(Vec<u8>),
-    /// An OpenFlow 1.0 message the capture cut (snaplen, lost segment) inside a structure:
-    /// the body decoded with the missing bytes read as zeros, so only its fields within the
-    /// captured bytes are real (the tree shows only those; see [`Message::has_bytes`]), or
-    /// why even that failed. A cut message whose decoded fields are all real keeps its own
-    /// variant instead (a PACKET_IN cut inside its frame is a `PacketIn`).
-    Cut(std::result::Result<Box<Body>, DecodeError>),
-    /// Could not be decoded; `raw` is the whole message as given.
-    Malformed {
-        reason: DecodeError,
-        raw: Vec<u8>,
-    },
-}
-
 impl Body {
-    /// The OFPT number this body is sent as (`None` for OtherVersion and Malformed).
-    pub fn msg_type(&self) -> Option<u8> {
-        Some(match self {
-            Body::Hello(_) => ofpt::HELLO,
-            Body::Error(_) => ofpt::ERROR,
-            Body::EchoRequest(_) => ofpt::ECHO_REQUEST,
-            Body::EchoReply(_) => ofpt::ECHO_REPLY,
-            Body::Vendor(_) => ofpt::VENDOR,
-            Body::FeaturesRequest => ofpt::FEATURES_REQUEST,
-            Body::FeaturesReply(_) => ofpt::FEATURES_REPLY,
-            Body::GetConfigRequest => ofpt::GET_CONFIG_REQUEST,
-            Body::GetConfigReply(_) => ofpt::GET_CONFIG_REPLY,
-            Body::SetConfig(_) => ofpt::SET_CONFIG,
-            Body::PacketIn(_) => ofpt::PACKET_IN,
-            Body::FlowRemoved(_) => ofpt::FLOW_REMOVED,
-            Body::PortStatus(_) => ofpt::PORT_STATUS,
-            Body::PacketOut(_) => ofpt::PACKET_OUT,
-            Body::FlowMod(_) => ofpt::FLOW_MOD,
-            Body::PortMod(_) => ofpt::PORT_MOD,
-            Body::StatsRequest(_) => ofpt::STATS_REQUEST,
-            Body::StatsReply(_) => ofpt::STATS_REPLY,
-            Body::BarrierRequest => ofpt::BARRIER_REQUEST,
-            Body::BarrierReply => ofpt::BARRIER_REPLY,
-            Body::QueueGetConfigRequest(_) => ofpt::QUEUE_GET_CONFIG_REQUEST,
-            Body::QueueGetConfigReply(_) => ofpt::QUEUE_GET_CONFIG_REPLY,
-            Body::OtherVersion(_) | Body::Cut(_) | Body::Malformed { .. } => return None,
-        })
-    }
-
     fn parse(msg_type: u8, r: &mut Reader) -> Result<Body> {
-        let body = match msg_type {
-            ofpt::HELLO => Body::Hello(Hello {
-                data: r.rest().to_vec(),
-            }),
-            ofpt::ERROR => Body::Error(ErrorMsg::parse(r)?),
-            ofpt::ECHO_REQUEST => Body::EchoRequest(r.rest().to_vec()),
-            ofpt::ECHO_REPLY => Body::EchoReply(r.rest().to_vec()),
-            ofpt::VENDOR => Body::Vendor(VendorMsg::parse(r)?),
-            ofpt::FEATURES_REQUEST => Body::FeaturesRequest,
-            ofpt::FEATURES_REPLY => Body::FeaturesReply(FeaturesReply::parse(r)?),
-            ofpt::GET_CONFIG_REQUEST => Body::GetConfigRequest,
-            ofpt::GET_CONFIG_REPLY => Body::GetConfigReply(SwitchConfig::parse(r)?),
-            ofpt::SET_CONFIG => Body::SetConfig(SwitchConfig::parse(r)?),
-            ofpt::PACKET_IN => Body::PacketIn(PacketIn::parse(r)?),
-            ofpt::FLOW_REMOVED => Body::FlowRemoved(FlowRemoved::parse(r)?),
-            ofpt::PORT_STATUS => Body::PortStatus(PortStatus::parse(r)?),
-            ofpt::PACKET_OUT => Body::PacketOut(PacketOut::parse(r)?),
-            ofpt::FLOW_MOD => Body::FlowMod(FlowMod::parse(r)?),
-            ofpt::PORT_MOD => Body::PortMod(PortMod::parse(r)?),
-            ofpt::STATS_REQUEST => Body::StatsRequest(StatsRequest::parse(r)?),
-            ofpt::STATS_REPLY => Body::StatsReply(StatsReply::parse(r)?),
-            ofpt::BARRIER_REQUEST => Body::BarrierRequest,
-            ofpt::BARRIER_REPLY => Body::BarrierReply,
-            ofpt::QUEUE_GET_CONFIG_REQUEST => {
-                Body::QueueGetConfigRequest(QueueGetConfigRequest::parse(r)?)
-            }
-            ofpt::QUEUE_GET_CONFIG_REPLY => {
-                Body::QueueGetConfigReply(QueueGetConfigReply::parse(r)?)
-            }
-            t => {
-                return Err(DecodeError::invalid(
-                    "OFPBRC_BAD_TYPE",
-                    format!("unknown message type {t}"),
-                ))
-            }
-        };
+        let body = Body::parse_decoded(msg_type, r)?.ok_or_else(|| unknown_type(msg_type))?;
         if !r.is_empty() {
             return Err(DecodeError::Trailing {
                 what: type_name(msg_type).unwrap_or("message"),
@@ -137,29 +32,10 @@ impl Body {
 
     fn emit(&self, out: &mut Vec<u8>) {
         match self {
-            Body::Hello(h) => out.extend_from_slice(&h.data),
-            Body::Error(e) => e.emit(out),
-            Body::EchoRequest(d) | Body::EchoReply(d) | Body::OtherVersion(d) => {
-                out.extend_from_slice(d)
-            }
-            Body::Vendor(v) => v.emit(out),
-            Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => {}
-            Body::FeaturesReply(f) => f.emit(out),
-            Body::GetConfigReply(c) | Body::SetConfig(c) => c.emit(out),
-            Body::PacketIn(p) => p.emit(out),
-            Body::FlowRemoved(f) => f.emit(out),
-            Body::PortStatus(p) => p.emit(out),
-            Body::PacketOut(p) => p.emit(out),
-            Body::FlowMod(f) => f.emit(out),
-            Body::PortMod(p) => p.emit(out),
-            Body::StatsRequest(s) => s.emit(out),
-            Body::StatsReply(s) => s.emit(out),
-            Body::QueueGetConfigRequest(q) => q.emit(out),
-            Body::QueueGetConfigReply(q) => q.emit(out),
-            Body::Cut(_) | Body::Malformed { .. } => {}
+            Body::OtherVersion(d) | Body::Cut { bytes: d, .. } => out.extend_from_slice(d),
+            // `Message::emit` writes a malformed message as its bytes, header and all.
+            Body::Malformed { .. } => {}
+            body => body.emit_decoded(out),
         }
     }
 }
@@ -169,9 +45,10 @@ impl Body {
 pub struct Message {
     pub header: Header,
     pub body: Body,
-    /// The bytes as received when they are not in canonical form (nonzero padding, text
-    /// with bytes after its NUL), so that `emit` still reproduces them exactly.
-    original: Option<Vec<u8>>,
+    /// For a message the capture cut: how many of its bytes the capture holds, fewer than
+    /// the header's length (which `emit` then keeps). The bytes themselves are the
+    /// caller's (the stream's chunk); the message is only what they decode to.
+    cut_at: Option<usize>,
 }
 
 /// Decodes one whole message (as framed by its header length). Never fails: see [`Body`].
@@ -190,7 +67,7 @@ impl Message {
                 xid,
             },
             body,
-            original: None,
+            cut_at: None,
         };
         m.header.length = len16(m.emit().len());
         m
@@ -210,7 +87,7 @@ impl Message {
                     },
                     raw: bytes.to_vec(),
                 },
-                original: None,
+                cut_at: None,
             };
         };
         let malformed = |reason| Message {
@@ -219,7 +96,7 @@ impl Message {
                 reason,
                 raw: bytes.to_vec(),
             },
-            original: None,
+            cut_at: None,
         };
         let length = usize::from(header.length);
         if bytes.len() > length {
@@ -237,7 +114,7 @@ impl Message {
             return Message {
                 header,
                 body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
-                original: cut.then(|| bytes.to_vec()),
+                cut_at: cut.then_some(bytes.len()),
             };
         }
         if cut {
@@ -248,7 +125,7 @@ impl Message {
             Ok(body) => Message {
                 header,
                 body,
-                original: r.noncanonical.then(|| bytes.to_vec()),
+                cut_at: None,
             },
             Err(reason) => malformed(reason),
         }
@@ -263,20 +140,24 @@ impl Message {
         let body = match Body::parse(header.msg_type, &mut r) {
             // Every field real and only trailing data cut (a PACKET_IN's frame, say).
             Ok(body) if r.all_real() => body,
-            decoded => Body::Cut(decoded.map(Box::new)),
+            decoded => Body::Cut {
+                decoded: decoded.map(Box::new),
+                bytes: bytes[HEADER_LEN..].to_vec(),
+            },
         };
         Message {
             header,
             body,
-            original: Some(bytes.to_vec()),
+            cut_at: Some(bytes.len()),
         }
     }
 
-    /// The wire bytes. For a parsed message these are exactly the bytes parsed.
+    /// The wire bytes in canonical form (zero padding, text NUL-padded), written from the
+    /// header and body as they are now: for a parsed message in canonical form, exactly
+    /// the bytes parsed. The length is the bytes written, except for a message the
+    /// capture cut, which keeps the length its header declared. A malformed message is
+    /// its bytes.
     pub fn emit(&self) -> Vec<u8> {
-        if let Some(raw) = &self.original {
-            return raw.clone();
-        }
         if let Body::Malformed { raw, .. } = &self.body {
             return raw.clone();
         }
@@ -287,8 +168,10 @@ impl Message {
         }
         h.emit(&mut out);
         self.body.emit(&mut out);
-        let len = len16(out.len());
-        patch_u16(&mut out, 2, len);
+        if self.cut_at.is_none() {
+            let len = len16(out.len());
+            patch_u16(&mut out, 2, len);
+        }
         out
     }
 
@@ -317,16 +200,12 @@ impl Message {
         };
     }
 
-    /// The bytes of a message the capture cut (empty for a whole one).
-    fn captured(&self) -> &[u8] {
-        self.original.as_deref().unwrap_or_default()
-    }
-
     /// How many bytes of the message there are: fewer than the header's length when the
     /// capture cut it.
     pub fn captured_len(&self) -> usize {
-        match (&self.original, &self.body) {
-            (Some(bytes), _) | (None, Body::Malformed { raw: bytes, .. }) => bytes.len(),
+        match (self.cut_at, &self.body) {
+            (Some(len), _) => len,
+            (None, Body::Malformed { raw, .. }) => raw.len(),
             _ => usize::from(self.header.length),
         }
     }
@@ -343,7 +222,9 @@ impl Message {
         const DATAPATH_ID: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 8;
         match &self.body {
             Body::FeaturesReply(f) => Some(f.datapath_id),
-            Body::Cut(Ok(body)) if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
+            Body::Cut {
+                decoded: Ok(body), ..
+            } if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
                 Body::FeaturesReply(f) => Some(f.datapath_id),
                 _ => None,
             },
@@ -359,9 +240,7 @@ impl Message {
     /// Whether the message was cut short (by a capture's snaplen, say) and its body was
     /// decoded from the bytes there were.
     pub fn is_truncated(&self) -> bool {
-        self.original
-            .as_ref()
-            .is_some_and(|bytes| bytes.len() < usize::from(self.header.length))
+        self.cut_at.is_some()
     }
 
     /// One line in ovs-ofctl style: `FLOW_MOD xid=0x5 ADD priority=...`.
@@ -373,46 +252,31 @@ impl Message {
         let _ = write!(s, " xid=0x{:x} ", self.header.xid);
         let before_detail = s.len();
         let _ = match &self.body {
-            Body::Hello(h) => write!(s, "{h}"),
-            Body::Error(e) => write!(s, "{e}"),
-            Body::EchoRequest(d) | Body::EchoReply(d) => write!(s, "{} bytes of payload", d.len()),
-            Body::Vendor(v) => write!(s, "{v}"),
-            Body::FeaturesReply(f) => write!(s, "{f}"),
-            Body::GetConfigReply(c) | Body::SetConfig(c) => write!(s, "{c}"),
-            Body::PacketIn(p) => write!(s, "{p}"),
-            Body::FlowRemoved(f) => write!(s, "{f}"),
-            Body::PortStatus(p) => write!(s, "{p}"),
-            Body::PacketOut(p) => write!(s, "{p}"),
-            Body::FlowMod(f) => write!(s, "{f}"),
-            Body::PortMod(p) => write!(s, "{p}"),
-            Body::StatsRequest(st) => write!(s, "{st}"),
-            Body::StatsReply(st) => write!(s, "{st}"),
-            Body::QueueGetConfigRequest(q) => write!(s, "{q}"),
-            Body::QueueGetConfigReply(q) => write!(s, "{q}"),
             Body::OtherVersion(_) => write!(s, "length={}, body not decoded", self.header.length),
-            Body::Cut(Ok(body)) => {
-                self.write_cut_fields(body, &mut s);
+            Body::Cut {
+                decoded: Ok(body),
+                bytes,
+            } => {
+                write_cut_fields(body, bytes, &mut s);
                 Ok(())
             }
-            Body::Cut(Err(reason)) => write!(s, "body not decoded ({reason})"),
+            Body::Cut {
+                decoded: Err(reason),
+                ..
+            } => write!(s, "body not decoded ({reason})"),
             Body::Malformed { reason, raw } => {
                 write!(s, "MALFORMED ({reason}, {} bytes)", raw.len())
             }
-            Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => Ok(()),
+            body => {
+                body.decoded_summary(&mut s);
+                Ok(())
+            }
         };
         if s.len() == before_detail {
             s.pop();
         }
-        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
-            let _ = write!(
-                s,
-                " [truncated: {} of {} bytes]",
-                bytes.len(),
-                self.header.length
-            );
+        if let Some(len) = self.cut_at {
+            let _ = write!(s, " [truncated: {len} of {} bytes]", self.header.length);
         }
         s
     }
@@ -454,21 +318,26 @@ impl Message {
             },
             within(4..8),
         );
-        if let Some(bytes) = self.original.as_ref().filter(|_| self.is_truncated()) {
+        if let Some(len) = self.cut_at {
             t.leaf(
                 "Captured length (message truncated)",
                 "of.truncated",
-                Value::Uint(bytes.len() as u64),
-                0..bytes.len(),
+                Value::Uint(len as u64),
+                0..len,
             );
         }
         match &self.body {
-            Body::Cut(Ok(body)) => {
+            Body::Cut {
+                decoded: Ok(body),
+                bytes,
+            } => {
                 let mut whole = Tree::new();
                 body.build_tree(&mut whole, HEADER_LEN);
-                t.fields.extend(captured_fields(whole, self.captured()));
+                t.fields.extend(captured_fields(whole, bytes));
             }
-            Body::Cut(Err(_)) => {
+            Body::Cut {
+                decoded: Err(_), ..
+            } => {
                 let end = self.captured_len();
                 t.leaf(
                     "Body (cut by the capture, not decoded)",
@@ -480,36 +349,37 @@ impl Message {
             body => body.build_tree(t, HEADER_LEN),
         }
     }
+}
 
-    /// The captured fields of a cut body, for the summary: `name=value` of its first few
-    /// leaves (the body's own `Display` would show the fields read as zeros).
-    fn write_cut_fields(&self, body: &Body, s: &mut String) {
-        const SHOWN: usize = 8;
-        let mut whole = Tree::new();
-        body.build_tree(&mut whole, HEADER_LEN);
-        let leaves = captured_fields(whole, self.captured()).filter(|f| f.kind == Kind::Leaf);
-        for (i, field) in leaves.take(SHOWN).enumerate() {
-            if i > 0 {
-                s.push(' ');
-            }
-            let _ = match &field.value {
-                Value::Named { name, .. } => write!(s, "{}={name}", field.json_name()),
-                value => write!(s, "{}={value}", field.json_name()),
-            };
+/// The captured fields of a cut body, for the summary: `name=value` of its first few
+/// leaves (the body's own `Display` would show the fields read as zeros).
+fn write_cut_fields(body: &Body, captured: &[u8], s: &mut String) {
+    const SHOWN: usize = 8;
+    let mut whole = Tree::new();
+    body.build_tree(&mut whole, HEADER_LEN);
+    let leaves = captured_fields(whole, captured).filter(|f| f.kind == Kind::Leaf);
+    for (i, field) in leaves.take(SHOWN).enumerate() {
+        if i > 0 {
+            s.push(' ');
         }
+        let _ = match &field.value {
+            Value::Named { name, .. } => write!(s, "{}={name}", field.json_name()),
+            value => write!(s, "{}={value}", field.json_name()),
+        };
     }
 }
 
-/// The fields of `tree` that lie within `captured`, the bytes of the message the capture
-/// holds: leaves wholly inside, groups that start inside (their range cut to the captured
+/// The fields of `tree` that lie within `captured`, the body's bytes the capture holds
+/// (after the header): leaves wholly inside, groups that start inside (their range cut to the captured
 /// bytes). An OpenFlow number that is not the one its bytes hold is left out too: a length
 /// the tree computes from a list that the cut shortened (PACKET_OUT's actions_len) would be
 /// wrong, and the few fields whose value is a part of their bytes (a port's STP state) are
 /// given up with it. A frame's fields are decoded from captured bytes only.
 fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::tree::Field> + '_ {
-    let len = captured.len();
+    let len = HEADER_LEN + captured.len();
     let wire_number = |range: &std::ops::Range<usize>| {
-        let bytes = captured.get(range.clone())?;
+        let bytes = captured
+            .get(range.start.checked_sub(HEADER_LEN)?..range.end.saturating_sub(HEADER_LEN))?;
         matches!(bytes.len(), 1 | 2 | 4 | 8)
             .then(|| bytes.iter().fold(0u64, |n, &b| n << 8 | u64::from(b)))
     };
@@ -538,32 +408,6 @@ impl Body {
     /// Appends the body's fields, laid out from `at` (the end of the header).
     fn build_tree(&self, t: &mut Tree, at: usize) {
         match self {
-            Body::Hello(b) => b.build_tree(t, at),
-            Body::Error(b) => b.build_tree(t, at),
-            Body::EchoRequest(d) | Body::EchoReply(d) => {
-                let end = at + d.len();
-                t.open("Echo", "of.echo", Kind::Group, at..end);
-                t.leaf("Data", "of.echo.data", Value::Bytes(at..end), at..end);
-                t.close();
-            }
-            Body::Vendor(b) => {
-                let end = at + 4 + b.data.len();
-                t.open("Vendor", "of.vendor", Kind::Group, at..end);
-                b.build_tree(t, at);
-                t.close();
-            }
-            Body::FeaturesReply(b) => b.build_tree(t, at),
-            Body::GetConfigReply(b) | Body::SetConfig(b) => b.build_tree(t, at),
-            Body::PacketIn(b) => b.build_tree(t, at),
-            Body::FlowRemoved(b) => b.build_tree(t, at),
-            Body::PortStatus(b) => b.build_tree(t, at),
-            Body::PacketOut(b) => b.build_tree(t, at),
-            Body::FlowMod(b) => b.build_tree(t, at),
-            Body::PortMod(b) => b.build_tree(t, at),
-            Body::StatsRequest(b) => b.build_tree(t, at),
-            Body::StatsReply(b) => b.build_tree(t, at),
-            Body::QueueGetConfigRequest(b) => b.build_tree(t, at),
-            Body::QueueGetConfigReply(b) => b.build_tree(t, at),
             Body::OtherVersion(d) => {
                 let end = at + d.len();
                 t.leaf(
@@ -592,12 +436,38 @@ impl Body {
                 t.close();
             }
             // A cut body is laid out by its message, which knows where the capture ended.
-            Body::Cut(_)
-            | Body::FeaturesRequest
-            | Body::GetConfigRequest
-            | Body::BarrierRequest
-            | Body::BarrierReply => {}
+            Body::Cut { .. } => {}
+            body => body.build_decoded_tree(t, at),
         }
+    }
+}
+
+/// An echo's fields (its payload, as [`BodyCodec`](super::types::BodyCodec) for the
+/// echo bodies lays it out).
+pub(crate) fn echo_tree(d: &[u8], t: &mut Tree, at: usize) {
+    let end = at + d.len();
+    t.open("Echo", "of.echo", Kind::Group, at..end);
+    t.leaf("Data", "of.echo.data", Value::Bytes(at..end), at..end);
+    t.close();
+}
+
+/// A vendor message's fields sit in their own group.
+impl super::types::BodyCodec for VendorMsg {
+    fn parse(r: &mut Reader) -> Result<Self> {
+        VendorMsg::parse(r)
+    }
+    fn emit(&self, out: &mut Vec<u8>) {
+        VendorMsg::emit(self, out)
+    }
+    fn build_tree(&self, t: &mut Tree, at: usize) {
+        let b = self;
+        let end = at + 4 + b.data.len();
+        t.open("Vendor", "of.vendor", Kind::Group, at..end);
+        b.build_tree(t, at);
+        t.close();
+    }
+    fn summary(&self, s: &mut String) {
+        let _ = write!(s, "{self}");
     }
 }
 

@@ -1,7 +1,8 @@
 //! OpenFlow 1.0: header, messages, match, actions, ports, stats, errors, vendor extensions.
 //!
 //! [`parse`] turns one whole message into a typed [`Message`]; [`Message::emit`] turns it
-//! back into the same bytes. Every body family lives in its own file.
+//! back into bytes in canonical form (the same bytes, for canonical input). Every body
+//! family lives in its own file; the message types are one table ([`types`]).
 
 pub mod action;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod packet;
 pub mod port;
 pub mod queue;
 pub mod stats;
+pub mod types;
 pub mod vendor;
 pub mod wire;
 
@@ -30,10 +32,11 @@ pub use flow_removed::FlowRemoved;
 pub use header::{Header, OFP_VERSION};
 pub use hello::Hello;
 pub use matching::FlowKey;
-pub use message::{parse, Body, IntoMessage, Message};
+pub use message::{parse, IntoMessage, Message};
 pub use packet::{PacketIn, PacketOut, NO_BUFFER};
 pub use port::{port_name, PhyPort, PortMod, PortStatus};
 pub use queue::{PacketQueue, QueueGetConfigReply, QueueGetConfigRequest, QueueProperty};
 pub use stats::{StatsReply, StatsReplyBody, StatsRequest, StatsRequestBody};
+pub use types::{Body, MsgType, Purpose, Sender};
 pub use vendor::{VendorAction, VendorMsg};
 pub use wire::DecodeError;

@@ -79,7 +79,6 @@ pub struct PacketIn {
 impl PacketIn {
     pub(crate) fn parse(r: &mut Reader) -> Result<PacketIn> {
         let f: [u8; 10] = r.array("ofp_packet_in")?;
-        r.note_padding(&f[9..]);
         Ok(PacketIn {
             buffer_id: be32(&f, 0),
             total_len: be16(&f, 4),
@@ -205,7 +204,6 @@ impl PacketOut {
         }
         let mut list = r.sub(actions_len, "packet_out actions")?;
         let actions = parse_actions(&mut list)?;
-        r.join(&list);
         Ok(PacketOut {
             buffer_id,
             in_port,
@@ -274,3 +272,5 @@ impl fmt::Display for PacketOut {
         Ok(())
     }
 }
+
+super::types::body_codec!(PacketIn, PacketOut);

@@ -5,29 +5,22 @@ use std::fmt;
 use super::wire::{fmt_mac, lookup, Put, Reader, Result};
 use crate::tree::{FlagNames, Kind, Tree, Value};
 
-/// `OFPP_*` special port numbers.
-pub mod ofpp {
-    pub const MAX: u16 = 0xff00;
-    pub const IN_PORT: u16 = 0xfff8;
-    pub const TABLE: u16 = 0xfff9;
-    pub const NORMAL: u16 = 0xfffa;
-    pub const FLOOD: u16 = 0xfffb;
-    pub const ALL: u16 = 0xfffc;
-    pub const CONTROLLER: u16 = 0xfffd;
-    pub const LOCAL: u16 = 0xfffe;
-    pub const NONE: u16 = 0xffff;
+named_numbers! {
+    /// `OFPP_*` special port numbers.
+    pub mod ofpp: u16, [pub names PORT_NAMES] {
+        IN_PORT = 0xfff8,
+        TABLE = 0xfff9,
+        NORMAL = 0xfffa,
+        FLOOD = 0xfffb,
+        ALL = 0xfffc,
+        CONTROLLER = 0xfffd,
+        LOCAL = 0xfffe,
+        NONE = 0xffff,
+    }
+    also {
+        pub const MAX: u16 = 0xff00;
+    }
 }
-
-const PORT_NAMES: &[(u16, &str)] = &[
-    (ofpp::IN_PORT, "IN_PORT"),
-    (ofpp::TABLE, "TABLE"),
-    (ofpp::NORMAL, "NORMAL"),
-    (ofpp::FLOOD, "FLOOD"),
-    (ofpp::ALL, "ALL"),
-    (ofpp::CONTROLLER, "CONTROLLER"),
-    (ofpp::LOCAL, "LOCAL"),
-    (ofpp::NONE, "NONE"),
-];
 
 /// The name of a special port (`FLOOD`, `CONTROLLER`, ...), `None` for ordinary ports.
 pub fn port_name(port: u16) -> Option<&'static str> {
@@ -410,3 +403,5 @@ impl fmt::Display for PortMod {
         )
     }
 }
+
+super::types::body_codec!(PortStatus, PortMod);

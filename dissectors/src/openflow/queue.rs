@@ -166,7 +166,6 @@ impl PacketQueue {
         while !props.is_empty() {
             properties.push(QueueProperty::parse(&mut props)?);
         }
-        r.join(&props);
         Ok(PacketQueue {
             queue_id,
             properties,
@@ -306,3 +305,5 @@ impl fmt::Display for QueueGetConfigReply {
         Ok(())
     }
 }
+
+super::types::body_codec!(QueueGetConfigRequest, QueueGetConfigReply);

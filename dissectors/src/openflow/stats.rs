@@ -10,37 +10,32 @@ use super::vendor::{stats_subtype_name, vendor_value, NICIRA};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{FlagNames, Kind, Tree, Value};
 
-/// `OFPST_*` stats types.
-pub mod ofpst {
-    pub const DESC: u16 = 0;
-    pub const FLOW: u16 = 1;
-    pub const AGGREGATE: u16 = 2;
-    pub const TABLE: u16 = 3;
-    pub const PORT: u16 = 4;
-    pub const QUEUE: u16 = 5;
-    /// Open vSwitch's OpenFlow 1.0 extension (the OF1.3 number).
-    pub const PORT_DESC: u16 = 13;
-    pub const VENDOR: u16 = 0xffff;
+named_numbers! {
+    /// `OFPST_*` stats types.
+    pub mod ofpst: u16, [names STATS_NAMES] {
+        DESC = 0,
+        FLOW = 1,
+        AGGREGATE = 2,
+        TABLE = 3,
+        PORT = 4,
+        QUEUE = 5,
+        /// Open vSwitch's OpenFlow 1.0 extension (the OF1.3 number).
+        PORT_DESC = 13,
+        VENDOR = 0xffff,
+    }
 }
-
-const STATS_NAMES: &[(u16, &str)] = &[
-    (ofpst::DESC, "DESC"),
-    (ofpst::FLOW, "FLOW"),
-    (ofpst::AGGREGATE, "AGGREGATE"),
-    (ofpst::TABLE, "TABLE"),
-    (ofpst::PORT, "PORT"),
-    (ofpst::QUEUE, "QUEUE"),
-    (ofpst::PORT_DESC, "PORT_DESC"),
-    (ofpst::VENDOR, "VENDOR"),
-];
 
 /// The name of a stats type (`FLOW`).
 pub fn stats_type_name(stats_type: u16) -> Option<&'static str> {
     lookup(STATS_NAMES, stats_type)
 }
 
-pub const REPLY_MORE: u16 = 1;
-const REPLY_FLAG_NAMES: FlagNames = &[(REPLY_MORE as u64, "REPLY_MORE")];
+named_numbers! {
+    /// `OFPSF_*` stats reply flags.
+    pub mod ofpsf: u16, [flags REPLY_FLAG_NAMES] {
+        REPLY_MORE = 1,
+    }
+}
 /// `OFPQ_ALL`: every queue.
 pub const QUEUE_ALL: u32 = 0xffff_ffff;
 
@@ -490,7 +485,6 @@ impl FlowStats {
             byte_count: e.u64("byte_count")?,
             actions: parse_actions(&mut e)?,
         };
-        r.join(&e);
         Ok(entry)
     }
 
@@ -939,7 +933,7 @@ pub enum StatsReplyBody {
 /// STATS_REPLY body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsReply {
-    /// `REPLY_MORE` (1) when more replies follow.
+    /// `ofpsf::REPLY_MORE` (1) when more replies follow.
     pub flags: u16,
     pub body: StatsReplyBody,
 }
@@ -993,7 +987,7 @@ impl StatsReply {
     }
 
     pub fn more(&self) -> bool {
-        self.flags & REPLY_MORE != 0
+        self.flags & ofpsf::REPLY_MORE != 0
     }
 
     pub(crate) fn parse(r: &mut Reader) -> Result<StatsReply> {
@@ -1179,3 +1173,5 @@ impl fmt::Display for StatsReply {
         Ok(())
     }
 }
+
+super::types::body_codec!(StatsRequest, StatsReply);

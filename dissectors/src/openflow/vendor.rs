@@ -9,17 +9,18 @@ use super::nicira;
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{Tree, Value};
 
-pub const NICIRA: u32 = 0x0000_2320;
-pub const BIG_SWITCH: u32 = 0x005c_16c7;
-
-/// The vendor's name, for the known ones.
-pub fn vendor_name(vendor: u32) -> Option<&'static str> {
-    lookup(&[(NICIRA, "NICIRA"), (BIG_SWITCH, "BIG_SWITCH")], vendor)
+named_numbers! {
+    /// Vendor ids this crate names (`vendor_id::name`).
+    pub mod vendor_id: u32, [fn name] {
+        NICIRA = 0x0000_2320,
+        BIG_SWITCH = 0x005c_16c7,
+    }
 }
+pub use vendor_id::{BIG_SWITCH, NICIRA};
 
 /// A vendor id for the tree: named when known.
 pub fn vendor_value(vendor: u32) -> Value {
-    match vendor_name(vendor) {
+    match vendor_id::name(vendor) {
         Some(name) => Value::Named {
             value: vendor.into(),
             name,
@@ -156,7 +157,7 @@ impl VendorMsg {
 
     /// Nicira and Big Switch messages start with a 32-bit subtype.
     pub fn subtype(&self) -> Option<u32> {
-        vendor_name(self.vendor).and(be32(&self.data, 0))
+        vendor_id::name(self.vendor).and(be32(&self.data, 0))
     }
 
     pub fn subtype_name(&self) -> Option<&'static str> {

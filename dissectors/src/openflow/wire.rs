@@ -1,9 +1,8 @@
 //! Checked big-endian reading and writing of OpenFlow structures.
 //!
 //! The reader never panics: every read is bounds-checked and a short buffer becomes a
-//! [`DecodeError`]. It also notes whether the bytes were in canonical form (zero padding,
-//! NUL-padded text), because the typed representation does not keep padding and the
-//! message must still re-emit byte for byte.
+//! [`DecodeError`]. Padding and the bytes after a text's NUL are not kept: a message
+//! re-emits in canonical form.
 
 use std::net::Ipv4Addr;
 
@@ -50,8 +49,6 @@ pub struct Reader<'a> {
     pos: usize,
     /// How many bytes of `buf` are real; `buf.len()` unless the capture cut the message.
     captured: usize,
-    /// Set when padding or text bytes were not in canonical form.
-    pub(crate) noncanonical: bool,
     /// Set when a field was read from bytes the capture did not hold (read as zeros), as
     /// far as `rest` and `items` can tell; see [`Reader::all_real`].
     pub(crate) read_uncaptured: bool,
@@ -70,7 +67,6 @@ impl<'a> Reader<'a> {
             buf,
             pos: 0,
             captured: captured.min(buf.len()),
-            noncanonical: false,
             read_uncaptured: false,
             took_rest: false,
         }
@@ -164,17 +160,12 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// A sub-reader over the next `n` bytes; the canonical flag flows back via `join`. A
-    /// sub-reader that reaches past the capture's cut has moved this reader past it too.
+    /// A sub-reader over the next `n` bytes. A sub-reader that reaches past the capture's
+    /// cut has moved this reader past it too.
     #[inline]
     pub fn sub(&mut self, n: usize, what: &'static str) -> Result<Reader<'a>> {
         let captured = self.captured.saturating_sub(self.pos);
         Ok(Reader::cut(self.take(n, what)?, captured))
-    }
-
-    #[inline]
-    pub fn join(&mut self, sub: &Reader<'_>) {
-        self.noncanonical |= sub.noncanonical;
     }
 
     #[inline]
@@ -209,38 +200,25 @@ impl<'a> Reader<'a> {
         Ok(Ipv4Addr::from(self.array::<4>(what)?))
     }
 
-    /// Notes padding bytes already read as part of a fixed-size block.
-    #[inline]
-    pub fn note_padding(&mut self, pad: &[u8]) {
-        if pad.iter().any(|&b| b != 0) {
-            self.noncanonical = true;
-        }
-    }
-
-    /// Skips `n` padding bytes, noting any that are not zero.
+    /// Skips `n` padding bytes (whatever they hold: they are not kept).
     #[inline]
     pub fn pad(&mut self, n: usize) -> Result<()> {
-        let bytes = self.take(n, "padding")?;
-        self.note_padding(bytes);
+        self.take(n, "padding")?;
         Ok(())
     }
 
-    /// A fixed-size NUL-padded text field. Non-UTF-8 or bytes after the first NUL make
-    /// the message non-canonical (the text shown is lossy, the bytes are kept elsewhere).
+    /// A fixed-size NUL-padded text field: the bytes before the first NUL. A byte that is
+    /// not UTF-8 reads as `?`, one byte for one, so that the text still fits its field and
+    /// reads back the same when emitted.
     pub fn text(&mut self, n: usize, what: &'static str) -> Result<String> {
         let bytes = self.take(n, what)?;
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(n);
-        let (text, tail) = bytes.split_at(end);
-        if tail.iter().any(|&b| b != 0) {
-            self.noncanonical = true;
+        let mut text = String::with_capacity(end);
+        for chunk in bytes[..end].utf8_chunks() {
+            text.push_str(chunk.valid());
+            text.extend(chunk.invalid().iter().map(|_| '?'));
         }
-        match std::str::from_utf8(text) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(_) => {
-                self.noncanonical = true;
-                Ok(String::from_utf8_lossy(text).into_owned())
-            }
-        }
+        Ok(text)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use ofscope_dissectors::openflow::action::Action;
 use ofscope_dissectors::openflow::flow_match::{ofpfw, Match};
-use ofscope_dissectors::openflow::flow_mod::{ofpfc, DEFAULT_PRIORITY};
+use ofscope_dissectors::openflow::flow_mod::{ofpfc, ofpff, DEFAULT_PRIORITY};
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{
     Body, FeaturesReply, FlowKey, FlowMod, PacketOut, SwitchConfig, NO_BUFFER,
@@ -29,8 +29,6 @@ const POX_DROP_SECS: u16 = 10;
 /// `pyswitch-all`'s source-capture flow lives at most this long.
 const CAPTURE_HARD_SECS: u16 = 1;
 const SECOND_NS: u64 = 1_000_000_000;
-/// `OFPFF_SEND_FLOW_REM`.
-pub const SEND_FLOW_REM: u16 = 1;
 /// What POX asks the switch to send of a missed packet.
 const POX_MISS_SEND_LEN: u16 = 128;
 
@@ -406,7 +404,7 @@ impl Learning {
             ..Match::default()
         };
         ctx.send(Body::FlowMod(FlowMod {
-            flags: SEND_FLOW_REM,
+            flags: ofpff::SEND_FLOW_REM,
             ..self.flow(m, NO_BUFFER, output.clone())
         }));
         ctx.send(packet_out(p, output));

@@ -7,6 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
+use ofscope_dissectors::openflow::types::{self, Purpose, Sender};
+
 use crate::session::format_dpid;
 use crate::stream::Direction;
 use crate::tui::state::{App, Pane};
@@ -125,16 +127,45 @@ fn position(selected: usize, total: usize) -> usize {
     }
 }
 
-/// Colours by what a message does: packets, flow changes, port news, errors, keepalives.
+/// Colours by what a message does (its purpose in the type table), told apart by its
+/// sender: packets, flow changes, port news, errors, keepalives. Types are found by name,
+/// so a later version's PACKET_IN has PACKET_IN's colour.
 pub fn type_colour(type_name: &str) -> Color {
-    match type_name {
-        "PACKET_IN" => Color::Cyan,
-        "PACKET_OUT" => Color::LightBlue,
-        "FLOW_MOD" => Color::Green,
-        "FLOW_REMOVED" => Color::Yellow,
-        "PORT_STATUS" | "PORT_MOD" => Color::Magenta,
-        "ERROR" => Color::Red,
-        "ECHO_REQUEST" | "ECHO_REPLY" | "BARRIER_REQUEST" | "BARRIER_REPLY" => Color::DarkGray,
-        _ => Color::Reset,
+    let Some(row) = types::OF10.iter().find(|row| row.name == type_name) else {
+        return Color::Reset;
+    };
+    match (row.purpose, row.sender) {
+        (Purpose::Packet, Sender::Switch) => Color::Cyan,
+        (Purpose::Packet, _) => Color::LightBlue,
+        (Purpose::Flow, Sender::Switch) => Color::Yellow,
+        (Purpose::Flow, _) => Color::Green,
+        (Purpose::Port, _) => Color::Magenta,
+        (Purpose::Error, _) => Color::Red,
+        (Purpose::Keepalive, _) => Color::DarkGray,
+        (Purpose::Other, _) => Color::Reset,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_coloured_by_purpose_and_sender() {
+        for (name, colour) in [
+            ("PACKET_IN", Color::Cyan),
+            ("PACKET_OUT", Color::LightBlue),
+            ("FLOW_MOD", Color::Green),
+            ("FLOW_REMOVED", Color::Yellow),
+            ("PORT_STATUS", Color::Magenta),
+            ("PORT_MOD", Color::Magenta),
+            ("ERROR", Color::Red),
+            ("ECHO_REQUEST", Color::DarkGray),
+            ("BARRIER_REPLY", Color::DarkGray),
+            ("FEATURES_REPLY", Color::Reset),
+            ("MULTIPART_REPLY", Color::Reset),
+        ] {
+            assert_eq!(type_colour(name), colour, "{name}");
+        }
     }
 }
