@@ -4,6 +4,7 @@
 //! sockets, clocks, threads or terminal. Never panics on any input; truncation is data.
 #![forbid(unsafe_code)]
 
+pub mod fields;
 pub mod frame;
 pub mod openflow;
 pub mod tree;

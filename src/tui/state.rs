@@ -773,7 +773,7 @@ impl App {
 fn first_named_field(tree: &Tree, expression: &str) -> Option<usize> {
     tree.fields
         .iter()
-        .position(|f| f.kind == Kind::Leaf && names_key(expression, f.key))
+        .position(|f| f.kind() == Kind::Leaf && names_key(expression, f.key()))
 }
 
 /// Whether `key` occurs in `expression` as a whole field name.

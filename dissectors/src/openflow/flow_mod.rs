@@ -7,7 +7,7 @@ use super::flow_match::{Match, MATCH_LEN};
 use super::packet::{buffer_value, BufferDisplay, NO_BUFFER};
 use super::port::{named_or_unknown, ofpp, port_value, PortDisplay};
 use super::wire::{be16, be32, be64, lookup, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{FlagNames, Tree, Value};
 
 /// `OFPFC_*` commands.
 pub mod ofpfc {
@@ -115,12 +115,11 @@ impl FlowMod {
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + FIXED_LEN + actions_len(&self.actions);
-        t.open("Flow mod", "of.flow_mod", Kind::Group, at..end);
+        t.open(&hf::OF_FLOW_MOD, at..end);
         self.match_.build_tree(t, at);
         let f = at + MATCH_LEN;
         t.leaf(
-            "Cookie",
-            "of.flow_mod.cookie",
+            &hf::OF_FLOW_MOD_COOKIE,
             Value::Hex {
                 value: self.cookie,
                 digits: 1,
@@ -128,44 +127,37 @@ impl FlowMod {
             f..f + 8,
         );
         t.leaf(
-            "Command",
-            "of.flow_mod.command",
+            &hf::OF_FLOW_MOD_COMMAND,
             named_or_unknown(self.command.into(), self.command_name()),
             f + 8..f + 10,
         );
         t.leaf(
-            "Idle timeout",
-            "of.flow_mod.idle_timeout",
+            &hf::OF_FLOW_MOD_IDLE_TIMEOUT,
             Value::Uint(self.idle_timeout.into()),
             f + 10..f + 12,
         );
         t.leaf(
-            "Hard timeout",
-            "of.flow_mod.hard_timeout",
+            &hf::OF_FLOW_MOD_HARD_TIMEOUT,
             Value::Uint(self.hard_timeout.into()),
             f + 12..f + 14,
         );
         t.leaf(
-            "Priority",
-            "of.flow_mod.priority",
+            &hf::OF_FLOW_MOD_PRIORITY,
             Value::Uint(self.priority.into()),
             f + 14..f + 16,
         );
         t.leaf(
-            "Buffer id",
-            "of.flow_mod.buffer_id",
+            &hf::OF_FLOW_MOD_BUFFER_ID,
             buffer_value(self.buffer_id),
             f + 16..f + 20,
         );
         t.leaf(
-            "Out port",
-            "of.flow_mod.out_port",
+            &hf::OF_FLOW_MOD_OUT_PORT,
             port_value(self.out_port),
             f + 20..f + 22,
         );
         t.leaf(
-            "Flags",
-            "of.flow_mod.flags",
+            &hf::OF_FLOW_MOD_FLAGS,
             Value::Flags {
                 value: self.flags.into(),
                 names: FLOW_MOD_FLAG_NAMES,
@@ -214,5 +206,21 @@ impl fmt::Display for FlowMod {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::tree::fields! {
+        "FLOW_MOD", "";
+        OF_FLOW_MOD = "of.flow_mod", Group, "Flow mod", "contains `of.match` and `of.actions`";
+        OF_FLOW_MOD_COOKIE = "of.flow_mod.cookie", Hex, "Cookie", "";
+        OF_FLOW_MOD_COMMAND = "of.flow_mod.command", Named, "Command", "`ADD`, `MODIFY`, `MODIFY_STRICT`, `DELETE`, `DELETE_STRICT`";
+        OF_FLOW_MOD_IDLE_TIMEOUT = "of.flow_mod.idle_timeout", Uint, "Idle timeout", "";
+        OF_FLOW_MOD_HARD_TIMEOUT = "of.flow_mod.hard_timeout", Uint, "Hard timeout", "";
+        OF_FLOW_MOD_PRIORITY = "of.flow_mod.priority", Uint, "Priority", "";
+        OF_FLOW_MOD_BUFFER_ID = "of.flow_mod.buffer_id", Named, "Buffer id", "";
+        OF_FLOW_MOD_OUT_PORT = "of.flow_mod.out_port", Named, "Out port", "";
+        OF_FLOW_MOD_FLAGS = "of.flow_mod.flags", Flags, "Flags", "`SEND_FLOW_REM`, `CHECK_OVERLAP`, `EMERG`";
     }
 }
