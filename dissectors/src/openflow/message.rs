@@ -463,7 +463,12 @@ impl Message {
             }
             Body::Cut(Err(_)) => {
                 let end = self.captured_len();
-                t.leaf(&hf::OF_BODY, Value::Bytes(HEADER_LEN..end), HEADER_LEN..end);
+                t.leaf_labelled(
+                    &hf::OF_BODY,
+                    "Body (cut by the capture, not decoded)",
+                    Value::Bytes(HEADER_LEN..end),
+                    HEADER_LEN..end,
+                );
             }
             body => body.build_tree(t, HEADER_LEN),
         }
@@ -622,7 +627,7 @@ pub mod hf {
         OF_LENGTH = "of.length", Uint, "Length", "length from the header";
         OF_XID = "of.xid", Hex, "Transaction id", "transaction id";
         OF_TRUNCATED = "of.truncated", Uint, "Captured length (message truncated)", "present when the capture cut the message (snaplen, lost segment): the bytes captured, fewer than `of.length`. The body then shows only the fields the capture holds";
-        OF_BODY = "of.body", Bytes, "Body (cut by the capture, not decoded)", "the undecoded body of a message whose version is not 1 (the captured part of it), or of a cut message that could not be decoded even as far as its bytes go";
+        OF_BODY = "of.body", Bytes, "Body (not decoded)", "the undecoded body of a message whose version is not 1 (the captured part of it), or of a cut message that could not be decoded even as far as its bytes go";
         OF_ECHO = "of.echo", Group, "Echo", "ECHO_REQUEST and ECHO_REPLY payload";
         OF_ECHO_DATA = "of.echo.data", Bytes, "Data", "ECHO_REQUEST and ECHO_REPLY payload";
         OF_MALFORMED = "of.malformed", Group, "Malformed", "a message that could not be decoded; its value is the reason";
@@ -648,7 +653,7 @@ mod tests {
                 assert!(
                     f.range.end <= len,
                     "{len} bytes: {} at {:?}",
-                    f.key,
+                    f.key(),
                     f.range
                 );
             }
