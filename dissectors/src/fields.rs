@@ -1,6 +1,6 @@
 //! The field registry: every field any dissector can put in a tree, one section per
 //! dissector, in the order docs/fields.md lists them. Each dissector declares its own fields
-//! (its `hf` module, with [`crate::tree::fields!`]); this table only collects them.
+//! (its `hf` module, with [`crate::fields!`]); this table only collects them.
 
 use crate::frame::{arp, ethernet, icmp, icmpv6, ipv4, ipv6, lldp, tcp, udp, vlan};
 use crate::openflow::{

@@ -153,6 +153,10 @@ pub enum Type {
     Group,
     /// A list of groups (a JSON array).
     List,
+    /// A point in time, as nanoseconds since 1970 ([`Value::Uint`]).
+    Time,
+    /// A time span, as nanoseconds ([`Value::Uint`]); written in seconds (`1.5`).
+    Seconds,
 }
 
 impl Type {
@@ -173,6 +177,8 @@ impl Type {
             Type::Bytes => "bytes",
             Type::Group => "group",
             Type::List => "list",
+            Type::Time => "time",
+            Type::Seconds => "seconds",
         }
     }
 
@@ -180,7 +186,8 @@ impl Type {
     pub fn admits(self, value: &Value) -> bool {
         match (self, value) {
             (Type::Group | Type::List, Value::None | Value::Text(_) | Value::Named { .. }) => true,
-            (Type::Uint, Value::Uint(_)) | (Type::Hex, Value::Hex { .. }) => true,
+            (Type::Uint | Type::Time | Type::Seconds, Value::Uint(_)) => true,
+            (Type::Hex, Value::Hex { .. }) => true,
             (
                 Type::Named,
                 Value::Named { .. } | Value::Unknown(_) | Value::Uint(_) | Value::Hex { .. },
@@ -205,7 +212,9 @@ impl Type {
 
     const fn json(self) -> Json {
         match self {
-            Type::Uint | Type::Hex | Type::Named | Type::Flags => Json::Number,
+            Type::Uint | Type::Hex | Type::Named | Type::Flags | Type::Time | Type::Seconds => {
+                Json::Number
+            }
             Type::Bool => Json::Bool,
             Type::Group => Json::Object,
             Type::List => Json::Array,
@@ -318,6 +327,7 @@ pub struct Section {
 ///     OF_TYPE = "of.type", Named as NameAndCode, "Type", "...";
 /// }
 /// ```
+#[macro_export]
 macro_rules! fields {
     ($title:literal, $intro:literal;
      $($name:ident = $key:literal, $ty:ident $(as $json:ident)?, $label:literal, $description:literal;)*) => {
@@ -333,7 +343,6 @@ macro_rules! fields {
         };
     };
 }
-pub(crate) use fields;
 
 /// One row of the tree.
 #[derive(Debug, Clone, PartialEq)]

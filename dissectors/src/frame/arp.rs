@@ -123,7 +123,7 @@ impl ArpRepr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "ARP", "";
         ARP = "arp", Group, "Address Resolution Protocol", "ARP with Ethernet and IPv4 address sizes";
         ARP_HTYPE = "arp.htype", Named, "Hardware type", "hardware type (Wireshark: `arp.hw.type`)";

@@ -92,7 +92,7 @@ impl EthernetRepr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Frames: Ethernet", "The frame inside a PACKET_IN or PACKET_OUT (group `data`). Its groups follow the frame's layers in order; each is present only when its layer was decoded. Where a name differs from Wireshark's, the Wireshark name is given.";
         ETH = "eth", Group, "Ethernet II", "the Ethernet header";
         ETH_DST = "eth.dst", Mac, "Destination", "destination address";

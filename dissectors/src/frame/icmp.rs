@@ -247,7 +247,7 @@ impl IcmpRepr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "ICMP", "";
         ICMP = "icmp", Group, "Internet Control Message Protocol", "ICMP for IPv4";
         ICMP_TYPE = "icmp.type", Named, "Type", "type";

@@ -234,7 +234,7 @@ impl Icmpv6Repr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "ICMPv6", "";
         ICMPV6 = "icmpv6", Group, "Internet Control Message Protocol v6", "ICMP for IPv6";
         ICMPV6_TYPE = "icmpv6.type", Named, "Type", "type";

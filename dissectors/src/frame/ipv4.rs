@@ -201,7 +201,7 @@ impl Ipv4Repr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "IPv4", "A transport header is decoded only in a first fragment (offset 0).";
         IP = "ip", Group, "Internet Protocol version 4", "the IPv4 header; inside `icmp`, the quoted header of an error message";
         IP_VERSION = "ip.version", Uint, "Version", "4";

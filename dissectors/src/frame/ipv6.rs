@@ -139,7 +139,7 @@ impl Ipv6Repr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "IPv6", "";
         IPV6 = "ipv6", Group, "Internet Protocol version 6", "the IPv6 header";
         IPV6_VERSION = "ipv6.version", Uint, "Version", "6";

@@ -245,7 +245,7 @@ fn fmt_text_or_hex(bytes: &[u8]) -> String {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "LLDP", "LLDP (ethertype 0x88cc) and BDDP (0x8942, the same format, sent by ONOS and Floodlight to find links across non-OpenFlow segments) are both decoded here; a BDDP frame has `lldp.bddp` and its summary says `BDDP` instead of `LLDP`.";
         LLDP = "lldp", Group, "Link Layer Discovery Protocol", "an LLDP or BDDP frame";
         LLDP_BDDP = "lldp.bddp", Bool, "Broadcast domain discovery (BDDP, ethertype 0x8942)", "present (true) when the frame is BDDP (ethertype 0x8942, broadcast domain discovery sent by ONOS and Floodlight in LLDP's format): `-Y lldp` matches both, `-Y lldp.bddp` only BDDP";

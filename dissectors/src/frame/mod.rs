@@ -507,7 +507,7 @@ fn be16(b: [u8; 2]) -> u16 {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Whole frame", "Fields of the carried frame as a whole.";
         PAYLOAD = "payload", Bytes, "Data", "bytes after the last decoded header, up to the network layer's length (or all the rest when a layer could not be decoded)";
         FRAME_TRUNCATED = "frame.truncated", Bool, "Truncated", "present (true) when the frame is shorter than a length its headers declare";

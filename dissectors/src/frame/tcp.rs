@@ -172,7 +172,7 @@ impl TcpRepr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "TCP", "";
         TCP = "tcp", Group, "Transmission Control Protocol", "the TCP header";
         TCP_SRCPORT = "tcp.srcport", Uint, "Source port", "ports";

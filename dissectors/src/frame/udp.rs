@@ -72,7 +72,7 @@ impl UdpRepr {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "UDP", "";
         UDP = "udp", Group, "User Datagram Protocol", "the UDP header";
         UDP_SRCPORT = "udp.srcport", Uint, "Source port", "ports";

@@ -78,7 +78,7 @@ impl VlanTag {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "VLAN tags", "One group per tag, outermost first (802.1Q `0x8100`, 802.1ad `0x88a8`, and the old `0x9100`, stacked to any depth).";
         VLAN = "vlan", List, "802.1Q virtual LAN tags", "the VLAN tags, outermost first";
         VLAN_TAG = "vlan.tag", Group, "802.1Q tag", "one tag";

@@ -431,7 +431,7 @@ impl fmt::Display for Actions<'_> {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Actions", "";
         OF_ACTION_VENDOR = "of.action.vendor", Named, "Vendor", "vendor of a VENDOR action";
         OF_ACTION_SUBTYPE = "of.action.subtype", Named, "Subtype", "Nicira `NXAST_*` (shown lower case: `resubmit`, `learn`, `ct`, ...) or Big Switch subtype";

@@ -208,7 +208,7 @@ impl fmt::Display for FeaturesReply {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "FEATURES_REPLY, GET_CONFIG_REPLY, SET_CONFIG", "";
         OF_CONFIG = "of.config", Group, "Switch config", "";
         OF_CONFIG_FLAGS = "of.config.flags", Flags, "Flags", "`FRAG_DROP`, `FRAG_REASM` (0 = normal)";

@@ -255,7 +255,7 @@ impl fmt::Display for ErrorMsg {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "ERROR", "";
         OF_ERROR = "of.error", Group, "Error", "";
         OF_ERROR_TYPE = "of.error.type", Named, "Type", "`HELLO_FAILED`, `BAD_REQUEST`, `BAD_ACTION`, `FLOW_MOD_FAILED`, `PORT_MOD_FAILED`, `QUEUE_OP_FAILED`, `NXET_VENDOR`";

@@ -510,7 +510,7 @@ impl fmt::Display for Match {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Match (FLOW_MOD, FLOW_REMOVED, flow and aggregate stats)", "Only fields that are not wildcarded appear, so `of.match.dl_src` exists exactly when the flow matches on it.";
         OF_MATCH = "of.match", Group, "Match", "";
         OF_MATCH_WILDCARDS = "of.match.wildcards", Flags, "Wildcards", "`IN_PORT`, `DL_VLAN`, `DL_SRC`, `DL_DST`, `DL_TYPE`, `NW_PROTO`, `TP_SRC`, `TP_DST`, `NW_SRC_ALL`, `NW_DST_ALL`, `DL_VLAN_PCP`, `NW_TOS` (the nw_src/nw_dst prefix bits show as a hex remainder when partial)";

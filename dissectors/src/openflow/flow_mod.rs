@@ -211,7 +211,7 @@ impl fmt::Display for FlowMod {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "FLOW_MOD", "";
         OF_FLOW_MOD = "of.flow_mod", Group, "Flow mod", "contains `of.match` and `of.actions`";
         OF_FLOW_MOD_COOKIE = "of.flow_mod.cookie", Hex, "Cookie", "";

@@ -160,7 +160,7 @@ impl fmt::Display for FlowRemoved {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "FLOW_REMOVED", "";
         OF_FLOW_REMOVED = "of.flow_removed", Group, "Flow removed", "contains `of.match`";
         OF_FLOW_REMOVED_COOKIE = "of.flow_removed.cookie", Hex, "Cookie", "";

@@ -84,7 +84,7 @@ impl fmt::Display for Hello {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "HELLO", "";
         OF_HELLO = "of.hello", Group, "Hello", "present when a HELLO carries bytes after its header";
         OF_HELLO_VERSIONS = "of.hello.versions", Text, "Version bitmap", "versions of the version-bitmap element (`0x01, 0x04`)";

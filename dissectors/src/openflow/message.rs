@@ -620,7 +620,7 @@ impl<T: Into<Body>> IntoMessage for T {}
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Header (every message)", "The header of every message, and what stands in for a body that cannot be decoded.";
         OF_VERSION = "of.version", Named, "Version", "`OpenFlow 1.0` (1) to `OpenFlow 1.5` (6); other versions are named and not decoded further (only their HELLO is); 0 or above 6 is unknown";
         OF_TYPE = "of.type", Named as NameAndCode, "Type", "OFPT type without prefix, as the message's own version names it: `HELLO`, `PACKET_IN`, `FLOW_MOD`, ...; `MULTIPART_REPLY` for OpenFlow 1.3 type 19, `BARRIER_REPLY` for 1.3 type 21; unknown when that version has no such type. `of.type == BARRIER_REPLY` therefore matches a 1.3 type 21 as well as a 1.0 type 19; add `of.version == 1` to keep to 1.0";

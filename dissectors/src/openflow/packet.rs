@@ -258,7 +258,7 @@ impl fmt::Display for PacketOut {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "PACKET_IN, PACKET_OUT", "";
         DATA = "data", Group, "Frame", "the carried frame, decoded by the frame dissector (its keys: see the frame section). It starts at message offset 18 in a PACKET_IN";
         OF_PACKET_IN = "of.packet_in", Group, "Packet in", "";

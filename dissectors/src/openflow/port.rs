@@ -390,7 +390,7 @@ impl fmt::Display for PortMod {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "Ports: FEATURES_REPLY, PORT_STATUS, PORT_MOD", "";
         OF_PORT = "of.port", Group, "Port", "one `ofp_phy_port`; its value is a one-line summary";
         OF_PORT_PORT_NO = "of.port.port_no", Named, "Port number", "";

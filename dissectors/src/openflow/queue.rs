@@ -281,7 +281,7 @@ impl fmt::Display for QueueGetConfigReply {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "QUEUE_GET_CONFIG", "";
         OF_QUEUE_GET_CONFIG = "of.queue_get_config", Group, "Queue config request", "request";
         OF_QUEUE_GET_CONFIG_PORT = "of.queue_get_config.port", Named, "Port", "request";

@@ -1089,7 +1089,7 @@ impl fmt::Display for StatsReply {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "STATS_REQUEST, STATS_REPLY", "";
         OF_STATS_VENDOR = "of.stats.vendor", Named, "Vendor", "vendor stats (`NXST_FLOW`, ...) and unknown stats types";
         OF_STATS_SUBTYPE = "of.stats.subtype", Text, "Subtype", "vendor stats (`NXST_FLOW`, ...) and unknown stats types";

@@ -372,7 +372,7 @@ impl fmt::Display for VendorAction {
 
 /// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
 pub mod hf {
-    crate::tree::fields! {
+    crate::fields! {
         "VENDOR", "";
         OF_VENDOR = "of.vendor", Group, "Vendor", "OFPT_VENDOR body";
         OF_VENDOR_VENDOR = "of.vendor.vendor", Named, "Vendor", "vendor id: `NICIRA` (0x00002320), `BIG_SWITCH` (0x005c16c7), else hex";

@@ -1,0 +1,160 @@
+//! Fields of where a message came from rather than of its bytes: its frame, time,
+//! connection, switch and the control channel's addresses. The tree does not carry them
+//! (text, `-V` and JSON print the tree), so the filter reads them from a [`Context`].
+
+use std::net::{IpAddr, SocketAddr};
+
+use ofscope_dissectors::tree::{FieldDef, Value};
+
+use crate::stream::ConnId;
+
+/// The two ends of an OpenFlow connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channel {
+    pub switch: SocketAddr,
+    pub controller: SocketAddr,
+}
+
+/// What the filter knows of a message beside its tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The frame that completed the message.
+    pub frame: u64,
+    pub ts_ns: u64,
+    /// The capture's first frame, whatever its protocol (`frame.time_relative` counts from it).
+    pub origin_ns: u64,
+    pub conn: ConnId,
+    /// The switch's datapath id, once its FEATURES_REPLY has been seen.
+    pub dpid: Option<u64>,
+    pub from_switch: bool,
+    /// `None` until the connection's two ends are known.
+    pub channel: Option<&'a Channel>,
+}
+
+impl Context<'_> {
+    /// The (source, destination) of the message on the control channel.
+    fn ends(&self) -> Option<(SocketAddr, SocketAddr)> {
+        let c = self.channel?;
+        Some(if self.from_switch {
+            (c.switch, c.controller)
+        } else {
+            (c.controller, c.switch)
+        })
+    }
+}
+
+ofscope_dissectors::fields! {
+    "Capture context (filter only)",
+    "Where a message came from rather than what it says. The display filter knows these \
+     fields, but text, `-V` and JSON do not print them (JSON has the record's own `frame`, \
+     `ts_ns`, `conn` and `dpid`). The control channel is `ofchan`, not `ip` or `tcp`: those \
+     name the frame a PACKET_IN or PACKET_OUT carries.";
+    FRAME_NUMBER = "frame.number", Uint, "Frame number", "the capture frame that completed the message (tshark's `frame.number` for it; with `-d tcp.port==6653,openflow`, the frame tshark shows the message in)";
+    FRAME_TIME = "frame.time", Time, "Arrival time", "absolute time of that frame, UTC. Compare with a quoted `\"2024-05-01 12:00:00.25\"` (ISO 8601, `T` or a space, optional fraction and `Z`; always UTC, where tshark reads local time) or with seconds since 1970";
+    FRAME_TIME_EPOCH = "frame.time_epoch", Seconds, "Epoch time", "seconds since 1970 of that frame (`1714564800.25`)";
+    FRAME_TIME_RELATIVE = "frame.time_relative", Seconds, "Time since the first frame", "seconds since the capture's first frame, whatever its protocol, as the `-t r` column (`1.5`)";
+    CONN = "conn", Uint, "Connection", "the OpenFlow connection's number, as the record's `conn` in JSON";
+    OF_DPID = "of.dpid", Hex, "Datapath id", "the switch's datapath id, for every message of its connection once its FEATURES_REPLY has been seen (`00:00:00:00:00:00:00:02`, `2` or `0x2`). A message sent before that, such as the HELLO, has none: `of.dpid == ...` does not match it, `!of.dpid` does";
+    OFCHAN_SRC = "ofchan.src", Ip, "Channel source address", "IP address of the control channel's end that sent the message";
+    OFCHAN_DST = "ofchan.dst", Ip, "Channel destination address", "IP address of the end that received it";
+    OFCHAN_ADDR = "ofchan.addr", Ip, "Channel address", "either end's IP address (as tshark's `ip.addr`)";
+    OFCHAN_SRCPORT = "ofchan.srcport", Uint, "Channel source port", "TCP port of the sending end";
+    OFCHAN_DSTPORT = "ofchan.dstport", Uint, "Channel destination port", "TCP port of the receiving end";
+    OFCHAN_PORT = "ofchan.port", Uint, "Channel port", "either end's TCP port (as tshark's `tcp.port`)";
+}
+
+/// Up to two values: a field of either end has two.
+pub type Values = [Option<Value>; 2];
+
+/// How each context field is read.
+static READERS: &[(&FieldDef, fn(&Context) -> Values)] = &[
+    (&FRAME_NUMBER, |c| [Some(Value::Uint(c.frame)), None]),
+    (&FRAME_TIME, |c| [Some(Value::Uint(c.ts_ns)), None]),
+    (&FRAME_TIME_EPOCH, |c| [Some(Value::Uint(c.ts_ns)), None]),
+    (&FRAME_TIME_RELATIVE, |c| {
+        [c.ts_ns.checked_sub(c.origin_ns).map(Value::Uint), None]
+    }),
+    (&CONN, |c| [Some(Value::Uint(c.conn.0.into())), None]),
+    (&OF_DPID, |c| {
+        let dpid = c.dpid.map(|value| Value::Hex { value, digits: 16 });
+        [dpid, None]
+    }),
+    (&OFCHAN_SRC, |c| [c.ends().map(|(s, _)| ip(s.ip())), None]),
+    (&OFCHAN_DST, |c| [c.ends().map(|(_, d)| ip(d.ip())), None]),
+    (&OFCHAN_ADDR, |c| {
+        let ends = c.ends();
+        [ends.map(|(s, _)| ip(s.ip())), ends.map(|(_, d)| ip(d.ip()))]
+    }),
+    (&OFCHAN_SRCPORT, |c| [c.ends().map(|(s, _)| port(s)), None]),
+    (&OFCHAN_DSTPORT, |c| [c.ends().map(|(_, d)| port(d)), None]),
+    (&OFCHAN_PORT, |c| {
+        let ends = c.ends();
+        [ends.map(|(s, _)| port(s)), ends.map(|(_, d)| port(d))]
+    }),
+];
+
+fn ip(addr: IpAddr) -> Value {
+    match addr {
+        IpAddr::V4(a) => Value::Ipv4(a),
+        IpAddr::V6(a) => Value::Ipv6(a),
+    }
+}
+
+fn port(addr: SocketAddr) -> Value {
+    Value::Uint(addr.port().into())
+}
+
+/// A context field, found by its declaration.
+#[derive(Clone, Copy)]
+pub struct Reader {
+    pub def: &'static FieldDef,
+    read: fn(&Context) -> Values,
+}
+
+impl Reader {
+    pub fn values(&self, context: &Context) -> Values {
+        (self.read)(context)
+    }
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.def.key)
+    }
+}
+
+impl PartialEq for Reader {
+    fn eq(&self, other: &Reader) -> bool {
+        std::ptr::eq(self.def, other.def)
+    }
+}
+
+/// The context field with this key.
+pub fn reader(key: &str) -> Option<Reader> {
+    READERS
+        .iter()
+        .find(|(def, _)| def.key == key)
+        .map(|&(def, read)| Reader { def, read })
+}
+
+/// The context fields whose key is `name` or lies under it (`ofchan` → every `ofchan.*`).
+pub fn readers_under(name: &str) -> Vec<Reader> {
+    READERS
+        .iter()
+        .filter(|(def, _)| ofscope_dissectors::tree::is_key_or_prefix(name, def.key))
+        .map(|&(def, read)| Reader { def, read })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_field_has_a_reader_and_back() {
+        assert_eq!(SECTION.fields.len(), READERS.len());
+        for def in SECTION.fields {
+            assert!(reader(def.key).is_some_and(|r| std::ptr::eq(r.def, *def)), "{}", def.key);
+        }
+    }
+}
