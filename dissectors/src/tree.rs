@@ -238,6 +238,9 @@ pub enum Json {
     /// A datapath id as a string of eight colon-separated hex bytes: a number past 2^53
     /// would lose digits in JavaScript and jq.
     Dpid,
+    /// Not in the tree, so not written: a field of where the message came from, which only
+    /// the filter reads.
+    None,
 }
 
 impl Json {
@@ -250,6 +253,7 @@ impl Json {
             Json::Object => "object",
             Json::Array => "array",
             Json::NameAndCode => "string+code",
+            Json::None => "-",
         }
     }
 }

@@ -49,18 +49,18 @@ ofscope_dissectors::fields! {
      fields, but text, `-V` and JSON do not print them (JSON has the record's own `frame`, \
      `ts_ns`, `conn` and `dpid`). The control channel is `ofchan`, not `ip` or `tcp`: those \
      name the frame a PACKET_IN or PACKET_OUT carries.";
-    FRAME_NUMBER = "frame.number", Uint, "Frame number", "the capture frame that completed the message (tshark's `frame.number` for it; with `-d tcp.port==6653,openflow`, the frame tshark shows the message in)";
-    FRAME_TIME = "frame.time", Time, "Arrival time", "absolute time of that frame, UTC. Compare with a quoted `\"2024-05-01 12:00:00.25\"` (ISO 8601, `T` or a space, optional fraction and `Z`; always UTC, where tshark reads local time) or with seconds since 1970";
-    FRAME_TIME_EPOCH = "frame.time_epoch", Seconds, "Epoch time", "seconds since 1970 of that frame (`1714564800.25`)";
-    FRAME_TIME_RELATIVE = "frame.time_relative", Seconds, "Time since the first frame", "seconds since the capture's first frame, whatever its protocol, as the `-t r` column (`1.5`)";
-    CONN = "conn", Uint, "Connection", "the OpenFlow connection's number, as the record's `conn` in JSON";
-    OF_DPID = "of.dpid", Hex, "Datapath id", "the switch's datapath id, for every message of its connection once its FEATURES_REPLY has been seen (`00:00:00:00:00:00:00:02`, `2` or `0x2`). A message sent before that, such as the HELLO, has none: `of.dpid == ...` does not match it, `!of.dpid` does";
-    OFCHAN_SRC = "ofchan.src", Ip, "Channel source address", "IP address of the control channel's end that sent the message";
-    OFCHAN_DST = "ofchan.dst", Ip, "Channel destination address", "IP address of the end that received it";
-    OFCHAN_ADDR = "ofchan.addr", Ip, "Channel address", "either end's IP address (as tshark's `ip.addr`)";
-    OFCHAN_SRCPORT = "ofchan.srcport", Uint, "Channel source port", "TCP port of the sending end";
-    OFCHAN_DSTPORT = "ofchan.dstport", Uint, "Channel destination port", "TCP port of the receiving end";
-    OFCHAN_PORT = "ofchan.port", Uint, "Channel port", "either end's TCP port (as tshark's `tcp.port`)";
+    FRAME_NUMBER = "frame.number", Uint as None, "Frame number", "the capture frame that completed the message: the frame tshark shows it in (`frame.number`); the JSON record's `frame`";
+    FRAME_TIME = "frame.time", Time as None, "Arrival time", "absolute time of that frame, UTC. Compare with a quoted `\"2024-05-01 12:00:00.25\"` (ISO 8601, `T` or a space, optional fraction and `Z`; always UTC, where tshark reads local time) or with seconds since 1970";
+    FRAME_TIME_EPOCH = "frame.time_epoch", Seconds as None, "Epoch time", "seconds since 1970 of that frame (`1714564800.25`)";
+    FRAME_TIME_RELATIVE = "frame.time_relative", Seconds as None, "Time since the first frame", "seconds since the capture's first frame, whatever its protocol, as the `-t r` column (`1.5`)";
+    CONN = "conn", Uint as None, "Connection", "the OpenFlow connection's number, as the JSON record's `conn`";
+    OF_DPID = "of.dpid", Hex as None, "Datapath id", "the switch's datapath id, for every message of its connection once its FEATURES_REPLY has been seen (`00:00:00:00:00:00:00:02`, `2` or `0x2`). A message sent before that, such as the HELLO, has none: `of.dpid == ...` does not match it, `!of.dpid` does";
+    OFCHAN_SRC = "ofchan.src", Ip as None, "Channel source address", "IP address of the control channel's end that sent the message";
+    OFCHAN_DST = "ofchan.dst", Ip as None, "Channel destination address", "IP address of the end that received it";
+    OFCHAN_ADDR = "ofchan.addr", Ip as None, "Channel address", "either end's IP address (as tshark's `ip.addr`)";
+    OFCHAN_SRCPORT = "ofchan.srcport", Uint as None, "Channel source port", "TCP port of the sending end";
+    OFCHAN_DSTPORT = "ofchan.dstport", Uint as None, "Channel destination port", "TCP port of the receiving end";
+    OFCHAN_PORT = "ofchan.port", Uint as None, "Channel port", "either end's TCP port (as tshark's `tcp.port`)";
 }
 
 /// Up to two values: a field of either end has two.

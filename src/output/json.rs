@@ -42,7 +42,9 @@ pub fn write_tree_members(out: &mut String, tree: &Tree, msg: &[u8], needs_comma
             }
             Json::NameAndCode => write_name_and_code(out, field),
             Json::Dpid => write_dpid(out, &field.value, msg),
-            Json::Number | Json::String | Json::Bool => write_value(out, &field.value, msg),
+            Json::Number | Json::String | Json::Bool | Json::None => {
+                write_value(out, &field.value, msg)
+            }
         }
     }
     while stack.len() > 1 {
