@@ -101,7 +101,7 @@ fn the_filter_bar_names_an_unknown_field_and_suggests_one() {
     ctrl(&mut app, 'u');
     keys(&mut app, "frame.number == 18 || of.dpid");
     assert!(app.bar.as_ref().unwrap().error.is_none());
-    key(&mut app, KeyCode::Escape);
+    key(&mut app, KeyCode::Esc);
     // ... and the viewer gives them to the filter: the rows of one frame.
     let frame = app.store.row(5).unwrap().frame;
     filter(&mut app, &format!("frame.number == {frame}"));
