@@ -33,10 +33,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Each line: key, label, type, JSON type, description, tab-separated.\n\
+#[command(
+    after_help = "Each line: key, label, type, JSON type, description, tab-separated.\n\
     Examples:\n  \
     ofscope fields | grep '^of.packet_in'\n  \
-    ofscope fields --markdown > docs/fields.md")]
+    ofscope fields --markdown > docs/fields.md"
+)]
 pub struct FieldsArgs {
     /// Write the Markdown field reference (docs/fields.md) instead.
     #[arg(long)]

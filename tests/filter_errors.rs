@@ -252,7 +252,10 @@ fn unknown_keys_with_suggestions() {
         // The suggestion is a name the filter takes.
         if let Some((_, suggestion)) = message.split_once("did you mean ") {
             let fixed = expression.replacen(
-                expression.split(' ').find(|w| w.contains('.') || *w == "zzz").unwrap_or(""),
+                expression
+                    .split(' ')
+                    .find(|w| w.contains('.') || *w == "zzz")
+                    .unwrap_or(""),
                 suggestion.trim_end_matches('?'),
                 1,
             );
@@ -263,7 +266,15 @@ fn unknown_keys_with_suggestions() {
 
 #[test]
 fn protocol_names_stand_alone_but_hold_no_value() {
-    for bare in ["arp", "of.packet_in", "of", "ofchan", "frame", "of.match", "data"] {
+    for bare in [
+        "arp",
+        "of.packet_in",
+        "of",
+        "ofchan",
+        "frame",
+        "of.match",
+        "data",
+    ] {
         assert!(Filter::parse(bare).is_ok(), "{bare}");
     }
     // A declared group may carry a value (`of.actions` its text); a bare prefix has none.

@@ -51,34 +51,35 @@ fn packet_in_arp() -> Msg {
     let mut t = Tree::new();
     header(&mut t, 10, "PACKET_IN", length, 0x2a);
     t.open(def("of.packet_in"), 8..length);
-    t.leaf(def("of.packet_in.buffer_id"),
+    t.leaf(
+        def("of.packet_in.buffer_id"),
         Value::Hex {
             value: 0xffff_ffff,
             digits: 8,
         },
         8..12,
     );
-    t.leaf(def("of.packet_in.total_len"),
+    t.leaf(
+        def("of.packet_in.total_len"),
         Value::Uint(frame.len() as u64),
         12..14,
     );
     t.leaf(def("of.packet_in.in_port"), Value::Uint(1), 14..16);
-    t.leaf(def("of.packet_in.reason"),
+    t.leaf(
+        def("of.packet_in.reason"),
         Value::Named {
             value: 0,
             name: "NO_MATCH",
         },
         16..17,
     );
-    t.open_with(def("data"),
+    t.open_with(
+        def("data"),
         Value::Text("ARP who-has 10.0.0.2 tell 10.0.0.1".into()),
         18..length,
     );
     t.with_base(18, |t| {
-        t.leaf(def("payload"),
-            Value::Bytes(0..frame.len()),
-            0..frame.len(),
-        );
+        t.leaf(def("payload"), Value::Bytes(0..frame.len()), 0..frame.len());
         t.open(def("eth"), 0..12);
         t.leaf(def("eth.dst"), Value::Mac([0xff; 6]), 0..6);
         t.leaf(def("eth.src"), Value::Mac(sha), 6..12);
@@ -93,14 +94,16 @@ fn packet_in_arp() -> Msg {
         }
         t.close();
         t.open(def("arp"), 22..50);
-        t.leaf(def("arp.ptype"),
+        t.leaf(
+            def("arp.ptype"),
             Value::Hex {
                 value: 0x0800,
                 digits: 4,
             },
             24..26,
         );
-        t.leaf(def("arp.op"),
+        t.leaf(
+            def("arp.op"),
             Value::Named {
                 value: 1,
                 name: "REQUEST",
@@ -108,12 +111,14 @@ fn packet_in_arp() -> Msg {
             28..30,
         );
         t.leaf(def("arp.sha"), Value::Mac(sha), 30..36);
-        t.leaf(def("arp.spa"),
+        t.leaf(
+            def("arp.spa"),
             Value::Ipv4(Ipv4Addr::new(10, 0, 0, 1)),
             36..40,
         );
         t.leaf(def("arp.tha"), Value::Mac([0; 6]), 40..46);
-        t.leaf(def("arp.tpa"),
+        t.leaf(
+            def("arp.tpa"),
             Value::Ipv4(Ipv4Addr::new(10, 0, 0, 2)),
             46..50,
         );
@@ -134,27 +139,24 @@ fn flow_mod() -> Msg {
     header(&mut t, 14, "FLOW_MOD", 88, 7);
     t.open(def("of.flow_mod"), 8..88);
     t.open(def("of.match"), 8..48);
-    t.leaf(def("of.match.nw_src"),
+    t.leaf(
+        def("of.match.nw_src"),
         Value::Ipv4Prefix(Ipv4Addr::new(10, 0, 1, 0), 24),
         20..24,
     );
     t.close();
-    t.leaf(def("of.flow_mod.command"),
+    t.leaf(
+        def("of.flow_mod.command"),
         Value::Named {
             value: 0,
             name: "ADD",
         },
         56..58,
     );
-    t.leaf(def("of.flow_mod.idle_timeout"),
-        Value::Uint(60),
-        58..60,
-    );
-    t.leaf(def("of.flow_mod.priority"),
-        Value::Uint(0x8000),
-        62..64,
-    );
-    t.leaf(def("of.flow_mod.flags"),
+    t.leaf(def("of.flow_mod.idle_timeout"), Value::Uint(60), 58..60);
+    t.leaf(def("of.flow_mod.priority"), Value::Uint(0x8000), 62..64);
+    t.leaf(
+        def("of.flow_mod.flags"),
         Value::Flags {
             value: 1,
             names: FLOW_MOD_FLAGS,
@@ -174,7 +176,8 @@ fn flow_mod() -> Msg {
     {
         let at = 72 + 8 * i;
         t.open(def("of.action"), at..at + 8);
-        t.leaf(def("of.action.type"),
+        t.leaf(
+            def("of.action.type"),
             Value::Named {
                 value: 0,
                 name: "OUTPUT",
@@ -196,13 +199,11 @@ fn packet_out_ipv6() -> Msg {
     let mut t = Tree::new();
     header(&mut t, 13, "PACKET_OUT", 80, 0x1_0000);
     t.open(def("of.packet_out"), 8..80);
-    t.leaf(def("of.packet_out.in_port"),
-        Value::Uint(0xffff),
-        12..14,
-    );
+    t.leaf(def("of.packet_out.in_port"), Value::Uint(0xffff), 12..14);
     t.leaf(def("of.output.port"), Value::Uint(0xfffb), 16..18);
     t.leaf(def("of.port.name"), Value::Text("s1-eth1".into()), 0..0);
-    t.leaf(def("ipv6.src"),
+    t.leaf(
+        def("ipv6.src"),
         Value::Ipv6("fe80::1".parse::<Ipv6Addr>().unwrap()),
         30..46,
     );
@@ -214,7 +215,8 @@ fn packet_out_ipv6() -> Msg {
 
 fn header(t: &mut Tree, type_number: u64, name: &'static str, length: usize, xid: u64) {
     t.leaf(def("of.version"), Value::Uint(1), 0..1);
-    t.leaf(def("of.type"),
+    t.leaf(
+        def("of.type"),
         Value::Named {
             value: type_number,
             name,
@@ -222,7 +224,8 @@ fn header(t: &mut Tree, type_number: u64, name: &'static str, length: usize, xid
         1..2,
     );
     t.leaf(def("of.length"), Value::Uint(length as u64), 2..4);
-    t.leaf(def("of.xid"),
+    t.leaf(
+        def("of.xid"),
         Value::Hex {
             value: xid,
             digits: 8,

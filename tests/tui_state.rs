@@ -108,7 +108,10 @@ fn the_filter_bar_names_an_unknown_field_and_suggests_one() {
     let rows: Vec<u64> = (0..app.shown_len())
         .map(|pos| app.store.row(app.shown_row(pos).unwrap()).unwrap().frame)
         .collect();
-    assert!(!rows.is_empty() && rows.iter().all(|&f| f == frame), "{rows:?}");
+    assert!(
+        !rows.is_empty() && rows.iter().all(|&f| f == frame),
+        "{rows:?}"
+    );
 }
 
 #[test]

@@ -184,22 +184,26 @@ impl Type {
 
     /// Whether a value of this field may take this form.
     pub fn admits(self, value: &Value) -> bool {
-        match (self, value) {
-            (Type::Group | Type::List, Value::None | Value::Text(_) | Value::Named { .. }) => true,
-            (Type::Uint | Type::Time | Type::Seconds, Value::Uint(_)) => true,
-            (Type::Hex, Value::Hex { .. }) => true,
+        matches!(
+            (self, value),
             (
-                Type::Named,
-                Value::Named { .. } | Value::Unknown(_) | Value::Uint(_) | Value::Hex { .. },
-            ) => true,
-            (Type::Flags, Value::Flags { .. }) | (Type::Bool, Value::Bool(_)) => true,
-            (Type::Mac, Value::Mac(_)) | (Type::Prefix, Value::Ipv4Prefix(..)) => true,
-            (Type::Ipv4 | Type::Ip, Value::Ipv4(_)) | (Type::Ipv6 | Type::Ip, Value::Ipv6(_)) => {
-                true
-            }
-            (Type::Text, Value::Text(_)) | (Type::Bytes, Value::Bytes(_)) => true,
-            _ => false,
-        }
+                Type::Group | Type::List,
+                Value::None | Value::Text(_) | Value::Named { .. }
+            ) | (Type::Uint | Type::Time | Type::Seconds, Value::Uint(_))
+                | (Type::Hex, Value::Hex { .. })
+                | (
+                    Type::Named,
+                    Value::Named { .. } | Value::Unknown(_) | Value::Uint(_) | Value::Hex { .. }
+                )
+                | (Type::Flags, Value::Flags { .. })
+                | (Type::Bool, Value::Bool(_))
+                | (Type::Mac, Value::Mac(_))
+                | (Type::Prefix, Value::Ipv4Prefix(..))
+                | (Type::Ipv4 | Type::Ip, Value::Ipv4(_))
+                | (Type::Ipv6 | Type::Ip, Value::Ipv6(_))
+                | (Type::Text, Value::Text(_))
+                | (Type::Bytes, Value::Bytes(_))
+        )
     }
 
     const fn kind(self) -> Kind {

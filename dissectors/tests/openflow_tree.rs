@@ -261,7 +261,11 @@ fn corpus_trees_are_well_formed() {
             if let Value::Bytes(r) = &f.value {
                 assert!(r.end <= bytes.len(), "{} bytes {:?}", f.key(), r);
             }
-            assert!(i == 0 || f.depth <= prev_depth + 1, "{} jumps depth", f.key());
+            assert!(
+                i == 0 || f.depth <= prev_depth + 1,
+                "{} jumps depth",
+                f.key()
+            );
             prev_depth = f.depth;
             let _ = f.value.to_string();
         }

@@ -67,30 +67,64 @@ ofscope_dissectors::fields! {
 pub type Values = [Option<Value>; 2];
 
 /// How each context field is read.
-static READERS: &[(&FieldDef, fn(&Context) -> Values)] = &[
-    (&FRAME_NUMBER, |c| [Some(Value::Uint(c.frame)), None]),
-    (&FRAME_TIME, |c| [Some(Value::Uint(c.ts_ns)), None]),
-    (&FRAME_TIME_EPOCH, |c| [Some(Value::Uint(c.ts_ns)), None]),
-    (&FRAME_TIME_RELATIVE, |c| {
-        [c.ts_ns.checked_sub(c.origin_ns).map(Value::Uint), None]
-    }),
-    (&CONN, |c| [Some(Value::Uint(c.conn.0.into())), None]),
-    (&OF_DPID, |c| {
-        let dpid = c.dpid.map(|value| Value::Hex { value, digits: 16 });
-        [dpid, None]
-    }),
-    (&OFCHAN_SRC, |c| [c.ends().map(|(s, _)| ip(s.ip())), None]),
-    (&OFCHAN_DST, |c| [c.ends().map(|(_, d)| ip(d.ip())), None]),
-    (&OFCHAN_ADDR, |c| {
-        let ends = c.ends();
-        [ends.map(|(s, _)| ip(s.ip())), ends.map(|(_, d)| ip(d.ip()))]
-    }),
-    (&OFCHAN_SRCPORT, |c| [c.ends().map(|(s, _)| port(s)), None]),
-    (&OFCHAN_DSTPORT, |c| [c.ends().map(|(_, d)| port(d)), None]),
-    (&OFCHAN_PORT, |c| {
-        let ends = c.ends();
-        [ends.map(|(s, _)| port(s)), ends.map(|(_, d)| port(d))]
-    }),
+static READERS: &[Reader] = &[
+    Reader {
+        def: &FRAME_NUMBER,
+        read: |c| [Some(Value::Uint(c.frame)), None],
+    },
+    Reader {
+        def: &FRAME_TIME,
+        read: |c| [Some(Value::Uint(c.ts_ns)), None],
+    },
+    Reader {
+        def: &FRAME_TIME_EPOCH,
+        read: |c| [Some(Value::Uint(c.ts_ns)), None],
+    },
+    Reader {
+        def: &FRAME_TIME_RELATIVE,
+        read: |c| [c.ts_ns.checked_sub(c.origin_ns).map(Value::Uint), None],
+    },
+    Reader {
+        def: &CONN,
+        read: |c| [Some(Value::Uint(c.conn.0.into())), None],
+    },
+    Reader {
+        def: &OF_DPID,
+        read: |c| {
+            let dpid = c.dpid.map(|value| Value::Hex { value, digits: 16 });
+            [dpid, None]
+        },
+    },
+    Reader {
+        def: &OFCHAN_SRC,
+        read: |c| [c.ends().map(|(s, _)| ip(s.ip())), None],
+    },
+    Reader {
+        def: &OFCHAN_DST,
+        read: |c| [c.ends().map(|(_, d)| ip(d.ip())), None],
+    },
+    Reader {
+        def: &OFCHAN_ADDR,
+        read: |c| {
+            let ends = c.ends();
+            [ends.map(|(s, _)| ip(s.ip())), ends.map(|(_, d)| ip(d.ip()))]
+        },
+    },
+    Reader {
+        def: &OFCHAN_SRCPORT,
+        read: |c| [c.ends().map(|(s, _)| port(s)), None],
+    },
+    Reader {
+        def: &OFCHAN_DSTPORT,
+        read: |c| [c.ends().map(|(_, d)| port(d)), None],
+    },
+    Reader {
+        def: &OFCHAN_PORT,
+        read: |c| {
+            let ends = c.ends();
+            [ends.map(|(s, _)| port(s)), ends.map(|(_, d)| port(d))]
+        },
+    },
 ];
 
 fn ip(addr: IpAddr) -> Value {
@@ -131,18 +165,15 @@ impl PartialEq for Reader {
 
 /// The context field with this key.
 pub fn reader(key: &str) -> Option<Reader> {
-    READERS
-        .iter()
-        .find(|(def, _)| def.key == key)
-        .map(|&(def, read)| Reader { def, read })
+    READERS.iter().find(|r| r.def.key == key).copied()
 }
 
 /// The context fields whose key is `name` or lies under it (`ofchan` → every `ofchan.*`).
 pub fn readers_under(name: &str) -> Vec<Reader> {
     READERS
         .iter()
-        .filter(|(def, _)| ofscope_dissectors::tree::is_key_or_prefix(name, def.key))
-        .map(|&(def, read)| Reader { def, read })
+        .filter(|r| ofscope_dissectors::tree::is_key_or_prefix(name, r.def.key))
+        .copied()
         .collect()
 }
 
@@ -154,7 +185,11 @@ mod tests {
     fn every_declared_field_has_a_reader_and_back() {
         assert_eq!(SECTION.fields.len(), READERS.len());
         for def in SECTION.fields {
-            assert!(reader(def.key).is_some_and(|r| std::ptr::eq(r.def, *def)), "{}", def.key);
+            assert!(
+                reader(def.key).is_some_and(|r| std::ptr::eq(r.def, *def)),
+                "{}",
+                def.key
+            );
         }
     }
 }

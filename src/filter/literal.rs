@@ -303,7 +303,10 @@ pub fn utc_time(text: &str) -> Result<Literal, BadValue> {
         return Err(bad());
     };
     let second_ns = match second {
-        Some(s) => seconds(s).ok().and_then(|l| l.number).filter(|&ns| ns < 60 * NS_PER_SEC),
+        Some(s) => seconds(s)
+            .ok()
+            .and_then(|l| l.number)
+            .filter(|&ns| ns < 60 * NS_PER_SEC),
         None => Some(0),
     };
     let (Some(second_ns), 1970.., 1..=12, 1..=31) = (second_ns, year, month, day) else {
@@ -436,22 +439,43 @@ mod tests {
         assert_eq!(seconds("1.5").unwrap().number, Some(1_500_000_000));
         assert_eq!(seconds("0.000000001").unwrap().number, Some(1));
         assert_eq!(seconds("7").unwrap().number, Some(7_000_000_000));
-        for bad in ["", ".5", "1.", "1.0000000001", "-1", "1e3", "99999999999999999999"] {
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.0000000001",
+            "-1",
+            "1e3",
+            "99999999999999999999",
+        ] {
             assert!(seconds(bad).is_err(), "{bad}");
         }
         // `date -u -d '2024-02-29 23:59:58' +%s` is 1709251198.
         let ns = 1_709_251_198 * NS_PER_SEC;
         assert_eq!(utc_time("2024-02-29 23:59:58").unwrap().number, Some(ns));
-        assert_eq!(utc_time("2024-02-29T23:59:58.25Z").unwrap().number, Some(ns + NS_PER_SEC / 4));
+        assert_eq!(
+            utc_time("2024-02-29T23:59:58.25Z").unwrap().number,
+            Some(ns + NS_PER_SEC / 4)
+        );
         assert_eq!(utc_time("1970-01-01").unwrap().number, Some(0));
-        for bad in ["2024-13-01", "2024-02-29 24:00", "1969-12-31", "2024-1", "12:00", "2024-02-29 1:2:3:4"] {
+        for bad in [
+            "2024-13-01",
+            "2024-02-29 24:00",
+            "1969-12-31",
+            "2024-1",
+            "12:00",
+            "2024-02-29 1:2:3:4",
+        ] {
             assert!(utc_time(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn eight_bytes_are_also_a_number() {
-        assert_eq!(Literal::word("00:00:00:00:00:00:01:02").unwrap().number, Some(0x102));
+        assert_eq!(
+            Literal::word("00:00:00:00:00:00:01:02").unwrap().number,
+            Some(0x102)
+        );
         assert_eq!(Literal::word("00:00:00:00:00:02").unwrap().number, None);
     }
 

@@ -44,7 +44,10 @@ pub enum Target {
 impl Expr {
     pub fn eval(&self, context: &Context, tree: &Tree, msg: &[u8]) -> bool {
         match self {
-            Expr::Present { name, context: readers } => {
+            Expr::Present {
+                name,
+                context: readers,
+            } => {
                 tree.has_protocol(name)
                     || readers
                         .iter()

@@ -449,7 +449,10 @@ impl App {
                 from_switch: row.direction == crate::stream::Direction::SwitchToController,
                 channel: self.channels.get(&row.conn),
             };
-            if applied.filter.matches(&context, &self.scratch, self.store.bytes(i)) {
+            if applied
+                .filter
+                .matches(&context, &self.scratch, self.store.bytes(i))
+            {
                 applied.matches.push(i);
             }
             applied.scanned += 1;
