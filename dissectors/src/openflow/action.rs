@@ -438,17 +438,17 @@ pub mod hf {
         OF_ACTION_DATA = "of.action.data", Bytes, "Data", "the vendor action body";
         OF_ACTION = "of.action", Group, "Action", "one action; its value is its type (the list above carries the text)";
         OF_ACTION_TYPE = "of.action.type", Named, "Type", "`OUTPUT`, `SET_VLAN_VID`, `SET_VLAN_PCP`, `STRIP_VLAN`, `SET_DL_SRC`, `SET_DL_DST`, `SET_NW_SRC`, `SET_NW_DST`, `SET_NW_TOS`, `SET_TP_SRC`, `SET_TP_DST`, `ENQUEUE`, `VENDOR`";
-        OF_ACTION_LEN = "of.action.len", Uint, "Length", "";
+        OF_ACTION_LEN = "of.action.len", Uint, "Length", "length of the action in bytes";
         OF_OUTPUT_PORT = "of.output.port", Named, "Port", "OUTPUT's port";
         OF_OUTPUT_MAX_LEN = "of.output.max_len", Uint, "Max length", "bytes sent to the controller";
-        OF_ACTION_VLAN_VID = "of.action.vlan_vid", Uint, "VLAN id", "";
-        OF_ACTION_VLAN_PCP = "of.action.vlan_pcp", Uint, "VLAN priority", "";
+        OF_ACTION_VLAN_VID = "of.action.vlan_vid", Uint, "VLAN id", "SET_VLAN_VID's VLAN id";
+        OF_ACTION_VLAN_PCP = "of.action.vlan_pcp", Uint, "VLAN priority", "SET_VLAN_PCP's priority";
         OF_ACTION_DL_ADDR = "of.action.dl_addr", Mac, "Ethernet address", "SET_DL_SRC / SET_DL_DST";
         OF_ACTION_NW_ADDR = "of.action.nw_addr", Ipv4, "IP address", "SET_NW_SRC / SET_NW_DST";
-        OF_ACTION_NW_TOS = "of.action.nw_tos", Uint, "IP ToS", "";
+        OF_ACTION_NW_TOS = "of.action.nw_tos", Uint, "IP ToS", "SET_NW_TOS's ToS byte";
         OF_ACTION_TP_PORT = "of.action.tp_port", Uint, "Transport port", "SET_TP_SRC / SET_TP_DST";
-        OF_ENQUEUE_PORT = "of.enqueue.port", Named, "Port", "";
-        OF_ENQUEUE_QUEUE_ID = "of.enqueue.queue_id", Uint, "Queue id", "";
+        OF_ENQUEUE_PORT = "of.enqueue.port", Named, "Port", "ENQUEUE's port";
+        OF_ENQUEUE_QUEUE_ID = "of.enqueue.queue_id", Uint, "Queue id", "ENQUEUE's queue";
         OF_ACTIONS = "of.actions", List, "Actions", "of `of.action`; its value is the ovs-ofctl text (`output:2,mod_vlan_vid:10`)";
     }
 }

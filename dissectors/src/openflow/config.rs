@@ -210,13 +210,13 @@ impl fmt::Display for FeaturesReply {
 pub mod hf {
     crate::fields! {
         "FEATURES_REPLY, GET_CONFIG_REPLY, SET_CONFIG", "";
-        OF_CONFIG = "of.config", Group, "Switch config", "";
+        OF_CONFIG = "of.config", Group, "Switch config", "GET_CONFIG_REPLY or SET_CONFIG body";
         OF_CONFIG_FLAGS = "of.config.flags", Flags, "Flags", "`FRAG_DROP`, `FRAG_REASM` (0 = normal)";
-        OF_CONFIG_MISS_SEND_LEN = "of.config.miss_send_len", Uint, "Miss send length", "";
-        OF_FEATURES = "of.features", Group, "Features", "";
+        OF_CONFIG_MISS_SEND_LEN = "of.config.miss_send_len", Uint, "Miss send length", "bytes of a table-miss packet sent to the controller";
+        OF_FEATURES = "of.features", Group, "Features", "FEATURES_REPLY body";
         OF_FEATURES_DATAPATH_ID = "of.features.datapath_id", Hex as Dpid, "Datapath id", "in JSON a string, `\"00:00:00:00:00:00:00:01\"`, as the record's `dpid` (a number past 2^53 would lose digits in JavaScript and jq)";
-        OF_FEATURES_N_BUFFERS = "of.features.n_buffers", Uint, "Buffers", "";
-        OF_FEATURES_N_TABLES = "of.features.n_tables", Uint, "Tables", "";
+        OF_FEATURES_N_BUFFERS = "of.features.n_buffers", Uint, "Buffers", "packets the switch can buffer";
+        OF_FEATURES_N_TABLES = "of.features.n_tables", Uint, "Tables", "flow tables";
         OF_FEATURES_CAPABILITIES = "of.features.capabilities", Flags, "Capabilities", "`FLOW_STATS`, `TABLE_STATS`, `PORT_STATS`, `STP`, `RESERVED`, `IP_REASM`, `QUEUE_STATS`, `ARP_MATCH_IP`";
         OF_FEATURES_ACTIONS = "of.features.actions", Flags, "Actions", "supported actions, one bit per OFPAT number";
     }

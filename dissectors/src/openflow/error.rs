@@ -257,7 +257,7 @@ impl fmt::Display for ErrorMsg {
 pub mod hf {
     crate::fields! {
         "ERROR", "";
-        OF_ERROR = "of.error", Group, "Error", "";
+        OF_ERROR = "of.error", Group, "Error", "ERROR body";
         OF_ERROR_TYPE = "of.error.type", Named, "Type", "`HELLO_FAILED`, `BAD_REQUEST`, `BAD_ACTION`, `FLOW_MOD_FAILED`, `PORT_MOD_FAILED`, `QUEUE_OP_FAILED`, `NXET_VENDOR`";
         OF_ERROR_CODE = "of.error.code", Named, "Code", "the code by its OpenFlow name (`OFPBRC_BAD_LEN`)";
         OF_ERROR_VENDOR = "of.error.vendor", Named, "Vendor", "the inner error of an `NXET_VENDOR` error (`NXBRC_MUST_BE_ZERO`)";

@@ -512,15 +512,15 @@ impl fmt::Display for Match {
 pub mod hf {
     crate::fields! {
         "Match (FLOW_MOD, FLOW_REMOVED, flow and aggregate stats)", "Only fields that are not wildcarded appear, so `of.match.dl_src` exists exactly when the flow matches on it.";
-        OF_MATCH = "of.match", Group, "Match", "";
+        OF_MATCH = "of.match", Group, "Match", "ofp_match: the fields a flow matches on";
         OF_MATCH_WILDCARDS = "of.match.wildcards", Flags, "Wildcards", "`IN_PORT`, `DL_VLAN`, `DL_SRC`, `DL_DST`, `DL_TYPE`, `NW_PROTO`, `TP_SRC`, `TP_DST`, `NW_SRC_ALL`, `NW_DST_ALL`, `DL_VLAN_PCP`, `NW_TOS` (the nw_src/nw_dst prefix bits show as a hex remainder when partial)";
-        OF_MATCH_IN_PORT = "of.match.in_port", Named, "In port", "";
-        OF_MATCH_DL_SRC = "of.match.dl_src", Mac, "Ethernet source", "";
-        OF_MATCH_DL_DST = "of.match.dl_dst", Mac, "Ethernet destination", "";
+        OF_MATCH_IN_PORT = "of.match.in_port", Named, "In port", "the port the packet came in on (a reserved port by its name)";
+        OF_MATCH_DL_SRC = "of.match.dl_src", Mac, "Ethernet source", "Ethernet source";
+        OF_MATCH_DL_DST = "of.match.dl_dst", Mac, "Ethernet destination", "Ethernet destination";
         OF_MATCH_DL_VLAN = "of.match.dl_vlan", Named, "VLAN id", "`NONE` (0xffff) means \"no 802.1Q tag\"";
-        OF_MATCH_DL_VLAN_PCP = "of.match.dl_vlan_pcp", Uint, "VLAN priority", "";
-        OF_MATCH_DL_TYPE = "of.match.dl_type", Hex, "Ethernet type", "";
-        OF_MATCH_NW_TOS = "of.match.nw_tos", Uint, "IP ToS", "";
+        OF_MATCH_DL_VLAN_PCP = "of.match.dl_vlan_pcp", Uint, "VLAN priority", "VLAN priority";
+        OF_MATCH_DL_TYPE = "of.match.dl_type", Hex, "Ethernet type", "ethertype";
+        OF_MATCH_NW_TOS = "of.match.nw_tos", Uint, "IP ToS", "IP ToS (DSCP) byte";
         OF_MATCH_NW_PROTO = "of.match.nw_proto", Uint, "IP protocol / ARP opcode", "IP protocol, or ARP opcode";
         OF_MATCH_NW_SRC = "of.match.nw_src", Prefix, "IP source", "with the prefix length the wildcards leave exact";
         OF_MATCH_NW_DST = "of.match.nw_dst", Prefix, "IP destination", "with the prefix length the wildcards leave exact";

@@ -214,13 +214,13 @@ pub mod hf {
     crate::fields! {
         "FLOW_MOD", "";
         OF_FLOW_MOD = "of.flow_mod", Group, "Flow mod", "contains `of.match` and `of.actions`";
-        OF_FLOW_MOD_COOKIE = "of.flow_mod.cookie", Hex, "Cookie", "";
+        OF_FLOW_MOD_COOKIE = "of.flow_mod.cookie", Hex, "Cookie", "opaque identifier the controller gave the flow";
         OF_FLOW_MOD_COMMAND = "of.flow_mod.command", Named, "Command", "`ADD`, `MODIFY`, `MODIFY_STRICT`, `DELETE`, `DELETE_STRICT`";
-        OF_FLOW_MOD_IDLE_TIMEOUT = "of.flow_mod.idle_timeout", Uint, "Idle timeout", "";
-        OF_FLOW_MOD_HARD_TIMEOUT = "of.flow_mod.hard_timeout", Uint, "Hard timeout", "";
-        OF_FLOW_MOD_PRIORITY = "of.flow_mod.priority", Uint, "Priority", "";
-        OF_FLOW_MOD_BUFFER_ID = "of.flow_mod.buffer_id", Named, "Buffer id", "";
-        OF_FLOW_MOD_OUT_PORT = "of.flow_mod.out_port", Named, "Out port", "";
+        OF_FLOW_MOD_IDLE_TIMEOUT = "of.flow_mod.idle_timeout", Uint, "Idle timeout", "seconds without a matching packet before the flow expires (0: never)";
+        OF_FLOW_MOD_HARD_TIMEOUT = "of.flow_mod.hard_timeout", Uint, "Hard timeout", "seconds before the flow expires whatever its traffic (0: never)";
+        OF_FLOW_MOD_PRIORITY = "of.flow_mod.priority", Uint, "Priority", "the flow's priority (higher wins)";
+        OF_FLOW_MOD_BUFFER_ID = "of.flow_mod.buffer_id", Named, "Buffer id", "the buffered packet to apply the flow to; `NONE` for none";
+        OF_FLOW_MOD_OUT_PORT = "of.flow_mod.out_port", Named, "Out port", "only flows with an output to this port (`NONE`: any)";
         OF_FLOW_MOD_FLAGS = "of.flow_mod.flags", Flags, "Flags", "`SEND_FLOW_REM`, `CHECK_OVERLAP`, `EMERG`";
     }
 }

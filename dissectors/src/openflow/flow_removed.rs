@@ -163,13 +163,13 @@ pub mod hf {
     crate::fields! {
         "FLOW_REMOVED", "";
         OF_FLOW_REMOVED = "of.flow_removed", Group, "Flow removed", "contains `of.match`";
-        OF_FLOW_REMOVED_COOKIE = "of.flow_removed.cookie", Hex, "Cookie", "";
-        OF_FLOW_REMOVED_PRIORITY = "of.flow_removed.priority", Uint, "Priority", "";
+        OF_FLOW_REMOVED_COOKIE = "of.flow_removed.cookie", Hex, "Cookie", "opaque identifier the controller gave the flow";
+        OF_FLOW_REMOVED_PRIORITY = "of.flow_removed.priority", Uint, "Priority", "the flow's priority (higher wins)";
         OF_FLOW_REMOVED_REASON = "of.flow_removed.reason", Named, "Reason", "`IDLE_TIMEOUT`, `HARD_TIMEOUT`, `DELETE`";
-        OF_FLOW_REMOVED_DURATION_SEC = "of.flow_removed.duration_sec", Uint, "Duration (s)", "";
-        OF_FLOW_REMOVED_DURATION_NSEC = "of.flow_removed.duration_nsec", Uint, "Duration (ns)", "";
-        OF_FLOW_REMOVED_IDLE_TIMEOUT = "of.flow_removed.idle_timeout", Uint, "Idle timeout", "";
-        OF_FLOW_REMOVED_PACKET_COUNT = "of.flow_removed.packet_count", Uint, "Packets", "";
-        OF_FLOW_REMOVED_BYTE_COUNT = "of.flow_removed.byte_count", Uint, "Bytes", "";
+        OF_FLOW_REMOVED_DURATION_SEC = "of.flow_removed.duration_sec", Uint, "Duration (s)", "how long the flow has been in the table, whole seconds";
+        OF_FLOW_REMOVED_DURATION_NSEC = "of.flow_removed.duration_nsec", Uint, "Duration (ns)", "and the nanoseconds beyond them";
+        OF_FLOW_REMOVED_IDLE_TIMEOUT = "of.flow_removed.idle_timeout", Uint, "Idle timeout", "seconds without a matching packet before the flow expires (0: never)";
+        OF_FLOW_REMOVED_PACKET_COUNT = "of.flow_removed.packet_count", Uint, "Packets", "packets counted";
+        OF_FLOW_REMOVED_BYTE_COUNT = "of.flow_removed.byte_count", Uint, "Bytes", "bytes counted";
     }
 }

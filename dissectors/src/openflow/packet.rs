@@ -261,16 +261,16 @@ pub mod hf {
     crate::fields! {
         "PACKET_IN, PACKET_OUT", "";
         DATA = "data", Group, "Frame", "the carried frame, decoded by the frame dissector (its keys: see the frame section). It starts at message offset 18 in a PACKET_IN";
-        OF_PACKET_IN = "of.packet_in", Group, "Packet in", "";
-        OF_PACKET_IN_BUFFER_ID = "of.packet_in.buffer_id", Named, "Buffer id", "";
+        OF_PACKET_IN = "of.packet_in", Group, "Packet in", "PACKET_IN body";
+        OF_PACKET_IN_BUFFER_ID = "of.packet_in.buffer_id", Named, "Buffer id", "the switch buffer holding the packet; `NONE` (0xffffffff) when it is not buffered";
         OF_PACKET_IN_TOTAL_LEN = "of.packet_in.total_len", Uint, "Total length", "frame length on the switch";
-        OF_PACKET_IN_IN_PORT = "of.packet_in.in_port", Named, "In port", "";
+        OF_PACKET_IN_IN_PORT = "of.packet_in.in_port", Named, "In port", "the port the packet came in on (a reserved port by its name)";
         OF_PACKET_IN_REASON = "of.packet_in.reason", Named, "Reason", "`NO_MATCH`, `ACTION`";
         OF_PACKET_IN_DATA_LEN = "of.packet_in.data_len", Uint, "Data length", "bytes of frame carried (may be less than total_len)";
         OF_PACKET_IN_TRUNCATED = "of.packet_in.truncated", Bool, "Truncated", "present when the switch sent less than total_len";
-        OF_PACKET_OUT = "of.packet_out", Group, "Packet out", "";
-        OF_PACKET_OUT_BUFFER_ID = "of.packet_out.buffer_id", Named, "Buffer id", "";
-        OF_PACKET_OUT_IN_PORT = "of.packet_out.in_port", Named, "In port", "";
-        OF_PACKET_OUT_ACTIONS_LEN = "of.packet_out.actions_len", Uint, "Actions length", "";
+        OF_PACKET_OUT = "of.packet_out", Group, "Packet out", "PACKET_OUT body";
+        OF_PACKET_OUT_BUFFER_ID = "of.packet_out.buffer_id", Named, "Buffer id", "the switch buffer holding the packet; `NONE` (0xffffffff) when it is not buffered";
+        OF_PACKET_OUT_IN_PORT = "of.packet_out.in_port", Named, "In port", "the port the packet is treated as having come in on (`NONE` for none)";
+        OF_PACKET_OUT_ACTIONS_LEN = "of.packet_out.actions_len", Uint, "Actions length", "bytes of actions";
     }
 }

@@ -393,9 +393,9 @@ pub mod hf {
     crate::fields! {
         "Ports: FEATURES_REPLY, PORT_STATUS, PORT_MOD", "";
         OF_PORT = "of.port", Group, "Port", "one `ofp_phy_port`; its value is a one-line summary";
-        OF_PORT_PORT_NO = "of.port.port_no", Named, "Port number", "";
-        OF_PORT_HW_ADDR = "of.port.hw_addr", Mac, "Hardware address", "";
-        OF_PORT_NAME = "of.port.name", Text, "Name", "";
+        OF_PORT_PORT_NO = "of.port.port_no", Named, "Port number", "port number (a reserved port by its name)";
+        OF_PORT_HW_ADDR = "of.port.hw_addr", Mac, "Hardware address", "the port's MAC address";
+        OF_PORT_NAME = "of.port.name", Text, "Name", "the port's name (`s1-eth1`)";
         OF_PORT_CONFIG = "of.port.config", Flags, "Config", "`PORT_DOWN`, `NO_STP`, `NO_RECV`, `NO_RECV_STP`, `NO_FLOOD`, `NO_FWD`, `NO_PACKET_IN`";
         OF_PORT_STATE = "of.port.state", Flags, "State", "`LINK_DOWN` (the STP bits are in `stp_state`)";
         OF_PORT_STP_STATE = "of.port.stp_state", Named, "STP state", "`STP_LISTEN`, `STP_LEARN`, `STP_FORWARD`, `STP_BLOCK`";

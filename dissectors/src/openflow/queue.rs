@@ -286,7 +286,7 @@ pub mod hf {
         OF_QUEUE_GET_CONFIG = "of.queue_get_config", Group, "Queue config request", "request";
         OF_QUEUE_GET_CONFIG_PORT = "of.queue_get_config.port", Named, "Port", "request";
         OF_QUEUE = "of.queue", Group, "Queue", "one queue and its properties";
-        OF_QUEUE_QUEUE_ID = "of.queue.queue_id", Uint, "Queue id", "";
+        OF_QUEUE_QUEUE_ID = "of.queue.queue_id", Uint, "Queue id", "queue number";
         OF_QUEUE_PROPERTIES = "of.queue.properties", List, "Properties", "of `of.queue.property`";
         OF_QUEUE_PROPERTY = "of.queue.property", Group, "Property", "one property";
         OF_QUEUE_PROPERTY_TYPE = "of.queue.property.type", Named, "Type", "`NONE`, `MIN_RATE`, `MAX_RATE`";
