@@ -259,7 +259,11 @@ const NS_PER_SEC: u64 = 1_000_000_000;
 /// Seconds with up to nine decimals (`1.5`, `1714564800.000001`), as nanoseconds.
 pub fn seconds(w: &str) -> Result<Literal, BadValue> {
     let bad = || BadValue(format!("invalid time '{w}': expected seconds such as 1.5"));
-    let (whole, fraction) = w.split_once('.').unwrap_or((w, ""));
+    let (whole, fraction) = match w.split_once('.') {
+        Some((_, "")) => return Err(bad()),
+        Some(parts) => parts,
+        None => (w, ""),
+    };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
         return Err(bad());
