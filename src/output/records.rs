@@ -2,12 +2,12 @@
 //! messages, and one text line (with `-V` the detail tree under it) or one JSON object per
 //! message.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use ofscope_dissectors::tree::Tree;
 
+use crate::analysis::FastMap;
 use crate::cli::Format;
 use crate::filter::{Channel, Context, Filter};
 use crate::output::time::Clock;
@@ -22,7 +22,7 @@ pub struct RecordPrinter {
     filter: Option<Filter>,
     /// Each connection's two ends: the switch's address is shown until the datapath id is
     /// known, and the filter reads both.
-    channels: HashMap<ConnId, Channel>,
+    channels: FastMap<ConnId, Channel>,
     /// The capture's first frame (`frame.time_relative` counts from it); the first message's
     /// until the source says.
     pub origin_ns: Option<u64>,
@@ -37,7 +37,7 @@ impl RecordPrinter {
             format,
             verbose,
             filter,
-            channels: HashMap::new(),
+            channels: FastMap::default(),
             origin_ns: None,
             line: String::with_capacity(4096),
             tree: Tree::new(),

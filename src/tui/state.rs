@@ -1,7 +1,6 @@
 //! The viewer's state and everything keys do to it. Pure: no terminal, no threads, so the
 //! tests drive it with key events and render it into a test backend.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ofscope_dissectors::tree::{Kind, Tree};
@@ -10,7 +9,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use crate::analysis::{self, Analyzer};
+use crate::analysis::{self, Analyzer, FastMap};
 use crate::cli::TimeFormat;
 use crate::filter::{Channel, Context, Filter, FilterError};
 use crate::session::SessionEvent;
@@ -315,7 +314,7 @@ pub struct App {
     pub store: Store,
     /// Each connection's two ends: the switch's address is shown for switches with no
     /// datapath id yet, and the filter reads both.
-    pub channels: HashMap<ConnId, Channel>,
+    pub channels: FastMap<ConnId, Channel>,
     /// Stream problems (gaps, retransmissions, ...) seen so far.
     pub stream_events: Vec<StreamEvent>,
     /// The analysis of every message, whatever the filter.
@@ -356,7 +355,7 @@ impl App {
         App {
             title: title.into(),
             store: Store::default(),
-            channels: HashMap::new(),
+            channels: FastMap::default(),
             stream_events: Vec::new(),
             analysis: new_analyzer(),
             time: TimeFormat::Relative,
