@@ -28,6 +28,21 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Act as the controller on a recorded session and check its decisions.
     Replay(ReplayArgs),
+    /// List every field the display filter knows, as `tshark -G fields` does.
+    Fields(FieldsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each line: key, label, type, JSON type, description, tab-separated.\n\
+    Examples:\n  \
+    ofscope fields | grep '^of.packet_in'\n  \
+    ofscope fields --markdown > docs/fields.md"
+)]
+pub struct FieldsArgs {
+    /// Write the Markdown field reference (docs/fields.md) instead.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 /// Output formats (`-T`).

@@ -204,14 +204,6 @@ fn display_and_caret_rendering() {
 
 #[test]
 fn unknown_keys_with_suggestions() {
-    let keys = [
-        "ip.src",
-        "ip.dst",
-        "of.type",
-        "of.packet_in.reason",
-        "vlan.id",
-        "arp.op",
-    ];
     let cases = [
         (
             "ip.srcc == 10.0.0.1",
@@ -233,16 +225,63 @@ fn unknown_keys_with_suggestions() {
             1,
             "unknown field 'of.packet_in.reasn'; did you mean of.packet_in.reason?",
         ),
-        ("lldp", 1, "unknown field 'lldp'"),
+        (
+            "of.pakcet_in",
+            1,
+            "unknown field 'of.pakcet_in'; did you mean of.packet_in?",
+        ),
+        (
+            "frame.numbr == 18",
+            1,
+            "unknown field 'frame.numbr'; did you mean frame.number?",
+        ),
+        (
+            "ofchan.srcprt == 6633",
+            1,
+            "unknown field 'ofchan.srcprt'; did you mean ofchan.srcport?",
+        ),
+        ("zzz", 1, "unknown field 'zzz'"),
     ];
     for (expression, column, message) in cases {
-        let e = Filter::parse_with_keys(expression, &keys).unwrap_err();
+        let e = Filter::parse(expression).unwrap_err();
         assert_eq!(
             (e.column, e.message.as_str()),
             (column, message),
             "{expression}"
         );
-        // Without the list, any well-formed name is accepted.
-        assert!(Filter::parse(expression).is_ok(), "{expression}");
+        // The suggestion is a name the filter takes.
+        if let Some((_, suggestion)) = message.split_once("did you mean ") {
+            let fixed = expression.replacen(
+                expression
+                    .split(' ')
+                    .find(|w| w.contains('.') || *w == "zzz")
+                    .unwrap_or(""),
+                suggestion.trim_end_matches('?'),
+                1,
+            );
+            assert!(Filter::parse(&fixed).is_ok(), "{fixed}");
+        }
     }
+}
+
+#[test]
+fn protocol_names_stand_alone_but_hold_no_value() {
+    for bare in [
+        "arp",
+        "of.packet_in",
+        "of",
+        "ofchan",
+        "frame",
+        "of.match",
+        "data",
+    ] {
+        assert!(Filter::parse(bare).is_ok(), "{bare}");
+    }
+    // A declared group may carry a value (`of.actions` its text); a bare prefix has none.
+    assert!(Filter::parse("of.actions contains \"output:2\"").is_ok());
+    let e = Filter::parse("arp && of == 1").unwrap_err();
+    assert_eq!(e.column, 8);
+    assert!(e.message.contains("'of' holds fields"), "{e}");
+    let e = Filter::parse("ofchan == 1").unwrap_err();
+    assert!(e.message.contains("'ofchan' holds fields"), "{e}");
 }

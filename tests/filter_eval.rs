@@ -2,9 +2,27 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ofscope::filter::Filter;
-use ofscope_dissectors::tree::{FlagNames, Kind, Tree, Value};
+use ofscope::filter::{Context, Filter};
+use ofscope::stream::ConnId;
+use ofscope_dissectors::fields;
+use ofscope_dissectors::tree::{FieldDef, FlagNames, Tree, Value};
 use proptest::prelude::*;
+
+/// Where the messages came from: nothing these tests look at.
+const CONTEXT: Context = Context {
+    frame: 1,
+    ts_ns: 0,
+    origin_ns: 0,
+    conn: ConnId(0),
+    dpid: None,
+    from_switch: true,
+    channel: None,
+};
+
+/// The declaration of a key, which must exist.
+fn def(key: &str) -> &'static FieldDef {
+    fields::lookup(key).unwrap_or_else(|| panic!("{key} is not declared"))
+}
 
 /// A message with its tree, as the CLI and TUI will hold them.
 struct Msg {
@@ -32,10 +50,9 @@ fn packet_in_arp() -> Msg {
 
     let mut t = Tree::new();
     header(&mut t, 10, "PACKET_IN", length, 0x2a);
-    t.open("Packet in", "of.packet_in", Kind::Group, 8..length);
+    t.open(def("of.packet_in"), 8..length);
     t.leaf(
-        "Buffer id",
-        "of.packet_in.buffer_id",
+        def("of.packet_in.buffer_id"),
         Value::Hex {
             value: 0xffff_ffff,
             digits: 8,
@@ -43,15 +60,13 @@ fn packet_in_arp() -> Msg {
         8..12,
     );
     t.leaf(
-        "Total length",
-        "of.packet_in.total_len",
+        def("of.packet_in.total_len"),
         Value::Uint(frame.len() as u64),
         12..14,
     );
-    t.leaf("In port", "of.packet_in.in_port", Value::Uint(1), 14..16);
+    t.leaf(def("of.packet_in.in_port"), Value::Uint(1), 14..16);
     t.leaf(
-        "Reason",
-        "of.packet_in.reason",
+        def("of.packet_in.reason"),
         Value::Named {
             value: 0,
             name: "NO_MATCH",
@@ -59,36 +74,28 @@ fn packet_in_arp() -> Msg {
         16..17,
     );
     t.open_with(
-        "Data",
-        "data",
-        Kind::Group,
+        def("data"),
         Value::Text("ARP who-has 10.0.0.2 tell 10.0.0.1".into()),
         18..length,
     );
     t.with_base(18, |t| {
-        t.leaf(
-            "Frame bytes",
-            "data.raw",
-            Value::Bytes(0..frame.len()),
-            0..frame.len(),
-        );
-        t.open("Ethernet", "eth", Kind::Group, 0..12);
-        t.leaf("Destination", "eth.dst", Value::Mac([0xff; 6]), 0..6);
-        t.leaf("Source", "eth.src", Value::Mac(sha), 6..12);
+        t.leaf(def("payload"), Value::Bytes(0..frame.len()), 0..frame.len());
+        t.open(def("eth"), 0..12);
+        t.leaf(def("eth.dst"), Value::Mac([0xff; 6]), 0..6);
+        t.leaf(def("eth.src"), Value::Mac(sha), 6..12);
         t.close();
-        t.open("VLAN tags", "vlan.tags", Kind::List, 12..20);
+        t.open(def("vlan"), 12..20);
         for (i, id) in [10u64, 20].into_iter().enumerate() {
             let at = 12 + 4 * i;
-            t.open("802.1Q", "vlan", Kind::Group, at..at + 4);
-            t.leaf("Priority", "vlan.pcp", Value::Uint(0), at + 2..at + 3);
-            t.leaf("Id", "vlan.id", Value::Uint(id), at + 2..at + 4);
+            t.open(def("vlan.tag"), at..at + 4);
+            t.leaf(def("vlan.pcp"), Value::Uint(0), at + 2..at + 3);
+            t.leaf(def("vlan.id"), Value::Uint(id), at + 2..at + 4);
             t.close();
         }
         t.close();
-        t.open("ARP", "arp", Kind::Group, 22..50);
+        t.open(def("arp"), 22..50);
         t.leaf(
-            "Protocol",
-            "arp.ptype",
+            def("arp.ptype"),
             Value::Hex {
                 value: 0x0800,
                 digits: 4,
@@ -96,25 +103,22 @@ fn packet_in_arp() -> Msg {
             24..26,
         );
         t.leaf(
-            "Opcode",
-            "arp.op",
+            def("arp.op"),
             Value::Named {
                 value: 1,
                 name: "REQUEST",
             },
             28..30,
         );
-        t.leaf("Sender MAC", "arp.sha", Value::Mac(sha), 30..36);
+        t.leaf(def("arp.sha"), Value::Mac(sha), 30..36);
         t.leaf(
-            "Sender IP",
-            "arp.spa",
+            def("arp.spa"),
             Value::Ipv4(Ipv4Addr::new(10, 0, 0, 1)),
             36..40,
         );
-        t.leaf("Target MAC", "arp.tha", Value::Mac([0; 6]), 40..46);
+        t.leaf(def("arp.tha"), Value::Mac([0; 6]), 40..46);
         t.leaf(
-            "Target IP",
-            "arp.tpa",
+            def("arp.tpa"),
             Value::Ipv4(Ipv4Addr::new(10, 0, 0, 2)),
             46..50,
         );
@@ -133,46 +137,33 @@ fn flow_mod() -> Msg {
     let bytes = vec![0; 88];
     let mut t = Tree::new();
     header(&mut t, 14, "FLOW_MOD", 88, 7);
-    t.open("Flow mod", "of.flow_mod", Kind::Group, 8..88);
-    t.open("Match", "of.flow_mod.match", Kind::Group, 8..48);
+    t.open(def("of.flow_mod"), 8..88);
+    t.open(def("of.match"), 8..48);
     t.leaf(
-        "IP source",
-        "of.flow_mod.match.nw_src",
+        def("of.match.nw_src"),
         Value::Ipv4Prefix(Ipv4Addr::new(10, 0, 1, 0), 24),
         20..24,
     );
     t.close();
     t.leaf(
-        "Command",
-        "of.flow_mod.command",
+        def("of.flow_mod.command"),
         Value::Named {
             value: 0,
             name: "ADD",
         },
         56..58,
     );
+    t.leaf(def("of.flow_mod.idle_timeout"), Value::Uint(60), 58..60);
+    t.leaf(def("of.flow_mod.priority"), Value::Uint(0x8000), 62..64);
     t.leaf(
-        "Idle timeout",
-        "of.flow_mod.idle_timeout",
-        Value::Uint(60),
-        58..60,
-    );
-    t.leaf(
-        "Priority",
-        "of.flow_mod.priority",
-        Value::Uint(0x8000),
-        62..64,
-    );
-    t.leaf(
-        "Flags",
-        "of.flow_mod.flags",
+        def("of.flow_mod.flags"),
         Value::Flags {
             value: 1,
             names: FLOW_MOD_FLAGS,
         },
         70..72,
     );
-    t.open("Actions", "of.flow_mod.actions", Kind::List, 72..88);
+    t.open(def("of.actions"), 72..88);
     for (i, port) in [
         Value::Uint(2),
         Value::Named {
@@ -184,17 +175,16 @@ fn flow_mod() -> Msg {
     .enumerate()
     {
         let at = 72 + 8 * i;
-        t.open("Output", "of.action", Kind::Group, at..at + 8);
+        t.open(def("of.action"), at..at + 8);
         t.leaf(
-            "Type",
-            "of.action.type",
+            def("of.action.type"),
             Value::Named {
                 value: 0,
                 name: "OUTPUT",
             },
             at..at + 2,
         );
-        t.leaf("Port", "of.action.port", port, at + 4..at + 6);
+        t.leaf(def("of.output.port"), port, at + 4..at + 6);
         t.close();
     }
     t.close();
@@ -208,42 +198,34 @@ fn packet_out_ipv6() -> Msg {
     let bytes = vec![0; 80];
     let mut t = Tree::new();
     header(&mut t, 13, "PACKET_OUT", 80, 0x1_0000);
-    t.open("Packet out", "of.packet_out", Kind::Group, 8..80);
+    t.open(def("of.packet_out"), 8..80);
+    t.leaf(def("of.packet_out.in_port"), Value::Uint(0xffff), 12..14);
+    t.leaf(def("of.output.port"), Value::Uint(0xfffb), 16..18);
+    t.leaf(def("of.port.name"), Value::Text("s1-eth1".into()), 0..0);
     t.leaf(
-        "In port",
-        "of.packet_out.in_port",
-        Value::Uint(0xffff),
-        12..14,
-    );
-    t.leaf("Port", "of.action.port", Value::Uint(0xfffb), 16..18);
-    t.leaf("Name", "of.port.name", Value::Text("s1-eth1".into()), 0..0);
-    t.leaf(
-        "Source",
-        "ipv6.src",
+        def("ipv6.src"),
         Value::Ipv6("fe80::1".parse::<Ipv6Addr>().unwrap()),
         30..46,
     );
-    t.leaf("Hop limit", "ipv6.hlim", Value::Uint(255), 29..30);
-    t.leaf("Truncated", "data.truncated", Value::Bool(false), 0..0);
+    t.leaf(def("ipv6.hlim"), Value::Uint(255), 29..30);
+    t.leaf(def("frame.truncated"), Value::Bool(false), 0..0);
     t.close();
     Msg { bytes, tree: t }
 }
 
 fn header(t: &mut Tree, type_number: u64, name: &'static str, length: usize, xid: u64) {
-    t.leaf("Version", "of.version", Value::Uint(1), 0..1);
+    t.leaf(def("of.version"), Value::Uint(1), 0..1);
     t.leaf(
-        "Type",
-        "of.type",
+        def("of.type"),
         Value::Named {
             value: type_number,
             name,
         },
         1..2,
     );
-    t.leaf("Length", "of.length", Value::Uint(length as u64), 2..4);
+    t.leaf(def("of.length"), Value::Uint(length as u64), 2..4);
     t.leaf(
-        "Xid",
-        "of.xid",
+        def("of.xid"),
         Value::Hex {
             value: xid,
             digits: 8,
@@ -263,7 +245,7 @@ fn selects(expression: &str) -> String {
     ]
     .iter()
     .map(|(m, tag)| {
-        if filter.matches(&m.tree, &m.bytes) {
+        if filter.matches(&CONTEXT, &m.tree, &m.bytes) {
             *tag
         } else {
             '-'
@@ -298,10 +280,15 @@ fn bare_names_mean_present() {
         ("of.packet_in", "I--"),
         ("of", "IFO"),
         ("eth.src", "I--"),
-        ("data", "I-O"),
-        // A prefix must stop at a dot: `ar` is not `arp`.
-        ("ar", "---"),
+        ("data", "I--"),
+        ("frame.truncated", "--O"),
+        // Every message has a frame number.
+        ("frame", "IFO"),
+        // None of these knows its switch.
+        ("of.dpid", "---"),
     ]);
+    // A prefix must stop at a dot: `ar` is not `arp`, so it is no field at all.
+    assert!(Filter::parse("ar").is_err());
 }
 
 #[test]
@@ -338,11 +325,11 @@ fn named_values_compare_by_name() {
 #[test]
 fn ports_by_name_on_named_and_plain_fields() {
     check(&[
-        ("of.action.port == CONTROLLER", "-F-"),
-        ("of.action.port == OFPP_CONTROLLER", "-F-"),
-        ("of.action.port == 0xfffd", "-F-"),
-        ("of.action.port == FLOOD", "--O"),
-        ("of.action.port == OFPP_FLOOD", "--O"),
+        ("of.output.port == CONTROLLER", "-F-"),
+        ("of.output.port == OFPP_CONTROLLER", "-F-"),
+        ("of.output.port == 0xfffd", "-F-"),
+        ("of.output.port == FLOOD", "--O"),
+        ("of.output.port == OFPP_FLOOD", "--O"),
         ("of.packet_out.in_port == NONE", "--O"),
         ("of.packet_in.in_port == 1", "I--"),
         ("of.packet_in.in_port < LOCAL", "I--"),
@@ -360,9 +347,9 @@ fn numbers_in_decimal_and_hex() {
         ("of.length == 88", "-F-"),
         ("of.flow_mod.priority >= 32768", "-F-"),
         ("of.packet_in.buffer_id == 0xffffffff", "I--"),
-        ("data.truncated == false", "--O"),
-        ("data.truncated == true", "---"),
-        ("data.truncated == 0", "--O"),
+        ("frame.truncated == false", "--O"),
+        ("frame.truncated == true", "---"),
+        ("frame.truncated == 0", "--O"),
     ]);
 }
 
@@ -390,15 +377,15 @@ fn ipv4_addresses_and_networks() {
         ("arp.spa < 10.0.0.2", "I--"),
         ("arp.spa > 10.0.0.1", "---"),
         // A match prefix equals the same network written either way...
-        ("of.flow_mod.match.nw_src == 10.0.1.0/24", "-F-"),
-        ("of.flow_mod.match.nw_src == 10.0.1.77/24", "-F-"),
-        ("of.flow_mod.match.nw_src == 10.0.1.0/16", "---"),
-        ("of.flow_mod.match.nw_src == 10.0.1.0", "---"),
+        ("of.match.nw_src == 10.0.1.0/24", "-F-"),
+        ("of.match.nw_src == 10.0.1.77/24", "-F-"),
+        ("of.match.nw_src == 10.0.1.0/16", "---"),
+        ("of.match.nw_src == 10.0.1.0", "---"),
         // ...and contains the addresses and smaller networks inside it.
-        ("of.flow_mod.match.nw_src contains 10.0.1.9", "-F-"),
-        ("of.flow_mod.match.nw_src contains 10.0.1.128/25", "-F-"),
-        ("of.flow_mod.match.nw_src contains 10.0.2.9", "---"),
-        ("of.flow_mod.match.nw_src contains 10.0.0.0/16", "---"),
+        ("of.match.nw_src contains 10.0.1.9", "-F-"),
+        ("of.match.nw_src contains 10.0.1.128/25", "-F-"),
+        ("of.match.nw_src contains 10.0.2.9", "---"),
+        ("of.match.nw_src contains 10.0.0.0/16", "---"),
     ]);
 }
 
@@ -432,16 +419,16 @@ fn text_fields() {
 fn byte_fields() {
     check(&[
         // The ARP header inside the frame: hardware type 1, protocol 0x0800.
-        ("data.raw contains 08:06:00:01:08:00", "I--"),
-        ("data.raw contains 0x0806", "I--"),
-        ("data.raw contains 81:00:00:14", "I--"),
-        ("data.raw contains 81:00:00:1e", "---"),
-        ("data.raw contains 0a:00:00:02", "I--"),
+        ("payload contains 08:06:00:01:08:00", "I--"),
+        ("payload contains 0x0806", "I--"),
+        ("payload contains 81:00:00:14", "I--"),
+        ("payload contains 81:00:00:1e", "---"),
+        ("payload contains 0a:00:00:02", "I--"),
         // Six bytes read as a MAC are still bytes for a byte field.
-        ("data.raw contains ff:ff:ff:ff:ff:ff", "I--"),
+        ("payload contains ff:ff:ff:ff:ff:ff", "I--"),
         // A quoted string is bytes too: "\n" is 0x0a, as in VLAN 10 and 10.0.0.x.
-        ("data.raw contains \"\\n\"", "I--"),
-        ("data.raw contains \"\\t\"", "---"),
+        ("payload contains \"\\n\"", "I--"),
+        ("payload contains \"\\t\"", "---"),
     ]);
 }
 
@@ -474,8 +461,8 @@ fn repeated_fields_match_if_any_occurrence_matches() {
         // Absent fields satisfy no comparison, not even `!=`; negate `==` for that.
         ("vlan.id != 30 || !vlan", "IFO"),
         ("!(vlan.id == 10)", "-FO"),
-        ("of.action.port == 2 && of.action.port == CONTROLLER", "-F-"),
-        ("of.action.port != 2", "--O"),
+        ("of.output.port == 2 && of.output.port == CONTROLLER", "-F-"),
+        ("of.output.port != 2", "--O"),
     ]);
 }
 
@@ -502,21 +489,11 @@ fn precedence_negation_and_parentheses() {
 
 #[test]
 fn known_keys_accept_fields_and_their_prefixes() {
-    let keys = [
-        "of.type",
-        "of.packet_in.reason",
-        "arp.op",
-        "vlan.id",
-        "ip.src",
-    ];
     let msg = packet_in_arp();
-    let filter = Filter::parse_with_keys(
-        "of.type == PACKET_IN && of.packet_in && arp && vlan.id == 10",
-        &keys,
-    )
-    .unwrap();
-    assert!(filter.matches(&msg.tree, &msg.bytes));
-    let error = Filter::parse_with_keys("arp && ip.srcc == 10.0.0.1", &keys).unwrap_err();
+    let filter =
+        Filter::parse("of.type == PACKET_IN && of.packet_in && arp && vlan.id == 10").unwrap();
+    assert!(filter.matches(&CONTEXT, &msg.tree, &msg.bytes));
+    let error = Filter::parse("arp && ip.srcc == 10.0.0.1").unwrap_err();
     assert_eq!(error.column, 8);
     assert_eq!(
         error.message,
@@ -558,7 +535,7 @@ const PIECES: &[&str] = &[
     "\"",
     "and",
     "not",
-    "data.raw",
+    "payload",
     "of.flow_mod.flags",
     "SEND_FLOW_REM",
     "/",
@@ -587,9 +564,9 @@ proptest! {
         match Filter::parse(&input) {
             Ok(filter) => {
                 for msg in [packet_in_arp(), flow_mod(), packet_out_ipv6()] {
-                    filter.matches(&msg.tree, &msg.bytes);
+                    filter.matches(&CONTEXT, &msg.tree, &msg.bytes);
                     // Ranges beyond the given bytes must not panic either.
-                    filter.matches(&msg.tree, &[]);
+                    filter.matches(&CONTEXT, &msg.tree, &[]);
                 }
             }
             Err(e) => prop_assert!(e.column >= 1 && e.column <= input.chars().count() + 1),
@@ -607,5 +584,5 @@ fn deep_nesting_is_refused_not_overflowed() {
     let msg = packet_in_arp();
     assert!(Filter::parse(&long_chain)
         .unwrap()
-        .matches(&msg.tree, &msg.bytes));
+        .matches(&CONTEXT, &msg.tree, &msg.bytes));
 }

@@ -5,7 +5,7 @@ mod tui_support;
 
 use ofscope::analysis::findings::FindingKind;
 use ofscope::cli::TimeFormat;
-use ofscope::filter::Filter;
+use ofscope::filter::{Context, Filter};
 use ofscope::session::{Session, SessionEvent};
 use ofscope::stream::StreamConfig;
 use ofscope::tui::state::{Pane, Tab};
@@ -24,7 +24,16 @@ fn matching(name: &str, expression: &str) -> Vec<u64> {
             SessionEvent::Record(r) => {
                 tree.fields.clear();
                 r.message.build_tree(&mut tree);
-                filter.matches(&tree, &r.bytes).then_some(r.index)
+                let context = Context {
+                    frame: r.frame(),
+                    ts_ns: r.ts_ns,
+                    origin_ns: 0,
+                    conn: r.conn,
+                    dpid: r.dpid,
+                    from_switch: r.from_switch(),
+                    channel: None,
+                };
+                filter.matches(&context, &tree, &r.bytes).then_some(r.index)
             }
             SessionEvent::Stream(_) => None,
         })
@@ -68,6 +77,41 @@ fn the_filter_bar_checks_as_you_type_and_filters_on_enter() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.shown_len(), 48);
     assert_eq!(app.filter_text(), None);
+}
+
+#[test]
+fn the_filter_bar_names_an_unknown_field_and_suggests_one() {
+    let mut app = app_for("vlan");
+    keys(&mut app, "/arp && vlan.idd == 10");
+    let error = app.bar.as_ref().unwrap().error.clone().expect("an error");
+    assert_eq!(error.column, 8);
+    assert_eq!(
+        error.message,
+        "unknown field 'vlan.idd'; did you mean vlan.id?"
+    );
+    let screen = draw(&mut app, 100, 20);
+    assert!(
+        screen.contains("^ unknown field 'vlan.idd'; did you mean vlan.id?"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.bar.is_some(), "an unknown field is not applied");
+    assert_eq!(app.shown_len(), 48);
+    // The fields of where a message came from are known too.
+    ctrl(&mut app, 'u');
+    keys(&mut app, "frame.number == 18 || of.dpid");
+    assert!(app.bar.as_ref().unwrap().error.is_none());
+    key(&mut app, KeyCode::Esc);
+    // ... and the viewer gives them to the filter: the rows of one frame.
+    let frame = app.store.row(5).unwrap().frame;
+    filter(&mut app, &format!("frame.number == {frame}"));
+    let rows: Vec<u64> = (0..app.shown_len())
+        .map(|pos| app.store.row(app.shown_row(pos).unwrap()).unwrap().frame)
+        .collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|&f| f == frame),
+        "{rows:?}"
+    );
 }
 
 #[test]
@@ -168,7 +212,7 @@ fn enter_goes_to_the_tree_and_folds_groups() {
     filter(&mut app, "arp && vlan.id == 10");
     // The tree opens on the field the filter names.
     let detail = app.detail().unwrap();
-    assert_eq!(detail.tree.fields[detail.cursor].key, "vlan.id");
+    assert_eq!(detail.tree.fields[detail.cursor].key(), "vlan.id");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.focus, Pane::Detail);
     key(&mut app, KeyCode::Char('g'));

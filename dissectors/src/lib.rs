@@ -7,6 +7,7 @@
 #[macro_use]
 mod named;
 
+pub mod fields;
 pub mod frame;
 pub mod openflow;
 pub mod tree;

@@ -127,29 +127,258 @@ fn fmt_flags(f: &mut fmt::Formatter<'_>, value: u64, names: FlagNames) -> fmt::R
     Ok(())
 }
 
+/// What a field's value is: the kinds `ofscope fields` and docs/fields.md list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    /// A number shown in decimal ([`Value::Uint`]).
+    Uint,
+    /// A number shown in hex ([`Value::Hex`]).
+    Hex,
+    /// A number with a symbolic name when it has one ([`Value::Named`]); otherwise the number
+    /// alone, as [`Value::Unknown`], [`Value::Uint`] or [`Value::Hex`].
+    Named,
+    /// A flag word ([`Value::Flags`]).
+    Flags,
+    Bool,
+    Mac,
+    Ipv4,
+    Ipv6,
+    /// An IPv4 address or an IPv6 one (the capture's own addresses).
+    Ip,
+    /// An IPv4 prefix of an OpenFlow 1.0 match ([`Value::Ipv4Prefix`]).
+    Prefix,
+    Text,
+    Bytes,
+    /// A group of fields (a JSON object).
+    Group,
+    /// A list of groups (a JSON array).
+    List,
+    /// A point in time, as nanoseconds since 1970 ([`Value::Uint`]).
+    Time,
+    /// A time span, as nanoseconds ([`Value::Uint`]); written in seconds (`1.5`).
+    Seconds,
+}
+
+impl Type {
+    /// The name `ofscope fields` and docs/fields.md give it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Type::Uint => "uint",
+            Type::Hex => "hex",
+            Type::Named => "named",
+            Type::Flags => "flags",
+            Type::Bool => "bool",
+            Type::Mac => "mac",
+            Type::Ipv4 => "ipv4",
+            Type::Ipv6 => "ipv6",
+            Type::Ip => "ip",
+            Type::Prefix => "prefix",
+            Type::Text => "text",
+            Type::Bytes => "bytes",
+            Type::Group => "group",
+            Type::List => "list",
+            Type::Time => "time",
+            Type::Seconds => "seconds",
+        }
+    }
+
+    /// Whether a value of this field may take this form.
+    pub fn admits(self, value: &Value) -> bool {
+        matches!(
+            (self, value),
+            (
+                Type::Group | Type::List,
+                Value::None | Value::Text(_) | Value::Named { .. }
+            ) | (Type::Uint | Type::Time | Type::Seconds, Value::Uint(_))
+                | (Type::Hex, Value::Hex { .. })
+                | (
+                    Type::Named,
+                    Value::Named { .. } | Value::Unknown(_) | Value::Uint(_) | Value::Hex { .. }
+                )
+                | (Type::Flags, Value::Flags { .. })
+                | (Type::Bool, Value::Bool(_))
+                | (Type::Mac, Value::Mac(_))
+                | (Type::Prefix, Value::Ipv4Prefix(..))
+                | (Type::Ipv4 | Type::Ip, Value::Ipv4(_))
+                | (Type::Ipv6 | Type::Ip, Value::Ipv6(_))
+                | (Type::Text, Value::Text(_))
+                | (Type::Bytes, Value::Bytes(_))
+        )
+    }
+
+    const fn kind(self) -> Kind {
+        match self {
+            Type::Group => Kind::Group,
+            Type::List => Kind::List,
+            _ => Kind::Leaf,
+        }
+    }
+
+    const fn json(self) -> Json {
+        match self {
+            Type::Uint | Type::Hex | Type::Named | Type::Flags | Type::Time | Type::Seconds => {
+                Json::Number
+            }
+            Type::Bool => Json::Bool,
+            Type::Group => Json::Object,
+            Type::List => Json::Array,
+            _ => Json::String,
+        }
+    }
+}
+
+/// How JSON writes a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Json {
+    /// A number, named values too, so that a member keeps one JSON type.
+    Number,
+    String,
+    Bool,
+    Object,
+    Array,
+    /// The name as a string (`"UNKNOWN"` when there is none), and the number in a member
+    /// named `<name>_code` beside it: scripts select messages by type name.
+    NameAndCode,
+    /// A datapath id as a string of eight colon-separated hex bytes: a number past 2^53
+    /// would lose digits in JavaScript and jq.
+    Dpid,
+    /// Not in the tree, so not written: a field of where the message came from, which only
+    /// the filter reads.
+    None,
+}
+
+impl Json {
+    /// The name `ofscope fields` and docs/fields.md give it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Json::Number => "number",
+            Json::String | Json::Dpid => "string",
+            Json::Bool => "bool",
+            Json::Object => "object",
+            Json::Array => "array",
+            Json::NameAndCode => "string+code",
+            Json::None => "-",
+        }
+    }
+}
+
+/// The declaration of a field, written once beside the dissector that builds it (Wireshark's
+/// `hf_` entries): the tree refers to it, and the filter, `ofscope fields` and
+/// docs/fields.md read it. Each is a `static`, so its address identifies the field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FieldDef {
+    /// The filter key, e.g. `of.packet_in.in_port`.
+    pub key: &'static str,
+    /// The label `-V` and the viewer show, e.g. `In port`.
+    pub label: &'static str,
+    pub ty: Type,
+    pub json: Json,
+    /// What it means, in a line of Markdown.
+    pub description: &'static str,
+    /// The last segment of the key: the JSON member name.
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+impl FieldDef {
+    pub const fn new(
+        key: &'static str,
+        label: &'static str,
+        ty: Type,
+        description: &'static str,
+    ) -> FieldDef {
+        FieldDef {
+            key,
+            label,
+            ty,
+            json: ty.json(),
+            description,
+            name: last_segment(key),
+            kind: ty.kind(),
+        }
+    }
+
+    /// The same field written another way in JSON.
+    pub const fn json(self, json: Json) -> FieldDef {
+        FieldDef { json, ..self }
+    }
+}
+
+/// `of.packet_in.in_port` → `in_port`, worked out when the declaration is compiled.
+const fn last_segment(key: &'static str) -> &'static str {
+    let bytes = key.as_bytes();
+    let mut i = bytes.len();
+    while i > 0 && bytes[i - 1] != b'.' {
+        i -= 1;
+    }
+    match std::str::from_utf8(bytes.split_at(i).1) {
+        Ok(name) => name,
+        Err(_) => key,
+    }
+}
+
+/// The fields one dissector declares, in tree order, under a heading of docs/fields.md.
+#[derive(Debug)]
+pub struct Section {
+    pub title: &'static str,
+    /// A paragraph for the docs, or empty.
+    pub intro: &'static str,
+    pub fields: &'static [&'static FieldDef],
+}
+
+/// Declares a dissector's fields and its [`Section`] (`SECTION`):
+///
+/// ```text
+/// fields! {
+///     "Title", "Intro paragraph";
+///     ARP_OP = "arp.op", Named, "Opcode", "what it means";
+///     OF_TYPE = "of.type", Named as NameAndCode, "Type", "...";
+/// }
+/// ```
+#[macro_export]
+macro_rules! fields {
+    ($title:literal, $intro:literal;
+     $($name:ident = $key:literal, $ty:ident $(as $json:ident)?, $label:literal, $description:literal;)*) => {
+        $(
+            pub static $name: $crate::tree::FieldDef =
+                $crate::tree::FieldDef::new($key, $label, $crate::tree::Type::$ty, $description)
+                    $(.json($crate::tree::Json::$json))?;
+        )*
+        pub static SECTION: $crate::tree::Section = $crate::tree::Section {
+            title: $title,
+            intro: $intro,
+            fields: &[$(&$name),*],
+        };
+    };
+}
+
 /// One row of the tree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
-    /// Display label, e.g. `In port`.
+    /// What the field is: its key, type and JSON name.
+    pub def: &'static FieldDef,
+    /// Display label, e.g. `In port`: the declaration's, unless the value chose another.
     pub label: &'static str,
-    /// Filter key, e.g. `of.packet_in.in_port`. Also the JSON name (its last segment).
-    pub key: &'static str,
     pub value: Value,
     /// Bytes this field covers, relative to the start of the OpenFlow message.
     pub range: Range<usize>,
     /// Nesting depth, 0 for the top level.
     pub depth: u16,
-    pub kind: Kind,
 }
 
 impl Field {
+    /// Filter key, e.g. `of.packet_in.in_port`.
+    pub fn key(&self) -> &'static str {
+        self.def.key
+    }
+
     /// The last segment of the key: the JSON member name.
     pub fn json_name(&self) -> &'static str {
-        // A byte scan: `rsplit('.')` costs more than the rest of writing the member.
-        match self.key.bytes().rposition(|b| b == b'.') {
-            Some(dot) => self.key.get(dot + 1..).unwrap_or(self.key),
-            None => self.key,
-        }
+        self.def.name
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.def.kind
     }
 }
 
@@ -171,40 +400,34 @@ impl Tree {
 
     /// Adds a value field at the current depth.
     #[inline]
-    pub fn leaf(
+    pub fn leaf(&mut self, def: &'static FieldDef, value: Value, range: Range<usize>) {
+        self.push(def, def.label, value, range);
+    }
+
+    /// Adds a value field whose label depends on the value (Wireshark's `_format` calls):
+    /// the key, and so the filter and JSON, stay the declaration's.
+    #[inline]
+    pub fn leaf_labelled(
         &mut self,
+        def: &'static FieldDef,
         label: &'static str,
-        key: &'static str,
         value: Value,
         range: Range<usize>,
     ) {
-        self.push(label, key, value, range, Kind::Leaf);
+        self.push(def, label, value, range);
     }
 
     /// Opens a group (or list) whose following fields are its children until `close`.
     #[inline]
-    pub fn open(
-        &mut self,
-        label: &'static str,
-        key: &'static str,
-        kind: Kind,
-        range: Range<usize>,
-    ) {
-        self.open_with(label, key, kind, Value::None, range);
+    pub fn open(&mut self, def: &'static FieldDef, range: Range<usize>) {
+        self.open_with(def, Value::None, range);
     }
 
     /// Opens a group that also carries a value of its own (e.g. a summary text).
     #[inline]
-    pub fn open_with(
-        &mut self,
-        label: &'static str,
-        key: &'static str,
-        kind: Kind,
-        value: Value,
-        range: Range<usize>,
-    ) {
+    pub fn open_with(&mut self, def: &'static FieldDef, value: Value, range: Range<usize>) {
         self.open.push(self.fields.len());
-        self.push(label, key, value, range, kind);
+        self.push(def, def.label, value, range);
         self.depth += 1;
     }
 
@@ -224,46 +447,52 @@ impl Tree {
 
     /// Fields whose key equals `key`.
     pub fn find<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
-        self.fields.iter().filter(move |f| f.key == key)
+        self.fields.iter().filter(move |f| f.def.key == key)
     }
 
     /// The first field with this key.
     pub fn first(&self, key: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.key == key)
+        self.fields.iter().find(|f| f.def.key == key)
+    }
+
+    /// The fields of one declaration (a comparison of addresses, not of keys).
+    pub fn of<'a>(&'a self, def: &'static FieldDef) -> impl Iterator<Item = &'a Field> + 'a {
+        self.fields.iter().filter(move |f| std::ptr::eq(f.def, def))
     }
 
     /// Whether any field's key is `proto` or starts with `proto.` (bare protocol filter).
     pub fn has_protocol(&self, proto: &str) -> bool {
-        self.fields.iter().any(|f| {
-            f.key == proto
-                || (f.key.len() > proto.len()
-                    && f.key.starts_with(proto)
-                    && f.key.as_bytes()[proto.len()] == b'.')
-        })
+        self.fields
+            .iter()
+            .any(|f| is_key_or_prefix(proto, f.def.key))
     }
 
     #[inline]
     fn push(
         &mut self,
+        def: &'static FieldDef,
         label: &'static str,
-        key: &'static str,
         value: Value,
         range: Range<usize>,
-        kind: Kind,
     ) {
         let value = match value {
             Value::Bytes(r) => Value::Bytes(r.start + self.base..r.end + self.base),
             v => v,
         };
         self.fields.push(Field {
+            def,
             label,
-            key,
             value,
             range: range.start + self.base..range.end + self.base,
             depth: self.depth,
-            kind,
         });
     }
+}
+
+/// Whether `name` is `key` or a prefix of it that ends at a `.` (`arp` of `arp.op`).
+pub fn is_key_or_prefix(name: &str, key: &str) -> bool {
+    key.strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 #[cfg(test)]
@@ -294,9 +523,13 @@ mod tests {
     #[test]
     fn nested_base_shifts_ranges() {
         let mut t = Tree::new();
-        t.open("Packet in", "of.packet_in", Kind::Group, 8..60);
+        t.open(&crate::openflow::packet::hf::OF_PACKET_IN, 8..60);
         t.with_base(18, |t| {
-            t.leaf("Source", "eth.src", Value::Mac([0; 6]), 6..12)
+            t.leaf(
+                &crate::frame::ethernet::hf::ETH_SRC,
+                Value::Mac([0; 6]),
+                6..12,
+            )
         });
         t.close();
         assert_eq!(t.fields[1].range, 24..30);

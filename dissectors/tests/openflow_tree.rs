@@ -45,7 +45,7 @@ fn flow_mod_summary_is_ovs_style() {
 fn flow_mod_tree_has_match_and_actions() {
     let m = flow_mod();
     let t = tree(&m);
-    let keys: Vec<&str> = t.fields.iter().take(4).map(|f| f.key).collect();
+    let keys: Vec<&str> = t.fields.iter().take(4).map(|f| f.key()).collect();
     assert_eq!(keys, ["of.version", "of.type", "of.length", "of.xid"]);
     assert_eq!(
         t.first("of.type").map(|f| f.value.to_string()),
@@ -62,13 +62,13 @@ fn flow_mod_tree_has_match_and_actions() {
     let command = t.first("of.flow_mod.command").expect("command");
     assert_eq!(command.value.to_string(), "ADD (0)");
     let list = t.first("of.actions").expect("actions");
-    assert_eq!(list.kind, Kind::List);
+    assert_eq!(list.kind(), Kind::List);
     assert_eq!(list.range, 72..80);
     let port = t.first("of.output.port").expect("output port");
     assert_eq!(port.value, Value::Uint(2));
     assert_eq!(port.range, 76..78);
     let action = t.first("of.action").expect("action group");
-    assert_eq!((action.kind, action.depth), (Kind::Group, list.depth + 1));
+    assert_eq!((action.kind(), action.depth), (Kind::Group, list.depth + 1));
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn packet_in_summary_tree_and_offsets() {
     );
     // The frame starts at offset 18, not at sizeof(ofp_packet_in) = 20.
     let data = t.first("data").expect("data group");
-    assert_eq!((data.kind, data.range.clone()), (Kind::Group, 18..60));
+    assert_eq!((data.kind(), data.range.clone()), (Kind::Group, 18..60));
     assert!(t.first("of.packet_in.truncated").is_none());
 }
 
@@ -274,15 +274,19 @@ fn corpus_trees_are_well_formed() {
             assert!(
                 f.range.end <= bytes.len(),
                 "{} {:?} outside {} bytes: {}",
-                f.key,
+                f.key(),
                 f.range,
                 bytes.len(),
                 m.summary()
             );
             if let Value::Bytes(r) = &f.value {
-                assert!(r.end <= bytes.len(), "{} bytes {:?}", f.key, r);
+                assert!(r.end <= bytes.len(), "{} bytes {:?}", f.key(), r);
             }
-            assert!(i == 0 || f.depth <= prev_depth + 1, "{} jumps depth", f.key);
+            assert!(
+                i == 0 || f.depth <= prev_depth + 1,
+                "{} jumps depth",
+                f.key()
+            );
             prev_depth = f.depth;
             let _ = f.value.to_string();
         }

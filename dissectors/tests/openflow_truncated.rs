@@ -87,12 +87,12 @@ fn assert_cut_well(cut: &[u8]) -> openflow::Message {
         assert!(
             field.range.end <= cut.len(),
             "{} at {:?} past the cut at {}: {summary}",
-            field.key,
+            field.key(),
             field.range,
             cut.len()
         );
         if let Value::Bytes(bytes) = &field.value {
-            assert!(bytes.end <= cut.len(), "{} bytes {bytes:?}", field.key);
+            assert!(bytes.end <= cut.len(), "{} bytes {bytes:?}", field.key());
         }
     }
     message

@@ -208,6 +208,7 @@ fn print_events(
         let SessionEvent::Record(record) = event else {
             continue;
         };
+        printer.origin_ns = printer.origin_ns.or(counters.first_frame_ns());
         if !printer.selected(&record) {
             continue;
         }
@@ -337,6 +338,7 @@ impl Feeder {
     /// Whether the event is a message the display filter selects.
     fn counts(&mut self, event: &SessionEvent) -> bool {
         self.selection.observe(event);
+        self.selection.origin_ns = self.selection.origin_ns.or(self.counters.first_frame_ns());
         match event {
             SessionEvent::Record(record) => self.selection.selected(record),
             SessionEvent::Stream(_) => false,

@@ -1,5 +1,6 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
 pub mod decode;
+pub mod fields;
 pub mod live;
 pub mod pcap;
 pub mod replay;

@@ -40,10 +40,12 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         .filter_map(|p| FileSource::first_frame_ns(p))
         .min();
     let stdout = io::stdout().lock();
+    let mut records = RecordPrinter::new(args.view.format, args.view.verbose, filter);
+    records.origin_ns = origin_ns;
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),
         args,
-        records: RecordPrinter::new(args.view.format, args.view.verbose, filter),
+        records,
         clock: Clock::new(args.view.time, origin_ns),
         origin_ns,
         line: String::new(),

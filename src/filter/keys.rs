@@ -1,4 +1,19 @@
-//! Field-name syntax, and the optional check against the list of known keys.
+//! Field-name syntax, and the check against the keys the registry declares.
+
+use std::sync::OnceLock;
+
+use ofscope_dissectors::tree::is_key_or_prefix;
+
+/// Every key a filter may name: the dissectors' fields and the context's.
+pub fn known() -> &'static [&'static str] {
+    static KNOWN: OnceLock<Vec<&'static str>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        ofscope_dissectors::fields::all()
+            .chain(super::context::SECTION.fields.iter().copied())
+            .map(|f| f.key)
+            .collect()
+    })
+}
 
 /// `proto` or `proto.field.sub`: segments of lowercase letters, digits and `_`, each
 /// starting with a letter or `_`.
@@ -28,11 +43,6 @@ pub fn check_known(word: &str, known: &[&str]) -> Result<(), String> {
         Some((_, suggestion)) => format!("unknown field '{word}'; did you mean {suggestion}?"),
         None => format!("unknown field '{word}'"),
     })
-}
-
-fn is_key_or_prefix(word: &str, key: &str) -> bool {
-    key.strip_prefix(word)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// `a.b.c` → `a`, `a.b`, `a.b.c`.

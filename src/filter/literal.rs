@@ -106,6 +106,12 @@ impl Literal {
                 .bytes
                 .as_deref()
                 .and_then(|b| <[u8; 6]>::try_from(b).ok());
+            // Eight bytes is how datapath ids are written (`of.dpid == 00:00:00:00:00:00:00:02`).
+            lit.number = lit
+                .bytes
+                .as_deref()
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes);
         }
         if let Ok(v6) = addr.parse::<Ipv6Addr>() {
             lit.ipv6 = Some(Prefix {
@@ -120,6 +126,14 @@ impl Literal {
             )));
         }
         Ok(lit)
+    }
+
+    /// A number of nanoseconds, for time fields.
+    fn nanos(text: &str, ns: u64) -> Literal {
+        Literal {
+            number: Some(ns),
+            ..Literal::empty(text)
+        }
     }
 
     fn empty(text: &str) -> Literal {
@@ -240,6 +254,86 @@ impl Literal {
     }
 }
 
+const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// Seconds with up to nine decimals (`1.5`, `1714564800.000001`), as nanoseconds.
+pub fn seconds(w: &str) -> Result<Literal, BadValue> {
+    let bad = || BadValue(format!("invalid time '{w}': expected seconds such as 1.5"));
+    let (whole, fraction) = match w.split_once('.') {
+        Some((_, "")) => return Err(bad()),
+        Some(parts) => parts,
+        None => (w, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+        return Err(bad());
+    }
+    let whole: u64 = whole.parse().map_err(|_| bad())?;
+    let fraction: u64 = format!("{fraction:0<9}").parse().map_err(|_| bad())?;
+    let ns = whole
+        .checked_mul(NS_PER_SEC)
+        .and_then(|ns| ns.checked_add(fraction))
+        .ok_or_else(bad)?;
+    Ok(Literal::nanos(w, ns))
+}
+
+/// A UTC date and time, `2024-05-01 12:00:00.25` (or `T` for the space, an optional `Z`,
+/// the seconds and the time optional), as nanoseconds since 1970.
+pub fn utc_time(text: &str) -> Result<Literal, BadValue> {
+    let bad = || {
+        BadValue(format!(
+            "invalid time \"{text}\": expected \"YYYY-MM-DD HH:MM:SS.fraction\" (UTC)"
+        ))
+    };
+    let t = text.strip_suffix('Z').unwrap_or(text);
+    let (date, time) = t.split_once([' ', 'T']).unwrap_or((t, "0:0"));
+    let number = |s: &str, max: u64| {
+        s.parse::<u64>()
+            .ok()
+            .filter(|&n| n <= max && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut ymd = date.split('-').map(|p| number(p, 9999));
+    let (Some(Some(year)), Some(Some(month)), Some(Some(day)), None) =
+        (ymd.next(), ymd.next(), ymd.next(), ymd.next())
+    else {
+        return Err(bad());
+    };
+    let mut hms = time.split(':');
+    let (Some(hour), Some(minute), second, None) = (hms.next(), hms.next(), hms.next(), hms.next())
+    else {
+        return Err(bad());
+    };
+    let (Some(hour), Some(minute)) = (number(hour, 23), number(minute, 59)) else {
+        return Err(bad());
+    };
+    let second_ns = match second {
+        Some(s) => seconds(s)
+            .ok()
+            .and_then(|l| l.number)
+            .filter(|&ns| ns < 60 * NS_PER_SEC),
+        None => Some(0),
+    };
+    let (Some(second_ns), 1970.., 1..=12, 1..=31) = (second_ns, year, month, day) else {
+        return Err(bad());
+    };
+    let days = days_since_epoch(year, month, day);
+    Ok(Literal::nanos(
+        text,
+        (days * 86_400 + hour * 3600 + minute * 60) * NS_PER_SEC + second_ns,
+    ))
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar, 1970 or later
+/// (Howard Hinnant's `days_from_civil`).
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// A symbolic name: letters, digits and `_`, starting with a letter or `_`.
 fn is_symbol(w: &str) -> bool {
     let mut bytes = w.bytes();
@@ -356,6 +450,51 @@ mod tests {
         ] {
             assert!(Literal::word(w).is_err(), "{w}");
         }
+    }
+
+    #[test]
+    fn times_and_seconds() {
+        assert_eq!(seconds("1.5").unwrap().number, Some(1_500_000_000));
+        assert_eq!(seconds("0.000000001").unwrap().number, Some(1));
+        assert_eq!(seconds("7").unwrap().number, Some(7_000_000_000));
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.0000000001",
+            "-1",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+        // `date -u -d '2024-02-29 23:59:58' +%s` is 1709251198.
+        let ns = 1_709_251_198 * NS_PER_SEC;
+        assert_eq!(utc_time("2024-02-29 23:59:58").unwrap().number, Some(ns));
+        assert_eq!(
+            utc_time("2024-02-29T23:59:58.25Z").unwrap().number,
+            Some(ns + NS_PER_SEC / 4)
+        );
+        assert_eq!(utc_time("1970-01-01").unwrap().number, Some(0));
+        for bad in [
+            "2024-13-01",
+            "2024-02-29 24:00",
+            "1969-12-31",
+            "2024-1",
+            "12:00",
+            "2024-02-29 1:2:3:4",
+        ] {
+            assert!(utc_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn eight_bytes_are_also_a_number() {
+        assert_eq!(
+            Literal::word("00:00:00:00:00:00:01:02").unwrap().number,
+            Some(0x102)
+        );
+        assert_eq!(Literal::word("00:00:00:00:00:02").unwrap().number, None);
     }
 
     #[test]

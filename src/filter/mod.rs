@@ -8,6 +8,7 @@
 //! the forms it can be compared as (number, MAC, address, prefix, bytes, name), so
 //! [`Filter::matches`] allocates nothing. The language is described in docs/filters.md.
 
+pub mod context;
 mod keys;
 mod lexer;
 mod literal;
@@ -18,6 +19,8 @@ use std::fmt;
 
 use ofscope_dissectors::tree::Tree;
 
+pub use context::{Channel, Context};
+
 /// A parsed display filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
@@ -26,29 +29,20 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Parses an expression. Any syntactically valid field name is accepted.
+    /// Parses an expression. Every field name must be a declared field (`ofscope fields`)
+    /// or lie over some at a `.` (`arp`, `of.packet_in`); a typo gets the closest known name
+    /// as a suggestion.
     pub fn parse(expression: &str) -> Result<Filter, FilterError> {
-        Self::build(expression, None)
-    }
-
-    /// Parses an expression whose field names must be in `known_keys`, or be a prefix of
-    /// one at a `.` (so `arp` and `of.packet_in` are known when `arp.op` and
-    /// `of.packet_in.reason` are). A typo gets the closest known name as a suggestion.
-    pub fn parse_with_keys(expression: &str, known_keys: &[&str]) -> Result<Filter, FilterError> {
-        Self::build(expression, Some(known_keys))
-    }
-
-    fn build(expression: &str, known_keys: Option<&[&str]>) -> Result<Filter, FilterError> {
         Ok(Filter {
             source: expression.to_string(),
-            expr: parser::parse(expression, known_keys)?,
+            expr: parser::parse(expression)?,
         })
     }
 
     /// Whether the message matches. `msg` is the OpenFlow message the tree was built from:
-    /// byte fields refer to it by range.
-    pub fn matches(&self, tree: &Tree, msg: &[u8]) -> bool {
-        self.expr.eval(tree, msg)
+    /// byte fields refer to it by range; `context` says where it came from.
+    pub fn matches(&self, context: &Context, tree: &Tree, msg: &[u8]) -> bool {
+        self.expr.eval(context, tree, msg)
     }
 
     /// The expression as the user wrote it.

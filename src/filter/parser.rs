@@ -1,11 +1,12 @@
 //! Recursive-descent parser for the filter grammar (see docs/filters.md), and the
 //! expression it builds.
 
-use ofscope_dissectors::tree::Tree;
+use ofscope_dissectors::tree::{FieldDef, Tree, Type, Value};
 
+use super::context::{self, Context, Reader};
 use super::keys;
 use super::lexer::{tokenize, Op, Token, TokenKind};
-use super::literal::Literal;
+use super::literal::{self, Literal};
 use super::names;
 use super::FilterError;
 
@@ -16,9 +17,13 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// A bare field or protocol name: true when present.
-    Present(Box<str>),
+    Present {
+        name: Box<str>,
+        /// The context fields at or under the name.
+        context: Vec<Reader>,
+    },
     Compare {
-        key: Box<str>,
+        field: Target,
         op: Op,
         literal: Literal,
     },
@@ -28,36 +33,65 @@ pub enum Expr {
     Any(Vec<Expr>),
 }
 
+/// The field a comparison reads, found when the filter is parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A field of the message's tree, found by its declaration's address.
+    Tree(&'static FieldDef),
+    Context(Reader),
+}
+
 impl Expr {
-    pub fn eval(&self, tree: &Tree, msg: &[u8]) -> bool {
+    pub fn eval(&self, context: &Context, tree: &Tree, msg: &[u8]) -> bool {
         match self {
-            Expr::Present(key) => tree.has_protocol(key),
-            Expr::Compare {
-                key,
-                op: Op::Ne,
-                literal,
+            Expr::Present {
+                name,
+                context: readers,
             } => {
-                // Present, and no occurrence equal (Wireshark's `!=`).
-                let mut present = false;
-                for field in tree.find(key) {
-                    if literal.test(Op::Eq, &field.value, msg) {
-                        return false;
-                    }
-                    present = true;
-                }
-                present
+                tree.has_protocol(name)
+                    || readers
+                        .iter()
+                        .any(|r| r.values(context).iter().any(Option::is_some))
             }
-            Expr::Compare { key, op, literal } => tree
-                .find(key)
-                .any(|field| literal.test(*op, &field.value, msg)),
-            Expr::Not(inner) => !inner.eval(tree, msg),
-            Expr::All(operands) => operands.iter().all(|e| e.eval(tree, msg)),
-            Expr::Any(operands) => operands.iter().any(|e| e.eval(tree, msg)),
+            Expr::Compare {
+                field: Target::Tree(def),
+                op,
+                literal,
+            } => compare(tree.of(def).map(|f| &f.value), *op, literal, msg),
+            Expr::Compare {
+                field: Target::Context(reader),
+                op,
+                literal,
+            } => compare(reader.values(context).iter().flatten(), *op, literal, msg),
+            Expr::Not(inner) => !inner.eval(context, tree, msg),
+            Expr::All(operands) => operands.iter().all(|e| e.eval(context, tree, msg)),
+            Expr::Any(operands) => operands.iter().any(|e| e.eval(context, tree, msg)),
         }
     }
 }
 
-pub fn parse(input: &str, known_keys: Option<&[&str]>) -> Result<Expr, FilterError> {
+/// Whether any occurrence of the field compares true; for `!=`, whether the field is
+/// present and no occurrence equals (Wireshark's `!=`).
+fn compare<'v>(
+    mut values: impl Iterator<Item = &'v Value>,
+    op: Op,
+    literal: &Literal,
+    msg: &[u8],
+) -> bool {
+    if op != Op::Ne {
+        return values.any(|value| literal.test(op, value, msg));
+    }
+    let mut present = false;
+    for value in values {
+        if literal.test(Op::Eq, value, msg) {
+            return false;
+        }
+        present = true;
+    }
+    present
+}
+
+pub fn parse(input: &str) -> Result<Expr, FilterError> {
     let tokens = tokenize(input)?;
     if tokens.is_empty() {
         return Err(FilterError::new(1, "empty filter"));
@@ -67,7 +101,6 @@ pub fn parse(input: &str, known_keys: Option<&[&str]>) -> Result<Expr, FilterErr
         pos: 0,
         depth: 0,
         end_column: input.chars().count() + 1,
-        known_keys,
     };
     let expr = parser.or()?;
     match parser.peek() {
@@ -76,16 +109,15 @@ pub fn parse(input: &str, known_keys: Option<&[&str]>) -> Result<Expr, FilterErr
     }
 }
 
-struct Parser<'k> {
+struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
     /// Column just past the input, where "expected ..." errors at the end point.
     end_column: usize,
-    known_keys: Option<&'k [&'k str]>,
 }
 
-impl Parser<'_> {
+impl Parser {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -166,28 +198,43 @@ impl Parser<'_> {
             }
             TokenKind::Word(word) => {
                 self.pos += 1;
-                let key = self.field_name(&word, token.column)?;
+                self.field_name(&word, token.column)?;
                 match self.peek().map(|t| &t.kind) {
                     Some(&TokenKind::Cmp(op)) => {
+                        let field = target(&word)
+                            .ok_or_else(|| FilterError::new(token.column, not_a_field(&word)))?;
                         self.pos += 1;
-                        let literal = self.value(op)?;
-                        Ok(Expr::Compare { key, op, literal })
+                        let ty = match &field {
+                            Target::Tree(def) => def.ty,
+                            Target::Context(reader) => reader.def.ty,
+                        };
+                        let literal = self.value(op, ty)?;
+                        Ok(Expr::Compare { field, op, literal })
                     }
-                    _ => Ok(Expr::Present(key)),
+                    _ => Ok(Expr::Present {
+                        context: context::readers_under(&word),
+                        name: word.into(),
+                    }),
                 }
             }
             _ => Err(self.expected_operand()),
         }
     }
 
-    /// Reads the value after a comparison operator.
-    fn value(&mut self, op: Op) -> Result<Literal, FilterError> {
+    /// Reads the value after a comparison operator with a field of type `ty`.
+    fn value(&mut self, op: Op, ty: Type) -> Result<Literal, FilterError> {
         let column = self.column();
-        let literal = match self.peek().map(|t| &t.kind) {
-            Some(TokenKind::Word(w)) => {
+        let literal = match (self.peek().map(|t| &t.kind), ty) {
+            (Some(TokenKind::Word(w)), Type::Seconds | Type::Time) => {
+                literal::seconds(w).map_err(|bad| FilterError::new(column, bad.0))?
+            }
+            (Some(TokenKind::Str(s)), Type::Time) => {
+                literal::utc_time(s).map_err(|bad| FilterError::new(column, bad.0))?
+            }
+            (Some(TokenKind::Word(w)), _) => {
                 Literal::word(w).map_err(|bad| FilterError::new(column, bad.0))?
             }
-            Some(TokenKind::Str(s)) => Literal::string(s),
+            (Some(TokenKind::Str(s)), _) => Literal::string(s),
             _ => {
                 return Err(FilterError::new(
                     column,
@@ -209,8 +256,9 @@ impl Parser<'_> {
         Ok(literal)
     }
 
-    /// Checks a word used as a field name; with a known-keys list, also that it exists.
-    fn field_name(&self, word: &str, column: usize) -> Result<Box<str>, FilterError> {
+    /// Checks a word used as a field name: its syntax, and that it is a field or lies over
+    /// some (`arp`, `of.packet_in`).
+    fn field_name(&self, word: &str, column: usize) -> Result<(), FilterError> {
         if !keys::is_key_syntax(word) {
             let message = if names::is_message_type(word) {
                 format!("'{word}' is a value, not a field; did you mean 'of.type == {word}'?")
@@ -223,10 +271,7 @@ impl Parser<'_> {
             };
             return Err(FilterError::new(column, message));
         }
-        if let Some(known) = self.known_keys {
-            keys::check_known(word, known).map_err(|message| FilterError::new(column, message))?;
-        }
-        Ok(word.into())
+        keys::check_known(word, keys::known()).map_err(|message| FilterError::new(column, message))
     }
 
     /// The error for a missing operand, phrased after what came before it.
@@ -271,6 +316,17 @@ impl Parser<'_> {
         };
         FilterError::new(token.column, message)
     }
+}
+
+/// The field a comparison names: one of the tree's or of the context's.
+fn target(key: &str) -> Option<Target> {
+    ofscope_dissectors::fields::lookup(key)
+        .map(Target::Tree)
+        .or_else(|| context::reader(key).map(Target::Context))
+}
+
+fn not_a_field(name: &str) -> String {
+    format!("'{name}' holds fields but has no value: test it alone, or compare a field under it")
 }
 
 fn flatten(mut operands: Vec<Expr>, join: fn(Vec<Expr>) -> Expr) -> Expr {

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use ofscope_dissectors::tree::{Kind, Tree, Value};
+use ofscope_dissectors::tree::{Field, Json, Kind, Tree, Value};
 
 /// Appends the tree's fields as members of an already opened JSON object. `needs_comma`
 /// says whether the object already has members. `msg` is the message the tree was built
@@ -31,17 +31,19 @@ pub fn write_tree_members(out: &mut String, tree: &Tree, msg: &[u8], needs_comma
             out.push_str(field.json_name());
             out.push_str("\":");
         }
-        match field.kind {
-            Kind::Leaf if field.key == MESSAGE_TYPE => write_message_type(out, &field.value),
-            Kind::Leaf if field.key == DATAPATH_ID => write_dpid(out, &field.value, msg),
-            Kind::Leaf => write_value(out, &field.value, msg),
-            Kind::Group => {
+        match field.def.json {
+            Json::Object => {
                 out.push('{');
                 stack.push((Kind::Group, false));
             }
-            Kind::List => {
+            Json::Array => {
                 out.push('[');
                 stack.push((Kind::List, false));
+            }
+            Json::NameAndCode => write_name_and_code(out, field),
+            Json::Dpid => write_dpid(out, &field.value, msg),
+            Json::Number | Json::String | Json::Bool | Json::None => {
+                write_value(out, &field.value, msg)
             }
         }
     }
@@ -56,24 +58,17 @@ fn close(out: &mut String, stack: &mut Vec<(Kind, bool)>) {
     }
 }
 
-/// The message type, which scripts select on by name (`.type == "PACKET_IN"`); every other
-/// named value is written as its number, so a field keeps one JSON type (an `in_port` is
-/// always a number, `CONTROLLER` included).
-const MESSAGE_TYPE: &str = "of.type";
-
-/// The datapath id, written as a string as everywhere else (`dpid`): a number past 2^53
-/// loses digits in JavaScript and jq.
-const DATAPATH_ID: &str = "of.features.datapath_id";
-
-/// `"type":"NAME","type_code":N`: the name the message's own version gives its type
-/// (`"UNKNOWN"` when it gives none), always a string, and the number beside it.
-fn write_message_type(out: &mut String, value: &Value) {
-    match value {
+/// `"type":"NAME","type_code":N`: the name (`"UNKNOWN"` when there is none), always a
+/// string, and the number beside it.
+fn write_name_and_code(out: &mut String, field: &Field) {
+    match field.value {
         Value::Named { name, .. } => write_str(out, name),
         _ => write_str(out, "UNKNOWN"),
     }
-    out.push_str(",\"type_code\":");
-    push_decimal(out, value.as_u64().unwrap_or_default());
+    out.push_str(",\"");
+    out.push_str(field.json_name());
+    out.push_str("_code\":");
+    push_decimal(out, field.value.as_u64().unwrap_or_default());
 }
 
 fn write_dpid(out: &mut String, value: &Value, msg: &[u8]) {
@@ -182,23 +177,22 @@ mod tests {
     use super::*;
 
     fn sample_tree() -> Tree {
+        use ofscope_dissectors::openflow::{action, hello, message, packet, port};
         let mut t = Tree::new();
         t.leaf(
-            "Type",
-            "of.type",
+            &message::hf::OF_TYPE,
             Value::Named {
                 value: 10,
                 name: "PACKET_IN",
             },
             1..2,
         );
-        t.open("Packet in", "of.packet_in", Kind::Group, 8..30);
-        t.leaf("In port", "of.packet_in.in_port", Value::Uint(3), 14..16);
-        t.open("Actions", "of.actions", Kind::List, 16..24);
-        t.open("Output", "of.action", Kind::Group, 16..24);
+        t.open(&packet::hf::OF_PACKET_IN, 8..30);
+        t.leaf(&packet::hf::OF_PACKET_IN_IN_PORT, Value::Uint(3), 14..16);
+        t.open(&action::hf::OF_ACTIONS, 16..24);
+        t.open(&action::hf::OF_ACTION, 16..24);
         t.leaf(
-            "Port",
-            "of.output.port",
+            &action::hf::OF_OUTPUT_PORT,
             Value::Named {
                 value: 65531,
                 name: "FLOOD",
@@ -207,9 +201,9 @@ mod tests {
         );
         t.close();
         t.close();
-        t.leaf("Data", "of.packet_in.data", Value::Bytes(1..3), 18..30);
+        t.leaf(&hello::hf::OF_HELLO_DATA, Value::Bytes(1..3), 18..30);
         t.close();
-        t.leaf("Name", "x.name", Value::Text("a\"b\n".into()), 0..0);
+        t.leaf(&port::hf::OF_PORT_NAME, Value::Text("a\"b\n".into()), 0..0);
         t
     }
 
@@ -221,6 +215,7 @@ mod tests {
         out.push('}');
         let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         assert_eq!(parsed["type"], "PACKET_IN");
+        assert_eq!(parsed["type_code"], 10);
         assert_eq!(parsed["packet_in"]["in_port"], 3);
         assert_eq!(parsed["packet_in"]["actions"][0]["port"], 65531);
         assert_eq!(parsed["packet_in"]["data"], "0aff");

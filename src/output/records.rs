@@ -2,15 +2,14 @@
 //! messages, and one text line (with `-V` the detail tree under it) or one JSON object per
 //! message.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::net::SocketAddr;
 
 use ofscope_dissectors::tree::Tree;
 
+use crate::analysis::FastMap;
 use crate::cli::Format;
-use crate::filter::Filter;
+use crate::filter::{Channel, Context, Filter};
 use crate::output::time::Clock;
 use crate::output::{json, text};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
@@ -21,8 +20,12 @@ pub struct RecordPrinter {
     format: Format,
     verbose: bool,
     filter: Option<Filter>,
-    /// Switch addresses, shown until the datapath id is known.
-    switches: HashMap<ConnId, SocketAddr>,
+    /// Each connection's two ends: the switch's address is shown until the datapath id is
+    /// known, and the filter reads both.
+    channels: FastMap<ConnId, Channel>,
+    /// The capture's first frame (`frame.time_relative` counts from it); the first message's
+    /// until the source says.
+    pub origin_ns: Option<u64>,
     line: String,
     /// The tree of the record last filtered or printed (built once for both).
     tree: Tree,
@@ -34,7 +37,8 @@ impl RecordPrinter {
             format,
             verbose,
             filter,
-            switches: HashMap::new(),
+            channels: FastMap::default(),
+            origin_ns: None,
             line: String::with_capacity(4096),
             tree: Tree::new(),
         }
@@ -43,8 +47,15 @@ impl RecordPrinter {
     /// Feeds every session event through here, so connections are known when their
     /// messages are printed.
     pub fn observe(&mut self, event: &SessionEvent) {
-        if let SessionEvent::Stream(StreamEvent::ConnOpened { conn, switch, .. }) = event {
-            self.switches.insert(*conn, *switch);
+        if let SessionEvent::Stream(StreamEvent::ConnOpened {
+            conn,
+            switch,
+            controller,
+            ..
+        }) = event
+        {
+            let (switch, controller) = (*switch, *controller);
+            self.channels.insert(*conn, Channel { switch, controller });
         }
     }
 
@@ -55,7 +66,16 @@ impl RecordPrinter {
         };
         self.tree.fields.clear();
         record.message.build_tree(&mut self.tree);
-        filter.matches(&self.tree, &record.bytes)
+        let context = Context {
+            frame: record.frame(),
+            ts_ns: record.ts_ns,
+            origin_ns: *self.origin_ns.get_or_insert(record.ts_ns),
+            conn: record.conn,
+            dpid: record.dpid,
+            from_switch: record.from_switch(),
+            channel: self.channels.get(&record.conn),
+        };
+        filter.matches(&context, &self.tree, &record.bytes)
     }
 
     /// Prints a record that [`selected`](Self::selected) accepted; the clock writes the time
@@ -92,10 +112,10 @@ impl RecordPrinter {
         let _ = write!(line, "{:>6} ", record.frame());
         clock.write(line, record.ts_ns);
         line.push(' ');
-        match (record.dpid, self.switches.get(&record.conn)) {
+        match (record.dpid, self.channels.get(&record.conn)) {
             (Some(dpid), _) => line.push_str(&format_dpid(dpid)),
-            (None, Some(switch)) => {
-                let _ = write!(line, "{:<23}", switch.to_string());
+            (None, Some(channel)) => {
+                let _ = write!(line, "{:<23}", channel.switch.to_string());
             }
             (None, None) => {
                 let _ = write!(line, "{:<23}", "?");

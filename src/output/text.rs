@@ -19,13 +19,13 @@ pub fn write_detail(out: &mut String, tree: &Tree, indent: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofscope_dissectors::tree::Kind;
+    use ofscope_dissectors::openflow::packet;
 
     #[test]
     fn detail_indents_children() {
         let mut t = Tree::new();
-        t.open("Packet in", "of.packet_in", Kind::Group, 8..30);
-        t.leaf("In port", "of.packet_in.in_port", Value::Uint(3), 14..16);
+        t.open(&packet::hf::OF_PACKET_IN, 8..30);
+        t.leaf(&packet::hf::OF_PACKET_IN_IN_PORT, Value::Uint(3), 14..16);
         t.close();
         let mut out = String::new();
         write_detail(&mut out, &t, 0);

@@ -71,13 +71,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
     let Some(path) = args.inputs().next() else {
         anyhow::bail!("no capture file given");
     };
-    let filter = match &args.view.filter {
-        Some(expr) => Some(
-            Filter::parse(expr)
-                .map_err(|err| anyhow::anyhow!("bad display filter (-Y):\n{}", err.render(expr)))?,
-        ),
-        None => None,
-    };
+    let filter = crate::commands::display_filter(args.view.filter.as_deref())?;
     let config = StreamConfig::with_ports(&args.view.ports);
     let feed = index::index_file(path, config)?;
     run(

@@ -1,8 +1,6 @@
 //! The viewer's state and everything keys do to it. Pure: no terminal, no threads, so the
 //! tests drive it with key events and render it into a test backend.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ofscope_dissectors::tree::{Kind, Tree};
@@ -11,9 +9,9 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use crate::analysis::{self, Analyzer};
+use crate::analysis::{self, Analyzer, FastMap};
 use crate::cli::TimeFormat;
-use crate::filter::{Filter, FilterError};
+use crate::filter::{Channel, Context, Filter, FilterError};
 use crate::session::SessionEvent;
 use crate::stream::{ConnId, StreamEvent};
 
@@ -314,8 +312,9 @@ pub struct App {
     /// What is being viewed: the file name, or the interface when live.
     pub title: String,
     pub store: Store,
-    /// The switch address of each connection, for switches with no datapath id yet.
-    pub switches: HashMap<ConnId, SocketAddr>,
+    /// Each connection's two ends: the switch's address is shown for switches with no
+    /// datapath id yet, and the filter reads both.
+    pub channels: FastMap<ConnId, Channel>,
     /// Stream problems (gaps, retransmissions, ...) seen so far.
     pub stream_events: Vec<StreamEvent>,
     /// The analysis of every message, whatever the filter.
@@ -356,7 +355,7 @@ impl App {
         App {
             title: title.into(),
             store: Store::default(),
-            switches: HashMap::new(),
+            channels: FastMap::default(),
             stream_events: Vec::new(),
             analysis: new_analyzer(),
             time: TimeFormat::Relative,
@@ -413,8 +412,13 @@ impl App {
         self.analysis.feed(&event);
         match event {
             SessionEvent::Record(record) => self.store.push(&record),
-            SessionEvent::Stream(StreamEvent::ConnOpened { conn, switch, .. }) => {
-                self.switches.insert(conn, switch);
+            SessionEvent::Stream(StreamEvent::ConnOpened {
+                conn,
+                switch,
+                controller,
+                ..
+            }) => {
+                self.channels.insert(conn, Channel { switch, controller });
             }
             SessionEvent::Stream(StreamEvent::Message(_)) => {}
             SessionEvent::Stream(other) => self.stream_events.push(other),
@@ -434,7 +438,20 @@ impl App {
             let i = applied.scanned;
             self.scratch.fields.clear();
             self.store.message(i).build_tree(&mut self.scratch);
-            if applied.filter.matches(&self.scratch, self.store.bytes(i)) {
+            let Some(row) = self.store.row(i) else { break };
+            let context = Context {
+                frame: row.frame,
+                ts_ns: row.ts_ns,
+                origin_ns: self.origin_ns.unwrap_or(row.ts_ns),
+                conn: row.conn,
+                dpid: row.dpid,
+                from_switch: row.direction == crate::stream::Direction::SwitchToController,
+                channel: self.channels.get(&row.conn),
+            };
+            if applied
+                .filter
+                .matches(&context, &self.scratch, self.store.bytes(i))
+            {
                 applied.matches.push(i);
             }
             applied.scanned += 1;
@@ -773,7 +790,7 @@ impl App {
 fn first_named_field(tree: &Tree, expression: &str) -> Option<usize> {
     tree.fields
         .iter()
-        .position(|f| f.kind == Kind::Leaf && names_key(expression, f.key))
+        .position(|f| f.kind() == Kind::Leaf && names_key(expression, f.key()))
 }
 
 /// Whether `key` occurs in `expression` as a whole field name.

@@ -1,7 +1,7 @@
 //! ARP for Ethernet and IPv4 (RFC 826), the only kind OpenFlow 1.0 matches on.
 
 use super::{be16, ethertype, named, HeaderError};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use std::net::Ipv4Addr;
 
 pub const ARP_LEN: usize = 28;
@@ -90,36 +90,45 @@ impl ArpRepr {
 
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
-        tree.open(
-            "Address Resolution Protocol",
-            "arp",
-            Kind::Group,
-            r(0, ARP_LEN),
-        );
+        tree.open(&hf::ARP, r(0, ARP_LEN));
         tree.leaf(
-            "Hardware type",
-            "arp.htype",
+            &hf::ARP_HTYPE,
             named(self.htype.into(), htype_name(self.htype)),
             r(0, 2),
         );
         tree.leaf(
-            "Protocol type",
-            "arp.ptype",
+            &hf::ARP_PTYPE,
             named(self.ptype.into(), ethertype::name(self.ptype)),
             r(2, 2),
         );
-        tree.leaf("Hardware size", "arp.hlen", Value::Uint(6), r(4, 1));
-        tree.leaf("Protocol size", "arp.plen", Value::Uint(4), r(5, 1));
+        tree.leaf(&hf::ARP_HLEN, Value::Uint(6), r(4, 1));
+        tree.leaf(&hf::ARP_PLEN, Value::Uint(4), r(5, 1));
         tree.leaf(
-            "Opcode",
-            "arp.op",
+            &hf::ARP_OP,
             named(self.op.into(), op::name(self.op)),
             r(6, 2),
         );
-        tree.leaf("Sender MAC", "arp.sha", Value::Mac(self.sha), r(8, 6));
-        tree.leaf("Sender IP", "arp.spa", Value::Ipv4(self.spa), r(14, 4));
-        tree.leaf("Target MAC", "arp.tha", Value::Mac(self.tha), r(18, 6));
-        tree.leaf("Target IP", "arp.tpa", Value::Ipv4(self.tpa), r(24, 4));
+        tree.leaf(&hf::ARP_SHA, Value::Mac(self.sha), r(8, 6));
+        tree.leaf(&hf::ARP_SPA, Value::Ipv4(self.spa), r(14, 4));
+        tree.leaf(&hf::ARP_THA, Value::Mac(self.tha), r(18, 6));
+        tree.leaf(&hf::ARP_TPA, Value::Ipv4(self.tpa), r(24, 4));
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "ARP", "";
+        ARP = "arp", Group, "Address Resolution Protocol", "ARP with Ethernet and IPv4 address sizes";
+        ARP_HTYPE = "arp.htype", Named, "Hardware type", "hardware type (Wireshark: `arp.hw.type`)";
+        ARP_PTYPE = "arp.ptype", Named, "Protocol type", "protocol type (Wireshark: `arp.proto.type`)";
+        ARP_HLEN = "arp.hlen", Uint, "Hardware size", "hardware address size, always 6 here (Wireshark: `arp.hw.size`)";
+        ARP_PLEN = "arp.plen", Uint, "Protocol size", "protocol address size, always 4 here (Wireshark: `arp.proto.size`)";
+        ARP_OP = "arp.op", Named, "Opcode", "opcode (Wireshark: `arp.opcode`)";
+        ARP_SHA = "arp.sha", Mac, "Sender MAC", "sender MAC (Wireshark: `arp.src.hw_mac`)";
+        ARP_SPA = "arp.spa", Ipv4, "Sender IP", "sender IP (Wireshark: `arp.src.proto_ipv4`)";
+        ARP_THA = "arp.tha", Mac, "Target MAC", "target MAC (Wireshark: `arp.dst.hw_mac`)";
+        ARP_TPA = "arp.tpa", Ipv4, "Target IP", "target IP (Wireshark: `arp.dst.proto_ipv4`)";
     }
 }

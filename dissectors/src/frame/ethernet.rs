@@ -1,7 +1,7 @@
 //! Ethernet II header.
 
 use super::{be16, named, HeaderError};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 pub const ETHERNET_LEN: usize = 14;
 
@@ -63,17 +63,30 @@ impl EthernetRepr {
     }
 
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
-        tree.open("Ethernet II", "eth", Kind::Group, at..at + ETHERNET_LEN);
-        tree.leaf("Destination", "eth.dst", Value::Mac(self.dst), at..at + 6);
-        tree.leaf("Source", "eth.src", Value::Mac(self.src), at + 6..at + 12);
+        tree.open(&hf::ETH, at..at + ETHERNET_LEN);
+        tree.leaf(&hf::ETH_DST, Value::Mac(self.dst), at..at + 6);
+        tree.leaf(&hf::ETH_SRC, Value::Mac(self.src), at + 6..at + 12);
         if self.is_802_3() {
             let len = Value::Uint(self.ethertype.into());
-            tree.leaf("Length", "eth.len", len, at + 12..at + 14);
+            tree.leaf(&hf::ETH_LEN, len, at + 12..at + 14);
         } else {
             let name = ethertype::name(self.ethertype);
             let value = named(self.ethertype.into(), name);
-            tree.leaf("Type", "eth.type", value, at + 12..at + 14);
+            tree.leaf(&hf::ETH_TYPE, value, at + 12..at + 14);
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Frames: Ethernet", "The frame inside a PACKET_IN or PACKET_OUT (group `data`). Its groups follow the frame's layers in order; each is present only when its layer was decoded. Where a name differs from Wireshark's, the Wireshark name is given.";
+        ETH = "eth", Group, "Ethernet II", "the Ethernet header";
+        ETH_DST = "eth.dst", Mac, "Destination", "destination address";
+        ETH_SRC = "eth.src", Mac, "Source", "source address";
+        ETH_LEN = "eth.len", Uint, "Length", "instead of `eth.type` when the field is a length (IEEE 802.3, at most 1500)";
+        ETH_TYPE = "eth.type", Named, "Type", "the type field after the source address: the outer TPID of a tagged frame";
+        ETH_TRAILER = "eth.trailer", Bytes, "Trailer", "bytes after the network layer's own length (padding), top level";
     }
 }

@@ -1,7 +1,7 @@
 //! ICMP for IPv4: echo, and the error messages that quote the offending IP header.
 
 use super::{be16, checksum, named, HeaderError, Ipv4Repr};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 pub const HEADER_LEN: usize = 8;
 
@@ -191,15 +191,9 @@ impl IcmpRepr {
     pub fn build_tree(&self, tree: &mut Tree, at: usize, data_len: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
         let all = r(0, HEADER_LEN + data_len);
-        tree.open(
-            "Internet Control Message Protocol",
-            "icmp",
-            Kind::Group,
-            all,
-        );
+        tree.open(&hf::ICMP, all);
         tree.leaf(
-            "Type",
-            "icmp.type",
+            &hf::ICMP_TYPE,
             named(self.icmp_type.into(), kind::name(self.icmp_type)),
             r(0, 1),
         );
@@ -208,10 +202,9 @@ impl IcmpRepr {
         } else {
             Value::Uint(self.code.into())
         };
-        tree.leaf("Code", "icmp.code", code, r(1, 1));
+        tree.leaf(&hf::ICMP_CODE, code, r(1, 1));
         tree.leaf(
-            "Checksum",
-            "icmp.checksum",
+            &hf::ICMP_CHECKSUM,
             Value::Hex {
                 value: self.checksum.into(),
                 digits: 4,
@@ -220,30 +213,19 @@ impl IcmpRepr {
         );
         match (self.icmp_type, self.code) {
             (kind::ECHO_REQUEST | kind::ECHO_REPLY, _) => {
-                tree.leaf(
-                    "Identifier",
-                    "icmp.id",
-                    Value::Uint(self.echo_id().into()),
-                    r(4, 2),
-                );
-                tree.leaf(
-                    "Sequence",
-                    "icmp.seq",
-                    Value::Uint(self.echo_seq().into()),
-                    r(6, 2),
-                );
+                tree.leaf(&hf::ICMP_ID, Value::Uint(self.echo_id().into()), r(4, 2));
+                tree.leaf(&hf::ICMP_SEQ, Value::Uint(self.echo_seq().into()), r(6, 2));
             }
             (kind::DEST_UNREACH, 4) => {
                 tree.leaf(
-                    "Next-hop MTU",
-                    "icmp.mtu",
+                    &hf::ICMP_MTU,
                     Value::Uint(self.next_hop_mtu().into()),
                     r(6, 2),
                 );
             }
             (kind::REDIRECT, _) => {
                 let gw = std::net::Ipv4Addr::from(self.rest);
-                tree.leaf("Gateway", "icmp.gateway", Value::Ipv4(gw), r(4, 4));
+                tree.leaf(&hf::ICMP_GATEWAY, Value::Ipv4(gw), r(4, 4));
             }
             _ => {}
         }
@@ -251,5 +233,20 @@ impl IcmpRepr {
             ip.build_tree(tree, at + HEADER_LEN);
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "ICMP", "";
+        ICMP = "icmp", Group, "Internet Control Message Protocol", "ICMP for IPv4";
+        ICMP_TYPE = "icmp.type", Named, "Type", "type";
+        ICMP_CODE = "icmp.code", Named, "Code", "code";
+        ICMP_CHECKSUM = "icmp.checksum", Hex, "Checksum", "checksum as sent";
+        ICMP_ID = "icmp.id", Uint, "Identifier", "echo identifier (Wireshark: `icmp.ident`)";
+        ICMP_SEQ = "icmp.seq", Uint, "Sequence", "echo sequence number";
+        ICMP_MTU = "icmp.mtu", Uint, "Next-hop MTU", "next-hop MTU of FRAG_NEEDED";
+        ICMP_GATEWAY = "icmp.gateway", Ipv4, "Gateway", "gateway of a redirect (Wireshark: `icmp.redir_gw`)";
     }
 }

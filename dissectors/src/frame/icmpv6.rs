@@ -1,7 +1,7 @@
 //! ICMPv6: echo, and neighbour discovery (RFC 4861).
 
 use super::{be16, checksum, named, HeaderError, Ipv6Repr};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use std::net::Ipv6Addr;
 
 pub const HEADER_LEN: usize = 8;
@@ -171,27 +171,15 @@ impl Icmpv6Repr {
     pub fn build_tree(&self, tree: &mut Tree, at: usize, data_len: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
         let all = r(0, HEADER_LEN + data_len);
-        tree.open(
-            "Internet Control Message Protocol v6",
-            "icmpv6",
-            Kind::Group,
-            all,
-        );
+        tree.open(&hf::ICMPV6, all);
         tree.leaf(
-            "Type",
-            "icmpv6.type",
+            &hf::ICMPV6_TYPE,
             named(self.icmp_type.into(), kind::name(self.icmp_type)),
             r(0, 1),
         );
+        tree.leaf(&hf::ICMPV6_CODE, Value::Uint(self.code.into()), r(1, 1));
         tree.leaf(
-            "Code",
-            "icmpv6.code",
-            Value::Uint(self.code.into()),
-            r(1, 1),
-        );
-        tree.leaf(
-            "Checksum",
-            "icmpv6.checksum",
+            &hf::ICMPV6_CHECKSUM,
             Value::Hex {
                 value: self.checksum.into(),
                 digits: 4,
@@ -200,23 +188,16 @@ impl Icmpv6Repr {
         );
         match self.icmp_type {
             kind::ECHO_REQUEST | kind::ECHO_REPLY => {
+                tree.leaf(&hf::ICMPV6_ID, Value::Uint(self.echo_id().into()), r(4, 2));
                 tree.leaf(
-                    "Identifier",
-                    "icmpv6.id",
-                    Value::Uint(self.echo_id().into()),
-                    r(4, 2),
-                );
-                tree.leaf(
-                    "Sequence",
-                    "icmpv6.seq",
+                    &hf::ICMPV6_SEQ,
                     Value::Uint(self.echo_seq().into()),
                     r(6, 2),
                 );
             }
             kind::NEIGHBOR_ADVERT => {
                 tree.leaf(
-                    "Flags",
-                    "icmpv6.nd.flags",
+                    &hf::ICMPV6_ND_FLAGS,
                     Value::Flags {
                         value: self.rest[0].into(),
                         names: &[(0x80, "ROUTER"), (0x40, "SOLICITED"), (0x20, "OVERRIDE")],
@@ -227,12 +208,7 @@ impl Icmpv6Repr {
             _ => {}
         }
         if let Some(nd) = &self.nd {
-            tree.leaf(
-                "Target address",
-                "icmpv6.nd.target",
-                Value::Ipv6(nd.target),
-                r(8, 16),
-            );
+            tree.leaf(&hf::ICMPV6_ND_TARGET, Value::Ipv6(nd.target), r(8, 16));
             if let Some(opt) = nd.lladdr {
                 let label = if opt.opt_type == 1 {
                     "Source link-layer address"
@@ -240,9 +216,25 @@ impl Icmpv6Repr {
                     "Target link-layer address"
                 };
                 let mac = r(HEADER_LEN + opt.offset + 2, 6);
-                tree.leaf(label, "icmpv6.nd.lladdr", Value::Mac(opt.mac), mac);
+                tree.leaf_labelled(&hf::ICMPV6_ND_LLADDR, label, Value::Mac(opt.mac), mac);
             }
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "ICMPv6", "";
+        ICMPV6 = "icmpv6", Group, "Internet Control Message Protocol v6", "ICMP for IPv6";
+        ICMPV6_TYPE = "icmpv6.type", Named, "Type", "type";
+        ICMPV6_CODE = "icmpv6.code", Uint, "Code", "code";
+        ICMPV6_CHECKSUM = "icmpv6.checksum", Hex, "Checksum", "checksum as sent";
+        ICMPV6_ID = "icmpv6.id", Uint, "Identifier", "echo identifier and sequence (Wireshark: `icmpv6.echo.identifier`, `icmpv6.echo.sequence_number`)";
+        ICMPV6_SEQ = "icmpv6.seq", Uint, "Sequence", "echo identifier and sequence (Wireshark: `icmpv6.echo.identifier`, `icmpv6.echo.sequence_number`)";
+        ICMPV6_ND_FLAGS = "icmpv6.nd.flags", Flags, "Flags", "neighbour advertisement flags";
+        ICMPV6_ND_TARGET = "icmpv6.nd.target", Ipv6, "Target address", "target of a neighbour solicitation/advertisement (Wireshark: `icmpv6.nd.ns.target_address` / `icmpv6.nd.na.target_address`)";
+        ICMPV6_ND_LLADDR = "icmpv6.nd.lladdr", Mac, "Source link-layer address", "source or target link-layer address option (Wireshark: `icmpv6.opt.linkaddr`)";
     }
 }

@@ -1,7 +1,7 @@
 //! IPv4 header with options, decoded with etherparse's header slice.
 
 use super::{checksum, named, HeaderError, Options};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use etherparse::err::ipv4::HeaderSliceError;
 use etherparse::Ipv4HeaderSlice;
 use std::net::Ipv4Addr;
@@ -132,32 +132,20 @@ impl Ipv4Repr {
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
         let hl = self.header_len();
-        tree.open("Internet Protocol version 4", "ip", Kind::Group, r(0, hl));
-        tree.leaf("Version", "ip.version", Value::Uint(4), r(0, 1));
+        tree.open(&hf::IP, r(0, hl));
+        tree.leaf(&hf::IP_VERSION, Value::Uint(4), r(0, 1));
+        tree.leaf(&hf::IP_HDR_LEN, Value::Uint(hl as u64), r(0, 1));
         tree.leaf(
-            "Header length",
-            "ip.hdr_len",
-            Value::Uint(hl as u64),
-            r(0, 1),
-        );
-        tree.leaf(
-            "Type of service",
-            "ip.tos",
+            &hf::IP_TOS,
             Value::Hex {
                 value: self.tos.into(),
                 digits: 2,
             },
             r(1, 1),
         );
+        tree.leaf(&hf::IP_LEN, Value::Uint(self.total_len.into()), r(2, 2));
         tree.leaf(
-            "Total length",
-            "ip.len",
-            Value::Uint(self.total_len.into()),
-            r(2, 2),
-        );
-        tree.leaf(
-            "Identification",
-            "ip.id",
+            &hf::IP_ID,
             Value::Hex {
                 value: self.ident.into(),
                 digits: 4,
@@ -165,8 +153,7 @@ impl Ipv4Repr {
             r(4, 2),
         );
         tree.leaf(
-            "Flags",
-            "ip.flags",
+            &hf::IP_FLAGS,
             Value::Flags {
                 value: self.flags.into(),
                 names: FLAG_NAMES,
@@ -174,38 +161,51 @@ impl Ipv4Repr {
             r(6, 1),
         );
         tree.leaf(
-            "Fragment offset",
-            "ip.frag_offset",
+            &hf::IP_FRAG_OFFSET,
             Value::Uint(self.frag_offset.into()),
             r(6, 2),
         );
+        tree.leaf(&hf::IP_TTL, Value::Uint(self.ttl.into()), r(8, 1));
         tree.leaf(
-            "Time to live",
-            "ip.ttl",
-            Value::Uint(self.ttl.into()),
-            r(8, 1),
-        );
-        tree.leaf(
-            "Protocol",
-            "ip.proto",
+            &hf::IP_PROTO,
             named(self.protocol.into(), protocol::name(self.protocol)),
             r(9, 1),
         );
         tree.leaf(
-            "Header checksum",
-            "ip.checksum",
+            &hf::IP_CHECKSUM,
             Value::Hex {
                 value: self.checksum.into(),
                 digits: 4,
             },
             r(10, 2),
         );
-        tree.leaf("Source", "ip.src", Value::Ipv4(self.src), r(12, 4));
-        tree.leaf("Destination", "ip.dst", Value::Ipv4(self.dst), r(16, 4));
+        tree.leaf(&hf::IP_SRC, Value::Ipv4(self.src), r(12, 4));
+        tree.leaf(&hf::IP_DST, Value::Ipv4(self.dst), r(16, 4));
         if !self.options.is_empty() {
             let opts = r(MIN_HEADER_LEN, self.options.len());
-            tree.leaf("Options", "ip.options", Value::Bytes(opts.clone()), opts);
+            tree.leaf(&hf::IP_OPTIONS, Value::Bytes(opts.clone()), opts);
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "IPv4", "A transport header is decoded only in a first fragment (offset 0).";
+        IP = "ip", Group, "Internet Protocol version 4", "the IPv4 header; inside `icmp`, the quoted header of an error message";
+        IP_VERSION = "ip.version", Uint, "Version", "4";
+        IP_HDR_LEN = "ip.hdr_len", Uint, "Header length", "header length in bytes";
+        IP_TOS = "ip.tos", Hex, "Type of service", "the DSCP/ECN byte (Wireshark: `ip.dsfield`)";
+        IP_LEN = "ip.len", Uint, "Total length", "total length";
+        IP_ID = "ip.id", Hex, "Identification", "identification";
+        IP_FLAGS = "ip.flags", Flags, "Flags", "the 3 flag bits";
+        IP_FRAG_OFFSET = "ip.frag_offset", Uint, "Fragment offset", "fragment offset, in 8-byte units";
+        IP_TTL = "ip.ttl", Uint, "Time to live", "time to live";
+        IP_PROTO = "ip.proto", Named, "Protocol", "protocol";
+        IP_CHECKSUM = "ip.checksum", Hex, "Header checksum", "header checksum as sent";
+        IP_SRC = "ip.src", Ipv4, "Source", "addresses";
+        IP_DST = "ip.dst", Ipv4, "Destination", "addresses";
+        IP_OPTIONS = "ip.options", Bytes, "Options", "options, when the header has any";
     }
 }

@@ -1,7 +1,7 @@
 //! IPv6 header and its extension headers, decoded with etherparse (lax on the extensions).
 
 use super::{checksum, ipv4::protocol, named, HeaderError};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use etherparse::err::ipv6::HeaderSliceError;
 use etherparse::{Ipv6ExtensionsSlice, Ipv6HeaderSlice};
 use std::net::Ipv6Addr;
@@ -93,16 +93,10 @@ impl Ipv6Repr {
 
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
-        tree.open(
-            "Internet Protocol version 6",
-            "ipv6",
-            Kind::Group,
-            r(0, self.buffer_len()),
-        );
-        tree.leaf("Version", "ipv6.version", Value::Uint(6), r(0, 1));
+        tree.open(&hf::IPV6, r(0, self.buffer_len()));
+        tree.leaf(&hf::IPV6_VERSION, Value::Uint(6), r(0, 1));
         tree.leaf(
-            "Traffic class",
-            "ipv6.tclass",
+            &hf::IPV6_TCLASS,
             Value::Hex {
                 value: self.traffic_class.into(),
                 digits: 2,
@@ -110,8 +104,7 @@ impl Ipv6Repr {
             r(0, 2),
         );
         tree.leaf(
-            "Flow label",
-            "ipv6.flow",
+            &hf::IPV6_FLOW,
             Value::Hex {
                 value: self.flow_label.into(),
                 digits: 5,
@@ -119,40 +112,45 @@ impl Ipv6Repr {
             r(1, 3),
         );
         tree.leaf(
-            "Payload length",
-            "ipv6.plen",
+            &hf::IPV6_PLEN,
             Value::Uint(self.payload_len.into()),
             r(4, 2),
         );
         tree.leaf(
-            "Next header",
-            "ipv6.nxt",
+            &hf::IPV6_NXT,
             named(self.next_header.into(), protocol::name(self.next_header)),
             r(6, 1),
         );
-        tree.leaf(
-            "Hop limit",
-            "ipv6.hlim",
-            Value::Uint(self.hop_limit.into()),
-            r(7, 1),
-        );
-        tree.leaf("Source", "ipv6.src", Value::Ipv6(self.src), r(8, 16));
-        tree.leaf("Destination", "ipv6.dst", Value::Ipv6(self.dst), r(24, 16));
+        tree.leaf(&hf::IPV6_HLIM, Value::Uint(self.hop_limit.into()), r(7, 1));
+        tree.leaf(&hf::IPV6_SRC, Value::Ipv6(self.src), r(8, 16));
+        tree.leaf(&hf::IPV6_DST, Value::Ipv6(self.dst), r(24, 16));
         if !self.extensions.is_empty() {
             let ext = r(HEADER_LEN, self.extensions.len());
+            tree.leaf(&hf::IPV6_EXT, Value::Bytes(ext.clone()), ext.clone());
             tree.leaf(
-                "Extension headers",
-                "ipv6.ext",
-                Value::Bytes(ext.clone()),
-                ext.clone(),
-            );
-            tree.leaf(
-                "Upper-layer protocol",
-                "ipv6.protocol",
+                &hf::IPV6_PROTOCOL,
                 named(self.protocol.into(), protocol::name(self.protocol)),
                 ext,
             );
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "IPv6", "";
+        IPV6 = "ipv6", Group, "Internet Protocol version 6", "the IPv6 header";
+        IPV6_VERSION = "ipv6.version", Uint, "Version", "6";
+        IPV6_TCLASS = "ipv6.tclass", Hex, "Traffic class", "traffic class";
+        IPV6_FLOW = "ipv6.flow", Hex, "Flow label", "flow label";
+        IPV6_PLEN = "ipv6.plen", Uint, "Payload length", "payload length";
+        IPV6_NXT = "ipv6.nxt", Named, "Next header", "next header";
+        IPV6_HLIM = "ipv6.hlim", Uint, "Hop limit", "hop limit";
+        IPV6_SRC = "ipv6.src", Ipv6, "Source", "addresses";
+        IPV6_DST = "ipv6.dst", Ipv6, "Destination", "addresses";
+        IPV6_EXT = "ipv6.ext", Bytes, "Extension headers", "extension headers (hop-by-hop, routing, fragment, destination options, AH), when present";
+        IPV6_PROTOCOL = "ipv6.protocol", Named, "Upper-layer protocol", "the protocol after the extension headers, when there are any (not in Wireshark)";
     }
 }

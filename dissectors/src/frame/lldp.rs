@@ -3,7 +3,7 @@
 
 use super::ethertype::BDDP;
 use super::{be16, named};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use std::net::Ipv4Addr;
 
 named_numbers! {
@@ -140,19 +140,9 @@ impl LldpRepr {
     /// `-Y lldp` finds both and `-Y lldp.bddp` only the BDDP ones.
     pub fn build_tree(&self, tree: &mut Tree, at: usize, ethertype: u16) {
         let all = at..at + self.buffer_len();
-        tree.open(
-            "Link Layer Discovery Protocol",
-            "lldp",
-            Kind::Group,
-            all.clone(),
-        );
+        tree.open(&hf::LLDP, all.clone());
         if ethertype == BDDP {
-            tree.leaf(
-                "Broadcast domain discovery (BDDP, ethertype 0x8942)",
-                "lldp.bddp",
-                Value::Bool(true),
-                all.start..all.start,
-            );
+            tree.leaf(&hf::LLDP_BDDP, Value::Bool(true), all.start..all.start);
         }
         let mut offsets = Vec::with_capacity(self.tlvs.len());
         let mut pos = at;
@@ -167,58 +157,47 @@ impl LldpRepr {
         };
         let fields = [
             (
-                "Chassis id",
-                "lldp.chassis_id",
+                &hf::LLDP_CHASSIS_ID,
                 tlv::CHASSIS_ID,
                 self.chassis_id().map(Value::Text),
             ),
             (
-                "Port id",
-                "lldp.port_id",
+                &hf::LLDP_PORT_ID,
                 tlv::PORT_ID,
                 self.port_id().map(Value::Text),
             ),
             (
-                "Time to live",
-                "lldp.ttl",
+                &hf::LLDP_TTL,
                 tlv::TTL,
                 self.ttl().map(|t| Value::Uint(t.into())),
             ),
             (
-                "System name",
-                "lldp.system_name",
+                &hf::LLDP_SYSTEM_NAME,
                 tlv::SYSTEM_NAME,
                 self.system_name().map(Value::Text),
             ),
         ];
-        for (label, key, tlv_type, value) in fields {
+        for (field, tlv_type, value) in fields {
             if let (Some(value), Some(range)) = (value, value_range(tlv_type)) {
-                tree.leaf(label, key, value, range);
+                tree.leaf(field, value, range);
             }
         }
-        tree.open("TLVs", "lldp.tlvs", Kind::List, all);
+        tree.open(&hf::LLDP_TLVS, all);
         for (t, &start) in self.tlvs.iter().zip(&offsets) {
             let value = start + 2..start + t.buffer_len();
-            tree.open("TLV", "lldp.tlv", Kind::Group, start..value.end);
+            tree.open(&hf::LLDP_TLV, start..value.end);
             tree.leaf(
-                "Type",
-                "lldp.tlv.type",
+                &hf::LLDP_TLV_TYPE,
                 named(t.tlv_type.into(), tlv::name(t.tlv_type)),
                 start..start + 1,
             );
             tree.leaf(
-                "Length",
-                "lldp.tlv.len",
+                &hf::LLDP_TLV_LEN,
                 Value::Uint(t.value.len() as u64),
                 start..start + 2,
             );
             if !t.value.is_empty() {
-                tree.leaf(
-                    "Value",
-                    "lldp.tlv.value",
-                    Value::Bytes(value.clone()),
-                    value,
-                );
+                tree.leaf(&hf::LLDP_TLV_VALUE, Value::Bytes(value.clone()), value);
             }
             tree.close();
         }
@@ -252,5 +231,23 @@ fn fmt_text_or_hex(bytes: &[u8]) -> String {
             s.push_str(&format!("{b:02x}"));
         }
         s
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "LLDP", "LLDP (ethertype 0x88cc) and BDDP (0x8942, the same format, sent by ONOS and Floodlight to find links across non-OpenFlow segments) are both decoded here; a BDDP frame has `lldp.bddp` and its summary says `BDDP` instead of `LLDP`.";
+        LLDP = "lldp", Group, "Link Layer Discovery Protocol", "an LLDP or BDDP frame";
+        LLDP_BDDP = "lldp.bddp", Bool, "Broadcast domain discovery (BDDP, ethertype 0x8942)", "present (true) when the frame is BDDP (ethertype 0x8942, broadcast domain discovery sent by ONOS and Floodlight in LLDP's format): `-Y lldp` matches both, `-Y lldp.bddp` only BDDP";
+        LLDP_CHASSIS_ID = "lldp.chassis_id", Text, "Chassis id", "chassis id: a MAC, an IPv4 address, printable text, or hex (Wireshark: `lldp.chassis.id`)";
+        LLDP_PORT_ID = "lldp.port_id", Text, "Port id", "port id, shown the same way (Wireshark: `lldp.port.id`)";
+        LLDP_TTL = "lldp.ttl", Uint, "Time to live", "time to live, seconds (Wireshark: `lldp.time_to_live`)";
+        LLDP_SYSTEM_NAME = "lldp.system_name", Text, "System name", "system name (Wireshark: `lldp.tlv.system.name`)";
+        LLDP_TLVS = "lldp.tlvs", List, "TLVs", "every TLV in order, End included";
+        LLDP_TLV = "lldp.tlv", Group, "TLV", "one TLV";
+        LLDP_TLV_TYPE = "lldp.tlv.type", Named, "Type", "TLV type";
+        LLDP_TLV_LEN = "lldp.tlv.len", Uint, "Length", "value length";
+        LLDP_TLV_VALUE = "lldp.tlv.value", Bytes, "Value", "value";
     }
 }

@@ -42,7 +42,7 @@ pub use tcp::TcpRepr;
 pub use udp::UdpRepr;
 pub use vlan::{VlanTag, VLAN_TAG_LEN};
 
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 use std::fmt;
 
 /// Why a header could not be decoded.
@@ -437,7 +437,7 @@ impl Frame {
         }
         if !self.vlans.is_empty() {
             let end = at + self.vlans.len() * VLAN_TAG_LEN;
-            tree.open("802.1Q virtual LAN tags", "vlan", Kind::List, at..end);
+            tree.open(&vlan::hf::VLAN, at..end);
             let mut tpid = self.eth.map_or(0, |e| e.ethertype);
             for tag in &self.vlans {
                 tag.build_tree(tree, at, tpid);
@@ -464,24 +464,22 @@ impl Frame {
         at += self.transport.buffer_len();
         if !self.payload.is_empty() {
             let range = at..at + self.payload.len();
-            tree.leaf("Data", "payload", Value::Bytes(range.clone()), range);
+            tree.leaf(&hf::PAYLOAD, Value::Bytes(range.clone()), range);
             at += self.payload.len();
         }
         if !self.trailer.is_empty() {
             let range = at..at + self.trailer.len();
-            tree.leaf("Trailer", "eth.trailer", Value::Bytes(range.clone()), range);
+            tree.leaf(
+                &ethernet::hf::ETH_TRAILER,
+                Value::Bytes(range.clone()),
+                range,
+            );
         }
         if let Some(layer) = self.truncated {
             let range = 0..self.buffer_len();
+            tree.leaf(&hf::FRAME_TRUNCATED, Value::Bool(true), range.clone());
             tree.leaf(
-                "Truncated",
-                "frame.truncated",
-                Value::Bool(true),
-                range.clone(),
-            );
-            tree.leaf(
-                "Cut short in",
-                "frame.truncated_layer",
+                &hf::FRAME_TRUNCATED_LAYER,
                 Value::Text(layer.name().to_string()),
                 range,
             );
@@ -505,4 +503,14 @@ fn named(value: u64, name: Option<&'static str>) -> Value {
 /// Big-endian reads from fixed-size header arrays (indices are checked at compile time).
 fn be16(b: [u8; 2]) -> u16 {
     u16::from_be_bytes(b)
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Whole frame", "Fields of the carried frame as a whole.";
+        PAYLOAD = "payload", Bytes, "Data", "bytes after the last decoded header, up to the network layer's length (or all the rest when a layer could not be decoded)";
+        FRAME_TRUNCATED = "frame.truncated", Bool, "Truncated", "present (true) when the frame is shorter than a length its headers declare";
+        FRAME_TRUNCATED_LAYER = "frame.truncated_layer", Text, "Cut short in", "the innermost layer that was cut: `Ethernet`, `VLAN`, `ARP`, `IPv4`, `IPv6`, `LLDP`, `ICMP`, `ICMPv6`, `TCP`, `UDP`";
+    }
 }

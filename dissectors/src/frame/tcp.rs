@@ -1,7 +1,7 @@
 //! TCP header with options.
 
 use super::{be16, checksum, HeaderError, Options};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 pub const MIN_HEADER_LEN: usize = 20;
 
@@ -121,45 +121,14 @@ impl TcpRepr {
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
         let hl = self.header_len();
-        tree.open(
-            "Transmission Control Protocol",
-            "tcp",
-            Kind::Group,
-            r(0, hl),
-        );
+        tree.open(&hf::TCP, r(0, hl));
+        tree.leaf(&hf::TCP_SRCPORT, Value::Uint(self.src_port.into()), r(0, 2));
+        tree.leaf(&hf::TCP_DSTPORT, Value::Uint(self.dst_port.into()), r(2, 2));
+        tree.leaf(&hf::TCP_SEQ, Value::Uint(self.seq.into()), r(4, 4));
+        tree.leaf(&hf::TCP_ACK, Value::Uint(self.ack.into()), r(8, 4));
+        tree.leaf(&hf::TCP_HDR_LEN, Value::Uint(hl as u64), r(12, 1));
         tree.leaf(
-            "Source port",
-            "tcp.srcport",
-            Value::Uint(self.src_port.into()),
-            r(0, 2),
-        );
-        tree.leaf(
-            "Destination port",
-            "tcp.dstport",
-            Value::Uint(self.dst_port.into()),
-            r(2, 2),
-        );
-        tree.leaf(
-            "Sequence number",
-            "tcp.seq",
-            Value::Uint(self.seq.into()),
-            r(4, 4),
-        );
-        tree.leaf(
-            "Acknowledgment number",
-            "tcp.ack",
-            Value::Uint(self.ack.into()),
-            r(8, 4),
-        );
-        tree.leaf(
-            "Header length",
-            "tcp.hdr_len",
-            Value::Uint(hl as u64),
-            r(12, 1),
-        );
-        tree.leaf(
-            "Flags",
-            "tcp.flags",
+            &hf::TCP_FLAGS,
             Value::Flags {
                 value: self.flags.into(),
                 names: FLAG_NAMES,
@@ -167,14 +136,12 @@ impl TcpRepr {
             r(12, 2),
         );
         tree.leaf(
-            "Window",
-            "tcp.window_size",
+            &hf::TCP_WINDOW_SIZE,
             Value::Uint(self.window.into()),
             r(14, 2),
         );
         tree.leaf(
-            "Checksum",
-            "tcp.checksum",
+            &hf::TCP_CHECKSUM,
             Value::Hex {
                 value: self.checksum.into(),
                 digits: 4,
@@ -182,15 +149,32 @@ impl TcpRepr {
             r(16, 2),
         );
         tree.leaf(
-            "Urgent pointer",
-            "tcp.urgent_pointer",
+            &hf::TCP_URGENT_POINTER,
             Value::Uint(self.urgent.into()),
             r(18, 2),
         );
         if !self.options.is_empty() {
             let opts = r(MIN_HEADER_LEN, self.options.len());
-            tree.leaf("Options", "tcp.options", Value::Bytes(opts.clone()), opts);
+            tree.leaf(&hf::TCP_OPTIONS, Value::Bytes(opts.clone()), opts);
         }
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "TCP", "";
+        TCP = "tcp", Group, "Transmission Control Protocol", "the TCP header";
+        TCP_SRCPORT = "tcp.srcport", Uint, "Source port", "ports";
+        TCP_DSTPORT = "tcp.dstport", Uint, "Destination port", "ports";
+        TCP_SEQ = "tcp.seq", Uint, "Sequence number", "raw sequence and acknowledgment numbers (`tcp.seq_raw`, `tcp.ack_raw`: no relative numbering)";
+        TCP_ACK = "tcp.ack", Uint, "Acknowledgment number", "raw sequence and acknowledgment numbers (`tcp.seq_raw`, `tcp.ack_raw`: no relative numbering)";
+        TCP_HDR_LEN = "tcp.hdr_len", Uint, "Header length", "header length in bytes";
+        TCP_FLAGS = "tcp.flags", Flags, "Flags", "flags";
+        TCP_WINDOW_SIZE = "tcp.window_size", Uint, "Window", "window, unscaled (Wireshark: `tcp.window_size_value`)";
+        TCP_CHECKSUM = "tcp.checksum", Hex, "Checksum", "checksum as sent";
+        TCP_URGENT_POINTER = "tcp.urgent_pointer", Uint, "Urgent pointer", "urgent pointer";
+        TCP_OPTIONS = "tcp.options", Bytes, "Options", "options, when present";
     }
 }

@@ -100,7 +100,7 @@ fn icmp_in_vlan_fixture() {
     assert_eq!(value(&t, "vlan.id"), "10");
     assert_eq!(value(&t, "vlan.pcp"), "3");
     assert_eq!(value(&t, "vlan.tpid"), "802.1Q (33024)");
-    assert_eq!(t.first("vlan").unwrap().kind, crate::tree::Kind::List);
+    assert_eq!(t.first("vlan").unwrap().kind(), crate::tree::Kind::List);
     assert_eq!(value(&t, "ip.proto"), "ICMP (1)");
     assert_eq!(value(&t, "ip.flags"), "0x2 (DF)");
     assert_eq!(t.first("ip.src").unwrap().range, 30..34);
@@ -129,7 +129,7 @@ fn check_every_prefix(bytes: &[u8], unpadded_len: usize) {
             assert!(
                 field.range.end <= len,
                 "{} {:?} past {len}",
-                field.key,
+                field.key(),
                 field.range
             );
         }

@@ -91,7 +91,7 @@ fn corpus_packet_in_and_out_frames() {
                     let mut tree = crate::tree::Tree::new();
                     frame.build_tree(&mut tree);
                     for f in &tree.fields {
-                        assert!(f.range.end <= nested.data.len(), "{path:?} {}", f.key);
+                        assert!(f.range.end <= nested.data.len(), "{path:?} {}", f.key());
                     }
                     let whole = nested.total_len.is_none_or(|t| t == nested.data.len());
                     if frame.is_truncated() {

@@ -1,7 +1,7 @@
 //! UDP header.
 
 use super::{be16, checksum, HeaderError};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 pub const HEADER_LEN: usize = 8;
 
@@ -54,33 +54,12 @@ impl UdpRepr {
 
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
-        tree.open(
-            "User Datagram Protocol",
-            "udp",
-            Kind::Group,
-            r(0, HEADER_LEN),
-        );
+        tree.open(&hf::UDP, r(0, HEADER_LEN));
+        tree.leaf(&hf::UDP_SRCPORT, Value::Uint(self.src_port.into()), r(0, 2));
+        tree.leaf(&hf::UDP_DSTPORT, Value::Uint(self.dst_port.into()), r(2, 2));
+        tree.leaf(&hf::UDP_LENGTH, Value::Uint(self.length.into()), r(4, 2));
         tree.leaf(
-            "Source port",
-            "udp.srcport",
-            Value::Uint(self.src_port.into()),
-            r(0, 2),
-        );
-        tree.leaf(
-            "Destination port",
-            "udp.dstport",
-            Value::Uint(self.dst_port.into()),
-            r(2, 2),
-        );
-        tree.leaf(
-            "Length",
-            "udp.length",
-            Value::Uint(self.length.into()),
-            r(4, 2),
-        );
-        tree.leaf(
-            "Checksum",
-            "udp.checksum",
+            &hf::UDP_CHECKSUM,
             Value::Hex {
                 value: self.checksum.into(),
                 digits: 4,
@@ -88,5 +67,17 @@ impl UdpRepr {
             r(6, 2),
         );
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "UDP", "";
+        UDP = "udp", Group, "User Datagram Protocol", "the UDP header";
+        UDP_SRCPORT = "udp.srcport", Uint, "Source port", "ports";
+        UDP_DSTPORT = "udp.dstport", Uint, "Destination port", "ports";
+        UDP_LENGTH = "udp.length", Uint, "Length", "length field (header + data)";
+        UDP_CHECKSUM = "udp.checksum", Hex, "Checksum", "checksum as sent";
     }
 }

@@ -1,7 +1,7 @@
 //! 802.1Q and 802.1ad VLAN tags.
 
 use super::{be16, ethertype, named, HeaderError};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 /// Bytes a tag adds after the Ethernet header: the TCI and the next type field.
 pub const VLAN_TAG_LEN: usize = 4;
@@ -58,37 +58,34 @@ impl VlanTag {
     /// `tpid` is the type field before this tag, 2 bytes before `at`.
     pub fn build_tree(&self, tree: &mut Tree, at: usize, tpid: u16) {
         let tci = at..at + 2;
-        tree.open(
-            "802.1Q tag",
-            "vlan.tag",
-            Kind::Group,
-            at.saturating_sub(2)..at + 4,
-        );
+        tree.open(&hf::VLAN_TAG, at.saturating_sub(2)..at + 4);
         tree.leaf(
-            "Tag protocol id",
-            "vlan.tpid",
+            &hf::VLAN_TPID,
             named(tpid.into(), ethertype::name(tpid)),
             at.saturating_sub(2)..at,
         );
+        tree.leaf(&hf::VLAN_PCP, Value::Uint(self.pcp.into()), tci.clone());
+        tree.leaf(&hf::VLAN_DEI, Value::Bool(self.dei), tci.clone());
+        tree.leaf(&hf::VLAN_ID, Value::Uint(self.vid.into()), tci);
         tree.leaf(
-            "Priority",
-            "vlan.pcp",
-            Value::Uint(self.pcp.into()),
-            tci.clone(),
-        );
-        tree.leaf(
-            "Drop eligible",
-            "vlan.dei",
-            Value::Bool(self.dei),
-            tci.clone(),
-        );
-        tree.leaf("VLAN id", "vlan.id", Value::Uint(self.vid.into()), tci);
-        tree.leaf(
-            "Type",
-            "vlan.etype",
+            &hf::VLAN_ETYPE,
             named(self.ethertype.into(), ethertype::name(self.ethertype)),
             at + 2..at + 4,
         );
         tree.close();
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "VLAN tags", "One group per tag, outermost first (802.1Q `0x8100`, 802.1ad `0x88a8`, and the old `0x9100`, stacked to any depth).";
+        VLAN = "vlan", List, "802.1Q virtual LAN tags", "the VLAN tags, outermost first";
+        VLAN_TAG = "vlan.tag", Group, "802.1Q tag", "one tag";
+        VLAN_TPID = "vlan.tpid", Named, "Tag protocol id", "the type field that announced this tag (not in Wireshark)";
+        VLAN_PCP = "vlan.pcp", Uint, "Priority", "priority code point, 0-7 (Wireshark: `vlan.priority`)";
+        VLAN_DEI = "vlan.dei", Bool, "Drop eligible", "drop eligible indicator";
+        VLAN_ID = "vlan.id", Uint, "VLAN id", "VLAN id, 0-4095";
+        VLAN_ETYPE = "vlan.etype", Named, "Type", "the type field after the tag";
     }
 }

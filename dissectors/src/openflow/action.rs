@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use super::port::{ofpp, port_value, PortDisplay};
 use super::vendor::VendorAction;
 use super::wire::{be16, be32, bytes_at, fmt_mac, lookup, DecodeError, Put, Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 named_numbers! {
     /// `OFPAT_*` action type numbers.
@@ -229,9 +229,7 @@ impl Action {
         // The group shows its type; the list above it carries the ovs-ofctl text, so a
         // tree is not formatted twice.
         t.open_with(
-            "Action",
-            "of.action",
-            Kind::Group,
+            &hf::OF_ACTION,
             Value::Named {
                 value: self.action_type().into(),
                 name: self.type_name(),
@@ -239,8 +237,7 @@ impl Action {
             at..end,
         );
         t.leaf(
-            "Type",
-            "of.action.type",
+            &hf::OF_ACTION_TYPE,
             Value::Named {
                 value: self.action_type().into(),
                 name: self.type_name(),
@@ -248,61 +245,47 @@ impl Action {
             at..at + 2,
         );
         t.leaf(
-            "Length",
-            "of.action.len",
+            &hf::OF_ACTION_LEN,
             Value::Uint(self.wire_len() as u64),
             at + 2..at + 4,
         );
         let v = at + 4;
         match self {
             Action::Output { port, max_len } => {
-                t.leaf("Port", "of.output.port", port_value(*port), v..v + 2);
+                t.leaf(&hf::OF_OUTPUT_PORT, port_value(*port), v..v + 2);
                 t.leaf(
-                    "Max length",
-                    "of.output.max_len",
+                    &hf::OF_OUTPUT_MAX_LEN,
                     Value::Uint((*max_len).into()),
                     v + 2..v + 4,
                 );
             }
             Action::SetVlanVid(vid) => t.leaf(
-                "VLAN id",
-                "of.action.vlan_vid",
+                &hf::OF_ACTION_VLAN_VID,
                 Value::Uint((*vid).into()),
                 v..v + 2,
             ),
             Action::SetVlanPcp(pcp) => t.leaf(
-                "VLAN priority",
-                "of.action.vlan_pcp",
+                &hf::OF_ACTION_VLAN_PCP,
                 Value::Uint((*pcp).into()),
                 v..v + 1,
             ),
             Action::StripVlan => {}
-            Action::SetDlSrc(m) | Action::SetDlDst(m) => t.leaf(
-                "Ethernet address",
-                "of.action.dl_addr",
-                Value::Mac(*m),
-                v..v + 6,
-            ),
-            Action::SetNwSrc(a) | Action::SetNwDst(a) => {
-                t.leaf("IP address", "of.action.nw_addr", Value::Ipv4(*a), v..v + 4)
+            Action::SetDlSrc(m) | Action::SetDlDst(m) => {
+                t.leaf(&hf::OF_ACTION_DL_ADDR, Value::Mac(*m), v..v + 6)
             }
-            Action::SetNwTos(tos) => t.leaf(
-                "IP ToS",
-                "of.action.nw_tos",
-                Value::Uint((*tos).into()),
-                v..v + 1,
-            ),
-            Action::SetTpSrc(p) | Action::SetTpDst(p) => t.leaf(
-                "Transport port",
-                "of.action.tp_port",
-                Value::Uint((*p).into()),
-                v..v + 2,
-            ),
+            Action::SetNwSrc(a) | Action::SetNwDst(a) => {
+                t.leaf(&hf::OF_ACTION_NW_ADDR, Value::Ipv4(*a), v..v + 4)
+            }
+            Action::SetNwTos(tos) => {
+                t.leaf(&hf::OF_ACTION_NW_TOS, Value::Uint((*tos).into()), v..v + 1)
+            }
+            Action::SetTpSrc(p) | Action::SetTpDst(p) => {
+                t.leaf(&hf::OF_ACTION_TP_PORT, Value::Uint((*p).into()), v..v + 2)
+            }
             Action::Enqueue { port, queue_id } => {
-                t.leaf("Port", "of.enqueue.port", port_value(*port), v..v + 2);
+                t.leaf(&hf::OF_ENQUEUE_PORT, port_value(*port), v..v + 2);
                 t.leaf(
-                    "Queue id",
-                    "of.enqueue.queue_id",
+                    &hf::OF_ENQUEUE_QUEUE_ID,
                     Value::Uint((*queue_id).into()),
                     v + 8..v + 12,
                 );
@@ -395,9 +378,7 @@ pub fn actions_tree(actions: &[Action], t: &mut Tree, at: usize) {
     let mut text = String::with_capacity(16 * actions.len().max(1));
     let _ = write!(text, "{}", Actions(actions));
     t.open_with(
-        "Actions",
-        "of.actions",
-        Kind::List,
+        &hf::OF_ACTIONS,
         Value::Text(text),
         at..at + actions_len(actions),
     );
@@ -425,6 +406,30 @@ impl fmt::Display for Actions<'_> {
             write!(f, "{a}")?;
         }
         Ok(())
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Actions", "";
+        OF_ACTION_VENDOR = "of.action.vendor", Named, "Vendor", "vendor of a VENDOR action";
+        OF_ACTION_SUBTYPE = "of.action.subtype", Named, "Subtype", "Nicira `NXAST_*` (shown lower case: `resubmit`, `learn`, `ct`, ...) or Big Switch subtype";
+        OF_ACTION_DATA = "of.action.data", Bytes, "Data", "the vendor action body";
+        OF_ACTION = "of.action", Group, "Action", "one action; its value is its type (the list above carries the text)";
+        OF_ACTION_TYPE = "of.action.type", Named, "Type", "`OUTPUT`, `SET_VLAN_VID`, `SET_VLAN_PCP`, `STRIP_VLAN`, `SET_DL_SRC`, `SET_DL_DST`, `SET_NW_SRC`, `SET_NW_DST`, `SET_NW_TOS`, `SET_TP_SRC`, `SET_TP_DST`, `ENQUEUE`, `VENDOR`";
+        OF_ACTION_LEN = "of.action.len", Uint, "Length", "length of the action in bytes";
+        OF_OUTPUT_PORT = "of.output.port", Named, "Port", "OUTPUT's port";
+        OF_OUTPUT_MAX_LEN = "of.output.max_len", Uint, "Max length", "bytes sent to the controller";
+        OF_ACTION_VLAN_VID = "of.action.vlan_vid", Uint, "VLAN id", "SET_VLAN_VID's VLAN id";
+        OF_ACTION_VLAN_PCP = "of.action.vlan_pcp", Uint, "VLAN priority", "SET_VLAN_PCP's priority";
+        OF_ACTION_DL_ADDR = "of.action.dl_addr", Mac, "Ethernet address", "SET_DL_SRC / SET_DL_DST";
+        OF_ACTION_NW_ADDR = "of.action.nw_addr", Ipv4, "IP address", "SET_NW_SRC / SET_NW_DST";
+        OF_ACTION_NW_TOS = "of.action.nw_tos", Uint, "IP ToS", "SET_NW_TOS's ToS byte";
+        OF_ACTION_TP_PORT = "of.action.tp_port", Uint, "Transport port", "SET_TP_SRC / SET_TP_DST";
+        OF_ENQUEUE_PORT = "of.enqueue.port", Named, "Port", "ENQUEUE's port";
+        OF_ENQUEUE_QUEUE_ID = "of.enqueue.queue_id", Uint, "Queue id", "ENQUEUE's queue";
+        OF_ACTIONS = "of.actions", List, "Actions", "of `of.action`; its value is the ovs-ofctl text (`output:2,mod_vlan_vid:10`)";
     }
 }
 

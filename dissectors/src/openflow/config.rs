@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::port::{flag_text, ports_tree, PhyPort, PHY_PORT_LEN};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{FlagNames, Tree, Value};
 
 const FRAG_NAMES: &[(u16, &str)] = &[(0, "normal"), (1, "drop"), (2, "reassemble")];
 const CONFIG_FLAG_NAMES: FlagNames = &[(1, "FRAG_DROP"), (2, "FRAG_REASM")];
@@ -31,10 +31,9 @@ impl SwitchConfig {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open("Switch config", "of.config", Kind::Group, at..at + 4);
+        t.open(&hf::OF_CONFIG, at..at + 4);
         t.leaf(
-            "Flags",
-            "of.config.flags",
+            &hf::OF_CONFIG_FLAGS,
             Value::Flags {
                 value: self.flags.into(),
                 names: CONFIG_FLAG_NAMES,
@@ -42,8 +41,7 @@ impl SwitchConfig {
             at..at + 2,
         );
         t.leaf(
-            "Miss send length",
-            "of.config.miss_send_len",
+            &hf::OF_CONFIG_MISS_SEND_LEN,
             Value::Uint(self.miss_send_len.into()),
             at + 2..at + 4,
         );
@@ -147,10 +145,9 @@ impl FeaturesReply {
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + FEATURES_FIXED_LEN + self.ports.len() * PHY_PORT_LEN;
-        t.open("Features", "of.features", Kind::Group, at..end);
+        t.open(&hf::OF_FEATURES, at..end);
         t.leaf(
-            "Datapath id",
-            "of.features.datapath_id",
+            &hf::OF_FEATURES_DATAPATH_ID,
             Value::Hex {
                 value: self.datapath_id,
                 digits: 16,
@@ -158,20 +155,17 @@ impl FeaturesReply {
             at..at + 8,
         );
         t.leaf(
-            "Buffers",
-            "of.features.n_buffers",
+            &hf::OF_FEATURES_N_BUFFERS,
             Value::Uint(self.n_buffers.into()),
             at + 8..at + 12,
         );
         t.leaf(
-            "Tables",
-            "of.features.n_tables",
+            &hf::OF_FEATURES_N_TABLES,
             Value::Uint(self.n_tables.into()),
             at + 12..at + 13,
         );
         t.leaf(
-            "Capabilities",
-            "of.features.capabilities",
+            &hf::OF_FEATURES_CAPABILITIES,
             Value::Flags {
                 value: self.capabilities.into(),
                 names: CAPABILITY_NAMES,
@@ -179,8 +173,7 @@ impl FeaturesReply {
             at + 16..at + 20,
         );
         t.leaf(
-            "Actions",
-            "of.features.actions",
+            &hf::OF_FEATURES_ACTIONS,
             Value::Flags {
                 value: self.actions.into(),
                 names: ACTION_BIT_NAMES,
@@ -214,3 +207,19 @@ impl fmt::Display for FeaturesReply {
 }
 
 super::types::body_codec!(FeaturesReply, SwitchConfig);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "FEATURES_REPLY, GET_CONFIG_REPLY, SET_CONFIG", "";
+        OF_CONFIG = "of.config", Group, "Switch config", "GET_CONFIG_REPLY or SET_CONFIG body";
+        OF_CONFIG_FLAGS = "of.config.flags", Flags, "Flags", "`FRAG_DROP`, `FRAG_REASM` (0 = normal)";
+        OF_CONFIG_MISS_SEND_LEN = "of.config.miss_send_len", Uint, "Miss send length", "bytes of a table-miss packet sent to the controller";
+        OF_FEATURES = "of.features", Group, "Features", "FEATURES_REPLY body";
+        OF_FEATURES_DATAPATH_ID = "of.features.datapath_id", Hex as Dpid, "Datapath id", "in JSON a string, `\"00:00:00:00:00:00:00:01\"`, as the record's `dpid` (a number past 2^53 would lose digits in JavaScript and jq)";
+        OF_FEATURES_N_BUFFERS = "of.features.n_buffers", Uint, "Buffers", "packets the switch can buffer";
+        OF_FEATURES_N_TABLES = "of.features.n_tables", Uint, "Tables", "flow tables";
+        OF_FEATURES_CAPABILITIES = "of.features.capabilities", Flags, "Capabilities", "`FLOW_STATS`, `TABLE_STATS`, `PORT_STATS`, `STP`, `RESERVED`, `IP_REASM`, `QUEUE_STATS`, `ARP_MATCH_IP`";
+        OF_FEATURES_ACTIONS = "of.features.actions", Flags, "Actions", "supported actions, one bit per OFPAT number";
+    }
+}

@@ -7,7 +7,7 @@ use super::port::named_or_unknown;
 use super::types::type_name;
 use super::vendor::{vendor_value, NICIRA};
 use super::wire::{lookup, Put, Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 named_numbers! {
     /// `OFPET_*` error types.
@@ -152,10 +152,9 @@ impl ErrorMsg {
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + 4 + self.data.len();
-        t.open("Error", "of.error", Kind::Group, at..end);
+        t.open(&hf::OF_ERROR, at..end);
         t.leaf(
-            "Type",
-            "of.error.type",
+            &hf::OF_ERROR_TYPE,
             named_or_unknown(self.err_type.into(), self.type_name()),
             at..at + 2,
         );
@@ -163,59 +162,51 @@ impl ErrorMsg {
             Some(_) => Value::Uint(self.code.into()),
             None => named_or_unknown(self.code.into(), self.code_name()),
         };
-        t.leaf("Code", "of.error.code", code_value, at + 2..at + 4);
+        t.leaf(&hf::OF_ERROR_CODE, code_value, at + 2..at + 4);
         let data_at = at + 4;
         if let Some(v) = self.vendor_error() {
             t.leaf(
-                "Vendor",
-                "of.error.vendor",
+                &hf::OF_ERROR_VENDOR,
                 vendor_value(v.vendor),
                 data_at..data_at + 4,
             );
             t.leaf(
-                "Vendor type",
-                "of.error.vendor_type",
+                &hf::OF_ERROR_VENDOR_TYPE,
                 Value::Uint(v.err_type.into()),
                 data_at + 4..data_at + 6,
             );
             t.leaf(
-                "Vendor code",
-                "of.error.vendor_code",
+                &hf::OF_ERROR_VENDOR_CODE,
                 named_or_unknown(v.code.into(), self.code_name()),
                 data_at + 6..data_at + 8,
             );
         }
         if self.err_type == ofpet::HELLO_FAILED {
             t.leaf(
-                "Text",
-                "of.error.text",
+                &hf::OF_ERROR_TEXT,
                 Value::Text(String::from_utf8_lossy(&self.data).into_owned()),
                 data_at..end,
             );
         } else if let (Some(h), Some(off)) = (self.offending_header(), self.offending_at()) {
             let o = data_at + off;
-            t.open("Offending message", "of.error.request", Kind::Group, o..end);
+            t.open(&hf::OF_ERROR_REQUEST, o..end);
             t.leaf(
-                "Version",
-                "of.error.request.version",
+                &hf::OF_ERROR_REQUEST_VERSION,
                 Value::Uint(h.version.into()),
                 o..o + 1,
             );
             t.leaf(
-                "Type",
-                "of.error.request.type",
+                &hf::OF_ERROR_REQUEST_TYPE,
                 named_or_unknown(h.msg_type.into(), type_name(h.msg_type)),
                 o + 1..o + 2,
             );
             t.leaf(
-                "Length",
-                "of.error.request.length",
+                &hf::OF_ERROR_REQUEST_LENGTH,
                 Value::Uint(h.length.into()),
                 o + 2..o + 4,
             );
             t.leaf(
-                "Transaction id",
-                "of.error.request.xid",
+                &hf::OF_ERROR_REQUEST_XID,
                 Value::Hex {
                     value: h.xid.into(),
                     digits: 1,
@@ -224,12 +215,7 @@ impl ErrorMsg {
             );
             t.close();
         }
-        t.leaf(
-            "Data",
-            "of.error.data",
-            Value::Bytes(data_at..end),
-            data_at..end,
-        );
+        t.leaf(&hf::OF_ERROR_DATA, Value::Bytes(data_at..end), data_at..end);
         t.close();
     }
 }
@@ -261,3 +247,23 @@ impl fmt::Display for ErrorMsg {
 }
 
 super::types::body_codec!(ErrorMsg);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "ERROR", "";
+        OF_ERROR = "of.error", Group, "Error", "ERROR body";
+        OF_ERROR_TYPE = "of.error.type", Named, "Type", "`HELLO_FAILED`, `BAD_REQUEST`, `BAD_ACTION`, `FLOW_MOD_FAILED`, `PORT_MOD_FAILED`, `QUEUE_OP_FAILED`, `NXET_VENDOR`";
+        OF_ERROR_CODE = "of.error.code", Named, "Code", "the code by its OpenFlow name (`OFPBRC_BAD_LEN`)";
+        OF_ERROR_VENDOR = "of.error.vendor", Named, "Vendor", "the inner error of an `NXET_VENDOR` error (`NXBRC_MUST_BE_ZERO`)";
+        OF_ERROR_VENDOR_TYPE = "of.error.vendor_type", Uint, "Vendor type", "the inner error of an `NXET_VENDOR` error (`NXBRC_MUST_BE_ZERO`)";
+        OF_ERROR_VENDOR_CODE = "of.error.vendor_code", Named, "Vendor code", "the inner error of an `NXET_VENDOR` error (`NXBRC_MUST_BE_ZERO`)";
+        OF_ERROR_TEXT = "of.error.text", Text, "Text", "HELLO_FAILED's text";
+        OF_ERROR_REQUEST = "of.error.request", Group, "Offending message", "header of the offending message, when present";
+        OF_ERROR_REQUEST_VERSION = "of.error.request.version", Uint, "Version", "version of the offending message";
+        OF_ERROR_REQUEST_TYPE = "of.error.request.type", Named, "Type", "type of the offending message";
+        OF_ERROR_REQUEST_LENGTH = "of.error.request.length", Uint, "Length", "length of the offending message";
+        OF_ERROR_REQUEST_XID = "of.error.request.xid", Hex, "Transaction id", "transaction id of the offending message";
+        OF_ERROR_DATA = "of.error.data", Bytes, "Data", "the data after type and code";
+    }
+}

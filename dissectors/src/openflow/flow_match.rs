@@ -12,7 +12,7 @@ use super::port::{port_value, PortDisplay};
 use super::wire::{be16, be32, bytes_at, fmt_mac, Put, Reader, Result};
 use crate::frame::ethernet::ethertype;
 use crate::frame::ipv4::protocol;
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 pub const MATCH_LEN: usize = 40;
 
@@ -358,10 +358,9 @@ impl Match {
 
     /// Adds `of.match` with the wildcard word and every exact field.
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open("Match", "of.match", Kind::Group, at..at + MATCH_LEN);
+        t.open(&hf::OF_MATCH, at..at + MATCH_LEN);
         t.leaf(
-            "Wildcards",
-            "of.match.wildcards",
+            &hf::OF_MATCH_WILDCARDS,
             Value::Flags {
                 value: u64::from(self.wildcards),
                 names: WILDCARD_NAMES,
@@ -370,24 +369,21 @@ impl Match {
         );
         if self.is_exact(ofpfw::IN_PORT) {
             t.leaf(
-                "In port",
-                "of.match.in_port",
+                &hf::OF_MATCH_IN_PORT,
                 port_value(self.in_port),
                 at + 4..at + 6,
             );
         }
         if self.is_exact(ofpfw::DL_SRC) {
             t.leaf(
-                "Ethernet source",
-                "of.match.dl_src",
+                &hf::OF_MATCH_DL_SRC,
                 Value::Mac(self.dl_src),
                 at + 6..at + 12,
             );
         }
         if self.is_exact(ofpfw::DL_DST) {
             t.leaf(
-                "Ethernet destination",
-                "of.match.dl_dst",
+                &hf::OF_MATCH_DL_DST,
                 Value::Mac(self.dl_dst),
                 at + 12..at + 18,
             );
@@ -400,20 +396,18 @@ impl Match {
                 },
                 v => Value::Uint(v.into()),
             };
-            t.leaf("VLAN id", "of.match.dl_vlan", v, at + 18..at + 20);
+            t.leaf(&hf::OF_MATCH_DL_VLAN, v, at + 18..at + 20);
         }
         if self.is_exact(ofpfw::DL_VLAN_PCP) {
             t.leaf(
-                "VLAN priority",
-                "of.match.dl_vlan_pcp",
+                &hf::OF_MATCH_DL_VLAN_PCP,
                 Value::Uint(self.dl_vlan_pcp.into()),
                 at + 20..at + 21,
             );
         }
         if self.is_exact(ofpfw::DL_TYPE) {
             t.leaf(
-                "Ethernet type",
-                "of.match.dl_type",
+                &hf::OF_MATCH_DL_TYPE,
                 Value::Hex {
                     value: self.dl_type.into(),
                     digits: 4,
@@ -423,16 +417,14 @@ impl Match {
         }
         if self.is_exact(ofpfw::NW_TOS) {
             t.leaf(
-                "IP ToS",
-                "of.match.nw_tos",
+                &hf::OF_MATCH_NW_TOS,
                 Value::Uint(self.nw_tos.into()),
                 at + 24..at + 25,
             );
         }
         if self.is_exact(ofpfw::NW_PROTO) {
             t.leaf(
-                "IP protocol / ARP opcode",
-                "of.match.nw_proto",
+                &hf::OF_MATCH_NW_PROTO,
                 Value::Uint(self.nw_proto.into()),
                 at + 25..at + 26,
             );
@@ -440,8 +432,7 @@ impl Match {
         let src_len = self.nw_src_prefix();
         if src_len > 0 {
             t.leaf(
-                "IP source",
-                "of.match.nw_src",
+                &hf::OF_MATCH_NW_SRC,
                 Value::Ipv4Prefix(mask_addr(self.nw_src, src_len), src_len),
                 at + 28..at + 32,
             );
@@ -449,24 +440,21 @@ impl Match {
         let dst_len = self.nw_dst_prefix();
         if dst_len > 0 {
             t.leaf(
-                "IP destination",
-                "of.match.nw_dst",
+                &hf::OF_MATCH_NW_DST,
                 Value::Ipv4Prefix(mask_addr(self.nw_dst, dst_len), dst_len),
                 at + 32..at + 36,
             );
         }
         if self.is_exact(ofpfw::TP_SRC) {
             t.leaf(
-                "Transport source / ICMP type",
-                "of.match.tp_src",
+                &hf::OF_MATCH_TP_SRC,
                 Value::Uint(self.tp_src.into()),
                 at + 36..at + 38,
             );
         }
         if self.is_exact(ofpfw::TP_DST) {
             t.leaf(
-                "Transport destination / ICMP code",
-                "of.match.tp_dst",
+                &hf::OF_MATCH_TP_DST,
                 Value::Uint(self.tp_dst.into()),
                 at + 38..at + 40,
             );
@@ -497,6 +485,27 @@ impl fmt::Display for Match {
             }
         }
         Ok(())
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Match (FLOW_MOD, FLOW_REMOVED, flow and aggregate stats)", "Only fields that are not wildcarded appear, so `of.match.dl_src` exists exactly when the flow matches on it.";
+        OF_MATCH = "of.match", Group, "Match", "ofp_match: the fields a flow matches on";
+        OF_MATCH_WILDCARDS = "of.match.wildcards", Flags, "Wildcards", "`IN_PORT`, `DL_VLAN`, `DL_SRC`, `DL_DST`, `DL_TYPE`, `NW_PROTO`, `TP_SRC`, `TP_DST`, `NW_SRC_ALL`, `NW_DST_ALL`, `DL_VLAN_PCP`, `NW_TOS` (the nw_src/nw_dst prefix bits show as a hex remainder when partial)";
+        OF_MATCH_IN_PORT = "of.match.in_port", Named, "In port", "the port the packet came in on (a reserved port by its name)";
+        OF_MATCH_DL_SRC = "of.match.dl_src", Mac, "Ethernet source", "Ethernet source";
+        OF_MATCH_DL_DST = "of.match.dl_dst", Mac, "Ethernet destination", "Ethernet destination";
+        OF_MATCH_DL_VLAN = "of.match.dl_vlan", Named, "VLAN id", "`NONE` (0xffff) means \"no 802.1Q tag\"";
+        OF_MATCH_DL_VLAN_PCP = "of.match.dl_vlan_pcp", Uint, "VLAN priority", "VLAN priority";
+        OF_MATCH_DL_TYPE = "of.match.dl_type", Hex, "Ethernet type", "ethertype";
+        OF_MATCH_NW_TOS = "of.match.nw_tos", Uint, "IP ToS", "IP ToS (DSCP) byte";
+        OF_MATCH_NW_PROTO = "of.match.nw_proto", Uint, "IP protocol / ARP opcode", "IP protocol, or ARP opcode";
+        OF_MATCH_NW_SRC = "of.match.nw_src", Prefix, "IP source", "with the prefix length the wildcards leave exact";
+        OF_MATCH_NW_DST = "of.match.nw_dst", Prefix, "IP destination", "with the prefix length the wildcards leave exact";
+        OF_MATCH_TP_SRC = "of.match.tp_src", Uint, "Transport source / ICMP type", "ports, or ICMP type and code";
+        OF_MATCH_TP_DST = "of.match.tp_dst", Uint, "Transport destination / ICMP code", "ports, or ICMP type and code";
     }
 }
 

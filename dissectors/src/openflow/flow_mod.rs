@@ -7,7 +7,7 @@ use super::flow_match::{Match, MATCH_LEN};
 use super::packet::{buffer_value, BufferDisplay, NO_BUFFER};
 use super::port::{named_or_unknown, ofpp, port_value, PortDisplay};
 use super::wire::{be16, be32, be64, lookup, Put, Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 named_numbers! {
     /// `OFPFC_*` commands.
@@ -114,12 +114,11 @@ impl FlowMod {
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + FIXED_LEN + actions_len(&self.actions);
-        t.open("Flow mod", "of.flow_mod", Kind::Group, at..end);
+        t.open(&hf::OF_FLOW_MOD, at..end);
         self.match_.build_tree(t, at);
         let f = at + MATCH_LEN;
         t.leaf(
-            "Cookie",
-            "of.flow_mod.cookie",
+            &hf::OF_FLOW_MOD_COOKIE,
             Value::Hex {
                 value: self.cookie,
                 digits: 1,
@@ -127,44 +126,37 @@ impl FlowMod {
             f..f + 8,
         );
         t.leaf(
-            "Command",
-            "of.flow_mod.command",
+            &hf::OF_FLOW_MOD_COMMAND,
             named_or_unknown(self.command.into(), self.command_name()),
             f + 8..f + 10,
         );
         t.leaf(
-            "Idle timeout",
-            "of.flow_mod.idle_timeout",
+            &hf::OF_FLOW_MOD_IDLE_TIMEOUT,
             Value::Uint(self.idle_timeout.into()),
             f + 10..f + 12,
         );
         t.leaf(
-            "Hard timeout",
-            "of.flow_mod.hard_timeout",
+            &hf::OF_FLOW_MOD_HARD_TIMEOUT,
             Value::Uint(self.hard_timeout.into()),
             f + 12..f + 14,
         );
         t.leaf(
-            "Priority",
-            "of.flow_mod.priority",
+            &hf::OF_FLOW_MOD_PRIORITY,
             Value::Uint(self.priority.into()),
             f + 14..f + 16,
         );
         t.leaf(
-            "Buffer id",
-            "of.flow_mod.buffer_id",
+            &hf::OF_FLOW_MOD_BUFFER_ID,
             buffer_value(self.buffer_id),
             f + 16..f + 20,
         );
         t.leaf(
-            "Out port",
-            "of.flow_mod.out_port",
+            &hf::OF_FLOW_MOD_OUT_PORT,
             port_value(self.out_port),
             f + 20..f + 22,
         );
         t.leaf(
-            "Flags",
-            "of.flow_mod.flags",
+            &hf::OF_FLOW_MOD_FLAGS,
             Value::Flags {
                 value: self.flags.into(),
                 names: FLOW_MOD_FLAG_NAMES,
@@ -217,3 +209,19 @@ impl fmt::Display for FlowMod {
 }
 
 super::types::body_codec!(FlowMod);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "FLOW_MOD", "";
+        OF_FLOW_MOD = "of.flow_mod", Group, "Flow mod", "contains `of.match` and `of.actions`";
+        OF_FLOW_MOD_COOKIE = "of.flow_mod.cookie", Hex, "Cookie", "opaque identifier the controller gave the flow";
+        OF_FLOW_MOD_COMMAND = "of.flow_mod.command", Named, "Command", "`ADD`, `MODIFY`, `MODIFY_STRICT`, `DELETE`, `DELETE_STRICT`";
+        OF_FLOW_MOD_IDLE_TIMEOUT = "of.flow_mod.idle_timeout", Uint, "Idle timeout", "seconds without a matching packet before the flow expires (0: never)";
+        OF_FLOW_MOD_HARD_TIMEOUT = "of.flow_mod.hard_timeout", Uint, "Hard timeout", "seconds before the flow expires whatever its traffic (0: never)";
+        OF_FLOW_MOD_PRIORITY = "of.flow_mod.priority", Uint, "Priority", "the flow's priority (higher wins)";
+        OF_FLOW_MOD_BUFFER_ID = "of.flow_mod.buffer_id", Named, "Buffer id", "the buffered packet to apply the flow to; `NONE` for none";
+        OF_FLOW_MOD_OUT_PORT = "of.flow_mod.out_port", Named, "Out port", "only flows with an output to this port (`NONE`: any)";
+        OF_FLOW_MOD_FLAGS = "of.flow_mod.flags", Flags, "Flags", "`SEND_FLOW_REM`, `CHECK_OVERLAP`, `EMERG`";
+    }
+}

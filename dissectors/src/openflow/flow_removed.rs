@@ -5,7 +5,7 @@ use std::fmt;
 use super::flow_match::{Match, MATCH_LEN};
 use super::port::named_or_unknown;
 use super::wire::{lookup, Put, Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 const REASON_NAMES: &[(u8, &str)] = &[(0, "IDLE_TIMEOUT"), (1, "HARD_TIMEOUT"), (2, "DELETE")];
 const BODY_LEN: usize = 80;
@@ -68,18 +68,12 @@ impl FlowRemoved {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Flow removed",
-            "of.flow_removed",
-            Kind::Group,
-            at..at + BODY_LEN,
-        );
+        t.open(&hf::OF_FLOW_REMOVED, at..at + BODY_LEN);
         self.match_.build_tree(t, at);
         let f = at + MATCH_LEN;
         let leaves = [
             (
-                "Cookie",
-                "of.flow_removed.cookie",
+                &hf::OF_FLOW_REMOVED_COOKIE,
                 Value::Hex {
                     value: self.cookie,
                     digits: 1,
@@ -88,57 +82,50 @@ impl FlowRemoved {
                 8,
             ),
             (
-                "Priority",
-                "of.flow_removed.priority",
+                &hf::OF_FLOW_REMOVED_PRIORITY,
                 Value::Uint(self.priority.into()),
                 8,
                 10,
             ),
             (
-                "Reason",
-                "of.flow_removed.reason",
+                &hf::OF_FLOW_REMOVED_REASON,
                 named_or_unknown(self.reason.into(), self.reason_name()),
                 10,
                 11,
             ),
             (
-                "Duration (s)",
-                "of.flow_removed.duration_sec",
+                &hf::OF_FLOW_REMOVED_DURATION_SEC,
                 Value::Uint(self.duration_sec.into()),
                 12,
                 16,
             ),
             (
-                "Duration (ns)",
-                "of.flow_removed.duration_nsec",
+                &hf::OF_FLOW_REMOVED_DURATION_NSEC,
                 Value::Uint(self.duration_nsec.into()),
                 16,
                 20,
             ),
             (
-                "Idle timeout",
-                "of.flow_removed.idle_timeout",
+                &hf::OF_FLOW_REMOVED_IDLE_TIMEOUT,
                 Value::Uint(self.idle_timeout.into()),
                 20,
                 22,
             ),
             (
-                "Packets",
-                "of.flow_removed.packet_count",
+                &hf::OF_FLOW_REMOVED_PACKET_COUNT,
                 Value::Uint(self.packet_count),
                 24,
                 32,
             ),
             (
-                "Bytes",
-                "of.flow_removed.byte_count",
+                &hf::OF_FLOW_REMOVED_BYTE_COUNT,
                 Value::Uint(self.byte_count),
                 32,
                 40,
             ),
         ];
-        for (label, key, value, from, to) in leaves {
-            t.leaf(label, key, value, f + from..f + to);
+        for (field, value, from, to) in leaves {
+            t.leaf(field, value, f + from..f + to);
         }
         t.close();
     }
@@ -172,3 +159,19 @@ impl fmt::Display for FlowRemoved {
 }
 
 super::types::body_codec!(FlowRemoved);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "FLOW_REMOVED", "";
+        OF_FLOW_REMOVED = "of.flow_removed", Group, "Flow removed", "contains `of.match`";
+        OF_FLOW_REMOVED_COOKIE = "of.flow_removed.cookie", Hex, "Cookie", "opaque identifier the controller gave the flow";
+        OF_FLOW_REMOVED_PRIORITY = "of.flow_removed.priority", Uint, "Priority", "the flow's priority (higher wins)";
+        OF_FLOW_REMOVED_REASON = "of.flow_removed.reason", Named, "Reason", "`IDLE_TIMEOUT`, `HARD_TIMEOUT`, `DELETE`";
+        OF_FLOW_REMOVED_DURATION_SEC = "of.flow_removed.duration_sec", Uint, "Duration (s)", "how long the flow has been in the table, whole seconds";
+        OF_FLOW_REMOVED_DURATION_NSEC = "of.flow_removed.duration_nsec", Uint, "Duration (ns)", "and the nanoseconds beyond them";
+        OF_FLOW_REMOVED_IDLE_TIMEOUT = "of.flow_removed.idle_timeout", Uint, "Idle timeout", "seconds without a matching packet before the flow expires (0: never)";
+        OF_FLOW_REMOVED_PACKET_COUNT = "of.flow_removed.packet_count", Uint, "Packets", "packets counted";
+        OF_FLOW_REMOVED_BYTE_COUNT = "of.flow_removed.byte_count", Uint, "Bytes", "bytes counted";
+    }
+}

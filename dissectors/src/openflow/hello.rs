@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::wire::{Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 const VERSION_BITMAP: u16 = 1;
 
@@ -58,16 +58,15 @@ impl Hello {
             return;
         }
         let end = at + self.data.len();
-        t.open("Hello", "of.hello", Kind::Group, at..end);
+        t.open(&hf::OF_HELLO, at..end);
         if let Some(v) = self.versions() {
             t.leaf(
-                "Version bitmap",
-                "of.hello.versions",
+                &hf::OF_HELLO_VERSIONS,
                 Value::Text(version_list(&v)),
                 at..end,
             );
         }
-        t.leaf("Data", "of.hello.data", Value::Bytes(at..end), at..end);
+        t.leaf(&hf::OF_HELLO_DATA, Value::Bytes(at..end), at..end);
         t.close();
     }
 }
@@ -94,3 +93,13 @@ impl fmt::Display for Hello {
 }
 
 super::types::body_codec!(Hello);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "HELLO", "";
+        OF_HELLO = "of.hello", Group, "Hello", "present when a HELLO carries bytes after its header";
+        OF_HELLO_VERSIONS = "of.hello.versions", Text, "Version bitmap", "versions of the version-bitmap element (`0x01, 0x04`)";
+        OF_HELLO_DATA = "of.hello.data", Bytes, "Data", "the bytes after the header";
+    }
+}

@@ -297,21 +297,15 @@ impl Message {
         // fields' ranges stop at the bytes there are.
         let have = self.captured_len();
         let within = |r: std::ops::Range<usize>| r.start.min(have)..r.end.min(have);
-        t.leaf("Version", "of.version", version, within(0..1));
+        t.leaf(&hf::OF_VERSION, version, within(0..1));
         let msg_type = named_or_unknown(
             h.msg_type.into(),
             versioned_type_name(h.version, h.msg_type),
         );
-        t.leaf("Type", "of.type", msg_type, within(1..2));
+        t.leaf(&hf::OF_TYPE, msg_type, within(1..2));
+        t.leaf(&hf::OF_LENGTH, Value::Uint(h.length.into()), within(2..4));
         t.leaf(
-            "Length",
-            "of.length",
-            Value::Uint(h.length.into()),
-            within(2..4),
-        );
-        t.leaf(
-            "Transaction id",
-            "of.xid",
+            &hf::OF_XID,
             Value::Hex {
                 value: h.xid.into(),
                 digits: 1,
@@ -319,12 +313,7 @@ impl Message {
             within(4..8),
         );
         if let Some(len) = self.cut_at {
-            t.leaf(
-                "Captured length (message truncated)",
-                "of.truncated",
-                Value::Uint(len as u64),
-                0..len,
-            );
+            t.leaf(&hf::OF_TRUNCATED, Value::Uint(len as u64), 0..len);
         }
         match &self.body {
             Body::Cut {
@@ -339,9 +328,9 @@ impl Message {
                 decoded: Err(_), ..
             } => {
                 let end = self.captured_len();
-                t.leaf(
+                t.leaf_labelled(
+                    &hf::OF_BODY,
                     "Body (cut by the capture, not decoded)",
-                    "of.body",
                     Value::Bytes(HEADER_LEN..end),
                     HEADER_LEN..end,
                 );
@@ -357,7 +346,7 @@ fn write_cut_fields(body: &Body, captured: &[u8], s: &mut String) {
     const SHOWN: usize = 8;
     let mut whole = Tree::new();
     body.build_tree(&mut whole, HEADER_LEN);
-    let leaves = captured_fields(whole, captured).filter(|f| f.kind == Kind::Leaf);
+    let leaves = captured_fields(whole, captured).filter(|f| f.kind() == Kind::Leaf);
     for (i, field) in leaves.take(SHOWN).enumerate() {
         if i > 0 {
             s.push(' ');
@@ -388,11 +377,11 @@ fn captured_fields(tree: Tree, captured: &[u8]) -> impl Iterator<Item = crate::t
             (Some(value), Some(wire)) => value == wire,
             _ => true,
         };
-        let inside = match field.kind {
+        let inside = match field.kind() {
             Kind::Leaf => {
                 field.range.start < len
                     && field.range.end <= len
-                    && (!field.key.starts_with("of.") || as_on_the_wire())
+                    && (!field.key().starts_with("of.") || as_on_the_wire())
             }
             Kind::Group | Kind::List => field.range.start < len,
         };
@@ -410,29 +399,17 @@ impl Body {
         match self {
             Body::OtherVersion(d) => {
                 let end = at + d.len();
-                t.leaf(
-                    "Body (not decoded)",
-                    "of.body",
-                    Value::Bytes(at..end),
-                    at..end,
-                );
+                t.leaf(&hf::OF_BODY, Value::Bytes(at..end), at..end);
             }
             Body::Malformed { reason, raw } => {
                 let end = raw.len();
-                t.open_with(
-                    "Malformed",
-                    "of.malformed",
-                    Kind::Group,
-                    Value::Text(reason.to_string()),
-                    0..end,
-                );
+                t.open_with(&hf::OF_MALFORMED, Value::Text(reason.to_string()), 0..end);
                 t.leaf(
-                    "Reason",
-                    "of.malformed.reason",
+                    &hf::OF_MALFORMED_REASON,
                     Value::Text(reason.to_string()),
                     0..end,
                 );
-                t.leaf("Bytes", "of.malformed.data", Value::Bytes(0..end), 0..end);
+                t.leaf(&hf::OF_MALFORMED_DATA, Value::Bytes(0..end), 0..end);
                 t.close();
             }
             // A cut body is laid out by its message, which knows where the capture ended.
@@ -446,8 +423,8 @@ impl Body {
 /// echo bodies lays it out).
 pub(crate) fn echo_tree(d: &[u8], t: &mut Tree, at: usize) {
     let end = at + d.len();
-    t.open("Echo", "of.echo", Kind::Group, at..end);
-    t.leaf("Data", "of.echo.data", Value::Bytes(at..end), at..end);
+    t.open(&hf::OF_ECHO, at..end);
+    t.leaf(&hf::OF_ECHO_DATA, Value::Bytes(at..end), at..end);
     t.close();
 }
 
@@ -462,7 +439,7 @@ impl super::types::BodyCodec for VendorMsg {
     fn build_tree(&self, t: &mut Tree, at: usize) {
         let b = self;
         let end = at + 4 + b.data.len();
-        t.open("Vendor", "of.vendor", Kind::Group, at..end);
+        t.open(&super::vendor::hf::OF_VENDOR, at..end);
         b.build_tree(t, at);
         t.close();
     }
@@ -507,6 +484,24 @@ pub trait IntoMessage: Into<Body> {
 
 impl<T: Into<Body>> IntoMessage for T {}
 
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Header (every message)", "The header of every message, and what stands in for a body that cannot be decoded.";
+        OF_VERSION = "of.version", Named, "Version", "`OpenFlow 1.0` (1) to `OpenFlow 1.5` (6); other versions are named and not decoded further (only their HELLO is); 0 or above 6 is unknown";
+        OF_TYPE = "of.type", Named as NameAndCode, "Type", "OFPT type without prefix, as the message's own version names it: `HELLO`, `PACKET_IN`, `FLOW_MOD`, ...; `MULTIPART_REPLY` for OpenFlow 1.3 type 19, `BARRIER_REPLY` for 1.3 type 21; unknown when that version has no such type. `of.type == BARRIER_REPLY` therefore matches a 1.3 type 21 as well as a 1.0 type 19; add `of.version == 1` to keep to 1.0";
+        OF_LENGTH = "of.length", Uint, "Length", "length from the header";
+        OF_XID = "of.xid", Hex, "Transaction id", "transaction id";
+        OF_TRUNCATED = "of.truncated", Uint, "Captured length (message truncated)", "present when the capture cut the message (snaplen, lost segment): the bytes captured, fewer than `of.length`. The body then shows only the fields the capture holds";
+        OF_BODY = "of.body", Bytes, "Body (not decoded)", "the undecoded body of a message whose version is not 1 (the captured part of it), or of a cut message that could not be decoded even as far as its bytes go";
+        OF_ECHO = "of.echo", Group, "Echo", "ECHO_REQUEST and ECHO_REPLY payload";
+        OF_ECHO_DATA = "of.echo.data", Bytes, "Data", "ECHO_REQUEST and ECHO_REPLY payload";
+        OF_MALFORMED = "of.malformed", Group, "Malformed", "a message that could not be decoded; its value is the reason";
+        OF_MALFORMED_REASON = "of.malformed.reason", Text, "Reason", "why (e.g. `OFPBAC_BAD_LEN: ...`, `header says 60 bytes, message has 58`)";
+        OF_MALFORMED_DATA = "of.malformed.data", Bytes, "Bytes", "the whole message";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,7 +519,7 @@ mod tests {
                 assert!(
                     f.range.end <= len,
                     "{len} bytes: {} at {:?}",
-                    f.key,
+                    f.key(),
                     f.range
                 );
             }

@@ -9,7 +9,7 @@ use super::action::{actions_len, actions_tree, emit_actions, parse_actions, Acti
 use super::port::{named_or_unknown, port_value, PortDisplay};
 use super::wire::{be16, be32, lookup, DecodeError, Put, Reader, Result};
 use crate::frame::Frame;
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 /// `buffer_id` meaning "not buffered: the whole frame is in `data`".
 pub const NO_BUFFER: u32 = 0xffff_ffff;
@@ -49,7 +49,7 @@ impl fmt::Display for BufferDisplay {
 
 /// Adds the `data` group: the decoded frame, its ranges relative to the message.
 fn frame_tree(data: &[u8], t: &mut Tree, at: usize) {
-    t.open("Frame", "data", Kind::Group, at..at + data.len());
+    t.open(&hf::DATA, at..at + data.len());
     t.with_base(at, |t| Frame::parse(data).build_tree(t));
     t.close();
 }
@@ -107,47 +107,36 @@ impl PacketIn {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Packet in",
-            "of.packet_in",
-            Kind::Group,
-            at..at + 10 + self.data.len(),
-        );
+        t.open(&hf::OF_PACKET_IN, at..at + 10 + self.data.len());
         t.leaf(
-            "Buffer id",
-            "of.packet_in.buffer_id",
+            &hf::OF_PACKET_IN_BUFFER_ID,
             buffer_value(self.buffer_id),
             at..at + 4,
         );
         t.leaf(
-            "Total length",
-            "of.packet_in.total_len",
+            &hf::OF_PACKET_IN_TOTAL_LEN,
             Value::Uint(self.total_len.into()),
             at + 4..at + 6,
         );
         t.leaf(
-            "In port",
-            "of.packet_in.in_port",
+            &hf::OF_PACKET_IN_IN_PORT,
             port_value(self.in_port),
             at + 6..at + 8,
         );
         t.leaf(
-            "Reason",
-            "of.packet_in.reason",
+            &hf::OF_PACKET_IN_REASON,
             named_or_unknown(self.reason.into(), self.reason_name()),
             at + 8..at + 9,
         );
         let data_at = at + 10;
         t.leaf(
-            "Data length",
-            "of.packet_in.data_len",
+            &hf::OF_PACKET_IN_DATA_LEN,
             Value::Uint(self.data.len() as u64),
             data_at..data_at + self.data.len(),
         );
         if self.is_truncated() {
             t.leaf(
-                "Truncated",
-                "of.packet_in.truncated",
+                &hf::OF_PACKET_IN_TRUNCATED,
                 Value::Bool(true),
                 data_at..data_at + self.data.len(),
             );
@@ -223,27 +212,19 @@ impl PacketOut {
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let alen = actions_len(&self.actions);
         let data_at = at + PACKET_OUT_FIXED_LEN + alen;
-        t.open(
-            "Packet out",
-            "of.packet_out",
-            Kind::Group,
-            at..data_at + self.data.len(),
-        );
+        t.open(&hf::OF_PACKET_OUT, at..data_at + self.data.len());
         t.leaf(
-            "Buffer id",
-            "of.packet_out.buffer_id",
+            &hf::OF_PACKET_OUT_BUFFER_ID,
             buffer_value(self.buffer_id),
             at..at + 4,
         );
         t.leaf(
-            "In port",
-            "of.packet_out.in_port",
+            &hf::OF_PACKET_OUT_IN_PORT,
             port_value(self.in_port),
             at + 4..at + 6,
         );
         t.leaf(
-            "Actions length",
-            "of.packet_out.actions_len",
+            &hf::OF_PACKET_OUT_ACTIONS_LEN,
             Value::Uint(alen as u64),
             at + 6..at + 8,
         );
@@ -274,3 +255,22 @@ impl fmt::Display for PacketOut {
 }
 
 super::types::body_codec!(PacketIn, PacketOut);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "PACKET_IN, PACKET_OUT", "";
+        DATA = "data", Group, "Frame", "the carried frame, decoded by the frame dissector (its keys: see the frame section). It starts at message offset 18 in a PACKET_IN";
+        OF_PACKET_IN = "of.packet_in", Group, "Packet in", "PACKET_IN body";
+        OF_PACKET_IN_BUFFER_ID = "of.packet_in.buffer_id", Named, "Buffer id", "the switch buffer holding the packet; `NONE` (0xffffffff) when it is not buffered";
+        OF_PACKET_IN_TOTAL_LEN = "of.packet_in.total_len", Uint, "Total length", "frame length on the switch";
+        OF_PACKET_IN_IN_PORT = "of.packet_in.in_port", Named, "In port", "the port the packet came in on (a reserved port by its name)";
+        OF_PACKET_IN_REASON = "of.packet_in.reason", Named, "Reason", "`NO_MATCH`, `ACTION`";
+        OF_PACKET_IN_DATA_LEN = "of.packet_in.data_len", Uint, "Data length", "bytes of frame carried (may be less than total_len)";
+        OF_PACKET_IN_TRUNCATED = "of.packet_in.truncated", Bool, "Truncated", "present when the switch sent less than total_len";
+        OF_PACKET_OUT = "of.packet_out", Group, "Packet out", "PACKET_OUT body";
+        OF_PACKET_OUT_BUFFER_ID = "of.packet_out.buffer_id", Named, "Buffer id", "the switch buffer holding the packet; `NONE` (0xffffffff) when it is not buffered";
+        OF_PACKET_OUT_IN_PORT = "of.packet_out.in_port", Named, "In port", "the port the packet is treated as having come in on (`NONE` for none)";
+        OF_PACKET_OUT_ACTIONS_LEN = "of.packet_out.actions_len", Uint, "Actions length", "bytes of actions";
+    }
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::wire::{fmt_mac, lookup, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{FlagNames, Tree, Value};
 
 named_numbers! {
     /// `OFPP_*` special port numbers.
@@ -170,45 +170,33 @@ impl PhyPort {
     /// Adds one `of.port` group (callers put it inside an `of.ports` list).
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         t.open_with(
-            "Port",
-            "of.port",
-            Kind::Group,
+            &hf::OF_PORT,
             Value::Text(self.to_string()),
             at..at + PHY_PORT_LEN,
         );
+        t.leaf(&hf::OF_PORT_PORT_NO, port_value(self.port_no), at..at + 2);
         t.leaf(
-            "Port number",
-            "of.port.port_no",
-            port_value(self.port_no),
-            at..at + 2,
-        );
-        t.leaf(
-            "Hardware address",
-            "of.port.hw_addr",
+            &hf::OF_PORT_HW_ADDR,
             Value::Mac(self.hw_addr),
             at + 2..at + 8,
         );
         t.leaf(
-            "Name",
-            "of.port.name",
+            &hf::OF_PORT_NAME,
             Value::Text(self.name.clone()),
             at + 8..at + 24,
         );
         t.leaf(
-            "Config",
-            "of.port.config",
+            &hf::OF_PORT_CONFIG,
             flags(self.config, PORT_CONFIG_NAMES),
             at + 24..at + 28,
         );
         t.leaf(
-            "State",
-            "of.port.state",
+            &hf::OF_PORT_STATE,
             flags(self.state & !STP_MASK, PORT_STATE_NAMES),
             at + 28..at + 32,
         );
         t.leaf(
-            "STP state",
-            "of.port.stp_state",
+            &hf::OF_PORT_STP_STATE,
             Value::Named {
                 value: u64::from(self.state & STP_MASK),
                 name: self.stp_state(),
@@ -216,14 +204,14 @@ impl PhyPort {
             at + 28..at + 32,
         );
         let features = [
-            ("Current features", "of.port.curr", self.curr),
-            ("Advertised features", "of.port.advertised", self.advertised),
-            ("Supported features", "of.port.supported", self.supported),
-            ("Peer features", "of.port.peer", self.peer),
+            (&hf::OF_PORT_CURR, self.curr),
+            (&hf::OF_PORT_ADVERTISED, self.advertised),
+            (&hf::OF_PORT_SUPPORTED, self.supported),
+            (&hf::OF_PORT_PEER, self.peer),
         ];
-        for (i, (label, key, v)) in features.into_iter().enumerate() {
+        for (i, (field, v)) in features.into_iter().enumerate() {
             let off = at + 32 + 4 * i;
-            t.leaf(label, key, flags(v, PORT_FEATURE_NAMES), off..off + 4);
+            t.leaf(field, flags(v, PORT_FEATURE_NAMES), off..off + 4);
         }
         t.close();
     }
@@ -246,12 +234,7 @@ impl fmt::Display for PhyPort {
 
 /// Adds an `of.ports` list of `of.port` groups, ports laid out from `at`.
 pub fn ports_tree(ports: &[PhyPort], t: &mut Tree, at: usize) {
-    t.open(
-        "Ports",
-        "of.ports",
-        Kind::List,
-        at..at + ports.len() * PHY_PORT_LEN,
-    );
+    t.open(&hf::OF_PORTS, at..at + ports.len() * PHY_PORT_LEN);
     for (i, p) in ports.iter().enumerate() {
         p.build_tree(t, at + i * PHY_PORT_LEN);
     }
@@ -289,10 +272,9 @@ impl PortStatus {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open("Port status", "of.port_status", Kind::Group, at..at + 56);
+        t.open(&hf::OF_PORT_STATUS, at..at + 56);
         t.leaf(
-            "Reason",
-            "of.port_status.reason",
+            &hf::OF_PORT_STATUS_REASON,
             named_or_unknown(self.reason.into(), self.reason_name()),
             at..at + 1,
         );
@@ -351,34 +333,29 @@ impl PortMod {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open("Port mod", "of.port_mod", Kind::Group, at..at + 24);
+        t.open(&hf::OF_PORT_MOD, at..at + 24);
         t.leaf(
-            "Port number",
-            "of.port_mod.port_no",
+            &hf::OF_PORT_MOD_PORT_NO,
             port_value(self.port_no),
             at..at + 2,
         );
         t.leaf(
-            "Hardware address",
-            "of.port_mod.hw_addr",
+            &hf::OF_PORT_MOD_HW_ADDR,
             Value::Mac(self.hw_addr),
             at + 2..at + 8,
         );
         t.leaf(
-            "Config",
-            "of.port_mod.config",
+            &hf::OF_PORT_MOD_CONFIG,
             flags(self.config, PORT_CONFIG_NAMES),
             at + 8..at + 12,
         );
         t.leaf(
-            "Mask",
-            "of.port_mod.mask",
+            &hf::OF_PORT_MOD_MASK,
             flags(self.mask, PORT_CONFIG_NAMES),
             at + 12..at + 16,
         );
         t.leaf(
-            "Advertise",
-            "of.port_mod.advertise",
+            &hf::OF_PORT_MOD_ADVERTISE,
             flags(self.advertise, PORT_FEATURE_NAMES),
             at + 16..at + 20,
         );
@@ -405,3 +382,30 @@ impl fmt::Display for PortMod {
 }
 
 super::types::body_codec!(PortStatus, PortMod);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "Ports: FEATURES_REPLY, PORT_STATUS, PORT_MOD", "";
+        OF_PORT = "of.port", Group, "Port", "one `ofp_phy_port`; its value is a one-line summary";
+        OF_PORT_PORT_NO = "of.port.port_no", Named, "Port number", "port number (a reserved port by its name)";
+        OF_PORT_HW_ADDR = "of.port.hw_addr", Mac, "Hardware address", "the port's MAC address";
+        OF_PORT_NAME = "of.port.name", Text, "Name", "the port's name (`s1-eth1`)";
+        OF_PORT_CONFIG = "of.port.config", Flags, "Config", "`PORT_DOWN`, `NO_STP`, `NO_RECV`, `NO_RECV_STP`, `NO_FLOOD`, `NO_FWD`, `NO_PACKET_IN`";
+        OF_PORT_STATE = "of.port.state", Flags, "State", "`LINK_DOWN` (the STP bits are in `stp_state`)";
+        OF_PORT_STP_STATE = "of.port.stp_state", Named, "STP state", "`STP_LISTEN`, `STP_LEARN`, `STP_FORWARD`, `STP_BLOCK`";
+        OF_PORT_CURR = "of.port.curr", Flags, "Current features", "`10MB_HD` ... `10GB_FD`, `COPPER`, `FIBER`, `AUTONEG`, `PAUSE`, `PAUSE_ASYM`";
+        OF_PORT_ADVERTISED = "of.port.advertised", Flags, "Advertised features", "`10MB_HD` ... `10GB_FD`, `COPPER`, `FIBER`, `AUTONEG`, `PAUSE`, `PAUSE_ASYM`";
+        OF_PORT_SUPPORTED = "of.port.supported", Flags, "Supported features", "`10MB_HD` ... `10GB_FD`, `COPPER`, `FIBER`, `AUTONEG`, `PAUSE`, `PAUSE_ASYM`";
+        OF_PORT_PEER = "of.port.peer", Flags, "Peer features", "`10MB_HD` ... `10GB_FD`, `COPPER`, `FIBER`, `AUTONEG`, `PAUSE`, `PAUSE_ASYM`";
+        OF_PORTS = "of.ports", List, "Ports", "of `of.port` (also in a PORT_DESC stats reply)";
+        OF_PORT_STATUS = "of.port_status", Group, "Port status", "PORT_STATUS";
+        OF_PORT_STATUS_REASON = "of.port_status.reason", Named, "Reason", "`ADD`, `DELETE`, `MODIFY`; followed by an `of.port` group";
+        OF_PORT_MOD = "of.port_mod", Group, "Port mod", "PORT_MOD";
+        OF_PORT_MOD_PORT_NO = "of.port_mod.port_no", Named, "Port number", "the port to change";
+        OF_PORT_MOD_HW_ADDR = "of.port_mod.hw_addr", Mac, "Hardware address", "the port's hardware address";
+        OF_PORT_MOD_CONFIG = "of.port_mod.config", Flags, "Config", "`PORT_DOWN`, `NO_STP`, `NO_RECV`, `NO_RECV_STP`, `NO_FLOOD`, `NO_FWD`, `NO_PACKET_IN`";
+        OF_PORT_MOD_MASK = "of.port_mod.mask", Flags, "Mask", "the config bits to change";
+        OF_PORT_MOD_ADVERTISE = "of.port_mod.advertise", Flags, "Advertise", "features to advertise; 0 leaves them unchanged";
+    }
+}

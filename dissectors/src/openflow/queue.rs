@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::port::{port_value, PortDisplay};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
-use crate::tree::{Kind, Tree, Value};
+use crate::tree::{Tree, Value};
 
 const OFPQT_MIN_RATE: u16 = 1;
 const PROP_NAMES: &[(u16, &str)] = &[(0, "NONE"), (1, "MIN_RATE"), (2, "MAX_RATE")];
@@ -28,15 +28,9 @@ impl QueueGetConfigRequest {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Queue config request",
-            "of.queue_get_config",
-            Kind::Group,
-            at..at + 4,
-        );
+        t.open(&hf::OF_QUEUE_GET_CONFIG, at..at + 4);
         t.leaf(
-            "Port",
-            "of.queue_get_config.port",
+            &hf::OF_QUEUE_GET_CONFIG_PORT,
             port_value(self.port),
             at..at + 2,
         );
@@ -183,37 +177,22 @@ impl PacketQueue {
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
         t.open_with(
-            "Queue",
-            "of.queue",
-            Kind::Group,
+            &hf::OF_QUEUE,
             Value::Text(self.to_string()),
             at..at + self.wire_len(),
         );
         t.leaf(
-            "Queue id",
-            "of.queue.queue_id",
+            &hf::OF_QUEUE_QUEUE_ID,
             Value::Uint(self.queue_id.into()),
             at..at + 4,
         );
-        t.open(
-            "Properties",
-            "of.queue.properties",
-            Kind::List,
-            at + 8..at + self.wire_len(),
-        );
+        t.open(&hf::OF_QUEUE_PROPERTIES, at + 8..at + self.wire_len());
         let mut off = at + 8;
         for p in &self.properties {
             let end = off + p.wire_len();
-            t.open_with(
-                "Property",
-                "of.queue.property",
-                Kind::Group,
-                Value::Text(p.to_string()),
-                off..end,
-            );
+            t.open_with(&hf::OF_QUEUE_PROPERTY, Value::Text(p.to_string()), off..end);
             t.leaf(
-                "Type",
-                "of.queue.property.type",
+                &hf::OF_QUEUE_PROPERTY_TYPE,
                 super::port::named_or_unknown(
                     p.property().into(),
                     lookup(PROP_NAMES, p.property()),
@@ -222,14 +201,12 @@ impl PacketQueue {
             );
             match p {
                 QueueProperty::MinRate(rate) => t.leaf(
-                    "Rate (1/10 %)",
-                    "of.queue.property.rate",
+                    &hf::OF_QUEUE_PROPERTY_RATE,
                     Value::Uint((*rate).into()),
                     off + 8..off + 10,
                 ),
                 QueueProperty::Other { .. } => t.leaf(
-                    "Data",
-                    "of.queue.property.data",
+                    &hf::OF_QUEUE_PROPERTY_DATA,
                     Value::Bytes(off + 8..end),
                     off + 8..end,
                 ),
@@ -278,14 +255,9 @@ impl QueueGetConfigReply {
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let end = at + 8 + self.queues.iter().map(PacketQueue::wire_len).sum::<usize>();
-        t.open("Queue config", "of.queue_config", Kind::Group, at..end);
-        t.leaf(
-            "Port",
-            "of.queue_config.port",
-            port_value(self.port),
-            at..at + 2,
-        );
-        t.open("Queues", "of.queues", Kind::List, at + 8..end);
+        t.open(&hf::OF_QUEUE_CONFIG, at..end);
+        t.leaf(&hf::OF_QUEUE_CONFIG_PORT, port_value(self.port), at..at + 2);
+        t.open(&hf::OF_QUEUES, at + 8..end);
         let mut off = at + 8;
         for q in &self.queues {
             q.build_tree(t, off);
@@ -307,3 +279,22 @@ impl fmt::Display for QueueGetConfigReply {
 }
 
 super::types::body_codec!(QueueGetConfigRequest, QueueGetConfigReply);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "QUEUE_GET_CONFIG", "";
+        OF_QUEUE_GET_CONFIG = "of.queue_get_config", Group, "Queue config request", "request";
+        OF_QUEUE_GET_CONFIG_PORT = "of.queue_get_config.port", Named, "Port", "request";
+        OF_QUEUE = "of.queue", Group, "Queue", "one queue and its properties";
+        OF_QUEUE_QUEUE_ID = "of.queue.queue_id", Uint, "Queue id", "queue number";
+        OF_QUEUE_PROPERTIES = "of.queue.properties", List, "Properties", "of `of.queue.property`";
+        OF_QUEUE_PROPERTY = "of.queue.property", Group, "Property", "one property";
+        OF_QUEUE_PROPERTY_TYPE = "of.queue.property.type", Named, "Type", "`NONE`, `MIN_RATE`, `MAX_RATE`";
+        OF_QUEUE_PROPERTY_RATE = "of.queue.property.rate", Uint, "Rate (1/10 %)", "MIN_RATE in tenths of a percent";
+        OF_QUEUE_PROPERTY_DATA = "of.queue.property.data", Bytes, "Data", "other properties";
+        OF_QUEUE_CONFIG = "of.queue_config", Group, "Queue config", "reply";
+        OF_QUEUE_CONFIG_PORT = "of.queue_config.port", Named, "Port", "reply";
+        OF_QUEUES = "of.queues", List, "Queues", "of `of.queue`";
+    }
+}

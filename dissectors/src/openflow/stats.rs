@@ -8,7 +8,7 @@ use super::flow_match::{Match, MATCH_LEN};
 use super::port::{named_or_unknown, ofpp, port_value, ports_tree, PhyPort, PortDisplay};
 use super::vendor::{stats_subtype_name, vendor_value, NICIRA};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
-use crate::tree::{FlagNames, Kind, Tree, Value};
+use crate::tree::{FieldDef, FlagNames, Tree, Value};
 
 named_numbers! {
     /// `OFPST_*` stats types.
@@ -69,27 +69,16 @@ impl VendorStats {
     }
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.leaf(
-            "Vendor",
-            "of.stats.vendor",
-            vendor_value(self.vendor),
-            at..at + 4,
-        );
+        t.leaf(&hf::OF_STATS_VENDOR, vendor_value(self.vendor), at..at + 4);
         if let Some(name) = self.subtype_name() {
             t.leaf(
-                "Subtype",
-                "of.stats.subtype",
+                &hf::OF_STATS_SUBTYPE,
                 Value::Text(name.to_owned()),
                 at + 4..at + 8,
             );
         }
         let end = at + 4 + self.data.len();
-        t.leaf(
-            "Data",
-            "of.stats.data",
-            Value::Bytes(at + 4..end),
-            at + 4..end,
-        );
+        t.leaf(&hf::OF_STATS_DATA, Value::Bytes(at + 4..end), at + 4..end);
     }
 }
 
@@ -145,14 +134,12 @@ impl FlowStatsRequest {
         self.match_.build_tree(t, at);
         let f = at + MATCH_LEN;
         t.leaf(
-            "Table",
-            "of.stats.table_id",
+            &hf::OF_STATS_TABLE_ID,
             Value::Uint(self.table_id.into()),
             f..f + 1,
         );
         t.leaf(
-            "Out port",
-            "of.stats.out_port",
+            &hf::OF_STATS_OUT_PORT,
             port_value(self.out_port),
             f + 2..f + 4,
         );
@@ -271,32 +258,21 @@ impl StatsRequest {
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         let mut body = Vec::new();
         self.emit(&mut body);
-        t.open(
-            "Stats request",
-            "of.stats_request",
-            Kind::Group,
-            at..at + body.len(),
-        );
+        t.open(&hf::OF_STATS_REQUEST, at..at + body.len());
         stats_header_tree(t, at, self.stats_type(), self.flags, None);
         let b = at + 4;
         match &self.body {
             StatsRequestBody::Flow(req) | StatsRequestBody::Aggregate(req) => req.build_tree(t, b),
             StatsRequestBody::Port { port_no } => {
-                t.leaf("Port", "of.stats.port_no", port_value(*port_no), b..b + 2)
+                t.leaf(&hf::OF_STATS_PORT_NO, port_value(*port_no), b..b + 2)
             }
             StatsRequestBody::Queue { port_no, queue_id } => {
-                t.leaf("Port", "of.stats.port_no", port_value(*port_no), b..b + 2);
-                t.leaf(
-                    "Queue id",
-                    "of.stats.queue_id",
-                    queue_value(*queue_id),
-                    b + 4..b + 8,
-                );
+                t.leaf(&hf::OF_STATS_PORT_NO, port_value(*port_no), b..b + 2);
+                t.leaf(&hf::OF_STATS_QUEUE_ID, queue_value(*queue_id), b + 4..b + 8);
             }
             StatsRequestBody::Vendor(v) => v.build_tree(t, b),
             StatsRequestBody::Other { data, .. } => t.leaf(
-                "Data",
-                "of.stats.data",
+                &hf::OF_STATS_DATA,
                 Value::Bytes(b..b + data.len()),
                 b..b + data.len(),
             ),
@@ -325,14 +301,12 @@ fn stats_header_tree(
     names: Option<FlagNames>,
 ) {
     t.leaf(
-        "Stats type",
-        "of.stats.type",
+        &hf::OF_STATS_TYPE,
         named_or_unknown(stats_type.into(), stats_type_name(stats_type)),
         at..at + 2,
     );
     t.leaf(
-        "Flags",
-        "of.stats.flags",
+        &hf::OF_STATS_FLAGS,
         Value::Flags {
             value: flags.into(),
             names: names.unwrap_or(&[]),
@@ -378,23 +352,13 @@ const DESC_LEN: usize = 256;
 const SERIAL_LEN: usize = 32;
 
 impl DescStats {
-    fn fields(&self) -> [(&'static str, &'static str, &str, usize); 5] {
+    fn fields(&self) -> [(&'static FieldDef, &str, usize); 5] {
         [
-            ("Manufacturer", "of.desc.mfr_desc", &self.mfr_desc, DESC_LEN),
-            ("Hardware", "of.desc.hw_desc", &self.hw_desc, DESC_LEN),
-            ("Software", "of.desc.sw_desc", &self.sw_desc, DESC_LEN),
-            (
-                "Serial number",
-                "of.desc.serial_num",
-                &self.serial_num,
-                SERIAL_LEN,
-            ),
-            (
-                "Datapath description",
-                "of.desc.dp_desc",
-                &self.dp_desc,
-                DESC_LEN,
-            ),
+            (&hf::OF_DESC_MFR_DESC, &self.mfr_desc, DESC_LEN),
+            (&hf::OF_DESC_HW_DESC, &self.hw_desc, DESC_LEN),
+            (&hf::OF_DESC_SW_DESC, &self.sw_desc, DESC_LEN),
+            (&hf::OF_DESC_SERIAL_NUM, &self.serial_num, SERIAL_LEN),
+            (&hf::OF_DESC_DP_DESC, &self.dp_desc, DESC_LEN),
         ]
     }
 
@@ -409,21 +373,16 @@ impl DescStats {
     }
 
     fn emit(&self, out: &mut Vec<u8>) {
-        for (_, _, text, len) in self.fields() {
+        for (_, text, len) in self.fields() {
             out.put_text(text, len);
         }
     }
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Description",
-            "of.desc",
-            Kind::Group,
-            at..at + 4 * DESC_LEN + SERIAL_LEN,
-        );
+        t.open(&hf::OF_DESC, at..at + 4 * DESC_LEN + SERIAL_LEN);
         let mut off = at;
-        for (label, key, text, len) in self.fields() {
-            t.leaf(label, key, Value::Text(text.to_owned()), off..off + len);
+        for (field, text, len) in self.fields() {
+            t.leaf(field, Value::Text(text.to_owned()), off..off + len);
             off += len;
         }
         t.close();
@@ -507,21 +466,17 @@ impl FlowStats {
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
         t.open_with(
-            "Flow",
-            "of.flow_stats",
-            Kind::Group,
+            &hf::OF_FLOW_STATS,
             Value::Text(self.to_string()),
             at..at + self.wire_len(),
         );
         t.leaf(
-            "Length",
-            "of.flow_stats.length",
+            &hf::OF_FLOW_STATS_LENGTH,
             Value::Uint(self.wire_len() as u64),
             at..at + 2,
         );
         t.leaf(
-            "Table",
-            "of.flow_stats.table_id",
+            &hf::OF_FLOW_STATS_TABLE_ID,
             Value::Uint(self.table_id.into()),
             at + 2..at + 3,
         );
@@ -529,43 +484,37 @@ impl FlowStats {
         let f = at + 4 + MATCH_LEN;
         let leaves = [
             (
-                "Duration (s)",
-                "of.flow_stats.duration_sec",
+                &hf::OF_FLOW_STATS_DURATION_SEC,
                 Value::Uint(self.duration_sec.into()),
                 0,
                 4,
             ),
             (
-                "Duration (ns)",
-                "of.flow_stats.duration_nsec",
+                &hf::OF_FLOW_STATS_DURATION_NSEC,
                 Value::Uint(self.duration_nsec.into()),
                 4,
                 8,
             ),
             (
-                "Priority",
-                "of.flow_stats.priority",
+                &hf::OF_FLOW_STATS_PRIORITY,
                 Value::Uint(self.priority.into()),
                 8,
                 10,
             ),
             (
-                "Idle timeout",
-                "of.flow_stats.idle_timeout",
+                &hf::OF_FLOW_STATS_IDLE_TIMEOUT,
                 Value::Uint(self.idle_timeout.into()),
                 10,
                 12,
             ),
             (
-                "Hard timeout",
-                "of.flow_stats.hard_timeout",
+                &hf::OF_FLOW_STATS_HARD_TIMEOUT,
                 Value::Uint(self.hard_timeout.into()),
                 12,
                 14,
             ),
             (
-                "Cookie",
-                "of.flow_stats.cookie",
+                &hf::OF_FLOW_STATS_COOKIE,
                 Value::Hex {
                     value: self.cookie,
                     digits: 1,
@@ -574,22 +523,20 @@ impl FlowStats {
                 28,
             ),
             (
-                "Packets",
-                "of.flow_stats.packet_count",
+                &hf::OF_FLOW_STATS_PACKET_COUNT,
                 Value::Uint(self.packet_count),
                 28,
                 36,
             ),
             (
-                "Bytes",
-                "of.flow_stats.byte_count",
+                &hf::OF_FLOW_STATS_BYTE_COUNT,
                 Value::Uint(self.byte_count),
                 36,
                 44,
             ),
         ];
-        for (label, key, value, from, to) in leaves {
-            t.leaf(label, key, value, f + from..f + to);
+        for (field, value, from, to) in leaves {
+            t.leaf(field, value, f + from..f + to);
         }
         actions_tree(&self.actions, t, at + FLOW_STATS_FIXED);
         t.close();
@@ -673,30 +620,22 @@ impl TableStats {
     }
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Table",
-            "of.table_stats",
-            Kind::Group,
-            at..at + TABLE_STATS_LEN,
-        );
+        t.open(&hf::OF_TABLE_STATS, at..at + TABLE_STATS_LEN);
         let leaves = [
             (
-                "Table",
-                "of.table_stats.table_id",
+                &hf::OF_TABLE_STATS_TABLE_ID,
                 Value::Uint(self.table_id.into()),
                 0,
                 1,
             ),
             (
-                "Name",
-                "of.table_stats.name",
+                &hf::OF_TABLE_STATS_NAME,
                 Value::Text(self.name.clone()),
                 4,
                 36,
             ),
             (
-                "Wildcards",
-                "of.table_stats.wildcards",
+                &hf::OF_TABLE_STATS_WILDCARDS,
                 Value::Hex {
                     value: self.wildcards.into(),
                     digits: 6,
@@ -705,36 +644,32 @@ impl TableStats {
                 40,
             ),
             (
-                "Max entries",
-                "of.table_stats.max_entries",
+                &hf::OF_TABLE_STATS_MAX_ENTRIES,
                 Value::Uint(self.max_entries.into()),
                 40,
                 44,
             ),
             (
-                "Active",
-                "of.table_stats.active_count",
+                &hf::OF_TABLE_STATS_ACTIVE_COUNT,
                 Value::Uint(self.active_count.into()),
                 44,
                 48,
             ),
             (
-                "Lookups",
-                "of.table_stats.lookup_count",
+                &hf::OF_TABLE_STATS_LOOKUP_COUNT,
                 Value::Uint(self.lookup_count),
                 48,
                 56,
             ),
             (
-                "Matched",
-                "of.table_stats.matched_count",
+                &hf::OF_TABLE_STATS_MATCHED_COUNT,
                 Value::Uint(self.matched_count),
                 56,
                 64,
             ),
         ];
-        for (label, key, value, from, to) in leaves {
-            t.leaf(label, key, value, at + from..at + to);
+        for (field, value, from, to) in leaves {
+            t.leaf(field, value, at + from..at + to);
         }
         t.close();
     }
@@ -761,28 +696,20 @@ pub struct PortStats {
 const PORT_STATS_LEN: usize = 104;
 
 impl PortStats {
-    fn counters(&self) -> [(&'static str, &'static str, u64); 12] {
+    fn counters(&self) -> [(&'static FieldDef, u64); 12] {
         [
-            (
-                "Received packets",
-                "of.port_stats.rx_packets",
-                self.rx_packets,
-            ),
-            ("Sent packets", "of.port_stats.tx_packets", self.tx_packets),
-            ("Received bytes", "of.port_stats.rx_bytes", self.rx_bytes),
-            ("Sent bytes", "of.port_stats.tx_bytes", self.tx_bytes),
-            ("Receive drops", "of.port_stats.rx_dropped", self.rx_dropped),
-            ("Send drops", "of.port_stats.tx_dropped", self.tx_dropped),
-            ("Receive errors", "of.port_stats.rx_errors", self.rx_errors),
-            ("Send errors", "of.port_stats.tx_errors", self.tx_errors),
-            (
-                "Frame errors",
-                "of.port_stats.rx_frame_err",
-                self.rx_frame_err,
-            ),
-            ("Overruns", "of.port_stats.rx_over_err", self.rx_over_err),
-            ("CRC errors", "of.port_stats.rx_crc_err", self.rx_crc_err),
-            ("Collisions", "of.port_stats.collisions", self.collisions),
+            (&hf::OF_PORT_STATS_RX_PACKETS, self.rx_packets),
+            (&hf::OF_PORT_STATS_TX_PACKETS, self.tx_packets),
+            (&hf::OF_PORT_STATS_RX_BYTES, self.rx_bytes),
+            (&hf::OF_PORT_STATS_TX_BYTES, self.tx_bytes),
+            (&hf::OF_PORT_STATS_RX_DROPPED, self.rx_dropped),
+            (&hf::OF_PORT_STATS_TX_DROPPED, self.tx_dropped),
+            (&hf::OF_PORT_STATS_RX_ERRORS, self.rx_errors),
+            (&hf::OF_PORT_STATS_TX_ERRORS, self.tx_errors),
+            (&hf::OF_PORT_STATS_RX_FRAME_ERR, self.rx_frame_err),
+            (&hf::OF_PORT_STATS_RX_OVER_ERR, self.rx_over_err),
+            (&hf::OF_PORT_STATS_RX_CRC_ERR, self.rx_crc_err),
+            (&hf::OF_PORT_STATS_COLLISIONS, self.collisions),
         ]
     }
 
@@ -815,27 +742,21 @@ impl PortStats {
     fn emit(&self, out: &mut Vec<u8>) {
         out.put_u16(self.port_no);
         out.put_zeros(6);
-        for (_, _, v) in self.counters() {
+        for (_, v) in self.counters() {
             out.put_u64(v);
         }
     }
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Port",
-            "of.port_stats",
-            Kind::Group,
-            at..at + PORT_STATS_LEN,
-        );
+        t.open(&hf::OF_PORT_STATS, at..at + PORT_STATS_LEN);
         t.leaf(
-            "Port",
-            "of.port_stats.port_no",
+            &hf::OF_PORT_STATS_PORT_NO,
             port_value(self.port_no),
             at..at + 2,
         );
-        for (i, (label, key, v)) in self.counters().into_iter().enumerate() {
+        for (i, (field, v)) in self.counters().into_iter().enumerate() {
             let off = at + 8 + 8 * i;
-            t.leaf(label, key, Value::Uint(v), off..off + 8);
+            t.leaf(field, Value::Uint(v), off..off + 8);
         }
         t.close();
     }
@@ -876,39 +797,29 @@ impl QueueStats {
     }
 
     fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.open(
-            "Queue",
-            "of.queue_stats",
-            Kind::Group,
-            at..at + QUEUE_STATS_LEN,
-        );
+        t.open(&hf::OF_QUEUE_STATS, at..at + QUEUE_STATS_LEN);
         t.leaf(
-            "Port",
-            "of.queue_stats.port_no",
+            &hf::OF_QUEUE_STATS_PORT_NO,
             port_value(self.port_no),
             at..at + 2,
         );
         t.leaf(
-            "Queue id",
-            "of.queue_stats.queue_id",
+            &hf::OF_QUEUE_STATS_QUEUE_ID,
             Value::Uint(self.queue_id.into()),
             at + 4..at + 8,
         );
         t.leaf(
-            "Sent bytes",
-            "of.queue_stats.tx_bytes",
+            &hf::OF_QUEUE_STATS_TX_BYTES,
             Value::Uint(self.tx_bytes),
             at + 8..at + 16,
         );
         t.leaf(
-            "Sent packets",
-            "of.queue_stats.tx_packets",
+            &hf::OF_QUEUE_STATS_TX_PACKETS,
             Value::Uint(self.tx_packets),
             at + 16..at + 24,
         );
         t.leaf(
-            "Send errors",
-            "of.queue_stats.tx_errors",
+            &hf::OF_QUEUE_STATS_TX_ERRORS,
             Value::Uint(self.tx_errors),
             at + 24..at + 32,
         );
@@ -1066,13 +977,13 @@ impl StatsReply {
         let mut body = Vec::new();
         self.emit(&mut body);
         let end = at + body.len();
-        t.open("Stats reply", "of.stats_reply", Kind::Group, at..end);
+        t.open(&hf::OF_STATS_REPLY, at..end);
         stats_header_tree(t, at, self.stats_type(), self.flags, Some(REPLY_FLAG_NAMES));
         let b = at + 4;
         match &self.body {
             StatsReplyBody::Desc(d) => d.build_tree(t, b),
             StatsReplyBody::Flow(v) => {
-                t.open("Flows", "of.flows", Kind::List, b..end);
+                t.open(&hf::OF_FLOWS, b..end);
                 let mut off = b;
                 for e in v {
                     e.build_tree(t, off);
@@ -1081,43 +992,40 @@ impl StatsReply {
                 t.close();
             }
             StatsReplyBody::Aggregate(a) => {
-                t.open("Aggregate", "of.aggregate", Kind::Group, b..b + 24);
+                t.open(&hf::OF_AGGREGATE, b..b + 24);
                 t.leaf(
-                    "Packets",
-                    "of.aggregate.packet_count",
+                    &hf::OF_AGGREGATE_PACKET_COUNT,
                     Value::Uint(a.packet_count),
                     b..b + 8,
                 );
                 t.leaf(
-                    "Bytes",
-                    "of.aggregate.byte_count",
+                    &hf::OF_AGGREGATE_BYTE_COUNT,
                     Value::Uint(a.byte_count),
                     b + 8..b + 16,
                 );
                 t.leaf(
-                    "Flows",
-                    "of.aggregate.flow_count",
+                    &hf::OF_AGGREGATE_FLOW_COUNT,
                     Value::Uint(a.flow_count.into()),
                     b + 16..b + 20,
                 );
                 t.close();
             }
             StatsReplyBody::Table(v) => {
-                t.open("Tables", "of.tables", Kind::List, b..end);
+                t.open(&hf::OF_TABLES, b..end);
                 for (i, e) in v.iter().enumerate() {
                     e.build_tree(t, b + i * TABLE_STATS_LEN);
                 }
                 t.close();
             }
             StatsReplyBody::Port(v) => {
-                t.open("Ports", "of.port_stats_list", Kind::List, b..end);
+                t.open(&hf::OF_PORT_STATS_LIST, b..end);
                 for (i, e) in v.iter().enumerate() {
                     e.build_tree(t, b + i * PORT_STATS_LEN);
                 }
                 t.close();
             }
             StatsReplyBody::Queue(v) => {
-                t.open("Queues", "of.queue_stats_list", Kind::List, b..end);
+                t.open(&hf::OF_QUEUE_STATS_LIST, b..end);
                 for (i, e) in v.iter().enumerate() {
                     e.build_tree(t, b + i * QUEUE_STATS_LEN);
                 }
@@ -1126,8 +1034,7 @@ impl StatsReply {
             StatsReplyBody::PortDesc(v) => ports_tree(v, t, b),
             StatsReplyBody::Vendor(v) => v.build_tree(t, b),
             StatsReplyBody::Other { data, .. } => t.leaf(
-                "Data",
-                "of.stats.data",
+                &hf::OF_STATS_DATA,
                 Value::Bytes(b..b + data.len()),
                 b..b + data.len(),
             ),
@@ -1175,3 +1082,74 @@ impl fmt::Display for StatsReply {
 }
 
 super::types::body_codec!(StatsRequest, StatsReply);
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "STATS_REQUEST, STATS_REPLY", "";
+        OF_STATS_VENDOR = "of.stats.vendor", Named, "Vendor", "vendor stats (`NXST_FLOW`, ...) and unknown stats types";
+        OF_STATS_SUBTYPE = "of.stats.subtype", Text, "Subtype", "vendor stats (`NXST_FLOW`, ...) and unknown stats types";
+        OF_STATS_DATA = "of.stats.data", Bytes, "Data", "vendor stats (`NXST_FLOW`, ...) and unknown stats types";
+        OF_STATS_TABLE_ID = "of.stats.table_id", Uint, "Table", "FLOW and AGGREGATE requests (with `of.match`)";
+        OF_STATS_OUT_PORT = "of.stats.out_port", Named, "Out port", "FLOW and AGGREGATE requests (with `of.match`)";
+        OF_STATS_REQUEST = "of.stats_request", Group, "Stats request", "STATS_REQUEST body";
+        OF_STATS_PORT_NO = "of.stats.port_no", Named, "Port", "PORT and QUEUE requests (`queue_id` `ALL` = 0xffffffff)";
+        OF_STATS_QUEUE_ID = "of.stats.queue_id", Named, "Queue id", "PORT and QUEUE requests (`queue_id` `ALL` = 0xffffffff)";
+        OF_STATS_TYPE = "of.stats.type", Named, "Stats type", "`DESC`, `FLOW`, `AGGREGATE`, `TABLE`, `PORT`, `QUEUE`, `PORT_DESC` (an Open vSwitch extension), `VENDOR`";
+        OF_STATS_FLAGS = "of.stats.flags", Flags, "Flags", "`REPLY_MORE` in replies";
+        OF_DESC_MFR_DESC = "of.desc.mfr_desc", Text, "Manufacturer", "manufacturer";
+        OF_DESC_HW_DESC = "of.desc.hw_desc", Text, "Hardware", "hardware description";
+        OF_DESC_SW_DESC = "of.desc.sw_desc", Text, "Software", "software description";
+        OF_DESC_SERIAL_NUM = "of.desc.serial_num", Text, "Serial number", "serial number";
+        OF_DESC_DP_DESC = "of.desc.dp_desc", Text, "Datapath description", "human-readable datapath description";
+        OF_DESC = "of.desc", Group, "Description", "DESC reply";
+        OF_FLOW_STATS = "of.flow_stats", Group, "Flow", "contains `of.match` and `of.actions`; value is the ovs-ofctl line";
+        OF_FLOW_STATS_LENGTH = "of.flow_stats.length", Uint, "Length", "length of this flow entry in bytes";
+        OF_FLOW_STATS_TABLE_ID = "of.flow_stats.table_id", Uint, "Table", "table number";
+        OF_FLOW_STATS_DURATION_SEC = "of.flow_stats.duration_sec", Uint, "Duration (s)", "how long the flow has been in the table, whole seconds";
+        OF_FLOW_STATS_DURATION_NSEC = "of.flow_stats.duration_nsec", Uint, "Duration (ns)", "and the nanoseconds beyond them";
+        OF_FLOW_STATS_PRIORITY = "of.flow_stats.priority", Uint, "Priority", "the flow's priority (higher wins)";
+        OF_FLOW_STATS_IDLE_TIMEOUT = "of.flow_stats.idle_timeout", Uint, "Idle timeout", "seconds without a matching packet before the flow expires (0: never)";
+        OF_FLOW_STATS_HARD_TIMEOUT = "of.flow_stats.hard_timeout", Uint, "Hard timeout", "seconds before the flow expires whatever its traffic (0: never)";
+        OF_FLOW_STATS_COOKIE = "of.flow_stats.cookie", Hex, "Cookie", "opaque identifier the controller gave the flow";
+        OF_FLOW_STATS_PACKET_COUNT = "of.flow_stats.packet_count", Uint, "Packets", "packets counted";
+        OF_FLOW_STATS_BYTE_COUNT = "of.flow_stats.byte_count", Uint, "Bytes", "bytes counted";
+        OF_TABLE_STATS = "of.table_stats", Group, "Table", "one table's counters";
+        OF_TABLE_STATS_TABLE_ID = "of.table_stats.table_id", Uint, "Table", "table number";
+        OF_TABLE_STATS_NAME = "of.table_stats.name", Text, "Name", "the table's name";
+        OF_TABLE_STATS_WILDCARDS = "of.table_stats.wildcards", Hex, "Wildcards", "the wildcards the table supports";
+        OF_TABLE_STATS_MAX_ENTRIES = "of.table_stats.max_entries", Uint, "Max entries", "flows the table can hold";
+        OF_TABLE_STATS_ACTIVE_COUNT = "of.table_stats.active_count", Uint, "Active", "flows in the table";
+        OF_TABLE_STATS_LOOKUP_COUNT = "of.table_stats.lookup_count", Uint, "Lookups", "packets looked up in the table";
+        OF_TABLE_STATS_MATCHED_COUNT = "of.table_stats.matched_count", Uint, "Matched", "packets that matched a flow";
+        OF_PORT_STATS_RX_PACKETS = "of.port_stats.rx_packets", Uint, "Received packets", "packets received";
+        OF_PORT_STATS_TX_PACKETS = "of.port_stats.tx_packets", Uint, "Sent packets", "packets sent";
+        OF_PORT_STATS_RX_BYTES = "of.port_stats.rx_bytes", Uint, "Received bytes", "bytes received";
+        OF_PORT_STATS_TX_BYTES = "of.port_stats.tx_bytes", Uint, "Sent bytes", "bytes sent";
+        OF_PORT_STATS_RX_DROPPED = "of.port_stats.rx_dropped", Uint, "Receive drops", "packets dropped on receive";
+        OF_PORT_STATS_TX_DROPPED = "of.port_stats.tx_dropped", Uint, "Send drops", "packets dropped on send";
+        OF_PORT_STATS_RX_ERRORS = "of.port_stats.rx_errors", Uint, "Receive errors", "receive errors";
+        OF_PORT_STATS_TX_ERRORS = "of.port_stats.tx_errors", Uint, "Send errors", "send errors";
+        OF_PORT_STATS_RX_FRAME_ERR = "of.port_stats.rx_frame_err", Uint, "Frame errors", "frame alignment errors";
+        OF_PORT_STATS_RX_OVER_ERR = "of.port_stats.rx_over_err", Uint, "Overruns", "receive overruns";
+        OF_PORT_STATS_RX_CRC_ERR = "of.port_stats.rx_crc_err", Uint, "CRC errors", "CRC errors";
+        OF_PORT_STATS_COLLISIONS = "of.port_stats.collisions", Uint, "Collisions", "collisions";
+        OF_PORT_STATS = "of.port_stats", Group, "Port", "one port's counters";
+        OF_PORT_STATS_PORT_NO = "of.port_stats.port_no", Named, "Port", "port number (a reserved port by its name)";
+        OF_QUEUE_STATS = "of.queue_stats", Group, "Queue", "one queue's counters";
+        OF_QUEUE_STATS_PORT_NO = "of.queue_stats.port_no", Named, "Port", "port number (a reserved port by its name)";
+        OF_QUEUE_STATS_QUEUE_ID = "of.queue_stats.queue_id", Uint, "Queue id", "queue number";
+        OF_QUEUE_STATS_TX_BYTES = "of.queue_stats.tx_bytes", Uint, "Sent bytes", "bytes sent";
+        OF_QUEUE_STATS_TX_PACKETS = "of.queue_stats.tx_packets", Uint, "Sent packets", "packets sent";
+        OF_QUEUE_STATS_TX_ERRORS = "of.queue_stats.tx_errors", Uint, "Send errors", "send errors";
+        OF_STATS_REPLY = "of.stats_reply", Group, "Stats reply", "STATS_REPLY body";
+        OF_FLOWS = "of.flows", List, "Flows", "of `of.flow_stats` (FLOW reply)";
+        OF_AGGREGATE = "of.aggregate", Group, "Aggregate", "AGGREGATE reply";
+        OF_AGGREGATE_PACKET_COUNT = "of.aggregate.packet_count", Uint, "Packets", "packets counted";
+        OF_AGGREGATE_BYTE_COUNT = "of.aggregate.byte_count", Uint, "Bytes", "bytes counted";
+        OF_AGGREGATE_FLOW_COUNT = "of.aggregate.flow_count", Uint, "Flows", "flows counted";
+        OF_TABLES = "of.tables", List, "Tables", "of `of.table_stats`";
+        OF_PORT_STATS_LIST = "of.port_stats_list", List, "Ports", "of `of.port_stats`";
+        OF_QUEUE_STATS_LIST = "of.queue_stats_list", List, "Queues", "of `of.queue_stats`";
+    }
+}

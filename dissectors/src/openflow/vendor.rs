@@ -165,27 +165,16 @@ impl VendorMsg {
     }
 
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
-        t.leaf(
-            "Vendor",
-            "of.vendor.vendor",
-            vendor_value(self.vendor),
-            at..at + 4,
-        );
+        t.leaf(&hf::OF_VENDOR_VENDOR, vendor_value(self.vendor), at..at + 4);
         if let Some(sub) = self.subtype() {
             t.leaf(
-                "Subtype",
-                "of.vendor.subtype",
+                &hf::OF_VENDOR_SUBTYPE,
                 super::port::named_or_unknown(sub.into(), self.subtype_name()),
                 at + 4..at + 8,
             );
         }
         let end = at + 4 + self.data.len();
-        t.leaf(
-            "Data",
-            "of.vendor.data",
-            Value::Bytes(at + 4..end),
-            at + 4..end,
-        );
+        t.leaf(&hf::OF_VENDOR_DATA, Value::Bytes(at + 4..end), at + 4..end);
     }
 }
 
@@ -341,24 +330,21 @@ impl VendorAction {
     /// `at` is the offset of the vendor id in the message.
     pub fn build_tree(&self, t: &mut Tree, at: usize) {
         t.leaf(
-            "Vendor",
-            "of.action.vendor",
+            &super::action::hf::OF_ACTION_VENDOR,
             vendor_value(self.vendor),
             at..at + 4,
         );
         if let Some(sub) = self.subtype() {
             let width = if self.vendor == NICIRA { 2 } else { 4 };
             t.leaf(
-                "Subtype",
-                "of.action.subtype",
+                &super::action::hf::OF_ACTION_SUBTYPE,
                 super::port::named_or_unknown(sub.into(), self.subtype_name()),
                 at + 4..at + 4 + width,
             );
         }
         let end = at + 4 + self.data.len();
         t.leaf(
-            "Data",
-            "of.action.data",
+            &super::action::hf::OF_ACTION_DATA,
             Value::Bytes(at + 4..end),
             at + 4..end,
         );
@@ -382,5 +368,16 @@ impl fmt::Display for VendorAction {
             Some(name) => write!(f, "{name}(vendor=0x{:08x},data=0x{hex})", self.vendor),
             None => write!(f, "vendor(0x{:08x},data=0x{hex})", self.vendor),
         }
+    }
+}
+
+/// The fields this dissector puts in the tree, declared once (see `crate::tree::FieldDef`).
+pub mod hf {
+    crate::fields! {
+        "VENDOR", "";
+        OF_VENDOR = "of.vendor", Group, "Vendor", "OFPT_VENDOR body";
+        OF_VENDOR_VENDOR = "of.vendor.vendor", Named, "Vendor", "vendor id: `NICIRA` (0x00002320), `BIG_SWITCH` (0x005c16c7), else hex";
+        OF_VENDOR_SUBTYPE = "of.vendor.subtype", Named, "Subtype", "Nicira `NXT_*` / Big Switch `BSN_*` subtype";
+        OF_VENDOR_DATA = "of.vendor.data", Bytes, "Data", "the body after the vendor id";
     }
 }

@@ -86,7 +86,7 @@ fn cells(app: &App, pos: usize, i: usize, row: &store::Row, wide: bool) -> [Cell
         _ => app.origin_ns(),
     };
     let time = time_text(app.time, row.ts_ns, reference);
-    let switch = match (row.dpid, app.switches.get(&row.conn)) {
+    let switch = match (row.dpid, app.channels.get(&row.conn).map(|c| c.switch)) {
         (Some(dpid), _) if wide => format_dpid(dpid),
         // The end of the dpid is what tells switches apart.
         (Some(dpid), _) => format!("…{}", &format_dpid(dpid)[18..]),
