@@ -16,7 +16,7 @@ impl VersionMismatch {
 
 impl Rule for VersionMismatch {
     const NAME: &'static str = "version_mismatch";
-    const SEVERITY: Severity = Severity::Warning;
+    const SEVERITY: Severity = Severity::Note;
 
     fn text(&self) -> String {
         let agreed = self.agreed();
@@ -31,12 +31,12 @@ impl Rule for VersionMismatch {
         )
     }
 
-    /// Versions that still agree on 1.0 are worth a note only.
+    /// Versions that no longer agree on 1.0 are worth a warning.
     fn severity(&self) -> Severity {
         if self.agreed() == 1 {
-            Severity::Note
-        } else {
             Self::SEVERITY
+        } else {
+            Severity::Warning
         }
     }
 }
