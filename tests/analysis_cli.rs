@@ -102,3 +102,33 @@ fn a_short_pair_window_leaves_packet_ins_unanswered() {
     assert_eq!(pin["pairs"], 0);
     assert_eq!(pin["unanswered"], 18);
 }
+
+/// The analysis' JSON objects list their members in alphabetical order, as they always have
+/// (its views declare them so): re-serialized, whose objects sort their keys, each reads the
+/// same. The counts of `--stats` keep their own order, with `analysis` last.
+#[test]
+fn analysis_json_members_in_alphabetical_order() {
+    for name in ["basic.pcap", "two-switch.pcap", "snap96.pcap"] {
+        let out = ofscope(&[
+            "pcap",
+            &sample(name),
+            "--stats",
+            "--flows",
+            "--latency",
+            "--findings",
+            "-T",
+            "json",
+        ]);
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{name}");
+        let stats: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert!(lines[0].starts_with(r#"{"file":"#), "{name}");
+        let analysis = format!(r#","analysis":{}}}"#, stats["analysis"]);
+        assert!(lines[0].ends_with(&analysis), "{name}");
+        for line in &lines[1..] {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(&v.to_string(), line, "{name}");
+        }
+    }
+}

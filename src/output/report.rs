@@ -35,3 +35,59 @@ pub fn alphabetical<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::O
         .map_err(serde::ser::Error::custom)?
         .serialize(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Part {
+        b: u8,
+        d: u8,
+    }
+
+    #[derive(Serialize)]
+    struct View {
+        z: &'static str,
+        #[serde(serialize_with = "alphabetical")]
+        merged: Merged,
+    }
+
+    #[derive(Serialize)]
+    struct Merged {
+        c: u8,
+        #[serde(flatten)]
+        part: Part,
+        a: u8,
+    }
+
+    impl fmt::Display for View {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            writeln!(f, "view {}", self.z)
+        }
+    }
+
+    fn written(format: Format) -> String {
+        let view = View {
+            z: "last",
+            merged: Merged {
+                c: 3,
+                part: Part { b: 2, d: 4 },
+                a: 1,
+            },
+        };
+        let mut out = Vec::new();
+        write(&mut out, format, &view).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_is_the_display_and_json_one_line_per_report() {
+        assert_eq!(written(Format::Text), "view last\n");
+        let json = r#"{"z":"last","merged":{"a":1,"b":2,"c":3,"d":4}}"#;
+        assert_eq!(written(Format::Json), format!("{json}\n"));
+        assert_eq!(written(Format::Jsonl), written(Format::Json));
+    }
+}
