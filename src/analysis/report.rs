@@ -14,7 +14,7 @@ use serde::Serialize;
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
-use super::findings::{Finding, FindingJson, Findings};
+use super::findings::{Finding, Findings};
 use super::flow_table::Flow;
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
@@ -230,7 +230,7 @@ impl Display for LatencyReport {
 /// `--findings`: the totals per kind, then the findings kept, in capture order.
 #[derive(Serialize)]
 pub struct FindingsReport<'a> {
-    findings: Vec<FindingJson<'a>>,
+    findings: Vec<FindingView<'a>>,
     /// By kind name.
     totals: BTreeMap<&'static str, u64>,
     #[serde(skip)]
@@ -246,11 +246,36 @@ impl<'a> FindingsReport<'a> {
     fn new(of: &'a Findings, limit: Option<usize>) -> FindingsReport<'a> {
         let list = of.list();
         FindingsReport {
-            findings: list.iter().map(|f| f.json()).collect(),
+            findings: list.iter().map(|f| FindingView::new(f)).collect(),
             totals: of.totals().map(|(k, n)| (k.name(), n)).collect(),
             of,
             list,
             limit,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    count: u64,
+    dpid: Option<String>,
+    frame: Option<u64>,
+    kind: &'static str,
+    severity: &'static str,
+    text: &'a str,
+    ts_ns: u64,
+}
+
+impl<'a> FindingView<'a> {
+    fn new(f: &'a Finding) -> FindingView<'a> {
+        FindingView {
+            count: f.count,
+            dpid: f.dpid.map(format_dpid),
+            frame: f.frame,
+            kind: f.kind.name(),
+            severity: f.severity.name(),
+            text: &f.text,
+            ts_ns: f.ts_ns,
         }
     }
 }

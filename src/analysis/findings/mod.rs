@@ -6,8 +6,6 @@
 //! name and severity, its wording, and the thresholds and state that detect it. [`KINDS`]
 //! registers them; the analysis (`super`) raises them where it sees their condition.
 
-use serde::Serialize;
-
 use super::FastMap;
 use crate::session::format_dpid;
 
@@ -207,32 +205,6 @@ impl std::fmt::Display for Finding {
             write!(f, " (x{})", self.count)?;
         }
         Ok(())
-    }
-}
-
-/// A finding in `--findings -T json`.
-#[derive(Serialize)]
-pub struct FindingJson<'a> {
-    count: u64,
-    dpid: Option<String>,
-    frame: Option<u64>,
-    kind: &'static str,
-    severity: &'static str,
-    text: &'a str,
-    ts_ns: u64,
-}
-
-impl Finding {
-    pub fn json(&self) -> FindingJson<'_> {
-        FindingJson {
-            count: self.count,
-            dpid: self.dpid.map(format_dpid),
-            frame: self.frame,
-            kind: self.kind.name(),
-            severity: self.severity.name(),
-            text: &self.text,
-            ts_ns: self.ts_ns,
-        }
     }
 }
 
