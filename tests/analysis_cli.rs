@@ -37,11 +37,11 @@ fn flows_print_like_dump_flows() {
     assert!(flows[12].contains("priority=1,arp,"));
 }
 
-#[test]
-fn json_sections_one_per_line() {
+/// Every report of the sample, as JSON.
+fn every_report_as_json(name: &str) -> String {
     let out = ofscope(&[
         "pcap",
-        &sample("osken-idle.pcap"),
+        &sample(name),
         "--stats",
         "--flows",
         "--latency",
@@ -49,8 +49,13 @@ fn json_sections_one_per_line() {
         "-T",
         "json",
     ]);
-    assert!(out.status.success());
-    let text = stdout(&out);
+    assert!(out.status.success(), "{name}");
+    stdout(&out)
+}
+
+#[test]
+fn json_sections_one_per_line() {
+    let text = every_report_as_json("osken-idle.pcap");
     let docs: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
@@ -109,17 +114,7 @@ fn a_short_pair_window_leaves_packet_ins_unanswered() {
 #[test]
 fn analysis_json_members_in_alphabetical_order() {
     for name in ["basic.pcap", "two-switch.pcap", "snap96.pcap"] {
-        let out = ofscope(&[
-            "pcap",
-            &sample(name),
-            "--stats",
-            "--flows",
-            "--latency",
-            "--findings",
-            "-T",
-            "json",
-        ]);
-        let text = stdout(&out);
+        let text = every_report_as_json(name);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4, "{name}");
         let stats: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
