@@ -37,11 +37,11 @@ fn flows_print_like_dump_flows() {
     assert!(flows[12].contains("priority=1,arp,"));
 }
 
-#[test]
-fn json_sections_one_per_line() {
+/// Every report of the sample, as JSON.
+fn every_report_as_json(name: &str) -> String {
     let out = ofscope(&[
         "pcap",
-        &sample("osken-idle.pcap"),
+        &sample(name),
         "--stats",
         "--flows",
         "--latency",
@@ -49,8 +49,13 @@ fn json_sections_one_per_line() {
         "-T",
         "json",
     ]);
-    assert!(out.status.success());
-    let text = stdout(&out);
+    assert!(out.status.success(), "{name}");
+    stdout(&out)
+}
+
+#[test]
+fn json_sections_one_per_line() {
+    let text = every_report_as_json("osken-idle.pcap");
     let docs: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
@@ -101,4 +106,24 @@ fn a_short_pair_window_leaves_packet_ins_unanswered() {
     // Every delay in the sample is above 1 µs.
     assert_eq!(pin["pairs"], 0);
     assert_eq!(pin["unanswered"], 18);
+}
+
+/// The analysis' JSON objects list their members in alphabetical order, as they always have
+/// (its views declare them so): re-serialized, whose objects sort their keys, each reads the
+/// same. The counts of `--stats` keep their own order, with `analysis` last.
+#[test]
+fn analysis_json_members_in_alphabetical_order() {
+    for name in ["basic.pcap", "two-switch.pcap", "snap96.pcap"] {
+        let text = every_report_as_json(name);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{name}");
+        let stats: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert!(lines[0].starts_with(r#"{"file":"#), "{name}");
+        let analysis = format!(r#","analysis":{}}}"#, stats["analysis"]);
+        assert!(lines[0].ends_with(&analysis), "{name}");
+        for line in &lines[1..] {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(&v.to_string(), line, "{name}");
+        }
+    }
 }

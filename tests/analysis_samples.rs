@@ -348,7 +348,7 @@ fn flows_at_an_instant_and_json_shape() {
         a.feed(&event);
     }
     a.finish();
-    let json = a.flows_json();
+    let json = serde_json::to_value(a.flows_report()).unwrap();
     let sw = &json[0];
     assert_eq!(sw["dpid"], "00:00:00:00:00:00:00:01");
     assert_eq!(sw["at_ns"], first + at);
@@ -367,7 +367,7 @@ fn flows_at_an_instant_and_json_shape() {
         assert!(flows[0].get(key).is_some(), "flow key {key}");
     }
     assert_eq!(flows[0]["expiry"], "estimated");
-    let lat = a.latency_json();
+    let lat = serde_json::to_value(a.latency_report()).unwrap();
     let pin = &lat["switches"][0]["packet_in"];
     for key in [
         "pairs",

@@ -3,7 +3,7 @@
 
 mod tui_support;
 
-use ofscope::analysis::findings::FindingKind;
+use ofscope::analysis::findings::Kind;
 use ofscope::cli::TimeFormat;
 use ofscope::filter::{Context, Filter};
 use ofscope::session::{Session, SessionEvent};
@@ -131,7 +131,7 @@ fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     let unanswered = app
         .analysis()
         .findings()
-        .total(FindingKind::UnansweredPacketIn);
+        .total(Kind::named("unanswered_packet_in").unwrap());
     let findings = app.analysis().findings().list().len();
     let flows = |app: &App| -> usize {
         let end = app.analysis().last_ns();
@@ -150,7 +150,7 @@ fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     assert_eq!(
         app.analysis()
             .findings()
-            .total(FindingKind::UnansweredPacketIn),
+            .total(Kind::named("unanswered_packet_in").unwrap()),
         unanswered
     );
     assert_eq!(app.analysis().findings().list().len(), findings);

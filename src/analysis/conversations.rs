@@ -6,11 +6,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
-use ofscope_dissectors::openflow::wire::fmt_mac;
-use serde_json::{json, Value};
 
 use super::{mac_number, FastMap};
-use crate::session::format_dpid;
 
 /// Addresses kept per conversation (an ARP scan would otherwise grow it without end).
 const ADDR_CAP: usize = 16;
@@ -252,65 +249,5 @@ impl Conversations {
         let mut v: Vec<&Conversation> = self.list.iter().collect();
         v.sort_by_key(|c| (std::cmp::Reverse(c.packet_ins + c.packet_outs), c.a, c.b));
         v
-    }
-
-    pub fn write_text(&self, out: &mut String, limit: usize) {
-        out.push_str(&format!("Conversations ({} host pairs)\n", self.list.len()));
-        if self.list.is_empty() {
-            return;
-        }
-        out.push_str(&format!(
-            "  {:<17}  {:<17}  {:>8} {:>8} {:>9}  {:<10} {:<14} addresses\n",
-            "host A", "host B", "pkt_in", "pkt_out", "latency", "vlan", "protocols"
-        ));
-        for c in self.sorted().into_iter().take(limit) {
-            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
-            if c.untagged {
-                vlans.push("untagged".to_owned());
-            }
-            let protocols = c.protocols.names();
-            let ips: Vec<String> = c.ips.iter().map(IpAddr::to_string).collect();
-            out.push_str(&format!(
-                "  {}  {}  {:>8} {:>8} {:>9}  {:<10} {:<14} {}\n",
-                fmt_mac(&c.a),
-                fmt_mac(&c.b),
-                c.packet_ins,
-                c.packet_outs,
-                c.mean_latency_ns()
-                    .map_or("-".to_owned(), super::fmt_duration),
-                vlans.join(","),
-                protocols.join(","),
-                ips.join(" "),
-            ));
-        }
-        if self.list.len() > limit {
-            out.push_str(&format!("  ... {} more\n", self.list.len() - limit));
-        }
-    }
-
-    pub fn to_json(&self) -> Value {
-        Value::Array(
-            self.sorted()
-                .iter()
-                .map(|c| {
-                    json!({
-                        "a": fmt_mac(&c.a),
-                        "b": fmt_mac(&c.b),
-                        "ips": c.ips.iter().map(IpAddr::to_string).collect::<Vec<_>>(),
-                        "vlans": c.vlans,
-                        "untagged": c.untagged,
-                        "protocols": c.protocols.names(),
-                        "switches": c.switches.iter().map(|d| format_dpid(*d)).collect::<Vec<_>>(),
-                        "packet_ins": c.packet_ins,
-                        "packet_outs": c.packet_outs,
-                        "bytes": c.bytes,
-                        "first_ns": c.first_ns,
-                        "last_ns": c.last_ns,
-                        "answered": c.answered,
-                        "mean_latency_ns": c.mean_latency_ns(),
-                    })
-                })
-                .collect(),
-        )
     }
 }

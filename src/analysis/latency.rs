@@ -13,7 +13,7 @@ use ofscope_dissectors::openflow::header::OFP_VERSION;
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::types::{self, ofpt, MsgType};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{hash_of, mac_number, FastMap};
 
@@ -895,36 +895,20 @@ pub struct LatencyStats {
     last_ns: Option<u64>,
 }
 
-/// The figures of a series, in nanoseconds; the JSON keys of `--latency -T json`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// The figures of a series, in nanoseconds; the JSON keys of `--latency -T json` (in
+/// alphabetical order, as the JSON has them).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct Summary {
-    pub pairs: u64,
-    pub unanswered: u64,
+    pub jitter_ns: u64,
+    pub max_ns: u64,
+    pub mean_ns: u64,
     pub min_ns: u64,
     pub p50_ns: u64,
     pub p90_ns: u64,
     pub p99_ns: u64,
-    pub max_ns: u64,
-    pub mean_ns: u64,
-    pub jitter_ns: u64,
+    pub pairs: u64,
     pub stddev_ns: u64,
-}
-
-impl Summary {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "pairs": self.pairs,
-            "unanswered": self.unanswered,
-            "min_ns": self.min_ns,
-            "p50_ns": self.p50_ns,
-            "p90_ns": self.p90_ns,
-            "p99_ns": self.p99_ns,
-            "max_ns": self.max_ns,
-            "mean_ns": self.mean_ns,
-            "jitter_ns": self.jitter_ns,
-            "stddev_ns": self.stddev_ns,
-        })
-    }
+    pub unanswered: u64,
 }
 
 impl LatencyStats {

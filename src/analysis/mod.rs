@@ -8,7 +8,7 @@ pub mod conversations;
 pub mod findings;
 pub mod flow_table;
 pub mod latency;
-mod report;
+pub mod report;
 pub mod switches;
 
 use std::collections::hash_map::Entry;
@@ -22,28 +22,24 @@ use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
 use ofscope_dissectors::openflow::types::ofpt;
-use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
 };
 
 use crate::session::{format_dpid, OfRecord, SessionEvent};
-use crate::stream::{Direction, GapReason, StreamEvent};
+use crate::stream::{Direction, StreamEvent};
 use conversations::Conversations;
-use findings::{Finding, FindingKind, Findings, Severity};
+use findings::{
+    AmbiguousAnswer, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FlowChurn,
+    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart, TcpGap,
+    TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId, VersionMismatch,
+    HANDSHAKE_STALL_NS,
+};
 use flow_table::{Flow, FlowTable};
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
-/// A connection with no FEATURES_REPLY this long after its first message has stalled.
-const HANDSHAKE_STALL_NS: u64 = 5 * NS_PER_SEC;
-/// MAC flapping: this many port changes within the window.
-const FLAP_MOVES: usize = 3;
-const FLAP_WINDOW_NS: u64 = 10 * NS_PER_SEC;
-/// Flow churn: the same flow added this many times within the window.
-const CHURN_ADDS: usize = 5;
-const CHURN_WINDOW_NS: u64 = 10 * NS_PER_SEC;
 /// Caps that keep memory bounded on big captures.
 const HOST_PAIR_CAP: usize = 1024;
 const MAC_CAP: usize = 100_000;
@@ -171,14 +167,6 @@ impl fmt::Display for SwitchKey {
 /// Two hosts by Ethernet address (source, destination).
 pub type HostPair = ([u8; 6], [u8; 6]);
 
-/// Where a MAC was last seen and when it moved.
-struct MacState {
-    port: u16,
-    other_port: u16,
-    moves: VecDeque<u64>,
-    total_moves: u64,
-}
-
 /// Everything per switch.
 pub struct Switch {
     pub info: SwitchInfo,
@@ -188,7 +176,7 @@ pub struct Switch {
     /// BARRIER, FEATURES, GET_CONFIG, STATS.
     pub requests: BTreeMap<&'static str, LatencyStats>,
     /// By MAC number.
-    macs: FastMap<u64, MacState>,
+    macs: FastMap<u64, MacMoves>,
     /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
     pub cut_flow_mods: u64,
     /// FLOW_MODs of another OpenFlow version, which the table does not follow.
@@ -291,8 +279,7 @@ pub struct Analyzer {
     findings: Findings,
     pairs: Vec<Pair>,
     scratch: Paired,
-    churn: FastMap<(SwitchKey, u64), VecDeque<u64>>,
-    adds_since_prune: u64,
+    churn: FlowChurnWatch,
     /// What relative times count from, once the first message is seen.
     origin_ns: Option<u64>,
     last_ns: u64,
@@ -343,8 +330,7 @@ impl Analyzer {
             conversations: Conversations::default(),
             pairs: Vec::new(),
             scratch: Paired::default(),
-            churn: FastMap::default(),
-            adds_since_prune: 0,
+            churn: FlowChurnWatch::default(),
             origin_ns: None,
             last_ns: 0,
             at_ns: None,
@@ -463,21 +449,12 @@ impl Analyzer {
         if !r.from_switch() && r.message.header.msg_type == ofpt::FLOW_MOD {
             self.switch(key).cut_flow_mods += 1;
         }
-        let dpid = key.dpid();
-        self.findings.add(
-            Finding::new(
-                FindingKind::TruncatedMessage,
-                Severity::Warning,
-                Some(r.frame()),
-                r.ts_ns,
-            )
-            .dpid(dpid)
-            .text(format!(
-                "message cut short by the capture: {} of {} bytes",
-                r.bytes.len(),
-                r.message.header.length
-            )),
-        );
+        let rule = TruncatedMessage {
+            kept: r.bytes.len(),
+            length: r.message.header.length,
+        };
+        self.findings
+            .add(Finding::new(&rule, Some(r.frame()), r.ts_ns).dpid(key.dpid()));
     }
 
     /// The capture ended: whatever still waits is unanswered, timeouts are applied.
@@ -531,16 +508,6 @@ impl Analyzer {
                 skipped_bytes,
                 reason,
             } => {
-                let severity = match reason {
-                    GapReason::MidStream => Severity::Note,
-                    _ => Severity::Warning,
-                };
-                let why = match reason {
-                    GapReason::Lost => "segments never captured",
-                    GapReason::Snaplen => "cut by the snaplen",
-                    GapReason::MidStream => "the capture started mid-connection",
-                    GapReason::Unframeable => "bytes that do not frame as OpenFlow",
-                };
                 let dpid = self.conns.get_mut(&conn.0).and_then(|c| {
                     c.lost_switch_bytes |= *direction == Direction::SwitchToController;
                     if *direction == Direction::ControllerToSwitch {
@@ -548,14 +515,13 @@ impl Analyzer {
                     }
                     c.key.dpid()
                 });
-                self.findings.add(
-                    Finding::new(FindingKind::TcpGap, severity, Some(*frame), ts)
-                        .dpid(dpid)
-                        .text(format!(
-                            "{skipped_bytes} bytes skipped in the {} stream ({why}); messages there are missing",
-                            direction_name(*direction)
-                        )),
-                );
+                let rule = TcpGap {
+                    skipped_bytes: *skipped_bytes,
+                    direction: *direction,
+                    reason: *reason,
+                };
+                self.findings
+                    .add(Finding::new(&rule, Some(*frame), ts).dpid(dpid));
             }
             _ => {}
         }
@@ -763,38 +729,23 @@ impl Analyzer {
                 StatsReplyBody::Desc(d) => self.switch(key).info.desc = Some(d.clone()),
                 _ => {}
             },
-            Body::Error(e) => {
-                let what = match (e.type_name(), e.code_name()) {
-                    (Some(t), Some(c)) => format!("{t}/{c}"),
-                    (Some(t), None) => format!("{t}/code {}", e.code),
-                    _ => format!("type {} code {}", e.err_type, e.code),
+            Body::Error(error) => {
+                let rule = ErrorMessage {
+                    error,
+                    xid: msg.header.xid,
+                    from_switch,
                 };
-                let offending = e
-                    .offending_header()
-                    .and_then(|h| ofscope_dissectors::openflow::types::type_name(h.msg_type))
-                    .map_or(String::new(), |t| format!(" for {t}"));
-                self.findings.add(
-                    Finding::new(
-                        FindingKind::ErrorMessage,
-                        Severity::Error,
-                        Some(at.frame),
-                        ts,
-                    )
-                    .dpid(key.dpid())
-                    .text(format!(
-                        "ERROR {what}{offending} (xid 0x{:x}) from the {}",
-                        msg.header.xid,
-                        if from_switch { "switch" } else { "controller" }
-                    )),
-                );
+                self.findings
+                    .add(Finding::new(&rule, Some(at.frame), ts).dpid(key.dpid()));
             }
             // (A cut message is reported as truncated, never also as malformed, above.)
             Body::Malformed { reason, .. } => {
-                self.findings.add(
-                    Finding::new(FindingKind::Malformed, Severity::Error, Some(at.frame), ts)
-                        .dpid(key.dpid())
-                        .text(format!("malformed {}: {reason}", msg.type_name())),
-                );
+                let rule = Malformed {
+                    message: msg.type_name(),
+                    reason,
+                };
+                self.findings
+                    .add(Finding::new(&rule, Some(at.frame), ts).dpid(key.dpid()));
             }
             _ => {}
         }
@@ -837,20 +788,12 @@ impl Analyzer {
             return;
         }
         c.handshake = Handshake::BeforeCapture;
-        let conn = c.info.conn;
-        self.findings.add(
-            Finding::new(
-                FindingKind::MidSessionStart,
-                Severity::Note,
-                Some(r.frame()),
-                r.ts_ns,
-            )
-            .dpid(r.dpid)
-            .text(format!(
-                "conn {conn}: the capture starts mid-session (its first message is {}, not a HELLO): its handshake, and the PacketIns and buffers before the capture, are not in it",
-                r.message.type_name()
-            )),
-        );
+        let rule = MidSessionStart {
+            conn: c.info.conn,
+            first: r.message.type_name(),
+        };
+        self.findings
+            .add(Finding::new(&rule, Some(r.frame()), r.ts_ns).dpid(r.dpid));
     }
 
     /// A FEATURES_REPLY (of any version, whole or cut): the handshake is complete, and the
@@ -938,7 +881,6 @@ impl Analyzer {
             self.ambiguous_answer(key, a);
         }
         for u in unanswered.drain(..) {
-            let window = fmt_duration(self.cfg.pair_window_ns);
             self.switch(key).packet_in.record_unanswered();
             match u
                 .slots
@@ -948,19 +890,12 @@ impl Analyzer {
                 Some((_, h)) => h.record_unanswered(),
                 None => self.host_pairs_overflow += 1,
             }
+            let rule = UnansweredPacketIn {
+                hosts: u.hosts,
+                window_ns: self.cfg.pair_window_ns,
+            };
             self.findings.add(
-                Finding::new(
-                    FindingKind::UnansweredPacketIn,
-                    Severity::Warning,
-                    Some(u.packet_in.frame),
-                    u.packet_in.ts_ns,
-                )
-                .dpid(key.dpid())
-                .text(format!(
-                    "PACKET_IN {} > {} not answered within {window}",
-                    fmt_mac(&u.hosts.0),
-                    fmt_mac(&u.hosts.1)
-                )),
+                Finding::new(&rule, Some(u.packet_in.frame), u.packet_in.ts_ns).dpid(key.dpid()),
             );
         }
         for q in requests.drain(..) {
@@ -977,23 +912,12 @@ impl Analyzer {
                 None => stats.record_unanswered(),
             }
             if q.reply.is_none() && q.kind == "ECHO" {
-                let window = fmt_duration(self.cfg.request_window_ns);
+                let rule = EchoTimeout {
+                    from_switch: q.from_switch,
+                    window_ns: self.cfg.request_window_ns,
+                };
                 self.findings.add(
-                    Finding::new(
-                        FindingKind::EchoTimeout,
-                        Severity::Warning,
-                        Some(q.request.frame),
-                        q.request.ts_ns,
-                    )
-                    .dpid(key.dpid())
-                    .text(format!(
-                        "ECHO_REQUEST from the {} not answered within {window}",
-                        if q.from_switch {
-                            "switch"
-                        } else {
-                            "controller"
-                        }
-                    )),
+                    Finding::new(&rule, Some(q.request.frame), q.request.ts_ns).dpid(key.dpid()),
                 );
             }
         }
@@ -1006,18 +930,12 @@ impl Analyzer {
     /// A cut PACKET_OUT that could answer several waiting PacketIns: said, not guessed.
     #[cold]
     fn ambiguous_answer(&mut self, key: SwitchKey, a: Ambiguous) {
-        self.findings.fold(FindingKind::AmbiguousAnswer, hash_of(key), || {
-            Finding::new(
-                FindingKind::AmbiguousAnswer,
-                Severity::Note,
-                Some(a.answer.frame),
-                a.answer.ts_ns,
-            )
-            .dpid(key.dpid())
-            .text(format!(
-                "a PACKET_OUT cut by the capture kept {} bytes of its frame, which begin the frames of {} waiting PacketIns: which one it answers cannot be told, so none is paired with it (nor counted unanswered)",
-                a.kept, a.candidates
-            ))
+        let rule = AmbiguousAnswer {
+            kept: a.kept,
+            candidates: a.candidates,
+        };
+        self.findings.fold::<AmbiguousAnswer>(hash_of(key), || {
+            Finding::new(&rule, Some(a.answer.frame), a.answer.ts_ns).dpid(key.dpid())
         });
     }
 
@@ -1071,27 +989,12 @@ impl Analyzer {
         if s == ctl {
             return;
         }
-        let agreed = s.min(ctl);
-        let (severity, outcome) = if agreed == 1 {
-            (Severity::Note, "they agree on 1.0".to_owned())
-        } else {
-            (
-                Severity::Warning,
-                format!("they would agree on 0x{agreed:02x}, which is not OpenFlow 1.0 (ofscope decodes 1.0 only)"),
-            )
+        let rule = VersionMismatch {
+            switch: s,
+            controller: ctl,
         };
-        self.findings.add(
-            Finding::new(
-                FindingKind::VersionMismatch,
-                severity,
-                Some(r.frame()),
-                r.ts_ns,
-            )
-            .dpid(key.dpid())
-            .text(format!(
-                "HELLO versions differ: switch 0x{s:02x}, controller 0x{ctl:02x}; {outcome}"
-            )),
-        );
+        self.findings
+            .add(Finding::new(&rule, Some(r.frame()), r.ts_ns).dpid(key.dpid()));
     }
 
     /// Reports the handshakes that began in the capture and have not ended 5 s after
@@ -1111,28 +1014,12 @@ impl Analyzer {
             }
             c.handshake = Handshake::Settled;
             self.awaiting_features = self.awaiting_features.saturating_sub(1);
-            let hello = match (c.info.hello_switch, c.info.hello_controller) {
-                (Some(_), Some(_)) => "after both HELLOs",
-                (Some(_), None) => "the controller sent no HELLO",
-                _ => "the switch sent no HELLO",
+            let rule = HandshakeStall {
+                conn: &c.info,
+                timed_out,
             };
-            let when = if timed_out {
-                "5 s after its first message"
-            } else {
-                "before the connection closed"
-            };
-            self.findings.add(
-                Finding::new(
-                    FindingKind::HandshakeStall,
-                    Severity::Warning,
-                    None,
-                    c.info.first_ns,
-                )
-                .text(format!(
-                    "conn {}: no FEATURES_REPLY {when} ({hello}, {} messages)",
-                    c.info.conn, c.info.messages
-                )),
-            );
+            self.findings
+                .add(Finding::new(&rule, None, c.info.first_ns));
         }
     }
 
@@ -1154,10 +1041,16 @@ impl Analyzer {
         if sent < usize::from(p.total_len) {
             let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
             let msl = self.switch(key).info.miss_send_len();
-            self.findings
-                .fold(FindingKind::TruncatedPacketIn, hash_of(key), || {
-                    truncated_packet_in(key, at, p, sent, msl, set_frame)
-                });
+            let rule = TruncatedPacketIn {
+                sent,
+                total_len: p.total_len,
+                buffered: p.buffer_id != NO_BUFFER,
+                miss_send_len: msl,
+                set_frame,
+            };
+            self.findings.fold::<TruncatedPacketIn>(hash_of(key), || {
+                Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+            });
         }
         let Some(eth) = h.eth else {
             return;
@@ -1170,70 +1063,34 @@ impl Analyzer {
             None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
         };
         let full = sw.macs.len() >= MAC_CAP;
-        let state = match sw.macs.entry(mac_number(&eth.src)) {
+        let moves = match sw.macs.entry(mac_number(&eth.src)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(_) if full => return,
-            Entry::Vacant(e) => e.insert(MacState {
-                port: p.in_port,
-                other_port: p.in_port,
-                moves: VecDeque::new(),
-                total_moves: 0,
-            }),
+            Entry::Vacant(e) => e.insert(MacMoves::new(p.in_port)),
         };
-        if state.port == p.in_port {
-            return;
+        if let Some(flapping) = moves.seen(&eth.src, p.in_port, at.ts_ns) {
+            self.mac_flapping(key, at, &flapping);
         }
-        state.other_port = state.port;
-        state.port = p.in_port;
-        state.total_moves += 1;
-        state.moves.push_back(at.ts_ns);
-        while state
-            .moves
-            .front()
-            .is_some_and(|t| *t + FLAP_WINDOW_NS < at.ts_ns)
-        {
-            state.moves.pop_front();
-        }
-        if state.moves.len() < FLAP_MOVES {
-            return;
-        }
-        let (a, b, n) = (state.other_port, state.port, state.total_moves);
-        let span = at.ts_ns - state.moves.front().copied().unwrap_or(at.ts_ns);
-        let rate = state.moves.len() as f64 / (span.max(1) as f64 / 1e9);
-        self.mac_flapping(key, at, &eth.src, (a, b, n), rate);
     }
 
-    /// The finding for a MAC that moved `moves.2` times, lately between ports `moves.0`
-    /// and `moves.1`.
+    /// A MAC that moves too often: one finding per MAC, its text the latest figures.
     #[cold]
-    fn mac_flapping(
+    fn mac_flapping(&mut self, key: SwitchKey, at: At, rule: &MacFlapping) {
+        let fold_key = hash_of((key, rule.mac));
+        self.findings.fold::<MacFlapping>(fold_key, || {
+            Finding::new(rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+        });
+        self.findings.retext(fold_key, rule);
+    }
+
+    fn buffer_used(
         &mut self,
+        conn: u32,
         key: SwitchKey,
         at: At,
-        mac: &[u8; 6],
-        moves: (u16, u16, u64),
-        rate: f64,
+        buffer_id: u32,
+        what: &'static str,
     ) {
-        let (a, b, n) = moves;
-        let fold_key = hash_of((key, *mac));
-        let text = format!(
-            "MAC {} moves between ports {a} and {b}: {n} moves, {rate:.1}/s lately (a loop, or two hosts sharing a MAC)",
-            fmt_mac(mac)
-        );
-        self.findings.fold(FindingKind::MacFlapping, fold_key, || {
-            Finding::new(
-                FindingKind::MacFlapping,
-                Severity::Warning,
-                Some(at.frame),
-                at.ts_ns,
-            )
-            .dpid(key.dpid())
-        });
-        self.findings
-            .retext(FindingKind::MacFlapping, fold_key, text);
-    }
-
-    fn buffer_used(&mut self, conn: u32, key: SwitchKey, at: At, buffer_id: u32, what: &str) {
         if buffer_id == NO_BUFFER {
             return;
         }
@@ -1246,30 +1103,17 @@ impl Analyzer {
         if c.offered.remove(&buffer_id) || !seen_whole {
             return;
         }
-        self.findings.add(
-            Finding::new(
-                FindingKind::UnknownBufferId,
-                Severity::Warning,
-                Some(at.frame),
-                at.ts_ns,
-            )
-            .dpid(key.dpid())
-            .text(format!(
-                "{what} names buffer 0x{buffer_id:08x}, which no PACKET_IN on this connection offered (or it was used already): the switch answers BUFFER_UNKNOWN"
-            )),
-        );
+        let rule = UnknownBufferId { what, buffer_id };
+        self.findings
+            .add(Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid()));
     }
 
-    fn flood(&mut self, key: SwitchKey, at: At, actions: &[Action], what: &str) {
+    fn flood(&mut self, key: SwitchKey, at: At, actions: &[Action], what: &'static str) {
         if !outputs_to(actions, ofpp::FLOOD) {
             return;
         }
-        self.findings.fold(FindingKind::FloodUsed, hash_of(key), || {
-            Finding::new(FindingKind::FloodUsed, Severity::Note, Some(at.frame), at.ts_ns)
-                .dpid(key.dpid())
-                .text(format!(
-                    "{what} outputs to FLOOD: OF1.0 makes FLOOD optional (it follows the spanning tree and skips NO_FLOOD ports); ALL is required. Some switches handle FLOOD badly"
-                ))
+        self.findings.fold::<FloodUsed>(hash_of(key), || {
+            Finding::new(&FloodUsed { what }, Some(at.frame), at.ts_ns).dpid(key.dpid())
         });
     }
 
@@ -1283,34 +1127,16 @@ impl Analyzer {
         let mut wire = Vec::with_capacity(40);
         fm.match_.normalize().emit(&mut wire);
         let flow_key = hash_of((wire, fm.effective_priority()));
-        let adds = self.churn.entry((key, flow_key)).or_default();
-        adds.push_back(at.ts_ns);
-        while adds
-            .front()
-            .is_some_and(|t| *t + CHURN_WINDOW_NS < at.ts_ns)
-        {
-            adds.pop_front();
-        }
-        if adds.len() >= CHURN_ADDS {
-            let n = adds.len();
+        if let Some(adds) = self.churn.added(key, flow_key, at.ts_ns) {
             self.findings
-                .fold(FindingKind::FlowChurn, hash_of((key, flow_key)), || {
-                    Finding::new(FindingKind::FlowChurn, Severity::Warning, Some(at.frame), at.ts_ns)
-                        .dpid(key.dpid())
-                        .text(format!(
-                            "the same flow was added {n} times within {}: priority={} {} (its packets keep reaching the controller)",
-                            fmt_duration(CHURN_WINDOW_NS),
-                            fm.effective_priority(),
-                            fm.match_.normalize()
-                        ))
+                .fold::<FlowChurn>(hash_of((key, flow_key)), || {
+                    let rule = FlowChurn {
+                        adds,
+                        priority: fm.effective_priority(),
+                        match_: fm.match_.normalize(),
+                    };
+                    Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
                 });
-        }
-        self.adds_since_prune += 1;
-        if self.adds_since_prune >= 4096 {
-            self.adds_since_prune = 0;
-            let now = at.ts_ns;
-            self.churn
-                .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= now));
         }
     }
 }
@@ -1379,49 +1205,6 @@ fn announced_dpid(bytes: &[u8]) -> Option<u64> {
 /// The bytes of the message the capture lost (snaplen, lost segment): 0 for a whole one.
 fn lost_bytes(r: &OfRecord) -> usize {
     usize::from(r.message.header.length).saturating_sub(r.bytes.len())
-}
-
-/// The finding for a PacketIn whose data is shorter than its total_len, with the
-/// miss_send_len in force and where it was set.
-fn truncated_packet_in(
-    key: SwitchKey,
-    at: At,
-    p: &PacketIn,
-    sent: usize,
-    miss_send_len: Option<u16>,
-    set_frame: Option<u64>,
-) -> Finding {
-    let hint = match (miss_send_len, set_frame) {
-        (Some(n), Some(f)) => format!("miss_send_len={n} (SET_CONFIG, frame {f})"),
-        (Some(n), None) => format!("miss_send_len={n}"),
-        _ => "no SET_CONFIG seen: the switch default miss_send_len (128) applies".to_owned(),
-    };
-    let (severity, lost) = if p.buffer_id == NO_BUFFER {
-        (
-            Severity::Warning,
-            "unbuffered, so the rest is lost to the controller",
-        )
-    } else {
-        (Severity::Note, "the switch buffers the whole frame")
-    };
-    Finding::new(
-        FindingKind::TruncatedPacketIn,
-        severity,
-        Some(at.frame),
-        at.ts_ns,
-    )
-    .dpid(key.dpid())
-    .text(format!(
-        "PACKET_IN carries {sent} of {} bytes ({lost}); {hint}; raise miss_send_len with SET_CONFIG if the controller needs whole frames",
-        p.total_len
-    ))
-}
-
-fn direction_name(d: Direction) -> &'static str {
-    match d {
-        Direction::SwitchToController => "switch→controller",
-        Direction::ControllerToSwitch => "controller→switch",
-    }
 }
 
 /// A duration given by the user: `1s`, `250ms`, `500us`, `0.5` (seconds); in ns.

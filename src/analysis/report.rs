@@ -1,60 +1,140 @@
-//! The analysis as text people read at a glance, and as JSON scripts rely on
-//! (docs/json.md).
+//! The analysis as reports: typed views of what it found, which read as text people take in
+//! at a glance (`Display`) and as the JSON scripts rely on (serde; docs/json.md).
+//! `crate::output::report` writes them in the format asked for.
+//!
+//! The JSON members of each view are declared in alphabetical order: the order the reports
+//! have always written them in.
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt::{self, Display, Formatter};
+use std::net::IpAddr;
+
+use serde::Serialize;
 
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
+use super::findings::{Finding, Findings};
 use super::flow_table::Flow;
-use super::latency::{LatencyStats, Summary};
-use super::{fmt_duration, Analyzer, HostPair, SwitchKey};
+use super::latency::Summary;
+use super::switches::{close_name, Connection, SwitchInfo};
+use super::{fmt_duration, Analyzer, SwitchKey};
+use crate::output::report::alphabetical;
+use crate::session::format_dpid;
 
 /// Conversations and findings listed in `--stats` (the full lists have their own flags).
 const STATS_LIST_LIMIT: usize = 10;
 
-fn dpid_json(key: SwitchKey) -> Value {
+/// A switch's key as the JSON has it: its dpid, or its connection until it is known.
+fn dpid_json(key: SwitchKey) -> Option<String> {
+    key.dpid().map(format_dpid)
+}
+
+fn conn_json(key: SwitchKey) -> Option<u32> {
     match key {
-        SwitchKey::Dpid(d) => json!(crate::session::format_dpid(d)),
-        SwitchKey::Conn(_) => Value::Null,
+        SwitchKey::Dpid(_) => None,
+        SwitchKey::Conn(c) => Some(c),
     }
 }
 
-fn conn_json(key: SwitchKey) -> Value {
-    match key {
-        SwitchKey::Dpid(_) => Value::Null,
-        SwitchKey::Conn(c) => json!(c),
+/// `--flows`: each switch's table in `ovs-ofctl dump-flows` syntax.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct FlowsReport {
+    tables: Vec<FlowTable>,
+}
+
+#[derive(Serialize)]
+struct FlowTable {
+    at_ns: u64,
+    conn: Option<u32>,
+    dpid: Option<String>,
+    flows: Vec<FlowView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incomplete: Option<String>,
+    #[serde(skip)]
+    switch: SwitchKey,
+    /// When `at_ns` is, for people.
+    #[serde(skip)]
+    when: String,
+}
+
+#[derive(Serialize)]
+struct FlowView {
+    actions: String,
+    byte_count: u64,
+    cookie: u64,
+    expiry: &'static str,
+    hard_timeout: u16,
+    idle_timeout: u16,
+    installed_ns: u64,
+    #[serde(rename = "match")]
+    match_: String,
+    packet_count: u64,
+    priority: u16,
+    /// The `ovs-ofctl dump-flows` line.
+    #[serde(skip)]
+    line: String,
+}
+
+impl Display for FlowsReport {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.tables.is_empty() {
+            writeln!(f, "no switch seen")?;
+        }
+        for t in &self.tables {
+            writeln!(f, "{}: {} flows at {}", t.switch, t.flows.len(), t.when)?;
+            if let Some(why) = &t.incomplete {
+                writeln!(f, "  incomplete: {why}")?;
+            }
+            for flow in &t.flows {
+                writeln!(f, "{}", flow.line)?;
+            }
+        }
+        Ok(())
     }
 }
 
 /// Highest priority first, then by match text: a stable order to read and to diff.
-fn sorted(flows: &[Flow]) -> Vec<&Flow> {
-    let mut v: Vec<&Flow> = flows.iter().collect();
-    v.sort_by_cached_key(|f| (std::cmp::Reverse(f.priority), f.match_.to_string()));
+fn sorted(flows: &[Flow], at_ns: u64) -> Vec<FlowView> {
+    let mut v: Vec<FlowView> = flows
+        .iter()
+        .map(|f| FlowView {
+            actions: Actions(&f.actions).to_string(),
+            byte_count: f.byte_count,
+            cookie: f.cookie,
+            expiry: f.expiry().name(),
+            hard_timeout: f.hard_timeout,
+            idle_timeout: f.idle_timeout,
+            installed_ns: f.installed_ns,
+            match_: f.match_.to_string(),
+            packet_count: f.packet_count,
+            priority: f.priority,
+            line: f.dump_line(at_ns),
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        (std::cmp::Reverse(a.priority), &a.match_).cmp(&(std::cmp::Reverse(b.priority), &b.match_))
+    });
     v
 }
 
-fn flow_json(f: &Flow) -> Value {
-    json!({
-        "priority": f.priority,
-        "match": f.match_.to_string(),
-        "actions": Actions(&f.actions).to_string(),
-        "idle_timeout": f.idle_timeout,
-        "hard_timeout": f.hard_timeout,
-        "cookie": f.cookie,
-        "installed_ns": f.installed_ns,
-        "expiry": f.expiry().name(),
-        "packet_count": f.packet_count,
-        "byte_count": f.byte_count,
-    })
+/// A latency table's columns, for the `what` of its rows.
+fn summary_header(f: &mut Formatter<'_>, what: &str) -> fmt::Result {
+    writeln!(
+        f,
+        "  {what:<24} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "pairs", "unans", "min", "p50", "p90", "p99", "max", "mean", "jitter", "stddev"
+    )
 }
 
-fn summary_row(label: &str, s: &Summary) -> String {
+fn summary_row(f: &mut Formatter<'_>, label: &str, s: &Summary) -> fmt::Result {
     if s.pairs == 0 {
-        return format!("  {label:<24} {:>7} {:>7}\n", 0, s.unanswered);
+        return writeln!(f, "  {label:<24} {:>7} {:>7}", 0, s.unanswered);
     }
-    format!(
-        "  {label:<24} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+    writeln!(
+        f,
+        "  {label:<24} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         s.pairs,
         s.unanswered,
         fmt_duration(s.min_ns),
@@ -68,59 +148,405 @@ fn summary_row(label: &str, s: &Summary) -> String {
     )
 }
 
-fn summary_header(what: &str) -> String {
-    format!(
-        "  {what:<24} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
-        "pairs", "unans", "min", "p50", "p90", "p99", "max", "mean", "jitter", "stddev"
-    )
+/// `--latency`: per switch and per host pair, with a histogram of PacketIn delays.
+#[derive(Serialize)]
+pub struct LatencyReport {
+    /// Members in alphabetical order, the series' with the hosts'.
+    #[serde(serialize_with = "alphabetical")]
+    host_pairs: Vec<HostPairLatency>,
+    pair_window_ns: u64,
+    switches: Vec<SwitchLatency>,
+    /// Host pairs seen beyond those itemised.
+    #[serde(skip)]
+    host_pairs_overflow: u64,
+}
+
+#[derive(Serialize)]
+struct SwitchLatency {
+    conn: Option<u32>,
+    dpid: Option<String>,
+    echo: Summary,
+    packet_in: Summary,
+    /// By request type.
+    requests: BTreeMap<&'static str, Summary>,
+    #[serde(skip)]
+    switch: SwitchKey,
+    #[serde(skip)]
+    histogram: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct HostPairLatency {
+    src: String,
+    dst: String,
+    #[serde(flatten)]
+    summary: Summary,
+}
+
+impl Display for LatencyReport {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Controller latency (PacketIn -> first answer within {}; requests -> replies by xid)",
+            fmt_duration(self.pair_window_ns)
+        )?;
+        for s in &self.switches {
+            writeln!(f, "{}", s.switch)?;
+            summary_header(f, "")?;
+            summary_row(f, "PACKET_IN", &s.packet_in)?;
+            summary_row(f, "ECHO", &s.echo)?;
+            for (kind, summary) in &s.requests {
+                summary_row(f, kind, summary)?;
+            }
+            if !s.histogram.is_empty() {
+                writeln!(f, "  PACKET_IN delay histogram")?;
+                for line in &s.histogram {
+                    writeln!(f, "  {line}")?;
+                }
+            }
+        }
+        if self.host_pairs.is_empty() {
+            return Ok(());
+        }
+        writeln!(f, "Host pairs (Ethernet src > dst of the PacketIn frame)")?;
+        summary_header(f, "")?;
+        for h in &self.host_pairs {
+            // The label is longer than the column: it gets a line of its own.
+            writeln!(f, "  {} > {}", h.src, h.dst)?;
+            summary_row(f, "", &h.summary)?;
+        }
+        if self.host_pairs_overflow > 0 {
+            writeln!(
+                f,
+                "  ({} pairs beyond the first {} host pairs not itemised)",
+                self.host_pairs_overflow,
+                self.host_pairs.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `--findings`: the totals per kind, then the findings kept, in capture order.
+#[derive(Serialize)]
+pub struct FindingsReport<'a> {
+    findings: Vec<FindingView<'a>>,
+    /// By kind name.
+    totals: BTreeMap<&'static str, u64>,
+    #[serde(skip)]
+    of: &'a Findings,
+    #[serde(skip)]
+    list: Vec<&'a Finding>,
+    /// Findings listed in the text, when not all (`--stats`).
+    #[serde(skip)]
+    limit: Option<usize>,
+}
+
+impl<'a> FindingsReport<'a> {
+    fn new(of: &'a Findings, limit: Option<usize>) -> FindingsReport<'a> {
+        let list = of.list();
+        FindingsReport {
+            findings: list.iter().map(|f| FindingView::new(f)).collect(),
+            totals: of.totals().map(|(k, n)| (k.name(), n)).collect(),
+            of,
+            list,
+            limit,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    count: u64,
+    dpid: Option<String>,
+    frame: Option<u64>,
+    kind: &'static str,
+    severity: &'static str,
+    text: &'a str,
+    ts_ns: u64,
+}
+
+impl<'a> FindingView<'a> {
+    fn new(f: &'a Finding) -> FindingView<'a> {
+        FindingView {
+            count: f.count,
+            dpid: f.dpid.map(format_dpid),
+            frame: f.frame,
+            kind: f.kind.name(),
+            severity: f.severity.name(),
+            text: &f.text,
+            ts_ns: f.ts_ns,
+        }
+    }
+}
+
+impl Display for FindingsReport<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Findings")?;
+        if self.list.is_empty() {
+            return writeln!(f, "  none");
+        }
+        for (kind, n) in self.of.totals() {
+            let shown = self.of.kept(kind);
+            write!(f, "  {:<22} {n}", kind.name())?;
+            if (shown as u64) < n && !self.of.folds(kind) {
+                write!(f, " (first {shown} listed)")?;
+            }
+            writeln!(f)?;
+        }
+        let limit = self.limit.unwrap_or(self.list.len());
+        for finding in self.list.iter().take(limit) {
+            writeln!(f, "  {finding}")?;
+        }
+        if self.list.len() > limit {
+            writeln!(f, "  ... {} more: see --findings", self.list.len() - limit)?;
+        }
+        Ok(())
+    }
+}
+
+/// The analysis part of `--stats`: switches, controller latency, conversations, findings.
+#[derive(Serialize)]
+pub struct StatsAnalysis<'a> {
+    conversations: Vec<ConversationView>,
+    findings: FindingsReport<'a>,
+    latency: LatencyReport,
+    switches: Vec<SwitchView>,
+    /// When the flow tables are shown (`--flows`), for people.
+    #[serde(skip)]
+    tables_when: String,
+    /// Conversations seen, of which the first `STATS_LIST_LIMIT` are listed.
+    #[serde(skip)]
+    conversations_seen: usize,
+}
+
+#[derive(Serialize)]
+struct ConversationView {
+    a: String,
+    answered: u64,
+    b: String,
+    bytes: u64,
+    first_ns: u64,
+    ips: Vec<String>,
+    last_ns: u64,
+    mean_latency_ns: Option<u64>,
+    packet_ins: u64,
+    packet_outs: u64,
+    protocols: Vec<&'static str>,
+    switches: Vec<String>,
+    untagged: bool,
+    vlans: Vec<u16>,
+}
+
+#[derive(Serialize)]
+struct SwitchView {
+    actions: Option<u32>,
+    capabilities: Option<u32>,
+    config_flags: Option<u16>,
+    conn: Option<u32>,
+    connections: Vec<ConnectionView>,
+    desc: Option<DescView>,
+    dpid: Option<String>,
+    flows: usize,
+    miss_send_len: Option<u16>,
+    n_buffers: Option<u32>,
+    n_tables: Option<u8>,
+    port_history: Vec<PortChangeView>,
+    ports: Vec<PortView>,
+    #[serde(skip)]
+    switch: SwitchKey,
+    /// Flows in the table `--flows` shows (at `--at`, if given).
+    #[serde(skip)]
+    flows_shown: usize,
+    /// Flow-table events, kept or not.
+    #[serde(skip)]
+    table_events: u64,
+    /// The lines under its heading.
+    #[serde(skip)]
+    text: String,
+}
+
+#[derive(Serialize)]
+struct DescView {
+    dp: String,
+    hw: String,
+    mfr: String,
+    serial: String,
+    sw: String,
+}
+
+#[derive(Serialize)]
+struct PortView {
+    config: u32,
+    name: String,
+    port_no: u16,
+    state: u32,
+}
+
+#[derive(Serialize)]
+struct PortChangeView {
+    frame: u64,
+    name: String,
+    port_no: u16,
+    reason: &'static str,
+    state: u32,
+    ts_ns: u64,
+}
+
+#[derive(Serialize)]
+struct ConnectionView {
+    conn: u32,
+    controller: Option<String>,
+    first_ns: u64,
+    hello_controller: Option<u8>,
+    hello_switch: Option<u8>,
+    last_ns: u64,
+    messages: u64,
+    state: &'static str,
+    switch: Option<String>,
+}
+
+impl SwitchView {
+    fn new(
+        switch: SwitchKey,
+        info: &SwitchInfo,
+        connections: &[&Connection],
+        flows: usize,
+    ) -> SwitchView {
+        let features = info.features.as_ref();
+        let mut text = String::new();
+        info.write_text(connections, &mut text);
+        SwitchView {
+            actions: features.map(|f| f.actions),
+            capabilities: features.map(|f| f.capabilities),
+            config_flags: info.config.as_ref().map(|(c, _, _)| c.flags),
+            conn: conn_json(switch),
+            connections: connections
+                .iter()
+                .map(|c| ConnectionView {
+                    conn: c.conn,
+                    controller: c.controller.map(|a| a.to_string()),
+                    first_ns: c.first_ns,
+                    hello_controller: c.hello_controller,
+                    hello_switch: c.hello_switch,
+                    last_ns: c.last_ns,
+                    messages: c.messages,
+                    state: close_name(c.closed),
+                    switch: c.switch.map(|a| a.to_string()),
+                })
+                .collect(),
+            desc: info.desc.as_ref().map(|d| DescView {
+                dp: d.dp_desc.clone(),
+                hw: d.hw_desc.clone(),
+                mfr: d.mfr_desc.clone(),
+                serial: d.serial_num.clone(),
+                sw: d.sw_desc.clone(),
+            }),
+            dpid: dpid_json(switch),
+            flows,
+            miss_send_len: info.miss_send_len(),
+            n_buffers: features.map(|f| f.n_buffers),
+            n_tables: features.map(|f| f.n_tables),
+            port_history: info
+                .port_history
+                .iter()
+                .map(|c| PortChangeView {
+                    frame: c.frame,
+                    name: c.port.name.clone(),
+                    port_no: c.port.port_no,
+                    reason: c.reason,
+                    state: c.port.state,
+                    ts_ns: c.ts_ns,
+                })
+                .collect(),
+            ports: info
+                .ports
+                .values()
+                .map(|p| PortView {
+                    config: p.config,
+                    name: p.name.clone(),
+                    port_no: p.port_no,
+                    state: p.state,
+                })
+                .collect(),
+            switch,
+            flows_shown: 0,
+            table_events: 0,
+            text,
+        }
+    }
+}
+
+impl Display for StatsAnalysis<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Switches")?;
+        for s in &self.switches {
+            writeln!(
+                f,
+                "  {}: {} ports, {} flows at the end, {} flow-table events",
+                s.switch,
+                s.ports.len(),
+                s.flows_shown,
+                s.table_events
+            )?;
+            f.write_str(&s.text)?;
+        }
+        writeln!(
+            f,
+            "Controller latency (PacketIn -> answer within {})",
+            fmt_duration(self.latency.pair_window_ns)
+        )?;
+        summary_header(f, "switch")?;
+        for s in &self.latency.switches {
+            let label = match s.switch {
+                SwitchKey::Dpid(d) => format_dpid(d),
+                SwitchKey::Conn(c) => format!("conn {c}"),
+            };
+            summary_row(f, &label, &s.packet_in)?;
+            if s.echo.pairs > 0 || s.echo.unanswered > 0 {
+                summary_row(f, "  echo", &s.echo)?;
+            }
+        }
+        writeln!(f, "Flow tables at {}: see --flows", self.tables_when)?;
+        writeln!(f, "Conversations ({} host pairs)", self.conversations_seen)?;
+        if !self.conversations.is_empty() {
+            writeln!(
+                f,
+                "  {:<17}  {:<17}  {:>8} {:>8} {:>9}  {:<10} {:<14} addresses",
+                "host A", "host B", "pkt_in", "pkt_out", "latency", "vlan", "protocols"
+            )?;
+        }
+        for c in self.conversations.iter().take(STATS_LIST_LIMIT) {
+            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
+            if c.untagged {
+                vlans.push("untagged".to_owned());
+            }
+            writeln!(
+                f,
+                "  {}  {}  {:>8} {:>8} {:>9}  {:<10} {:<14} {}",
+                c.a,
+                c.b,
+                c.packet_ins,
+                c.packet_outs,
+                c.mean_latency_ns.map_or("-".to_owned(), fmt_duration),
+                vlans.join(","),
+                c.protocols.join(","),
+                c.ips.join(" "),
+            )?;
+        }
+        if self.conversations.len() > STATS_LIST_LIMIT {
+            writeln!(
+                f,
+                "  ... {} more",
+                self.conversations.len() - STATS_LIST_LIMIT
+            )?;
+        }
+        self.findings.fmt(f)
+    }
 }
 
 impl Analyzer {
-    /// `--flows`: each switch's table in `ovs-ofctl dump-flows` syntax.
-    pub fn write_flows_text(&self, out: &mut String) {
-        let (at, tables) = self.tables();
-        if tables.is_empty() {
-            out.push_str("no switch seen\n");
-        }
-        for (key, flows) in tables {
-            out.push_str(&format!(
-                "{key}: {} flows at {}\n",
-                flows.len(),
-                self.when(at)
-            ));
-            if let Some(why) = self.table_caveat(key) {
-                out.push_str(&format!("  incomplete: {why}\n"));
-            }
-            for f in sorted(&flows) {
-                out.push_str(&f.dump_line(at));
-                out.push('\n');
-            }
-        }
-    }
-
-    /// `--flows -T json`: one object per switch.
-    pub fn flows_json(&self) -> Value {
-        let (at, tables) = self.tables();
-        Value::Array(
-            tables
-                .iter()
-                .map(|(key, flows)| {
-                    let mut table = json!({
-                        "dpid": dpid_json(*key),
-                        "conn": conn_json(*key),
-                        "at_ns": at,
-                        "flows": sorted(flows).into_iter().map(flow_json).collect::<Vec<_>>(),
-                    });
-                    if let Some(why) = self.table_caveat(*key) {
-                        table["incomplete"] = json!(why);
-                    }
-                    table
-                })
-                .collect(),
-        )
-    }
-
-    /// `12.345s (2026-11-21 01:20:03.123 UTC)`-like: relative to the origin (the capture's
+    /// `12.345s (ts 1700000000.123456789)`-like: relative to the origin (the capture's
     /// first frame).
     fn when(&self, ns: u64) -> String {
         let rel = ns.saturating_sub(self.origin_ns.unwrap_or(ns));
@@ -132,173 +558,109 @@ impl Analyzer {
         )
     }
 
-    fn host_pairs_sorted(&self) -> Vec<(&HostPair, &LatencyStats)> {
-        let mut v: Vec<_> = self.host_pairs.iter().map(|(k, s)| (k, s)).collect();
-        v.sort_by_key(|(k, s)| (std::cmp::Reverse(s.count()), **k));
-        v
-    }
-
-    /// `--latency`: per switch and per host pair, with a histogram of PacketIn delays.
-    pub fn write_latency_text(&self, out: &mut String) {
-        out.push_str(&format!(
-            "Controller latency (PacketIn -> first answer within {}; requests -> replies by xid)\n",
-            fmt_duration(self.cfg.pair_window_ns)
-        ));
-        for (key, s) in &self.switches {
-            out.push_str(&format!("{key}\n"));
-            out.push_str(&summary_header(""));
-            out.push_str(&summary_row("PACKET_IN", &s.packet_in.summary()));
-            out.push_str(&summary_row("ECHO", &s.echo.summary()));
-            for (kind, stats) in &s.requests {
-                out.push_str(&summary_row(kind, &stats.summary()));
-            }
-            let hist = s.packet_in.histogram_text(40);
-            if !hist.is_empty() {
-                out.push_str("  PACKET_IN delay histogram\n");
-                for line in hist {
-                    out.push_str("  ");
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-            }
-        }
-        if !self.host_pairs.is_empty() {
-            out.push_str("Host pairs (Ethernet src > dst of the PacketIn frame)\n");
-            out.push_str(&summary_header(""));
-            for ((src, dst), s) in self.host_pairs_sorted() {
-                let label = format!("{} > {}", fmt_mac(src), fmt_mac(dst));
-                out.push_str(&summary_row(&label, &s.summary()).replacen(
-                    &format!("  {label:<24}"),
-                    &format!("  {label}\n  {:<24}", ""),
-                    1,
-                ));
-            }
-            if self.host_pairs_overflow > 0 {
-                out.push_str(&format!(
-                    "  ({} pairs beyond the first {} host pairs not itemised)\n",
-                    self.host_pairs_overflow,
-                    self.host_pairs.len()
-                ));
-            }
-        }
-    }
-
-    /// `--latency -T json`.
-    pub fn latency_json(&self) -> Value {
-        let switches: Vec<Value> = self
-            .switches
-            .iter()
-            .map(|(key, s)| {
-                let requests: serde_json::Map<String, Value> = s
-                    .requests
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), v.summary().to_json()))
-                    .collect();
-                json!({
-                    "dpid": dpid_json(*key),
-                    "conn": conn_json(*key),
-                    "packet_in": s.packet_in.summary().to_json(),
-                    "echo": s.echo.summary().to_json(),
-                    "requests": requests,
-                })
-            })
-            .collect();
-        let host_pairs: Vec<Value> = self
-            .host_pairs_sorted()
-            .into_iter()
-            .map(|((src, dst), s)| {
-                let mut v = s.summary().to_json();
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("src".to_owned(), json!(fmt_mac(src)));
-                    o.insert("dst".to_owned(), json!(fmt_mac(dst)));
-                }
-                v
-            })
-            .collect();
-        json!({
-            "pair_window_ns": self.cfg.pair_window_ns,
-            "switches": switches,
-            "host_pairs": host_pairs,
-        })
-    }
-
-    pub fn write_findings_text(&self, out: &mut String) {
-        self.findings.write_text(out);
-    }
-
-    pub fn findings_json(&self) -> Value {
-        self.findings.to_json()
-    }
-
-    /// The analysis sections of `--stats`.
-    pub fn write_stats_text(&self, out: &mut String) {
+    /// `--flows`.
+    pub fn flows_report(&self) -> FlowsReport {
         let (at, tables) = self.tables();
-        out.push_str("Switches\n");
-        for (key, s) in &self.switches {
-            let flows = tables
+        let when = self.when(at);
+        FlowsReport {
+            tables: tables
                 .iter()
-                .find(|(k, _)| k == key)
-                .map_or(0, |(_, f)| f.len());
-            out.push_str(&format!(
-                "  {key}: {} ports, {flows} flows at the end, {} flow-table events\n",
-                s.info.ports.len(),
-                s.table.events().len() as u64 + s.table.events_dropped()
-            ));
-            s.info.write_text(&self.connections(*key), out);
-        }
-        out.push_str(&format!(
-            "Controller latency (PacketIn -> answer within {})\n",
-            fmt_duration(self.cfg.pair_window_ns)
-        ));
-        out.push_str(&summary_header("switch"));
-        for (key, s) in &self.switches {
-            let label = match key {
-                SwitchKey::Dpid(d) => crate::session::format_dpid(*d),
-                SwitchKey::Conn(c) => format!("conn {c}"),
-            };
-            out.push_str(&summary_row(&label, &s.packet_in.summary()));
-            if s.echo.count() > 0 || s.echo.summary().unanswered > 0 {
-                out.push_str(&summary_row("  echo", &s.echo.summary()));
-            }
-        }
-        out.push_str(&format!("Flow tables at {}: see --flows\n", self.when(at)));
-        self.conversations.write_text(out, STATS_LIST_LIMIT);
-        let mut findings = String::new();
-        self.findings.write_text(&mut findings);
-        let lines: Vec<&str> = findings.lines().collect();
-        let limit = 1 + self.findings.totals().len() + STATS_LIST_LIMIT;
-        for line in lines.iter().take(limit) {
-            out.push_str(line);
-            out.push('\n');
-        }
-        if lines.len() > limit {
-            out.push_str(&format!(
-                "  ... {} more: see --findings\n",
-                lines.len() - limit
-            ));
+                .map(|(key, flows)| FlowTable {
+                    at_ns: at,
+                    conn: conn_json(*key),
+                    dpid: dpid_json(*key),
+                    flows: sorted(flows, at),
+                    incomplete: self.table_caveat(*key),
+                    switch: *key,
+                    when: when.clone(),
+                })
+                .collect(),
         }
     }
 
-    /// The analysis member of `--stats -T json`.
-    pub fn stats_json(&self) -> Value {
-        let switches: Vec<Value> = self
+    /// `--latency`.
+    pub fn latency_report(&self) -> LatencyReport {
+        let mut host_pairs: Vec<_> = self.host_pairs.iter().collect();
+        host_pairs.sort_by_key(|(k, s)| (std::cmp::Reverse(s.count()), *k));
+        LatencyReport {
+            host_pairs: host_pairs
+                .into_iter()
+                .map(|((src, dst), s)| HostPairLatency {
+                    src: fmt_mac(src),
+                    dst: fmt_mac(dst),
+                    summary: s.summary(),
+                })
+                .collect(),
+            pair_window_ns: self.cfg.pair_window_ns,
+            switches: self
+                .switches
+                .iter()
+                .map(|(key, s)| SwitchLatency {
+                    conn: conn_json(*key),
+                    dpid: dpid_json(*key),
+                    echo: s.echo.summary(),
+                    packet_in: s.packet_in.summary(),
+                    requests: s.requests.iter().map(|(k, v)| (*k, v.summary())).collect(),
+                    switch: *key,
+                    histogram: s.packet_in.histogram_text(40),
+                })
+                .collect(),
+            host_pairs_overflow: self.host_pairs_overflow,
+        }
+    }
+
+    /// `--findings`.
+    pub fn findings_report(&self) -> FindingsReport<'_> {
+        FindingsReport::new(&self.findings, None)
+    }
+
+    /// The analysis part of `--stats`.
+    pub fn stats_analysis(&self) -> StatsAnalysis<'_> {
+        let (at, tables) = self.tables();
+        let switches = self
             .switches
             .iter()
             .map(|(key, s)| {
-                let mut v = s.info.to_json(&self.connections(*key));
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("dpid".to_owned(), dpid_json(*key));
-                    o.insert("conn".to_owned(), conn_json(*key));
-                    o.insert("flows".to_owned(), json!(s.table.flows().len()));
-                }
-                v
+                let mut view = SwitchView::new(
+                    *key,
+                    &s.info,
+                    &self.connections(*key),
+                    s.table.flows().len(),
+                );
+                view.flows_shown = tables
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(0, |(_, f)| f.len());
+                view.table_events = s.table.events().len() as u64 + s.table.events_dropped();
+                view
             })
             .collect();
-        json!({
-            "switches": switches,
-            "latency": self.latency_json(),
-            "conversations": self.conversations.to_json(),
-            "findings": self.findings_json(),
-        })
+        let conversations = self.conversations.sorted();
+        StatsAnalysis {
+            conversations: conversations
+                .iter()
+                .map(|c| ConversationView {
+                    a: fmt_mac(&c.a),
+                    answered: c.answered,
+                    b: fmt_mac(&c.b),
+                    bytes: c.bytes,
+                    first_ns: c.first_ns,
+                    ips: c.ips.iter().map(IpAddr::to_string).collect(),
+                    last_ns: c.last_ns,
+                    mean_latency_ns: c.mean_latency_ns(),
+                    packet_ins: c.packet_ins,
+                    packet_outs: c.packet_outs,
+                    protocols: c.protocols.names(),
+                    switches: c.switches.iter().map(|d| format_dpid(*d)).collect(),
+                    untagged: c.untagged,
+                    vlans: c.vlans.iter().copied().collect(),
+                })
+                .collect(),
+            findings: FindingsReport::new(&self.findings, Some(STATS_LIST_LIMIT)),
+            latency: self.latency_report(),
+            switches,
+            tables_when: self.when(at),
+            conversations_seen: conversations.len(),
+        }
     }
 }

@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use ofscope_dissectors::openflow::port::flag_text;
 use ofscope_dissectors::openflow::stats::DescStats;
 use ofscope_dissectors::openflow::{FeaturesReply, PhyPort, PortStatus, SwitchConfig};
-use serde_json::{json, Value};
 
 use crate::stream::CloseReason;
 
@@ -67,7 +66,7 @@ fn config_flags(flags: u16) -> &'static str {
     }
 }
 
-fn close_name(reason: Option<CloseReason>) -> &'static str {
+pub fn close_name(reason: Option<CloseReason>) -> &'static str {
     match reason {
         None => "open",
         Some(CloseReason::Fin) => "closed (FIN)",
@@ -174,65 +173,5 @@ impl SwitchInfo {
                 hello(c.hello_controller),
             ));
         }
-    }
-
-    pub fn to_json(&self, connections: &[&Connection]) -> Value {
-        let ports: Vec<Value> = self
-            .ports
-            .values()
-            .map(|p| {
-                json!({
-                    "port_no": p.port_no,
-                    "name": p.name,
-                    "config": p.config,
-                    "state": p.state,
-                })
-            })
-            .collect();
-        let history: Vec<Value> = self
-            .port_history
-            .iter()
-            .map(|c| {
-                json!({
-                    "ts_ns": c.ts_ns,
-                    "frame": c.frame,
-                    "reason": c.reason,
-                    "port_no": c.port.port_no,
-                    "name": c.port.name,
-                    "state": c.port.state,
-                })
-            })
-            .collect();
-        let connections: Vec<Value> = connections
-            .iter()
-            .map(|c| {
-                json!({
-                    "conn": c.conn,
-                    "switch": c.switch.map(|a| a.to_string()),
-                    "controller": c.controller.map(|a| a.to_string()),
-                    "first_ns": c.first_ns,
-                    "last_ns": c.last_ns,
-                    "state": close_name(c.closed),
-                    "hello_switch": c.hello_switch,
-                    "hello_controller": c.hello_controller,
-                    "messages": c.messages,
-                })
-            })
-            .collect();
-        json!({
-            "n_tables": self.features.as_ref().map(|f| f.n_tables),
-            "n_buffers": self.features.as_ref().map(|f| f.n_buffers),
-            "capabilities": self.features.as_ref().map(|f| f.capabilities),
-            "actions": self.features.as_ref().map(|f| f.actions),
-            "miss_send_len": self.miss_send_len(),
-            "config_flags": self.config.as_ref().map(|(c, _, _)| c.flags),
-            "desc": self.desc.as_ref().map(|d| json!({
-                "mfr": d.mfr_desc, "hw": d.hw_desc, "sw": d.sw_desc,
-                "serial": d.serial_num, "dp": d.dp_desc,
-            })),
-            "ports": ports,
-            "port_history": history,
-            "connections": connections,
-        })
     }
 }

@@ -1,16 +1,17 @@
 //! `ofscope decode`: one message (or several back to back) from hex or a binary file.
 
-use std::fmt::Write as _;
+use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use ofscope_dissectors::openflow;
 use ofscope_dissectors::tree::Tree;
+use serde::Serialize;
 
 use crate::cli::{DecodeArgs, Format};
 use crate::files;
-use crate::output::{json, text};
+use crate::output::{json, report, text};
 
 /// `decode --raw` reads its file whole: 16 MiB holds hundreds of the largest messages
 /// (65,535 bytes each), and bounds the memory a wrong file costs.
@@ -26,10 +27,14 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     }
     let mut out = String::new();
     let mut offset = 0;
+    let mut stray = None;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
         if rest.len() < openflow::header::HEADER_LEN {
-            write_stray_bytes(&mut out, args.format, offset, rest);
+            stray = Some(StrayBytes {
+                offset,
+                trailing_bytes: rest.iter().map(|b| format!("{b:02x}")).collect(),
+            });
             break;
         }
         let len = message_len(rest);
@@ -57,29 +62,39 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         }
         offset += len;
     }
-    std::io::stdout().lock().write_all(out.as_bytes())?;
+    let mut stdout = std::io::stdout().lock();
+    if let Some(stray) = &stray {
+        // In text, a blank line parts what follows a message.
+        if stray.offset > 0 && args.format == Format::Text {
+            out.push('\n');
+        }
+    }
+    stdout.write_all(out.as_bytes())?;
+    if let Some(stray) = stray {
+        report::write(&mut stdout, args.format, &stray)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Bytes too few for a header (a stray byte after the last message, say): reported as
 /// what they are, never decoded as a message.
-fn write_stray_bytes(out: &mut String, format: Format, offset: usize, bytes: &[u8]) {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    match format {
-        Format::Text => {
-            if offset > 0 {
-                out.push('\n');
-            }
-            let _ = writeln!(
-                out,
-                "{} trailing byte(s) at offset {offset}, fewer than an OpenFlow header ({} bytes), not a message: {hex}",
-                bytes.len(),
-                openflow::header::HEADER_LEN
-            );
-        }
-        Format::Json | Format::Jsonl => {
-            let _ = writeln!(out, "{{\"offset\":{offset},\"trailing_bytes\":\"{hex}\"}}");
-        }
+#[derive(Serialize)]
+struct StrayBytes {
+    offset: usize,
+    /// In hex.
+    trailing_bytes: String,
+}
+
+impl fmt::Display for StrayBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} trailing byte(s) at offset {}, fewer than an OpenFlow header ({} bytes), not a message: {}",
+            self.trailing_bytes.len() / 2,
+            self.offset,
+            openflow::header::HEADER_LEN,
+            self.trailing_bytes
+        )
     }
 }
 

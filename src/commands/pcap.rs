@@ -9,10 +9,11 @@ use anyhow::{Context, Result};
 
 use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
-use crate::cli::{Format, PcapArgs};
+use crate::cli::PcapArgs;
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::files::{self, AtomicFile};
-use crate::output::{progress, records::RecordPrinter, stats::Stats, time::Clock};
+use crate::output::stats::{Stats, StatsReport};
+use crate::output::{progress, records::RecordPrinter, report, time::Clock};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
 use crate::tui;
@@ -48,7 +49,6 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         records,
         clock: Clock::new(args.view.time, origin_ns),
         origin_ns,
-        line: String::new(),
         shown: 0,
     };
     let mut failed = false;
@@ -100,13 +100,31 @@ struct Printer<'a, W: Write> {
     clock: Clock,
     /// The first frame of the (merged) capture, which `--at 12.5` counts from.
     origin_ns: Option<u64>,
-    /// The stats report.
-    line: String,
     /// Messages shown so far, over all files (for `-c`).
     shown: u64,
 }
 
 impl<W: Write> Printer<'_, W> {
+    /// The reports the flags ask for, in the format asked for.
+    fn reports(&mut self, stats: &Stats, a: &Analyzer, path: &Path) -> io::Result<()> {
+        let (args, format, out) = (self.args, self.args.view.format, &mut self.out);
+        if args.stats {
+            let counts = stats.counts(path);
+            let analysis = a.stats_analysis();
+            report::write(out, format, &StatsReport { counts, analysis })?;
+        }
+        if args.flows {
+            report::write(out, format, &a.flows_report())?;
+        }
+        if args.latency {
+            report::write(out, format, &a.latency_report())?;
+        }
+        if args.findings {
+            report::write(out, format, &a.findings_report())?;
+        }
+        Ok(())
+    }
+
     /// Reads one file; `keep_frames` gets the frame numbers of its selected messages (a
     /// second pass copies them for -w).
     fn file(
@@ -193,21 +211,10 @@ impl<W: Write> Printer<'_, W> {
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
-        // The line buffer still holds the last message printed.
-        self.line.clear();
-        if self.args.stats {
-            stats.finish(session.tracker());
-            match self.args.view.format {
-                Format::Text => stats.write_text(&mut self.line, path),
-                Format::Json | Format::Jsonl => stats.write_json(&mut self.line, path),
-            }
-        }
         if let Some(a) = analyzer.as_mut() {
             a.finish();
-            write_analysis(&mut self.line, a, self.args);
-        }
-        if !self.line.is_empty() {
-            self.out.write_all(self.line.as_bytes())?;
+            stats.finish(session.tracker());
+            self.reports(&stats, a, path)?;
         }
         if session.tracker().counters().messages == 0 {
             eprintln!(
@@ -316,51 +323,6 @@ impl<'a> KeptFrames<'a> {
                 self.head = Some(OwnedFrame::of(&frame));
                 break;
             }
-        }
-    }
-}
-
-/// The analysis sections the flags ask for, after the `--stats` counts (whose JSON object
-/// gains an `analysis` member).
-fn write_analysis(out: &mut String, a: &Analyzer, args: &PcapArgs) {
-    let json = args.view.format != Format::Text;
-    if args.stats && json {
-        // Close the counts object with the analysis inside it.
-        out.truncate(out.trim_end().len());
-        out.pop();
-        out.push_str(",\"analysis\":");
-        out.push_str(&a.stats_json().to_string());
-        out.push_str("}\n");
-    } else if args.stats {
-        a.write_stats_text(out);
-    }
-    type Section = (
-        bool,
-        fn(&Analyzer, &mut String),
-        fn(&Analyzer) -> serde_json::Value,
-    );
-    let sections: [Section; 3] = [
-        (args.flows, Analyzer::write_flows_text, Analyzer::flows_json),
-        (
-            args.latency,
-            Analyzer::write_latency_text,
-            Analyzer::latency_json,
-        ),
-        (
-            args.findings,
-            Analyzer::write_findings_text,
-            Analyzer::findings_json,
-        ),
-    ];
-    for (wanted, text, value) in sections {
-        if !wanted {
-            continue;
-        }
-        if json {
-            out.push_str(&value(a).to_string());
-            out.push('\n');
-        } else {
-            text(a, out);
         }
     }
 }

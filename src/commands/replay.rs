@@ -11,6 +11,7 @@ use super::exit;
 use crate::capture::{CaptureError, FileSource, FrameSource};
 use crate::cli::{Format, ReplayArgs};
 use crate::files::{self, AtomicFile};
+use crate::output::report;
 use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
 use crate::replay::run::{Mode, Runner, TapFrame};
@@ -87,7 +88,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let mut sink = |d: Decision| match goal {
         Goal::Print if !args.quiet => {
             if write_error.is_none() {
-                if let Err(e) = print_decision(&mut out, &d, args.format) {
+                if let Err(e) = report::write(&mut out, args.format, &d) {
                     write_error = Some(e);
                 }
             }
@@ -207,16 +208,6 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     match out.flush() {
         Ok(()) => Ok(code),
         Err(e) => broken_pipe_is_fine(e),
-    }
-}
-
-fn print_decision(out: &mut impl Write, d: &Decision, format: Format) -> std::io::Result<()> {
-    match format {
-        Format::Text => write!(out, "{d}"),
-        Format::Json | Format::Jsonl => {
-            serde_json::to_writer(&mut *out, d)?;
-            out.write_all(b"\n")
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod json;
 pub mod progress;
 pub mod records;
+pub mod report;
 pub mod stats;
 pub mod text;
 pub mod time;

@@ -1,12 +1,13 @@
 //! `--stats`: sessions, switches, message counts per type and direction, stream health.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
+use std::fmt::{self, Display, Formatter};
 use std::path::Path;
 
 use ofscope_dissectors::openflow::Body;
+use serde::Serialize;
 
-use crate::output::json::write_str;
+use crate::analysis::report::StatsAnalysis;
 use crate::session::{format_dpid, SessionEvent};
 use crate::stream::{Counters, Tracker};
 
@@ -61,97 +62,134 @@ impl Stats {
         self.first_ts.map_or(0, |first| self.last_ts - first)
     }
 
-    pub fn write_text(&self, out: &mut String, path: &Path) {
+    /// The counts of the file at `path`, to show.
+    pub fn counts(&self, path: &Path) -> Counts {
         let c = &self.counters;
-        let _ = writeln!(out, "File:        {}", path.display());
-        let _ = writeln!(
-            out,
-            "Frames:      {} ({} bytes), duration {:.6} s",
-            c.frames,
-            c.bytes,
-            self.duration_ns() as f64 / 1e9
-        );
-        let _ = writeln!(out, "Sessions:    {}", self.sessions);
-        let dpids: Vec<String> = self.switches.iter().map(|&d| format_dpid(d)).collect();
-        let _ = writeln!(out, "Switches:    {} {}", dpids.len(), dpids.join(" "));
-        let _ = writeln!(out, "Messages:    {}", self.messages);
-        let _ = writeln!(out, "  {:<28} {:>10} {:>10}", "type", "switch->", "<-ctrl");
-        for (name, (from_switch, from_controller)) in self.by_type() {
-            let _ = writeln!(out, "  {name:<28} {from_switch:>10} {from_controller:>10}");
+        Counts {
+            file: path.display().to_string(),
+            frames: c.frames,
+            bytes: c.bytes,
+            duration_ns: self.duration_ns(),
+            sessions: self.sessions,
+            messages: self.messages,
+            switches: self.switches.iter().map(|&d| format_dpid(d)).collect(),
+            types: self.by_type(),
+            segments: c.segments,
+            stream_bytes: c.stream_bytes,
+            retransmissions: c.retransmissions,
+            overlap_conflicts: c.overlap_conflicts,
+            out_of_order: c.out_of_order,
+            gaps: c.gaps,
+            gap_bytes: c.gap_bytes,
+            malformed: self.malformed,
+            truncated_messages: self.truncated_messages,
+            other_versions: self.other_versions,
+            retransmitted_bytes: c.retransmitted_bytes,
         }
-        let _ = writeln!(
-            out,
-            "Stream:      {} segments, {} stream bytes",
-            c.segments, c.stream_bytes
-        );
-        let _ = writeln!(
-            out,
-            "  retransmissions {} ({} bytes), conflicting overlaps {}, out-of-order {}, gaps {} ({} bytes lost)",
-            c.retransmissions, c.retransmitted_bytes, c.overlap_conflicts, c.out_of_order, c.gaps, c.gap_bytes
-        );
-        let _ = writeln!(
-            out,
-            "  malformed messages {}, truncated messages {}, other OpenFlow versions {}",
-            self.malformed, self.truncated_messages, self.other_versions
-        );
     }
 
-    pub fn write_json(&self, out: &mut String, path: &Path) {
-        let c = &self.counters;
-        out.push_str("{\"file\":");
-        write_str(out, &path.display().to_string());
-        let _ = write!(
-            out,
-            ",\"frames\":{},\"bytes\":{},\"duration_ns\":{},\"sessions\":{},\"messages\":{},\"switches\":[",
-            c.frames,
-            c.bytes,
-            self.duration_ns(),
-            self.sessions,
-            self.messages
-        );
-        for (i, dpid) in self.switches.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(out, "\"{}\"", format_dpid(*dpid));
-        }
-        out.push_str("],\"types\":{");
-        for (i, (name, (from_switch, from_controller))) in self.by_type().into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(
-                out,
-                "\"{name}\":{{\"switch\":{from_switch},\"controller\":{from_controller}}}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "}},\"segments\":{},\"stream_bytes\":{},\"retransmissions\":{},\"overlap_conflicts\":{},\"out_of_order\":{},\"gaps\":{},\"gap_bytes\":{},\"malformed\":{},\"truncated_messages\":{},\"other_versions\":{}}}",
-            c.segments,
-            c.stream_bytes,
-            c.retransmissions,
-            c.overlap_conflicts,
-            c.out_of_order,
-            c.gaps,
-            c.gap_bytes,
-            self.malformed,
-            self.truncated_messages,
-            self.other_versions
-        );
-    }
-
-    /// Type name → (from the switch, from the controller).
-    fn by_type(&self) -> BTreeMap<&'static str, (u64, u64)> {
-        let mut table: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
+    /// Messages by type name.
+    fn by_type(&self) -> BTreeMap<&'static str, TypeCount> {
+        let mut table: BTreeMap<&'static str, TypeCount> = BTreeMap::new();
         for (&(name, from_switch), &n) in &self.per_type {
             let entry = table.entry(name).or_default();
             if from_switch {
-                entry.0 += n;
+                entry.switch += n;
             } else {
-                entry.1 += n;
+                entry.controller += n;
             }
         }
         table
+    }
+}
+
+/// `--stats`: a file's counts, then the analysis of it (the JSON's `analysis` member).
+#[derive(Serialize)]
+pub struct StatsReport<'a> {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub analysis: StatsAnalysis<'a>,
+}
+
+impl Display for StatsReport<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.counts, self.analysis)
+    }
+}
+
+/// The counts of one file; the JSON members in the order they have always had.
+#[derive(Serialize)]
+pub struct Counts {
+    file: String,
+    frames: u64,
+    bytes: u64,
+    duration_ns: u64,
+    sessions: u64,
+    messages: u64,
+    switches: Vec<String>,
+    types: BTreeMap<&'static str, TypeCount>,
+    segments: u64,
+    stream_bytes: u64,
+    retransmissions: u64,
+    overlap_conflicts: u64,
+    out_of_order: u64,
+    gaps: u64,
+    gap_bytes: u64,
+    malformed: u64,
+    truncated_messages: u64,
+    other_versions: u64,
+    #[serde(skip)]
+    retransmitted_bytes: u64,
+}
+
+/// Messages of one type, by sender.
+#[derive(Debug, Default, Serialize)]
+struct TypeCount {
+    switch: u64,
+    controller: u64,
+}
+
+impl Display for Counts {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(f, "File:        {}", self.file)?;
+        writeln!(
+            f,
+            "Frames:      {} ({} bytes), duration {:.6} s",
+            self.frames,
+            self.bytes,
+            self.duration_ns as f64 / 1e9
+        )?;
+        writeln!(f, "Sessions:    {}", self.sessions)?;
+        writeln!(
+            f,
+            "Switches:    {} {}",
+            self.switches.len(),
+            self.switches.join(" ")
+        )?;
+        writeln!(f, "Messages:    {}", self.messages)?;
+        writeln!(f, "  {:<28} {:>10} {:>10}", "type", "switch->", "<-ctrl")?;
+        for (name, n) in &self.types {
+            writeln!(f, "  {name:<28} {:>10} {:>10}", n.switch, n.controller)?;
+        }
+        writeln!(
+            f,
+            "Stream:      {} segments, {} stream bytes",
+            self.segments, self.stream_bytes
+        )?;
+        writeln!(
+            f,
+            "  retransmissions {} ({} bytes), conflicting overlaps {}, out-of-order {}, gaps {} ({} bytes lost)",
+            self.retransmissions,
+            self.retransmitted_bytes,
+            self.overlap_conflicts,
+            self.out_of_order,
+            self.gaps,
+            self.gap_bytes
+        )?;
+        writeln!(
+            f,
+            "  malformed messages {}, truncated messages {}, other OpenFlow versions {}",
+            self.malformed, self.truncated_messages, self.other_versions
+        )
     }
 }
