@@ -4,6 +4,7 @@ pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod filter;
+pub mod flow_table;
 pub mod output;
 pub mod replay;
 pub mod session;

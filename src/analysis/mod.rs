@@ -6,7 +6,6 @@
 
 pub mod conversations;
 pub mod findings;
-pub mod flow_table;
 pub mod latency;
 mod report;
 pub mod switches;
@@ -27,11 +26,11 @@ use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
 };
 
+use crate::flow_table::{Flow, FlowTable};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, GapReason, StreamEvent};
 use conversations::Conversations;
 use findings::{Finding, FindingKind, Findings, Severity};
-use flow_table::{Flow, FlowTable};
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 

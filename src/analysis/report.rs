@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
-use super::flow_table::Flow;
 use super::latency::{LatencyStats, Summary};
 use super::{fmt_duration, Analyzer, HostPair, SwitchKey};
+use crate::flow_table::Flow;
 
 /// Conversations and findings listed in `--stats` (the full lists have their own flags).
 const STATS_LIST_LIMIT: usize = 10;

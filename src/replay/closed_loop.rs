@@ -13,7 +13,7 @@ use ofscope_dissectors::openflow::{Action, Body, FlowKey};
 
 use super::apps::learning::SEND_FLOW_REM;
 use super::apps::Output;
-use crate::analysis::flow_table::FlowTable;
+use crate::flow_table::FlowTable;
 use crate::session::OfRecord;
 
 /// Flow events are not kept: replay needs the table, not its history.
