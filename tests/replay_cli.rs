@@ -281,6 +281,19 @@ fn bad_input_is_one_line_and_exit_2() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+#[test]
+fn help_lists_every_app_option() {
+    let help = stdout(&ofscope(&["replay", "--help"]));
+    for needle in [
+        "  learning:\n",
+        "    flows=exact|l2|none (ovs)\n",
+        "  ping:\n    ip=A.B.C.D (repeatable)\n",
+        "    tap-input=FILE.pcap (frames read from the TAP)\n\nExamples:",
+    ] {
+        assert!(help.contains(needle), "{needle:?} missing from:\n{help}");
+    }
+}
+
 /// A classic little-endian pcap of Ethernet frames.
 fn write_pcap(path: &Path, frames: &[(u32, Vec<u8>)]) {
     let mut out = Vec::new();
