@@ -95,8 +95,15 @@ fn help_lists_every_key() {
     let mut app = app_for("vlan");
     keys(&mut app, "?");
     let screen = draw(&mut app, 200, 50);
-    for (keys, _) in ofscope::tui::render::KEYS {
-        assert!(screen.contains(keys), "help misses {keys}");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tui.md"))
+        .expect("docs/tui.md");
+    for (keys, what) in ofscope::tui::keymap::help() {
+        assert!(screen.contains(&format!(" {keys} ")), "help misses {keys}");
+        assert!(screen.contains(what), "help misses {what}");
+        assert!(
+            docs.contains(&format!("| `{keys}` |")),
+            "docs/tui.md does not list {keys}"
+        );
     }
 }
 

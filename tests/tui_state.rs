@@ -207,9 +207,9 @@ fn enter_goes_to_the_tree_and_folds_groups() {
 #[test]
 fn tabs_panes_help_and_quit() {
     let mut app = app_for("basic");
-    for (i, tab) in Tab::ALL.iter().enumerate() {
+    for (i, tab) in Tab::all().enumerate() {
         key(&mut app, KeyCode::Char(char::from(b'1' + i as u8)));
-        assert_eq!(app.tab, *tab);
+        assert_eq!(app.tab, tab);
         draw(&mut app, 80, 24);
     }
     key(&mut app, KeyCode::Char('1'));
@@ -242,7 +242,7 @@ fn a_finding_jumps_to_its_message() {
     keys(&mut app, "6");
     let frame = app.analysis().findings().list()[0].frame.unwrap();
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.tab, Tab::Messages);
+    assert_eq!(app.tab, Tab::MESSAGES);
     let row = app.store.row(app.selected_row().unwrap()).unwrap();
     assert_eq!(row.frame, frame);
 }
