@@ -1,20 +1,8 @@
 //! The analysis flags of `ofscope pcap` as a user runs them.
-use std::process::{Command, Output};
 
-fn ofscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
-        .args(args)
-        .output()
-        .expect("run ofscope")
-}
+mod common;
 
-fn sample(name: &str) -> String {
-    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{ofscope, sample, stdout};
 
 #[test]
 fn flows_print_like_dump_flows() {

@@ -1,8 +1,9 @@
 //! Every finding kind: a crafted session (or a real sample) that triggers it, and one where
 //! it must not fire. Also: memory stays bounded while PacketIns pile up.
 
-use std::path::Path;
+mod common;
 
+use common::{analyse, hex, sample};
 use ofscope::analysis::findings::FindingKind;
 use ofscope::analysis::{Analyzer, Config};
 use ofscope::session::{OfRecord, Session, SessionEvent};
@@ -123,14 +124,6 @@ fn count(a: &Analyzer, kind: FindingKind) -> u64 {
     a.findings().total(kind)
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// ICMP echo request from `src` (last MAC byte) to host 2.
 fn ping_from(src: u8) -> Vec<u8> {
     hex(&format!(
@@ -157,21 +150,6 @@ fn packet_out(data: Vec<u8>, in_port: u16, port: u16, buffer_id: u32) -> Body {
         actions: vec![Action::output(port)],
         data,
     })
-}
-
-fn sample(name: &str) -> Analyzer {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    let mut a = Analyzer::new(Config::default());
-    for e in Session::open(path, StreamConfig::default())
-        .unwrap()
-        .flatten()
-    {
-        a.feed(&e);
-    }
-    a.finish();
-    a
 }
 
 #[test]
@@ -233,8 +211,16 @@ fn tcp_gap_and_truncated_message() {
     assert_eq!(count(&a, FindingKind::TcpGap), 0);
     assert_eq!(count(&a, FindingKind::TruncatedMessage), 0);
     // Real: the 96-byte snaplen sample cuts messages; a whole capture does not.
-    assert!(count(&sample("snap96.pcap"), FindingKind::TruncatedMessage) > 0);
-    assert_eq!(count(&sample("basic.pcap"), FindingKind::TcpGap), 0);
+    assert!(
+        count(
+            &analyse(sample("snap96.pcap")),
+            FindingKind::TruncatedMessage
+        ) > 0
+    );
+    assert_eq!(
+        count(&analyse(sample("basic.pcap")), FindingKind::TcpGap),
+        0
+    );
 }
 
 #[test]
@@ -250,7 +236,10 @@ fn unanswered_packet_in() {
     assert_eq!(sw.packet_in.summary().unanswered, 1);
     // The noflow sample: every PacketIn is answered.
     assert_eq!(
-        count(&sample("noflow.pcap"), FindingKind::UnansweredPacketIn),
+        count(
+            &analyse(sample("noflow.pcap")),
+            FindingKind::UnansweredPacketIn
+        ),
         0
     );
 }
@@ -287,7 +276,10 @@ fn truncated_packet_in_with_miss_send_len_hint() {
     assert!(t.text.contains("miss_send_len=20"), "{}", t.text);
     assert_eq!(count(&a, FindingKind::UnknownBufferId), 0);
     assert_eq!(
-        count(&sample("basic.pcap"), FindingKind::TruncatedPacketIn),
+        count(
+            &analyse(sample("basic.pcap")),
+            FindingKind::TruncatedPacketIn
+        ),
         0
     );
 }
@@ -371,7 +363,10 @@ fn error_messages() {
     assert_eq!(count(&a, FindingKind::ErrorMessage), 1);
     let f = a.findings().list()[0].clone();
     assert!(f.text.contains("FLOW_MOD"), "{}", f.text);
-    assert_eq!(count(&sample("basic.pcap"), FindingKind::ErrorMessage), 0);
+    assert_eq!(
+        count(&analyse(sample("basic.pcap")), FindingKind::ErrorMessage),
+        0
+    );
 }
 
 #[test]
@@ -411,7 +406,10 @@ fn echo_timeout() {
         .switch(5, Body::EchoRequest(Vec::new()))
         .controller(20_000, Body::BarrierRequest);
     assert_eq!(count(&s.run(), FindingKind::EchoTimeout), 1);
-    assert_eq!(count(&sample("basic.pcap"), FindingKind::EchoTimeout), 0);
+    assert_eq!(
+        count(&analyse(sample("basic.pcap")), FindingKind::EchoTimeout),
+        0
+    );
 }
 
 #[test]
@@ -461,10 +459,10 @@ fn handshake_stall() {
 #[test]
 fn version_mismatch() {
     // Real: the controller offers 1.0-1.5 (HELLO 0x06), the switch 1.0.
-    let a = sample("negotiate.pcap");
+    let a = analyse(sample("negotiate.pcap"));
     assert_eq!(count(&a, FindingKind::VersionMismatch), 1);
     assert_eq!(
-        count(&sample("basic.pcap"), FindingKind::VersionMismatch),
+        count(&analyse(sample("basic.pcap")), FindingKind::VersionMismatch),
         0
     );
     let mut s = Script::new();
@@ -514,12 +512,7 @@ fn pairing_memory_is_bounded() {
 /// The frames of a classic little-endian microsecond pcap: (timestamp in µs, the record's
 /// caplen, len and data).
 fn pcap_frames(name: &str) -> (Vec<u8>, Vec<(u64, Vec<u8>)>) {
-    let bytes = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("samples")
-            .join(name),
-    )
-    .unwrap();
+    let bytes = std::fs::read(sample(name)).unwrap();
     assert_eq!(
         bytes[..4],
         [0xd4, 0xc3, 0xb2, 0xa1],
@@ -749,7 +742,7 @@ fn a_cut_message_is_truncated_never_malformed() {
     // Real: the snaplen sample cuts its FEATURES_REPLY and FLOW_MODs; none is malformed,
     // the dpid is known from the 16 bytes kept, the handshake completes, and its PacketIns
     // are whole as the switch sent them (only the capture cut them).
-    let snap = sample("snap96.pcap");
+    let snap = analyse(sample("snap96.pcap"));
     assert_eq!(count(&snap, FindingKind::Malformed), 0);
     assert_eq!(count(&snap, FindingKind::HandshakeStall), 0);
     assert_eq!(count(&snap, FindingKind::TruncatedPacketIn), 0);
@@ -764,7 +757,7 @@ fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
     // snap96: each PacketIn kept 12 bytes of its frame, each PACKET_OUT 6, each FLOW_MOD
     // lost its command; each of the 13 PacketIns has its PACKET_OUT (same in_port, frame
     // length and destination), and none of them is ambiguous.
-    let a = sample("snap96.pcap");
+    let a = analyse(sample("snap96.pcap"));
     assert_eq!(count(&a, FindingKind::UnansweredPacketIn), 0);
     assert_eq!(count(&a, FindingKind::AmbiguousAnswer), 0);
     let sw = a.switches().values().next().unwrap();
@@ -777,7 +770,7 @@ fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
     let key = *a.switches().keys().next().unwrap();
     let why = a.table_caveat(key).unwrap();
     assert!(why.contains("9 FLOW_MODs cut"), "{why}");
-    let basic = sample("basic.pcap");
+    let basic = analyse(sample("basic.pcap"));
     assert_eq!(
         basic.table_caveat(*basic.switches().keys().next().unwrap()),
         None
@@ -825,7 +818,7 @@ fn the_lab_recordings_of_unusual_captures_raise_no_false_alarm() {
         "segmented-s96.pcap",
         "segmented-full.pcap",
     ] {
-        let a = sample(name);
+        let a = analyse(sample(name));
         for kind in [
             FindingKind::HandshakeStall,
             FindingKind::UnansweredPacketIn,
@@ -839,7 +832,7 @@ fn the_lab_recordings_of_unusual_captures_raise_no_false_alarm() {
         assert_eq!(mid_session, u64::from(name == "midsession.pcap"), "{name}");
     }
     // The cut recording still knows its switch by the dpid in its cut FEATURES_REPLY.
-    let cut = sample("segmented-s96.pcap");
+    let cut = analyse(sample("segmented-s96.pcap"));
     assert_eq!(cut.switches().len(), 1);
     assert!(cut.switches().keys().all(|key| key.dpid() == Some(1)));
 }

@@ -2,47 +2,21 @@
 //! against the switch's own final `ovs-ofctl dump-flows`, and every latency pair against
 //! an independent reading of the capture by tshark.
 
+mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{analyse, mac, sample, samples, tools_present, tshark_fields, ROOT};
 use ofscope::analysis::latency::AnswerRule;
 use ofscope::analysis::{Analyzer, Config};
 use ofscope::session::Session;
 use ofscope::stream::StreamConfig;
 
-fn samples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("samples directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("pcap" | "pcapng")
-            )
-        })
-        .collect();
-    v.sort();
-    assert!(
-        v.len() >= 10,
-        "expected the lab samples in {}",
-        dir.display()
-    );
-    v
-}
-
-fn analyse(path: &Path) -> Analyzer {
-    let mut a = Analyzer::new(Config {
-        keep_pairs: true,
-        ..Config::default()
-    });
-    let session = Session::open(path, StreamConfig::default()).expect("open sample");
-    for event in session.flatten() {
-        a.feed(&event);
-    }
-    a.finish();
-    a
+/// The lab samples, at least ten of them.
+fn lab_samples() -> Vec<PathBuf> {
+    let all = samples();
+    assert!(all.len() >= 10, "expected the lab samples in samples/");
+    all
 }
 
 /// A dump-flows line without what the capture cannot know (counters, ages, durations).
@@ -90,7 +64,7 @@ fn rule_of_dump_line(line: &str) -> Option<String> {
 fn flow_tables_match_the_real_switch() {
     let mut checked = 0;
     let mut incomplete = Vec::new();
-    for path in samples() {
+    for path in lab_samples() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
         let flows_txt = path.with_file_name(format!("{name}.flows.txt"));
         let Ok(truth) = std::fs::read_to_string(&flows_txt) else {
@@ -150,43 +124,22 @@ fn epoch_to_ns(s: &str) -> u64 {
     sec.parse::<u64>().unwrap() * 1_000_000_000 + frac[..9].parse::<u64>().unwrap()
 }
 
-fn tshark_frames(path: &Path) -> Option<HashMap<u64, TsharkFrame>> {
-    let out = Command::new("tshark")
-        .args(["-r"])
-        .arg(path)
-        .args([
-            "-o",
-            "tcp.reassemble_out_of_order:TRUE",
-            "-Y",
-            "openflow_v1",
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-            "-e",
-            "frame.number",
-            "-e",
-            "frame.time_epoch",
-            "-e",
-            "tcp.stream",
-            "-e",
-            "openflow_1_0.type",
-            "-e",
-            "eth.src",
-            "-e",
-            "eth.dst",
-            "-e",
-            "openflow.eth_src",
-            "-e",
-            "openflow.eth_dst",
-        ])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
+fn tshark_frames(path: &Path) -> HashMap<u64, TsharkFrame> {
+    let fields = [
+        "frame.number",
+        "frame.time_epoch",
+        "tcp.stream",
+        "openflow_1_0.type",
+        "eth.src",
+        "eth.dst",
+        "openflow.eth_src",
+        "openflow.eth_dst",
+    ];
+    let mut args = vec!["-Y", "openflow_v1", "-E", "aggregator=,"];
+    for field in fields {
+        args.extend(["-e", field]);
     }
+    let text = tshark_fields(path, &args);
     let split = |s: &str| -> Vec<String> {
         s.split(',')
             .filter(|x| !x.is_empty())
@@ -194,7 +147,7 @@ fn tshark_frames(path: &Path) -> Option<HashMap<u64, TsharkFrame>> {
             .collect()
     };
     let mut frames = HashMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in text.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         let col = |i: usize| cols.get(i).copied().unwrap_or("");
         let mut macs = split(col(4));
@@ -215,14 +168,7 @@ fn tshark_frames(path: &Path) -> Option<HashMap<u64, TsharkFrame>> {
             },
         );
     }
-    Some(frames)
-}
-
-fn mac(m: &[u8; 6]) -> String {
-    m.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    frames
 }
 
 /// Samples recorded with a small snaplen.
@@ -230,20 +176,14 @@ const CUT_BY_SNAPLEN: [&str; 2] = ["snap96", "segmented-s96"];
 
 #[test]
 fn latency_pairs_agree_with_tshark() {
-    let tshark_present = Command::new("tshark").arg("-v").output().is_ok();
-    if !tshark_present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tshark is needed for the latency truth test on CI"
-        );
-        eprintln!("notice: tshark not found; latency pairs not checked against it");
+    if !tools_present("latency_pairs_agree_with_tshark", &["tshark"]) {
         return;
     }
     let mut report = Vec::new();
-    for path in samples() {
+    for path in lab_samples() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
         let a = analyse(&path);
-        let frames = tshark_frames(&path).expect("tshark reads the sample");
+        let frames = tshark_frames(&path);
         let packet_ins = frames
             .values()
             .map(|f| f.types.iter().filter(|t| **t == 10).count())
@@ -317,7 +257,7 @@ fn latency_pairs_agree_with_tshark() {
 
 #[test]
 fn flows_at_an_instant_and_json_shape() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/osken-vip.pcap");
+    let path = Path::new(ROOT).join("samples/osken-vip.pcap");
     let end = analyse(&path);
     // refctl's flows expire (idle 5) and FLOW_REMOVED says so: flows leave the table...
     let events: Vec<_> = end
@@ -391,7 +331,7 @@ fn flows_at_an_instant_and_json_shape() {
 
 #[test]
 fn conversations_of_the_vlan_sample() {
-    let a = analyse(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/vlan.pcap"));
+    let a = analyse(sample("vlan.pcap"));
     let convs = a.conversations().sorted();
     let vlans: std::collections::BTreeSet<u16> =
         convs.iter().flat_map(|c| c.vlans.iter().copied()).collect();

@@ -1,4 +1,5 @@
 //! Reading captures: pcap variants, pcapng interfaces, gzip, bad files, and writing pcap.
+mod common;
 mod stream_support;
 
 use std::io::{Cursor, Write};

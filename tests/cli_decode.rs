@@ -1,12 +1,11 @@
 //! `ofscope decode` as a user runs it: exit codes, error lines and JSON.
 mod common;
 
+use common::{command, json_lines, tools_present};
 use std::process::{Command, Output};
 
-use common::json_lines;
-
 fn decode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
+    command()
         .arg("decode")
         .args(args)
         .output()
@@ -128,8 +127,7 @@ fn hello_of_another_version_is_still_a_hello() {
 /// CONTROLLER_STATUS, which tshark names as we do).
 #[test]
 fn type_names_agree_with_ovs_ofctl() {
-    if Command::new("ovs-ofctl").arg("--version").output().is_err() {
-        eprintln!("ovs-ofctl not installed: skipped");
+    if !tools_present("type_names_agree_with_ovs_ofctl", &["ovs-ofctl"]) {
         return;
     }
     let mut compared = 0;

@@ -1,33 +1,14 @@
 //! `ofscope pcap` as a user runs it: bad input, filters, counts, JSON keys and -w.
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn ofscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
-        .args(args)
-        .output()
-        .expect("run ofscope")
-}
+mod common;
 
-fn sample(name: &str) -> String {
-    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ofscope-cli-pcap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{command, ofscope, sample, stderr, stdout, temp_dir};
 
 #[test]
 fn missing_file_is_one_line_and_exit_2() {
     let out = ofscope(&["pcap", "no-such-file.pcap"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("no-such-file.pcap"), "{err}");
     // What, where and what to do, the system's reason said once.
@@ -40,17 +21,17 @@ fn count_zero_is_refused_as_tshark_and_tcpdump_do() {
     let out = ofscope(&["pcap", &sample("basic.pcap"), "-c", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("at least 1"), "{err}");
 }
 
 #[test]
 fn not_a_capture_is_one_line_and_exit_2() {
-    let path = tmp("not-a-capture.pcap");
+    let path = temp_dir("cli-pcap").join("not-a-capture.pcap");
     std::fs::write(&path, b"this is plain text, not a capture at all").unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("not a pcap or pcapng"), "{err}");
 }
@@ -59,11 +40,11 @@ fn not_a_capture_is_one_line_and_exit_2() {
 fn file_cut_mid_packet_keeps_what_came_before() {
     let whole = std::fs::read(sample("basic.pcap")).unwrap();
     let full = ofscope(&["pcap", &sample("basic.pcap")]);
-    let path = tmp("cut.pcap");
+    let path = temp_dir("cli-pcap").join("cut.pcap");
     std::fs::write(&path, &whole[..whole.len() * 2 / 3]).unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("warning") && err.contains("frame"), "{err}");
     let cut_lines = stdout(&out).lines().count();
     let full_lines = stdout(&full).lines().count();
@@ -76,7 +57,7 @@ fn file_cut_mid_packet_keeps_what_came_before() {
 #[test]
 fn no_openflow_hints_at_port() {
     // A valid capture with no packets at all.
-    let path = tmp("empty.pcap");
+    let path = temp_dir("cli-pcap").join("empty.pcap");
     let mut header = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
     header.extend_from_slice(&[0; 8]);
     header.extend_from_slice(&65535u32.to_le_bytes());
@@ -84,14 +65,14 @@ fn no_openflow_hints_at_port() {
     std::fs::write(&path, header).unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--port"));
+    assert!(stderr(&out).contains("--port"));
 }
 
 #[test]
 fn bad_filter_points_at_the_column() {
     let out = ofscope(&["pcap", &sample("basic.pcap"), "-Y", "of.type == "]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("column"), "{err}");
     assert!(err.contains('^'), "{err}");
 }
@@ -129,7 +110,7 @@ fn json_has_the_contract_keys() {
 
 #[test]
 fn filter_count_and_write_select_the_same_messages() {
-    let out_pcap = tmp("arp.pcap");
+    let out_pcap = temp_dir("cli-pcap").join("arp.pcap");
     let filter = "of.type == PACKET_IN && arp";
     let out = ofscope(&[
         "pcap",
@@ -245,7 +226,7 @@ fn times_are_tsharks_and_the_filter_does_not_move_them() {
 
 #[test]
 fn absolute_times_are_utc_whatever_tz_says() {
-    let in_tokyo = Command::new(env!("CARGO_BIN_EXE_ofscope"))
+    let in_tokyo = command()
         .args(["pcap", &sample("basic.pcap"), "-t", "a", "-c", "1"])
         .env("TZ", "JST-9")
         .output()
@@ -331,7 +312,7 @@ fn pcap_frames(path: &std::path::Path) -> Vec<(u64, u32)> {
 #[test]
 fn write_merges_several_files_in_time_order() {
     let flow_mods = |inputs: &[&str], name: &str| {
-        let out_pcap = tmp(name);
+        let out_pcap = temp_dir("cli-pcap").join(name);
         let mut args = vec!["pcap"];
         args.extend(inputs);
         args.extend([
@@ -360,7 +341,7 @@ fn write_merges_several_files_in_time_order() {
 
 #[test]
 fn write_refuses_inputs_of_two_link_types_before_writing() {
-    let out_pcap = tmp("two-linktypes.pcap");
+    let out_pcap = temp_dir("cli-pcap").join("two-linktypes.pcap");
     let out = ofscope(&[
         "pcap",
         &sample("basic.pcap"),
@@ -370,7 +351,7 @@ fn write_refuses_inputs_of_two_link_types_before_writing() {
         out_pcap.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("EN10MB") && err.contains("LINUX_SLL2"),

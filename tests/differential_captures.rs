@@ -8,13 +8,15 @@
 //! Needs python3, tshark, editcap, capinfos and ovs-ofctl: under `CI=true` a missing tool
 //! fails, elsewhere the test is skipped with a notice. `--nocapture` shows the counts.
 
+mod common;
 mod differential_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use differential_support::{corpora, stdout_of, tools_present};
+use common::{command, tools_present, ROOT};
+use differential_support::{corpora, stdout_of};
 
 const KNOWN_PORTS: [u16; 2] = [6633, 6653];
 const TOOLS: &[&str] = &["python3", "tshark", "editcap", "capinfos", "ovs-ofctl"];
@@ -72,7 +74,7 @@ const ALLOWED: &[(&str, &str, &str, &str)] = &[
 /// Every capture: the corpora's and the lab's samples.
 fn captures() -> Vec<PathBuf> {
     let pcaps = corpora().join("pcaps");
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let samples = Path::new(ROOT).join("samples");
     let mut all = vec![
         pcaps.join("aiengine_openflow.pcap"),
         pcaps.join("kytos_openFlow.pcap"),
@@ -152,7 +154,7 @@ fn diffcheck(capture: &Path, scratch: &Path) -> Report {
         "{}.jsonl",
         capture.file_name().unwrap().to_string_lossy()
     ));
-    let out = Command::new(env!("CARGO_BIN_EXE_ofscope"))
+    let out = command()
         .arg("pcap")
         .arg(capture)
         .args(["-T", "jsonl"])
@@ -166,7 +168,7 @@ fn diffcheck(capture: &Path, scratch: &Path) -> Report {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(&jsonl, &out.stdout).expect("write the jsonl");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/diffcheck.py");
+    let script = Path::new(ROOT).join("tests/lab/diffcheck.py");
     let report = stdout_of(
         Command::new("python3")
             .arg(script)
@@ -273,8 +275,8 @@ fn snaplen_cut_capture_reports_gaps_and_goes_on() {
     if !tools_present("snaplen_cut_capture_reports_gaps_and_goes_on", &["tshark"]) {
         return;
     }
-    let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/snap96.pcap");
-    let out = Command::new(env!("CARGO_BIN_EXE_ofscope"))
+    let capture = Path::new(ROOT).join("samples/snap96.pcap");
+    let out = command()
         .arg("pcap")
         .arg(&capture)
         .args(["--stats", "-T", "json"])

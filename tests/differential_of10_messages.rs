@@ -6,12 +6,14 @@
 //! Needs tshark and ovs-ofctl: under `CI=true` a missing tool fails, elsewhere the test is
 //! skipped with a notice. Run with `--nocapture` to see the agreement counts.
 
+mod common;
 mod differential_support;
 
 use std::collections::HashMap;
 use std::process::Command;
 
-use differential_support::{corpora, stdout_of, tools_present, Allowed, Tally};
+use common::{mac, tools_present, tshark_fields};
+use differential_support::{corpora, stdout_of, Allowed, Tally};
 use ofscope::session::{Session, SessionEvent};
 use ofscope::stream::StreamConfig;
 use ofscope_dissectors::frame::{Frame, Network, Transport};
@@ -345,18 +347,12 @@ type FieldValues = HashMap<String, Vec<String>>;
 /// frame number -> field -> values of the nested frame, in tshark's order.
 fn tshark_nested_fields() -> HashMap<u64, FieldValues> {
     let path = corpora().join(CAPTURE);
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n")
-        .arg("-r")
-        .arg(&path)
-        .args(["-d", &format!("tcp.port=={CONTROLLER_PORT},openflow")])
-        .args(["-o", "tcp.reassemble_out_of_order:TRUE"])
-        .args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;"])
-        .args(["-e", "frame.number"]);
+    let decode_as = format!("tcp.port=={CONTROLLER_PORT},openflow");
+    let mut args = vec!["-d", &decode_as, "-E", "aggregator=;", "-e", "frame.number"];
     for field in TSHARK_FIELDS {
-        cmd.args(["-e", field]);
+        args.extend(["-e", field]);
     }
-    let text = stdout_of(&mut cmd);
+    let text = tshark_fields(&path, &args);
     let mut frames = HashMap::new();
     for line in text.lines() {
         let mut columns = line.split('\t');
@@ -435,12 +431,4 @@ fn frame_fields(frame: &Frame) -> FieldValues {
         }
     }
     fields
-}
-
-fn mac(bytes: &[u8; 6]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }

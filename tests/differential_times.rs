@@ -4,45 +4,34 @@
 //!
 //! Needs tshark: under `CI=true` a missing tool fails, elsewhere the test is skipped.
 
+mod common;
 mod differential_support;
 
 use std::collections::HashMap;
-use std::process::Command;
 
-use differential_support::{stdout_of, tools_present};
+use common::{command, samples, tools_present, tshark_fields};
+use differential_support::stdout_of;
 
 #[test]
 fn relative_times_are_tsharks_on_every_sample() {
     if !tools_present("relative_times_are_tsharks_on_every_sample", &["tshark"]) {
         return;
     }
-    let samples = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).unwrap();
     let mut compared = 0;
-    for path in samples.map(|entry| entry.unwrap().path()) {
+    for path in samples() {
         let name = path.to_string_lossy().into_owned();
-        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
-            continue;
-        }
         // frame number → seconds since the first frame, as tshark has it.
-        let tshark: HashMap<String, String> = stdout_of(Command::new("tshark").args([
-            "-r",
-            &name,
-            "-T",
-            "fields",
-            "-e",
-            "frame.number",
-            "-e",
-            "frame.time_relative",
-        ]))
-        .lines()
-        .filter_map(|line| {
-            let (frame, time) = line.split_once('\t')?;
-            let (secs, frac) = time.split_once('.')?;
-            Some((frame.to_owned(), format!("{secs}.{:.6}", frac)))
-        })
-        .collect();
+        let tshark: HashMap<String, String> =
+            tshark_fields(&path, &["-e", "frame.number", "-e", "frame.time_relative"])
+                .lines()
+                .filter_map(|line| {
+                    let (frame, time) = line.split_once('\t')?;
+                    let (secs, frac) = time.split_once('.')?;
+                    Some((frame.to_owned(), format!("{secs}.{:.6}", frac)))
+                })
+                .collect();
         for filter in [None, Some("of.type == PACKET_IN || of.type == FLOW_MOD")] {
-            let mut ofscope = Command::new(env!("CARGO_BIN_EXE_ofscope"));
+            let mut ofscope = command();
             ofscope.args(["pcap", &name]);
             if let Some(expr) = filter {
                 ofscope.args(["-Y", expr]);

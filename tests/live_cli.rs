@@ -1,32 +1,21 @@
 //! `ofscope live`: capture on loopback, bad input, and the message without CAP_NET_RAW.
 //! Capturing needs root (or CAP_NET_RAW); without it those tests say so and pass.
+
 mod common;
-use common::is_root;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-fn ofscope() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
-}
+use common::{command, hex, is_root, stderr, temp_dir};
 
 fn needs_root(test: &str) -> bool {
     if !is_root() {
         eprintln!("skipping {test}: capturing needs root (CI runs as root)");
     }
     is_root()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ofscope-live-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts the documented contract of bad input: one line on stderr, exit 2.
@@ -40,7 +29,7 @@ fn assert_one_line_exit_2(out: &Output) -> String {
 
 #[test]
 fn list_shows_loopback() {
-    let out = ofscope().args(["live", "--list"]).output().unwrap();
+    let out = command().args(["live", "--list"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     let lo = text
@@ -82,7 +71,7 @@ fn unknown_device_lists_the_devices() {
     if !needs_root("unknown_device_lists_the_devices") {
         return;
     }
-    let out = ofscope()
+    let out = command()
         .args(["live", "-i", "ofsl-nosuch0"])
         .output()
         .unwrap();
@@ -97,7 +86,7 @@ fn unwritable_save_file_says_why_once() {
     if !needs_root("unwritable_save_file_says_why_once") {
         return;
     }
-    let out = ofscope()
+    let out = command()
         .args(["live", "-i", "lo", "-w", "/nonexistent-dir/x.pcap"])
         .output()
         .unwrap();
@@ -111,7 +100,7 @@ fn bad_capture_filter_quotes_the_expression() {
     if !needs_root("bad_capture_filter_quotes_the_expression") {
         return;
     }
-    let out = ofscope()
+    let out = command()
         .args(["live", "-i", "lo", "-f", "tcp prot 6653"])
         .output()
         .unwrap();
@@ -123,7 +112,7 @@ fn bad_capture_filter_quotes_the_expression() {
 
 #[test]
 fn bad_display_filter_is_refused_before_capturing() {
-    let out = ofscope()
+    let out = command()
         .args(["live", "-i", "lo", "-Y", "of.type =="])
         .output()
         .unwrap();
@@ -133,7 +122,7 @@ fn bad_display_filter_is_refused_before_capturing() {
 
 /// Starts a capture and waits for its "capturing on" line, so no frame is missed.
 fn start_capture(args: &[&str]) -> (Child, BufReader<std::process::ChildStderr>) {
-    let mut child = ofscope()
+    let mut child = command()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -180,13 +169,6 @@ fn openflow_exchange(listener: TcpListener) {
     controller.join().unwrap();
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 fn xids_and_types(jsonl: &str) -> Vec<(String, u64, String)> {
     jsonl
         .lines()
@@ -229,7 +211,7 @@ fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
 
 /// `ofscope pcap -T jsonl` of a saved capture.
 fn offline_jsonl(port_arg: &str, saved: &Path) -> String {
-    let offline = ofscope()
+    let offline = command()
         .args(["pcap", "--port", port_arg, "-T", "jsonl"])
         .arg(saved)
         .output()
@@ -243,7 +225,7 @@ fn captures_on_loopback_and_saves_what_it_showed() {
     if !needs_root("captures_on_loopback_and_saves_what_it_showed") {
         return;
     }
-    let saved = tmp("loopback.pcap");
+    let saved = temp_dir("live").join("loopback.pcap");
     let (port_arg, live, rest) = capture_exchange(&["-T", "jsonl"], &saved);
 
     let expected = [
@@ -273,7 +255,7 @@ fn frames_beyond_the_queue_are_saved_and_counted_as_dropped() {
     if !needs_root("frames_beyond_the_queue_are_saved_and_counted_as_dropped") {
         return;
     }
-    let saved = tmp("unqueued.pcap");
+    let saved = temp_dir("live").join("unqueued.pcap");
     // No room in the queue at all: every frame is saved, none decoded.
     let (port_arg, live, rest) = capture_exchange(&["-T", "jsonl", "--queue-size", "0"], &saved);
     assert_eq!(live, "");
@@ -298,7 +280,7 @@ fn live_times_count_from_the_first_frame_as_pcap_does() {
     if !needs_root("live_times_count_from_the_first_frame_as_pcap_does") {
         return;
     }
-    let saved = tmp("times.pcap");
+    let saved = temp_dir("live").join("times.pcap");
     // Under a filter that hides the first messages, and in each format of -t, the text
     // lines are those `ofscope pcap` prints of the saved capture: relative times count
     // from its first frame (the TCP SYN), not from the first message shown.
@@ -306,7 +288,7 @@ fn live_times_count_from_the_first_frame_as_pcap_does() {
     for format in ["r", "d", "e"] {
         let (port_arg, live, rest) = capture_exchange(&["-Y", filter, "-t", format], &saved);
         assert_eq!(live.lines().count(), 2, "{live}{rest}");
-        let offline = ofscope()
+        let offline = command()
             .args(["pcap", "--port", &port_arg, "-Y", filter, "-t", format])
             .arg(&saved)
             .output()

@@ -1,16 +1,12 @@
 //! The live viewer's follow mode on the project's Open vSwitch lab, driven in tmux
 //! (tests/live/follow.sh). It needs root, OVS and tmux: without them it says so and passes,
 //! except under CI=true, where they are expected and their absence fails.
+
 mod common;
-use common::is_root;
+
 use std::process::Command;
 
-fn installed(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use common::{installed, is_root, ROOT};
 
 #[test]
 fn live_viewer_follows_pauses_and_resumes_on_the_lab() {
@@ -31,7 +27,7 @@ fn live_viewer_follows_pauses_and_resumes_on_the_lab() {
         eprintln!("skipping the live follow test: {blocker} (CI runs it)");
         return;
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/follow.sh");
+    let script = format!("{ROOT}/tests/live/follow.sh");
     let output = Command::new("bash")
         .arg(script)
         .env("OFSCOPE", env!("CARGO_BIN_EXE_ofscope"))

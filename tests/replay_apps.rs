@@ -1,6 +1,8 @@
 //! The replay apps on hand-built sessions: every variant's published behaviour, the
 //! responders, the tunnel and the engine's chaining, checked in the normalised rendering.
 
+mod common;
+use common::hex;
 use ofscope::replay::decision::{packet_ref, Trigger};
 use ofscope::replay::{AppSpec, Decision, Engine, Input};
 use ofscope_dissectors::openflow::{Body, FeaturesReply, Message, PacketIn, NO_BUFFER};
@@ -10,14 +12,6 @@ const H2: &str = "000000000002";
 const H3: &str = "000000000003";
 const VMAC: &str = "0200000000fe";
 const BROADCAST: &str = "ffffffffffff";
-
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
 
 /// An IPv4/UDP frame from `src` to `dst` (MACs as hex), padded to 60 bytes.
 fn udp(dst: &str, src: &str) -> Vec<u8> {

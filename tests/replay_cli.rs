@@ -2,10 +2,12 @@
 //! (snapshot in tests/replay_snapshots/), agreement with the recorded reference controller,
 //! and one clear line with exit 2 for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use std::path::{Path, PathBuf};
+
+use common::{command, ofscope, stderr, stdout, temp_dir, ROOT};
+
 const VIP_APPS: [&str; 6] = [
     "--app",
     "arp:ip=10.0.0.254,mac=02:00:00:00:00:fe",
@@ -14,28 +16,6 @@ const VIP_APPS: [&str; 6] = [
     "--app",
     "learning:variant=simple,idle=5",
 ];
-
-fn ofscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ofscope"))
-        .current_dir(ROOT)
-        .args(args)
-        .output()
-        .expect("run ofscope")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ofscope-replay-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn goldens() -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join("samples"))
@@ -67,7 +47,7 @@ fn every_golden_in_samples_passes() {
 
 #[test]
 fn update_then_assert_round_trips_and_is_byte_identical() {
-    let dir = temp_dir("round-trip");
+    let dir = temp_dir("replay-round-trip");
     let (a, b) = (dir.join("a.golden.json"), dir.join("b.golden.json"));
     for golden in [&a, &b] {
         let mut args = vec!["replay", "samples/osken-vip.pcap"];
@@ -232,7 +212,7 @@ fn agrees_with_the_reference_controller() {
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
-    let dir = temp_dir("bad-input");
+    let dir = temp_dir("replay-bad-input");
     let broken = dir.join("broken.golden.json");
     std::fs::write(
         &broken,
@@ -312,7 +292,7 @@ fn write_pcap(path: &Path, frames: &[(u32, Vec<u8>)]) {
 
 #[test]
 fn tunnel_injects_tap_frames_and_the_golden_keeps_the_path_relative() {
-    let dir = temp_dir("tunnel");
+    let dir = temp_dir("replay-tunnel");
     let udp = |dst: u8| {
         let mut f = vec![0, 0, 0, 0, 0, dst, 2, 0, 0, 0, 0, 0xfe, 0x08, 0x00];
         f.extend_from_slice(&[
@@ -335,7 +315,7 @@ fn tunnel_injects_tap_frames_and_the_golden_keeps_the_path_relative() {
     );
     let golden = dir.join("tunnel.golden.json");
     let capture = Path::new(ROOT).join("samples/osken-vip.pcap");
-    let o = Command::new(env!("CARGO_BIN_EXE_ofscope"))
+    let o = command()
         .current_dir(&dir)
         .args(["replay", capture.to_str().unwrap()])
         .args(["--app", "tunnel:mac=02:00:00:00:00:fe,tap-input=tap.pcap"])

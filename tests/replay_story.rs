@@ -2,6 +2,8 @@
 //! to the controller (`ovs-testcontroller --noflow`). PC C (h3, 00:00:00:00:00:03) has static
 //! ARP entries, so its own frames all go to MACs that are already known.
 
+mod common;
+use common::sample;
 use ofscope::replay::run::{replay_all, Mode};
 use ofscope::replay::{AppSpec, Decision, Summary};
 use ofscope::session::{OfRecord, Session, SessionEvent};
@@ -10,8 +12,7 @@ use ofscope::stream::StreamConfig;
 const PC_C: &str = "00:00:00:00:00:03";
 
 fn records() -> Vec<OfRecord> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/pc-c-noflow.pcap");
-    Session::open(path, StreamConfig::default())
+    Session::open(sample("pc-c-noflow.pcap"), StreamConfig::default())
         .expect("sample")
         .filter_map(|e| match e.expect("readable") {
             SessionEvent::Record(r) => Some(r),

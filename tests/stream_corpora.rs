@@ -1,10 +1,12 @@
 //! Differential test: every OpenFlow 1.0 message (by xid) that tshark finds in the real
 //! captures, ofscope finds too, and no other. tshark runs here; it is not hard-coded.
+
+mod common;
 mod stream_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{installed, is_capture, tshark_fields};
 use ofscope::capture::FileSource;
 use ofscope::stream::{StreamConfig, StreamEvent};
 use stream_support::analyse_source;
@@ -36,7 +38,7 @@ fn captures() -> Vec<PathBuf> {
         .filter(|path| {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             // The large lab capture takes tshark minutes; the bench covers it.
-            (name.ends_with(".pcap") || name.ends_with(".pcapng")) && !name.starts_with("large")
+            is_capture(path) && !name.starts_with("large")
         })
         .collect();
     files.sort();
@@ -45,25 +47,20 @@ fn captures() -> Vec<PathBuf> {
 
 /// The xids of the OpenFlow 1.0 messages tshark decodes, or `None` without tshark.
 fn tshark_xids(path: &Path) -> Option<Vec<u32>> {
-    let output = Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args([
-            "-d",
-            "tcp.port==6633,openflow",
-            "-o",
-            "tcp.reassemble_out_of_order:TRUE",
-        ])
-        .args(["-Y", "openflow_v1", "-T", "fields", "-E", "occurrence=a"])
-        .args(["-E", "aggregator=,", "-e", "openflow.xid"])
-        .output()
-        .ok()?;
-    assert!(
-        output.status.success(),
-        "tshark failed on {}",
-        path.display()
+    if !installed("tshark") {
+        return None;
+    }
+    let text = tshark_fields(
+        path,
+        &[
+            "-Y",
+            "openflow_v1",
+            "-E",
+            "aggregator=,",
+            "-e",
+            "openflow.xid",
+        ],
     );
-    let text = String::from_utf8(output.stdout).unwrap();
     let mut xids: Vec<u32> = text
         .split([',', '\n'])
         .filter(|s| !s.trim().is_empty())

@@ -6,6 +6,7 @@
 //! This is what a capture that dropped a segment (kernel drops, an oversubscribed SPAN)
 //! looks like; before the reassembly gave up holes the peer had acknowledged, one lost
 //! segment held its whole direction back to the end of the capture.
+mod common;
 mod stream_support;
 
 use ofscope::capture::OwnedFrame;

@@ -1,4 +1,5 @@
 //! Reassembly and framing on synthetic captures: every way a real capture is messy.
+mod common;
 mod stream_support;
 
 use ofscope::capture::LinkType;

@@ -7,6 +7,7 @@
 //! listed must be a message of the whole recording (its captured prefix).
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+mod common;
 mod stream_support;
 
 use ofscope::capture::OwnedFrame;

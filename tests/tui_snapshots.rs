@@ -1,6 +1,7 @@
 //! Every tab drawn on real samples at 80×24 and 200×50, compared with reviewed snapshots
 //! (tests/snapshots/). `cargo insta review` after an intended change.
 
+mod common;
 mod tui_support;
 
 use ratatui::crossterm::event::KeyCode;
@@ -95,8 +96,8 @@ fn help_lists_every_key() {
     let mut app = app_for("vlan");
     keys(&mut app, "?");
     let screen = draw(&mut app, 200, 50);
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tui.md"))
-        .expect("docs/tui.md");
+    let docs =
+        std::fs::read_to_string(format!("{}/docs/tui.md", common::ROOT)).expect("docs/tui.md");
     for (keys, what) in ofscope::tui::keymap::help() {
         assert!(screen.contains(&format!(" {keys} ")), "help misses {keys}");
         assert!(screen.contains(what), "help misses {what}");

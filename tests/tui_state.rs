@@ -1,8 +1,10 @@
 //! The viewer's state driven by key events on real samples: filter, selection, tree
 //! expansion, tabs, panes, follow mode and quitting.
 
+mod common;
 mod tui_support;
 
+use common::sample;
 use ofscope::analysis::findings::FindingKind;
 use ofscope::cli::TimeFormat;
 use ofscope::filter::Filter;
@@ -12,13 +14,13 @@ use ofscope::tui::state::{Pane, Tab};
 use ofscope::tui::{App, Feed};
 use ofscope_dissectors::tree::Tree;
 use ratatui::crossterm::event::KeyCode;
-use tui_support::{app_for, ctrl, draw, filter, key, keys, sample};
+use tui_support::{app_for, ctrl, draw, filter, key, keys};
 
 /// Message numbers matching `expression`, computed straight from the session.
 fn matching(name: &str, expression: &str) -> Vec<u64> {
     let filter = Filter::parse(expression).unwrap();
     let mut tree = Tree::new();
-    Session::open(sample(name), StreamConfig::default())
+    Session::open(sample(&format!("{name}.pcap")), StreamConfig::default())
         .unwrap()
         .filter_map(|e| match e.unwrap() {
             SessionEvent::Record(r) => {
@@ -249,7 +251,7 @@ fn a_finding_jumps_to_its_message() {
 
 #[test]
 fn follow_mode_sticks_to_the_newest_until_the_user_moves() {
-    let events: Vec<SessionEvent> = Session::open(sample("vlan"), StreamConfig::default())
+    let events: Vec<SessionEvent> = Session::open(sample("vlan.pcap"), StreamConfig::default())
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -334,7 +336,7 @@ fn an_empty_capture_says_how_to_find_the_messages() {
 #[test]
 fn the_background_indexer_feeds_every_message_and_the_progress() {
     let rx = ofscope::tui::index::index_file(
-        std::path::Path::new(&sample("osken-vip")),
+        std::path::Path::new(&sample("osken-vip.pcap")),
         StreamConfig::default(),
     )
     .unwrap();
@@ -346,9 +348,9 @@ fn the_background_indexer_feeds_every_message_and_the_progress() {
     // Times count from the first frame, a TCP SYN 0.000752 s before the first message.
     let first_message = app.store.row(0).unwrap().ts_ns;
     assert_eq!(app.origin_ns, Some(first_message - 752_000));
-    let size = std::fs::metadata(sample("osken-vip")).unwrap().len();
+    let size = std::fs::metadata(sample("osken-vip.pcap")).unwrap().len();
     assert_eq!((app.progress.done, app.progress.total), (size, size));
-    let expected = Session::open(sample("osken-vip"), StreamConfig::default())
+    let expected = Session::open(sample("osken-vip.pcap"), StreamConfig::default())
         .unwrap()
         .filter(|e| matches!(e, Ok(SessionEvent::Record(_))))
         .count();

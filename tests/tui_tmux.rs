@@ -1,20 +1,22 @@
 //! The viewer driven for real in tmux (tests/tui/vlan_filter.sh): filter, selection, hex
 //! highlight, the Latency tab and a clean exit, asserted on capture-pane output.
 
+mod common;
+
 use std::process::Command;
+
+use common::{installed, sample, ROOT};
 
 #[test]
 fn viewer_in_tmux_filters_highlights_and_restores_the_terminal() {
-    let tmux = Command::new("tmux").arg("-V").output();
     assert!(
-        tmux.is_ok_and(|o| o.status.success()),
+        installed("tmux"),
         "this test needs tmux (apt-get install tmux)"
     );
-    let root = env!("CARGO_MANIFEST_DIR");
     let output = Command::new("bash")
-        .arg(format!("{root}/tests/tui/vlan_filter.sh"))
+        .arg(format!("{ROOT}/tests/tui/vlan_filter.sh"))
         .arg(env!("CARGO_BIN_EXE_ofscope"))
-        .arg(format!("{root}/samples/vlan.pcap"))
+        .arg(sample("vlan.pcap"))
         .output()
         .expect("run the tmux script");
     let stdout = String::from_utf8_lossy(&output.stdout);

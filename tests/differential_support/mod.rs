@@ -1,5 +1,5 @@
-//! What the differential tests share: finding the reference tools and the corpora, and
-//! counting agreements against an allowlist.
+//! What the differential tests share: the corpora, running a reference tool, and counting
+//! agreements against an allowlist.
 // Each test crate that includes this module uses a part of it.
 #![allow(dead_code)]
 
@@ -10,37 +10,6 @@ use std::process::{Command, Stdio};
 /// The workspace's `../shared/corpora` directory.
 pub fn corpora() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora"))
-}
-
-/// True when every tool runs. A missing tool fails the test under `CI=true` (CI installs
-/// them) and skips it with a notice elsewhere.
-pub fn tools_present(test: &str, tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|tool| {
-            Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_err()
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "{test}: CI=true but {} not installed",
-        missing.join(", ")
-    );
-    eprintln!(
-        "NOTICE {test}: skipped, {} not installed (install tshark and openvswitch-common)",
-        missing.join(", ")
-    );
-    false
 }
 
 /// Runs a tool and returns its stdout; its stderr (log lines, warnings) is dropped.

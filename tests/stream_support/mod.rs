@@ -343,10 +343,7 @@ pub fn analyse_source(source: &mut FileSource, config: StreamConfig) -> Run {
 
 /// Every frame of `samples/NAME`.
 pub fn read_sample(name: &str) -> Vec<OwnedFrame> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    let mut source = FileSource::open(path).expect("sample opens");
+    let mut source = FileSource::open(crate::common::sample(name)).expect("sample opens");
     let mut frames = Vec::new();
     while let Some(frame) = source.next_frame() {
         frames.push(OwnedFrame::of(&frame.expect("sample reads")));

@@ -9,17 +9,16 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
-pub fn sample(name: &str) -> String {
-    format!("{}/samples/{name}.pcap", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::sample;
 
 /// The viewer after reading the whole sample, as the indexer would feed it.
 pub fn app_for(name: &str) -> App {
     let mut app = App::new(format!("{name}.pcap"), false);
-    if let Some(origin) = FileSource::first_frame_ns(std::path::Path::new(&sample(name))) {
+    let path = sample(&format!("{name}.pcap"));
+    if let Some(origin) = FileSource::first_frame_ns(std::path::Path::new(&path)) {
         app.feed(Feed::Origin(origin));
     }
-    let session = Session::open(sample(name), StreamConfig::default()).expect("open sample");
+    let session = Session::open(path, StreamConfig::default()).expect("open sample");
     let events = session.map(|e| e.expect("readable sample")).collect();
     app.feed(Feed::Events(events));
     app.feed(Feed::Finished);
