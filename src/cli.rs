@@ -1,7 +1,7 @@
 //! Every command-line flag, in one place. Flags follow tshark and tcpdump where they overlap.
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{parse_duration, TimeSpec};
 
@@ -150,21 +150,31 @@ impl PcapArgs {
     }
 }
 
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n  \
-    learning:variant=pox|nox|dst-only|pyswitch-all|simple,flood=all|flood,idle=S,hard=S,priority=N,hold_down=S\n  \
-    arp:ip=A.B.C.D,mac=MAC      (ip= may repeat)\n  \
-    ping:ip=A.B.C.D,mac=MAC\n  \
-    tunnel:mac=MAC,tap-input=FILE.pcap\n\n\
-    Examples:\n  \
+/// The end of `replay --help`, after the app list that [`Cli::from_env`] puts before it.
+const REPLAY_EXAMPLES: &str = "Examples:\n  \
     ofscope replay session.pcap --app learning:variant=pox\n  \
     ofscope replay session.pcap --app arp:ip=10.0.0.254,mac=02:00:00:00:00:fe --app learning:variant=simple,idle=5 -T jsonl\n  \
     ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
     ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
     ofscope replay session.pcap --app learning --update session.golden.json\n  \
-    ofscope replay --assert session.golden.json"
-)]
+    ofscope replay --assert session.golden.json";
+
+impl Cli {
+    /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
+    /// lists the registered apps with their options.
+    pub fn from_env() -> Cli {
+        let apps = format!(
+            "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n{}\n{REPLAY_EXAMPLES}",
+            crate::replay::spec::help()
+        );
+        let matches = Cli::command()
+            .mut_subcommand("replay", |replay| replay.after_help(apps))
+            .get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The capture to replay (optional with --assert/--update of an existing golden, which
     /// names it).

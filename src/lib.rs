@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod files;
 pub mod filter;
+pub mod flow_table;
 pub mod output;
 pub mod replay;
 pub mod session;

@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use ofscope::cli::{Cli, Command};
 use ofscope::commands::{self, exit};
 
@@ -11,7 +10,7 @@ fn main() -> ExitCode {
             "ofscope: internal error: {info}; please report it with the input that caused it"
         );
     }));
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     let result = match &cli.command {
         Command::Pcap(args) => commands::pcap::run(args),
         Command::Live(args) => commands::live::run(args),

@@ -6,7 +6,6 @@
 
 pub mod conversations;
 pub mod findings;
-pub mod flow_table;
 pub mod latency;
 pub mod report;
 pub mod switches;
@@ -26,6 +25,7 @@ use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
 };
 
+use crate::flow_table::{Flow, FlowTable};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, StreamEvent};
 use conversations::Conversations;
@@ -35,7 +35,6 @@ use findings::{
     TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId, VersionMismatch,
     HANDSHAKE_STALL_NS,
 };
-use flow_table::{Flow, FlowTable};
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 

@@ -15,10 +15,10 @@ use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
 use super::findings::{Finding, Findings};
-use super::flow_table::Flow;
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
 use super::{fmt_duration, Analyzer, SwitchKey};
+use crate::flow_table::Flow;
 use crate::output::report::alphabetical;
 use crate::session::format_dpid;
 

@@ -15,7 +15,7 @@ use crate::output::report;
 use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
 use crate::replay::run::{Mode, Runner, TapFrame};
-use crate::replay::spec::APPS;
+use crate::replay::spec::app_names;
 use crate::replay::{AppSpec, Decision};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
@@ -222,10 +222,9 @@ fn broken_pipe_is_fine(err: std::io::Error) -> Result<ExitCode> {
 
 fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
     if apps.is_empty() {
-        let names: Vec<&str> = APPS.iter().map(|(n, _)| *n).collect();
         bail!(
             "give at least one --app, e.g. --app learning:variant=pox; valid apps: {}",
-            names.join(", ")
+            app_names()
         );
     }
     apps.iter()

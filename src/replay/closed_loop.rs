@@ -12,7 +12,7 @@ use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, FlowKey};
 
 use super::apps::Output;
-use crate::analysis::flow_table::FlowTable;
+use crate::flow_table::FlowTable;
 use crate::session::OfRecord;
 use ofscope_dissectors::openflow::flow_mod::ofpff;
 

@@ -14,7 +14,7 @@ use ofscope_dissectors::openflow::{Action, Body, FeaturesReply, Message};
 
 use super::apps::{App, Ctx, Output, Packet, Verdict};
 use super::decision::Summary;
-use super::spec::{AppConfig, AppSpec};
+use super::spec::AppSpec;
 
 /// One switch→controller message as the engine needs it.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +32,7 @@ struct Switch {
 }
 
 pub struct Engine {
-    apps: Vec<AppConfig>,
+    apps: Vec<AppSpec>,
     switches: BTreeMap<u32, Switch>,
     out: Vec<Output>,
     summary: Summary,
@@ -41,7 +41,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(apps: &[AppSpec]) -> Engine {
         Engine {
-            apps: apps.iter().map(|a| a.config.clone()).collect(),
+            apps: apps.to_vec(),
             switches: BTreeMap::new(),
             out: Vec::new(),
             summary: Summary::default(),
@@ -74,7 +74,7 @@ impl Engine {
         let switch = self.switches.entry(conn).or_insert_with(|| Switch {
             dpid: None,
             connected_ns: input.ts_ns,
-            apps: apps.iter().map(AppConfig::instantiate).collect(),
+            apps: apps.iter().map(AppSpec::instantiate).collect(),
         });
         let mut ctx = Ctx {
             now_ns: input.ts_ns,
@@ -133,7 +133,7 @@ impl Engine {
         let mut switch = Switch {
             dpid: Some(features.datapath_id),
             connected_ns: ts_ns,
-            apps: self.apps.iter().map(AppConfig::instantiate).collect(),
+            apps: self.apps.iter().map(AppSpec::instantiate).collect(),
         };
         let mut ctx = Ctx {
             now_ns: ts_ns,

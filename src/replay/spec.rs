@@ -1,19 +1,68 @@
-//! App registration and option parsing: `learning:variant=pox,idle=5` → a typed config.
-//! Every error names what is valid, so a typo is fixed from the message alone.
+//! App registration and option parsing: `learning:variant=pox,idle=5` → a maker of app
+//! instances. Each app file declares one [`AppEntry`] and `apps::APPS` lists them: the names,
+//! the check of option keys, the errors and `replay --help` all read that list. Every error
+//! names what is valid, so a typo is fixed from the message alone.
 
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 use std::str::FromStr;
 
-use super::apps::{arp, learning, ping, tunnel, App};
+use super::apps::{App, APPS};
 
-/// The registered apps and the options each accepts, as shown in error messages.
-pub const APPS: &[(&str, &str)] = &[
-    ("learning", learning::OPTIONS),
-    ("arp", arp::OPTIONS),
-    ("ping", ping::OPTIONS),
-    ("tunnel", tunnel::OPTIONS),
-];
+/// One app as the registry lists it.
+pub struct AppEntry {
+    pub name: &'static str,
+    /// Every option it accepts, in the order help and errors list them.
+    pub options: &'static [Opt],
+    /// Reads the options, whose keys are already checked against `options`.
+    pub build: fn(&Options) -> Result<Maker, SpecError>,
+}
+
+/// One option of an app, shown as `key=value (note)`.
+pub struct Opt {
+    pub key: &'static str,
+    /// What it takes: `pox|nox`, `SECONDS`, `MAC`.
+    pub value: &'static str,
+    /// Said after it in parentheses; empty for nothing.
+    pub note: &'static str,
+}
+
+impl Opt {
+    pub const fn new(key: &'static str, value: &'static str) -> Opt {
+        Opt {
+            key,
+            value,
+            note: "",
+        }
+    }
+
+    pub const fn note(self, note: &'static str) -> Opt {
+        Opt { note, ..self }
+    }
+}
+
+impl fmt::Display for Opt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.key, self.value)?;
+        if !self.note.is_empty() {
+            write!(f, " ({})", self.note)?;
+        }
+        Ok(())
+    }
+}
+
+/// Makes a fresh app instance, with empty state, for each switch connection.
+pub type Maker = Rc<dyn Fn() -> Box<dyn App>>;
+
+/// The [`Maker`] of an app built by `new` from `config`.
+pub fn maker<C: Clone + 'static, A: App + 'static>(config: C, new: fn(C) -> A) -> Maker {
+    Rc::new(move || Box::new(new(config.clone())))
+}
+
+/// The option whose file the command layer reads and injects as frames from the TAP; a
+/// golden file stores it relative to itself.
+pub const TAP_INPUT: &str = "tap-input";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
@@ -23,7 +72,7 @@ pub enum SpecError {
     UnknownOption {
         app: &'static str,
         option: String,
-        valid: &'static str,
+        valid: String,
     },
     #[error("bad value '{value}' for {app} option {option}; expected {expected}")]
     BadValue {
@@ -36,51 +85,49 @@ pub enum SpecError {
     Missing {
         app: &'static str,
         option: &'static str,
-        valid: &'static str,
+        valid: String,
     },
     #[error("bad app option '{0}'; write options as key=value, e.g. learning:variant=pox,idle=5")]
     Syntax(String),
 }
 
-fn app_names() -> String {
-    APPS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+/// The registered apps' names, as errors list them.
+pub fn app_names() -> String {
+    APPS.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
 }
 
-/// One app's typed configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AppConfig {
-    Learning(learning::Config),
-    Arp(arp::Config),
-    Ping(ping::Config),
-    Tunnel(tunnel::Config),
+/// An app's options, as errors list them.
+fn option_list(entry: &AppEntry) -> String {
+    let options: Vec<String> = entry.options.iter().map(Opt::to_string).collect();
+    options.join(", ")
 }
 
-impl AppConfig {
-    /// A fresh instance, with empty state, for one switch connection.
-    pub fn instantiate(&self) -> Box<dyn App> {
-        match self {
-            AppConfig::Learning(c) => Box::new(learning::Learning::new(c.clone())),
-            AppConfig::Arp(c) => Box::new(arp::Arp::new(c.clone())),
-            AppConfig::Ping(c) => Box::new(ping::Ping::new(c.clone())),
-            AppConfig::Tunnel(c) => Box::new(tunnel::Tunnel::new(c.clone())),
+/// Every app with its options, one per line, as `replay --help` lists them.
+pub fn help() -> String {
+    let mut text = String::new();
+    for entry in APPS {
+        text.push_str(&format!("  {}:\n", entry.name));
+        for option in entry.options {
+            text.push_str(&format!("    {option}\n"));
         }
     }
+    text
 }
 
 /// An app as the user wrote it (`--app learning:variant=pox`), parsed and validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct AppSpec {
-    pub name: String,
+    entry: &'static AppEntry,
     /// The options in the order given; goldens store them so they read like the command
     /// line.
     pub options: Vec<(String, String)>,
-    pub config: AppConfig,
+    maker: Maker,
 }
 
 impl fmt::Display for AppSpec {
     /// `name:key=value,...` (just `name` without options).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
+        f.write_str(self.entry.name)?;
         for (i, (k, v)) in self.options.iter().enumerate() {
             write!(f, "{}{k}={v}", if i == 0 { ':' } else { ',' })?;
         }
@@ -88,13 +135,25 @@ impl fmt::Display for AppSpec {
     }
 }
 
+impl fmt::Debug for AppSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AppSpec({self})")
+    }
+}
+
 impl AppSpec {
-    /// The file of the tunnel's `tap-input=` option, as written.
+    /// A fresh instance, with empty state, for one switch connection.
+    pub fn instantiate(&self) -> Box<dyn App> {
+        (self.maker)()
+    }
+
+    /// The file of the `tap-input=` option, as written.
     pub fn tap_input(&self) -> Option<&str> {
-        match &self.config {
-            AppConfig::Tunnel(t) => t.tap_input.as_deref(),
-            _ => None,
-        }
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == TAP_INPUT)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The same app with its `tap-input=` path replaced (paths are relative to whoever
@@ -102,12 +161,9 @@ impl AppSpec {
     pub fn with_tap_input(&self, path: &str) -> AppSpec {
         let mut spec = self.clone();
         for (k, v) in &mut spec.options {
-            if k == "tap-input" {
+            if k == TAP_INPUT {
                 *v = path.to_owned();
             }
-        }
-        if let AppConfig::Tunnel(t) = &mut spec.config {
-            t.tap_input = Some(path.to_owned());
         }
         spec
     }
@@ -127,64 +183,43 @@ impl FromStr for AppSpec {
                 .ok_or_else(|| SpecError::Syntax(item.to_owned()))?;
             pairs.push((k.trim(), v.trim()));
         }
-        let config = match name {
-            "learning" => AppConfig::Learning(learning::Config::parse(&Options::new(
-                "learning",
-                learning::OPTIONS,
-                &pairs,
-            ))?),
-            "arp" => AppConfig::Arp(arp::Config::parse(&Options::new(
-                "arp",
-                arp::OPTIONS,
-                &pairs,
-            ))?),
-            "ping" => AppConfig::Ping(ping::Config::parse(&Options::new(
-                "ping",
-                ping::OPTIONS,
-                &pairs,
-            ))?),
-            "tunnel" => AppConfig::Tunnel(tunnel::Config::parse(&Options::new(
-                "tunnel",
-                tunnel::OPTIONS,
-                &pairs,
-            ))?),
-            other => return Err(SpecError::UnknownApp(other.to_owned())),
+        let entry: &'static AppEntry = APPS
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| SpecError::UnknownApp(name.to_owned()))?;
+        let options = Options {
+            entry,
+            pairs: &pairs,
         };
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, _)| !entry.options.iter().any(|o| o.key == *k))
+        {
+            return Err(SpecError::UnknownOption {
+                app: entry.name,
+                option: (*k).to_owned(),
+                valid: option_list(entry),
+            });
+        }
+        let maker = (entry.build)(&options)?;
         Ok(AppSpec {
-            name: name.to_owned(),
+            entry,
             options: pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-            config,
+            maker,
         })
     }
 }
 
 /// The `key=value` options of one app, with typed getters that produce helpful errors.
 pub struct Options<'a> {
-    app: &'static str,
-    valid: &'static str,
+    entry: &'static AppEntry,
     pairs: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> Options<'a> {
-    pub fn new(app: &'static str, valid: &'static str, pairs: &'a [(&'a str, &'a str)]) -> Self {
-        Options { app, valid, pairs }
-    }
-
-    /// Fails on the first key not in `known`.
-    pub fn only(&self, known: &[&str]) -> Result<(), SpecError> {
-        match self.pairs.iter().find(|(k, _)| !known.contains(k)) {
-            Some((k, _)) => Err(SpecError::UnknownOption {
-                app: self.app,
-                option: (*k).to_owned(),
-                valid: self.valid,
-            }),
-            None => Ok(()),
-        }
-    }
-
     /// The last value given for `key`.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.pairs
@@ -204,7 +239,7 @@ impl<'a> Options<'a> {
 
     pub fn bad(&self, option: &'static str, value: &str, expected: &'static str) -> SpecError {
         SpecError::BadValue {
-            app: self.app,
+            app: self.entry.name,
             option,
             value: value.to_owned(),
             expected,
@@ -213,9 +248,9 @@ impl<'a> Options<'a> {
 
     pub fn missing(&self, option: &'static str) -> SpecError {
         SpecError::Missing {
-            app: self.app,
+            app: self.entry.name,
             option,
-            valid: self.valid,
+            valid: option_list(self.entry),
         }
     }
 
@@ -297,6 +332,35 @@ mod tests {
         assert!(err.contains("needs the option mac"), "{err}");
         let err = "learning:pox".parse::<AppSpec>().unwrap_err().to_string();
         assert!(err.contains("key=value"), "{err}");
+    }
+
+    #[test]
+    fn help_and_errors_list_every_registered_option() {
+        let help = help();
+        for app in APPS {
+            assert!(help.contains(&format!("  {}:\n", app.name)), "{help}");
+            let err = format!("{}:no-such=1", app.name)
+                .parse::<AppSpec>()
+                .unwrap_err()
+                .to_string();
+            for (i, option) in app.options.iter().enumerate() {
+                assert!(help.contains(&format!("    {option}\n")), "{help}");
+                assert!(err.contains(&option.to_string()), "{err}");
+                assert!(
+                    app.options[..i].iter().all(|o| o.key != option.key),
+                    "{} declares {} twice",
+                    app.name,
+                    option.key
+                );
+            }
+        }
+        let arp = "arp:ip=10.0.0.1,mac=02:00:00:00:00:01,port=3"
+            .parse::<AppSpec>()
+            .unwrap_err();
+        assert_eq!(
+            arp.to_string(),
+            "unknown option 'port' for app arp; valid options: ip=A.B.C.D (repeatable), mac=MAC"
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The terminal viewer (`ofscope pcap FILE` on a terminal, `ofscope live`): a message list,
 //! the selected message's tree and bytes, the analysis tabs and a display filter.
 //!
-//! `state` is the whole state and what keys do to it, `render` draws it (one file per pane),
-//! `event` runs the terminal, `index` reads a capture in the background into `store`.
+//! `state` is the whole state and what keys do to it, `keymap` binds the keys, `render`
+//! draws it (one file per pane, and the table of tabs), `event` runs the terminal, `index`
+//! reads a capture in the background into `store`.
 
 mod event;
 pub mod index;
+pub mod keymap;
 pub mod render;
 pub mod state;
 pub mod store;

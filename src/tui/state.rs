@@ -16,43 +16,31 @@ use crate::session::SessionEvent;
 use crate::stream::{ConnId, StreamEvent};
 
 use super::index::Feed;
+use super::keymap::{self, Action};
+use super::render::{TabSpec, TABS};
 use super::store::Store;
 
-/// The tabs, in the order their number keys select them.
+/// A tab: its row in [`TABS`], whose order its number key follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Messages,
-    Flows,
-    Latency,
-    Switches,
-    Conversations,
-    Findings,
-}
+pub struct Tab(usize);
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
-        Tab::Messages,
-        Tab::Flows,
-        Tab::Latency,
-        Tab::Switches,
-        Tab::Conversations,
-        Tab::Findings,
-    ];
+    /// The first tab: where the viewer opens and where a jump to a message lands.
+    pub const MESSAGES: Tab = Tab(0);
 
-    /// Position in [`Tab::ALL`].
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    /// Every tab, in [`TABS`] order.
+    pub fn all() -> impl Iterator<Item = Tab> {
+        (0..TABS.len()).map(Tab)
     }
 
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Messages => "Messages",
-            Tab::Flows => "Flows",
-            Tab::Latency => "Latency",
-            Tab::Switches => "Switches",
-            Tab::Conversations => "Conversations",
-            Tab::Findings => "Findings",
-        }
+    /// Position in [`TABS`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+
+    pub fn spec(self) -> &'static TabSpec {
+        // A `Tab` is only made from a position in `TABS`.
+        &TABS[self.0]
     }
 }
 
@@ -342,7 +330,7 @@ pub struct App {
     pub quit: bool,
     pub panes: PaneRects,
     /// The cursor position in each of the other tabs' lists.
-    pub tab_cursor: [usize; Tab::ALL.len()],
+    pub tab_cursor: [usize; TABS.len()],
     detail: Option<Detail>,
     scratch: Tree,
 }
@@ -366,13 +354,13 @@ impl App {
             selected: 0,
             list_offset: 0,
             follow,
-            tab: Tab::Messages,
+            tab: Tab::MESSAGES,
             focus: Pane::List,
             maximised: false,
             help: false,
             quit: false,
             panes: PaneRects::default(),
-            tab_cursor: [0; Tab::ALL.len()],
+            tab_cursor: [0; TABS.len()],
             detail: None,
             scratch: Tree::new(),
         }
@@ -519,7 +507,7 @@ impl App {
         });
         self.selected = position;
         self.follow = false;
-        self.tab = Tab::Messages;
+        self.tab = Tab::MESSAGES;
         self.focus = Pane::List;
     }
 
@@ -556,8 +544,8 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return;
         }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
+        let action = keymap::action(&key);
+        if action == Some(Action::Interrupt) {
             self.quit = true;
             return;
         }
@@ -568,43 +556,44 @@ impl App {
         if self.help {
             // Any key closes the help; q still quits.
             self.help = false;
-            if key.code == KeyCode::Char('q') {
-                self.quit = true;
-            }
+            self.quit = action == Some(Action::Quit);
             return;
         }
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Char('/') => {
+        let Some(action) = action else { return };
+        match action {
+            Action::Quit | Action::Back | Action::Interrupt => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Filter => {
                 self.bar = Some(FilterBar::new(self.filter_text().unwrap_or_default()));
             }
-            KeyCode::Char(c @ '1'..='9') => {
-                if let Some(&tab) = Tab::ALL.get(c as usize - '1' as usize) {
-                    self.tab = tab;
+            Action::ShowTab => {
+                if let Some(n) = keymap::tab_number(key.code) {
+                    self.tab = Tab(n);
                 }
             }
-            KeyCode::Tab => self.focus = self.focus.next(),
-            KeyCode::BackTab => self.focus = self.focus.previous(),
-            KeyCode::Char('\\') => self.maximised = !self.maximised,
-            KeyCode::Char('F') => {
+            Action::NextPane => self.focus = self.focus.next(),
+            Action::PreviousPane => self.focus = self.focus.previous(),
+            Action::Maximise => self.maximised = !self.maximised,
+            Action::Follow => {
                 self.follow = true;
                 self.selected = self.shown_len().saturating_sub(1);
             }
-            KeyCode::Down | KeyCode::Char('j') => self.step(1),
-            KeyCode::Up | KeyCode::Char('k') => self.step(-1),
-            KeyCode::PageDown => self.step(self.page() as isize),
-            KeyCode::PageUp => self.step(-(self.page() as isize)),
-            KeyCode::Char('f') if ctrl => self.step(self.page() as isize),
-            KeyCode::Char('b') if ctrl => self.step(-(self.page() as isize)),
-            KeyCode::Home | KeyCode::Char('g') => self.step(isize::MIN),
-            KeyCode::End | KeyCode::Char('G') => self.step(isize::MAX),
-            KeyCode::Enter => self.enter(),
-            KeyCode::Right | KeyCode::Char('l') => self.expand(true),
-            KeyCode::Left | KeyCode::Char('h') => self.expand(false),
-            KeyCode::Char('e') => self.expand_all(false),
-            KeyCode::Char('c') => self.expand_all(true),
-            _ => {}
+            Action::Down => self.step(1),
+            Action::Up => self.step(-1),
+            Action::PageDown => self.step(self.page() as isize),
+            Action::PageUp => self.step(-(self.page() as isize)),
+            Action::First => self.step(isize::MIN),
+            Action::Last => self.step(isize::MAX),
+            Action::Enter => {
+                if let Some(enter) = self.tab.spec().enter {
+                    enter(self);
+                }
+            }
+            Action::Expand => self.expand(true),
+            Action::Collapse => self.expand(false),
+            Action::ExpandAll => self.expand_all(false),
+            Action::CollapseAll => self.expand_all(true),
+            Action::Mouse => {}
         }
     }
 
@@ -614,9 +603,10 @@ impl App {
         if self.bar.is_some() || self.help {
             return;
         }
-        let pane = match self.tab {
-            Tab::Messages => self.panes.at(mouse.column, mouse.row),
-            _ => None,
+        let pane = if self.tab == Tab::MESSAGES {
+            self.panes.at(mouse.column, mouse.row)
+        } else {
+            None
         };
         match mouse.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
@@ -709,8 +699,8 @@ impl App {
 
     fn page(&self) -> usize {
         let rect = match (self.tab, self.focus) {
-            (Tab::Messages, Pane::Detail) => self.panes.detail,
-            (Tab::Messages, Pane::Hex) => self.panes.hex,
+            (Tab::MESSAGES, Pane::Detail) => self.panes.detail,
+            (Tab::MESSAGES, Pane::Hex) => self.panes.hex,
             _ => self.panes.list,
         };
         usize::from(rect.height).saturating_sub(1).max(1)
@@ -718,14 +708,13 @@ impl App {
 
     /// Moves within the focused pane by `delta` rows (saturating at the ends).
     fn step(&mut self, delta: isize) {
-        let tab_index = self.tab.index();
         match (self.tab, self.focus) {
-            (Tab::Messages, Pane::List) => {
+            (Tab::MESSAGES, Pane::List) => {
                 let last = self.shown_len().saturating_sub(1);
                 self.selected = self.selected.saturating_add_signed(delta).min(last);
                 self.follow = false;
             }
-            (Tab::Messages, Pane::Detail) => {
+            (Tab::MESSAGES, Pane::Detail) => {
                 if let Some(detail) = self.detail() {
                     match delta {
                         isize::MIN => detail.cursor_to_end(false),
@@ -734,43 +723,42 @@ impl App {
                     }
                 }
             }
-            (Tab::Messages, Pane::Hex) => {
+            (Tab::MESSAGES, Pane::Hex) => {
                 if let Some(detail) = self.detail() {
                     detail.hex_offset = detail.hex_offset.saturating_add_signed(delta);
                 }
             }
             _ => {
-                let cursor = &mut self.tab_cursor[tab_index];
+                let cursor = self.tab_cursor_mut();
                 *cursor = cursor.saturating_add_signed(delta);
             }
         }
     }
 
-    fn enter(&mut self) {
-        match (self.tab, self.focus) {
-            (Tab::Messages, Pane::List) => self.focus = Pane::Detail,
-            (Tab::Messages, Pane::Detail) => {
+    /// The cursor in the list of the tab shown (other than Messages).
+    pub fn tab_cursor(&self) -> usize {
+        self.tab_cursor[self.tab.0]
+    }
+
+    pub fn tab_cursor_mut(&mut self) -> &mut usize {
+        &mut self.tab_cursor[self.tab.0]
+    }
+
+    /// Enter on the Messages tab: from the list to the tree; in the tree, fold or unfold.
+    pub fn enter_messages(&mut self) {
+        match self.focus {
+            Pane::List => self.focus = Pane::Detail,
+            Pane::Detail => {
                 if let Some(detail) = self.detail() {
                     detail.toggle();
                 }
             }
-            (Tab::Findings, _) => {
-                let frame = self
-                    .analysis()
-                    .findings()
-                    .list()
-                    .get(self.tab_cursor[Tab::Findings.index()])
-                    .and_then(|f| f.frame);
-                if let Some(frame) = frame {
-                    self.jump_to_frame(frame);
-                }
-            }
-            _ => {}
+            Pane::Hex => {}
         }
     }
 
     fn expand(&mut self, open: bool) {
-        if (self.tab, self.focus) == (Tab::Messages, Pane::Detail) {
+        if (self.tab, self.focus) == (Tab::MESSAGES, Pane::Detail) {
             if let Some(detail) = self.detail() {
                 detail.set_collapsed(!open);
             }
@@ -778,7 +766,7 @@ impl App {
     }
 
     fn expand_all(&mut self, collapse: bool) {
-        if (self.tab, self.focus) == (Tab::Messages, Pane::Detail) {
+        if (self.tab, self.focus) == (Tab::MESSAGES, Pane::Detail) {
             if let Some(detail) = self.detail() {
                 detail.set_all(collapse);
             }

@@ -8,9 +8,16 @@ use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, PacketOut, NO_BUFFER};
 
 use super::{App, Ctx, Packet, Verdict};
-use crate::replay::spec::{Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError};
 
-pub const OPTIONS: &str = "ip=A.B.C.D (repeatable), mac=MAC";
+pub const ENTRY: AppEntry = AppEntry {
+    name: "arp",
+    options: &[
+        Opt::new("ip", "A.B.C.D").note("repeatable"),
+        Opt::new("mac", "MAC"),
+    ],
+    build: |o| Ok(maker(Config::parse(o)?, Arp::new)),
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -20,7 +27,6 @@ pub struct Config {
 
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
-        o.only(&["ip", "mac"])?;
         let ips = o.ipv4s("ip")?;
         if ips.is_empty() {
             return Err(o.missing("ip"));

@@ -11,11 +11,23 @@ use ofscope_dissectors::openflow::{
 };
 
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
-use crate::replay::spec::{Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError};
 
-pub const OPTIONS: &str = "variant=pox|nox|dst-only|pyswitch-all|simple|ovs, flood=all|flood, \
-                           idle=SECONDS, hard=SECONDS, priority=N, hold_down=SECONDS, \
-                           connect=reset|none, miss_send_len=N, flows=exact|l2|none (ovs)";
+pub const ENTRY: AppEntry = AppEntry {
+    name: "learning",
+    options: &[
+        Opt::new("variant", "pox|nox|dst-only|pyswitch-all|simple|ovs"),
+        Opt::new("flood", "all|flood"),
+        Opt::new("idle", "SECONDS"),
+        Opt::new("hard", "SECONDS"),
+        Opt::new("priority", "N"),
+        Opt::new("hold_down", "SECONDS"),
+        Opt::new("connect", "reset|none"),
+        Opt::new("miss_send_len", "N"),
+        Opt::new("flows", "exact|l2|none").note("ovs"),
+    ],
+    build: |o| Ok(maker(Config::parse(o)?, Learning::new)),
+};
 
 /// Ryu's default `max_len` for an output action (OF1.0 `OFPActionOutput`).
 const RYU_MAX_LEN: u16 = 0xffe5;
@@ -74,17 +86,6 @@ pub struct Config {
 
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
-        o.only(&[
-            "variant",
-            "flood",
-            "idle",
-            "hard",
-            "priority",
-            "hold_down",
-            "connect",
-            "miss_send_len",
-            "flows",
-        ])?;
         let variant = match o.get("variant").unwrap_or("pox") {
             "pox" => Variant::Pox,
             "nox" => Variant::Nox,

@@ -1,5 +1,6 @@
 //! The controller apps, one file each. An app receives events and returns messages through
-//! its [`Ctx`]; it never does I/O and never reads a wall clock.
+//! its [`Ctx`]; it never does I/O and never reads a wall clock. Each file declares its
+//! [`AppEntry`] (name, options, constructor) and [`APPS`] lists them.
 
 pub mod arp;
 pub mod learning;
@@ -8,6 +9,11 @@ pub mod tunnel;
 
 use ofscope_dissectors::frame::{ethertype, vlan, VlanTag, ETHERNET_LEN, VLAN_TAG_LEN};
 use ofscope_dissectors::openflow::{Body, FeaturesReply, FlowRemoved, PortStatus};
+
+use super::spec::AppEntry;
+
+/// The registered apps, in the order help and errors list them.
+pub const APPS: &[AppEntry] = &[learning::ENTRY, arp::ENTRY, ping::ENTRY, tunnel::ENTRY];
 
 /// What an app produced while handling one event.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,9 +8,16 @@ use ofscope_dissectors::frame::{ethertype, icmp, Frame, Network, Transport};
 
 use super::arp::{clear_dei, reply_out};
 use super::{App, Ctx, Packet, Verdict};
-use crate::replay::spec::{Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError};
 
-pub const OPTIONS: &str = "ip=A.B.C.D (repeatable), mac=MAC";
+pub const ENTRY: AppEntry = AppEntry {
+    name: "ping",
+    options: &[
+        Opt::new("ip", "A.B.C.D").note("repeatable"),
+        Opt::new("mac", "MAC"),
+    ],
+    build: |o| Ok(maker(Config::parse(o)?, Ping::new)),
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -21,7 +28,6 @@ pub struct Config {
 
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
-        o.only(&["ip", "mac"])?;
         let ips = o.ipv4s("ip")?;
         if ips.is_empty() {
             return Err(o.missing("ip"));

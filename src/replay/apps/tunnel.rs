@@ -9,9 +9,17 @@ use ofscope_dissectors::openflow::{
 };
 
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
-use crate::replay::spec::{Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, TAP_INPUT};
 
-pub const OPTIONS: &str = "mac=MAC, tap-input=FILE.pcap (frames read from the TAP)";
+pub const ENTRY: AppEntry = AppEntry {
+    name: "tunnel",
+    options: &[
+        Opt::new("mac", "MAC"),
+        // Read by the command layer, which hands the app the frames.
+        Opt::new(TAP_INPUT, "FILE.pcap").note("frames read from the TAP"),
+    ],
+    build: |o| Ok(maker(Config::parse(o)?, Tunnel::new)),
+};
 
 /// Large enough for the TAP's 1300-byte MTU plus headers, as the seeds set it.
 const MISS_SEND_LEN: u16 = 1400;
@@ -19,17 +27,12 @@ const MISS_SEND_LEN: u16 = 1400;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub mac: [u8; 6],
-    /// A pcap of Ethernet frames "read from the TAP", injected at their timestamps. The
-    /// command layer reads it; the app only sees the frames.
-    pub tap_input: Option<String>,
 }
 
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
-        o.only(&["mac", "tap-input"])?;
         Ok(Config {
             mac: o.mac("mac")?.ok_or_else(|| o.missing("mac"))?,
-            tap_input: o.get("tap-input").map(str::to_owned),
         })
     }
 }

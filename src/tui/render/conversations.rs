@@ -10,7 +10,7 @@ use ratatui::widgets::{Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::analysis::fmt_duration;
-use crate::tui::state::{App, Tab};
+use crate::tui::state::App;
 
 use super::{cursor_style, pane_block};
 
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         "Addresses",
     ])
     .style(Style::new().fg(Color::White).bg(Color::Blue));
-    let cursor = &mut app.tab_cursor[Tab::Conversations.index()];
+    let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(total.saturating_sub(1));
     let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
     let table = Table::new(rows, widths)

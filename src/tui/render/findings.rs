@@ -6,7 +6,7 @@ use ratatui::widgets::{Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::analysis::findings::Severity;
-use crate::tui::state::{App, Tab};
+use crate::tui::state::App;
 
 use super::{cursor_style, pane_block, time, time_width};
 
@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     ];
     let header = Row::new(["Level", "Time", "Frame", "Kind", "Finding"])
         .style(Style::new().fg(Color::White).bg(Color::Blue));
-    let cursor = &mut app.tab_cursor[Tab::Findings.index()];
+    let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(total.saturating_sub(1));
     let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
     let table = Table::new(rows, widths)
@@ -57,4 +57,17 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             true,
         ));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Enter shows the message of the finding under the cursor.
+pub fn enter(app: &mut App) {
+    let frame = app
+        .analysis()
+        .findings()
+        .list()
+        .get(app.tab_cursor())
+        .and_then(|f| f.frame);
+    if let Some(frame) = frame {
+        app.jump_to_frame(frame);
+    }
 }

@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::tui::state::{App, Tab};
+use crate::tui::state::App;
 
 use super::{pane_block, time};
 
@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     events.sort_by_key(|(ts, _)| *ts);
     let now = events.partition_point(|(ts, _)| *ts <= at_ns);
 
-    let cursor = &mut app.tab_cursor[Tab::Flows.index()];
+    let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(table.len().saturating_sub(1));
     let block = pane_block(format!(" Flow tables at {at_text} "), true);
     frame.render_widget(

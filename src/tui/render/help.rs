@@ -1,4 +1,4 @@
-//! The help over everything: every key and what it does.
+//! The help over everything: every key of the keymap and what it does.
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -6,37 +6,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-/// Every key the viewer knows, as the help shows it.
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑ ↓  j k", "move in the focused pane"),
-    ("PgUp PgDn  ^B ^F", "move a page"),
-    ("g G  Home End", "first / last"),
-    ("Tab Shift-Tab", "next / previous pane"),
-    (
-        "1-6",
-        "tabs: Messages Flows Latency Switches Conv. Findings",
-    ),
-    (
-        "Enter",
-        "list: to the tree; tree: fold; finding: its message",
-    ),
-    ("→ ←  l h", "expand / collapse the field"),
-    ("e c", "expand / collapse every field"),
-    ("\\", "maximise the focused pane / restore"),
-    ("/", "filter (as -Y): Enter applies, Esc cancels"),
-    ("F", "follow the newest message"),
-    ("mouse", "wheel scrolls the pane under it; click selects"),
-    ("?", "this help (any key closes it)"),
-    ("q Esc Ctrl-C", "quit"),
-];
+use crate::tui::keymap;
 
 pub fn draw(frame: &mut Frame, area: Rect) {
-    let key_width = KEYS
+    let keys = keymap::help();
+    let key_width = keys
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let lines: Vec<Line> = KEYS
+    let lines: Vec<Line> = keys
         .iter()
         .map(|(key, what)| {
             Line::from(vec![

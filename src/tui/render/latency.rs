@@ -13,7 +13,7 @@ use ratatui::Frame;
 
 use crate::analysis::latency::{LatencyStats, Summary};
 use crate::analysis::{fmt_duration, SwitchKey};
-use crate::tui::state::{App, Tab};
+use crate::tui::state::App;
 
 use super::pane_block;
 
@@ -24,7 +24,7 @@ struct Series {
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let keys: Vec<SwitchKey> = app.analysis().switches().keys().copied().collect();
-    let cursor = &mut app.tab_cursor[Tab::Latency.index()];
+    let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(keys.len());
     // 0 is every switch, then one switch each.
     let scope = cursor.checked_sub(1).and_then(|i| keys.get(i).copied());

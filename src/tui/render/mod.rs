@@ -19,11 +19,53 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Tabs};
 use ratatui::Frame;
 
-use super::state::{App, Pane, PaneRects, Tab};
+use super::state::{App, Pane, PaneRects};
 use crate::cli::TimeFormat;
 use crate::output::time::write_time;
 
-pub use help::KEYS;
+/// One tab of the viewer.
+pub struct TabSpec {
+    pub title: &'static str,
+    pub draw: fn(&mut Frame, &mut App, Rect),
+    /// What Enter does on it (the keymap's help says so too); `None`: nothing.
+    pub enter: Option<fn(&mut App)>,
+}
+
+/// The tabs, in the order their number keys select them. The Messages tab comes first
+/// ([`Tab::MESSAGES`](super::state::Tab::MESSAGES)); the others show the analysis, each drawn by its file and scrolled
+/// through [`App::tab_cursor`].
+pub const TABS: &[TabSpec] = &[
+    TabSpec {
+        title: "Messages",
+        draw: draw_messages_tab,
+        enter: Some(App::enter_messages),
+    },
+    TabSpec {
+        title: "Flows",
+        draw: flows::draw,
+        enter: None,
+    },
+    TabSpec {
+        title: "Latency",
+        draw: latency::draw,
+        enter: None,
+    },
+    TabSpec {
+        title: "Switches",
+        draw: switches::draw,
+        enter: None,
+    },
+    TabSpec {
+        title: "Conversations",
+        draw: conversations::draw,
+        enter: None,
+    },
+    TabSpec {
+        title: "Findings",
+        draw: findings::draw,
+        enter: Some(findings::enter),
+    },
+];
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let bar_height = filter_bar::height(app);
@@ -37,14 +79,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_tabs(frame, app, tabs);
     // Panes not drawn this time take no clicks.
     app.panes = PaneRects::default();
-    match app.tab {
-        Tab::Messages => draw_messages_tab(frame, app, body),
-        Tab::Flows => flows::draw(frame, app, body),
-        Tab::Latency => latency::draw(frame, app, body),
-        Tab::Switches => switches::draw(frame, app, body),
-        Tab::Conversations => conversations::draw(frame, app, body),
-        Tab::Findings => findings::draw(frame, app, body),
-    }
+    (app.tab.spec().draw)(frame, app, body);
     filter_bar::draw(frame, app, bar);
     status::draw(frame, app, status);
     if app.help {
@@ -53,13 +88,12 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
-    let titles = Tab::ALL
+    let titles = TABS
         .iter()
         .enumerate()
-        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
-    let selected = Tab::ALL.iter().position(|&t| t == app.tab);
+        .map(|(i, tab)| format!("{} {}", i + 1, tab.title));
     let tabs = Tabs::new(titles)
-        .select(selected)
+        .select(app.tab.index())
         .style(Style::new().fg(Color::Gray))
         .highlight_style(
             Style::new()

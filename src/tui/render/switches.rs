@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::tui::state::{App, Tab};
+use crate::tui::state::App;
 
 use super::pane_block;
 
@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::raw("no switch seen"));
     }
     let count = analysis.switches().len();
-    let cursor = &mut app.tab_cursor[Tab::Switches.index()];
+    let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(lines.len().saturating_sub(1));
     let block = pane_block(format!(" Switches ({count}) "), true);
     frame.render_widget(

@@ -1,0 +1,115 @@
+//! The analysis flags of `ofscope pcap` as a user runs them.
+
+use crate::common::{ofscope, sample, stdout};
+
+#[test]
+fn flows_print_like_dump_flows() {
+    let out = ofscope(&["pcap", &sample("basic.pcap"), "--flows"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let head = lines.next().unwrap();
+    assert!(
+        head.starts_with("00:00:00:00:00:00:00:01: 13 flows at"),
+        "{head}"
+    );
+    let flows: Vec<&str> = lines.collect();
+    assert_eq!(flows.len(), 13, "{text}");
+    assert!(flows.iter().all(|l| l.starts_with(" cookie=0x0, duration=")
+        && l.contains(" actions=")
+        && l.contains("idle_timeout=60, priority=")));
+    // Highest priority first.
+    assert!(flows[0].contains("priority=65535,icmp,"));
+    assert!(flows[12].contains("priority=1,arp,"));
+}
+
+/// Every report of the sample, as JSON.
+fn every_report_as_json(name: &str) -> String {
+    let out = ofscope(&[
+        "pcap",
+        &sample(name),
+        "--stats",
+        "--flows",
+        "--latency",
+        "--findings",
+        "-T",
+        "json",
+    ]);
+    assert!(out.status.success(), "{name}");
+    stdout(&out)
+}
+
+#[test]
+fn json_sections_one_per_line() {
+    let text = every_report_as_json("osken-idle.pcap");
+    let docs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON document per line"))
+        .collect();
+    assert_eq!(docs.len(), 4);
+    assert_eq!(
+        docs[0]["analysis"]["switches"][0]["dpid"],
+        "00:00:00:00:00:00:00:01"
+    );
+    assert!(docs[1].is_array());
+    let lat = &docs[2]["switches"][0];
+    assert_eq!(lat["packet_in"]["pairs"], 10);
+    assert_eq!(lat["packet_in"]["unanswered"], 0);
+    assert!(lat["requests"]["STATS"]["pairs"].as_u64() == Some(5));
+    assert!(docs[3]["totals"].is_object());
+}
+
+#[test]
+fn bad_analysis_flags_are_usage_errors() {
+    let at_alone = ofscope(&["pcap", &sample("basic.pcap"), "--at", "3"]);
+    assert_eq!(at_alone.status.code(), Some(2));
+    let bad_time = ofscope(&["pcap", &sample("basic.pcap"), "--flows", "--at", "later"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    let bad_window = ofscope(&[
+        "pcap",
+        &sample("basic.pcap"),
+        "--latency",
+        "--pair-window",
+        "x",
+    ]);
+    assert_eq!(bad_window.status.code(), Some(2));
+}
+
+#[test]
+fn a_short_pair_window_leaves_packet_ins_unanswered() {
+    let out = ofscope(&[
+        "pcap",
+        &sample("basic.pcap"),
+        "--latency",
+        "--pair-window",
+        "1us",
+        "-T",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let lat: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let pin = &lat["switches"][0]["packet_in"];
+    // Every delay in the sample is above 1 µs.
+    assert_eq!(pin["pairs"], 0);
+    assert_eq!(pin["unanswered"], 18);
+}
+
+/// The analysis' JSON objects list their members in alphabetical order, as they always have
+/// (its views declare them so): re-serialized, whose objects sort their keys, each reads the
+/// same. The counts of `--stats` keep their own order, with `analysis` last.
+#[test]
+fn analysis_json_members_in_alphabetical_order() {
+    for name in ["basic.pcap", "two-switch.pcap", "snap96.pcap"] {
+        let text = every_report_as_json(name);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{name}");
+        let stats: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert!(lines[0].starts_with(r#"{"file":"#), "{name}");
+        let analysis = format!(r#","analysis":{}}}"#, stats["analysis"]);
+        assert!(lines[0].ends_with(&analysis), "{name}");
+        for line in &lines[1..] {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(&v.to_string(), line, "{name}");
+        }
+    }
+}

@@ -1,0 +1,848 @@
+//! Every finding kind: a crafted session (or a real sample) that triggers it, and one where
+//! it must not fire. Also: memory stays bounded while PacketIns pile up.
+
+use crate::common::{analyse, hex, sample};
+use ofscope::analysis::findings::{Kind, KINDS};
+use ofscope::analysis::{Analyzer, Config};
+use ofscope::session::{OfRecord, Session, SessionEvent};
+use ofscope::stream::{ConnId, Direction, GapReason, RoleSource, StreamConfig, StreamEvent};
+use ofscope_dissectors::openflow::port::ofpp;
+use ofscope_dissectors::openflow::{
+    Action, Body, ErrorMsg, FeaturesReply, FlowMod, Hello, Match, Message, PacketIn, PacketOut,
+    NO_BUFFER,
+};
+
+const MS: u64 = 1_000_000;
+const DPID: u64 = 1;
+
+/// Builds a session message by message; time in ms.
+struct Script {
+    events: Vec<SessionEvent>,
+    index: u64,
+    /// The connection the next messages go on (switch `DPID + conn`).
+    conn: u32,
+    /// The connections whose dpid the session binds (from their 1.0 FEATURES_REPLY on).
+    featured: Vec<u32>,
+}
+
+impl Script {
+    fn new() -> Script {
+        Script {
+            events: Vec::new(),
+            index: 0,
+            conn: 0,
+            featured: Vec::new(),
+        }
+    }
+
+    /// The next messages go on connection `conn`.
+    fn on(&mut self, conn: u32) -> &mut Script {
+        self.conn = conn;
+        self
+    }
+
+    fn msg(&mut self, ms: u64, from_switch: bool, message: Message) -> &mut Script {
+        let bytes = message.emit();
+        self.cut_msg(ms, from_switch, message, bytes)
+    }
+
+    /// A message of which the capture kept only `bytes` (fewer than its header says when
+    /// the capture cut it).
+    fn cut_msg(
+        &mut self,
+        ms: u64,
+        from_switch: bool,
+        message: Message,
+        bytes: Vec<u8>,
+    ) -> &mut Script {
+        self.index += 1;
+        if matches!(message.body, Body::FeaturesReply(_)) {
+            self.featured.push(self.conn);
+        }
+        self.events.push(SessionEvent::Record(OfRecord {
+            index: self.index,
+            frames: vec![self.index],
+            frame: self.index,
+            ts_ns: 1_000_000 * MS + ms * MS,
+            conn: ConnId(self.conn),
+            direction: if from_switch {
+                Direction::SwitchToController
+            } else {
+                Direction::ControllerToSwitch
+            },
+            dpid: self
+                .featured
+                .contains(&self.conn)
+                .then_some(DPID + u64::from(self.conn)),
+            bytes,
+            message,
+        }));
+        self
+    }
+
+    fn switch(&mut self, ms: u64, body: Body) -> &mut Script {
+        self.msg(ms, true, Message::new(0, body))
+    }
+
+    fn controller(&mut self, ms: u64, body: Body) -> &mut Script {
+        self.msg(ms, false, Message::new(0, body))
+    }
+
+    /// HELLO both ways and FEATURES_REPLY: the switch is known from message 4 on.
+    fn handshake(&mut self) -> &mut Script {
+        let dpid = DPID + u64::from(self.conn);
+        self.switch(0, Body::Hello(Hello::default()))
+            .controller(0, Body::Hello(Hello::default()))
+            .controller(1, Body::FeaturesRequest)
+            .switch(
+                2,
+                Body::FeaturesReply(FeaturesReply {
+                    datapath_id: dpid,
+                    ..FeaturesReply::default()
+                }),
+            )
+    }
+
+    fn stream(&mut self, e: StreamEvent) -> &mut Script {
+        self.events.push(SessionEvent::Stream(e));
+        self
+    }
+
+    fn run(&self) -> Analyzer {
+        let mut a = Analyzer::new(Config::default());
+        for e in &self.events {
+            a.feed(e);
+        }
+        a.finish();
+        a
+    }
+}
+
+fn count(a: &Analyzer, kind: &str) -> u64 {
+    a.findings()
+        .total(Kind::named(kind).expect("a finding kind"))
+}
+
+/// ICMP echo request from `src` (last MAC byte) to host 2.
+fn ping_from(src: u8) -> Vec<u8> {
+    hex(&format!(
+        "000000000002 0000000000{src:02x} 0800
+         45 00 001c 0001 0000 40 01 0000 0a0000{src:02x} 0a000002
+         08 00 0000 1234 0001"
+    ))
+}
+
+fn packet_in(data: Vec<u8>, in_port: u16, buffer_id: u32) -> Body {
+    Body::PacketIn(PacketIn {
+        buffer_id,
+        total_len: data.len() as u16,
+        in_port,
+        reason: 0,
+        data,
+    })
+}
+
+fn packet_out(data: Vec<u8>, in_port: u16, port: u16, buffer_id: u32) -> Body {
+    Body::PacketOut(PacketOut {
+        buffer_id,
+        in_port,
+        actions: vec![Action::output(port)],
+        data,
+    })
+}
+
+#[test]
+fn clean_session_has_no_findings() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, 2, NO_BUFFER))
+        .controller(20, Body::EchoRequest(vec![1]))
+        .switch(21, Body::EchoReply(vec![1]));
+    let a = s.run();
+    assert!(a.findings().list().is_empty(), "{:?}", a.findings().list());
+    let sw = &a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().pairs, 1);
+    assert_eq!(sw.packet_in.summary().min_ns, MS);
+    assert_eq!(sw.echo.summary().pairs, 1);
+}
+
+#[test]
+fn malformed() {
+    let mut s = Script::new();
+    s.handshake();
+    // A FLOW_MOD whose header says 8 bytes: no room for the match.
+    s.msg(5, false, Message::parse(&hex("010e0008 00000001")));
+    assert_eq!(count(&s.run(), "malformed"), 1);
+    let mut ok = Script::new();
+    ok.handshake()
+        .controller(5, Body::FlowMod(FlowMod::default()));
+    assert_eq!(count(&ok.run(), "malformed"), 0);
+}
+
+#[test]
+fn tcp_gap_and_truncated_message() {
+    let mut s = Script::new();
+    s.handshake().stream(StreamEvent::Gap {
+        conn: ConnId(0),
+        direction: Direction::SwitchToController,
+        frame: 9,
+        skipped_bytes: 100,
+        reason: GapReason::Lost,
+    });
+    // A PACKET_IN whose header says 100 bytes, of which the capture kept 10.
+    s.msg(10, true, Message::parse(&[1, 10, 0, 100, 0, 0, 0, 0, 0, 0]));
+    let a = s.run();
+    assert_eq!(count(&a, "tcp_gap"), 1);
+    assert_eq!(count(&a, "truncated_message"), 1);
+    let mut ok = Script::new();
+    ok.handshake().stream(StreamEvent::Retransmission {
+        conn: ConnId(0),
+        direction: Direction::SwitchToController,
+        frame: 9,
+        bytes: 100,
+    });
+    let a = ok.run();
+    assert_eq!(count(&a, "tcp_gap"), 0);
+    assert_eq!(count(&a, "truncated_message"), 0);
+    // Real: the 96-byte snaplen sample cuts messages; a whole capture does not.
+    assert!(count(&analyse(sample("snap96.pcap")), "truncated_message") > 0);
+    assert_eq!(count(&analyse(sample("basic.pcap")), "tcp_gap"), 0);
+}
+
+#[test]
+fn unanswered_packet_in() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        // Answered too late: 1.5 s after.
+        .controller(1510, packet_out(ping_from(1), 1, 2, NO_BUFFER));
+    let a = s.run();
+    assert_eq!(count(&a, "unanswered_packet_in"), 1);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().unanswered, 1);
+    // The noflow sample: every PacketIn is answered.
+    assert_eq!(
+        count(&analyse(sample("noflow.pcap")), "unanswered_packet_in"),
+        0
+    );
+}
+
+#[test]
+fn truncated_packet_in_with_miss_send_len_hint() {
+    let mut s = Script::new();
+    let frame = ping_from(1);
+    s.handshake().controller(
+        3,
+        Body::SetConfig(ofscope_dissectors::openflow::SwitchConfig {
+            flags: 0,
+            miss_send_len: 20,
+        }),
+    );
+    s.switch(
+        10,
+        Body::PacketIn(PacketIn {
+            buffer_id: 7,
+            total_len: frame.len() as u16,
+            in_port: 1,
+            reason: 0,
+            data: frame[..20].to_vec(),
+        }),
+    )
+    .controller(11, packet_out(Vec::new(), 1, 2, 7));
+    let a = s.run();
+    assert_eq!(count(&a, "truncated_packet_in"), 1);
+    let f = a.findings().list();
+    let t = f
+        .iter()
+        .find(|f| f.kind.name() == "truncated_packet_in")
+        .unwrap();
+    assert!(t.text.contains("miss_send_len=20"), "{}", t.text);
+    assert_eq!(count(&a, "unknown_buffer_id"), 0);
+    assert_eq!(
+        count(&analyse(sample("basic.pcap")), "truncated_packet_in"),
+        0
+    );
+}
+
+#[test]
+fn unknown_buffer_id() {
+    let mut s = Script::new();
+    s.handshake()
+        .controller(5, packet_out(Vec::new(), 1, 2, 42))
+        .switch(6, packet_in(ping_from(1), 1, 43))
+        .controller(
+            7,
+            Body::FlowMod(FlowMod {
+                buffer_id: 43,
+                ..FlowMod::default()
+            }),
+        )
+        // The same buffer twice: the second use is unknown.
+        .controller(8, packet_out(Vec::new(), 1, 2, 43));
+    assert_eq!(count(&s.run(), "unknown_buffer_id"), 2);
+}
+
+#[test]
+fn flood_used_and_all_is_fine() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, ofpp::FLOOD, NO_BUFFER))
+        .switch(12, packet_in(ping_from(3), 1, NO_BUFFER))
+        .controller(13, packet_out(ping_from(3), 1, ofpp::FLOOD, NO_BUFFER));
+    let a = s.run();
+    assert_eq!(count(&a, "flood_used"), 2);
+    // Folded into one finding per switch.
+    assert_eq!(a.findings().list().len(), 1);
+    let mut ok = Script::new();
+    ok.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, packet_out(ping_from(1), 1, ofpp::ALL, NO_BUFFER));
+    assert_eq!(count(&ok.run(), "flood_used"), 0);
+}
+
+#[test]
+fn mac_flapping_and_a_single_move() {
+    let mut s = Script::new();
+    s.handshake();
+    for (i, port) in [1u16, 2, 1, 2, 1].iter().enumerate() {
+        let ms = 10 + 100 * i as u64;
+        s.switch(ms, packet_in(ping_from(1), *port, NO_BUFFER))
+            .controller(ms + 1, packet_out(ping_from(1), *port, 3, NO_BUFFER));
+    }
+    let a = s.run();
+    assert_eq!(count(&a, "mac_flapping"), 2);
+    let f = a
+        .findings()
+        .list()
+        .into_iter()
+        .find(|f| f.kind.name() == "mac_flapping")
+        .unwrap();
+    assert!(f.text.contains("4 moves"), "{}", f.text);
+    // A host that moves once (re-plugged) is not flapping.
+    let mut ok = Script::new();
+    ok.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .switch(20, packet_in(ping_from(1), 2, NO_BUFFER))
+        .switch(30, packet_in(ping_from(1), 2, NO_BUFFER));
+    assert_eq!(count(&ok.run(), "mac_flapping"), 0);
+}
+
+#[test]
+fn error_messages() {
+    let mut s = Script::new();
+    s.handshake().switch(
+        5,
+        Body::Error(ErrorMsg {
+            err_type: 3,
+            code: 0,
+            data: hex("010e0048 00000009"),
+        }),
+    );
+    let a = s.run();
+    assert_eq!(count(&a, "error_message"), 1);
+    let f = a.findings().list()[0].clone();
+    assert!(f.text.contains("FLOW_MOD"), "{}", f.text);
+    assert_eq!(count(&analyse(sample("basic.pcap")), "error_message"), 0);
+}
+
+#[test]
+fn a_capture_that_ends_within_the_windows_leaves_nothing_unanswered() {
+    // Cut right after a PacketIn and an ECHO_REQUEST (as `editcap -r basic.pcap 1-15`):
+    // their answers may have come just after the capture.
+    let mut s = Script::new();
+    s.handshake()
+        .switch(10, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(11, Body::EchoRequest(Vec::new()));
+    let a = s.run();
+    assert_eq!(count(&a, "unanswered_packet_in"), 0);
+    assert_eq!(count(&a, "echo_timeout"), 0);
+    // Real: basic.pcap's first 15 frames end 0.1 ms after a PacketIn, its first 63 just
+    // after an ECHO_REQUEST.
+    let (header, frames) = pcap_frames("basic.pcap");
+    for n in [15, 63] {
+        let a = analyse_frames(&format!("first-{n}"), &header, &frames[..n]);
+        assert_eq!(count(&a, "unanswered_packet_in"), 0, "1-{n}");
+        assert_eq!(count(&a, "echo_timeout"), 0, "1-{n}");
+    }
+    // Once the connection closes, what waits is unanswered.
+    s.stream(StreamEvent::ConnClosed {
+        conn: ConnId(0),
+        reason: ofscope::stream::CloseReason::Fin,
+        frame: 9,
+    });
+    let a = s.run();
+    assert_eq!(count(&a, "unanswered_packet_in"), 1);
+    assert_eq!(count(&a, "echo_timeout"), 1);
+}
+
+#[test]
+fn echo_timeout() {
+    let mut s = Script::new();
+    s.handshake()
+        .switch(5, Body::EchoRequest(Vec::new()))
+        .controller(20_000, Body::BarrierRequest);
+    assert_eq!(count(&s.run(), "echo_timeout"), 1);
+    assert_eq!(count(&analyse(sample("basic.pcap")), "echo_timeout"), 0);
+}
+
+#[test]
+fn flow_churn() {
+    let add = |ms: u64, s: &mut Script| {
+        s.controller(
+            ms,
+            Body::FlowMod(FlowMod {
+                match_: Match::from_frame(
+                    &ofscope_dissectors::frame::Frame::parse(&ping_from(1)),
+                    1,
+                ),
+                actions: vec![Action::output(2)],
+                ..FlowMod::default()
+            }),
+        );
+    };
+    let mut s = Script::new();
+    s.handshake();
+    for i in 0..6 {
+        add(10 + 1000 * i, &mut s);
+    }
+    assert_eq!(count(&s.run(), "flow_churn"), 2);
+    // The same flow re-added every 30 s (hard timeout) is normal.
+    let mut ok = Script::new();
+    ok.handshake();
+    for i in 0..6 {
+        add(10 + 30_000 * i, &mut ok);
+    }
+    assert_eq!(count(&ok.run(), "flow_churn"), 0);
+}
+
+#[test]
+fn handshake_stall() {
+    let mut s = Script::new();
+    s.switch(0, Body::Hello(Hello::default()))
+        .controller(0, Body::Hello(Hello::default()))
+        .controller(1, Body::FeaturesRequest)
+        .controller(6000, Body::EchoRequest(Vec::new()));
+    let stalled = s.run();
+    assert_eq!(count(&stalled, "handshake_stall"), 1);
+    let mut ok = Script::new();
+    ok.handshake().controller(6000, Body::BarrierRequest);
+    assert_eq!(count(&ok.run(), "handshake_stall"), 0);
+}
+
+#[test]
+fn version_mismatch() {
+    // Real: the controller offers 1.0-1.5 (HELLO 0x06), the switch 1.0.
+    let a = analyse(sample("negotiate.pcap"));
+    assert_eq!(count(&a, "version_mismatch"), 1);
+    assert_eq!(count(&analyse(sample("basic.pcap")), "version_mismatch"), 0);
+    let mut s = Script::new();
+    s.msg(0, true, Message::parse(&hex("04000008 00000001")))
+        .controller(0, Body::Hello(Hello::default()));
+    let f = s.run();
+    assert_eq!(count(&f, "version_mismatch"), 1);
+}
+
+#[test]
+fn pairing_memory_is_bounded() {
+    let mut a = Analyzer::new(Config {
+        max_pending: 100,
+        ..Config::default()
+    });
+    let mut s = Script::new();
+    s.handshake();
+    for e in &s.events {
+        a.feed(e);
+    }
+    // 10,000 distinct PacketIns within one window, none answered.
+    for i in 0..10_000u64 {
+        let mut frame = ping_from(1);
+        frame.extend_from_slice(&i.to_be_bytes());
+        let mut one = Script::new();
+        one.index = 10 + i;
+        one.featured.push(0);
+        one.switch(10, packet_in(frame, 1, NO_BUFFER));
+        a.feed(&one.events[0]);
+        assert!(a.waiting_packet_ins() <= 100);
+    }
+    // The last 100 are given up when the window has passed.
+    let mut later = Script::new();
+    later.index = 20_000;
+    later.featured.push(0);
+    later.controller(2000, Body::BarrierRequest);
+    a.feed(&later.events[0]);
+    a.finish();
+    assert_eq!(a.waiting_packet_ins(), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().unanswered, 10_000);
+    // Kept findings are capped; the total still counts every one.
+    assert_eq!(count(&a, "unanswered_packet_in"), 10_000);
+    assert!(a.findings().list().len() <= 1000);
+}
+
+/// The frames of a classic little-endian microsecond pcap: (timestamp in µs, the record's
+/// caplen, len and data).
+fn pcap_frames(name: &str) -> (Vec<u8>, Vec<(u64, Vec<u8>)>) {
+    let bytes = std::fs::read(sample(name)).unwrap();
+    assert_eq!(
+        bytes[..4],
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        "{name}: not a LE µs pcap"
+    );
+    let u32_at = |i: usize| u64::from(u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap()));
+    let mut frames = Vec::new();
+    let mut at = 24;
+    while at + 16 <= bytes.len() {
+        let ts_us = u32_at(at) * 1_000_000 + u32_at(at + 4);
+        let end = at + 16 + u32_at(at + 8) as usize;
+        frames.push((ts_us, bytes[at + 8..end].to_vec()));
+        at = end;
+    }
+    (bytes[..24].to_vec(), frames)
+}
+
+/// Analyses a pcap made of `header` and `frames` (written to a scratch file).
+fn analyse_frames(name: &str, header: &[u8], frames: &[(u64, Vec<u8>)]) -> Analyzer {
+    let path = std::env::temp_dir().join(format!("ofscope-{}-{name}.pcap", std::process::id()));
+    let mut out = header.to_vec();
+    for (ts_us, rest) in frames {
+        out.extend_from_slice(&((ts_us / 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(&((ts_us % 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(rest);
+    }
+    std::fs::write(&path, out).unwrap();
+    let mut a = Analyzer::new(Config::default());
+    for e in Session::open(&path, StreamConfig::default())
+        .unwrap()
+        .flatten()
+    {
+        a.feed(&e);
+    }
+    a.finish();
+    std::fs::remove_file(&path).unwrap();
+    a
+}
+
+fn conn_opened(conn: u32) -> StreamEvent {
+    StreamEvent::ConnOpened {
+        conn: ConnId(conn),
+        switch: format!("127.0.0.1:{}", 40000 + conn).parse().unwrap(),
+        controller: "127.0.0.1:6633".parse().unwrap(),
+        roles: RoleSource::Handshake,
+        frame: u64::from(conn) + 1,
+    }
+}
+
+#[test]
+fn interleaved_handshakes_of_two_switches_do_not_stall() {
+    // Both TCP connections open before either says HELLO, then their handshakes interleave
+    // message by message; the session goes on past the 5 s of the stall rule.
+    let mut s = Script::new();
+    s.stream(conn_opened(0)).stream(conn_opened(1));
+    let hello = || Body::Hello(Hello::default());
+    s.on(0).switch(0, hello()).on(1).switch(0, hello());
+    s.on(0).controller(1, hello()).on(1).controller(1, hello());
+    s.on(0)
+        .controller(2, Body::FeaturesRequest)
+        .on(1)
+        .controller(2, Body::FeaturesRequest);
+    for conn in [0, 1] {
+        s.on(conn).switch(
+            3,
+            Body::FeaturesReply(FeaturesReply {
+                datapath_id: DPID + u64::from(conn),
+                ..FeaturesReply::default()
+            }),
+        );
+    }
+    s.on(1).controller(6000, Body::EchoRequest(Vec::new()));
+    s.on(0).controller(6000, Body::EchoRequest(Vec::new()));
+    let a = s.run();
+    assert_eq!(count(&a, "handshake_stall"), 0);
+    assert_eq!(count(&a, "mid_session_start"), 0);
+    let keys: Vec<_> = a.switches().keys().filter_map(|k| k.dpid()).collect();
+    assert_eq!(keys, [DPID, DPID + 1]);
+    // A third connection that says HELLO and never FEATURES_REPLY still stalls.
+    s.stream(conn_opened(2)).on(2).switch(6001, hello());
+    s.on(0).controller(12_000, Body::EchoRequest(Vec::new()));
+    assert_eq!(count(&s.run(), "handshake_stall"), 1);
+}
+
+#[test]
+fn a_real_two_switch_capture_has_no_phantom_stall() {
+    // basic.pcap and vlan.pcap (two connections, other client ports) merged with vlan's
+    // first frame 1 µs after basic's: their handshakes interleave frame by frame.
+    let (header, basic) = pcap_frames("basic.pcap");
+    let (_, vlan) = pcap_frames("vlan.pcap");
+    let shift = vlan[0].0 - basic[0].0 - 1;
+    let mut frames: Vec<_> = basic
+        .into_iter()
+        .chain(vlan.into_iter().map(|(ts, f)| (ts - shift, f)))
+        .collect();
+    frames.sort_by_key(|(ts, _)| *ts);
+    let a = analyse_frames("two-switches", &header, &frames);
+    assert_eq!(
+        a.findings()
+            .totals()
+            .map(|(k, _)| k.name())
+            .collect::<Vec<_>>(),
+        ["flood_used"]
+    );
+}
+
+#[test]
+fn a_capture_started_mid_session_says_so_once_and_no_stall() {
+    // basic.pcap from frame 20 on (as `editcap -r basic.pcap out.pcap 20-`): no HELLO,
+    // no FEATURES_REPLY, 24 s of PacketIns.
+    let (header, frames) = pcap_frames("basic.pcap");
+    let a = analyse_frames("mid-session", &header, &frames[19..]);
+    assert_eq!(count(&a, "handshake_stall"), 0);
+    assert_eq!(count(&a, "mid_session_start"), 1);
+    assert_eq!(count(&a, "unanswered_packet_in"), 0);
+    let f = a
+        .findings()
+        .list()
+        .into_iter()
+        .find(|f| f.kind.name() == "mid_session_start")
+        .unwrap()
+        .clone();
+    assert!(f.text.contains("not a HELLO"), "{}", f.text);
+    // Its flow table lacks what was installed before the capture, and says so.
+    let key = *a.switches().keys().next().unwrap();
+    assert!(a.table_caveat(key).unwrap().contains("mid-session"));
+    // A PACKET_OUT naming a buffer offered before the capture is not an unknown buffer.
+    let mut s = Script::new();
+    s.switch(0, packet_in(ping_from(1), 1, NO_BUFFER))
+        .controller(1, packet_out(Vec::new(), 1, 2, 77))
+        .controller(6000, Body::EchoRequest(Vec::new()));
+    let a = s.run();
+    assert_eq!(count(&a, "unknown_buffer_id"), 0);
+    assert_eq!(count(&a, "handshake_stall"), 0);
+    assert_eq!(count(&a, "mid_session_start"), 1);
+}
+
+#[test]
+fn a_capture_ending_inside_a_handshake_is_no_stall() {
+    // The capture ends 1 s after the HELLOs: the handshake may have ended just after.
+    let mut s = Script::new();
+    s.switch(0, Body::Hello(Hello::default()))
+        .controller(1000, Body::Hello(Hello::default()));
+    assert_eq!(count(&s.run(), "handshake_stall"), 0);
+    // ... unless its connection closed without one.
+    s.stream(StreamEvent::ConnClosed {
+        conn: ConnId(0),
+        reason: ofscope::stream::CloseReason::Fin,
+        frame: 3,
+    });
+    assert_eq!(count(&s.run(), "handshake_stall"), 1);
+}
+
+/// An OpenFlow 1.3 message (version byte 4) of type `msg_type` with `body`.
+fn of13(msg_type: u8, xid: u32, body: &[u8]) -> Message {
+    let mut bytes = vec![4, msg_type];
+    bytes.extend_from_slice(&(8 + body.len() as u16).to_be_bytes());
+    bytes.extend_from_slice(&xid.to_be_bytes());
+    bytes.extend_from_slice(body);
+    Message::parse(&bytes)
+}
+
+#[test]
+fn an_openflow_13_handshake_completes() {
+    // HELLO, FEATURES_REQUEST (5), FEATURES_REPLY (6: dpid, n_buffers, n_tables,
+    // auxiliary_id, pad, capabilities, reserved: 32 bytes, no ports), then MULTIPART
+    // (18/19) and ECHO (2/3) well past 5 s.
+    let mut features = 0x0000_0000_0000_00abu64.to_be_bytes().to_vec();
+    features.extend_from_slice(&hex("00000100 fe 00 0000 0000004f 00000000"));
+    let mut s = Script::new();
+    s.msg(0, true, of13(0, 1, &[]))
+        .msg(0, false, of13(0, 2, &[]))
+        .msg(1, false, of13(5, 3, &[]))
+        .msg(2, true, of13(6, 3, &features))
+        .msg(3, false, of13(18, 4, &hex("0000 0000 00000000")))
+        .msg(4, true, of13(19, 4, &hex("0000 0000 00000000")))
+        .msg(7000, false, of13(2, 5, &[]))
+        .msg(7001, true, of13(3, 5, &[]));
+    let a = s.run();
+    assert!(a.findings().list().is_empty(), "{:?}", a.findings().list());
+    let keys: Vec<_> = a.switches().keys().filter_map(|k| k.dpid()).collect();
+    assert_eq!(keys, [0xab]);
+    // Bytes framed by mistake as a "1.4 type 6" of 1800 bytes are no FEATURES_REPLY: a
+    // 1.4 one is 32 bytes.
+    let mut bogus = vec![5, 6, 0x07, 0x08, 0, 0, 0, 9];
+    bogus.resize(100, 0xee);
+    let mut s = Script::new();
+    s.msg(0, true, of13(0, 1, &[]))
+        .msg(0, false, of13(0, 2, &[]))
+        .cut_msg(2, true, Message::parse(&bogus), bogus.clone())
+        .msg(7000, false, of13(2, 5, &[]));
+    let a = s.run();
+    assert_eq!(count(&a, "handshake_stall"), 1);
+    assert!(a.switches().keys().all(|k| k.dpid().is_none()));
+}
+
+#[test]
+fn a_cut_message_is_truncated_never_malformed() {
+    // A FLOW_MOD of 80 bytes of which the capture kept 30 (the snaplen sample's case).
+    let mut fm = Message::new(5, Body::FlowMod(FlowMod::default())).emit();
+    fm.truncate(30);
+    let mut s = Script::new();
+    s.handshake();
+    let cut = Message::parse(&fm);
+    s.cut_msg(5, false, cut, fm);
+    // A SET_CONFIG cut after its flags: the miss_send_len a decoder would fill in is not
+    // the one sent, so it is not taken.
+    let set = Message::new(
+        6,
+        Body::SetConfig(ofscope_dissectors::openflow::SwitchConfig {
+            flags: 0,
+            miss_send_len: 0,
+        }),
+    );
+    let kept = set.emit()[..10].to_vec();
+    s.cut_msg(6, false, set, kept);
+    let a = s.run();
+    assert_eq!(count(&a, "truncated_message"), 2);
+    assert_eq!(count(&a, "malformed"), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.info.miss_send_len(), None);
+    // Real: the snaplen sample cuts its FEATURES_REPLY and FLOW_MODs; none is malformed,
+    // the dpid is known from the 16 bytes kept, the handshake completes, and its PacketIns
+    // are whole as the switch sent them (only the capture cut them).
+    let snap = analyse(sample("snap96.pcap"));
+    assert_eq!(count(&snap, "malformed"), 0);
+    assert_eq!(count(&snap, "handshake_stall"), 0);
+    assert_eq!(count(&snap, "truncated_packet_in"), 0);
+    assert_eq!(
+        snap.switches().keys().map(|k| k.dpid()).collect::<Vec<_>>(),
+        [Some(DPID)]
+    );
+}
+
+#[test]
+fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
+    // snap96: each PacketIn kept 12 bytes of its frame, each PACKET_OUT 6, each FLOW_MOD
+    // lost its command; each of the 13 PacketIns has its PACKET_OUT (same in_port, frame
+    // length and destination), and none of them is ambiguous.
+    let a = analyse(sample("snap96.pcap"));
+    assert_eq!(count(&a, "unanswered_packet_in"), 0);
+    assert_eq!(count(&a, "ambiguous_answer"), 0);
+    let sw = a.switches().values().next().unwrap();
+    assert_eq!(sw.packet_in.summary().pairs, 13);
+    // Its cut FEATURES_REPLY still answers the FEATURES_REQUEST (by its header's xid).
+    let features = sw.requests["FEATURES"].summary();
+    assert_eq!((features.pairs, features.unanswered), (1, 0));
+    // The cut FLOW_MODs are not applied (their actions are lost), and the table says so.
+    assert!(sw.table.flows().is_empty());
+    let key = *a.switches().keys().next().unwrap();
+    let why = a.table_caveat(key).unwrap();
+    assert!(why.contains("9 FLOW_MODs cut"), "{why}");
+    let basic = analyse(sample("basic.pcap"));
+    assert_eq!(
+        basic.table_caveat(*basic.switches().keys().next().unwrap()),
+        None
+    );
+}
+
+#[test]
+fn a_96_byte_snaplen_copy_of_segmented_has_no_false_alarm() {
+    // segmented.pcap cut as `editcap -s 96` would: the PacketIns to the VIP are answered by
+    // the responder's replies, of which the capture kept the destination MAC only.
+    let (header, frames) = pcap_frames("segmented.pcap");
+    let cut: Vec<(u64, Vec<u8>)> = frames
+        .into_iter()
+        .map(|(ts, rest)| {
+            let caplen = u32::from_le_bytes(rest[..4].try_into().unwrap()).min(96);
+            let mut r = caplen.to_le_bytes().to_vec();
+            r.extend_from_slice(&rest[4..8 + caplen as usize]);
+            (ts, r)
+        })
+        .collect();
+    let a = analyse_frames("segmented-96", &header, &cut);
+    for kind in [
+        "handshake_stall",
+        "unanswered_packet_in",
+        "malformed",
+        "truncated_packet_in",
+    ] {
+        assert_eq!(count(&a, kind), 0, "{kind}");
+    }
+    let sw = a.switches().values().next().unwrap();
+    assert!(sw.packet_in.summary().pairs >= 10);
+}
+
+/// The lab's recordings of the unusual cases raise no alarm the session does not deserve:
+/// two switches whose handshakes interleave, a capture started mid-session, an OpenFlow 1.3
+/// session, segments recorded out of order, and a `-s 96` recording whose full-snaplen
+/// twin (recorded beside it) has no finding but a FLOOD note.
+#[test]
+fn the_lab_recordings_of_unusual_captures_raise_no_false_alarm() {
+    for name in [
+        "two-switch.pcap",
+        "midsession.pcap",
+        "of13.pcap",
+        "reorder.pcap",
+        "segmented-s96.pcap",
+        "segmented-full.pcap",
+    ] {
+        let a = analyse(sample(name));
+        for kind in [
+            "handshake_stall",
+            "unanswered_packet_in",
+            "malformed",
+            "truncated_packet_in",
+            "echo_timeout",
+        ] {
+            assert_eq!(count(&a, kind), 0, "{name}: {kind}");
+        }
+        let mid_session = count(&a, "mid_session_start");
+        assert_eq!(mid_session, u64::from(name == "midsession.pcap"), "{name}");
+    }
+    // The cut recording still knows its switch by the dpid in its cut FEATURES_REPLY.
+    let cut = analyse(sample("segmented-s96.pcap"));
+    assert_eq!(cut.switches().len(), 1);
+    assert!(cut.switches().keys().all(|key| key.dpid() == Some(1)));
+}
+
+/// docs/analysis.md lists every kind of the table, each once, with its declared severity
+/// first (a rule that grades its occurrences says how after it).
+#[test]
+fn docs_list_every_kind_with_its_severity() {
+    let docs = include_str!("../../docs/analysis.md");
+    let section = docs
+        .split("\n## ")
+        .find(|s| s.starts_with("Findings\n"))
+        .expect("a Findings section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let (kind, rest) = l.split_once("` | ")?;
+            Some((kind, rest.split(" |").next()?))
+        })
+        .collect();
+    let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), names);
+    for (row, kind) in rows.iter().zip(KINDS) {
+        assert!(
+            row.1.starts_with(kind.severity.name()),
+            "{}: docs say {:?}, the rule {}",
+            kind.name,
+            row.1,
+            kind.severity.name()
+        );
+    }
+}
+
+/// Each kind has its test here: one that counts it.
+#[test]
+fn every_kind_is_tested() {
+    let tests = include_str!("analysis_findings.rs");
+    for kind in KINDS {
+        assert!(
+            tests.contains(&format!("\"{}\")", kind.name)),
+            "{} has no test in tests/analysis_findings.rs",
+            kind.name
+        );
+    }
+}

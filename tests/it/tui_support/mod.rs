@@ -1,0 +1,59 @@
+//! Shared by the viewer tests: a sample read into the viewer's state, keys, and drawing into
+//! a test backend.
+
+use ofscope::capture::FileSource;
+use ofscope::session::Session;
+use ofscope::stream::StreamConfig;
+use ofscope::tui::{render, App, Feed};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+use crate::common::sample;
+
+/// The viewer after reading the whole sample, as the indexer would feed it.
+pub fn app_for(name: &str) -> App {
+    let mut app = App::new(format!("{name}.pcap"), false);
+    let path = sample(&format!("{name}.pcap"));
+    if let Some(origin) = FileSource::first_frame_ns(std::path::Path::new(&path)) {
+        app.feed(Feed::Origin(origin));
+    }
+    let session = Session::open(path, StreamConfig::default()).expect("open sample");
+    let events = session.map(|e| e.expect("readable sample")).collect();
+    app.feed(Feed::Events(events));
+    app.feed(Feed::Finished);
+    app
+}
+
+pub fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+pub fn ctrl(app: &mut App, c: char) {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+pub fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Applies a filter through the bar, as a user would, and finishes filtering.
+pub fn filter(app: &mut App, expression: &str) {
+    key(app, KeyCode::Char('/'));
+    ctrl(app, 'u');
+    keys(app, expression);
+    key(app, KeyCode::Enter);
+    app.settle();
+}
+
+/// The screen as text, after finishing any filtering.
+pub fn draw(app: &mut App, width: u16, height: u16) -> String {
+    app.settle();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| render::draw(frame, app))
+        .expect("draw");
+    terminal.backend().to_string()
+}
