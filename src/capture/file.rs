@@ -186,10 +186,9 @@ impl FileSource {
     }
 
     fn step(&mut self) -> Step {
-        let result = self.reader.next();
-        match result {
+        let failed = match self.reader.next() {
             Ok((block_len, block)) => {
-                describe(&mut self.format, &mut self.nanosecond, block_len, block)
+                return describe(&mut self.format, &mut self.nanosecond, block_len, block)
             }
             Err(PcapError::Eof) => Step::End,
             Err(PcapError::Incomplete(_)) => Step::Refill,
@@ -197,7 +196,35 @@ impl FileSource {
             Err(PcapError::BufferTooSmall) => Step::Grow,
             Err(PcapError::ReadError) => Step::Corrupt("read error".to_owned()),
             Err(_) => Step::Unreadable,
+        };
+        match failed {
+            Step::Unreadable => self.unreadable_block(),
+            // The parser wants more of a block that is all there: it cannot read it.
+            Step::Refill | Step::Truncated if self.whole_block_len().is_some() => {
+                self.unreadable_block()
+            }
+            step => step,
         }
+    }
+
+    /// How the decompressed capture's end is to be reported when the gzip stream did not
+    /// end cleanly; `None` for a clean end (or no gzip).
+    fn gzip_ending(&self) -> Option<CaptureError> {
+        let frames_read = self.next_number - 1;
+        let path = self.path.clone();
+        let detail = match self.gzip_end.get()? {
+            GzipTrouble::Damaged => format!(
+                "the gzip data is damaged (its checksum or compressed data does not check out) after frame {frames_read}; the frames before it were read"
+            ),
+            GzipTrouble::TrailingBytes(n) => format!(
+                "{n} bytes after the end of the gzip data are not gzip and were ignored; all {frames_read} frames were read"
+            ),
+            GzipTrouble::Cut => {
+                let frame = self.next_number;
+                return Some(CaptureError::Truncated { path, frame });
+            }
+        };
+        Some(CaptureError::Gzip { path, detail })
     }
 
     /// The length of the pcapng block at the head of the buffer when all of it is there
@@ -262,35 +289,7 @@ impl FrameSource for FileSource {
         }
         self.reader.consume(std::mem::take(&mut self.to_consume));
         loop {
-            let step = match self.step() {
-                Step::Unreadable => self.unreadable_block(),
-                // The parser wants more of a block that is all there: it cannot read it.
-                Step::Refill | Step::Truncated if self.whole_block_len().is_some() => {
-                    self.unreadable_block()
-                }
-                // The decompressed capture ended: how the gzip stream ended tells whether
-                // that is the whole of it.
-                Step::End | Step::Truncated if self.gzip_end.get().is_some() => {
-                    let frames_read = self.next_number - 1;
-                    let detail = match self.gzip_end.get() {
-                        Some(GzipTrouble::Damaged) => format!(
-                            "the gzip data is damaged (its checksum or compressed data does not check out) after frame {frames_read}; the frames before it were read"
-                        ),
-                        Some(GzipTrouble::TrailingBytes(n)) => format!(
-                            "{n} bytes after the end of the gzip data are not gzip and were ignored; all {frames_read} frames were read"
-                        ),
-                        Some(GzipTrouble::Cut) | None => {
-                            let path = self.path.clone();
-                            let frame = self.next_number;
-                            return self.fail(CaptureError::Truncated { path, frame });
-                        }
-                    };
-                    let path = self.path.clone();
-                    return self.fail(CaptureError::Gzip { path, detail });
-                }
-                step => step,
-            };
-            match step {
+            match self.step() {
                 Step::Packet {
                     block_len,
                     start,
@@ -350,14 +349,17 @@ impl FrameSource for FileSource {
                     self.buffer_size = wanted;
                 }
                 Step::End => {
+                    if let Some(error) = self.gzip_ending() {
+                        return self.fail(error);
+                    }
                     self.done = true;
                     return None;
                 }
                 Step::Truncated => {
-                    let error = CaptureError::Truncated {
+                    let error = self.gzip_ending().unwrap_or(CaptureError::Truncated {
                         path: self.path.clone(),
                         frame: self.next_number,
-                    };
+                    });
                     return self.fail(error);
                 }
                 Step::Corrupt(detail) => {
@@ -369,7 +371,17 @@ impl FrameSource for FileSource {
                     };
                     return self.fail(error);
                 }
-                Step::Unreadable => unreachable!("turned into another step above"),
+                // `step` turns it into another step; were one to slip through, reading on
+                // would meet the same block again.
+                Step::Unreadable => {
+                    let error = CaptureError::Corrupt {
+                        path: self.path.clone(),
+                        frame: self.next_number,
+                        offset: self.position(),
+                        detail: "an unreadable record".to_owned(),
+                    };
+                    return self.fail(error);
+                }
             }
         }
     }
