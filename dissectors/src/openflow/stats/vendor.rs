@@ -31,8 +31,8 @@ impl VendorStats {
         if self.vendor != NICIRA {
             return None;
         }
-        let b = self.data.get(..4)?;
-        stats_subtype_name(self.vendor, u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        let b = self.data.first_chunk()?;
+        stats_subtype_name(self.vendor, u32::from_be_bytes(*b))
     }
 
     pub(super) fn build_tree(&self, t: &mut Tree, at: usize) {
