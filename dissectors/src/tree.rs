@@ -307,11 +307,14 @@ impl FieldDef {
 /// `of.packet_in.in_port` → `in_port`, worked out when the declaration is compiled.
 const fn last_segment(key: &'static str) -> &'static str {
     let bytes = key.as_bytes();
-    let mut i = bytes.len();
-    while i > 0 && bytes[i - 1] != b'.' {
-        i -= 1;
+    let mut head = bytes;
+    while let [init @ .., last] = head {
+        if *last == b'.' {
+            break;
+        }
+        head = init;
     }
-    match std::str::from_utf8(bytes.split_at(i).1) {
+    match std::str::from_utf8(bytes.split_at(head.len()).1) {
         Ok(name) => name,
         Err(_) => key,
     }

@@ -183,8 +183,8 @@ impl IcmpRepr {
             _ => return None,
         };
         let at = ip.header_len() + 2;
-        let port = data.get(at..at + 2)?;
-        Some((proto, be16([port[0], port[1]])))
+        let port = data.get(at..)?.first_chunk()?;
+        Some((proto, be16(*port)))
     }
 
     /// `data_len` is the length of the data after the header, which the group also covers.

@@ -18,12 +18,12 @@ pub struct Header {
 impl Header {
     /// Reads the header from the first 8 bytes, or `None` if there are fewer.
     pub fn parse(bytes: &[u8]) -> Option<Header> {
-        let h = bytes.get(..HEADER_LEN)?;
+        let &[version, msg_type, l0, l1, x0, x1, x2, x3] = bytes.first_chunk::<HEADER_LEN>()?;
         Some(Header {
-            version: h[0],
-            msg_type: h[1],
-            length: u16::from_be_bytes([h[2], h[3]]),
-            xid: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+            version,
+            msg_type,
+            length: u16::from_be_bytes([l0, l1]),
+            xid: u32::from_be_bytes([x0, x1, x2, x3]),
         })
     }
 

@@ -27,7 +27,9 @@ impl Hello {
                     .chunks_exact(4)
                     .enumerate()
                     .flat_map(|(word, b)| {
-                        let bits = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                        // `chunks_exact(4)` yields four bytes at a time: the fallback
+                        // is never taken.
+                        let bits = b.first_chunk().map_or(0, |&b| u32::from_be_bytes(b));
                         (0..32u32)
                             .filter(move |i| bits & (1 << i) != 0)
                             .map(move |i| (word as u32 * 32 + i) as u8)

@@ -256,11 +256,16 @@ fn transport(protocol: u8, ipv6: bool, body: &[u8], decodable: bool) -> Transpor
     let parsed = match protocol {
         _ if !decodable => None,
         // The 8-byte ICMP header is all IcmpRepr::parse requires.
-        ipv4::protocol::ICMP if !ipv6 => body.get(..8).map(|i| TransportHeader::Icmp {
-            icmp_type: i[0],
-            code: i[1],
-            rest: [i[4], i[5], i[6], i[7]],
-        }),
+        ipv4::protocol::ICMP if !ipv6 => {
+            body.first_chunk::<8>()
+                .map(
+                    |&[icmp_type, code, _, _, r0, r1, r2, r3]| TransportHeader::Icmp {
+                        icmp_type,
+                        code,
+                        rest: [r0, r1, r2, r3],
+                    },
+                )
+        }
         ipv4::protocol::ICMPV6 if ipv6 => Icmpv6Repr::parse(body)
             .ok()
             .map(|_| TransportHeader::Icmpv6),

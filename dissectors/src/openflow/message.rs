@@ -76,7 +76,7 @@ impl Message {
     pub fn parse(bytes: &[u8]) -> Message {
         let Some(header) = Header::parse(bytes) else {
             let mut h = [0u8; HEADER_LEN];
-            h[..bytes.len()].copy_from_slice(bytes);
+            h.iter_mut().zip(bytes).for_each(|(h, b)| *h = *b);
             return Message {
                 header: Header::parse(&h).unwrap_or_default(),
                 body: Body::Malformed {
@@ -90,6 +90,8 @@ impl Message {
                 cut_at: None,
             };
         };
+        // The header parsed, so there are at least its 8 bytes: the fallback is never taken.
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
         let malformed = |reason| Message {
             header,
             body: Body::Malformed {
@@ -113,14 +115,14 @@ impl Message {
         if !decodable {
             return Message {
                 header,
-                body: Body::OtherVersion(bytes[HEADER_LEN..].to_vec()),
+                body: Body::OtherVersion(body.to_vec()),
                 cut_at: cut.then_some(bytes.len()),
             };
         }
         if cut {
-            return Message::parse_cut(header, bytes);
+            return Message::parse_cut(header, body);
         }
-        let mut r = Reader::new(&bytes[HEADER_LEN..]);
+        let mut r = Reader::new(body);
         match Body::parse(header.msg_type, &mut r) {
             Ok(body) => Message {
                 header,
@@ -133,22 +135,23 @@ impl Message {
 
     /// A message the capture cut: fewer bytes than its header's length. Never malformed for
     /// that alone: the body is decoded as far as the captured bytes go (see [`Body::Cut`]).
-    fn parse_cut(header: Header, bytes: &[u8]) -> Message {
-        let mut zero_filled = bytes[HEADER_LEN..].to_vec();
+    /// `captured` is what the capture holds after the header.
+    fn parse_cut(header: Header, captured: &[u8]) -> Message {
+        let mut zero_filled = captured.to_vec();
         zero_filled.resize(usize::from(header.length) - HEADER_LEN, 0);
-        let mut r = Reader::cut(&zero_filled, bytes.len() - HEADER_LEN);
+        let mut r = Reader::cut(&zero_filled, captured.len());
         let body = match Body::parse(header.msg_type, &mut r) {
             // Every field real and only trailing data cut (a PACKET_IN's frame, say).
             Ok(body) if r.all_real() => body,
             decoded => Body::Cut {
                 decoded: decoded.map(Box::new),
-                bytes: bytes[HEADER_LEN..].to_vec(),
+                bytes: captured.to_vec(),
             },
         };
         Message {
             header,
             body,
-            cut_at: Some(bytes.len()),
+            cut_at: Some(HEADER_LEN + captured.len()),
         }
     }
 

@@ -186,16 +186,22 @@ impl Body<'_> {
             .get(at..at + n)
             .ok_or_else(|| DecodeError::invalid("OFPBAC_BAD_LEN", "Nicira action too short"))
     }
+    fn array<const N: usize>(&self, at: usize) -> Result<[u8; N]> {
+        self.0
+            .get(at..)
+            .and_then(<[u8]>::first_chunk)
+            .copied()
+            .ok_or_else(|| DecodeError::invalid("OFPBAC_BAD_LEN", "Nicira action too short"))
+    }
     fn u8(&self, at: usize) -> Result<u8> {
-        Ok(self.bytes(at, 1)?[0])
+        let [b] = self.array(at)?;
+        Ok(b)
     }
     fn u16(&self, at: usize) -> Result<u16> {
-        let b = self.bytes(at, 2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+        Ok(u16::from_be_bytes(self.array(at)?))
     }
     fn u32(&self, at: usize) -> Result<u32> {
-        let b = self.bytes(at, 4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        Ok(u32::from_be_bytes(self.array(at)?))
     }
     fn u64(&self, at: usize) -> Result<u64> {
         Ok((u64::from(self.u32(at)?) << 32) | u64::from(self.u32(at + 4)?))
@@ -712,10 +718,7 @@ fn conntrack(d: &Body) -> Result<String> {
 
 fn nicira_subtype(a: &Action) -> Option<u16> {
     match a {
-        Action::Vendor(v) if v.vendor == NICIRA => {
-            let b = v.data.get(..2)?;
-            Some(u16::from_be_bytes([b[0], b[1]]))
-        }
+        Action::Vendor(v) if v.vendor == NICIRA => Some(u16::from_be_bytes(*v.data.first_chunk()?)),
         _ => None,
     }
 }
@@ -758,12 +761,18 @@ fn nat(d: &Body) -> Result<String> {
         at += n;
         Ok(Some(b))
     };
-    let v4 = |b: Option<&[u8]>| b.map(|b| Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+    let v4 = |b: Option<&[u8]>| {
+        b.and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(Ipv4Addr::from)
+    };
     let v6 = |b: Option<&[u8]>| {
         b.and_then(|b| <[u8; 16]>::try_from(b).ok())
             .map(Ipv6Addr::from)
     };
-    let port = |b: Option<&[u8]>| b.map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let port = |b: Option<&[u8]>| {
+        b.and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map(u16::from_be_bytes)
+    };
     let ip4_min = v4(take(1, 4)?);
     let ip4_max = v4(take(2, 4)?);
     let ip6_min = v6(take(4, 16)?);

@@ -115,16 +115,10 @@ impl fmt::Display for QueueProperty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             QueueProperty::MinRate(rate) => write!(f, "min_rate:{}", rate_text(*rate)),
-            QueueProperty::Other { property: 2, data } if data.len() >= 2 => {
-                write!(
-                    f,
-                    "max_rate:{}",
-                    rate_text(u16::from_be_bytes([data[0], data[1]]))
-                )
-            }
-            QueueProperty::Other { property, data } => {
-                write!(f, "property{}:{} bytes", property, data.len())
-            }
+            QueueProperty::Other { property, data } => match (property, data.first_chunk()) {
+                (2, Some(&rate)) => write!(f, "max_rate:{}", rate_text(u16::from_be_bytes(rate))),
+                _ => write!(f, "property{}:{} bytes", property, data.len()),
+            },
         }
     }
 }

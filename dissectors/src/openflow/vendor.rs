@@ -109,13 +109,11 @@ const NXST_NAMES: &[(u32, &str)] = &[
 ];
 
 fn be32(data: &[u8], at: usize) -> Option<u32> {
-    let b = data.get(at..at + 4)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    Some(u32::from_be_bytes(*data.get(at..)?.first_chunk()?))
 }
 
 fn be16(data: &[u8], at: usize) -> Option<u16> {
-    let b = data.get(at..at + 2)?;
-    Some(u16::from_be_bytes([b[0], b[1]]))
+    Some(u16::from_be_bytes(*data.get(at..)?.first_chunk()?))
 }
 
 /// The subtype name of a vendor message (`NXT_ROLE_REQUEST`, `BSN_SHELL_COMMAND`).

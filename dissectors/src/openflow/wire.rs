@@ -124,7 +124,11 @@ impl<'a> Reader<'a> {
         // if they ended within the captured bytes.
         self.read_uncaptured |= self.pos > self.captured;
         self.took_rest = true;
-        let out = &self.buf[self.pos..self.captured.max(self.pos)];
+        // `pos` and `captured` never pass the end of `buf`: the fallback is never taken.
+        let out = self
+            .buf
+            .get(self.pos..self.captured.max(self.pos))
+            .unwrap_or_default();
         self.pos = self.buf.len();
         out
     }
@@ -212,9 +216,10 @@ impl<'a> Reader<'a> {
     /// reads back the same when emitted.
     pub fn text(&mut self, n: usize, what: &'static str) -> Result<String> {
         let bytes = self.take(n, what)?;
-        let end = bytes.iter().position(|&b| b == 0).unwrap_or(n);
-        let mut text = String::with_capacity(end);
-        for chunk in bytes[..end].utf8_chunks() {
+        // `split` always yields a first piece, the whole field when it has no NUL.
+        let before_nul = bytes.split(|&b| b == 0).next().unwrap_or_default();
+        let mut text = String::with_capacity(before_nul.len());
+        for chunk in before_nul.utf8_chunks() {
             text.push_str(chunk.valid());
             text.extend(chunk.invalid().iter().map(|_| '?'));
         }
@@ -251,21 +256,28 @@ impl Put for Vec<u8> {
     }
     fn put_text(&mut self, s: &str, n: usize) {
         let bytes = s.as_bytes();
-        let take = bytes.len().min(n);
-        self.extend_from_slice(&bytes[..take]);
-        self.put_zeros(n - take);
+        let kept = bytes.get(..n).unwrap_or(bytes);
+        self.extend_from_slice(kept);
+        self.put_zeros(n - kept.len());
     }
 }
 
 /// Big-endian integers at constant offsets of a fixed-size block (no bounds to fail).
 #[inline]
 pub fn be16<const N: usize>(b: &[u8; N], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
+    // Callers pass constant offsets inside the block, so the fallback is never taken and
+    // the check folds away once inlined.
+    b.get(at..)
+        .and_then(<[u8]>::first_chunk)
+        .map_or(0, |&c| u16::from_be_bytes(c))
 }
 
 #[inline]
 pub fn be32<const N: usize>(b: &[u8; N], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    // As `be16`: constant offsets inside the block.
+    b.get(at..)
+        .and_then(<[u8]>::first_chunk)
+        .map_or(0, |&c| u32::from_be_bytes(c))
 }
 
 #[inline]
