@@ -56,12 +56,22 @@ pub fn decode_tcp(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpS
         | LinkType::IPV6 => IpStart::Ip(data),
         _ => return None,
     };
-    let (src_ip, dst_ip, tcp, incomplete) = match ip {
+    let found = match ip {
         IpStart::Ip(bytes) => tcp_in_ip(bytes)?,
         IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data)?)?,
     };
+    Some(segment(found, data, orig_len))
+}
+
+/// The segment of a TCP header found in a frame of `data` (as captured) that was `orig_len`
+/// bytes on the wire.
+fn segment<'a>(
+    (src_ip, dst_ip, tcp, incomplete): Found<'a>,
+    data: &[u8],
+    orig_len: u32,
+) -> TcpSegment<'a> {
     let cut = orig_len.saturating_sub(u32::try_from(data.len()).unwrap_or(u32::MAX));
-    Some(TcpSegment {
+    TcpSegment {
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
         seq: tcp.sequence_number(),
@@ -75,7 +85,7 @@ pub fn decode_tcp(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpS
         payload: tcp.payload(),
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
         missing: if incomplete { cut } else { 0 },
-    })
+    }
 }
 
 /// Where the IP header starts, or a MACsec frame left to the whole-packet slicer.
@@ -182,22 +192,7 @@ mod tests {
             | LinkType::IPV6 => LaxSlicedPacket::from_ip(data).ok()?,
             _ => whole_packet(linktype, data)?,
         };
-        let (src_ip, dst_ip, tcp, incomplete) = tcp_in_packet(&packet)?;
-        let cut = orig_len.saturating_sub(u32::try_from(data.len()).unwrap_or(u32::MAX));
-        Some(TcpSegment {
-            src: SocketAddr::new(src_ip, tcp.source_port()),
-            dst: SocketAddr::new(dst_ip, tcp.destination_port()),
-            seq: tcp.sequence_number(),
-            ack: tcp.acknowledgment_number(),
-            flags: TcpFlags {
-                syn: tcp.syn(),
-                ack: tcp.ack(),
-                fin: tcp.fin(),
-                rst: tcp.rst(),
-            },
-            payload: tcp.payload(),
-            missing: if incomplete { cut } else { 0 },
-        })
+        Some(segment(tcp_in_packet(&packet)?, data, orig_len))
     }
 
     /// IPv4 and IPv6 packets carrying TCP, and one carrying UDP.
