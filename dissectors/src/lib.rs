@@ -27,4 +27,5 @@ mod named;
 pub mod fields;
 pub mod frame;
 pub mod openflow;
+pub mod printable;
 pub mod tree;

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use ofscope_dissectors::openflow::port::flag_text;
 use ofscope_dissectors::openflow::stats::DescStats;
 use ofscope_dissectors::openflow::{FeaturesReply, PhyPort, PortStatus, SwitchConfig};
+use ofscope_dissectors::printable::Printable;
 
 use crate::stream::CloseReason;
 
@@ -123,7 +124,9 @@ impl SwitchInfo {
         if let Some(d) = &self.desc {
             out.push_str(&format!(
                 "    desc: {} / {} / {}\n",
-                d.mfr_desc, d.hw_desc, d.sw_desc
+                Printable(&d.mfr_desc),
+                Printable(&d.hw_desc),
+                Printable(&d.sw_desc)
             ));
         }
         if let Some((c, source, frame)) = &self.config {
@@ -146,7 +149,7 @@ impl SwitchInfo {
                     format!(
                         "{}({}){}",
                         ofscope_dissectors::openflow::port::PortDisplay(p.port_no),
-                        p.name,
+                        Printable(&p.name),
                         if down { " down" } else { "" }
                     )
                 })
@@ -156,7 +159,10 @@ impl SwitchInfo {
         for ch in &self.port_history {
             out.push_str(&format!(
                 "    port status frame {}: {} port {} ({})\n",
-                ch.frame, ch.reason, ch.port.port_no, ch.port.name
+                ch.frame,
+                ch.reason,
+                ch.port.port_no,
+                Printable(&ch.port.name)
             ));
         }
         for c in connections {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use ofscope_dissectors::openflow;
+use ofscope_dissectors::printable::Printable;
 use ofscope_dissectors::tree::Tree;
 use serde::Serialize;
 
@@ -47,7 +48,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
                 if offset > 0 {
                     out.push('\n');
                 }
-                out.push_str(&message.summary());
+                out.push_str(&Printable(&message.summary()).to_string());
                 out.push('\n');
                 text::write_detail(&mut out, &tree, 2);
             }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use ofscope_dissectors::printable::Printable;
 use ofscope_dissectors::tree::Tree;
 
 use crate::analysis::FastMap;
@@ -125,7 +126,7 @@ impl RecordPrinter {
             Direction::SwitchToController => " -> ",
             Direction::ControllerToSwitch => " <- ",
         });
-        line.push_str(&record.message.summary());
+        let _ = write!(line, "{}", Printable(&record.message.summary()));
         line.push('\n');
     }
 }

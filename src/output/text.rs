@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use ofscope_dissectors::printable::Printable;
 use ofscope_dissectors::tree::{Tree, Value};
 
 /// Writes the tree indented by depth, `Label: value` per line.
@@ -9,8 +10,15 @@ pub fn write_detail(out: &mut String, tree: &Tree, indent: usize) {
     for field in &tree.fields {
         let pad = indent + 2 * field.depth as usize;
         let _ = write!(out, "{:pad$}{}", "", field.label);
-        if field.value != Value::None {
-            let _ = write!(out, ": {}", field.value);
+        match &field.value {
+            Value::None => {}
+            // Text comes from the capture (port names, descriptions).
+            Value::Text(text) => {
+                let _ = write!(out, ": {}", Printable(text));
+            }
+            value => {
+                let _ = write!(out, ": {value}");
+            }
         }
         out.push('\n');
     }

@@ -15,6 +15,7 @@ mod analysis_samples;
 mod capture_formats;
 mod cli_bounded_reads;
 mod cli_decode;
+mod cli_hostile_names;
 mod cli_never_destroys_input;
 mod cli_pcap;
 mod cli_truncated_and_bddp;
