@@ -6,11 +6,14 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use ofscope_dissectors::printable::Printable;
+
 /// Reads a file that is read whole (a golden, raw message bytes), refusing one larger than
 /// `limit` bytes after reading at most one byte past it: `/dev/zero` or a huge file given by
 /// mistake costs `limit` bytes of memory, not all of it.
 pub fn read_bounded(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u8>> {
-    let cannot_read = || format!("cannot read {what} {}", path.display());
+    let shown = Printable(&path.to_string_lossy()).to_string();
+    let cannot_read = || format!("cannot read {what} {shown}");
     let file = File::open(path)
         .map_err(anyhow::Error::from)
         .map_err(|e| e.context(cannot_read()))?;
@@ -21,8 +24,7 @@ pub fn read_bounded(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u
         .map_err(|e| e.context(cannot_read()))?;
     if bytes.len() as u64 > limit {
         anyhow::bail!(
-            "{} is larger than {} MiB, the most a {what} may be; give the right file",
-            path.display(),
+            "{shown} is larger than {} MiB, the most a {what} may be; give the right file",
             limit >> 20
         );
     }
@@ -43,7 +45,7 @@ pub fn refuse_input_as_output<'a>(
         if same_file || input == output {
             anyhow::bail!(
                 "will not write {}: it is also an input, and writing would destroy it; name another output file",
-                output.display()
+                Printable(&output.to_string_lossy())
             );
         }
     }

@@ -70,8 +70,6 @@ enum Step {
     End,
     Truncated,
     Corrupt(String),
-    /// The parser could not read a block: what to do depends on what it is.
-    Unreadable,
 }
 
 impl FileSource {
@@ -186,24 +184,25 @@ impl FileSource {
     }
 
     fn step(&mut self) -> Step {
+        // `None`: the parser could not read a block; what to do depends on what it is.
         let failed = match self.reader.next() {
             Ok((block_len, block)) => {
                 return describe(&mut self.format, &mut self.nanosecond, block_len, block)
             }
-            Err(PcapError::Eof) => Step::End,
-            Err(PcapError::Incomplete(_)) => Step::Refill,
-            Err(PcapError::UnexpectedEof) => Step::Truncated,
-            Err(PcapError::BufferTooSmall) => Step::Grow,
-            Err(PcapError::ReadError) => Step::Corrupt("read error".to_owned()),
-            Err(_) => Step::Unreadable,
+            Err(PcapError::Eof) => Some(Step::End),
+            Err(PcapError::Incomplete(_)) => Some(Step::Refill),
+            Err(PcapError::UnexpectedEof) => Some(Step::Truncated),
+            Err(PcapError::BufferTooSmall) => Some(Step::Grow),
+            Err(PcapError::ReadError) => Some(Step::Corrupt("read error".to_owned())),
+            Err(_) => None,
         };
         match failed {
-            Step::Unreadable => self.unreadable_block(),
+            None => self.unreadable_block(),
             // The parser wants more of a block that is all there: it cannot read it.
-            Step::Refill | Step::Truncated if self.whole_block_len().is_some() => {
+            Some(Step::Refill | Step::Truncated) if self.whole_block_len().is_some() => {
                 self.unreadable_block()
             }
-            step => step,
+            Some(step) => step,
         }
     }
 
@@ -368,17 +367,6 @@ impl FrameSource for FileSource {
                         frame: self.next_number,
                         offset: self.position(),
                         detail,
-                    };
-                    return self.fail(error);
-                }
-                // `step` turns it into another step; were one to slip through, reading on
-                // would meet the same block again.
-                Step::Unreadable => {
-                    let error = CaptureError::Corrupt {
-                        path: self.path.clone(),
-                        frame: self.next_number,
-                        offset: self.position(),
-                        detail: "an unreadable record".to_owned(),
                     };
                     return self.fail(error);
                 }

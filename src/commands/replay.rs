@@ -19,6 +19,7 @@ use crate::replay::spec::app_names;
 use crate::replay::{AppSpec, Decision};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
+use ofscope_dissectors::printable::Printable;
 
 /// What the run is for.
 enum Goal {
@@ -110,6 +111,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         }
     }
     runner.finish(&mut sink);
+    if let Some((path, frame)) = runner.tap().unordered.take() {
+        eprintln!(
+            "ofscope: warning: tap-input {} is not in time order (frame {frame} is earlier than the one before it); its frames were replayed in file order",
+            Printable(&path.to_string_lossy())
+        );
+    }
     match runner.tap().error.take() {
         Some(err) if err.is_truncation() => eprintln!("ofscope: warning: tap-input: {err}"),
         Some(err) => return Err(anyhow::Error::from(err).context("tap-input")),
@@ -249,6 +256,9 @@ fn read_golden(path: &Path) -> Result<Golden> {
 struct TapFrames {
     inputs: Vec<(FileSource, Option<TapFrame>)>,
     error: Option<CaptureError>,
+    /// The first frame found earlier than the one before it in its capture (path, frame):
+    /// it was taken in file order, where a sort would have moved it.
+    unordered: Option<(PathBuf, u64)>,
 }
 
 impl TapFrames {
@@ -256,6 +266,7 @@ impl TapFrames {
         let mut tap = TapFrames {
             inputs: Vec::new(),
             error: None,
+            unordered: None,
         };
         for path in paths {
             let source = FileSource::open(path).context("tap-input")?;
@@ -298,6 +309,11 @@ impl Iterator for TapFrames {
             .min()?;
         let frame = self.inputs.get_mut(earliest)?.1.take();
         self.advance(earliest);
+        if let (Some((source, Some(next))), Some(taken)) = (self.inputs.get(earliest), &frame) {
+            if next.ts_ns < taken.ts_ns && self.unordered.is_none() {
+                self.unordered = Some((source.path().to_path_buf(), next.number));
+            }
+        }
         frame
     }
 }

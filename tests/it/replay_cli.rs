@@ -343,3 +343,27 @@ fn tunnel_injects_tap_frames_and_the_golden_keeps_the_path_relative() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_tap_input_out_of_time_order_is_replayed_in_file_order_with_a_warning() {
+    let dir = temp_dir("tunnel-unordered");
+    let frame = vec![0u8; 42];
+    write_pcap(
+        &dir.join("tap.pcap"),
+        &[(2_000_000_000, frame.clone()), (1_000_000_000, frame)],
+    );
+    let capture = Path::new(ROOT).join("samples/osken-vip.pcap");
+    let o = command()
+        .current_dir(&dir)
+        .args(["replay", capture.to_str().unwrap(), "-q"])
+        .args(["--app", "tunnel:mac=02:00:00:00:00:fe,tap-input=tap.pcap"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tap.pcap is not in time order (frame 2 is earlier"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
