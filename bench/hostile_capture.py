@@ -10,9 +10,15 @@ OpenFlow 1.0 sessions shaped to make an analyser's tables, histograms or loops g
   hellos      N connections whose only message is the switch's HELLO (handshake never ends)
   flows       one switch receiving N FLOW_MODs that add N distinct exact-match flows, then a
               FLOW_MOD that deletes them all
+  echoes      N MiB of ECHO_REQUESTs whose 64,000-byte payloads are all zero (the worst case
+              for a naive substring search of a zero needle ending in 01)
+  vlans       one frame of a HELLO behind N stacked 802.1Q tags
+  bomb        a pcap header then N MiB of zeros, gzip-compressed (OUT should end in .gz):
+              endless empty records from a file of about N KiB
 
 Deterministic: the same arguments give the same bytes. python3 stdlib only.
 """
+import gzip
 import struct
 import sys
 
@@ -78,7 +84,9 @@ class Pcap:
                          src[0], dst[0])
         tcp = struct.pack('!HHIIBBHHH', src[1], dst[1], seq & 0xffffffff, ack & 0xffffffff,
                           0x50, flags, 0xffff, 0, 0)
-        data = eth + ip + tcp + payload
+        self.frame_bytes(eth + ip + tcp + payload)
+
+    def frame_bytes(self, data):
         self.out.write(struct.pack('<IIII', self.ns // 10**9, self.ns % 10**9, len(data),
                                    len(data)))
         self.out.write(data)
@@ -164,14 +172,44 @@ def flows(pcap, n):
     c.send(False, b''.join(batch) + delete_all)
 
 
-SHAPES = {'switches': switches, 'reconnects': reconnects, 'hellos': hellos, 'flows': flows}
+def echoes(pcap, mib):
+    c = Connection(pcap, switch_address(0))
+    c.open()
+    payload = bytes(64_000)
+    for i in range((mib << 20) // len(payload)):
+        c.send(False, of(ECHO_REQUEST, i, payload))
+
+
+def vlans(pcap, n):
+    tagged = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + b'\x81\x00\x00\x01' * n + b'\x08\x00'
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 48, 0, 0x4000, 64, 6, 0, switch_address(0)[0],
+                     CONTROLLER[0])
+    tcp = struct.pack('!HHIIBBHHH', switch_address(0)[1], CONTROLLER[1], 1, 1, 0x50, PSH_ACK,
+                      0xffff, 0, 0)
+    pcap.frame_bytes(tagged + ip + tcp + of(HELLO, 1))
+
+
+def bomb(out, mib):
+    with gzip.GzipFile(fileobj=out, mode='wb', compresslevel=9) as z:
+        Pcap(z)
+        zeros = bytes(1 << 20)
+        for _ in range(mib):
+            z.write(zeros)
+
+
+SHAPES = {'switches': switches, 'reconnects': reconnects, 'hellos': hellos, 'flows': flows,
+          'echoes': echoes, 'vlans': vlans}
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in SHAPES or not sys.argv[2].isdigit():
+    shapes = list(SHAPES) + ['bomb']
+    if len(sys.argv) != 4 or sys.argv[1] not in shapes or not sys.argv[2].isdigit():
         sys.exit(__doc__)
     with open(sys.argv[3], 'wb') as out:
-        SHAPES[sys.argv[1]](Pcap(out), int(sys.argv[2]))
+        if sys.argv[1] == 'bomb':
+            bomb(out, int(sys.argv[2]))
+        else:
+            SHAPES[sys.argv[1]](Pcap(out), int(sys.argv[2]))
 
 
 if __name__ == '__main__':
