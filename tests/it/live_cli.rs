@@ -207,6 +207,43 @@ fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
     (port_arg, live, rest)
 }
 
+/// What a live capture on loopback printed (stdout, stderr) for `messages` ((from the
+/// switch, bytes)) sent between a switch and a controller, with `extra` options.
+pub fn capture_session(extra: &[&str], messages: &[(bool, Vec<u8>)]) -> (String, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port_arg = listener.local_addr().unwrap().port().to_string();
+    let filter = format!("tcp port {port_arg}");
+    let mut args = vec!["live", "-i", "lo", "--port", &port_arg, "-f", &filter];
+    args.extend_from_slice(extra);
+    let (mut child, mut err) = start_capture(&args);
+    let mut switch = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut controller, _) = listener.accept().unwrap();
+    for (from_switch, bytes) in messages {
+        let side = if *from_switch {
+            &mut switch
+        } else {
+            &mut controller
+        };
+        side.write_all(bytes).unwrap();
+        // Each message in a segment of its own, in this order.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop((switch, controller));
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let mut live = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut live)
+        .unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    (live, rest)
+}
+
 /// `ofscope pcap -T jsonl` of a saved capture.
 fn offline_jsonl(port_arg: &str, saved: &Path) -> String {
     let offline = command()

@@ -25,7 +25,7 @@ mod differential_times;
 mod fields;
 mod filter_errors;
 mod filter_eval;
-mod live_cli;
+pub mod live_cli;
 mod live_follow;
 mod replay_apps;
 mod replay_cli;
