@@ -1215,7 +1215,6 @@ fn lost_bytes(r: &OfRecord) -> usize {
 const MAX_PAIR_WINDOW_SECONDS: f64 = 3600.0;
 
 /// A duration given by the user: `1s`, `250ms`, `500us`, `0.5` (seconds); in ns.
-
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let (number, unit) = [
         ("ms", 1e6),

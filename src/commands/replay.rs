@@ -49,7 +49,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Some((path, g)) if args.apps.is_empty() => {
             let dir = golden_dir(path);
             g.app_specs()
-                .with_context(|| format!("{}", Echo::path(&path)))?
+                .with_context(|| format!("{}", Echo::path(path)))?
                 .into_iter()
                 .map(|a| match a.tap_input() {
                     Some(tap) => a.with_tap_input(&dir.join(tap).to_string_lossy()),
@@ -249,8 +249,8 @@ const MAX_GOLDEN_BYTES: u64 = 32 << 20;
 fn read_golden(path: &Path) -> Result<Golden> {
     let bytes = files::read_bounded(path, MAX_GOLDEN_BYTES, "golden file")?;
     let text = String::from_utf8(bytes)
-        .with_context(|| format!("{}: a golden file is UTF-8 JSON", Echo::path(&path)))?;
-    Golden::parse(&text).with_context(|| format!("{}: malformed golden file", Echo::path(&path)))
+        .with_context(|| format!("{}: a golden file is UTF-8 JSON", Echo::path(path)))?;
+    Golden::parse(&text).with_context(|| format!("{}: malformed golden file", Echo::path(path)))
 }
 
 /// The frames of the tunnel's `tap-input` captures, read as they are needed: each capture

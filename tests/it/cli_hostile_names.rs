@@ -329,7 +329,7 @@ fn the_viewer_shows_one_row_per_line_of_a_switch() {
     let rows = |screen: &str| {
         screen
             .lines()
-            .filter(|l| l.trim_matches(['│', ' ']).len() > 0)
+            .filter(|l| !l.trim_matches(['│', ' ']).is_empty())
             .count()
     };
     assert_eq!(rows(&hostile), rows(&plain), "{hostile}\n{plain}");
