@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::common::{command, is_root, ofscope, stderr, stdout, temp_dir};
-use crate::stream_support::Session;
+use crate::stream_support::{of_message, Session};
 use crate::tui_support::{app_for_path, draw, keys};
 use ofscope::capture::LinkType;
 
@@ -19,16 +19,6 @@ use ofscope::capture::LinkType;
 const HOSTILE: &[u8] = b"\x1b]0;PWNED\x07\x1b[2J\nforged\r\xc2\x9b\xe2\x80\xae\xe2\x80\xa8\xff\x00";
 /// The same, as an argument can carry it (clap takes only UTF-8 for text options).
 const HOSTILE_TEXT: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[2J\nforged\r\u{9b}\u{202e}\u{2028}";
-
-/// An OpenFlow 1.0 message of `msg_type` with `body`.
-fn message(msg_type: u8, xid: u32, body: &[u8]) -> Vec<u8> {
-    let len = (8 + body.len()) as u16;
-    let mut m = vec![1, msg_type];
-    m.extend_from_slice(&len.to_be_bytes());
-    m.extend_from_slice(&xid.to_be_bytes());
-    m.extend_from_slice(body);
-    m
-}
 
 fn controller_and_switch() -> Vec<(bool, Vec<u8>)> {
     hostile_messages(HOSTILE)
@@ -68,13 +58,13 @@ fn hostile_messages(name: &[u8]) -> Vec<(bool, Vec<u8>)> {
     let mut packet_in = vec![0xff, 0xff, 0xff, 0xff, 0, 60, 0, 1, 0, 0];
     packet_in.extend(frame);
     vec![
-        (false, message(0, 1, &[])),
-        (true, message(0, 1, &[])),
-        (false, message(5, 2, &[])),
-        (true, message(6, 2, &features)),
-        (true, message(12, 0, &status)),
-        (true, message(17, 3, &desc)),
-        (true, message(10, 0, &packet_in)),
+        (false, of_message(0, 1, &[])),
+        (true, of_message(0, 1, &[])),
+        (false, of_message(5, 2, &[])),
+        (true, of_message(6, 2, &features)),
+        (true, of_message(12, 0, &status)),
+        (true, of_message(17, 3, &desc)),
+        (true, of_message(10, 0, &packet_in)),
     ]
 }
 
