@@ -17,6 +17,7 @@ mod cli_bounded_reads;
 mod cli_decode;
 mod cli_hostile_names;
 mod cli_never_destroys_input;
+mod cli_option_ranges;
 mod cli_pcap;
 mod cli_truncated_and_bddp;
 mod differential_captures;
