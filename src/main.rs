@@ -2,7 +2,6 @@ use std::process::ExitCode;
 
 use ofscope::cli::{Cli, Command};
 use ofscope::commands::{self, exit};
-use ofscope_dissectors::printable::Printable;
 
 fn main() -> ExitCode {
     // A bug must still end in one readable line, never a backtrace.
@@ -20,15 +19,7 @@ fn main() -> ExitCode {
         Command::Fields(args) => commands::fields::run(args),
     };
     result.unwrap_or_else(|err| {
-        // Our messages echo what the user gave through `Echo`; a library's text (libpcap's,
-        // the system's) may echo it too, so every line goes through the same rule. A
-        // message's own lines (a filter's caret) stay lines.
-        let message = format!("{err:#}");
-        let lines: Vec<String> = message
-            .split('\n')
-            .map(|line| Printable(line).to_string())
-            .collect();
-        eprintln!("ofscope: {}", lines.join("\n"));
+        commands::print_error(&err);
         ExitCode::from(exit::BAD_INPUT)
     })
 }

@@ -63,7 +63,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
             Ok(_) => selected_frames.push((path.as_path(), keep)),
             Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
             Err(err) => {
-                eprintln!("ofscope: {err:#}");
+                super::print_error(&err);
                 failed = true;
             }
         }
@@ -73,7 +73,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     }
     if let Some(output) = &args.write {
         if let Err(err) = write_frames(&selected_frames, output) {
-            eprintln!("ofscope: {err:#}");
+            super::print_error(&err);
             failed = true;
         }
     }
