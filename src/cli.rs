@@ -1,7 +1,9 @@
 //! Every command-line flag, in one place. Flags follow tshark and tcpdump where they overlap.
 use std::path::PathBuf;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use ofscope_dissectors::printable::Echo;
 
 use crate::analysis::{parse_duration, TimeSpec};
 
@@ -169,8 +171,9 @@ impl Cli {
         );
         let matches = Cli::command()
             .mut_subcommand("replay", |replay| replay.after_help(apps))
-            .get_matches();
-        Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+            .try_get_matches()
+            .unwrap_or_else(|err| exit_on(err));
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
     }
 }
 
@@ -234,17 +237,19 @@ pub struct LiveArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
     /// Stop after this many seconds.
-    #[arg(long = "duration", value_name = "SECS")]
+    #[arg(long = "duration", value_name = "SECS", value_parser = parse_capture_seconds)]
     pub duration: Option<f64>,
     /// Put the interface in promiscuous mode.
     #[arg(long)]
     pub promisc: bool,
-    /// Bytes kept of each frame.
+    /// Bytes kept of each frame (0: all, as tcpdump).
     #[arg(
         short = 's',
         long = "snaplen",
         value_name = "BYTES",
-        default_value_t = 262_144
+        default_value_t = 262_144,
+        // libpcap's largest snapshot.
+        value_parser = clap::value_parser!(u32).range(0..=262_144)
     )]
     pub snaplen: u32,
     /// Kernel capture buffer in MiB (a bigger one absorbs longer bursts).
@@ -252,14 +257,21 @@ pub struct LiveArgs {
         short = 'B',
         long = "buffer-size",
         value_name = "MIB",
-        default_value_t = 64
+        default_value_t = 64,
+        // libpcap takes the size in bytes as an i32.
+        value_parser = clap::value_parser!(u32).range(1..=2047)
     )]
     pub buffer_mib: u32,
     /// Memory in MiB for captured frames waiting to be decoded, when decoding or the
     /// display falls behind; beyond it frames are only saved (-w) and counted as dropped
     /// by the queue.
-    #[arg(long = "queue-size", value_name = "MIB", default_value_t = 256)]
-    pub queue_mib: usize,
+    #[arg(
+        long = "queue-size",
+        value_name = "MIB",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(0..=65_536)
+    )]
+    pub queue_mib: u32,
     /// Hand each frame over as it arrives, even when the output is not a terminal (it
     /// always is on one). Costs drops under heavy load: see docs/capture.md.
     #[arg(long = "immediate-mode")]
@@ -302,6 +314,60 @@ fn parse_count(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
         Ok(0) => Err("the count must be at least 1; leave -c out to show every message".into()),
         Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a number of messages")),
+        Err(_) => Err(format!("not a number of messages from 1 to {}", u64::MAX)),
     }
+}
+
+/// The longest `live --duration`: a year.
+const MAX_CAPTURE_SECONDS: f64 = 31_536_000.0;
+
+/// `--duration SECS`: more than 0, at most [`MAX_CAPTURE_SECONDS`].
+fn parse_capture_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= MAX_CAPTURE_SECONDS => Ok(secs),
+        _ => Err(format!(
+            "not a number of seconds more than 0 and at most {MAX_CAPTURE_SECONDS}"
+        )),
+    }
+}
+
+/// clap's message for a bad value or an unknown argument echoes it raw (a newline splits
+/// it, an escape sequence reaches the terminal) over several lines: it becomes one line,
+/// the argument echoed as every message echoes one. Help, version and clap's other
+/// messages are clap's.
+fn exit_on(err: clap::Error) -> ! {
+    let context = |kind| match err.get(kind) {
+        Some(ContextValue::String(text)) => text.as_str(),
+        _ => "",
+    };
+    let message = match err.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let why = match (
+                std::error::Error::source(&err),
+                err.get(ContextKind::ValidValue),
+            ) {
+                (Some(source), _) => source.to_string(),
+                (None, Some(ContextValue::Strings(valid))) => {
+                    format!("valid values: {}", valid.join(", "))
+                }
+                _ => "see --help".to_owned(),
+            };
+            format!(
+                "invalid value '{}' for {}: {why}",
+                Echo::text(context(ContextKind::InvalidValue)),
+                context(ContextKind::InvalidArg)
+            )
+        }
+        ErrorKind::UnknownArgument => format!(
+            "unexpected argument '{}'; see --help",
+            Echo::text(context(ContextKind::InvalidArg))
+        ),
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown command '{}'; see --help",
+            Echo::text(context(ContextKind::InvalidSubcommand))
+        ),
+        _ => err.exit(),
+    };
+    eprintln!("ofscope: {message}");
+    std::process::exit(i32::from(crate::commands::exit::BAD_INPUT))
 }

@@ -6,13 +6,13 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use ofscope_dissectors::printable::Printable;
+use ofscope_dissectors::printable::Echo;
 
 /// Reads a file that is read whole (a golden, raw message bytes), refusing one larger than
 /// `limit` bytes after reading at most one byte past it: `/dev/zero` or a huge file given by
 /// mistake costs `limit` bytes of memory, not all of it.
 pub fn read_bounded(path: &Path, limit: u64, what: &str) -> anyhow::Result<Vec<u8>> {
-    let shown = Printable(&path.to_string_lossy()).to_string();
+    let shown = Echo::path(path).to_string();
     let cannot_read = || format!("cannot read {what} {shown}");
     let file = File::open(path)
         .map_err(anyhow::Error::from)
@@ -45,7 +45,7 @@ pub fn refuse_input_as_output<'a>(
         if same_file || input == output {
             anyhow::bail!(
                 "will not write {}: it is also an input, and writing would destroy it; name another output file",
-                Printable(&output.to_string_lossy())
+                Echo::path(output)
             );
         }
     }

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         Command::Fields(args) => commands::fields::run(args),
     };
     result.unwrap_or_else(|err| {
-        eprintln!("ofscope: {err:#}");
+        commands::print_error(&err);
         ExitCode::from(exit::BAD_INPUT)
     })
 }

@@ -4,7 +4,9 @@
 //! `\u202e`), so no name can retitle or clear the analyst's terminal, forge an output line
 //! or reorder what is shown.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::path::Path;
 
 /// `text`, shown with its dangerous characters escaped.
 pub struct Printable<'a>(pub &'a str);
@@ -32,6 +34,40 @@ impl fmt::Display for Printable<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The most characters of an echoed argument shown: enough to recognise a file name or a
+/// filter, few enough that a 40 KB argument does not bury the message.
+pub const ECHO_CHARS: usize = 120;
+
+/// Something the user gave (a file name, a filter, an app spec, an option value) echoed in a
+/// message: escaped as [`Printable`], and cut after [`ECHO_CHARS`] characters with an
+/// ellipsis and its length, so a message stays one readable line.
+pub struct Echo<'a>(Cow<'a, str>);
+
+impl<'a> Echo<'a> {
+    pub fn text(text: &'a str) -> Echo<'a> {
+        Echo(Cow::Borrowed(text))
+    }
+
+    /// A path, its bytes that are not UTF-8 shown as U+FFFD.
+    pub fn path(path: &'a Path) -> Echo<'a> {
+        Echo(path.to_string_lossy())
+    }
+}
+
+impl fmt::Display for Echo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(ECHO_CHARS) {
+            None => Printable(&self.0).fmt(f),
+            Some((cut, _)) => write!(
+                f,
+                "{}... ({} characters)",
+                Printable(self.0.get(..cut).unwrap_or_default()),
+                self.0.chars().count()
+            ),
+        }
     }
 }
 
@@ -63,5 +99,19 @@ mod tests {
         );
         assert!(shown.chars().all(|c| !c.is_control()));
         assert_eq!(Printable("s1-eth1 café").to_string(), "s1-eth1 café");
+    }
+
+    #[test]
+    fn an_echo_is_escaped_and_cut() {
+        assert_eq!(Echo::text("a\nb").to_string(), "a\\nb");
+        let exact = "é".repeat(ECHO_CHARS);
+        assert_eq!(Echo::text(&exact).to_string(), exact);
+        let long = format!("{exact}\u{1b}tail");
+        assert_eq!(
+            Echo::text(&long).to_string(),
+            format!("{exact}... ({} characters)", ECHO_CHARS + 5)
+        );
+        let path = Path::new("/tmp/x\u{1b}[2J.pcap");
+        assert_eq!(Echo::path(path).to_string(), "/tmp/x\\x1b[2J.pcap");
     }
 }

@@ -24,6 +24,7 @@ use ofscope_dissectors::openflow::types::ofpt;
 use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
 };
+use ofscope_dissectors::printable::Echo;
 
 use crate::flow_table::{Flow, FlowTable};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
@@ -55,9 +56,13 @@ pub enum TimeSpec {
     Epoch(u64),
 }
 
+/// The latest `--at`, in seconds (from the start, or since the epoch: year 2286): any
+/// capture's instant plus it still fits in nanoseconds.
+const MAX_AT_SECONDS: f64 = 1e10;
+
 fn seconds_to_ns(s: &str) -> Option<u64> {
     let v: f64 = s.parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| (v * 1e9).round() as u64)
+    (v.is_finite() && (0.0..=MAX_AT_SECONDS).contains(&v)).then(|| (v * 1e9).round() as u64)
 }
 
 impl FromStr for TimeSpec {
@@ -65,7 +70,7 @@ impl FromStr for TimeSpec {
 
     fn from_str(s: &str) -> Result<TimeSpec, String> {
         let bad = || {
-            format!("bad time '{s}': give seconds from the start (12.5), a UTC time of day (12:03:04.250) or @epoch-seconds")
+            format!("bad time '{}': give seconds from the start (12.5), a UTC time of day (12:03:04.250) or @epoch-seconds, from 0 to {MAX_AT_SECONDS:.0} seconds", Echo::text(s))
         };
         if let Some(epoch) = s.strip_prefix('@') {
             return seconds_to_ns(epoch).map(TimeSpec::Epoch).ok_or_else(bad);
@@ -1206,6 +1211,9 @@ fn lost_bytes(r: &OfRecord) -> usize {
     usize::from(r.message.header.length).saturating_sub(r.bytes.len())
 }
 
+/// The longest `--pair-window`: an answer later than this is no answer.
+const MAX_PAIR_WINDOW_SECONDS: f64 = 3600.0;
+
 /// A duration given by the user: `1s`, `250ms`, `500us`, `0.5` (seconds); in ns.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let (number, unit) = [
@@ -1219,8 +1227,11 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     .find_map(|(suffix, unit)| s.strip_suffix(suffix).map(|n| (n, *unit)))
     .unwrap_or((s, 1e9));
     match number.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * unit).round() as u64),
-        _ => Err(format!("bad duration '{s}': give e.g. 1s, 250ms or 0.5")),
+        Ok(v) if v > 0.0 && v * unit <= MAX_PAIR_WINDOW_SECONDS * 1e9 => Ok((v * unit).round() as u64),
+        _ => Err(format!(
+            "bad duration '{}': give more than 0 and at most {MAX_PAIR_WINDOW_SECONDS}s, e.g. 1s, 250ms or 0.5",
+            Echo::text(s)
+        )),
     }
 }
 

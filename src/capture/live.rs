@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use ofscope_dissectors::printable::Echo;
 use pcap::{Active, BreakLoop, Capture, Device};
 
 use super::{CaptureError, FrameSource, LinkType, PcapWriter, RawFrame};
@@ -62,20 +63,23 @@ pub struct LiveConfig {
 /// Why a live capture could not start. Each message is one line that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
-    #[error("cannot capture on {device}: {detail}; capturing needs CAP_NET_RAW: grant it once with `sudo setcap cap_net_raw,cap_net_admin=eip $(which ofscope)`, or run `sudo ofscope live ...`")]
+    #[error("cannot capture on {}: {detail}; capturing needs CAP_NET_RAW: grant it once with `sudo setcap cap_net_raw,cap_net_admin=eip $(which ofscope)`, or run `sudo ofscope live ...`", Echo::text(device))]
     PermissionDenied { device: String, detail: String },
-    #[error("no capture device named '{device}' ({detail}); devices here: {}", available.join(", "))]
+    #[error("no capture device named '{}' ({detail}); devices here: {}", Echo::text(device), available.join(", "))]
     NoSuchDevice {
         device: String,
         detail: String,
         available: Vec<String>,
     },
-    #[error("bad capture filter (-f) '{expr}': {detail}")]
+    #[error("bad capture filter (-f) '{}': {detail}", Echo::text(expr))]
     BadFilter { expr: String, detail: String },
-    #[error("cannot capture on {device}: {detail}")]
+    #[error("cannot capture on {}: {detail}", Echo::text(device))]
     Open { device: String, detail: String },
     // The io::Error is in the message, not a source: the whole chain is printed.
-    #[error("cannot create {}: {error}; check the directory and permissions", path.display())]
+    #[error(
+        "cannot create {}: {error}; check the directory and permissions",
+        Echo::path(path)
+    )]
     Save { path: PathBuf, error: io::Error },
     #[error("cannot list the capture devices: {0}")]
     List(String),
@@ -522,7 +526,7 @@ fn timestamp_ns(secs: u64, frac: u64) -> u64 {
 fn save_error(device: &str, path: &Path, err: &io::Error) -> CaptureError {
     CaptureError::Live {
         device: device.to_owned(),
-        detail: format!("cannot write {}: {err}", path.display()),
+        detail: format!("cannot write {}: {err}", Echo::path(path)),
     }
 }
 

@@ -10,6 +10,8 @@ mod writer;
 use std::fmt;
 use std::path::PathBuf;
 
+use ofscope_dissectors::printable::Echo;
+
 pub use file::FileSource;
 pub use writer::PcapWriter;
 
@@ -116,29 +118,35 @@ pub trait FrameSource {
 pub enum CaptureError {
     // The io::Error is in the message, so it is not also given as the error's source:
     // callers print the whole chain, and the reason would show twice.
-    #[error("{path}: cannot open: {error}; {}", open_hint(error))]
+    #[error("{}: cannot open: {error}; {}", Echo::path(path), open_hint(error))]
     Open {
         path: PathBuf,
         error: std::io::Error,
     },
-    #[error("{path}: read error after frame {frame}: {error}")]
+    #[error("{}: read error after frame {frame}: {error}", Echo::path(path))]
     Io {
         path: PathBuf,
         frame: u64,
         error: std::io::Error,
     },
-    #[error("{path}: not a pcap or pcapng capture ({detail})")]
+    #[error("{}: not a pcap or pcapng capture ({detail})", Echo::path(path))]
     NotACapture { path: PathBuf, detail: String },
-    #[error("{path}: file is cut in the middle of frame {frame}; the frames before it were read")]
+    #[error(
+        "{}: file is cut in the middle of frame {frame}; the frames before it were read",
+        Echo::path(path)
+    )]
     Truncated { path: PathBuf, frame: u64 },
     /// A live capture failed after it started (the device went away, the save file
     /// could not be written).
-    #[error("{device}: {detail}")]
+    #[error("{}: {detail}", Echo::text(device))]
     Live { device: String, detail: String },
     /// A gzipped capture whose compression went wrong after some frames: they stand.
-    #[error("{path}: {detail}")]
+    #[error("{}: {detail}", Echo::path(path))]
     Gzip { path: PathBuf, detail: String },
-    #[error("{path}: corrupt capture at frame {frame} (byte offset {offset}): {detail}")]
+    #[error(
+        "{}: corrupt capture at frame {frame} (byte offset {offset}): {detail}",
+        Echo::path(path)
+    )]
     Corrupt {
         path: PathBuf,
         frame: u64,

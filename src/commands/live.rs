@@ -15,6 +15,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use ofscope_dissectors::printable::Echo;
 
 use crate::capture::live::{self, LiveConfig, LiveCounters, LiveSource, LiveStats, Stopper};
 use crate::capture::CaptureError;
@@ -45,11 +46,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         list_devices()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let duration = match args.duration {
-        Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
-        Some(secs) => anyhow::bail!("--duration must be a positive number of seconds, not {secs}"),
-        None => None,
-    };
+    let duration = args.duration.map(Duration::from_secs_f64);
     let filter = display_filter(args.view.filter.as_deref())?;
     let config = LiveConfig {
         device: match &args.interface {
@@ -60,7 +57,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         snaplen: args.snaplen,
         promisc: args.promisc,
         buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
-        queue_bytes: args.queue_mib.saturating_mul(1 << 20),
+        queue_bytes: usize::try_from(args.queue_mib)?.saturating_mul(1 << 20),
         // As tcpdump does: a person watching sees each message at once; a pipe or a file
         // gets blocks of frames, which the kernel buffers far more of.
         immediate: args.immediate_mode || io::stdout().is_terminal(),
@@ -80,11 +77,11 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     // On stderr, like tcpdump's "listening on": scripts wait for it before making traffic.
     eprintln!(
         "ofscope: capturing on {}, link-type {}, filter '{}'{}; Ctrl-C to stop",
-        config.device,
+        Echo::text(&config.device),
         source.linktype(),
-        config.filter,
+        Echo::text(&config.filter),
         match &config.save {
-            Some(path) => format!(", saving to {}", path.display()),
+            Some(path) => format!(", saving to {}", Echo::path(path)),
             None => String::new(),
         }
     );
@@ -100,7 +97,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             counters: Arc::clone(&counters),
         };
         let options = tui::Options {
-            title: format!("live {}", config.device),
+            title: format!("live {}", Echo::text(&config.device)),
             follow: true,
             filter,
             time: args.view.time,
@@ -124,7 +121,10 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     );
     if let Some(path) = &config.save {
         if error.is_none() {
-            eprintln!("ofscope: saved every captured frame to {}", path.display());
+            eprintln!(
+                "ofscope: saved every captured frame to {}",
+                Echo::path(path)
+            );
         }
     }
     match error {

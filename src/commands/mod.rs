@@ -8,6 +8,7 @@ pub mod replay;
 use std::io;
 
 use anyhow::Result;
+use ofscope_dissectors::printable::Printable;
 
 use crate::filter::Filter;
 
@@ -27,6 +28,19 @@ pub fn display_filter(expr: Option<&str>) -> Result<Option<Filter>> {
     Filter::parse(expr)
         .map(Some)
         .map_err(|err| anyhow::anyhow!("bad display filter (-Y): {err}\n{}", err.render(expr)))
+}
+
+/// Prints an error, with its causes, as `ofscope: ...` on stderr. Our messages echo what
+/// the user gave through `Echo`; a library's text (libpcap's, the system's) may echo it too,
+/// so every line goes through the same rule. A message's own lines (a filter's caret) stay
+/// lines.
+pub fn print_error(err: &anyhow::Error) {
+    let message = format!("{err:#}");
+    let lines: Vec<String> = message
+        .split('\n')
+        .map(|line| Printable(line).to_string())
+        .collect();
+    eprintln!("ofscope: {}", lines.join("\n"));
 }
 
 /// A reader of our output went away (`| head`): not an error worth a message.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use ofscope_dissectors::printable::Echo;
 
 use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
@@ -62,7 +63,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
             Ok(_) => selected_frames.push((path.as_path(), keep)),
             Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
             Err(err) => {
-                eprintln!("ofscope: {err:#}");
+                super::print_error(&err);
                 failed = true;
             }
         }
@@ -72,7 +73,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     }
     if let Some(output) = &args.write {
         if let Err(err) = write_frames(&selected_frames, output) {
-            eprintln!("ofscope: {err:#}");
+            super::print_error(&err);
             failed = true;
         }
     }
@@ -219,7 +220,7 @@ impl<W: Write> Printer<'_, W> {
         if session.tracker().counters().messages == 0 {
             eprintln!(
                 "ofscope: no OpenFlow messages found in {}; if the controller listens on a port other than 6633 or 6653, give it with --port N",
-                path.display()
+                Echo::path(path)
             );
         }
         Ok(outcome)
@@ -247,16 +248,16 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
     ) {
         anyhow::bail!(
             "cannot write {}: {} has link type {first_type} and {} {other_type}, and one pcap file holds one link type; write each input to its own file",
-            output.display(),
-            first_path.display(),
-            other_path.display()
+            Echo::path(output),
+            Echo::path(first_path),
+            Echo::path(other_path)
         );
     }
     let nanos = sources.iter().any(|s| s.source.nanosecond());
     let file = AtomicFile::create(output).with_context(|| {
         format!(
             "cannot create {}; check the directory and permissions",
-            output.display()
+            Echo::path(output)
         )
     })?;
     // The header needs a link type: the capture's first frame tells it (a capture with no
@@ -274,8 +275,8 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
             writer.write_frame(&frame.raw()).with_context(|| {
                 format!(
                     "cannot write {} from {}",
-                    output.display(),
-                    next.path.display()
+                    Echo::path(output),
+                    Echo::path(next.path)
                 )
             })?;
         }
@@ -286,7 +287,7 @@ fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> 
         .into_inner()
         .map_err(|e| e.into_error())?;
     file.commit()
-        .with_context(|| format!("cannot write {}", output.display()))
+        .with_context(|| format!("cannot write {}", Echo::path(output)))
 }
 
 /// One input of `-w`: its frames to copy, read one ahead so the earliest can go first.

@@ -19,7 +19,7 @@ use crate::replay::spec::app_names;
 use crate::replay::{AppSpec, Decision};
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
-use ofscope_dissectors::printable::Printable;
+use ofscope_dissectors::printable::Echo;
 
 /// What the run is for.
 enum Goal {
@@ -49,7 +49,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Some((path, g)) if args.apps.is_empty() => {
             let dir = golden_dir(path);
             g.app_specs()
-                .with_context(|| format!("{}", path.display()))?
+                .with_context(|| format!("{}", Echo::path(path)))?
                 .into_iter()
                 .map(|a| match a.tap_input() {
                     Some(tap) => a.with_tap_input(&dir.join(tap).to_string_lossy()),
@@ -114,7 +114,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     if let Some((path, frame)) = runner.tap().unordered.take() {
         eprintln!(
             "ofscope: warning: tap-input {} is not in time order (frame {frame} is earlier than the one before it); its frames were replayed in file order",
-            Printable(&path.to_string_lossy())
+            Echo::path(&path)
         );
     }
     match runner.tap().error.take() {
@@ -150,11 +150,11 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                 file.write_all(golden.to_text().as_bytes())?;
                 file.commit()
             };
-            write().with_context(|| format!("cannot write {}", path.display()))?;
+            write().with_context(|| format!("cannot write {}", Echo::path(&path)))?;
             writeln!(
                 out,
                 "wrote {}: {} decisions; {summary}",
-                path.display(),
+                Echo::path(&path),
                 golden.decisions.len()
             )?;
             ExitCode::SUCCESS
@@ -165,7 +165,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "{}: all {} decisions match; {summary}",
-                    path.display(),
+                    Echo::path(&path),
                     decisions.len()
                 )?;
                 ExitCode::SUCCESS
@@ -179,7 +179,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "{}: replay differs from the golden file",
-                    path.display()
+                    Echo::path(&path)
                 )?;
                 out.write_all(
                     compare::report(&d, &golden.decisions, &decisions, &style).as_bytes(),
@@ -235,7 +235,10 @@ fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
         );
     }
     apps.iter()
-        .map(|a| a.parse().with_context(|| format!("--app {a}")))
+        .map(|a| {
+            a.parse()
+                .with_context(|| format!("--app {}", Echo::text(a)))
+        })
         .collect()
 }
 
@@ -246,8 +249,8 @@ const MAX_GOLDEN_BYTES: u64 = 32 << 20;
 fn read_golden(path: &Path) -> Result<Golden> {
     let bytes = files::read_bounded(path, MAX_GOLDEN_BYTES, "golden file")?;
     let text = String::from_utf8(bytes)
-        .with_context(|| format!("{}: a golden file is UTF-8 JSON", path.display()))?;
-    Golden::parse(&text).with_context(|| format!("{}: malformed golden file", path.display()))
+        .with_context(|| format!("{}: a golden file is UTF-8 JSON", Echo::path(path)))?;
+    Golden::parse(&text).with_context(|| format!("{}: malformed golden file", Echo::path(path)))
 }
 
 /// The frames of the tunnel's `tap-input` captures, read as they are needed: each capture
@@ -323,14 +326,14 @@ impl Iterator for TapFrames {
 fn relative_to(target: &Path, golden: &Path) -> Result<String> {
     let target = target
         .canonicalize()
-        .with_context(|| format!("cannot find {}", target.display()))?;
+        .with_context(|| format!("cannot find {}", Echo::path(target)))?;
     let dir = golden
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let dir = dir
         .canonicalize()
-        .with_context(|| format!("cannot find the directory of {}", golden.display()))?;
+        .with_context(|| format!("cannot find the directory of {}", Echo::path(golden)))?;
     let (t, d): (Vec<Component>, Vec<Component>) =
         (target.components().collect(), dir.components().collect());
     let common = t.iter().zip(&d).take_while(|(a, b)| a == b).count();

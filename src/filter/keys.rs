@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use ofscope_dissectors::printable::Echo;
 use ofscope_dissectors::tree::is_key_or_prefix;
 
 /// Every key a filter may name: the dissectors' fields and the context's.
@@ -39,9 +40,10 @@ pub fn check_known(word: &str, known: &[&str]) -> Result<(), String> {
         .map(|candidate| (edit_distance(word, candidate), candidate))
         .filter(|&(distance, _)| distance <= word.len().div_ceil(4).max(1))
         .min();
+    let shown = Echo::text(word);
     Err(match closest {
-        Some((_, suggestion)) => format!("unknown field '{word}'; did you mean {suggestion}?"),
-        None => format!("unknown field '{word}'"),
+        Some((_, suggestion)) => format!("unknown field '{shown}'; did you mean {suggestion}?"),
+        None => format!("unknown field '{shown}'"),
     })
 }
 

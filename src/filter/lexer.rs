@@ -1,5 +1,7 @@
 //! Splits a filter expression into tokens, each with the 1-based character column it starts at.
 
+use ofscope_dissectors::printable::Echo;
+
 use super::FilterError;
 
 /// A comparison operator.
@@ -64,8 +66,8 @@ impl Token {
             TokenKind::Or => "'||'".into(),
             TokenKind::Not => "'!'".into(),
             TokenKind::Cmp(op) => format!("'{}'", op.symbol()),
-            TokenKind::Word(w) => format!("'{w}'"),
-            TokenKind::Str(s) => format!("\"{s}\""),
+            TokenKind::Word(w) => format!("'{}'", Echo::text(w)),
+            TokenKind::Str(s) => format!("\"{}\"", Echo::text(s)),
         }
     }
 }
@@ -114,7 +116,10 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             (c, _) => {
                 return Err(FilterError::new(
                     column,
-                    format!("unexpected character '{c}'"),
+                    format!(
+                        "unexpected character '{}'",
+                        Echo::text(c.encode_utf8(&mut [0; 4]))
+                    ),
                 ))
             }
         };

@@ -7,6 +7,7 @@
 use std::cmp::Ordering;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use ofscope_dissectors::printable::Echo;
 use ofscope_dissectors::tree::{FlagNames, Value};
 
 use super::lexer::Op;
@@ -76,7 +77,7 @@ impl Literal {
         if let Some(hex) = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")) {
             lit.number = Some(
                 u64::from_str_radix(hex, 16)
-                    .map_err(|_| BadValue(format!("invalid hex number '{w}'")))?,
+                    .map_err(|_| BadValue(format!("invalid hex number '{}'", Echo::text(w))))?,
             );
             // `0x0806` also means the bytes 08 06 when it meets a byte field.
             lit.bytes = (hex.len() % 2 == 0).then(|| decode_hex(hex)).flatten();
@@ -85,7 +86,7 @@ impl Literal {
         if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) {
             lit.number = Some(
                 w.parse()
-                    .map_err(|_| BadValue(format!("number '{w}' is too large")))?,
+                    .map_err(|_| BadValue(format!("number '{}' is too large", Echo::text(w))))?,
             );
             return Ok(lit);
         }
@@ -121,8 +122,9 @@ impl Literal {
         }
         if lit.bytes.is_none() && lit.ipv6.is_none() {
             return Err(BadValue(format!(
-                "invalid value '{w}': expected a number, MAC, IP address, \
-                 byte string (aa:bb:cc), quoted string or name"
+                "invalid value '{}': expected a number, MAC, IP address, \
+                 byte string (aa:bb:cc), quoted string or name",
+                Echo::text(w)
             )));
         }
         Ok(lit)
@@ -258,7 +260,12 @@ const NS_PER_SEC: u64 = 1_000_000_000;
 
 /// Seconds with up to nine decimals (`1.5`, `1714564800.000001`), as nanoseconds.
 pub fn seconds(w: &str) -> Result<Literal, BadValue> {
-    let bad = || BadValue(format!("invalid time '{w}': expected seconds such as 1.5"));
+    let bad = || {
+        BadValue(format!(
+            "invalid time '{}': expected seconds such as 1.5",
+            Echo::text(w)
+        ))
+    };
     let (whole, fraction) = match w.split_once('.') {
         Some((_, "")) => return Err(bad()),
         Some(parts) => parts,
@@ -282,7 +289,8 @@ pub fn seconds(w: &str) -> Result<Literal, BadValue> {
 pub fn utc_time(text: &str) -> Result<Literal, BadValue> {
     let bad = || {
         BadValue(format!(
-            "invalid time \"{text}\": expected \"YYYY-MM-DD HH:MM:SS.fraction\" (UTC)"
+            "invalid time \"{}\": expected \"YYYY-MM-DD HH:MM:SS.fraction\" (UTC)",
+            Echo::text(text)
         ))
     };
     let t = text.strip_suffix('Z').unwrap_or(text);
@@ -352,7 +360,8 @@ fn prefix_len(word: &str, len: Option<&str>, max: u8) -> Result<u8, BadValue> {
             .filter(|&n| n <= max && len.bytes().all(|b| b.is_ascii_digit()))
             .ok_or_else(|| {
                 BadValue(format!(
-                    "invalid prefix length in '{word}': expected 0 to {max}"
+                    "invalid prefix length in '{}': expected 0 to {max}",
+                    Echo::text(word)
                 ))
             }),
     }

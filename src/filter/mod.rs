@@ -17,6 +17,7 @@ mod parser;
 
 use std::fmt;
 
+use ofscope_dissectors::printable::{Echo, Printable, ECHO_CHARS};
 use ofscope_dissectors::tree::Tree;
 
 pub use context::{Channel, Context};
@@ -78,21 +79,26 @@ impl FilterError {
     /// A line with a caret under the column, followed by the message, meant to be shown
     /// directly below the expression as typed (`-Y` error, TUI filter bar).
     pub fn caret_line(&self) -> String {
-        format!(
-            "{:width$}^ {}",
-            "",
-            self.message,
-            width = self.column.saturating_sub(1)
-        )
+        self.caret_at(self.column.saturating_sub(1))
     }
 
-    /// The expression over its caret line. Whitespace such as tabs is shown as spaces so
-    /// the caret stays under the right character.
+    fn caret_at(&self, width: usize) -> String {
+        format!("{:width$}^ {}", "", self.message)
+    }
+
+    /// The expression over its caret line, echoed as arguments are (escaped, a long one
+    /// cut). Whitespace such as tabs is shown as spaces and the caret is placed by the
+    /// escaped width, so it stays under the right character.
     pub fn render(&self, expression: &str) -> String {
         let shown: String = expression
             .chars()
             .map(|c| if c.is_whitespace() { ' ' } else { c })
             .collect();
-        format!("{shown}\n{}", self.caret_line())
+        let before: String = shown
+            .chars()
+            .take(self.column.saturating_sub(1).min(ECHO_CHARS))
+            .collect();
+        let width = Printable(&before).to_string().chars().count();
+        format!("{}\n{}", Echo::text(&shown), self.caret_at(width))
     }
 }

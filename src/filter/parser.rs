@@ -1,6 +1,7 @@
 //! Recursive-descent parser for the filter grammar (see docs/filters.md), and the
 //! expression it builds.
 
+use ofscope_dissectors::printable::Echo;
 use ofscope_dissectors::tree::{FieldDef, Tree, Type, Value};
 
 use super::context::{self, Context, Reader};
@@ -260,14 +261,15 @@ impl Parser {
     /// some (`arp`, `of.packet_in`).
     fn field_name(&self, word: &str, column: usize) -> Result<(), FilterError> {
         if !keys::is_key_syntax(word) {
+            let shown = Echo::text(word);
             let message = if names::is_message_type(word) {
-                format!("'{word}' is a value, not a field; did you mean 'of.type == {word}'?")
+                format!("'{shown}' is a value, not a field; did you mean 'of.type == {shown}'?")
             } else if keys::is_key_syntax(&word.to_ascii_lowercase()) {
-                format!("invalid field name '{word}': field names are lowercase")
+                format!("invalid field name '{shown}': field names are lowercase")
             } else if Literal::word(word).is_ok() {
-                format!("expected a field name, found the value '{word}'")
+                format!("expected a field name, found the value '{shown}'")
             } else {
-                format!("invalid field name '{word}'")
+                format!("invalid field name '{shown}'")
             };
             return Err(FilterError::new(column, message));
         }

@@ -5,6 +5,7 @@ use std::fmt::{self, Display, Formatter};
 use std::path::Path;
 
 use ofscope_dissectors::openflow::Body;
+use ofscope_dissectors::printable::Printable;
 use serde::Serialize;
 
 use crate::analysis::report::StatsAnalysis;
@@ -151,7 +152,7 @@ struct TypeCount {
 
 impl Display for Counts {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "File:        {}", self.file)?;
+        writeln!(f, "File:        {}", Printable(&self.file))?;
         writeln!(
             f,
             "Frames:      {} ({} bytes), duration {:.6} s",

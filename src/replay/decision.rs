@@ -9,6 +9,7 @@ use ofscope_dissectors::frame::Frame;
 use ofscope_dissectors::openflow::flow_mod::{ofpfc, FLOW_MOD_FLAG_NAMES};
 use ofscope_dissectors::openflow::port::{flag_text, PortDisplay};
 use ofscope_dissectors::openflow::{Actions, Body, Message, NO_BUFFER};
+use ofscope_dissectors::printable::Printable;
 use serde::{Deserialize, Serialize};
 
 use super::apps::Output;
@@ -282,13 +283,15 @@ fn fnv1a(data: &[u8]) -> u32 {
 impl fmt::Display for Emit {
     /// ovs-ofctl-like: `FLOW_MOD ADD in_port=1,dl_dst=... idle=5 hard=0 priority=32768
     /// buffer=none actions=output:2`.
+    /// Its text comes from a capture or a golden file, which anyone may have written: it is
+    /// shown escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.kind)?;
+        write!(f, "{}", Printable(&self.kind))?;
         if let Some(c) = &self.command {
-            write!(f, " {c}")?;
+            write!(f, " {}", Printable(c))?;
         }
         if let Some(m) = &self.match_ {
-            write!(f, " {}", if m.is_empty() { "(all)" } else { m })?;
+            write!(f, " {}", Printable(if m.is_empty() { "(all)" } else { m }))?;
         }
         let num = |v: Option<u16>| v.map(|n| n.to_string());
         let items = [
@@ -303,11 +306,11 @@ impl fmt::Display for Emit {
         ];
         for (key, value) in items {
             if let Some(v) = value {
-                write!(f, " {key}={v}")?;
+                write!(f, " {key}={}", Printable(&v))?;
             }
         }
         if let Some(d) = &self.data {
-            write!(f, " | {d}")?;
+            write!(f, " | {}", Printable(d))?;
         }
         Ok(())
     }
@@ -315,16 +318,17 @@ impl fmt::Display for Emit {
 
 impl fmt::Display for Trigger {
     /// `frame 12 PACKET_IN dpid 0000000000000001 in_port 1 | ARP who-has ...`
+    /// Escaped, as an [`Emit`] is.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "frame {} {}", self.frame, self.kind)?;
+        write!(f, "frame {} {}", self.frame, Printable(&self.kind))?;
         if let Some(d) = &self.dpid {
-            write!(f, " dpid {d}")?;
+            write!(f, " dpid {}", Printable(d))?;
         }
         if let Some(p) = self.in_port {
             write!(f, " in_port {p}")?;
         }
         if !self.summary.is_empty() {
-            write!(f, " | {}", self.summary)?;
+            write!(f, " | {}", Printable(&self.summary))?;
         }
         Ok(())
     }
@@ -341,10 +345,10 @@ impl fmt::Display for Decision {
             writeln!(f, "    {e}")?;
         }
         for t in &self.tap {
-            writeln!(f, "    TAP {t}")?;
+            writeln!(f, "    TAP {}", Printable(t))?;
         }
         for x in &self.findings {
-            writeln!(f, "    finding: {x}")?;
+            writeln!(f, "    finding: {}", Printable(x))?;
         }
         Ok(())
     }

@@ -8,6 +8,8 @@ use std::net::Ipv4Addr;
 use std::rc::Rc;
 use std::str::FromStr;
 
+use ofscope_dissectors::printable::Echo;
+
 use super::apps::{App, APPS};
 
 /// One app as the registry lists it.
@@ -19,13 +21,16 @@ pub struct AppEntry {
     pub build: fn(&Options) -> Result<Maker, SpecError>,
 }
 
-/// One option of an app, shown as `key=value (note)`.
+/// One option of an app, shown as `key=value (note)`, or `key=value (min to max)` for a
+/// number.
 pub struct Opt {
     pub key: &'static str,
     /// What it takes: `pox|nox`, `SECONDS`, `MAC`.
     pub value: &'static str,
     /// Said after it in parentheses; empty for nothing.
     pub note: &'static str,
+    /// A number option's smallest and largest values, which help and errors show.
+    pub range: Option<(u64, u64)>,
 }
 
 impl Opt {
@@ -34,21 +39,32 @@ impl Opt {
             key,
             value,
             note: "",
+            range: None,
         }
     }
 
     pub const fn note(self, note: &'static str) -> Opt {
         Opt { note, ..self }
     }
+
+    /// A number option, read by [`Options::number`], from `min` to `max`.
+    pub const fn range(self, min: u64, max: u64) -> Opt {
+        Opt {
+            range: Some((min, max)),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for Opt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}={}", self.key, self.value)?;
-        if !self.note.is_empty() {
-            write!(f, " ({})", self.note)?;
+        match (self.range, self.note) {
+            (None, "") => Ok(()),
+            (None, note) => write!(f, " ({note})"),
+            (Some((min, max)), "") => write!(f, " ({min} to {max})"),
+            (Some((min, max)), note) => write!(f, " ({min} to {max}; {note})"),
         }
-        Ok(())
     }
 }
 
@@ -66,20 +82,38 @@ pub const TAP_INPUT: &str = "tap-input";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    #[error("unknown app '{0}'; valid apps: {names}", names = app_names())]
+    #[error("unknown app '{}'; valid apps: {names}", Echo::text(.0), names = app_names())]
     UnknownApp(String),
-    #[error("unknown option '{option}' for app {app}; valid options: {valid}")]
+    #[error(
+        "unknown option '{}' for app {app}; valid options: {valid}",
+        Echo::text(option)
+    )]
     UnknownOption {
         app: &'static str,
         option: String,
         valid: String,
     },
-    #[error("bad value '{value}' for {app} option {option}; expected {expected}")]
+    #[error(
+        "bad value '{}' for {app} option {option}; expected {expected}",
+        Echo::text(value)
+    )]
     BadValue {
         app: &'static str,
         option: &'static str,
         value: String,
         expected: &'static str,
+    },
+    #[error(
+        "bad value '{}' for {app} option {option}; expected {expected} from {min} to {max}",
+        Echo::text(value)
+    )]
+    OutOfRange {
+        app: &'static str,
+        option: &'static str,
+        value: String,
+        expected: &'static str,
+        min: u64,
+        max: u64,
     },
     #[error("app {app} needs the option {option}; valid options: {valid}")]
     Missing {
@@ -87,7 +121,7 @@ pub enum SpecError {
         option: &'static str,
         valid: String,
     },
-    #[error("bad app option '{0}'; write options as key=value, e.g. learning:variant=pox,idle=5")]
+    #[error("bad app option '{}'; write options as key=value, e.g. learning:variant=pox,idle=5", Echo::text(.0))]
     Syntax(String),
 }
 
@@ -254,22 +288,28 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// A number option (decimal, or hex with 0x), or `default` when absent.
-    pub fn number<T: TryFrom<u64>>(
-        &self,
-        key: &'static str,
-        default: T,
-        expected: &'static str,
-    ) -> Result<T, SpecError> {
+    /// A number option (decimal, or hex with 0x) within the range its [`Opt`] declares, or
+    /// `default` when absent.
+    pub fn number<T: TryFrom<u64>>(&self, key: &'static str, default: T) -> Result<T, SpecError> {
         let Some(v) = self.get(key) else {
             return Ok(default);
         };
+        let opt = self.entry.options.iter().find(|o| o.key == key);
+        let (min, max) = opt.and_then(|o| o.range).unwrap_or((0, u64::MAX));
         let n = match v.strip_prefix("0x") {
             Some(hex) => u64::from_str_radix(hex, 16).ok(),
             None => v.parse::<u64>().ok(),
         };
-        n.and_then(|n| T::try_from(n).ok())
-            .ok_or_else(|| self.bad(key, v, expected))
+        n.filter(|n| (min..=max).contains(n))
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| SpecError::OutOfRange {
+                app: self.entry.name,
+                option: key,
+                value: v.to_owned(),
+                expected: opt.map_or("a number", |o| o.value),
+                min,
+                max,
+            })
     }
 
     pub fn mac(&self, key: &'static str) -> Result<Option<[u8; 6]>, SpecError> {

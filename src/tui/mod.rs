@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
 
 use anyhow::Result;
+use ofscope_dissectors::printable::Echo;
 
 use crate::cli::{Format, PcapArgs, TimeFormat, ViewArgs};
 use crate::filter::Filter;
@@ -79,7 +80,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
     run(
         feed,
         Options {
-            title: path.display().to_string(),
+            title: Echo::path(path).to_string(),
             follow: false,
             filter,
             time: args.view.time,

@@ -181,17 +181,16 @@ fn xids_and_types(jsonl: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-/// What a live capture on loopback of one [`openflow_exchange`] printed: its port, stdout
-/// and stderr. `extra` options (the format among them) come before `-w saved`.
-fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
+/// What a live capture on loopback printed while `traffic` ran on a listener of its own:
+/// its port, stdout and stderr. `extra` options come after the port and filter.
+fn capture_while(extra: &[&str], traffic: impl FnOnce(TcpListener)) -> (String, String, String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port_arg = listener.local_addr().unwrap().port().to_string();
     let filter = format!("tcp port {port_arg}");
     let mut args = vec!["live", "-i", "lo", "--port", &port_arg, "-f", &filter];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&["-w", saved.to_str().unwrap()]);
     let (mut child, mut err) = start_capture(&args);
-    openflow_exchange(listener);
+    traffic(listener);
     std::thread::sleep(Duration::from_millis(300));
     interrupt(&child);
     let mut live = String::new();
@@ -205,6 +204,34 @@ fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
     err.read_to_string(&mut rest).unwrap();
     assert!(child.wait().unwrap().success(), "{rest}");
     (port_arg, live, rest)
+}
+
+/// What a live capture on loopback of one [`openflow_exchange`] printed: its port, stdout
+/// and stderr. `extra` options (the format among them) come before `-w saved`.
+fn capture_exchange(extra: &[&str], saved: &Path) -> (String, String, String) {
+    let mut args = extra.to_vec();
+    args.extend_from_slice(&["-w", saved.to_str().unwrap()]);
+    capture_while(&args, openflow_exchange)
+}
+
+/// What a live capture on loopback printed (stdout, stderr) for `messages` ((from the
+/// switch, bytes)) sent between a switch and a controller, with `extra` options.
+pub fn capture_session(extra: &[&str], messages: &[(bool, Vec<u8>)]) -> (String, String) {
+    let (_, live, rest) = capture_while(extra, |listener| {
+        let mut switch = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut controller, _) = listener.accept().unwrap();
+        for (from_switch, bytes) in messages {
+            let side = if *from_switch {
+                &mut switch
+            } else {
+                &mut controller
+            };
+            side.write_all(bytes).unwrap();
+            // Each message in a segment of its own, in this order.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    (live, rest)
 }
 
 /// `ofscope pcap -T jsonl` of a saved capture.

@@ -18,12 +18,14 @@ pub const ENTRY: AppEntry = AppEntry {
     options: &[
         Opt::new("variant", "pox|nox|dst-only|pyswitch-all|simple|ovs"),
         Opt::new("flood", "all|flood"),
-        Opt::new("idle", "SECONDS"),
-        Opt::new("hard", "SECONDS"),
-        Opt::new("priority", "N"),
-        Opt::new("hold_down", "SECONDS"),
+        // The flow timeouts, priority and miss_send_len are 16-bit fields of OpenFlow 1.0;
+        // hold_down is held to the same span of seconds.
+        Opt::new("idle", "SECONDS").range(0, 65_535),
+        Opt::new("hard", "SECONDS").range(0, 65_535),
+        Opt::new("priority", "N").range(0, 65_535),
+        Opt::new("hold_down", "SECONDS").range(0, 65_535),
         Opt::new("connect", "reset|none"),
-        Opt::new("miss_send_len", "N"),
+        Opt::new("miss_send_len", "BYTES").range(0, 65_535),
         Opt::new("flows", "exact|l2|none").note("ovs"),
     ],
     build: |o| Ok(maker(Config::parse(o)?, Learning::new)),
@@ -125,8 +127,8 @@ impl Config {
         Ok(Config {
             variant,
             flood_port,
-            idle: o.number("idle", idle, "seconds 0..65535")?,
-            hard: o.number("hard", hard, "seconds 0..65535")?,
+            idle: o.number("idle", idle)?,
+            hard: o.number("hard", hard)?,
             // lswitch's flows have priority 1 (above the table-miss entry).
             priority: o.number(
                 "priority",
@@ -135,16 +137,15 @@ impl Config {
                 } else {
                     DEFAULT_PRIORITY
                 },
-                "a priority 0..65535",
             )?,
-            hold_down: o.number("hold_down", 0, "seconds")?,
+            hold_down: o.number("hold_down", 0)?,
             reset_on_connect: match o.get("connect") {
                 None => variant == Variant::Pox,
                 Some("reset") => true,
                 Some("none") => false,
                 Some(v) => return Err(o.bad("connect", v, "reset or none")),
             },
-            miss_send_len: o.number("miss_send_len", POX_MISS_SEND_LEN, "bytes 0..65535")?,
+            miss_send_len: o.number("miss_send_len", POX_MISS_SEND_LEN)?,
             flows,
         })
     }

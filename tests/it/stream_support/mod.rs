@@ -205,6 +205,14 @@ pub fn of_msg(version: u8, msg_type: u8, len: u16, xid: u32) -> Vec<u8> {
     m
 }
 
+/// An OpenFlow 1.0 message of `msg_type` with `body`.
+pub fn of_message(msg_type: u8, xid: u32, body: &[u8]) -> Vec<u8> {
+    let mut m = of_msg(1, msg_type, (8 + body.len()) as u16, xid);
+    m.truncate(8);
+    m.extend_from_slice(body);
+    m
+}
+
 /// A TCP connection being recorded: tracks both sequence numbers.
 pub struct Session {
     pub client: SocketAddr,

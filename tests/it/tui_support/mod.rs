@@ -1,6 +1,8 @@
 //! Shared by the viewer tests: a sample read into the viewer's state, keys, and drawing into
 //! a test backend.
 
+use std::path::Path;
+
 use ofscope::capture::FileSource;
 use ofscope::session::Session;
 use ofscope::stream::StreamConfig;
@@ -13,12 +15,17 @@ use crate::common::sample;
 
 /// The viewer after reading the whole sample, as the indexer would feed it.
 pub fn app_for(name: &str) -> App {
-    let mut app = App::new(format!("{name}.pcap"), false);
-    let path = sample(&format!("{name}.pcap"));
-    if let Some(origin) = FileSource::first_frame_ns(std::path::Path::new(&path)) {
+    app_for_path(Path::new(&sample(&format!("{name}.pcap"))))
+}
+
+/// The viewer after reading the whole capture at `path`.
+pub fn app_for_path(path: &Path) -> App {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut app = App::new(name.into_owned(), false);
+    if let Some(origin) = FileSource::first_frame_ns(path) {
         app.feed(Feed::Origin(origin));
     }
-    let session = Session::open(path, StreamConfig::default()).expect("open sample");
+    let session = Session::open(path, StreamConfig::default()).expect("open capture");
     let events = session.map(|e| e.expect("readable sample")).collect();
     app.feed(Feed::Events(events));
     app.feed(Feed::Finished);
