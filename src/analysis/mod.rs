@@ -6,6 +6,7 @@
 
 pub mod conversations;
 pub mod findings;
+pub mod histogram;
 pub mod latency;
 pub mod report;
 pub mod switches;
