@@ -10,6 +10,11 @@
 
 use hdrhistogram::Histogram;
 
+/// The longest delay counted as itself: hdrhistogram was sized to a minute, which its
+/// buckets cover up to the next power of two, and a longer delay was counted as a minute.
+const LONGEST_NS: u64 = 60_000_000_000;
+const COVERED_NS: u64 = LONGEST_NS.next_power_of_two();
+
 /// Bytes of one kept bucket: its lowest value and its count.
 const SPARSE_BUCKET_BYTES: usize = std::mem::size_of::<(u64, u64)>();
 /// Bytes of one counter of the whole histogram (`Histogram<u32>`).
@@ -83,9 +88,11 @@ impl Delays {
 
     #[inline]
     pub fn record(&mut self, ns: u64) {
+        let ns = if ns < COVERED_NS { ns } else { LONGEST_NS };
         self.max_ns = self.max_ns.max(ns);
         match &mut self.buckets {
-            Buckets::Dense(h) => h.saturating_record(ns),
+            // Cannot fail: the histogram grows (auto) to any delay kept here.
+            Buckets::Dense(h) => h.record(ns).unwrap_or(()),
             Buckets::Sparse(kept) => {
                 let lowest = self.layout.lowest(ns);
                 match kept.binary_search_by_key(&lowest, |b| b.0) {
@@ -108,19 +115,29 @@ impl Delays {
         let Buckets::Sparse(kept) = &self.buckets else {
             return;
         };
-        // Cannot fail: 1 ≤ 2 and at most 5 digits. It grows (auto) to the largest delay.
-        let Ok(mut h) = Histogram::<u32>::new(self.digits) else {
+        // Cannot fail: at most 5 digits, and the largest delay is at least 2 ns when more
+        // buckets are kept than a whole histogram holds. It grows (auto) from there.
+        let Ok(mut h) = Histogram::<u32>::new_with_max(self.max_ns.max(2), self.digits) else {
             return;
         };
+        h.auto(true);
         for &(lowest, count) in kept {
             h.saturating_record_n(lowest, u32::try_from(count).unwrap_or(u32::MAX));
         }
         self.buckets = Buckets::Dense(Box::new(h));
     }
 
-    /// Whether the whole histogram is kept (for tests of the memory it takes).
-    pub fn is_dense(&self) -> bool {
+    #[cfg(test)]
+    fn is_dense(&self) -> bool {
         matches!(self.buckets, Buckets::Dense(_))
+    }
+
+    /// The bytes its buckets take on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.buckets {
+            Buckets::Sparse(kept) => kept.capacity() * SPARSE_BUCKET_BYTES,
+            Buckets::Dense(h) => h.distinct_values() * DENSE_COUNTER_BYTES,
+        }
     }
 
     /// (highest value, count) of every bucket that has counts, by value.
@@ -187,7 +204,7 @@ mod tests {
 
     #[test]
     fn both_forms_give_hdrhistograms_figures() {
-        let all: Vec<u64> = values().into_iter().map(|v| v % 60_000_000_000).collect();
+        let all = values();
         // Delays to the µs, each its own bucket: more of them than a whole histogram to
         // 5 µs holds, so those are moved to one.
         let crowded: Vec<u64> = (0..5000).chain(all.iter().copied()).collect();
@@ -195,14 +212,19 @@ mod tests {
         for digits in [2, 3] {
             for (i, delays) in series.iter().enumerate() {
                 let mut d = Delays::new(digits);
-                let mut h = Histogram::<u32>::new(digits).unwrap();
+                // As the series were kept before: a whole histogram to a minute.
+                let mut h = Histogram::<u32>::new_with_bounds(1, LONGEST_NS, digits).unwrap();
                 for &ns in delays.iter() {
                     d.record(ns);
                     h.saturating_record(ns);
                 }
                 assert_eq!(d.is_dense(), i == series.len() - 1, "{digits} {i}");
                 for q in [0.5, 0.9, 0.99, 1.0] {
-                    assert_eq!(d.quantile(q), Some(h.value_at_quantile(q)), "{q}");
+                    assert_eq!(
+                        d.quantile(q),
+                        Some(h.value_at_quantile(q)),
+                        "{digits} {i} {q}"
+                    );
                 }
             }
         }

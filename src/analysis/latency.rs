@@ -949,6 +949,11 @@ impl LatencyStats {
         self.count
     }
 
+    /// The bytes its histogram takes on the heap (what grows with the delays it holds).
+    pub fn histogram_bytes(&self) -> usize {
+        self.delays.heap_bytes()
+    }
+
     pub fn summary(&self) -> Summary {
         if self.count == 0 {
             return Summary {
