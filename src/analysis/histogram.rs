@@ -4,9 +4,9 @@
 //!
 //! The buckets are hdrhistogram's for a lowest value of 1 ns and the series' significant
 //! digits, so every percentile shown is the one the whole histogram gives. A series keeps
-//! the buckets that have counts, in order, while that is smaller than the whole histogram
-//! up to its largest delay; past that it moves to the whole one (created then, and grown
-//! only as far as its largest delay), which records in constant time.
+//! the buckets that have counts, in order, while there are at most [`SPARSE_BUCKETS`];
+//! past that it moves to the whole histogram (created then, and grown only as far as its
+//! largest delay), which records in constant time where the kept buckets are searched.
 
 use hdrhistogram::Histogram;
 
@@ -15,6 +15,10 @@ use hdrhistogram::Histogram;
 const LONGEST_NS: u64 = 60_000_000_000;
 const COVERED_NS: u64 = LONGEST_NS.next_power_of_two();
 
+/// The most buckets kept one by one (2 KB, where a whole histogram to 1 ms takes 44 KB):
+/// a series with more has at least as many delays, and is searched often enough that the
+/// constant-time whole histogram pays.
+const SPARSE_BUCKETS: usize = 128;
 /// Bytes of one kept bucket: its lowest value and its count.
 const SPARSE_BUCKET_BYTES: usize = std::mem::size_of::<(u64, u64)>();
 /// Bytes of one counter of the whole histogram (`Histogram<u32>`).
@@ -50,12 +54,6 @@ impl Layout {
     fn highest(self, ns: u64) -> u64 {
         self.lowest(ns) + ((1u64 << self.shift(ns)) - 1)
     }
-
-    /// About the bytes of a whole histogram reaching `max_ns` (hdrhistogram keeps one run of
-    /// half a bucket's counters per power of two, and two for the exact range).
-    fn dense_bytes(self, max_ns: u64) -> usize {
-        ((self.shift(max_ns) as usize + 2) << (self.magnitude - 1)) * DENSE_COUNTER_BYTES
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +69,6 @@ pub struct Delays {
     layout: Layout,
     digits: u8,
     buckets: Buckets,
-    max_ns: u64,
 }
 
 impl Delays {
@@ -82,14 +79,12 @@ impl Delays {
             layout: Layout::new(digits),
             digits,
             buckets: Buckets::Sparse(Vec::new()),
-            max_ns: 0,
         }
     }
 
     #[inline]
     pub fn record(&mut self, ns: u64) {
         let ns = if ns < COVERED_NS { ns } else { LONGEST_NS };
-        self.max_ns = self.max_ns.max(ns);
         match &mut self.buckets {
             // Cannot fail: the histogram grows (auto) to any delay kept here.
             Buckets::Dense(h) => h.record(ns).unwrap_or(()),
@@ -99,8 +94,7 @@ impl Delays {
                     Ok(i) => kept[i].1 += 1,
                     Err(i) => {
                         kept.insert(i, (lowest, 1));
-                        let sparse_bytes = kept.len() * SPARSE_BUCKET_BYTES;
-                        if sparse_bytes > self.layout.dense_bytes(self.max_ns) {
+                        if kept.len() > SPARSE_BUCKETS {
                             self.densify();
                         }
                     }
@@ -115,9 +109,10 @@ impl Delays {
         let Buckets::Sparse(kept) = &self.buckets else {
             return;
         };
-        // Cannot fail: at most 5 digits, and the largest delay is at least 2 ns when more
-        // buckets are kept than a whole histogram holds. It grows (auto) from there.
-        let Ok(mut h) = Histogram::<u32>::new_with_max(self.max_ns.max(2), self.digits) else {
+        // Sized to the largest delay (the last bucket); it grows (auto) from there. Cannot
+        // fail: at most 5 digits, and a high of at least 2.
+        let largest = kept.last().map_or(0, |b| b.0);
+        let Ok(mut h) = Histogram::<u32>::new_with_max(largest.max(2), self.digits) else {
             return;
         };
         h.auto(true);
@@ -157,13 +152,16 @@ impl Delays {
     /// The delay at quantile `q` (0 < q ≤ 1) as hdrhistogram reports it: the highest value
     /// of the first bucket where the count so far reaches ⌈q·total⌉ (at least 1).
     pub fn quantile(&self, q: f64) -> Option<u64> {
-        let recorded = self.recorded();
-        let total: u64 = recorded.iter().map(|b| b.1).sum();
+        let kept = match &self.buckets {
+            Buckets::Sparse(kept) => kept,
+            Buckets::Dense(h) => return (!h.is_empty()).then(|| h.value_at_quantile(q)),
+        };
+        let total: u64 = kept.iter().map(|b| b.1).sum();
         let wanted = ((q.min(1.0) * total as f64).ceil() as u64).max(1);
         let mut so_far = 0;
-        recorded.into_iter().find_map(|(value, count)| {
+        kept.iter().find_map(|&(lowest, count)| {
             so_far += count;
-            (so_far >= wanted).then_some(value)
+            (so_far >= wanted).then(|| self.layout.highest(lowest))
         })
     }
 }
@@ -205,10 +203,8 @@ mod tests {
     #[test]
     fn both_forms_give_hdrhistograms_figures() {
         let all = values();
-        // Delays to the µs, each its own bucket: more of them than a whole histogram to
-        // 5 µs holds, so those are moved to one.
-        let crowded: Vec<u64> = (0..5000).chain(all.iter().copied()).collect();
-        let series = [&all[..1], &all[..3], &all[..50], &all, &crowded];
+        // The last has more buckets than are kept one by one.
+        let series = [&all[..1], &all[..3], &all[..50], &all];
         for digits in [2, 3] {
             for (i, delays) in series.iter().enumerate() {
                 let mut d = Delays::new(digits);

@@ -248,18 +248,18 @@ impl Conns {
         self.0.get_mut(i)
     }
 
-    /// The connection's state, made on first sight; `None` for a new one when `bound`
-    /// are kept already.
+    /// The connection's state, made on first sight; `None` for a new one when the
+    /// table is at its bound.
     #[inline]
     fn get_or_insert_with(
         &mut self,
         conn: u32,
-        bound: usize,
+        bounds: &Bounds,
         new: impl FnOnce() -> ConnState,
     ) -> Option<&mut ConnState> {
         let i = match self.position(conn) {
             Ok(i) => i,
-            Err(_) if self.0.len() >= bound => return None,
+            Err(_) if self.0.len() >= bounds.of(Table::Connections) => return None,
             Err(i) => {
                 self.0.insert(i, new());
                 i
@@ -498,9 +498,8 @@ impl Analyzer {
                 ..
             } => {
                 let cfg = &self.cfg;
-                let bound = cfg.bounds.of(Table::Connections);
                 let new = || new_conn(cfg, conn.0, ts);
-                let Some(c) = self.conns.get_or_insert_with(conn.0, bound, new) else {
+                let Some(c) = self.conns.get_or_insert_with(conn.0, &cfg.bounds, new) else {
                     self.table_full(Table::Connections, None, *frame, ts);
                     return;
                 };
@@ -806,9 +805,8 @@ impl Analyzer {
     /// table's bound, which is not analysed.
     fn connection_seen(&mut self, r: &OfRecord) -> Option<SwitchKey> {
         let cfg = &self.cfg;
-        let bound = cfg.bounds.of(Table::Connections);
         let new = || new_conn(cfg, r.conn.0, r.ts_ns);
-        let Some(c) = self.conns.get_or_insert_with(r.conn.0, bound, new) else {
+        let Some(c) = self.conns.get_or_insert_with(r.conn.0, &cfg.bounds, new) else {
             self.table_full(Table::Connections, None, r.frame(), r.ts_ns);
             return None;
         };
