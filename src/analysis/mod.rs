@@ -787,17 +787,29 @@ impl Analyzer {
         conversation
     }
 
-    /// A table reached its bound (`key`: the switch whose table it is): said once per
-    /// table, at the first frame it refused, with a count of the refusals.
+    /// A table of the analysis reached its bound (`key`: the switch whose table it is).
     #[cold]
     fn table_full(&mut self, table: Table, key: Option<SwitchKey>, frame: u64, ts_ns: u64) {
         let rule = TableFull {
             table: table.name(),
             bound: self.cfg.bounds.of(table),
         };
-        self.findings.fold::<TableFull>(hash_of((table, key)), || {
-            Finding::new(&rule, Some(frame), ts_ns).dpid(key.and_then(SwitchKey::dpid))
-        });
+        self.refused(rule, key, frame, ts_ns);
+    }
+
+    /// A table kept elsewhere (the stream's connections, a flow table) reached its bound
+    /// and refused an entry at `frame`: reported as the analysis' own tables are.
+    pub fn table_full_elsewhere(&mut self, rule: TableFull, frame: u64, ts_ns: u64) {
+        self.refused(rule, None, frame, ts_ns);
+    }
+
+    /// Said once per table (and switch), at the first frame it refused, with a count of
+    /// the refusals.
+    fn refused(&mut self, rule: TableFull, key: Option<SwitchKey>, frame: u64, ts_ns: u64) {
+        self.findings
+            .fold::<TableFull>(hash_of((rule.table, key)), || {
+                Finding::new(&rule, Some(frame), ts_ns).dpid(key.and_then(SwitchKey::dpid))
+            });
     }
 
     /// Notes the message on its connection (made on first sight) and returns its switch,

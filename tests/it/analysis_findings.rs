@@ -505,6 +505,15 @@ fn run_with(s: &Script, bounds: Bounds) -> Analyzer {
     a
 }
 
+fn table_full(a: &Analyzer) -> Vec<&ofscope::analysis::findings::Finding> {
+    let kind = Kind::named("table_full");
+    a.findings()
+        .list()
+        .into_iter()
+        .filter(|f| Some(f.kind) == kind)
+        .collect()
+}
+
 #[test]
 fn a_table_at_its_bound_says_so_once_at_the_first_frame_refused() {
     let s = switches_with_a_packet_in(4);
@@ -515,12 +524,7 @@ fn a_table_at_its_bound_says_so_once_at_the_first_frame_refused() {
     // Two connections kept: the third one's first message (5 per session) is refused.
     let a = run_with(&s, Bounds::default().with(Table::Connections, 2));
     assert_eq!(a.switches().len(), 2);
-    let full: Vec<_> = a
-        .findings()
-        .list()
-        .into_iter()
-        .filter(|f| f.kind.name() == "table_full")
-        .collect();
+    let full = table_full(&a);
     assert_eq!(full.len(), 1, "{full:?}");
     assert_eq!(full[0].frame, Some(11));
     assert!(full[0].text.contains("connection table") && full[0].text.contains(" 2 "));
@@ -533,17 +537,25 @@ fn a_table_at_its_bound_says_so_once_at_the_first_frame_refused() {
         s.switch(ms, packet_in(ping_from(src), 1, NO_BUFFER));
     }
     let a = run_with(&s, Bounds::default().with(Table::Macs, 1));
-    let full: Vec<_> = a
-        .findings()
-        .list()
-        .into_iter()
-        .filter(|f| f.kind.name() == "table_full")
-        .collect();
+    let full = table_full(&a);
     assert_eq!(full.len(), 1, "{full:?}");
     assert_eq!(
         (full[0].frame, full[0].dpid, full[0].count),
         (Some(6), Some(DPID), 3)
     );
+}
+
+/// A capture of bench/hostile_capture.py's `shape` at size `n`, in `dir`.
+fn hostile_capture(dir: &std::path::Path, shape: &str, n: u32) -> std::path::PathBuf {
+    let path = dir.join(format!("{shape}-{n}.pcap"));
+    let made = std::process::Command::new("python3")
+        .arg(format!("{ROOT}/bench/hostile_capture.py"))
+        .args([shape, &n.to_string()])
+        .arg(&path)
+        .status()
+        .expect("run bench/hostile_capture.py");
+    assert!(made.success());
+    path
 }
 
 #[test]
@@ -553,16 +565,8 @@ fn latency_histograms_grow_with_their_delays_not_with_switches_or_reconnections(
     }
     let dir = temp_dir("histograms");
     for (shape, n, switches) in [("switches", 200, 200), ("reconnects", 200, 1)] {
-        let path = dir.join(format!("{shape}.pcap"));
-        let made = std::process::Command::new("python3")
-            .arg(format!("{ROOT}/bench/hostile_capture.py"))
-            .args([shape, &n.to_string()])
-            .arg(&path)
-            .status()
-            .expect("run bench/hostile_capture.py");
-        assert!(made.success());
-        let a = analyse(&path);
-        assert_eq!(a.switches().len(), switches, "{shape}");
+        let a = analyse(hostile_capture(&dir, shape, n));
+        assert_eq!(a.switches().len(), switches as usize, "{shape}");
         for sw in a.switches().values() {
             // Each series holds three distinct delays (n times over for the reconnecting
             // switch): a few buckets, where a whole histogram to a minute took 110 KB.
@@ -616,6 +620,41 @@ fn latency_percentiles_keep_three_significant_digits() {
             "p{q}: {shown} for {want}"
         );
     }
+}
+
+#[test]
+fn the_stream_tracks_connections_up_to_its_bound_and_says_where_it_stopped() {
+    if !tools_present("stream connection bound", &["python3"]) {
+        return;
+    }
+    let dir = temp_dir("stream-bound");
+    let path = hostile_capture(&dir, "switches", 5);
+    let tracked = |max_connections| {
+        let config = StreamConfig {
+            max_connections,
+            ..StreamConfig::default()
+        };
+        let mut session = Session::open(&path, config).expect("open the capture");
+        let messages = session.by_ref().flatten().count();
+        let tracker = session.tracker();
+        let firsts: Vec<u64> = tracker
+            .connections()
+            .iter()
+            .map(|c| c.first_frame)
+            .collect();
+        (messages, firsts, tracker.refused())
+    };
+    let (all, firsts, refused) = tracked(5);
+    assert_eq!((firsts.len(), refused), (5, None));
+    let (some, kept, refused) = tracked(3);
+    assert_eq!(kept, firsts[..3]);
+    let refused = refused.expect("two connections refused");
+    assert_eq!(
+        (refused.bound, refused.connections, refused.frame),
+        (3, 2, firsts[3])
+    );
+    assert!(some < all);
+    std::fs::remove_dir_all(dir).ok();
 }
 
 /// The frames of a classic little-endian microsecond pcap: (timestamp in µs, the record's
