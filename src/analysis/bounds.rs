@@ -1,7 +1,9 @@
 //! The bound of every table the analysis grows with what the capture holds, in one place.
 //! Past its bound a table takes no new entry: what would have gone in is not counted, and a
 //! `table_full` finding says so, at the first frame refused. (The flow tables have their
-//! own bound, in `crate::flow_table`; the findings theirs, `Config::findings_cap`.)
+//! own bound, in `crate::flow_table`; the stream's connections theirs,
+//! `StreamConfig::max_connections`, reported through `Analyzer::table_full_elsewhere`; the
+//! findings theirs, `Config::findings_cap`.)
 
 /// A table of the analysis that grows with the capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
