@@ -103,12 +103,6 @@ pub struct Conversations {
     pub overflow: u64,
 }
 
-impl Default for Conversations {
-    fn default() -> Self {
-        Conversations::new(50_000)
-    }
-}
-
 fn pair(x: &[u8; 6], y: &[u8; 6]) -> (u64, u64) {
     let (x, y) = (mac_number(x), mac_number(y));
     (x.min(y), x.max(y))

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::hash::Hash;
 use std::net::Ipv4Addr;
 
-use hdrhistogram::Histogram;
 use ofscope_dissectors::frame::{arp, icmp};
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::header::OFP_VERSION;
@@ -15,6 +14,7 @@ use ofscope_dissectors::openflow::types::{self, ofpt, MsgType};
 use ofscope_dissectors::openflow::{Body, FlowKey, Message, PacketIn, PacketOut, NO_BUFFER};
 use serde::Serialize;
 
+use super::histogram::Delays;
 use super::{hash_of, mac_number, FastMap};
 
 /// While the waiting PacketIns span at most this many slots they are scanned; beyond it
@@ -881,8 +881,7 @@ impl ConnPairing {
 /// Delay statistics of one series (a switch's PacketIns, its echoes, a host pair).
 #[derive(Debug, Clone)]
 pub struct LatencyStats {
-    /// `None` only if the histogram could not be built (it can with our constant bounds).
-    hist: Option<Histogram<u32>>,
+    delays: Delays,
     count: u64,
     unanswered: u64,
     min_ns: u64,
@@ -914,13 +913,8 @@ pub struct Summary {
 impl LatencyStats {
     /// `significant_digits` trades memory for precision (3 for switches, 2 for host pairs).
     pub fn new(significant_digits: u8) -> LatencyStats {
-        let mut hist =
-            Histogram::new_with_bounds(1, 60_000_000_000, significant_digits.min(5)).ok();
-        if let Some(h) = hist.as_mut() {
-            h.auto(true);
-        }
         LatencyStats {
-            hist,
+            delays: Delays::new(significant_digits),
             count: 0,
             unanswered: 0,
             min_ns: u64::MAX,
@@ -934,10 +928,7 @@ impl LatencyStats {
 
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        // Saturates rather than fails: a delay beyond the histogram's reach is its maximum.
-        if let Some(h) = self.hist.as_mut() {
-            h.saturating_record(ns);
-        }
+        self.delays.record(ns);
         self.count += 1;
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
@@ -958,6 +949,11 @@ impl LatencyStats {
         self.count
     }
 
+    /// The bytes its histogram takes on the heap (what grows with the delays it holds).
+    pub fn histogram_bytes(&self) -> usize {
+        self.delays.heap_bytes()
+    }
+
     pub fn summary(&self) -> Summary {
         if self.count == 0 {
             return Summary {
@@ -968,9 +964,9 @@ impl LatencyStats {
         // Percentiles come from the histogram, clamped into the exact min..max.
         let mean_ns = (self.sum_ns / u128::from(self.count)) as u64;
         let q = |p: f64| {
-            self.hist
-                .as_ref()
-                .map_or(mean_ns, |h| h.value_at_quantile(p))
+            self.delays
+                .quantile(p)
+                .unwrap_or(mean_ns)
                 .clamp(self.min_ns, self.max_ns)
         };
         Summary {
@@ -1005,13 +1001,10 @@ impl LatencyStats {
 
     /// A text histogram: one line per power-of-two bucket of delay that has pairs.
     pub fn histogram_text(&self, width: usize) -> Vec<String> {
-        let Some(hist) = self.hist.as_ref().filter(|_| self.count > 0) else {
-            return Vec::new();
-        };
         let mut buckets: BTreeMap<u32, u64> = BTreeMap::new();
-        for v in hist.iter_recorded() {
-            let bucket = 64 - v.value_iterated_to().max(1).leading_zeros();
-            *buckets.entry(bucket).or_default() += u64::from(v.count_at_value());
+        for (value, count) in self.delays.recorded() {
+            let bucket = 64 - value.max(1).leading_zeros();
+            *buckets.entry(bucket).or_default() += count;
         }
         let most = buckets.values().copied().max().unwrap_or(1).max(1);
         buckets

@@ -4,8 +4,10 @@
 //! share it; its memory is bounded by the windows and caps in [`Config`]. The rules behind
 //! every figure are in docs/analysis.md.
 
+pub mod bounds;
 pub mod conversations;
 pub mod findings;
+pub mod histogram;
 pub mod latency;
 pub mod report;
 pub mod switches;
@@ -29,20 +31,19 @@ use ofscope_dissectors::printable::Echo;
 use crate::flow_table::{Flow, FlowTable};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, StreamEvent};
+use bounds::{Bounds, Table};
 use conversations::Conversations;
 use findings::{
     AmbiguousAnswer, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FlowChurn,
-    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart, TcpGap,
-    TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId, VersionMismatch,
-    HANDSHAKE_STALL_NS,
+    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart, TableFull,
+    TcpGap, TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId,
+    VersionMismatch, HANDSHAKE_STALL_NS,
 };
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
 
 const NS_PER_SEC: u64 = 1_000_000_000;
-/// Caps that keep memory bounded on big captures.
-const HOST_PAIR_CAP: usize = 1024;
-const MAC_CAP: usize = 100_000;
+/// Buffers offered and not used yet, kept per connection (the oldest are forgotten).
 const BUFFER_CAP: usize = 65_536;
 
 /// A point in the capture given by the user (`--at`).
@@ -120,6 +121,8 @@ pub struct Config {
     pub flow_event_cap: usize,
     /// Findings kept per kind.
     pub findings_cap: usize,
+    /// The bound of each table that grows with the capture.
+    pub bounds: Bounds,
     /// Snapshot the flow tables at this instant (`--flows --at`).
     pub at: Option<TimeSpec>,
     /// The instant relative times count from (`--at 12.5`, `+12.5s` in reports): the
@@ -137,6 +140,7 @@ impl Default for Config {
             keep_pairs: false,
             flow_event_cap: 100_000,
             findings_cap: 1000,
+            bounds: Bounds::default(),
             at: None,
             origin_ns: None,
         }
@@ -249,16 +253,24 @@ impl Conns {
         self.0.get_mut(i)
     }
 
+    /// The connection's state, made on first sight; `None` for a new one when the
+    /// table is at its bound.
     #[inline]
-    fn get_or_insert_with(&mut self, conn: u32, new: impl FnOnce() -> ConnState) -> &mut ConnState {
+    fn get_or_insert_with(
+        &mut self,
+        conn: u32,
+        bounds: &Bounds,
+        new: impl FnOnce() -> ConnState,
+    ) -> Option<&mut ConnState> {
         let i = match self.position(conn) {
             Ok(i) => i,
+            Err(_) if self.0.len() >= bounds.of(Table::Connections) => return None,
             Err(i) => {
                 self.0.insert(i, new());
                 i
             }
         };
-        &mut self.0[i]
+        self.0.get_mut(i)
     }
 
     fn iter(&self) -> impl Iterator<Item = &ConnState> {
@@ -325,13 +337,12 @@ impl Analyzer {
     pub fn new(cfg: Config) -> Analyzer {
         Analyzer {
             findings: Findings::new(cfg.findings_cap),
-            cfg,
             conns: Conns::default(),
             switches: BTreeMap::new(),
             host_pair_slots: FastMap::default(),
             host_pairs: Vec::new(),
             host_pairs_overflow: 0,
-            conversations: Conversations::default(),
+            conversations: Conversations::new(cfg.bounds.of(Table::Conversations)),
             pairs: Vec::new(),
             scratch: Paired::default(),
             churn: FlowChurnWatch::default(),
@@ -340,6 +351,7 @@ impl Analyzer {
             at_ns: None,
             snapshot: None,
             awaiting_features: 0,
+            cfg,
         }
     }
 
@@ -479,12 +491,6 @@ impl Analyzer {
         }
     }
 
-    fn conn_state(&mut self, conn: u32, ts_ns: u64) -> &mut ConnState {
-        let cfg = &self.cfg;
-        self.conns
-            .get_or_insert_with(conn, || new_conn(cfg, conn, ts_ns))
-    }
-
     #[inline(never)]
     fn stream(&mut self, event: &StreamEvent) {
         let ts = self.last_ns;
@@ -493,9 +499,15 @@ impl Analyzer {
                 conn,
                 switch,
                 controller,
+                frame,
                 ..
             } => {
-                let c = self.conn_state(conn.0, ts);
+                let cfg = &self.cfg;
+                let new = || new_conn(cfg, conn.0, ts);
+                let Some(c) = self.conns.get_or_insert_with(conn.0, &cfg.bounds, new) else {
+                    self.table_full(Table::Connections, None, *frame, ts);
+                    return;
+                };
                 c.info.switch = Some(*switch);
                 c.info.controller = Some(*controller);
             }
@@ -586,7 +598,9 @@ impl Analyzer {
             frame: r.frame(),
             ts_ns: ts,
         };
-        let key = self.connection_seen(r);
+        let Some(key) = self.connection_seen(r) else {
+            return;
+        };
         match &r.message.body {
             Body::PacketIn(p) => {
                 // Only the headers are decoded, without copying the payload. The
@@ -594,12 +608,12 @@ impl Analyzer {
                 // (or its end unanswered) reaches them by number.
                 let h = Headers::parse(&p.data);
                 let len = u64::from(p.total_len);
-                let conversation = self.conversations.observe(&h, len, true, ts, key.dpid());
+                let conversation = self.observe(&h, len, true, at, key);
                 if r.from_switch() {
                     let hosts = h.eth.map_or(([0; 6], [0; 6]), |e| (e.src, e.dst));
                     let slots = HostSlots {
                         conversation,
-                        host_pair: self.host_pair_slot_of(conversation, hosts),
+                        host_pair: self.host_pair_slot_of(conversation, hosts, at),
                     };
                     self.pair(r, key, at, Some(&h), slots);
                     self.packet_in(r, key, at, p, &h);
@@ -675,8 +689,7 @@ impl Analyzer {
             }
             None if !p.data.is_empty() => {
                 let h = Headers::parse(&p.data);
-                self.conversations
-                    .observe(&h, len, false, at.ts_ns, key.dpid());
+                self.observe(&h, len, false, at, key);
                 Some(h)
             }
             None => None,
@@ -725,7 +738,12 @@ impl Analyzer {
                     cs.set_config_frame = Some(at.frame);
                 }
             }
-            Body::PortStatus(p) => self.switch(key).info.port_status(p, ts, at.frame),
+            Body::PortStatus(p) => {
+                let bound = self.cfg.bounds.of(Table::PortChanges);
+                if !self.switch(key).info.port_status(p, ts, at.frame, bound) {
+                    self.table_full(Table::PortChanges, Some(key), at.frame, ts);
+                }
+            }
             Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
@@ -755,10 +773,60 @@ impl Analyzer {
         }
     }
 
+    /// The frame's hosts in their conversation (made on first sight): its number.
+    fn observe(
+        &mut self,
+        h: &Headers,
+        len: u64,
+        packet_in: bool,
+        at: At,
+        key: SwitchKey,
+    ) -> Option<u32> {
+        let refused = self.conversations.overflow;
+        let conversation = self
+            .conversations
+            .observe(h, len, packet_in, at.ts_ns, key.dpid());
+        if self.conversations.overflow != refused {
+            self.table_full(Table::Conversations, None, at.frame, at.ts_ns);
+        }
+        conversation
+    }
+
+    /// A table of the analysis reached its bound (`key`: the switch whose table it is).
+    #[cold]
+    fn table_full(&mut self, table: Table, key: Option<SwitchKey>, frame: u64, ts_ns: u64) {
+        let rule = TableFull {
+            table: table.name(),
+            bound: self.cfg.bounds.of(table),
+        };
+        self.refused(rule, key, frame, ts_ns);
+    }
+
+    /// A table kept elsewhere (the stream's connections, a flow table) reached its bound
+    /// and refused an entry at `frame`: reported as the analysis' own tables are.
+    pub fn table_full_elsewhere(&mut self, rule: TableFull, frame: u64, ts_ns: u64) {
+        self.refused(rule, None, frame, ts_ns);
+    }
+
+    /// Said once per table (and switch), at the first frame it refused, with a count of
+    /// the refusals.
+    fn refused(&mut self, rule: TableFull, key: Option<SwitchKey>, frame: u64, ts_ns: u64) {
+        self.findings
+            .fold::<TableFull>(hash_of((rule.table, key)), || {
+                Finding::new(&rule, Some(frame), ts_ns).dpid(key.and_then(SwitchKey::dpid))
+            });
+    }
+
     /// Notes the message on its connection (made on first sight) and returns its switch,
-    /// binding the connection to its dpid once known.
-    fn connection_seen(&mut self, r: &OfRecord) -> SwitchKey {
-        let c = self.conn_state(r.conn.0, r.ts_ns);
+    /// binding the connection to its dpid once known; `None` for a connection past the
+    /// table's bound, which is not analysed.
+    fn connection_seen(&mut self, r: &OfRecord) -> Option<SwitchKey> {
+        let cfg = &self.cfg;
+        let new = || new_conn(cfg, r.conn.0, r.ts_ns);
+        let Some(c) = self.conns.get_or_insert_with(r.conn.0, &cfg.bounds, new) else {
+            self.table_full(Table::Connections, None, r.frame(), r.ts_ns);
+            return None;
+        };
         let first = c.info.messages == 0;
         if first {
             // A connection opened by a stream event has no time of its own.
@@ -771,12 +839,12 @@ impl Analyzer {
             self.connection_starts(r);
         }
         if is_features_reply(r) {
-            return self.features_reply(r, key);
+            return Some(self.features_reply(r, key));
         }
-        match r.dpid {
+        Some(match r.dpid {
             Some(dpid) if key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
             _ => key,
-        }
+        })
     }
 
     /// The connection's first message: a HELLO starts a handshake the capture shows; any
@@ -945,22 +1013,27 @@ impl Analyzer {
 
     /// The host pair's latency series, remembered by its conversation so that it is
     /// looked up once.
-    fn host_pair_slot_of(&mut self, conversation: Option<u32>, hosts: HostPair) -> Option<u32> {
+    fn host_pair_slot_of(
+        &mut self,
+        conversation: Option<u32>,
+        hosts: HostPair,
+        at: At,
+    ) -> Option<u32> {
         let remembered = conversation.and_then(|c| self.conversations.host_pair(c, &hosts.0));
         if remembered.is_some() {
             return remembered;
         }
-        let series = self.host_pair_slot(hosts)?;
+        let series = self.host_pair_slot(hosts, at)?;
         if let Some(c) = conversation {
             self.conversations.remember_host_pair(c, &hosts.0, series);
         }
         Some(series)
     }
 
-    /// The number of the host pair's latency series (`None` beyond the cap).
-    fn host_pair_slot(&mut self, hosts: HostPair) -> Option<u32> {
-        let full = self.host_pairs.len() >= HOST_PAIR_CAP;
-        match self
+    /// The number of the host pair's latency series (`None` beyond the bound).
+    fn host_pair_slot(&mut self, hosts: HostPair, at: At) -> Option<u32> {
+        let full = self.host_pairs.len() >= self.cfg.bounds.of(Table::HostPairs);
+        let slot = match self
             .host_pair_slots
             .entry((mac_number(&hosts.0), mac_number(&hosts.1)))
         {
@@ -971,7 +1044,11 @@ impl Analyzer {
                 self.host_pairs.push((hosts, LatencyStats::new(2)));
                 Some(*e.insert(slot))
             }
+        };
+        if slot.is_none() {
+            self.table_full(Table::HostPairs, None, at.frame, at.ts_ns);
         }
+        slot
     }
 
     fn hello(&mut self, r: &OfRecord, key: SwitchKey) {
@@ -1066,11 +1143,15 @@ impl Analyzer {
             Some(sw) => sw,
             None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
         };
-        let full = sw.macs.len() >= MAC_CAP;
+        let full = sw.macs.len() >= self.cfg.bounds.of(Table::Macs);
         let moves = match sw.macs.entry(mac_number(&eth.src)) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(_) if full => return,
-            Entry::Vacant(e) => e.insert(MacMoves::new(p.in_port)),
+            Entry::Occupied(e) => Some(e.into_mut()),
+            Entry::Vacant(_) if full => None,
+            Entry::Vacant(e) => Some(e.insert(MacMoves::new(p.in_port))),
+        };
+        let Some(moves) = moves else {
+            self.table_full(Table::Macs, Some(key), at.frame, at.ts_ns);
+            return;
         };
         if let Some(flapping) = moves.seen(&eth.src, p.in_port, at.ts_ns) {
             self.mac_flapping(key, at, &flapping);

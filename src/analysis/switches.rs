@@ -11,9 +11,6 @@ use ofscope_dissectors::printable::Printable;
 
 use crate::stream::CloseReason;
 
-/// Port changes kept per switch (later ones are counted).
-const PORT_HISTORY_CAP: usize = 10_000;
-
 /// One PORT_STATUS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortChange {
@@ -82,7 +79,9 @@ impl SwitchInfo {
         self.features = Some(f.clone());
     }
 
-    pub fn port_status(&mut self, ps: &PortStatus, ts_ns: u64, frame: u64) {
+    /// Applies a PORT_STATUS; its change is kept in the history while that holds fewer than
+    /// `bound` (returns whether it was; later ones are counted only).
+    pub fn port_status(&mut self, ps: &PortStatus, ts_ns: u64, frame: u64, bound: usize) -> bool {
         let reason = ps.reason_name().unwrap_or("UNKNOWN");
         if reason == "DELETE" {
             self.ports.remove(&ps.desc.port_no);
@@ -90,7 +89,8 @@ impl SwitchInfo {
             self.ports.insert(ps.desc.port_no, ps.desc.clone());
         }
         self.port_changes += 1;
-        if self.port_history.len() < PORT_HISTORY_CAP {
+        let kept = self.port_history.len() < bound;
+        if kept {
             self.port_history.push(PortChange {
                 ts_ns,
                 frame,
@@ -98,6 +98,7 @@ impl SwitchInfo {
                 port: ps.desc.clone(),
             });
         }
+        kept
     }
 
     pub fn miss_send_len(&self) -> Option<u16> {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use ofscope_dissectors::printable::Echo;
 
+use crate::analysis::findings::TableFull;
 use crate::analysis::{self, Analyzer};
 use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
 use crate::cli::PcapArgs;
@@ -213,6 +214,13 @@ impl<W: Write> Printer<'_, W> {
             bar.finish_and_clear();
         }
         if let Some(a) = analyzer.as_mut() {
+            if let Some(refused) = session.tracker().refused() {
+                let rule = TableFull {
+                    table: "OpenFlow connection (stream)",
+                    bound: refused.bound,
+                };
+                a.table_full_elsewhere(rule, refused.frame, refused.ts_ns);
+            }
             a.finish();
             stats.finish(session.tracker());
             self.reports(&stats, a, path)?;

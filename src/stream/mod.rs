@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 pub use decode::{decode_tcp, TcpFlags, TcpSegment};
 pub use header::{looks_like_openflow, OfHeader, Role, HEADER_LEN};
 pub use reassembly::Limits;
-pub use tracker::Tracker;
+pub use tracker::{Refused, Tracker};
 
 /// The ports controllers listen on: the IANA one and the historical one.
 pub const OPENFLOW_PORTS: [u16; 2] = [6653, 6633];
@@ -262,6 +262,10 @@ pub struct StreamConfig {
     /// Also look at connections on other ports for OpenFlow at their start.
     pub heuristic: bool,
     pub limits: Limits,
+    /// OpenFlow connections tracked. Past it a new one is left out, as a flow that is not
+    /// OpenFlow is, and `Tracker::refused` says from which frame (the analysis reports it
+    /// as a full table): each tracked connection keeps its addresses and times to the end.
+    pub max_connections: usize,
 }
 
 impl Default for StreamConfig {
@@ -270,6 +274,7 @@ impl Default for StreamConfig {
             ports: OPENFLOW_PORTS.to_vec(),
             heuristic: true,
             limits: Limits::default(),
+            max_connections: 1 << 20,
         }
     }
 }

@@ -151,6 +151,18 @@ pub struct Tracker {
     /// The last tracked flow looked up: consecutive frames mostly share one, and hashing
     /// socket addresses is a measurable share of the time.
     last_flow: Option<(FlowKey, ConnId)>,
+    refused: Option<Refused>,
+}
+
+/// Connections left out past [`StreamConfig::max_connections`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// The bound that was reached.
+    pub bound: usize,
+    /// The first one's first frame, and its time.
+    pub frame: u64,
+    pub ts_ns: u64,
+    pub connections: u64,
 }
 
 impl Tracker {
@@ -166,7 +178,14 @@ impl Tracker {
             outstanding: Vec::new(),
             hold_deadline: None,
             last_flow: None,
+            refused: None,
         }
+    }
+
+    /// The connections left out because [`StreamConfig::max_connections`] were tracked,
+    /// if any were.
+    pub fn refused(&self) -> Option<Refused> {
+        self.refused
     }
 
     /// Every OpenFlow connection found so far, indexed by [`ConnId`].
@@ -324,7 +343,7 @@ impl Tracker {
                     self.close(id, frame, CloseReason::PortReuse, out);
                     self.open(key, end, seg, None, frame, ts_ns, out)
                 } else {
-                    id
+                    Some(id)
                 }
             }
             Some(Slot::Ignored) => return,
@@ -369,7 +388,9 @@ impl Tracker {
                 return;
             }
         };
-        self.process(id, end, seg, frame, ts_ns, out);
+        if let Some(id) = id {
+            self.process(id, end, seg, frame, ts_ns, out);
+        }
     }
 
     /// The capture ended: delivers what is held and reports what is unfinished.
@@ -430,7 +451,11 @@ impl Tracker {
         frame: u64,
         ts_ns: u64,
         out: &mut Vec<StreamEvent>,
-    ) -> ConnId {
+    ) -> Option<ConnId> {
+        if self.connections.len() >= self.config.max_connections {
+            self.refuse(key, frame, ts_ns);
+            return None;
+        }
         let ends = [key.0, key.1];
         let syn_from = if seg.flags.syn && !seg.flags.ack {
             Some(end)
@@ -479,7 +504,20 @@ impl Tracker {
         if switch_end.is_some() {
             out.extend(self.opened_event(id));
         }
-        id
+        Some(id)
+    }
+
+    /// A connection past [`StreamConfig::max_connections`]: left out, and counted.
+    #[cold]
+    fn refuse(&mut self, key: FlowKey, frame: u64, ts_ns: u64) {
+        self.remember(key, Slot::Ignored);
+        let refused = self.refused.get_or_insert(Refused {
+            bound: self.config.max_connections,
+            frame,
+            ts_ns,
+            connections: 0,
+        });
+        refused.connections += 1;
     }
 
     fn opened_event(&self, id: ConnId) -> Option<StreamEvent> {

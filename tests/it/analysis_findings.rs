@@ -1,7 +1,8 @@
 //! Every finding kind: a crafted session (or a real sample) that triggers it, and one where
 //! it must not fire. Also: memory stays bounded while PacketIns pile up.
 
-use crate::common::{analyse, hex, sample};
+use crate::common::{analyse, hex, sample, temp_dir, tools_present, ROOT};
+use ofscope::analysis::bounds::{Bounds, Table};
 use ofscope::analysis::findings::{Kind, KINDS};
 use ofscope::analysis::{Analyzer, Config};
 use ofscope::session::{OfRecord, Session, SessionEvent};
@@ -479,6 +480,181 @@ fn pairing_memory_is_bounded() {
     // Kept findings are capped; the total still counts every one.
     assert_eq!(count(&a, "unanswered_packet_in"), 10_000);
     assert!(a.findings().list().len() <= 1000);
+}
+
+/// `switches` sessions, each on its own connection with its handshake and a PacketIn.
+fn switches_with_a_packet_in(switches: u32) -> Script {
+    let mut s = Script::new();
+    for conn in 0..switches {
+        s.on(conn)
+            .handshake()
+            .switch(3, packet_in(ping_from(conn as u8 + 1), 1, NO_BUFFER));
+    }
+    s
+}
+
+fn run_with(s: &Script, bounds: Bounds) -> Analyzer {
+    let mut a = Analyzer::new(Config {
+        bounds,
+        ..Config::default()
+    });
+    for e in &s.events {
+        a.feed(e);
+    }
+    a.finish();
+    a
+}
+
+fn table_full(a: &Analyzer) -> Vec<&ofscope::analysis::findings::Finding> {
+    let kind = Kind::named("table_full");
+    a.findings()
+        .list()
+        .into_iter()
+        .filter(|f| Some(f.kind) == kind)
+        .collect()
+}
+
+#[test]
+fn a_table_at_its_bound_says_so_once_at_the_first_frame_refused() {
+    let s = switches_with_a_packet_in(4);
+    // With the default bounds nothing is refused.
+    let all = run_with(&s, Bounds::default());
+    assert_eq!(count(&all, "table_full"), 0);
+    assert_eq!(all.switches().len(), 4);
+    // Two connections kept: the third one's first message (5 per session) is refused.
+    let a = run_with(&s, Bounds::default().with(Table::Connections, 2));
+    assert_eq!(a.switches().len(), 2);
+    let full = table_full(&a);
+    assert_eq!(full.len(), 1, "{full:?}");
+    assert_eq!(full[0].frame, Some(11));
+    assert!(full[0].text.contains("connection table") && full[0].text.contains(" 2 "));
+    // Every message of the two connections refused is counted on it.
+    assert_eq!((full[0].count, count(&a, "table_full")), (10, 10));
+    // A switch's own table: said per switch, with its dpid.
+    let mut s = Script::new();
+    s.handshake();
+    for (ms, src) in [(3, 1), (4, 2), (5, 3), (6, 2)] {
+        s.switch(ms, packet_in(ping_from(src), 1, NO_BUFFER));
+    }
+    let a = run_with(&s, Bounds::default().with(Table::Macs, 1));
+    let full = table_full(&a);
+    assert_eq!(full.len(), 1, "{full:?}");
+    assert_eq!(
+        (full[0].frame, full[0].dpid, full[0].count),
+        (Some(6), Some(DPID), 3)
+    );
+}
+
+/// A capture of bench/hostile_capture.py's `shape` at size `n`, in `dir`.
+fn hostile_capture(dir: &std::path::Path, shape: &str, n: u32) -> std::path::PathBuf {
+    let path = dir.join(format!("{shape}-{n}.pcap"));
+    let made = std::process::Command::new("python3")
+        .arg(format!("{ROOT}/bench/hostile_capture.py"))
+        .args([shape, &n.to_string()])
+        .arg(&path)
+        .status()
+        .expect("run bench/hostile_capture.py");
+    assert!(made.success());
+    path
+}
+
+#[test]
+fn latency_histograms_grow_with_their_delays_not_with_switches_or_reconnections() {
+    if !tools_present("latency histograms", &["python3"]) {
+        return;
+    }
+    let dir = temp_dir("histograms");
+    for (shape, n, switches) in [("switches", 200, 200), ("reconnects", 200, 1)] {
+        let a = analyse(hostile_capture(&dir, shape, n));
+        assert_eq!(a.switches().len(), switches as usize, "{shape}");
+        for sw in a.switches().values() {
+            // Each series holds three distinct delays (n times over for the reconnecting
+            // switch): a few buckets, where a whole histogram to a minute took 110 KB.
+            for series in [&sw.packet_in, &sw.echo] {
+                assert!(series.count() >= 3, "{shape}");
+                assert!(
+                    series.histogram_bytes() <= 256,
+                    "{shape}: {}",
+                    series.histogram_bytes()
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn latency_percentiles_keep_three_significant_digits() {
+    // One switch, 300 PacketIns each answered by buffer_id after 1 to 997 ms, in a
+    // scrambled order.
+    let mut s = Script::new();
+    s.handshake();
+    let mut t = 10;
+    for i in 0..300u32 {
+        let delay = u64::from(i * 617 % 997 + 1);
+        s.switch(t, packet_in(ping_from(1), 1, i))
+            .controller(t + delay, packet_out(Vec::new(), 1, 2, i));
+        t += delay + 1;
+    }
+    let mut a = Analyzer::new(Config {
+        keep_pairs: true,
+        ..Config::default()
+    });
+    for e in &s.events {
+        a.feed(e);
+    }
+    a.finish();
+    let mut exact: Vec<u64> = a.pairs().iter().map(|p| p.latency_ns()).collect();
+    assert_eq!(exact.len(), 300);
+    exact.sort_unstable();
+    let summary = a.switches().values().next().unwrap().packet_in.summary();
+    for (q, shown) in [
+        (0.50, summary.p50_ns),
+        (0.90, summary.p90_ns),
+        (0.99, summary.p99_ns),
+    ] {
+        // The nearest rank, and the top of its bucket: at most 1/1024 above.
+        let want = exact[((q * exact.len() as f64).ceil() as usize).max(1) - 1];
+        assert!(
+            shown >= want && shown - want <= want / 1024,
+            "p{q}: {shown} for {want}"
+        );
+    }
+}
+
+#[test]
+fn the_stream_tracks_connections_up_to_its_bound_and_says_where_it_stopped() {
+    if !tools_present("stream connection bound", &["python3"]) {
+        return;
+    }
+    let dir = temp_dir("stream-bound");
+    let path = hostile_capture(&dir, "switches", 5);
+    let tracked = |max_connections| {
+        let config = StreamConfig {
+            max_connections,
+            ..StreamConfig::default()
+        };
+        let mut session = Session::open(&path, config).expect("open the capture");
+        let messages = session.by_ref().flatten().count();
+        let tracker = session.tracker();
+        let firsts: Vec<u64> = tracker
+            .connections()
+            .iter()
+            .map(|c| c.first_frame)
+            .collect();
+        (messages, firsts, tracker.refused())
+    };
+    let (all, firsts, refused) = tracked(5);
+    assert_eq!((firsts.len(), refused), (5, None));
+    let (some, kept, refused) = tracked(3);
+    assert_eq!(kept, firsts[..3]);
+    let refused = refused.expect("two connections refused");
+    assert_eq!(
+        (refused.bound, refused.connections, refused.frame),
+        (3, 2, firsts[3])
+    );
+    assert!(some < all);
+    std::fs::remove_dir_all(dir).ok();
 }
 
 /// The frames of a classic little-endian microsecond pcap: (timestamp in µs, the record's

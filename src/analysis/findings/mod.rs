@@ -18,6 +18,7 @@ mod handshake_stall;
 mod mac_flapping;
 mod malformed;
 mod mid_session_start;
+mod table_full;
 mod tcp_gap;
 mod truncated_message;
 mod truncated_packet_in;
@@ -34,6 +35,7 @@ pub use handshake_stall::{HandshakeStall, HANDSHAKE_STALL_NS};
 pub use mac_flapping::{MacFlapping, MacMoves};
 pub use malformed::Malformed;
 pub use mid_session_start::MidSessionStart;
+pub use table_full::TableFull;
 pub use tcp_gap::TcpGap;
 pub use truncated_message::TruncatedMessage;
 pub use truncated_packet_in::TruncatedPacketIn;
@@ -58,6 +60,7 @@ pub const KINDS: &[KindInfo] = &[
     row::<HandshakeStall>(),
     row::<MidSessionStart>(),
     row::<VersionMismatch>(),
+    row::<TableFull>(),
 ];
 
 /// A kind of finding: the facts of one occurrence, and how they read.
