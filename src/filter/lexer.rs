@@ -1,5 +1,7 @@
 //! Splits a filter expression into tokens, each with the 1-based character column it starts at.
 
+use ofscope_dissectors::printable::Printable;
+
 use super::FilterError;
 
 /// A comparison operator.
@@ -65,7 +67,7 @@ impl Token {
             TokenKind::Not => "'!'".into(),
             TokenKind::Cmp(op) => format!("'{}'", op.symbol()),
             TokenKind::Word(w) => format!("'{w}'"),
-            TokenKind::Str(s) => format!("\"{s}\""),
+            TokenKind::Str(s) => format!("\"{}\"", Printable(s)),
         }
     }
 }
@@ -114,7 +116,10 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             (c, _) => {
                 return Err(FilterError::new(
                     column,
-                    format!("unexpected character '{c}'"),
+                    format!(
+                        "unexpected character '{}'",
+                        Printable(c.encode_utf8(&mut [0; 4]))
+                    ),
                 ))
             }
         };
@@ -218,5 +223,13 @@ mod tests {
         assert_eq!(tokenize("a & b").unwrap_err().column, 3);
         assert_eq!(tokenize("a \"open").unwrap_err().column, 3);
         assert_eq!(tokenize("a @").unwrap_err().column, 3);
+    }
+
+    #[test]
+    fn control_characters_are_echoed_escaped() {
+        let err = tokenize("a \x1b[2J").unwrap_err();
+        assert_eq!(err.message, "unexpected character '\\x1b'");
+        let tokens = tokenize("\"x\ny\u{202e}\"").unwrap();
+        assert_eq!(tokens[0].describe(), "\"x\\ny\\u202e\"");
     }
 }

@@ -7,6 +7,7 @@
 use std::cmp::Ordering;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use ofscope_dissectors::printable::Printable;
 use ofscope_dissectors::tree::{FlagNames, Value};
 
 use super::lexer::Op;
@@ -282,7 +283,8 @@ pub fn seconds(w: &str) -> Result<Literal, BadValue> {
 pub fn utc_time(text: &str) -> Result<Literal, BadValue> {
     let bad = || {
         BadValue(format!(
-            "invalid time \"{text}\": expected \"YYYY-MM-DD HH:MM:SS.fraction\" (UTC)"
+            "invalid time \"{}\": expected \"YYYY-MM-DD HH:MM:SS.fraction\" (UTC)",
+            Printable(text)
         ))
     };
     let t = text.strip_suffix('Z').unwrap_or(text);
@@ -486,6 +488,15 @@ mod tests {
         ] {
             assert!(utc_time(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_bad_time_is_echoed_on_one_line() {
+        let BadValue(message) = utc_time("2024\n\x1b[2J").unwrap_err();
+        assert!(
+            message.starts_with("invalid time \"2024\\n\\x1b[2J\""),
+            "{message}"
+        );
     }
 
     #[test]
