@@ -1,12 +1,12 @@
 //! Random TCP segment streams, in random order, through the pipeline after the file
 //! reader: frame decoding, TCP reassembly and OpenFlow framing, the decode stage, then the
-//! summary and field tree of every message. Nothing may panic, every message must emit back
-//! to its bytes, and the bytes held for the connection must stay within the reassembly
-//! limits.
+//! summary and field tree of every message. It asserts what `common/pipeline.rs` says:
+//! nothing panics, every message is what its bytes parse as and round-trips through
+//! `emit`, and the bytes held for the connection stay within the reassembly limits.
 //!
 //! The frames are handed over from memory: a pcap written and read back here would only
 //! ever be well-formed, and the file reader's 1 MiB buffer, zeroed for every input, cost
-//! three quarters of each run.
+//! most of each run. `capture_file` fuzzes the reader.
 //!
 //! The input is a script of records `[op, len, len bytes]`:
 //! - `op & 1`: the sender (0 switch, 1 controller);
@@ -17,9 +17,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use ofscope::capture::{CaptureError, FrameSource, LinkType, RawFrame};
-use ofscope::session::{Session, SessionEvent};
-use ofscope::stream::StreamConfig;
-use ofscope_dissectors::tree::Tree;
+
+#[path = "common/pipeline.rs"]
+mod pipeline;
 
 const SWITCH: ([u8; 4], u16) = ([10, 0, 0, 1], 40000);
 const CONTROLLER: ([u8; 4], u16) = ([10, 0, 0, 2], 6633);
@@ -29,28 +29,10 @@ const RST: u8 = 0x04;
 const PSH_ACK: u8 = 0x18;
 
 fuzz_target!(|script: &[u8]| {
-    let source = Frames {
+    pipeline::check(Frames {
         frames: frames_of(script),
         next: 0,
-    };
-    let config = StreamConfig::default();
-    let limits = config.limits;
-    // Per direction: the held out-of-order segments, plus a partial message or a resync
-    // window (under two maximal messages), plus the segment being handled.
-    let bound = 2 * (limits.max_held_bytes + 2 * 65_536 + 2 * 256);
-    let mut session = Session::new(source, config);
-    let mut tree = Tree::new();
-    while let Some(event) = session.next_event() {
-        assert!(session.tracker().held_bytes() <= bound);
-        let Ok(SessionEvent::Record(record)) = event else {
-            continue;
-        };
-        assert_eq!(record.message.emit(), record.bytes);
-        let _ = record.message.summary();
-        tree.fields.clear();
-        record.message.build_tree(&mut tree);
-    }
-    assert_eq!(session.tracker().held_bytes(), 0);
+    });
 });
 
 /// The script's frames, as a capture file would give them.

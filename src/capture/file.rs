@@ -202,6 +202,10 @@ impl FileSource {
             Some(Step::Refill | Step::Truncated) if self.whole_block_len().is_some() => {
                 self.unreadable_block()
             }
+            // The parser asks for a larger buffer whenever a block is longer than the
+            // buffer, even when the file ends sooner: a buffer not yet full is filled first,
+            // so a short file claiming a huge block is cut, not 16 MiB of zeroed memory.
+            Some(Step::Grow) if self.reader.data().len() < self.buffer_size => Step::Refill,
             Some(step) => step,
         }
     }
@@ -593,5 +597,56 @@ impl<R: BufRead> Read for GzipMembers<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::capture::PcapWriter;
+
+    fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+        let mut writer = PcapWriter::new(Vec::new(), LinkType::ETHERNET, false, 65_535).unwrap();
+        for (i, data) in frames.iter().enumerate() {
+            let frame = RawFrame {
+                number: i as u64 + 1,
+                ts_ns: 0,
+                data,
+                orig_len: data.len() as u32,
+                linktype: LinkType::ETHERNET,
+            };
+            writer.write_frame(&frame).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_short_file_claiming_a_huge_record_is_cut_without_growing_the_buffer() {
+        let mut bytes = pcap(&[vec![1; 60]]);
+        let record = bytes.len() - 60 - 16;
+        bytes[record + 8..record + 12].copy_from_slice(&(8u32 << 20).to_le_bytes());
+        let mut source = FileSource::from_reader(Cursor::new(bytes), "cut.pcap").unwrap();
+        let error = source.next_frame().unwrap().unwrap_err();
+        assert!(
+            matches!(error, CaptureError::Truncated { frame: 1, .. }),
+            "{error}"
+        );
+        assert!(source.next_frame().is_none());
+        assert_eq!(source.buffer_size, INITIAL_BUFFER);
+    }
+
+    #[test]
+    fn a_record_longer_than_the_buffer_grows_it() {
+        let big = vec![7; INITIAL_BUFFER * 3];
+        let bytes = pcap(&[vec![1; 60], big.clone(), vec![2; 60]]);
+        let mut source = FileSource::from_reader(Cursor::new(bytes), "big.pcap").unwrap();
+        let mut lengths = Vec::new();
+        while let Some(frame) = source.next_frame() {
+            lengths.push(frame.unwrap().data.len());
+        }
+        assert_eq!(lengths, [60, big.len(), 60]);
+        assert!(source.buffer_size > big.len());
     }
 }

@@ -2,7 +2,7 @@
 //! character, no bidirectional override, and one line per message (issue: a port named
 //! `ESC]0;PWNED BEL ESC[2J` retitled and cleared the analyst's terminal; a newline forged
 //! a line).
-use crate::common::{ofscope, stdout, temp_dir};
+use crate::common::{keep_for_fuzzing, ofscope, stdout, temp_dir};
 use crate::stream_support::Session;
 use ofscope::capture::LinkType;
 
@@ -58,7 +58,9 @@ fn hostile_capture() -> Vec<u8> {
 fn names_from_a_switch_are_escaped_in_every_text_mode() {
     let dir = temp_dir("hostile-names");
     let path = dir.join("hostile.pcap");
-    std::fs::write(&path, hostile_capture()).unwrap();
+    let capture = hostile_capture();
+    keep_for_fuzzing("capture_file", &capture);
+    std::fs::write(&path, capture).unwrap();
     let path = path.to_str().unwrap();
     let messages = 6;
     for (args, lines) in [
