@@ -12,7 +12,7 @@ TARGETS=(
   "dissectors openflow_parse 4096"
   "dissectors frame_parse 4096"
   ". stream_reassembly 4096"
-  ". capture_pipeline 4096"
+  ". capture_pipeline 1024"
   ". capture_file 16384"
   ". filter 4096"
   ". golden_reader 16384"
@@ -30,7 +30,7 @@ fi
 
 log=$(mktemp)
 for crate in dissectors .; do
-  if ! (cd "$crate" && cargo +nightly fuzz build) >"$log" 2>&1; then
+  if ! (cd "$crate" && cargo +nightly fuzz build -s none) >"$log" 2>&1; then
     echo "fuzz smoke pass: the targets of $crate/fuzz do not build:" >&2
     grep -E -A 12 '^error' "$log" >&2
     exit 1
@@ -46,7 +46,7 @@ for entry in "${TARGETS[@]}"; do
   mkdir -p "$corpus"
   seeds=()
   [[ -d $regressions ]] && seeds+=("$regressions")
-  if (cd "$crate" && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
+  if (cd "$crate" && cargo +nightly fuzz run -s none "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
       -max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1) >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
