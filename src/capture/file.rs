@@ -184,6 +184,17 @@ impl FileSource {
     }
 
     fn step(&mut self) -> Step {
+        // The parser takes 12 from a pcapng block's length unchecked (an overflow, found by
+        // the capture_file fuzz target), so a shorter one is refused before it is parsed.
+        // The first block, a section header or a pcap file's header, is checked by the
+        // parser itself, and tells which format the rest is in.
+        if let Some(len) = self.block_word(4).filter(|&len| len < 12) {
+            if self.position() > 0 {
+                return Step::Corrupt(format!(
+                    "a pcapng block of {len} bytes, under the 12 of its header"
+                ));
+            }
+        }
         // `None`: the parser could not read a block; what to do depends on what it is.
         let failed = match self.reader.next() {
             Ok((block_len, block)) => {
@@ -234,21 +245,23 @@ impl FileSource {
     /// and its two length fields agree: a block the parser could not read, but that can
     /// be stepped over.
     fn whole_block_len(&self) -> Option<usize> {
+        let len = self.block_word(4)?;
+        (len >= 12 && len % 4 == 0 && self.block_word(len.checked_sub(4)?)? == len).then_some(len)
+    }
+
+    /// The 32-bit word at `at` of the pcapng block at the head of the buffer, in the
+    /// section's byte order; `None` for a pcap file or when the buffer holds less.
+    fn block_word(&self, at: usize) -> Option<usize> {
         let Format::PcapNg { big_endian, .. } = self.format else {
             return None;
         };
-        let data = self.reader.data();
-        let word = |at: usize| -> Option<usize> {
-            let bytes: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
-            let value = if big_endian {
-                u32::from_be_bytes(bytes)
-            } else {
-                u32::from_le_bytes(bytes)
-            };
-            usize::try_from(value).ok()
+        let bytes: [u8; 4] = self.reader.data().get(at..at + 4)?.try_into().ok()?;
+        let value = if big_endian {
+            u32::from_be_bytes(bytes)
+        } else {
+            u32::from_le_bytes(bytes)
         };
-        let len = word(4)?;
-        (len >= 12 && len % 4 == 0 && word(len.checked_sub(4)?)? == len).then_some(len)
+        usize::try_from(value).ok()
     }
 
     /// A pcapng block the parser could not read. One that carries no frames and no
@@ -635,6 +648,22 @@ mod tests {
         );
         assert!(source.next_frame().is_none());
         assert_eq!(source.buffer_size, INITIAL_BUFFER);
+    }
+
+    #[test]
+    fn a_pcapng_block_shorter_than_its_header_is_corrupt() {
+        let crash =
+            include_bytes!("../../fuzz/regressions/capture_file/pcapng-block-under-12-bytes");
+        let mut source = FileSource::from_reader(Cursor::new(crash.to_vec()), "x.pcapng").unwrap();
+        let mut last = None;
+        while let Some(frame) = source.next_frame() {
+            last = Some(frame.map(|_| ()));
+        }
+        let error = last.unwrap().unwrap_err();
+        assert!(
+            error.to_string().contains("under the 12 of its header"),
+            "{error}"
+        );
     }
 
     #[test]
