@@ -8,6 +8,11 @@ Writes one file per seed (named by its SHA-1, so reruns add nothing twice) into
   dissectors/fuzz/corpus/frame_parse/      the frames inside PACKET_IN / PACKET_OUT
   fuzz/corpus/stream_reassembly/           two streams and segment operations
   fuzz/corpus/capture_pipeline/            segment scripts
+  fuzz/corpus/filter/                      the filters of docs/filters.md, alone and with
+                                           messages of the captures
+  fuzz/corpus/golden_reader/               the goldens in samples/
+  fuzz/corpus/replay_apps/                 each golden's app options with its capture's
+                                           switch messages
 (the formats are in the header comments of fuzz/fuzz_targets/*.rs)
 The corpus directories are not committed. python3 stdlib; tshark for the captures.
 """
@@ -27,7 +32,12 @@ OUT = {
     'frame_parse': os.path.join(ROOT, 'dissectors', 'fuzz', 'corpus', 'frame_parse'),
     'stream_reassembly': os.path.join(ROOT, 'fuzz', 'corpus', 'stream_reassembly'),
     'capture_pipeline': os.path.join(ROOT, 'fuzz', 'corpus', 'capture_pipeline'),
+    'filter': os.path.join(ROOT, 'fuzz', 'corpus', 'filter'),
+    'golden_reader': os.path.join(ROOT, 'fuzz', 'corpus', 'golden_reader'),
+    'replay_apps': os.path.join(ROOT, 'fuzz', 'corpus', 'replay_apps'),
 }
+# The messages each capture's switch sent (by file name), for the filter and app seeds.
+SWITCH_MESSAGES = {}
 PACKET_IN, PACKET_OUT = 10, 13
 
 
@@ -129,9 +139,11 @@ def captures():
             sender = 0 if sport > dport else 1
             streams.setdefault((sport, dport), bytearray()).extend(payload)
             segments.append((sender, payload))
-        for stream in streams.values():
+        for (sport, dport), stream in streams.items():
             for msg in split_messages(bytes(stream)):
                 message(msg)
+                if sport > dport:
+                    SWITCH_MESSAGES.setdefault(os.path.basename(path), []).append(msg)
         # A few scripts per capture: fuzzing works best on small inputs.
         for i in range(0, min(len(segments), 64), 16):
             save('capture_pipeline', pipeline_script(segments[i:i + 16]))
@@ -141,9 +153,41 @@ def captures():
         save('stream_reassembly', stream_ops(by_sender))
 
 
+def filters():
+    """Every line of the `filter` blocks of docs/filters.md: alone (the target's built-in
+    messages), and followed by a NUL and a few messages of each capture."""
+    with open(os.path.join(ROOT, 'docs', 'filters.md')) as f:
+        blocks = re.findall(r'```filter\n(.*?)```', f.read(), re.S)
+    messages = [b''.join(m[:8]) for m in SWITCH_MESSAGES.values()]
+    for line in '\n'.join(blocks).splitlines():
+        expression = line.strip().encode()
+        save('filter', expression)
+        for wire in messages[:4]:
+            save('filter', expression + b'\0' + wire)
+
+
+def goldens():
+    """Each golden as it is, and its apps' options with the switch messages of its capture
+    (records of the replay_apps script: a FEATURES_REPLY, then the messages)."""
+    for path in glob.glob(os.path.join(ROOT, 'samples', '*.golden.json')):
+        with open(path, 'rb') as f:
+            text = f.read()
+        save('golden_reader', text)
+        golden = json.loads(text)
+        script = bytes([2, 0])
+        for msg in SWITCH_MESSAGES.get(os.path.basename(golden['capture']), [])[:64]:
+            if len(msg) <= 255:
+                script += bytes([8, len(msg)]) + msg
+        for app in golden['apps']:
+            options = app.partition(':')[2]
+            save('replay_apps', options.encode() + b'\0' + script)
+
+
 def main():
     hex_corpora()
     captures()
+    filters()
+    goldens()
     for target, path in OUT.items():
         count = len(os.listdir(path)) if os.path.isdir(path) else 0
         print('%-18s %5d seeds in %s' % (target, count, os.path.relpath(path, ROOT)))

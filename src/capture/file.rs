@@ -184,6 +184,17 @@ impl FileSource {
     }
 
     fn step(&mut self) -> Step {
+        // The parser takes 12 from a pcapng block's length unchecked (an overflow, found by
+        // the capture_file fuzz target), so a shorter one is refused before it is parsed.
+        // The first block, a section header or a pcap file's header, is checked by the
+        // parser itself, and tells which format the rest is in.
+        if let Some(len) = self.block_word(4).filter(|&len| len < 12) {
+            if self.position() > 0 {
+                return Step::Corrupt(format!(
+                    "a pcapng block of {len} bytes, under the 12 of its header"
+                ));
+            }
+        }
         // `None`: the parser could not read a block; what to do depends on what it is.
         let failed = match self.reader.next() {
             Ok((block_len, block)) => {
@@ -202,6 +213,10 @@ impl FileSource {
             Some(Step::Refill | Step::Truncated) if self.whole_block_len().is_some() => {
                 self.unreadable_block()
             }
+            // The parser asks for a larger buffer whenever a block is longer than the
+            // buffer, even when the file ends sooner: a buffer not yet full is filled first,
+            // so a short file claiming a huge block is cut, not 16 MiB of zeroed memory.
+            Some(Step::Grow) if self.reader.data().len() < self.buffer_size => Step::Refill,
             Some(step) => step,
         }
     }
@@ -230,21 +245,23 @@ impl FileSource {
     /// and its two length fields agree: a block the parser could not read, but that can
     /// be stepped over.
     fn whole_block_len(&self) -> Option<usize> {
+        let len = self.block_word(4)?;
+        (len >= 12 && len % 4 == 0 && self.block_word(len.checked_sub(4)?)? == len).then_some(len)
+    }
+
+    /// The 32-bit word at `at` of the pcapng block at the head of the buffer, in the
+    /// section's byte order; `None` for a pcap file or when the buffer holds less.
+    fn block_word(&self, at: usize) -> Option<usize> {
         let Format::PcapNg { big_endian, .. } = self.format else {
             return None;
         };
-        let data = self.reader.data();
-        let word = |at: usize| -> Option<usize> {
-            let bytes: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
-            let value = if big_endian {
-                u32::from_be_bytes(bytes)
-            } else {
-                u32::from_le_bytes(bytes)
-            };
-            usize::try_from(value).ok()
+        let bytes: [u8; 4] = self.reader.data().get(at..at + 4)?.try_into().ok()?;
+        let value = if big_endian {
+            u32::from_be_bytes(bytes)
+        } else {
+            u32::from_le_bytes(bytes)
         };
-        let len = word(4)?;
-        (len >= 12 && len % 4 == 0 && word(len.checked_sub(4)?)? == len).then_some(len)
+        usize::try_from(value).ok()
     }
 
     /// A pcapng block the parser could not read. One that carries no frames and no
@@ -593,5 +610,72 @@ impl<R: BufRead> Read for GzipMembers<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::capture::PcapWriter;
+
+    fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+        let mut writer = PcapWriter::new(Vec::new(), LinkType::ETHERNET, false, 65_535).unwrap();
+        for (i, data) in frames.iter().enumerate() {
+            let frame = RawFrame {
+                number: i as u64 + 1,
+                ts_ns: 0,
+                data,
+                orig_len: data.len() as u32,
+                linktype: LinkType::ETHERNET,
+            };
+            writer.write_frame(&frame).unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_short_file_claiming_a_huge_record_is_cut_without_growing_the_buffer() {
+        let mut bytes = pcap(&[vec![1; 60]]);
+        let record = bytes.len() - 60 - 16;
+        bytes[record + 8..record + 12].copy_from_slice(&(8u32 << 20).to_le_bytes());
+        let mut source = FileSource::from_reader(Cursor::new(bytes), "cut.pcap").unwrap();
+        let error = source.next_frame().unwrap().unwrap_err();
+        assert!(
+            matches!(error, CaptureError::Truncated { frame: 1, .. }),
+            "{error}"
+        );
+        assert!(source.next_frame().is_none());
+        assert_eq!(source.buffer_size, INITIAL_BUFFER);
+    }
+
+    #[test]
+    fn a_pcapng_block_shorter_than_its_header_is_corrupt() {
+        let crash =
+            include_bytes!("../../fuzz/regressions/capture_file/pcapng-block-under-12-bytes");
+        let mut source = FileSource::from_reader(Cursor::new(crash.to_vec()), "x.pcapng").unwrap();
+        let mut last = None;
+        while let Some(frame) = source.next_frame() {
+            last = Some(frame.map(|_| ()));
+        }
+        let error = last.unwrap().unwrap_err();
+        assert!(
+            error.to_string().contains("under the 12 of its header"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_record_longer_than_the_buffer_grows_it() {
+        let big = vec![7; INITIAL_BUFFER * 3];
+        let bytes = pcap(&[vec![1; 60], big.clone(), vec![2; 60]]);
+        let mut source = FileSource::from_reader(Cursor::new(bytes), "big.pcap").unwrap();
+        let mut lengths = Vec::new();
+        while let Some(frame) = source.next_frame() {
+            lengths.push(frame.unwrap().data.len());
+        }
+        assert_eq!(lengths, [60, big.len(), 60]);
+        assert!(source.buffer_size > big.len());
     }
 }

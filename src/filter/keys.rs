@@ -34,11 +34,15 @@ pub fn check_known(word: &str, known: &[&str]) -> Result<(), String> {
     if known.iter().any(|key| is_key_or_prefix(word, key)) {
         return Ok(());
     }
+    let most = word.len().div_ceil(4).max(1);
     let closest = known
         .iter()
         .flat_map(|key| prefixes(key))
+        // The distance is at least the difference in length: a long word is compared
+        // with nothing, where it would cost its length times each key's.
+        .filter(|candidate| candidate.len().abs_diff(word.len()) <= most)
         .map(|candidate| (edit_distance(word, candidate), candidate))
-        .filter(|&(distance, _)| distance <= word.len().div_ceil(4).max(1))
+        .filter(|&(distance, _)| distance <= most)
         .min();
     let shown = Echo::text(word);
     Err(match closest {

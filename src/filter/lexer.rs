@@ -224,4 +224,12 @@ mod tests {
         assert_eq!(tokenize("a \"open").unwrap_err().column, 3);
         assert_eq!(tokenize("a @").unwrap_err().column, 3);
     }
+
+    #[test]
+    fn control_characters_are_echoed_escaped() {
+        let err = tokenize("a \x1b[2J").unwrap_err();
+        assert_eq!(err.message, "unexpected character '\\x1b'");
+        let tokens = tokenize("\"x\ny\u{202e}\"").unwrap();
+        assert_eq!(tokens[0].describe(), "\"x\\ny\\u202e\"");
+    }
 }

@@ -325,10 +325,16 @@ pub fn utc_time(text: &str) -> Result<Literal, BadValue> {
         return Err(bad());
     };
     let days = days_since_epoch(year, month, day);
-    Ok(Literal::nanos(
-        text,
-        (days * 86_400 + hour * 3600 + minute * 60) * NS_PER_SEC + second_ns,
-    ))
+    let ns = (days * 86_400 + hour * 3600 + minute * 60)
+        .checked_mul(NS_PER_SEC)
+        .and_then(|ns| ns.checked_add(second_ns))
+        .ok_or_else(|| {
+            BadValue(format!(
+                "time \"{}\" is past 2554-07-21, the last that nanoseconds since 1970 hold",
+                Echo::text(text)
+            ))
+        })?;
+    Ok(Literal::nanos(text, ns))
 }
 
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar, 1970 or later
@@ -495,6 +501,24 @@ mod tests {
         ] {
             assert!(utc_time(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Found by the filter fuzz target: the nanoseconds overflowed (a debug build panicked,
+    /// a release build compared with a wrapped time).
+    #[test]
+    fn a_time_past_what_nanoseconds_hold_is_an_error() {
+        assert!(utc_time("2554-07-21 00:00:00").is_ok());
+        let BadValue(message) = utc_time("4048-01-01 00:00:00").unwrap_err();
+        assert!(message.contains("past 2554-07-21"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_time_is_echoed_on_one_line() {
+        let BadValue(message) = utc_time("2024\n\x1b[2J").unwrap_err();
+        assert!(
+            message.starts_with("invalid time \"2024\\n\\x1b[2J\""),
+            "{message}"
+        );
     }
 
     #[test]

@@ -84,7 +84,12 @@ impl Engine {
         match &input.message.body {
             Body::PacketIn(pin) => {
                 self.summary.packet_ins += 1;
-                if let Some(packet) = Packet::new(pin.in_port, pin.buffer_id, &pin.data) {
+                if !is_ingress_port(pin.in_port) {
+                    ctx.finding(format!(
+                        "PacketIn from port {}, which no frame arrives on; not handled",
+                        pin.in_port
+                    ));
+                } else if let Some(packet) = Packet::new(pin.in_port, pin.buffer_id, &pin.data) {
                     for app in &mut switch.apps {
                         if app.packet_in(&mut ctx, &packet) == Verdict::Consumed {
                             break;
@@ -154,6 +159,12 @@ impl Engine {
     }
 }
 
+/// A port a switch reports a frame arriving on: a physical port, or LOCAL. Apps that learned
+/// any other (0xff00 and up) would send it output actions that the switch rejects.
+fn is_ingress_port(port: u16) -> bool {
+    port < ofpp::MAX || port == ofpp::LOCAL
+}
+
 /// The switch→controller messages a controller reacts to; each makes a decision.
 pub fn is_trigger(body: &Body) -> bool {
     matches!(
@@ -182,4 +193,58 @@ impl Summary {
 
 fn is_flood(action: &Action) -> bool {
     matches!(action, Action::Output { port, .. } if *port == ofpp::FLOOD || *port == ofpp::ALL)
+}
+
+#[cfg(test)]
+mod tests {
+    use ofscope_dissectors::openflow::{PacketIn, NO_BUFFER};
+
+    use super::*;
+
+    fn packet_in(in_port: u16, dst: u8, src: u8) -> Message {
+        let mut data = vec![0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 0x08, 0x00];
+        data.resize(60, 0);
+        let total_len = data.len() as u16;
+        Message::new(
+            0,
+            Body::PacketIn(PacketIn {
+                buffer_id: NO_BUFFER,
+                total_len,
+                in_port,
+                reason: 0,
+                data,
+            }),
+        )
+    }
+
+    /// Found by the replay_apps fuzz target: a host learned at port 0xff00 was sent a
+    /// FLOW_MOD whose output action no switch accepts.
+    #[test]
+    fn a_packet_in_from_no_ingress_port_is_a_finding_and_teaches_nothing() {
+        let spec: AppSpec = "learning:variant=simple".parse().unwrap();
+        let mut engine = Engine::new(&[spec]);
+        let mut feed = |message: &Message| {
+            let input = Input {
+                ts_ns: 1,
+                conn: 0,
+                message,
+            };
+            engine.feed(&input).unwrap().to_vec()
+        };
+        feed(&Message::new(
+            0,
+            Body::FeaturesReply(FeaturesReply::default()),
+        ));
+        let outputs = feed(&packet_in(ofpp::MAX, 2, 1));
+        assert!(
+            matches!(&outputs[..], [Output::Finding(text)] if text.contains("65280")),
+            "{outputs:?}"
+        );
+        for output in feed(&packet_in(2, 1, 2)) {
+            if let Output::Send(body) = output {
+                let bytes = Message::new(0, body.clone()).emit();
+                assert_eq!(ofscope_dissectors::openflow::parse(&bytes).body, body);
+            }
+        }
+    }
 }

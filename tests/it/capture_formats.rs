@@ -2,6 +2,7 @@
 
 use std::io::{Cursor, Write};
 
+use crate::common::keep_for_fuzzing;
 use crate::stream_support::*;
 use ofscope::capture::{CaptureError, FileSource, FrameSource, LinkType, PcapWriter};
 use ofscope::stream::decode_tcp;
@@ -27,6 +28,7 @@ fn read_all(source: &mut FileSource) -> (Frames, Option<CaptureError>) {
 }
 
 fn read_bytes(bytes: Vec<u8>) -> (Frames, Option<CaptureError>) {
+    keep_for_fuzzing("capture_file", &bytes);
     let mut source = FileSource::from_reader(Cursor::new(bytes), "mem.pcap").unwrap();
     read_all(&mut source)
 }
@@ -308,6 +310,7 @@ fn a_gzip_checksum_mismatch_is_a_warning_and_the_frames_stand() {
 #[test]
 fn a_gzip_cut_inside_its_header_says_so() {
     let bytes = gzip(&four_frames());
+    keep_for_fuzzing("capture_file", &bytes[..5]);
     let Err(error) = FileSource::from_reader(Cursor::new(bytes[..5].to_vec()), "cut.pcap.gz")
     else {
         panic!("a gzip header cut short is not a capture");

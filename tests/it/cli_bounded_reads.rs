@@ -2,10 +2,12 @@
 //! memory (issue: `replay --assert /dev/zero` and `decode --raw /dev/zero` read until
 //! memory ran out).
 
-use crate::common::ofscope;
+use crate::common::{keep_for_fuzzing, ofscope};
 
 #[test]
 fn endless_inputs_read_whole_end_with_one_clear_line() {
+    // The start of /dev/zero, for the fuzz target of the golden reader.
+    keep_for_fuzzing("golden_reader", &[0; 4096]);
     for (args, what) in [
         (
             ["decode", "--raw", "/dev/zero"],

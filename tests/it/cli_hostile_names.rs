@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{command, is_root, ofscope, stderr, stdout, temp_dir};
+use crate::common::{command, is_root, keep_for_fuzzing, ofscope, stderr, stdout, temp_dir};
 use crate::stream_support::{of_message, Session};
 use crate::tui_support::{app_for_path, draw, keys};
 use ofscope::capture::LinkType;
@@ -110,7 +110,9 @@ fn assert_one_clean_line(what: &str, out: &Output) -> String {
 fn names_from_a_switch_are_escaped_in_every_text_mode() {
     let dir = temp_dir("hostile-names");
     let path = dir.join("hostile.pcap");
-    std::fs::write(&path, capture_of(&controller_and_switch())).unwrap();
+    let capture = capture_of(&controller_and_switch());
+    keep_for_fuzzing("capture_file", &capture);
+    std::fs::write(&path, capture).unwrap();
     let path = path.to_str().unwrap();
     let golden = dir.join("hostile.golden.json");
     let golden = golden.to_str().unwrap();

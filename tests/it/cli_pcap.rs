@@ -1,6 +1,6 @@
 //! `ofscope pcap` as a user runs it: bad input, filters, counts, JSON keys and -w.
 
-use crate::common::{command, ofscope, sample, stderr, stdout, temp_dir};
+use crate::common::{command, keep_for_fuzzing, ofscope, sample, stderr, stdout, temp_dir};
 
 #[test]
 fn missing_file_is_one_line_and_exit_2() {
@@ -26,7 +26,9 @@ fn count_zero_is_refused_as_tshark_and_tcpdump_do() {
 #[test]
 fn not_a_capture_is_one_line_and_exit_2() {
     let path = temp_dir("cli-pcap").join("not-a-capture.pcap");
-    std::fs::write(&path, b"this is plain text, not a capture at all").unwrap();
+    let text = b"this is plain text, not a capture at all";
+    keep_for_fuzzing("capture_file", text);
+    std::fs::write(&path, text).unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -39,7 +41,9 @@ fn file_cut_mid_packet_keeps_what_came_before() {
     let whole = std::fs::read(sample("basic.pcap")).unwrap();
     let full = ofscope(&["pcap", &sample("basic.pcap")]);
     let path = temp_dir("cli-pcap").join("cut.pcap");
-    std::fs::write(&path, &whole[..whole.len() * 2 / 3]).unwrap();
+    let cut = &whole[..whole.len() * 2 / 3];
+    keep_for_fuzzing("capture_file", cut);
+    std::fs::write(&path, cut).unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
@@ -60,6 +64,7 @@ fn no_openflow_hints_at_port() {
     header.extend_from_slice(&[0; 8]);
     header.extend_from_slice(&65535u32.to_le_bytes());
     header.extend_from_slice(&1u32.to_le_bytes());
+    keep_for_fuzzing("capture_file", &header);
     std::fs::write(&path, header).unwrap();
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));

@@ -1,8 +1,10 @@
 //! Display-filter errors: the column they point at and what they say.
 
+use crate::common::keep_for_fuzzing;
 use ofscope::filter::{Filter, FilterError};
 
 fn error(expression: &str) -> FilterError {
+    keep_for_fuzzing("filter", expression.as_bytes());
     match Filter::parse(expression) {
         Ok(_) => panic!("{expression:?} should not parse"),
         Err(e) => e,

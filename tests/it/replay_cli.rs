@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{command, ofscope, stderr, stdout, temp_dir, ROOT};
+use crate::common::{command, keep_for_fuzzing, ofscope, stderr, stdout, temp_dir, ROOT};
 
 const VIP_APPS: [&str; 6] = [
     "--app",
@@ -212,11 +212,9 @@ fn agrees_with_the_reference_controller() {
 fn bad_input_is_one_line_and_exit_2() {
     let dir = temp_dir("replay-bad-input");
     let broken = dir.join("broken.golden.json");
-    std::fs::write(
-        &broken,
-        "{\n  \"ofscope_golden\": 1,\n  \"capture\": oops\n}\n",
-    )
-    .unwrap();
+    let text = "{\n  \"ofscope_golden\": 1,\n  \"capture\": oops\n}\n";
+    keep_for_fuzzing("golden_reader", text.as_bytes());
+    std::fs::write(&broken, text).unwrap();
     let cases: [(Vec<&str>, &str); 5] = [
         (
             vec!["replay", "no-such.pcap", "--app", "learning"],

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let mut tree = Tree::new();
     frame.build_tree(&mut tree);
     for field in &tree.fields {
-        assert!(field.range.end <= data.len(), "{} {:?}", field.key, field.range);
+        assert!(field.range.end <= data.len(), "{} {:?}", field.key(), field.range);
     }
     let _ = frame.summary();
     if let Some(reply) = frame.icmp_echo_reply() {

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(
             field.range.start <= field.range.end && field.range.end <= data.len(),
             "{} {:?} outside {} bytes",
-            field.key,
+            field.key(),
             field.range,
             data.len()
         );

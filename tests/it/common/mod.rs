@@ -171,3 +171,24 @@ pub fn tshark_fields(path: &Path, args: &[&str]) -> String {
     );
     stdout(&out)
 }
+
+/// Keeps a hostile input a test made (up to 64 KiB) as a seed of fuzz target `target`, when
+/// `OFSCOPE_FUZZ_REGRESSIONS` names a directory (`fuzz/make_regressions.sh` sets it; see
+/// docs/fuzzing.md). Named by content, so a rerun adds nothing twice.
+pub fn keep_for_fuzzing(target: &str, bytes: &[u8]) {
+    use std::hash::{Hash, Hasher};
+    // Larger inputs would make the corpus heavy to keep in git and slow to fuzz.
+    const LARGEST: usize = 64 << 10;
+    let Some(dir) = std::env::var_os("OFSCOPE_FUZZ_REGRESSIONS") else {
+        return;
+    };
+    if bytes.len() > LARGEST {
+        return;
+    }
+    let dir = Path::new(&dir).join(target);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    std::fs::create_dir_all(&dir).expect("create the regression directory");
+    std::fs::write(dir.join(format!("{:016x}", hasher.finish())), bytes)
+        .expect("write a regression input");
+}

@@ -321,6 +321,7 @@ pub fn analyse(capture: Vec<u8>) -> Run {
 }
 
 pub fn analyse_with(capture: Vec<u8>, config: StreamConfig) -> Run {
+    crate::common::keep_for_fuzzing("capture_file", &capture);
     let mut source = FileSource::from_reader(Cursor::new(capture), "test.pcap").unwrap();
     analyse_source(&mut source, config)
 }
