@@ -420,7 +420,7 @@ impl Analyzer {
                 self.last_ns,
                 self.switches
                     .iter()
-                    .map(|(k, s)| (*k, s.table.flows().to_vec()))
+                    .map(|(k, s)| (*k, s.table.flows().cloned().collect()))
                     .collect(),
             ),
         }
@@ -550,7 +550,7 @@ impl Analyzer {
         let mut snap = BTreeMap::new();
         for (k, s) in self.switches.iter_mut() {
             s.table.expire(at);
-            snap.insert(*k, s.table.flows().to_vec());
+            snap.insert(*k, s.table.flows().cloned().collect());
         }
         self.snapshot = Some(snap);
     }
@@ -829,7 +829,7 @@ impl Analyzer {
         } else if self
             .switches
             .get(&old)
-            .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
+            .is_some_and(|s| s.table.is_empty() && s.packet_in.count() == 0)
         {
             self.switches.remove(&old);
         }
