@@ -620,7 +620,12 @@ impl FlowTable {
     /// of those events.
     pub fn at(&self, at_ns: u64) -> Vec<Flow> {
         let mut last: HashMap<Identity, (usize, &Flow)> = HashMap::new();
-        for (i, e) in self.events.iter().take_while(|e| e.ts_ns <= at_ns).enumerate() {
+        for (i, e) in self
+            .events
+            .iter()
+            .take_while(|e| e.ts_ns <= at_ns)
+            .enumerate()
+        {
             let id = identity(&e.flow.match_, e.flow.priority);
             if e.kind.leaves_flow_in() {
                 last.insert(id, (i, &e.flow));

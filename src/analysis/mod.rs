@@ -31,9 +31,9 @@ use crate::stream::{Direction, StreamEvent};
 use conversations::Conversations;
 use findings::{
     AmbiguousAnswer, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FlowChurn,
-    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart, TcpGap,
-    TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId, VersionMismatch,
-    HANDSHAKE_STALL_NS,
+    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart,
+    StallDeadlines, TcpGap, TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn,
+    UnknownBufferId, VersionMismatch, HANDSHAKE_STALL_NS,
 };
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
@@ -285,8 +285,8 @@ pub struct Analyzer {
     /// `--at` resolved, and the tables taken then.
     at_ns: Option<u64>,
     snapshot: Option<BTreeMap<SwitchKey, Vec<Flow>>>,
-    /// Connections in [`Handshake::Awaiting`]: stalls are checked while there are any.
-    awaiting_features: usize,
+    /// When the connections in [`Handshake::Awaiting`] stall.
+    stalls: StallDeadlines,
 }
 
 /// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
@@ -334,7 +334,7 @@ impl Analyzer {
             last_ns: 0,
             at_ns: None,
             snapshot: None,
-            awaiting_features: 0,
+            stalls: StallDeadlines::default(),
         }
     }
 
@@ -468,7 +468,7 @@ impl Analyzer {
             }
             self.take_paired(key);
         }
-        self.check_stalls(now, true);
+        self.final_stalls(now);
         for s in self.switches.values_mut() {
             s.table.expire(now);
         }
@@ -611,8 +611,8 @@ impl Analyzer {
                 self.other_message(r, key, at);
             }
         }
-        if self.awaiting_features > 0 {
-            self.check_stalls(ts, false);
+        if self.stalls.any_due(ts) {
+            self.stalls_due(ts);
         }
     }
 
@@ -783,7 +783,7 @@ impl Analyzer {
         };
         if r.message.header.msg_type == ofpt::HELLO {
             c.handshake = Handshake::Awaiting;
-            self.awaiting_features += 1;
+            self.stalls.hello(c.info.conn, c.info.first_ns);
             return;
         }
         c.handshake = Handshake::BeforeCapture;
@@ -802,7 +802,6 @@ impl Analyzer {
         if let Some(c) = self.conns.get_mut(&r.conn.0) {
             if c.handshake == Handshake::Awaiting {
                 c.handshake = Handshake::Settled;
-                self.awaiting_features = self.awaiting_features.saturating_sub(1);
             }
         }
         let key = match r.dpid.or_else(|| announced_dpid(&r.bytes)) {
@@ -997,28 +996,25 @@ impl Analyzer {
     }
 
     /// Reports the handshakes that began in the capture and have not ended 5 s after
-    /// their first message; at the end of the capture, also those whose connection closed
-    /// sooner. A handshake the capture ends in the middle of is not a stall: it may
-    /// have ended just after.
-    fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
+    /// their first message, as the message at `now_ns` shows.
+    #[cold]
+    fn stalls_due(&mut self, now_ns: u64) {
+        for conn in self.stalls.take_due(now_ns) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                stalled(c, &mut self.findings, true);
+            }
+        }
+    }
+
+    /// At the end of the capture: the handshakes still awaited 5 s after their first
+    /// message, or whose connection closed sooner. A handshake the capture ends in the
+    /// middle of is not a stall: it may have ended just after.
+    fn final_stalls(&mut self, now_ns: u64) {
         for c in self.conns.iter_mut() {
-            if c.handshake != Handshake::Awaiting {
-                continue;
+            let timed_out = now_ns.saturating_sub(c.info.first_ns) >= HANDSHAKE_STALL_NS;
+            if timed_out || c.info.closed.is_some() {
+                stalled(c, &mut self.findings, timed_out);
             }
-            let waited = now_ns.saturating_sub(c.info.first_ns);
-            let timed_out = waited >= HANDSHAKE_STALL_NS;
-            let closed_before = at_end && c.info.closed.is_some();
-            if !(timed_out || closed_before) {
-                continue;
-            }
-            c.handshake = Handshake::Settled;
-            self.awaiting_features = self.awaiting_features.saturating_sub(1);
-            let rule = HandshakeStall {
-                conn: &c.info,
-                timed_out,
-            };
-            self.findings
-                .add(Finding::new(&rule, None, c.info.first_ns));
         }
     }
 
@@ -1142,6 +1138,19 @@ impl Analyzer {
 
 /// The switch `key`, made on first sight (out of line: the hot paths look it up first).
 #[cold]
+/// A connection still awaiting its FEATURES_REPLY stalled: reported once.
+fn stalled(c: &mut ConnState, findings: &mut Findings, timed_out: bool) {
+    if c.handshake != Handshake::Awaiting {
+        return;
+    }
+    c.handshake = Handshake::Settled;
+    let rule = HandshakeStall {
+        conn: &c.info,
+        timed_out,
+    };
+    findings.add(Finding::new(&rule, None, c.info.first_ns));
+}
+
 fn switch_or_new(
     switches: &mut BTreeMap<SwitchKey, Switch>,
     key: SwitchKey,
