@@ -432,6 +432,56 @@ fn handshake_stall() {
 }
 
 #[test]
+fn many_hello_only_connections_stall_each_once_at_their_deadline() {
+    // Connection i says HELLO at i ms and nothing more; connection N completes its
+    // handshake first. At 20,000 waiting connections the old walk of every connection on
+    // every message was 4e8 steps; the deadline queue looks only at those whose time is up.
+    const N: u32 = 20_000;
+    let mut s = Script::new();
+    s.on(N).handshake();
+    for i in 0..N {
+        s.on(i).switch(u64::from(i), Body::Hello(Hello::default()));
+    }
+    // The last one closes without a FEATURES_REPLY: a stall at the end, though not 5 s old.
+    s.stream(StreamEvent::ConnClosed {
+        conn: ConnId(N - 1),
+        reason: ofscope::stream::CloseReason::Fin,
+        frame: u64::from(N) + 10,
+    });
+    let mut a = Analyzer::new(Config {
+        findings_cap: 2 * N as usize,
+        ..Config::default()
+    });
+    for e in &s.events {
+        a.feed(e);
+    }
+    a.finish();
+    // The capture ends at N - 1 ms: those that began 5 s before that timed out.
+    let last_ms = u64::from(N - 1);
+    let timed_out: Vec<u32> = (0..N).filter(|i| u64::from(*i) + 5000 <= last_ms).collect();
+    let stalls: Vec<_> = a
+        .findings()
+        .list()
+        .into_iter()
+        .filter(|f| f.kind.name() == "handshake_stall")
+        .collect();
+    assert_eq!(count(&a, "handshake_stall"), timed_out.len() as u64 + 1);
+    assert_eq!(stalls.len(), timed_out.len() + 1);
+    let expected = timed_out.iter().copied().chain([N - 1]);
+    for (f, conn) in stalls.iter().zip(expected) {
+        assert!(f.text.starts_with(&format!("conn {conn}: ")), "{}", f.text);
+        let when = if conn == N - 1 {
+            "before the connection closed"
+        } else {
+            "5 s after its first message"
+        };
+        assert!(f.text.contains(when), "{}", f.text);
+        assert_eq!(f.ts_ns, 1_000_000 * MS + u64::from(conn) * MS);
+        assert_eq!(f.frame, None);
+    }
+}
+
+#[test]
 fn version_mismatch() {
     // Real: the controller offers 1.0-1.5 (HELLO 0x06), the switch 1.0.
     let a = analyse(sample("negotiate.pcap"));
