@@ -25,6 +25,7 @@ mod differential_times;
 mod fields;
 mod filter_errors;
 mod filter_eval;
+mod flow_table_model;
 mod live_cli;
 mod live_follow;
 mod replay_apps;
