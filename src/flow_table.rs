@@ -686,7 +686,7 @@ mod tests {
             t.apply(&add(by_dst(1), 2), S, 2),
             Outcome::Applied { changed: 1 }
         );
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         assert_eq!(t.events()[1].kind, FlowEventKind::Replaced);
         let modify = FlowMod {
             command: ofpfc::MODIFY,
@@ -704,7 +704,7 @@ mod tests {
             ..add(by_dst(2), 4)
         };
         t.apply(&strict, 3 * S, 4);
-        assert_eq!(t.flows().len(), 2);
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
@@ -728,13 +728,13 @@ mod tests {
         };
         // Strict: priority must match too.
         t.apply(&del(by_dst(2), ofpfc::DELETE_STRICT, ofpp::NONE), S, 4);
-        assert_eq!(t.flows().len(), 2);
+        assert_eq!(t.len(), 2);
         // Non-strict with an out_port filter.
         t.apply(&del(Match::default(), ofpfc::DELETE, 1), S, 5);
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         assert_eq!(t.flows().nth(0).unwrap().priority, 9);
         t.apply(&del(Match::default(), ofpfc::DELETE, ofpp::NONE), S, 6);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
     }
 
     #[test]
@@ -820,10 +820,10 @@ mod tests {
         // A PACKET_OUT to TABLE at 8 s keeps flow 1 alive past 10 s.
         assert!(t.hit(&key_to(1), 60, 8 * S).is_some());
         t.expire(12 * S);
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         assert_eq!(t.flows().nth(0).unwrap().packet_count, 1);
         t.expire(19 * S);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
         let kinds: Vec<_> = t.events().iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
@@ -840,6 +840,44 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_refuses_new_entries_and_counts_them() {
+        let mut t = FlowTable::default().with_max_flows(2);
+        t.apply(&add(by_dst(1), 1), 0, 1);
+        t.apply(&add(by_dst(2), 1), 0, 2);
+        assert_eq!(t.refused(), None);
+        assert_eq!(t.apply(&add(by_dst(3), 1), S, 3), Outcome::TableFull);
+        // Replacing or modifying an entry it holds still works.
+        assert_eq!(
+            t.apply(&add(by_dst(2), 4), S, 4),
+            Outcome::Applied { changed: 1 }
+        );
+        let unknown = FlowStats {
+            match_: by_dst(5),
+            ..FlowStats::default()
+        };
+        t.stats(std::slice::from_ref(&unknown), 2 * S, 5);
+        assert_eq!(
+            t.refused(),
+            Some(Refusals {
+                count: 2,
+                first_message: 3,
+                first_ts_ns: S,
+            })
+        );
+        assert_eq!(t.len(), 2);
+        // Room again after a delete.
+        let delete = FlowMod {
+            command: ofpfc::DELETE_STRICT,
+            ..add(by_dst(1), 1)
+        };
+        t.apply(&delete, 3 * S, 6);
+        assert_eq!(
+            t.apply(&add(by_dst(3), 1), 3 * S, 7),
+            Outcome::Applied { changed: 1 }
+        );
+    }
+
+    #[test]
     fn flow_removed_and_stats() {
         let mut t = FlowTable::default();
         let fm = FlowMod {
@@ -850,7 +888,7 @@ mod tests {
         t.apply(&fm, 0, 1);
         // SEND_FLOW_REM: an idle flow waits for the switch's word.
         t.expire(100 * S);
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         let entry = FlowStats {
             match_: by_dst(1),
             priority: fm.priority,
@@ -870,7 +908,7 @@ mod tests {
             ..FlowRemoved::default()
         };
         t.removed(&fr, 106 * S, 3);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
         let last = t.events().last().unwrap();
         assert_eq!(last.kind, FlowEventKind::Removed { reason: 0 });
         assert_eq!(last.flow.packet_count, 5);
