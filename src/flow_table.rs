@@ -696,8 +696,8 @@ mod tests {
             ..FlowMod::default()
         };
         t.apply(&modify, 2 * S, 3);
-        assert_eq!(t.flows().nth(0).unwrap().actions, vec![Action::output(3)]);
-        assert_eq!(t.flows().nth(0).unwrap().hard_timeout, 0);
+        assert_eq!(t.flows().next().unwrap().actions, vec![Action::output(3)]);
+        assert_eq!(t.flows().next().unwrap().hard_timeout, 0);
         // A strict modify of something absent adds it.
         let strict = FlowMod {
             command: ofpfc::MODIFY_STRICT,
@@ -732,7 +732,7 @@ mod tests {
         // Non-strict with an out_port filter.
         t.apply(&del(Match::default(), ofpfc::DELETE, 1), S, 5);
         assert_eq!(t.len(), 1);
-        assert_eq!(t.flows().nth(0).unwrap().priority, 9);
+        assert_eq!(t.flows().next().unwrap().priority, 9);
         t.apply(&del(Match::default(), ofpfc::DELETE, ofpp::NONE), S, 6);
         assert!(t.is_empty());
     }
@@ -815,13 +815,13 @@ mod tests {
             0,
             2,
         );
-        assert_eq!(t.flows().nth(0).unwrap().expiry(), Expiry::Estimated);
+        assert_eq!(t.flows().next().unwrap().expiry(), Expiry::Estimated);
         assert_eq!(t.flows().nth(1).unwrap().expiry(), Expiry::Exact);
         // A PACKET_OUT to TABLE at 8 s keeps flow 1 alive past 10 s.
         assert!(t.hit(&key_to(1), 60, 8 * S).is_some());
         t.expire(12 * S);
         assert_eq!(t.len(), 1);
-        assert_eq!(t.flows().nth(0).unwrap().packet_count, 1);
+        assert_eq!(t.flows().next().unwrap().packet_count, 1);
         t.expire(19 * S);
         assert!(t.is_empty());
         let kinds: Vec<_> = t.events().iter().map(|e| e.kind).collect();
@@ -898,7 +898,7 @@ mod tests {
             ..FlowStats::default()
         };
         t.stats(std::slice::from_ref(&entry), 100 * S, 2);
-        assert_eq!(t.flows().nth(0).unwrap().packet_count, 4);
+        assert_eq!(t.flows().next().unwrap().packet_count, 4);
         let fr = FlowRemoved {
             match_: by_dst(1),
             priority: fm.priority,
