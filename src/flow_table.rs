@@ -57,6 +57,61 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The entry a FLOW_MOD (ADD, or a MODIFY that selects nothing) installs at `ts_ns`.
+    pub fn installed(fm: &FlowMod, ts_ns: u64) -> Flow {
+        Flow {
+            match_: fm.match_.normalize(),
+            priority: fm.effective_priority(),
+            exact: fm.match_.wildcards & ofscope_dissectors::openflow::flow_match::ofpfw::ALL == 0,
+            cookie: fm.cookie,
+            idle_timeout: fm.idle_timeout,
+            hard_timeout: fm.hard_timeout,
+            flags: fm.flags,
+            actions: fm.actions.clone(),
+            installed_ns: ts_ns,
+            last_used_ns: ts_ns,
+            packet_count: 0,
+            byte_count: 0,
+        }
+    }
+
+    /// The entry a FLOW_REMOVED names when the table no longer has it (already expired
+    /// by our estimate, or never seen): what the switch says of it, counters aside.
+    pub fn removed(fr: &FlowRemoved, ts_ns: u64) -> Flow {
+        Flow {
+            match_: fr.match_.normalize(),
+            priority: fr.priority,
+            exact: false,
+            cookie: fr.cookie,
+            idle_timeout: fr.idle_timeout,
+            hard_timeout: 0,
+            flags: ofpff::SEND_FLOW_REM,
+            actions: Vec::new(),
+            installed_ns: installed(ts_ns, fr.duration_sec, fr.duration_nsec),
+            last_used_ns: ts_ns,
+            packet_count: 0,
+            byte_count: 0,
+        }
+    }
+
+    /// The entry a flow stats reply at `ts_ns` lists and the table lacks.
+    pub fn listed(e: &FlowStats, ts_ns: u64) -> Flow {
+        Flow {
+            match_: e.match_.normalize(),
+            priority: e.priority,
+            exact: false,
+            cookie: e.cookie,
+            idle_timeout: e.idle_timeout,
+            hard_timeout: e.hard_timeout,
+            flags: 0,
+            actions: e.actions.clone(),
+            installed_ns: installed(ts_ns, e.duration_sec, e.duration_nsec),
+            last_used_ns: ts_ns,
+            packet_count: e.packet_count,
+            byte_count: e.byte_count,
+        }
+    }
+
     pub fn expiry(&self) -> Expiry {
         match (self.idle_timeout, self.hard_timeout) {
             (0, 0) => Expiry::None,
@@ -397,20 +452,7 @@ impl FlowTable {
             return Outcome::Emergency;
         }
         let priority = fm.effective_priority();
-        let new_flow = || Flow {
-            match_: fm.match_.normalize(),
-            priority,
-            exact: fm.match_.wildcards & ofscope_dissectors::openflow::flow_match::ofpfw::ALL == 0,
-            cookie: fm.cookie,
-            idle_timeout: fm.idle_timeout,
-            hard_timeout: fm.hard_timeout,
-            flags: fm.flags,
-            actions: fm.actions.clone(),
-            installed_ns: ts_ns,
-            last_used_ns: ts_ns,
-            packet_count: 0,
-            byte_count: 0,
-        };
+        let new_flow = || Flow::installed(fm, ts_ns);
         let at = Some(message);
         let strict = matches!(fm.command, ofpfc::MODIFY_STRICT | ofpfc::DELETE_STRICT);
         let selected = |t: &FlowTable| match strict {
@@ -494,20 +536,7 @@ impl FlowTable {
         let mut flow = match found {
             Some(f) => f,
             // Already expired by our estimate (or never seen): keep what the switch says.
-            None => Flow {
-                match_: fr.match_.normalize(),
-                priority: fr.priority,
-                exact: false,
-                cookie: fr.cookie,
-                idle_timeout: fr.idle_timeout,
-                hard_timeout: 0,
-                flags: ofpff::SEND_FLOW_REM,
-                actions: Vec::new(),
-                installed_ns: ts_ns.saturating_sub(duration_ns(fr.duration_sec, fr.duration_nsec)),
-                last_used_ns: ts_ns,
-                packet_count: 0,
-                byte_count: 0,
-            },
+            None => Flow::removed(fr, ts_ns),
         };
         flow.packet_count = fr.packet_count;
         flow.byte_count = fr.byte_count;
@@ -520,7 +549,6 @@ impl FlowTable {
     pub fn stats(&mut self, entries: &[FlowStats], ts_ns: u64, message: u64) {
         self.expire(ts_ns);
         for e in entries {
-            let installed = ts_ns.saturating_sub(duration_ns(e.duration_sec, e.duration_nsec));
             match self.find(&e.match_, e.priority) {
                 Some(entry) => self.update(entry, |f| {
                     if e.packet_count > f.packet_count {
@@ -528,23 +556,10 @@ impl FlowTable {
                     }
                     f.packet_count = e.packet_count;
                     f.byte_count = e.byte_count;
-                    f.installed_ns = installed;
+                    f.installed_ns = installed(ts_ns, e.duration_sec, e.duration_nsec);
                 }),
                 None => {
-                    let flow = Flow {
-                        match_: e.match_.normalize(),
-                        priority: e.priority,
-                        exact: false,
-                        cookie: e.cookie,
-                        idle_timeout: e.idle_timeout,
-                        hard_timeout: e.hard_timeout,
-                        flags: 0,
-                        actions: e.actions.clone(),
-                        installed_ns: installed,
-                        last_used_ns: ts_ns,
-                        packet_count: e.packet_count,
-                        byte_count: e.byte_count,
-                    };
+                    let flow = Flow::listed(e, ts_ns);
                     if self.insert(flow.clone(), ts_ns, message) {
                         self.record(ts_ns, Some(message), FlowEventKind::Discovered, &flow);
                     }
@@ -642,8 +657,9 @@ impl FlowTable {
     }
 }
 
-fn duration_ns(sec: u32, nsec: u32) -> u64 {
-    u64::from(sec) * NS_PER_SEC + u64::from(nsec)
+/// When an entry that has lived `sec`.`nsec` at `ts_ns` was installed.
+fn installed(ts_ns: u64, sec: u32, nsec: u32) -> u64 {
+    ts_ns.saturating_sub(u64::from(sec) * NS_PER_SEC + u64::from(nsec))
 }
 
 #[cfg(test)]

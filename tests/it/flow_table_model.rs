@@ -81,20 +81,7 @@ impl Model {
             return Outcome::Emergency;
         }
         let priority = fm.effective_priority();
-        let flow = Flow {
-            match_: fm.match_.normalize(),
-            priority,
-            exact: fm.match_.wildcards & ofpfw::ALL == 0,
-            cookie: fm.cookie,
-            idle_timeout: fm.idle_timeout,
-            hard_timeout: fm.hard_timeout,
-            flags: fm.flags,
-            actions: fm.actions.clone(),
-            installed_ns: ts,
-            last_used_ns: ts,
-            packet_count: 0,
-            byte_count: 0,
-        };
+        let flow = Flow::installed(fm, ts);
         let strict = fm.command == ofpfc::MODIFY_STRICT || fm.command == ofpfc::DELETE_STRICT;
         let picks = |f: &Flow| match strict {
             true => same(f, &fm.match_, priority),
@@ -163,20 +150,7 @@ impl Model {
             .position(|f| same(f, &fr.match_, fr.priority));
         let mut flow = match i {
             Some(i) => self.flows.remove(i),
-            None => Flow {
-                match_: fr.match_.normalize(),
-                priority: fr.priority,
-                exact: false,
-                cookie: fr.cookie,
-                idle_timeout: fr.idle_timeout,
-                hard_timeout: 0,
-                flags: ofpff::SEND_FLOW_REM,
-                actions: Vec::new(),
-                installed_ns: ts.saturating_sub(u64::from(fr.duration_sec) * 1000 * MS),
-                last_used_ns: ts,
-                packet_count: 0,
-                byte_count: 0,
-            },
+            None => Flow::removed(fr, ts),
         };
         flow.packet_count = fr.packet_count;
         flow.byte_count = fr.byte_count;
@@ -188,7 +162,6 @@ impl Model {
     fn stats(&mut self, entries: &[FlowStats], ts: u64, message: u64) {
         self.expire(ts);
         for e in entries {
-            let installed = ts.saturating_sub(u64::from(e.duration_sec) * 1000 * MS);
             let i = self
                 .flows
                 .iter()
@@ -200,23 +173,10 @@ impl Model {
                 }
                 f.packet_count = e.packet_count;
                 f.byte_count = e.byte_count;
-                f.installed_ns = installed;
+                f.installed_ns = ts.saturating_sub(u64::from(e.duration_sec) * 1000 * MS);
                 continue;
             }
-            let flow = Flow {
-                match_: e.match_.normalize(),
-                priority: e.priority,
-                exact: false,
-                cookie: e.cookie,
-                idle_timeout: e.idle_timeout,
-                hard_timeout: e.hard_timeout,
-                flags: 0,
-                actions: e.actions.clone(),
-                installed_ns: installed,
-                last_used_ns: ts,
-                packet_count: e.packet_count,
-                byte_count: e.byte_count,
-            };
+            let flow = Flow::listed(e, ts);
             if self.flows.len() < self.max_flows {
                 self.event(ts, Some(message), FlowEventKind::Discovered, &flow);
                 self.flows.push(flow);
