@@ -8,6 +8,9 @@ use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::FlowStats;
 use ofscope_dissectors::openflow::{Action, FlowKey, FlowMod, FlowRemoved, Match};
 
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
 const NS_PER_SEC: u64 = 1_000_000_000;
 
 /// How well the moment a flow leaves the table is known.
@@ -54,6 +57,61 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The entry a FLOW_MOD (ADD, or a MODIFY that selects nothing) installs at `ts_ns`.
+    pub fn installed(fm: &FlowMod, ts_ns: u64) -> Flow {
+        Flow {
+            match_: fm.match_.normalize(),
+            priority: fm.effective_priority(),
+            exact: fm.match_.wildcards & ofscope_dissectors::openflow::flow_match::ofpfw::ALL == 0,
+            cookie: fm.cookie,
+            idle_timeout: fm.idle_timeout,
+            hard_timeout: fm.hard_timeout,
+            flags: fm.flags,
+            actions: fm.actions.clone(),
+            installed_ns: ts_ns,
+            last_used_ns: ts_ns,
+            packet_count: 0,
+            byte_count: 0,
+        }
+    }
+
+    /// The entry a FLOW_REMOVED names when the table no longer has it (already expired
+    /// by our estimate, or never seen): what the switch says of it, counters aside.
+    pub fn removed(fr: &FlowRemoved, ts_ns: u64) -> Flow {
+        Flow {
+            match_: fr.match_.normalize(),
+            priority: fr.priority,
+            exact: false,
+            cookie: fr.cookie,
+            idle_timeout: fr.idle_timeout,
+            hard_timeout: 0,
+            flags: ofpff::SEND_FLOW_REM,
+            actions: Vec::new(),
+            installed_ns: installed(ts_ns, fr.duration_sec, fr.duration_nsec),
+            last_used_ns: ts_ns,
+            packet_count: 0,
+            byte_count: 0,
+        }
+    }
+
+    /// The entry a flow stats reply at `ts_ns` lists and the table lacks.
+    pub fn listed(e: &FlowStats, ts_ns: u64) -> Flow {
+        Flow {
+            match_: e.match_.normalize(),
+            priority: e.priority,
+            exact: false,
+            cookie: e.cookie,
+            idle_timeout: e.idle_timeout,
+            hard_timeout: e.hard_timeout,
+            flags: 0,
+            actions: e.actions.clone(),
+            installed_ns: installed(ts_ns, e.duration_sec, e.duration_nsec),
+            last_used_ns: ts_ns,
+            packet_count: e.packet_count,
+            byte_count: e.byte_count,
+        }
+    }
+
     pub fn expiry(&self) -> Expiry {
         match (self.idle_timeout, self.hard_timeout) {
             (0, 0) => Expiry::None,
@@ -88,11 +146,6 @@ impl Flow {
             });
         }
         self.expires_at()
-    }
-
-    /// The same entry (strict identity: match and priority).
-    fn is(&self, m: &Match, priority: u16) -> bool {
-        self.priority == priority && self.match_.same_as(m)
     }
 
     fn outputs_to(&self, port: u16) -> bool {
@@ -205,13 +258,49 @@ pub enum Outcome {
     Emergency,
     /// An unknown command (the switch answers OFPFMFC_BAD_COMMAND).
     BadCommand,
+    /// The table holds [`MAX_FLOWS`] already: the flow is refused (a switch answers
+    /// OFPFMFC_ALL_TABLES_FULL).
+    TableFull,
+}
+
+/// The most flows one table holds: a FLOW_MOD or flow stats entry that would add one more is
+/// refused and counted ([`FlowTable::refused`]). A flow costs about 0.5 KB here with its
+/// index and history, so a full table stays near 0.5 GB; real switches hold far fewer.
+pub const MAX_FLOWS: usize = 1_000_000;
+
+/// A flow's strict identity: its match as strict equality compares it, and its priority.
+/// ADD replaces, MODIFY_STRICT and DELETE_STRICT select, and FLOW_REMOVED and flow stats
+/// name an entry by it; the table holds at most one entry per identity.
+type Identity = (Match, u16);
+
+fn identity(m: &Match, priority: u16) -> Identity {
+    (m.identity(), priority)
+}
+
+/// The entries a full table refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusals {
+    pub count: u64,
+    /// The message (as given to `apply` or `stats`) and time of the first one.
+    pub first_message: u64,
+    pub first_ts_ns: u64,
 }
 
 /// A flow table and the list of its changes (capped at `event_cap`; beyond it the events
 /// are counted, not kept).
 #[derive(Debug, Clone)]
 pub struct FlowTable {
-    flows: Vec<Flow>,
+    /// By entry number: the order flows entered (a replacing ADD keeps the place of the
+    /// entry it replaces), which is the order of the dump and breaks lookup's last ties.
+    flows: BTreeMap<u64, Flow>,
+    next_entry: u64,
+    by_identity: HashMap<Identity, u64>,
+    /// (instant, entry) for each flow with a removal due, smallest first. An instant stays
+    /// in the heap when its flow changes or leaves: it counts only while it is still the
+    /// flow's `removal_due`, and every change to that pushes the new instant.
+    expiries: BinaryHeap<Reverse<(u64, u64)>>,
+    max_flows: usize,
+    refused: Option<Refusals>,
     events: Vec<FlowEvent>,
     event_cap: usize,
     events_dropped: u64,
@@ -226,15 +315,34 @@ impl Default for FlowTable {
 impl FlowTable {
     pub fn new(event_cap: usize) -> FlowTable {
         FlowTable {
-            flows: Vec::new(),
+            flows: BTreeMap::new(),
+            next_entry: 0,
+            by_identity: HashMap::new(),
+            expiries: BinaryHeap::new(),
+            max_flows: MAX_FLOWS,
+            refused: None,
             events: Vec::new(),
             event_cap,
             events_dropped: 0,
         }
     }
 
-    pub fn flows(&self) -> &[Flow] {
-        &self.flows
+    /// The same table with another bound than [`MAX_FLOWS`] (tests reach it quickly).
+    pub fn with_max_flows(self, max_flows: usize) -> FlowTable {
+        FlowTable { max_flows, ..self }
+    }
+
+    /// The flows, in the order they entered the table.
+    pub fn flows(&self) -> impl ExactSizeIterator<Item = &Flow> {
+        self.flows.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
     }
 
     pub fn events(&self) -> &[FlowEvent] {
@@ -243,6 +351,11 @@ impl FlowTable {
 
     pub fn events_dropped(&self) -> u64 {
         self.events_dropped
+    }
+
+    /// The entries refused because the table was full, if any was.
+    pub fn refused(&self) -> Option<Refusals> {
+        self.refused
     }
 
     fn record(&mut self, ts_ns: u64, message: Option<u64>, kind: FlowEventKind, flow: &Flow) {
@@ -258,6 +371,80 @@ impl FlowTable {
         }
     }
 
+    /// The entry with this identity.
+    fn find(&self, m: &Match, priority: u16) -> Option<u64> {
+        self.by_identity.get(&identity(m, priority)).copied()
+    }
+
+    /// The entries non-strict MODIFY and DELETE select: a scan, as wildcards cover any
+    /// number of entries at any priority.
+    fn covered_by(&self, m: &Match) -> Vec<u64> {
+        self.flows
+            .iter()
+            .filter(|(_, f)| m.covers(&f.match_))
+            .map(|(entry, _)| *entry)
+            .collect()
+    }
+
+    /// Adds a new flow, unless the table is full (then it is counted and `false`).
+    fn insert(&mut self, flow: Flow, ts_ns: u64, message: u64) -> bool {
+        if self.flows.len() >= self.max_flows {
+            let r = self.refused.get_or_insert(Refusals {
+                count: 0,
+                first_message: message,
+                first_ts_ns: ts_ns,
+            });
+            r.count += 1;
+            return false;
+        }
+        let entry = self.next_entry;
+        self.next_entry += 1;
+        self.put(entry, flow);
+        true
+    }
+
+    fn put(&mut self, entry: u64, flow: Flow) {
+        self.by_identity
+            .insert(identity(&flow.match_, flow.priority), entry);
+        self.schedule(entry, &flow);
+        self.flows.insert(entry, flow);
+    }
+
+    fn take(&mut self, entry: u64) -> Option<Flow> {
+        let flow = self.flows.remove(&entry)?;
+        self.by_identity
+            .remove(&identity(&flow.match_, flow.priority));
+        Some(flow)
+    }
+
+    /// Queues the flow's removal instant. The heap is rebuilt when outdated instants
+    /// outnumber the flows, so it stays in proportion to the table.
+    fn schedule(&mut self, entry: u64, flow: &Flow) {
+        if let Some((at, _)) = flow.removal_due() {
+            self.expiries.push(Reverse((at, entry)));
+        }
+        if self.expiries.len() > 2 * self.flows.len() + 64 {
+            self.expiries = self
+                .flows
+                .iter()
+                .filter_map(|(e, f)| Some(Reverse((f.removal_due()?.0, *e))))
+                .collect();
+        }
+    }
+
+    /// Changes a flow in place, queueing its new removal instant if the change moved it.
+    fn update(&mut self, entry: u64, change: impl FnOnce(&mut Flow)) {
+        let Some(f) = self.flows.get_mut(&entry) else {
+            return;
+        };
+        let due = f.removal_due();
+        change(f);
+        if f.removal_due() != due {
+            let f = f.clone();
+            self.schedule(entry, &f);
+        }
+    }
+
     /// Applies a FLOW_MOD sent at `ts_ns` by message `message`.
     pub fn apply(&mut self, fm: &FlowMod, ts_ns: u64, message: u64) -> Outcome {
         self.expire(ts_ns);
@@ -265,66 +452,53 @@ impl FlowTable {
             return Outcome::Emergency;
         }
         let priority = fm.effective_priority();
-        let new_flow = || Flow {
-            match_: fm.match_.normalize(),
-            priority,
-            exact: fm.match_.wildcards & ofscope_dissectors::openflow::flow_match::ofpfw::ALL == 0,
-            cookie: fm.cookie,
-            idle_timeout: fm.idle_timeout,
-            hard_timeout: fm.hard_timeout,
-            flags: fm.flags,
-            actions: fm.actions.clone(),
-            installed_ns: ts_ns,
-            last_used_ns: ts_ns,
-            packet_count: 0,
-            byte_count: 0,
-        };
+        let new_flow = || Flow::installed(fm, ts_ns);
         let at = Some(message);
         let strict = matches!(fm.command, ofpfc::MODIFY_STRICT | ofpfc::DELETE_STRICT);
-        let selected = |f: &Flow| {
-            if strict {
-                f.is(&fm.match_, priority)
-            } else {
-                fm.match_.covers(&f.match_)
-            }
+        let selected = |t: &FlowTable| match strict {
+            true => t.find(&fm.match_, priority).into_iter().collect(),
+            false => t.covered_by(&fm.match_),
         };
         match fm.command {
             ofpfc::ADD => {
                 if fm.flags & ofpff::CHECK_OVERLAP != 0
                     && self
                         .flows
-                        .iter()
+                        .values()
                         .any(|f| f.priority == priority && f.match_.overlaps(&fm.match_))
                 {
                     return Outcome::Overlap;
                 }
                 let flow = new_flow();
-                let kind = match self.flows.iter().position(|f| f.is(&fm.match_, priority)) {
-                    Some(i) => {
-                        self.flows[i] = flow.clone();
+                let kind = match self.find(&fm.match_, priority) {
+                    Some(entry) => {
+                        self.take(entry);
+                        self.put(entry, flow.clone());
                         FlowEventKind::Replaced
                     }
-                    None => {
-                        self.flows.push(flow.clone());
-                        FlowEventKind::Added
-                    }
+                    None if self.insert(flow.clone(), ts_ns, message) => FlowEventKind::Added,
+                    None => return Outcome::TableFull,
                 };
                 self.record(ts_ns, at, kind, &flow);
                 Outcome::Applied { changed: 1 }
             }
             ofpfc::MODIFY | ofpfc::MODIFY_STRICT => {
                 let mut changed = Vec::new();
-                for f in self.flows.iter_mut().filter(|f| selected(f)) {
-                    // OF1.0: MODIFY changes the actions (and, as Open vSwitch does, the
-                    // cookie); timeouts and counters stay.
-                    f.actions = fm.actions.clone();
-                    f.cookie = fm.cookie;
-                    changed.push(f.clone());
+                for entry in selected(self) {
+                    if let Some(f) = self.flows.get_mut(&entry) {
+                        // OF1.0: MODIFY changes the actions (and, as Open vSwitch does, the
+                        // cookie); timeouts and counters stay.
+                        f.actions = fm.actions.clone();
+                        f.cookie = fm.cookie;
+                        changed.push(f.clone());
+                    }
                 }
                 if changed.is_empty() {
                     // OF1.0: a MODIFY that selects nothing acts as an ADD.
                     let flow = new_flow();
-                    self.flows.push(flow.clone());
+                    if !self.insert(flow.clone(), ts_ns, message) {
+                        return Outcome::TableFull;
+                    }
                     self.record(ts_ns, at, FlowEventKind::Added, &flow);
                     return Outcome::Applied { changed: 1 };
                 }
@@ -336,16 +510,18 @@ impl FlowTable {
                 }
             }
             ofpfc::DELETE | ofpfc::DELETE_STRICT => {
-                let (gone, kept): (Vec<Flow>, Vec<Flow>) = std::mem::take(&mut self.flows)
-                    .into_iter()
-                    .partition(|f| selected(f) && f.outputs_to(fm.out_port));
-                self.flows = kept;
-                for f in &gone {
-                    self.record(ts_ns, at, FlowEventKind::Deleted, f);
+                let mut changed = 0;
+                for entry in selected(self) {
+                    let chosen = self.flows.get(&entry);
+                    if !chosen.is_some_and(|f| f.outputs_to(fm.out_port)) {
+                        continue;
+                    }
+                    if let Some(f) = self.take(entry) {
+                        self.record(ts_ns, at, FlowEventKind::Deleted, &f);
+                        changed += 1;
+                    }
                 }
-                Outcome::Applied {
-                    changed: gone.len(),
-                }
+                Outcome::Applied { changed }
             }
             _ => Outcome::BadCommand,
         }
@@ -355,26 +531,12 @@ impl FlowTable {
     pub fn removed(&mut self, fr: &FlowRemoved, ts_ns: u64, message: u64) {
         let kind = FlowEventKind::Removed { reason: fr.reason };
         let found = self
-            .flows
-            .iter()
-            .position(|f| f.is(&fr.match_, fr.priority));
+            .find(&fr.match_, fr.priority)
+            .and_then(|entry| self.take(entry));
         let mut flow = match found {
-            Some(i) => self.flows.remove(i),
+            Some(f) => f,
             // Already expired by our estimate (or never seen): keep what the switch says.
-            None => Flow {
-                match_: fr.match_.normalize(),
-                priority: fr.priority,
-                exact: false,
-                cookie: fr.cookie,
-                idle_timeout: fr.idle_timeout,
-                hard_timeout: 0,
-                flags: ofpff::SEND_FLOW_REM,
-                actions: Vec::new(),
-                installed_ns: ts_ns.saturating_sub(duration_ns(fr.duration_sec, fr.duration_nsec)),
-                last_used_ns: ts_ns,
-                packet_count: 0,
-                byte_count: 0,
-            },
+            None => Flow::removed(fr, ts_ns),
         };
         flow.packet_count = fr.packet_count;
         flow.byte_count = fr.byte_count;
@@ -387,54 +549,48 @@ impl FlowTable {
     pub fn stats(&mut self, entries: &[FlowStats], ts_ns: u64, message: u64) {
         self.expire(ts_ns);
         for e in entries {
-            let installed = ts_ns.saturating_sub(duration_ns(e.duration_sec, e.duration_nsec));
-            match self.flows.iter_mut().find(|f| f.is(&e.match_, e.priority)) {
-                Some(f) => {
+            match self.find(&e.match_, e.priority) {
+                Some(entry) => self.update(entry, |f| {
                     if e.packet_count > f.packet_count {
                         f.last_used_ns = ts_ns;
                     }
                     f.packet_count = e.packet_count;
                     f.byte_count = e.byte_count;
-                    f.installed_ns = installed;
-                }
+                    f.installed_ns = installed(ts_ns, e.duration_sec, e.duration_nsec);
+                }),
                 None => {
-                    let flow = Flow {
-                        match_: e.match_.normalize(),
-                        priority: e.priority,
-                        exact: false,
-                        cookie: e.cookie,
-                        idle_timeout: e.idle_timeout,
-                        hard_timeout: e.hard_timeout,
-                        flags: 0,
-                        actions: e.actions.clone(),
-                        installed_ns: installed,
-                        last_used_ns: ts_ns,
-                        packet_count: e.packet_count,
-                        byte_count: e.byte_count,
-                    };
-                    self.record(ts_ns, Some(message), FlowEventKind::Discovered, &flow);
-                    self.flows.push(flow);
+                    let flow = Flow::listed(e, ts_ns);
+                    if self.insert(flow.clone(), ts_ns, message) {
+                        self.record(ts_ns, Some(message), FlowEventKind::Discovered, &flow);
+                    }
                 }
             }
         }
     }
 
-    /// Removes the entries whose timeout has passed by `now_ns`. An idle timeout is an
-    /// estimate: the last use we know of plus the timeout.
+    /// Removes the entries whose timeout has passed by `now_ns`, in the order they entered
+    /// the table. An idle timeout is an estimate: the last use we know of plus the timeout.
     pub fn expire(&mut self, now_ns: u64) {
-        let due = |f: &Flow| f.removal_due().is_some_and(|(at, _)| at <= now_ns);
-        if !self.flows.iter().any(due) {
-            return;
+        let mut due = Vec::new();
+        while let Some(&Reverse((at, entry))) = self.expiries.peek() {
+            if at > now_ns {
+                break;
+            }
+            self.expiries.pop();
+            let current = self.flows.get(&entry).and_then(Flow::removal_due);
+            if current.is_some_and(|(t, _)| t == at) {
+                due.push(entry);
+            }
         }
-        let (gone, kept): (Vec<Flow>, Vec<Flow>) =
-            std::mem::take(&mut self.flows).into_iter().partition(due);
-        self.flows = kept;
-        for f in &gone {
+        due.sort_unstable();
+        due.dedup();
+        for entry in due {
+            let Some(f) = self.take(entry) else { continue };
             if let Some((at, expiry)) = f.removal_due() {
                 let kind = FlowEventKind::Expired {
                     estimated: expiry == Expiry::Estimated,
                 };
-                self.record(at, None, kind, f);
+                self.record(at, None, kind, &f);
             }
         }
     }
@@ -442,48 +598,68 @@ impl FlowTable {
     /// The entry a packet with `key` hits at `now_ns`: the highest priority among the
     /// live entries that match; on a tie an exact-match entry wins (OF1.0), then the oldest.
     pub fn lookup(&self, key: &FlowKey, now_ns: u64) -> Option<&Flow> {
+        self.flows.get(&self.best(key, now_ns)?)
+    }
+
+    fn best(&self, key: &FlowKey, now_ns: u64) -> Option<u64> {
         self.flows
             .iter()
-            .filter(|f| f.removal_due().is_none_or(|(at, _)| at > now_ns) && f.match_.matches(key))
-            .max_by(|a, b| {
+            .filter(|(_, f)| {
+                f.removal_due().is_none_or(|(at, _)| at > now_ns) && f.match_.matches(key)
+            })
+            .max_by(|(_, a), (_, b)| {
                 (a.priority, a.exact, std::cmp::Reverse(a.installed_ns)).cmp(&(
                     b.priority,
                     b.exact,
                     std::cmp::Reverse(b.installed_ns),
                 ))
             })
+            .map(|(entry, _)| *entry)
     }
 
     /// Sends a packet of `len` bytes through the table: the entry it hits counts it and
     /// is marked used. Returns that entry.
     pub fn hit(&mut self, key: &FlowKey, len: u64, now_ns: u64) -> Option<&Flow> {
         self.expire(now_ns);
-        let best = self.lookup(key, now_ns)?;
-        let i = self.flows.iter().position(|f| std::ptr::eq(f, best))?;
-        let f = self.flows.get_mut(i)?;
-        f.packet_count += 1;
-        f.byte_count += len;
-        f.last_used_ns = now_ns;
-        Some(f)
+        let entry = self.best(key, now_ns)?;
+        self.update(entry, |f| {
+            f.packet_count += 1;
+            f.byte_count += len;
+            f.last_used_ns = now_ns;
+        });
+        self.flows.get(&entry)
     }
 
-    /// The table as it was at `at_ns`, rebuilt from the event list (complete only when no
-    /// event was dropped).
+    /// The table as it was at `at_ns`, rebuilt from the event list in one pass (complete
+    /// only when no event was dropped): each identity's last event up to then, in the order
+    /// of those events.
     pub fn at(&self, at_ns: u64) -> Vec<Flow> {
-        let mut flows: Vec<Flow> = Vec::new();
-        for e in self.events.iter().take_while(|e| e.ts_ns <= at_ns) {
-            flows.retain(|f| !f.is(&e.flow.match_, e.flow.priority));
+        let mut last: HashMap<Identity, (usize, &Flow)> = HashMap::new();
+        for (i, e) in self
+            .events
+            .iter()
+            .take_while(|e| e.ts_ns <= at_ns)
+            .enumerate()
+        {
+            let id = identity(&e.flow.match_, e.flow.priority);
             if e.kind.leaves_flow_in() {
-                flows.push(e.flow.clone());
+                last.insert(id, (i, &e.flow));
+            } else {
+                last.remove(&id);
             }
         }
-        flows.retain(|f| f.removal_due().is_none_or(|(t, _)| t > at_ns));
-        flows
+        let mut flows: Vec<(usize, &Flow)> = last
+            .into_values()
+            .filter(|(_, f)| f.removal_due().is_none_or(|(t, _)| t > at_ns))
+            .collect();
+        flows.sort_unstable_by_key(|(i, _)| *i);
+        flows.into_iter().map(|(_, f)| f.clone()).collect()
     }
 }
 
-fn duration_ns(sec: u32, nsec: u32) -> u64 {
-    u64::from(sec) * NS_PER_SEC + u64::from(nsec)
+/// When an entry that has lived `sec`.`nsec` at `ts_ns` was installed.
+fn installed(ts_ns: u64, sec: u32, nsec: u32) -> u64 {
+    ts_ns.saturating_sub(u64::from(sec) * NS_PER_SEC + u64::from(nsec))
 }
 
 #[cfg(test)]
@@ -526,7 +702,7 @@ mod tests {
             t.apply(&add(by_dst(1), 2), S, 2),
             Outcome::Applied { changed: 1 }
         );
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         assert_eq!(t.events()[1].kind, FlowEventKind::Replaced);
         let modify = FlowMod {
             command: ofpfc::MODIFY,
@@ -536,15 +712,15 @@ mod tests {
             ..FlowMod::default()
         };
         t.apply(&modify, 2 * S, 3);
-        assert_eq!(t.flows()[0].actions, vec![Action::output(3)]);
-        assert_eq!(t.flows()[0].hard_timeout, 0);
+        assert_eq!(t.flows().next().unwrap().actions, vec![Action::output(3)]);
+        assert_eq!(t.flows().next().unwrap().hard_timeout, 0);
         // A strict modify of something absent adds it.
         let strict = FlowMod {
             command: ofpfc::MODIFY_STRICT,
             ..add(by_dst(2), 4)
         };
         t.apply(&strict, 3 * S, 4);
-        assert_eq!(t.flows().len(), 2);
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
@@ -568,13 +744,13 @@ mod tests {
         };
         // Strict: priority must match too.
         t.apply(&del(by_dst(2), ofpfc::DELETE_STRICT, ofpp::NONE), S, 4);
-        assert_eq!(t.flows().len(), 2);
+        assert_eq!(t.len(), 2);
         // Non-strict with an out_port filter.
         t.apply(&del(Match::default(), ofpfc::DELETE, 1), S, 5);
-        assert_eq!(t.flows().len(), 1);
-        assert_eq!(t.flows()[0].priority, 9);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.flows().next().unwrap().priority, 9);
         t.apply(&del(Match::default(), ofpfc::DELETE, ofpp::NONE), S, 6);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
     }
 
     #[test]
@@ -655,15 +831,15 @@ mod tests {
             0,
             2,
         );
-        assert_eq!(t.flows()[0].expiry(), Expiry::Estimated);
-        assert_eq!(t.flows()[1].expiry(), Expiry::Exact);
+        assert_eq!(t.flows().next().unwrap().expiry(), Expiry::Estimated);
+        assert_eq!(t.flows().nth(1).unwrap().expiry(), Expiry::Exact);
         // A PACKET_OUT to TABLE at 8 s keeps flow 1 alive past 10 s.
         assert!(t.hit(&key_to(1), 60, 8 * S).is_some());
         t.expire(12 * S);
-        assert_eq!(t.flows().len(), 1);
-        assert_eq!(t.flows()[0].packet_count, 1);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.flows().next().unwrap().packet_count, 1);
         t.expire(19 * S);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
         let kinds: Vec<_> = t.events().iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
@@ -680,6 +856,44 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_refuses_new_entries_and_counts_them() {
+        let mut t = FlowTable::default().with_max_flows(2);
+        t.apply(&add(by_dst(1), 1), 0, 1);
+        t.apply(&add(by_dst(2), 1), 0, 2);
+        assert_eq!(t.refused(), None);
+        assert_eq!(t.apply(&add(by_dst(3), 1), S, 3), Outcome::TableFull);
+        // Replacing or modifying an entry it holds still works.
+        assert_eq!(
+            t.apply(&add(by_dst(2), 4), S, 4),
+            Outcome::Applied { changed: 1 }
+        );
+        let unknown = FlowStats {
+            match_: by_dst(5),
+            ..FlowStats::default()
+        };
+        t.stats(std::slice::from_ref(&unknown), 2 * S, 5);
+        assert_eq!(
+            t.refused(),
+            Some(Refusals {
+                count: 2,
+                first_message: 3,
+                first_ts_ns: S,
+            })
+        );
+        assert_eq!(t.len(), 2);
+        // Room again after a delete.
+        let delete = FlowMod {
+            command: ofpfc::DELETE_STRICT,
+            ..add(by_dst(1), 1)
+        };
+        t.apply(&delete, 3 * S, 6);
+        assert_eq!(
+            t.apply(&add(by_dst(3), 1), 3 * S, 7),
+            Outcome::Applied { changed: 1 }
+        );
+    }
+
+    #[test]
     fn flow_removed_and_stats() {
         let mut t = FlowTable::default();
         let fm = FlowMod {
@@ -690,7 +904,7 @@ mod tests {
         t.apply(&fm, 0, 1);
         // SEND_FLOW_REM: an idle flow waits for the switch's word.
         t.expire(100 * S);
-        assert_eq!(t.flows().len(), 1);
+        assert_eq!(t.len(), 1);
         let entry = FlowStats {
             match_: by_dst(1),
             priority: fm.priority,
@@ -700,7 +914,7 @@ mod tests {
             ..FlowStats::default()
         };
         t.stats(std::slice::from_ref(&entry), 100 * S, 2);
-        assert_eq!(t.flows()[0].packet_count, 4);
+        assert_eq!(t.flows().next().unwrap().packet_count, 4);
         let fr = FlowRemoved {
             match_: by_dst(1),
             priority: fm.priority,
@@ -710,7 +924,7 @@ mod tests {
             ..FlowRemoved::default()
         };
         t.removed(&fr, 106 * S, 3);
-        assert!(t.flows().is_empty());
+        assert!(t.is_empty());
         let last = t.events().last().unwrap();
         assert_eq!(last.kind, FlowEventKind::Removed { reason: 0 });
         assert_eq!(last.flow.packet_count, 5);

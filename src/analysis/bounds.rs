@@ -1,7 +1,7 @@
 //! The bound of every table the analysis grows with what the capture holds, in one place.
 //! Past its bound a table takes no new entry: what would have gone in is not counted, and a
-//! `table_full` finding says so, at the first frame refused. (The flow tables have their
-//! own bound, in `crate::flow_table`; the stream's connections theirs,
+//! `table_full` finding says so, at the first frame refused. (The flow tables' bound is
+//! `crate::flow_table::MAX_FLOWS`, whose cost is explained there; the stream's connections theirs,
 //! `StreamConfig::max_connections`, reported through `Analyzer::table_full_elsewhere`; the
 //! findings theirs, `Config::findings_cap`.)
 
@@ -19,15 +19,18 @@ pub enum Table {
     Conversations,
     /// Port changes (PORT_STATUS) listed per switch; later ones are counted only.
     PortChanges,
+    /// Flows in a switch's flow table.
+    Flows,
 }
 
 impl Table {
-    const ALL: [Table; 5] = [
+    const ALL: [Table; 6] = [
         Table::Connections,
         Table::Macs,
         Table::HostPairs,
         Table::Conversations,
         Table::PortChanges,
+        Table::Flows,
     ];
 
     /// Its name in the `table_full` finding.
@@ -38,6 +41,7 @@ impl Table {
             Table::HostPairs => "host-pair latency",
             Table::Conversations => "conversation",
             Table::PortChanges => "per-switch port change",
+            Table::Flows => "flow",
         }
     }
 
@@ -50,6 +54,7 @@ impl Table {
             Table::HostPairs => 1024,
             Table::Conversations => 50_000,
             Table::PortChanges => 10_000,
+            Table::Flows => crate::flow_table::MAX_FLOWS,
         }
     }
 }

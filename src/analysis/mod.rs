@@ -28,16 +28,16 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::printable::Echo;
 
-use crate::flow_table::{Flow, FlowTable};
+use crate::flow_table::{Flow, FlowTable, Outcome};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, StreamEvent};
 use bounds::{Bounds, Table};
 use conversations::Conversations;
 use findings::{
     AmbiguousAnswer, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FlowChurn,
-    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart, TableFull,
-    TcpGap, TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn, UnknownBufferId,
-    VersionMismatch, HANDSHAKE_STALL_NS,
+    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart,
+    StallDeadlines, TableFull, TcpGap, TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn,
+    UnknownBufferId, VersionMismatch, HANDSHAKE_STALL_NS,
 };
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
 use switches::{ConfigSource, Connection, SwitchInfo};
@@ -192,10 +192,10 @@ pub struct Switch {
 }
 
 impl Switch {
-    fn new(flow_event_cap: usize) -> Switch {
+    fn new(cfg: &Config) -> Switch {
         Switch {
             info: SwitchInfo::default(),
-            table: FlowTable::new(flow_event_cap),
+            table: FlowTable::new(cfg.flow_event_cap).with_max_flows(cfg.bounds.of(Table::Flows)),
             packet_in: LatencyStats::new(3),
             echo: LatencyStats::new(3),
             requests: BTreeMap::new(),
@@ -302,8 +302,8 @@ pub struct Analyzer {
     /// `--at` resolved, and the tables taken then.
     at_ns: Option<u64>,
     snapshot: Option<BTreeMap<SwitchKey, Vec<Flow>>>,
-    /// Connections in [`Handshake::Awaiting`]: stalls are checked while there are any.
-    awaiting_features: usize,
+    /// When the connections in [`Handshake::Awaiting`] stall.
+    stalls: StallDeadlines,
 }
 
 /// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
@@ -350,7 +350,7 @@ impl Analyzer {
             last_ns: 0,
             at_ns: None,
             snapshot: None,
-            awaiting_features: 0,
+            stalls: StallDeadlines::default(),
             cfg,
         }
     }
@@ -437,7 +437,7 @@ impl Analyzer {
                 self.last_ns,
                 self.switches
                     .iter()
-                    .map(|(k, s)| (*k, s.table.flows().to_vec()))
+                    .map(|(k, s)| (*k, s.table.flows().cloned().collect()))
                     .collect(),
             ),
         }
@@ -485,7 +485,7 @@ impl Analyzer {
             }
             self.take_paired(key);
         }
-        self.check_stalls(now, true);
+        self.final_stalls(now);
         for s in self.switches.values_mut() {
             s.table.expire(now);
         }
@@ -567,7 +567,7 @@ impl Analyzer {
         let mut snap = BTreeMap::new();
         for (k, s) in self.switches.iter_mut() {
             s.table.expire(at);
-            snap.insert(*k, s.table.flows().to_vec());
+            snap.insert(*k, s.table.flows().cloned().collect());
         }
         self.snapshot = Some(snap);
     }
@@ -630,8 +630,8 @@ impl Analyzer {
                 self.other_message(r, key, at);
             }
         }
-        if self.awaiting_features > 0 {
-            self.check_stalls(ts, false);
+        if self.stalls.any_due(ts) {
+            self.stalls_due(ts);
         }
     }
 
@@ -747,7 +747,14 @@ impl Analyzer {
             Body::FlowMod(fm) if !from_switch => self.flow_mod(r.conn.0, key, at, fm),
             Body::FlowRemoved(fr) => self.switch(key).table.removed(fr, ts, r.index),
             Body::StatsReply(s) => match &s.body {
-                StatsReplyBody::Flow(entries) => self.switch(key).table.stats(entries, ts, r.index),
+                StatsReplyBody::Flow(entries) => {
+                    let table = &mut self.switch(key).table;
+                    let refused = table.refused().map(|r| r.count);
+                    table.stats(entries, ts, r.index);
+                    if table.refused().map(|r| r.count) != refused {
+                        self.table_full(Table::Flows, Some(key), at.frame, ts);
+                    }
+                }
                 StatsReplyBody::Desc(d) => self.switch(key).info.desc = Some(d.clone()),
                 _ => {}
             },
@@ -856,7 +863,7 @@ impl Analyzer {
         };
         if r.message.header.msg_type == ofpt::HELLO {
             c.handshake = Handshake::Awaiting;
-            self.awaiting_features += 1;
+            self.stalls.hello(c.info.conn, c.info.first_ns);
             return;
         }
         c.handshake = Handshake::BeforeCapture;
@@ -875,7 +882,6 @@ impl Analyzer {
         if let Some(c) = self.conns.get_mut(&r.conn.0) {
             if c.handshake == Handshake::Awaiting {
                 c.handshake = Handshake::Settled;
-                self.awaiting_features = self.awaiting_features.saturating_sub(1);
             }
         }
         let key = match r.dpid.or_else(|| announced_dpid(&r.bytes)) {
@@ -902,7 +908,7 @@ impl Analyzer {
         } else if self
             .switches
             .get(&old)
-            .is_some_and(|s| s.table.flows().is_empty() && s.packet_in.count() == 0)
+            .is_some_and(|s| s.table.is_empty() && s.packet_in.count() == 0)
         {
             self.switches.remove(&old);
         }
@@ -910,7 +916,7 @@ impl Analyzer {
     }
 
     fn switch(&mut self, key: SwitchKey) -> &mut Switch {
-        switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap)
+        switch_or_new(&mut self.switches, key, &self.cfg)
     }
 
     /// Takes the pairing results in `scratch` into the statistics, leaving it empty. (It
@@ -921,7 +927,7 @@ impl Analyzer {
             // Found (nearly always) without the cost of an entry.
             let sw = match self.switches.get_mut(&key) {
                 Some(sw) => sw,
-                None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+                None => switch_or_new(&mut self.switches, key, &self.cfg),
             };
             for p in &out.pairs {
                 let ns = p.latency_ns();
@@ -1079,28 +1085,25 @@ impl Analyzer {
     }
 
     /// Reports the handshakes that began in the capture and have not ended 5 s after
-    /// their first message; at the end of the capture, also those whose connection closed
-    /// sooner. A handshake the capture ends in the middle of is not a stall: it may
-    /// have ended just after.
-    fn check_stalls(&mut self, now_ns: u64, at_end: bool) {
+    /// their first message, as the message at `now_ns` shows.
+    #[cold]
+    fn stalls_due(&mut self, now_ns: u64) {
+        for conn in self.stalls.take_due(now_ns) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                stalled(c, &mut self.findings, true);
+            }
+        }
+    }
+
+    /// At the end of the capture: the handshakes still awaited 5 s after their first
+    /// message, or whose connection closed sooner. A handshake the capture ends in the
+    /// middle of is not a stall: it may have ended just after.
+    fn final_stalls(&mut self, now_ns: u64) {
         for c in self.conns.iter_mut() {
-            if c.handshake != Handshake::Awaiting {
-                continue;
+            let timed_out = now_ns.saturating_sub(c.info.first_ns) >= HANDSHAKE_STALL_NS;
+            if timed_out || c.info.closed.is_some() {
+                stalled(c, &mut self.findings, timed_out);
             }
-            let waited = now_ns.saturating_sub(c.info.first_ns);
-            let timed_out = waited >= HANDSHAKE_STALL_NS;
-            let closed_before = at_end && c.info.closed.is_some();
-            if !(timed_out || closed_before) {
-                continue;
-            }
-            c.handshake = Handshake::Settled;
-            self.awaiting_features = self.awaiting_features.saturating_sub(1);
-            let rule = HandshakeStall {
-                conn: &c.info,
-                timed_out,
-            };
-            self.findings
-                .add(Finding::new(&rule, None, c.info.first_ns));
         }
     }
 
@@ -1141,7 +1144,7 @@ impl Analyzer {
         }
         let sw = match self.switches.get_mut(&key) {
             Some(sw) => sw,
-            None => switch_or_new(&mut self.switches, key, self.cfg.flow_event_cap),
+            None => switch_or_new(&mut self.switches, key, &self.cfg),
         };
         let full = sw.macs.len() >= self.cfg.bounds.of(Table::Macs);
         let moves = match sw.macs.entry(mac_number(&eth.src)) {
@@ -1205,7 +1208,9 @@ impl Analyzer {
     fn flow_mod(&mut self, conn: u32, key: SwitchKey, at: At, fm: &FlowMod) {
         self.buffer_used(conn, key, at, fm.buffer_id, "FLOW_MOD");
         self.flood(key, at, &fm.actions, "FLOW_MOD");
-        self.switch(key).table.apply(fm, at.ts_ns, at.index);
+        if self.switch(key).table.apply(fm, at.ts_ns, at.index) == Outcome::TableFull {
+            self.table_full(Table::Flows, Some(key), at.frame, at.ts_ns);
+        }
         if fm.command != ofscope_dissectors::openflow::flow_mod::ofpfc::ADD {
             return;
         }
@@ -1228,14 +1233,25 @@ impl Analyzer {
 
 /// The switch `key`, made on first sight (out of line: the hot paths look it up first).
 #[cold]
-fn switch_or_new(
-    switches: &mut BTreeMap<SwitchKey, Switch>,
+/// A connection still awaiting its FEATURES_REPLY stalled: reported once.
+fn stalled(c: &mut ConnState, findings: &mut Findings, timed_out: bool) {
+    if c.handshake != Handshake::Awaiting {
+        return;
+    }
+    c.handshake = Handshake::Settled;
+    let rule = HandshakeStall {
+        conn: &c.info,
+        timed_out,
+    };
+    findings.add(Finding::new(&rule, None, c.info.first_ns));
+}
+
+fn switch_or_new<'a>(
+    switches: &'a mut BTreeMap<SwitchKey, Switch>,
     key: SwitchKey,
-    flow_event_cap: usize,
-) -> &mut Switch {
-    switches
-        .entry(key)
-        .or_insert_with(|| Switch::new(flow_event_cap))
+    cfg: &Config,
+) -> &'a mut Switch {
+    switches.entry(key).or_insert_with(|| Switch::new(cfg))
 }
 
 /// The state of a connection first seen at `ts_ns`.

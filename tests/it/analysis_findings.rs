@@ -433,6 +433,56 @@ fn handshake_stall() {
 }
 
 #[test]
+fn many_hello_only_connections_stall_each_once_at_their_deadline() {
+    // Connection i says HELLO at i ms and nothing more; connection N completes its
+    // handshake first. At 20,000 waiting connections the old walk of every connection on
+    // every message was 4e8 steps; the deadline queue looks only at those whose time is up.
+    const N: u32 = 20_000;
+    let mut s = Script::new();
+    s.on(N).handshake();
+    for i in 0..N {
+        s.on(i).switch(u64::from(i), Body::Hello(Hello::default()));
+    }
+    // The last one closes without a FEATURES_REPLY: a stall at the end, though not 5 s old.
+    s.stream(StreamEvent::ConnClosed {
+        conn: ConnId(N - 1),
+        reason: ofscope::stream::CloseReason::Fin,
+        frame: u64::from(N) + 10,
+    });
+    let mut a = Analyzer::new(Config {
+        findings_cap: 2 * N as usize,
+        ..Config::default()
+    });
+    for e in &s.events {
+        a.feed(e);
+    }
+    a.finish();
+    // The capture ends at N - 1 ms: those that began 5 s before that timed out.
+    let last_ms = u64::from(N - 1);
+    let timed_out: Vec<u32> = (0..N).filter(|i| u64::from(*i) + 5000 <= last_ms).collect();
+    let stalls: Vec<_> = a
+        .findings()
+        .list()
+        .into_iter()
+        .filter(|f| f.kind.name() == "handshake_stall")
+        .collect();
+    assert_eq!(count(&a, "handshake_stall"), timed_out.len() as u64 + 1);
+    assert_eq!(stalls.len(), timed_out.len() + 1);
+    let expected = timed_out.iter().copied().chain([N - 1]);
+    for (f, conn) in stalls.iter().zip(expected) {
+        assert!(f.text.starts_with(&format!("conn {conn}: ")), "{}", f.text);
+        let when = if conn == N - 1 {
+            "before the connection closed"
+        } else {
+            "5 s after its first message"
+        };
+        assert!(f.text.contains(when), "{}", f.text);
+        assert_eq!(f.ts_ns, 1_000_000 * MS + u64::from(conn) * MS);
+        assert_eq!(f.frame, None);
+    }
+}
+
+#[test]
 fn version_mismatch() {
     // Real: the controller offers 1.0-1.5 (HELLO 0x06), the switch 1.0.
     let a = analyse(sample("negotiate.pcap"));
@@ -543,6 +593,37 @@ fn a_table_at_its_bound_says_so_once_at_the_first_frame_refused() {
         (full[0].frame, full[0].dpid, full[0].count),
         (Some(6), Some(DPID), 3)
     );
+}
+
+#[test]
+fn a_full_flow_table_says_so_once_at_the_first_flow_refused() {
+    // Five FLOW_MODs adding distinct flows (by in_port) to a table bound at three.
+    let mut s = Script::new();
+    s.handshake();
+    for port in 1..=5u16 {
+        let match_ = Match {
+            wildcards: ofscope_dissectors::openflow::flow_match::ofpfw::ALL & !1,
+            in_port: port,
+            ..Match::default()
+        };
+        let add = FlowMod {
+            match_,
+            ..FlowMod::default()
+        };
+        s.controller(10 + u64::from(port), Body::FlowMod(add));
+    }
+    let a = run_with(&s, Bounds::default().with(Table::Flows, 3));
+    assert_eq!(a.switches().values().next().unwrap().table.len(), 3);
+    let full = table_full(&a);
+    assert_eq!(full.len(), 1, "{full:?}");
+    assert!(full[0].text.contains("flow table"), "{}", full[0].text);
+    // The fourth FLOW_MOD is the first refused; the fifth is counted on the same finding.
+    let fourth = s.index - 1;
+    assert_eq!(
+        (full[0].frame, full[0].dpid, full[0].count),
+        (Some(fourth), Some(DPID), 2)
+    );
+    assert_eq!(count(&run_with(&s, Bounds::default()), "table_full"), 0);
 }
 
 /// A capture of bench/hostile_capture.py's `shape` at size `n`, in `dir`.
@@ -909,7 +990,7 @@ fn cut_packet_ins_of_a_snaplen_capture_are_paired_with_their_cut_answers() {
     let features = sw.requests["FEATURES"].summary();
     assert_eq!((features.pairs, features.unanswered), (1, 0));
     // The cut FLOW_MODs are not applied (their actions are lost), and the table says so.
-    assert!(sw.table.flows().is_empty());
+    assert!(sw.table.is_empty());
     let key = *a.switches().keys().next().unwrap();
     let why = a.table_caveat(key).unwrap();
     assert!(why.contains("9 FLOW_MODs cut"), "{why}");

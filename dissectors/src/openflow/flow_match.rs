@@ -45,7 +45,7 @@ named_numbers! {
 pub const VLAN_NONE: u16 = 0xffff;
 
 /// `ofp_match`. Values of wildcarded fields are kept as read (they are on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Match {
     pub wildcards: u32,
     pub in_port: u16,

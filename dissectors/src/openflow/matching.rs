@@ -458,13 +458,16 @@ impl Match {
 
     /// Strict equality (MODIFY_STRICT, DELETE_STRICT): the same fields after normalisation.
     pub fn same_as(&self, other: &Match) -> bool {
-        let (a, b) = (self.normalize(), other.normalize());
+        self.identity() == other.identity()
+    }
+
+    /// What strict equality compares, as a value a table can be keyed by: the normalised
+    /// match with only the DSCP bits of nw_tos.
+    pub fn identity(&self) -> Match {
+        let m = self.normalize();
         Match {
-            nw_tos: a.nw_tos & TOS_DSCP_MASK,
-            ..a
-        } == Match {
-            nw_tos: b.nw_tos & TOS_DSCP_MASK,
-            ..b
+            nw_tos: m.nw_tos & TOS_DSCP_MASK,
+            ..m
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::analysis::{fmt_duration, FastMap, SwitchKey};
 /// Adds of one flow within the window that make churn.
 const CHURN_ADDS: usize = 5;
 const CHURN_WINDOW_NS: u64 = 10_000_000_000;
-/// Adds between two sweeps of the flows not added lately.
+/// Adds between two sweeps of the flows not added lately, at the least: a sweep waits
+/// for as many adds as there are flows watched, so sweeping stays linear in the adds.
 const PRUNE_EVERY: u64 = 4096;
 
 pub struct FlowChurn {
@@ -55,7 +56,7 @@ impl FlowChurnWatch {
         }
         let n = adds.len();
         self.since_prune += 1;
-        if self.since_prune >= PRUNE_EVERY {
+        if self.since_prune >= PRUNE_EVERY.max(self.adds.len() as u64) {
             self.since_prune = 0;
             self.adds
                 .retain(|_, v| v.back().is_some_and(|t| *t + CHURN_WINDOW_NS >= ts_ns));

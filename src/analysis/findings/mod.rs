@@ -31,7 +31,7 @@ pub use echo_timeout::EchoTimeout;
 pub use error_message::ErrorMessage;
 pub use flood_used::FloodUsed;
 pub use flow_churn::{FlowChurn, FlowChurnWatch};
-pub use handshake_stall::{HandshakeStall, HANDSHAKE_STALL_NS};
+pub use handshake_stall::{HandshakeStall, StallDeadlines, HANDSHAKE_STALL_NS};
 pub use mac_flapping::{MacFlapping, MacMoves};
 pub use malformed::Malformed;
 pub use mid_session_start::MidSessionStart;
