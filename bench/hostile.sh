@@ -33,11 +33,11 @@ command -v /usr/bin/time >/dev/null || [ -x /usr/bin/time ] || { echo "hostile.s
 if $small; then
   switches=500 reconnects=2000 hellos=40000 flows=2000 more_flows=20000 viewer_switches=200
   echo_mib=4 bomb_mib=64 garbage_mib=4
-  table_mib=64 table_s=2 hellos_s=2 flows_mib=64 more_flows_mib=128 more_flows_s=2 viewer_mib=100
+  table_mib=64 table_s=2 hellos_mib=128 hellos_s=2 flows_mib=64 more_flows_mib=128 more_flows_s=2 viewer_mib=100
 else
   switches=20000 reconnects=20000 hellos=100000 flows=100000 more_flows=1000000 viewer_switches=5000
   echo_mib=32 bomb_mib=4096 garbage_mib=256
-  table_mib=256 table_s=60 hellos_s=10 flows_mib=512 more_flows_mib=2048 more_flows_s=60 viewer_mib=300
+  table_mib=256 table_s=60 hellos_mib=512 hellos_s=10 flows_mib=512 more_flows_mib=2048 more_flows_s=60 viewer_mib=300
 fi
 
 dir=${keep:-$(mktemp -d)}
@@ -76,7 +76,7 @@ check "--stats, $switches switches" 0 "$table_mib" "$table_s" -- "$ofscope" pcap
 gen reconnects "$reconnects" reconnects.pcap
 check "--stats, one switch reconnecting $reconnects times" 0 "$table_mib" "$table_s" -- "$ofscope" pcap "$dir/reconnects.pcap" --stats -q
 gen hellos "$hellos" hellos.pcap
-check "--findings, $hellos HELLO-only connections" 0 "$flows_mib" "$hellos_s" -- "$ofscope" pcap "$dir/hellos.pcap" --findings
+check "--findings, $hellos HELLO-only connections" 0 "$hellos_mib" "$hellos_s" -- "$ofscope" pcap "$dir/hellos.pcap" --findings
 gen flows "$flows" flows.pcap
 check "--flows, $flows distinct flows" 0 "$flows_mib" 5 -- "$ofscope" pcap "$dir/flows.pcap" --flows
 gen flows "$more_flows" more-flows.pcap
