@@ -117,6 +117,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             Echo::path(&path)
         );
     }
+    if let Some((path, frame, count)) = runner.tap().empty.take() {
+        eprintln!(
+            "ofscope: warning: tap-input {} has {count} records of no bytes (the first is frame {frame}); they were skipped",
+            Echo::path(&path)
+        );
+    }
     match runner.tap().error.take() {
         Some(err) if err.is_truncation() => eprintln!("ofscope: warning: tap-input: {err}"),
         Some(err) => return Err(anyhow::Error::from(err).context("tap-input")),
@@ -262,6 +268,9 @@ struct TapFrames {
     /// The first frame found earlier than the one before it in its capture (path, frame):
     /// it was taken in file order, where a sort would have moved it.
     unordered: Option<(PathBuf, u64)>,
+    /// Records of no bytes, which no TAP could have given: skipped, and counted with the
+    /// first one (path, frame). A gzip bomb of them would otherwise be replayed one by one.
+    empty: Option<(PathBuf, u64, u64)>,
 }
 
 impl TapFrames {
@@ -270,6 +279,7 @@ impl TapFrames {
             inputs: Vec::new(),
             error: None,
             unordered: None,
+            empty: None,
         };
         for path in paths {
             let source = FileSource::open(path).context("tap-input")?;
@@ -284,17 +294,29 @@ impl TapFrames {
         let Some((source, head)) = self.inputs.get_mut(input) else {
             return;
         };
-        *head = match source.next_frame() {
-            Some(Ok(frame)) => Some(TapFrame {
-                number: frame.number,
-                ts_ns: frame.ts_ns,
-                data: frame.data.to_vec(),
-            }),
-            Some(Err(err)) => {
-                self.error.get_or_insert(err);
-                None
+        *head = loop {
+            let frame = match source.next_frame() {
+                Some(Ok(frame)) if frame.data.is_empty() => Err(frame.number),
+                Some(Ok(frame)) => Ok(TapFrame {
+                    number: frame.number,
+                    ts_ns: frame.ts_ns,
+                    data: frame.data.to_vec(),
+                }),
+                Some(Err(err)) => {
+                    self.error.get_or_insert(err);
+                    break None;
+                }
+                None => break None,
+            };
+            match frame {
+                Ok(frame) => break Some(frame),
+                Err(number) => {
+                    let path = source.path();
+                    self.empty
+                        .get_or_insert_with(|| (path.to_path_buf(), number, 0))
+                        .2 += 1;
+                }
             }
-            None => None,
         };
     }
 }

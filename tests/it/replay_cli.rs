@@ -343,6 +343,57 @@ fn tunnel_injects_tap_frames_and_the_golden_keeps_the_path_relative() {
 }
 
 #[test]
+fn empty_tap_records_are_skipped_and_counted_in_one_warning() {
+    let dir = temp_dir("tunnel-empty");
+    let frame = vec![0u8; 42];
+    let records: Vec<(u32, Vec<u8>)> = (1..=5)
+        .map(|i| (i, if i == 4 { frame.clone() } else { Vec::new() }))
+        .collect();
+    write_pcap(&dir.join("tap.pcap"), &records);
+    let capture = Path::new(ROOT).join("samples/osken-vip.pcap");
+    let run = |tap: &str| {
+        command()
+            .current_dir(&dir)
+            .args(["replay", capture.to_str().unwrap()])
+            .args([
+                "--app",
+                &format!("tunnel:mac=02:00:00:00:00:fe,tap-input={tap}"),
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = run("tap.pcap");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "tap.pcap has 4 records of no bytes (the first is frame 1); they were skipped"
+        ),
+        "{err}"
+    );
+    // The one real frame is replayed as it is alone.
+    write_pcap(&dir.join("one.pcap"), &[(4, frame)]);
+    let alone = run("one.pcap");
+    let tap_lines = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .filter(|l| l.contains("TAP"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // The same decisions; the real frame keeps its number in its own file (4, not 1).
+    let (with_empty, alone_lines) = (tap_lines(&o), tap_lines(&alone));
+    assert_eq!(
+        with_empty[0].replacen("frame 4 ", "frame 1 ", 1),
+        alone_lines[0]
+    );
+    assert_eq!(with_empty[1..], alone_lines[1..]);
+    assert!(stderr(&alone).is_empty(), "{}", stderr(&alone));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
 fn a_tap_input_out_of_time_order_is_replayed_in_file_order_with_a_warning() {
     let dir = temp_dir("tunnel-unordered");
     let frame = vec![0u8; 42];
