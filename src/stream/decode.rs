@@ -216,7 +216,12 @@ mod tests {
         // Where each ether type of the chain sits: the link header's, then each tag's.
         let mut types = vec![type_at];
         while let Some(ty) = ether_type(data, *types.last().unwrap()) {
-            if ![0x8100, 0x88a8, 0x9100].contains(&ty.0) {
+            if !matches!(
+                ty,
+                EtherType::VLAN_TAGGED_FRAME
+                    | EtherType::PROVIDER_BRIDGING
+                    | EtherType::VLAN_DOUBLE_TAGGED_FRAME
+            ) {
                 break;
             }
             types.push(first_tag + 4 * (types.len() - 1) + 2);
