@@ -13,6 +13,7 @@ pub mod conn;
 pub mod report;
 pub mod segments;
 pub mod server;
+pub mod tap;
 
 pub use report::Report;
 pub use server::{Config, Listeners, Server};
