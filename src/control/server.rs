@@ -195,7 +195,11 @@ impl Server {
             }
         }
         let summary = *self.engine.summary();
-        self.report_with(|r| r.summary = summary);
+        let per_app = self.engine.decisions_per_app();
+        self.report_with(|r| {
+            r.summary = summary;
+            r.per_app = per_app;
+        });
         result.and(self.frames.finish())
     }
 
