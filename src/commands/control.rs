@@ -146,6 +146,12 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     if let Ok(report) = report.lock() {
         eprintln!("ofscope: control: {report}");
     }
+    let dropped = counters.snapshot().queue_dropped;
+    if dropped > 0 {
+        eprintln!(
+            "ofscope: warning: {dropped} frames of the session were not shown: decoding fell behind for too long (-w records them all; -q helps)"
+        );
+    }
     if let Some(path) = &args.write {
         if error.is_none() {
             eprintln!("ofscope: recorded the session to {}", Echo::path(path));
