@@ -52,7 +52,8 @@ sessions=()                # recorded sessions: "NAME APP..." for the replay pro
 
 # ---------------------------------------------------------------- reporting
 begin() { scenario=$1 scenario_t0=$SECONDS problems=(); say "== $scenario"; }
-bad() { say "FAIL ($scenario): $*"; problems+=("$*"); }
+# the whole reason in the log, its first 160 characters in the summary
+bad() { local why="$*"; say "FAIL ($scenario): $why"; problems+=("${why:0:160}"); }
 end() {
     local took=$(( SECONDS - scenario_t0 )) verdict=PASS
     (( ${#problems[@]} )) && verdict=FAIL
@@ -145,7 +146,7 @@ ping_ok() {
     local from=$1 dst=$2 count=${3:-4} out seq missing=()
     out=$(in_host "$from" ping -n -c "$count" -i 0.2 -W 1 "$dst" 2>&1 || true)
     for (( seq = 2; seq <= count; seq++ )); do
-        grep -q "icmp_seq=$seq " <<<"$out" || missing+=("$seq")
+        grep -q "bytes from .*icmp_seq=$seq " <<<"$out" || missing+=("$seq")
     done
     if (( ${#missing[@]} )); then
         bad "h$from -> $dst: no reply to icmp_seq ${missing[*]} ($(tail -2 <<<"$out" | head -1))"
@@ -212,7 +213,7 @@ scenario_learning() {
         shape=$(flow_shape "$variant")
         shape=${shape//DST/$(mac_of "$n")}
         shape=${shape//PORT/$n}
-        grep -Eq -- "$shape" <<<"$table" || bad "no $variant flow to h$n (want /$shape/) in: $(tr '\n' '|' <<<"$table")"
+        grep -Eq -- "$shape" <<<"$table" || bad "no $variant flow to h$n in $session.flows.txt (want /$shape/)"
     done
     # other variants' shapes must not be there
     case $variant in
