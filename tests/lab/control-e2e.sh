@@ -263,6 +263,8 @@ scenario_tunnel() {
     fi
     control_stop
     [[ -s $work/tunnel.tap.pcap ]] || bad "no TAP recording tunnel.tap.pcap beside tunnel.pcap"
+    # a persistent TAP outlives control; it is ours to remove (the namespace would take it too)
+    if in_sw ip link show "$TAP" >/dev/null 2>&1; then say "$TAP outlived control: removed"; in_sw ip link del "$TAP"; fi
     end
 }
 
