@@ -233,7 +233,7 @@ fn broken_pipe_is_fine(err: std::io::Error) -> Result<ExitCode> {
     }
 }
 
-fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
+pub(crate) fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
     if apps.is_empty() {
         bail!(
             "give at least one --app, e.g. --app learning:variant=pox; valid apps: {}",

@@ -1,0 +1,16 @@
+//! `ofscope control`: the replay apps drive real switches.
+//!
+//! The [`server`] is the connection layer: it listens, does the OpenFlow 1.0 handshake
+//! and keepalive per [`conn`], and feeds each switch message to the replay engine on the
+//! wall clock, so the very code that `replay` runs on a recording decides live. Every
+//! message both ways becomes a frame of a capture ([`segments`]): the session decodes those
+//! frames for the views exactly as it decodes a live capture, and `-w` saves them, so a
+//! control session can be replayed and checked decision by decision.
+
+pub mod conn;
+pub mod report;
+pub mod segments;
+pub mod server;
+
+pub use report::Report;
+pub use server::{Config, Listeners, Server};
