@@ -85,6 +85,7 @@ finish() {
 }
 
 # ---------------------------------------------------------------- the controller
+ctl_listening_or_gone() { grep -q "listening on" "$work/$session.err" || ! alive "$ctl_pid"; }
 ctl_connections() { grep -c "connected from" "$work/$session.err" 2>/dev/null || true; }
 has_connections() { (( $(ctl_connections) >= $1 )); }
 
@@ -102,7 +103,8 @@ control_start() {
     spawn "$SWNS" "$ofscope" control --listen "127.0.0.1:$OF_PORT" -T jsonl -w "$work/$session.pcap" "${args[@]}" \
         >"$work/$session.jsonl" 2>"$work/$session.err"
     ctl_pid=$last_pid
-    if ! wait_until 15 grep -q "listening on" "$work/$session.err"; then
+    wait_until 15 ctl_listening_or_gone || true
+    if ! grep -q "listening on" "$work/$session.err"; then
         bad "ofscope control did not start: $(head -c 600 "$work/$session.err")"
         stop "$ctl_pid"; ctl_pid=""
         return 1
