@@ -7,10 +7,19 @@
 //! frames for the views exactly as it decodes a live capture, and `-w` saves them, so a
 //! control session can be replayed and checked decision by decision.
 
+use std::path::{Path, PathBuf};
+
 pub mod conn;
 pub mod report;
 pub mod segments;
 pub mod server;
+pub mod tap;
 
 pub use report::Report;
 pub use server::{Config, Listeners, Server};
+
+/// Where `-w FILE` puts the frames read from the TAP (what `replay` feeds the tunnel):
+/// `FILE` with `.tap.pcap` for its extension.
+pub fn tap_recording(capture: &Path) -> PathBuf {
+    capture.with_extension("tap.pcap")
+}
