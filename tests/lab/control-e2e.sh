@@ -110,11 +110,7 @@ control_start() {
         return 1
     fi
     sessions+=("$session ${session_apps[*]}")
-    control_connect 1 || return 1
-    # Frames that came while no controller was connected made datapath flows that
-    # drop (OVS's miss rule without a controller); traffic keeps them alive past the
-    # connection, so they go before the session's traffic.
-    ovs-appctl -t "$RUN/ovs-vswitchd.ctl" revalidator/purge
+    control_connect 1
 }
 
 # control_connect N: set-controller, then wait for the Nth "connected" line
@@ -126,6 +122,10 @@ control_connect() {
         return 1
     fi
     sleep 0.5       # the apps' connect messages (POX's reset) reach the switch
+    # Frames that came while no controller was connected made datapath flows that
+    # drop (OVS's miss rule without a controller); traffic keeps them alive past the
+    # connection, so they go before the session's traffic.
+    ovs-appctl -t "$RUN/ovs-vswitchd.ctl" revalidator/purge
 }
 
 # control_stop: the switch disconnects, control gets SIGTERM and must exit 0 with its recording
