@@ -94,7 +94,7 @@ has_connections() { (( $(ctl_connections) >= $1 )); }
 control_start() {
     session=$1; shift
     session_apps=("$@")
-    local app args=()
+    local app args=() n
     for app in "$@"; do args+=(--app "$app"); done
     # The switch keeps its flows without a controller (fail-mode secure) and the
     # hosts their neighbours: every session starts from nothing.
@@ -110,7 +110,11 @@ control_start() {
         return 1
     fi
     sessions+=("$session ${session_apps[*]}")
-    control_connect 1
+    if ! control_connect 1; then
+        "${VSCTL[@]}" del-controller "$BR"
+        stop "$ctl_pid"; ctl_pid=""
+        return 1
+    fi
 }
 
 # control_connect N: set-controller, then wait for the Nth "connected" line
@@ -134,7 +138,7 @@ control_stop() {
     "${VSCTL[@]}" del-controller "$BR"
     wait_until 10 no_channel_open || bad "the OpenFlow connection stayed open after del-controller"
     sleep 0.3
-    kill -TERM "$ctl_pid"
+    kill -TERM "$ctl_pid" 2>/dev/null || bad "ofscope control had exited before SIGTERM"
     wait_until 10 bash -c "! kill -0 $ctl_pid" || bad "ofscope control ignored SIGTERM for 10 s"
     wait "$ctl_pid" || rc=$?
     ctl_pid=""
