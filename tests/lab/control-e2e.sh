@@ -258,23 +258,26 @@ scenario_tunnel() {
     else
         if ! in_sw ip link show "$TAP" | grep -qi "link/ether $TAP_MAC"; then
             say "note: $TAP has $(in_sw ip -br link show "$TAP" | awk '{print $3}'), not $TAP_MAC: set here"
-            in_sw ip link set "$TAP" address "$TAP_MAC"
         fi
-        in_sw ip addr add "$TAP_IP/24" dev "$TAP"
-        in_sw ip link set "$TAP" up
-        ping_ok 1 "$TAP_IP" 4 || true
-        in_host 1 ip neigh show "$TAP_IP" | grep -qi "$TAP_MAC" || bad "h1 did not resolve $TAP_IP to $TAP_MAC"
-        # The tunnel takes the tag off on the way in (the TAP has no VLAN), so the
-        # answer to a tagged host may come back untagged.
-        tagged_ok 3 10 0 "$TAP_IP" answered --accept-untagged || true
-        rx=$(in_sw cat "/sys/class/net/$TAP/statistics/rx_packets")
-        (( rx > 0 )) || bad "the Linux stack behind $TAP received nothing"
-        say "$TAP: $rx packets in, $(in_sw cat "/sys/class/net/$TAP/statistics/tx_packets") out"
+        # (a TAP that control made goes when control does, so each step may find it gone)
+        if ! { in_sw ip link set "$TAP" address "$TAP_MAC" && in_sw ip addr add "$TAP_IP/24" dev "$TAP" \
+               && in_sw ip link set "$TAP" up; }; then
+            bad "$TAP vanished while the test set it up"
+        else
+            ping_ok 1 "$TAP_IP" 4 || true
+            in_host 1 ip neigh show "$TAP_IP" | grep -qi "$TAP_MAC" || bad "h1 did not resolve $TAP_IP to $TAP_MAC"
+            # The tunnel takes the tag off on the way in (the TAP has no VLAN), so the
+            # answer to a tagged host may come back untagged.
+            tagged_ok 3 10 0 "$TAP_IP" answered --accept-untagged || true
+            rx=$(in_sw cat "/sys/class/net/$TAP/statistics/rx_packets" 2>/dev/null || echo 0)
+            (( rx > 0 )) || bad "the Linux stack behind $TAP received nothing (or $TAP is gone)"
+            say "$TAP: $rx packets in"
+        fi
     fi
     control_stop
     [[ -s $work/tunnel.tap.pcap ]] || bad "no TAP recording tunnel.tap.pcap beside tunnel.pcap"
     # a persistent TAP outlives control; it is ours to remove (the namespace would take it too)
-    if in_sw ip link show "$TAP" >/dev/null 2>&1; then say "$TAP outlived control: removed"; in_sw ip link del "$TAP"; fi
+    if in_sw ip link show "$TAP" >/dev/null 2>&1; then say "$TAP outlived control: removed"; in_sw ip link del "$TAP" || true; fi
     end
 }
 
