@@ -9,7 +9,8 @@ metadata; PACKET_AUXDATA hands it back.
       answer tagged ARP requests and ICMP echo requests for --ip on VLAN --vid
   taghost.py ping --vid 10 [--pcp 3] --ip 10.0.10.1 --dst 10.0.10.2 [--count 5]
       resolve --dst with a tagged ARP request, then send tagged echo requests;
-      exit 0 when at least one reply came back
+      exit 0 when at least one reply came back; --accept-untagged also takes
+      replies without a tag (a controller that strips the tag, as the TAP tunnel)
 """
 import argparse
 import fcntl
@@ -79,6 +80,13 @@ def respond(args):
             port.send(frames.echo_reply_for(frame, port.mac, frame['vlan']))
 
 
+def on_our_vlan(frame, args):
+    """A reply on the VLAN we sent on (or untagged, when the caller accepts that)."""
+    if frame['vlan'] is None:
+        return args.accept_untagged
+    return frame['vlan'][0] == args.vid
+
+
 def resolve(port, args, my_ip, dst_ip):
     tag = (args.vid, args.pcp)
     request = (frames.l2_header(b'\xff' * 6, port.mac, frames.ETH_TYPE_ARP, tag)
@@ -91,7 +99,7 @@ def resolve(port, args, my_ip, dst_ip):
             if frame is None:
                 break
             arp = frame.get('arp')
-            if (frame['vlan'] and frame['vlan'][0] == args.vid and arp
+            if (on_our_vlan(frame, args) and arp
                     and arp['op'] == frames.ARP_REPLY and arp['spa'] == dst_ip):
                 return arp['sha']
     return None
@@ -117,13 +125,13 @@ def ping(args):
             if frame is None:
                 break
             icmp = frame.get('icmp')
-            if (frame['vlan'] and frame['vlan'][0] == args.vid and icmp
+            if (on_our_vlan(frame, args) and icmp
                     and icmp['type'] == frames.ICMP_ECHO_REPLY
                     and (icmp['id'], icmp['seq']) == (ident, seq)):
                 replies += 1
-                print('VLAN %d PCP %d: reply seq %d in %.1f ms' % (
-                    frame['vlan'][0], frame['vlan'][1], seq, (time.monotonic() - sent) * 1e3),
-                    flush=True)
+                tag = 'VLAN %d PCP %d' % frame['vlan'] if frame['vlan'] else 'untagged'
+                print('%s: reply seq %d in %.1f ms' % (tag, seq, (time.monotonic() - sent) * 1e3),
+                      flush=True)
                 break
         time.sleep(max(0.0, deadline - time.monotonic()))
     print('VLAN %d: %d/%d replies' % (args.vid, replies, args.count), flush=True)
@@ -140,6 +148,7 @@ def main():
     ap.add_argument('--dst')
     ap.add_argument('--count', type=int, default=5)
     ap.add_argument('--interval', type=float, default=1.0)
+    ap.add_argument('--accept-untagged', action='store_true')
     args = ap.parse_args()
     if args.mode == 'respond':
         respond(args)
