@@ -87,6 +87,12 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
         sink(decision);
     }
 
+    /// A connection of the capture has ended: its switch's apps go with it, as they do in
+    /// `control`.
+    pub fn close(&mut self, conn: u32) {
+        self.engine.disconnect(conn);
+    }
+
     /// Hands over the TAP frames left after the last record.
     pub fn finish(&mut self, sink: &mut impl FnMut(Decision)) {
         self.flush_tap(None, sink);
@@ -102,8 +108,9 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
             .next_tap
             .take_if(|f| until_ns.is_none_or(|until| f.ts_ns <= until))
         {
+            let dpid = self.engine.tap_conn().and_then(|c| self.engine.dpid(c));
             let outputs = self.engine.tap_frame(frame.ts_ns, &frame.data);
-            let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data);
+            let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data, dpid);
             sink(Decision::new(trigger, packet_ref(None), outputs));
             self.next_tap = self.tap.next();
         }
