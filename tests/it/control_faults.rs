@@ -91,7 +91,7 @@ impl Control {
         let about = |l: &str| l.contains(&addr.to_string()) && l.contains("dropped");
         let line = self.wait_for_line(about);
         let lines: Vec<String> = self.lines().into_iter().filter(|l| about(l)).collect();
-        assert_eq!(lines, [line.clone()]);
+        assert_eq!(lines, std::slice::from_ref(&line));
         line
     }
 

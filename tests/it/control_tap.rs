@@ -1,7 +1,7 @@
 //! The controller's TAP device (`ofscope::control::tap`): the kernel answers an ARP request
-//! written into it, a persistent TAP opens again, and without privilege the refusal is one
-//! line with the way out. Making TAPs needs root (CI runs as root); elsewhere these tests say
-//! so and pass. The traffic stays in a network namespace the test makes; every TAP and
+//! written into it, a persistent TAP opens again, and without privilege `ofscope control`
+//! exits 2 with one line that says the way out, while a TAP made for the user opens without
+//! any. Making TAPs needs root (CI runs as root); elsewhere these tests say so and pass. The traffic stays in a network namespace the test makes; every TAP and
 //! namespace is named after this process and removed at the end.
 
 use std::net::Ipv4Addr;
@@ -12,10 +12,8 @@ use ofscope::control::tap::{Tap, TapError};
 use ofscope_dissectors::frame::arp::op;
 use ofscope_dissectors::frame::{ethertype, ArpRepr, EthernetRepr, Frame, Network};
 
-use crate::common::{is_root, stderr, stdout};
+use crate::common::{is_root, stderr, ROOT};
 
-/// The variable that tells [`open_in_child`] which TAP to open.
-const CHILD_TAP: &str = "OFSCOPE_TEST_CHILD_TAP";
 /// The account the no-privilege tests run as.
 const NOBODY: &str = "65534";
 
@@ -191,32 +189,23 @@ fn a_name_taken_by_another_kind_of_link_is_refused() {
     assert_eq!(err.to_string().lines().count(), 1, "{err}");
 }
 
-/// Not a test of its own: the no-privilege tests run it in a child process (this test binary
-/// again) under setpriv, and read what it printed.
-#[test]
-#[ignore = "run by the no-privilege tests in a child without privilege"]
-fn open_in_child() {
-    let Ok(name) = std::env::var(CHILD_TAP) else {
-        return;
-    };
-    match Tap::open(&name) {
-        Ok(_) => println!("opened {name}"),
-        Err(err) => println!("error: {err}"),
-    }
-}
-
-/// Where a child opens the TAP from: this system's /dev/net/tun, or one of mode 0666, as most
-/// systems ship it, made in a mount namespace of the child's own.
+/// Where the unprivileged `ofscope control` opens the TAP from: this system's /dev/net/tun,
+/// or one of mode 0666, as most systems ship it, made in a mount namespace of its own.
 #[derive(Clone, Copy)]
 enum Node {
     System,
     OpenToAll,
 }
 
-/// Opens NAME in a child with the given setpriv options; its one line, or None when setpriv
-/// cannot drop privilege here.
-fn open_without_privilege(name: &str, node: Node, setpriv: &[&str]) -> Option<String> {
-    let mut child = match node {
+/// `ofscope control --app tunnel:tap=NAME,..` for a moment, without privilege as `setpriv`
+/// says: None when it started (exit 0), else its one line (exit 2); None too, with a
+/// notice, when setpriv or unshare cannot run here.
+fn control_without_privilege(
+    name: &str,
+    node: Node,
+    setpriv: &[&str],
+) -> Option<Result<(), String>> {
+    let mut command = match node {
         Node::System => Command::new("setpriv"),
         Node::OpenToAll => {
             let mut unshare = Command::new("unshare");
@@ -226,44 +215,46 @@ fn open_without_privilege(name: &str, node: Node, setpriv: &[&str]) -> Option<St
             unshare
         }
     };
-    let out = child
+    let tunnel = format!("tunnel:tap={name},mac=02:00:00:00:00:fd");
+    let out = command
         .args(setpriv)
         .arg("--")
-        .arg(std::env::current_exe().unwrap())
-        .args(["control_tap::open_in_child", "--exact", "--ignored"])
-        .args(["--nocapture", "--test-threads=1", "-q"])
-        .env(CHILD_TAP, name)
+        .arg(env!("CARGO_BIN_EXE_ofscope"))
+        .args(["control", "--app", &tunnel, "--listen", "127.0.0.1:0"])
+        .args(["--duration", "0.2"])
+        .current_dir(ROOT)
         .output();
-    let text = out.as_ref().map(stdout).unwrap_or_default();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("error: ") || l.starts_with("opened "));
-    match line {
-        Some(line) => Some(line.to_owned()),
-        None => {
-            let why = out.map(|o| stderr(&o)).unwrap_or_else(|e| e.to_string());
-            eprintln!("skipping: no child without privilege here (setpriv, unshare): {why}");
-            None
+    let tools = ["setpriv:", "unshare:", "mount:", "mknod:", "sh:"];
+    let out = match out {
+        Ok(out) if !tools.iter().any(|t| stderr(&out).starts_with(t)) => out,
+        other => {
+            eprintln!("skipping: no unprivileged child here (setpriv, unshare): {other:?}");
+            return None;
         }
+    };
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{out:?}");
+    let err = stderr(&out);
+    if out.status.success() {
+        assert!(err.contains("listening on"), "{err}");
+        return Some(Ok(()));
     }
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(out.stdout.is_empty());
+    Some(Err(err))
 }
 
 const AS_NOBODY: &[&str] = &["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"];
 const ROOT_WITHOUT_CAPS: &[&str] = &["--inh-caps=-all", "--bounding-set=-all"];
 
 fn assert_the_way_out(line: &str, name: &str) {
-    assert!(
-        line.starts_with("error: "),
-        "opened without privilege: {line}"
-    );
     assert!(line.contains("CAP_NET_ADMIN"), "{line}");
     let hint = format!("ip tuntap add dev {name} mode tap user $USER");
     assert!(line.contains(&hint), "{line}");
 }
 
 #[test]
-fn without_privilege_the_refusal_is_one_line_with_the_way_out() {
-    if !needs_root("without_privilege_the_refusal_is_one_line_with_the_way_out") {
+fn without_privilege_control_exits_2_with_one_line_and_the_way_out() {
+    if !needs_root("without_privilege_control_exits_2_with_one_line_and_the_way_out") {
         return;
     }
     let name = unique('u');
@@ -274,9 +265,10 @@ fn without_privilege_the_refusal_is_one_line_with_the_way_out() {
         (Node::System, AS_NOBODY),
         (Node::OpenToAll, AS_NOBODY),
     ] {
-        let Some(line) = open_without_privilege(&name, node, setpriv) else {
+        let Some(run) = control_without_privilege(&name, node, setpriv) else {
             return;
         };
+        let line = run.expect_err("control made a TAP without privilege");
         assert_the_way_out(&line, &name);
         assert!(!link_exists(&name), "{name} was made without privilege");
     }
@@ -290,18 +282,18 @@ fn a_tap_made_for_a_user_opens_without_privilege() {
     let name = unique('o');
     ip(&["tuntap", "add", "dev", &name, "mode", "tap", "user", NOBODY]);
     let _tap = Undo(vec!["link", "del"], name.clone());
-    let down = open_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
+    let down = control_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
     ip(&["link", "set", &name, "up"]);
-    let up = open_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
+    let up = control_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
     let (Some(down), Some(up)) = (down, up) else {
         return;
     };
     // Up, the owner's TAP opens; down, only bringing it up needs the capability.
-    assert_eq!(up, format!("opened {name}"));
+    assert_eq!(up, Ok(()));
+    let down = down.expect_err("a down TAP came up without privilege");
     assert!(
         down.contains(&format!("sudo ip link set {name} up")),
         "{down}"
     );
     assert!(down.contains("CAP_NET_ADMIN"), "{down}");
-    assert_eq!(down.lines().count(), 1);
 }
