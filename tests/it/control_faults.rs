@@ -16,6 +16,8 @@ use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::header::HEADER_LEN;
 use ofscope_dissectors::openflow::{Body, FeaturesReply, Hello, Message};
 
+use ofscope::session::format_dpid;
+
 use crate::common::ROOT;
 
 /// How long any single expected thing may take before the test fails.
@@ -278,12 +280,17 @@ fn is_closed(err: &io::Error) -> bool {
 
 /// Waits for control to close `bad` while `good` goes on trading echoes with it; the time
 /// the drop took.
-fn dropped_while_good_works(bad: &mut Switch, good: &mut Switch, wait: Duration) -> Duration {
+fn dropped_while_good_works(
+    what: &str,
+    bad: &mut Switch,
+    good: &mut Switch,
+    wait: Duration,
+) -> Duration {
     let start = Instant::now();
     while !bad.closed_within(Duration::from_millis(50)) {
         assert!(
             start.elapsed() < wait,
-            "the bad client was not dropped within {wait:?}"
+            "{what}: not dropped within {wait:?}"
         );
         good.echo();
     }
@@ -313,7 +320,7 @@ fn each_is_dropped(control: &mut Control, cases: &[(&str, Vec<u8>)], wait: Durat
     for (what, bytes) in cases {
         let mut bad = Switch::connect(control);
         bad.stream.write_all(bytes).unwrap();
-        let took = dropped_while_good_works(&mut bad, &mut good, wait);
+        let took = dropped_while_good_works(what, &mut bad, &mut good, wait);
         let line = control.drop_line(bad.local());
         eprintln!("{what}: dropped in {took:?}: {line}");
     }
@@ -391,7 +398,12 @@ fn a_message_that_never_ends_is_dropped_within_the_idle_timeout() {
         .stream
         .write_all(&[1, 0, 0xff, 0xff, 0, 0, 0, 1])
         .unwrap();
-    let took = dropped_while_good_works(&mut stalled, &mut good, Duration::from_secs(4));
+    let took = dropped_while_good_works(
+        "a stalled message",
+        &mut stalled,
+        &mut good,
+        Duration::from_secs(4),
+    );
     assert!(
         took >= Duration::from_millis(1_400),
         "dropped before the timeout: {took:?}"
@@ -457,7 +469,7 @@ fn two_hundred_switches_at_once_in_bounded_memory() {
         switch.echo();
     }
     let serving = control.rss_kib();
-    control.wait_for_line(|l| l.contains(&format!("switch {} connected", dpid_text(SWITCHES))));
+    control.wait_for_line(|l| l.contains(&format!("switch {} connected", format_dpid(SWITCHES))));
     let connected = control
         .lines()
         .iter()
@@ -477,16 +489,6 @@ fn two_hundred_switches_at_once_in_bounded_memory() {
     drop(switches);
     let (status, lines) = control.terminate();
     assert!(status.success(), "{status}: {lines:?}");
-}
-
-/// A dpid as control's log lines write it.
-fn dpid_text(dpid: u64) -> String {
-    let bytes: Vec<String> = dpid
-        .to_be_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    bytes.join(":")
 }
 
 #[test]
