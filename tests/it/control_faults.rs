@@ -361,7 +361,7 @@ fn bad_openflow_is_dropped_and_the_good_switch_keeps_working() {
 fn garbage_is_dropped_at_once_and_the_good_switch_keeps_working() {
     let mut control = Control::start(&[]);
     let cases = [
-        // Version 0x47, type 0x45, length 0x2f20: a 27-byte request announcing 12,064.
+        // "GET " is version 0x47, type 0x45, length 0x5420: 27 bytes announcing 21,536.
         (
             "an HTTP request",
             b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),

@@ -64,6 +64,13 @@ impl Drop for Undo {
     }
 }
 
+/// A TUN or TAP made with `ip tuntap add dev NAME ARGS` (persistent), removed when dropped.
+fn made(letter: char, args: &[&str]) -> Undo {
+    let name = unique(letter);
+    ip(&[&["tuntap", "add", "dev", name.as_str()][..], args].concat());
+    Undo(vec!["link", "del"], name)
+}
+
 const HOST_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x0a];
 const HOST_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
 const TAP_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
@@ -156,24 +163,23 @@ fn a_persistent_tap_opens_again_and_once_at_a_time() {
     if !needs_root("a_persistent_tap_opens_again_and_once_at_a_time") {
         return;
     }
-    let name = unique('p');
-    ip(&["tuntap", "add", "dev", &name, "mode", "tap"]);
-    let _tap = Undo(vec!["link", "del"], name.clone());
+    let made = made('p', &["mode", "tap"]);
+    let name = &made.1;
 
-    let first = Tap::open(&name).unwrap_or_else(|err| panic!("{err}"));
-    let busy = Tap::open(&name)
+    let first = Tap::open(name).unwrap_or_else(|err| panic!("{err}"));
+    let busy = Tap::open(name)
         .err()
         .expect("a second open while the first holds it");
     assert!(matches!(busy, TapError::Busy(_)), "{busy}");
     assert_eq!(busy.to_string().lines().count(), 1, "{busy}");
-    assert!(busy.to_string().contains(&name), "{busy}");
+    assert!(busy.to_string().contains(name.as_str()), "{busy}");
     drop(first);
 
-    assert!(link_exists(&name), "closing a persistent TAP removed it");
-    let again = Tap::open(&name).unwrap_or_else(|err| panic!("{err}"));
-    assert!(is_up(&name));
+    assert!(link_exists(name), "closing a persistent TAP removed it");
+    let again = Tap::open(name).unwrap_or_else(|err| panic!("{err}"));
+    assert!(is_up(name));
     drop(again);
-    assert!(link_exists(&name));
+    assert!(link_exists(name));
 }
 
 #[test]
@@ -181,10 +187,8 @@ fn a_name_taken_by_another_kind_of_link_is_refused() {
     if !needs_root("a_name_taken_by_another_kind_of_link_is_refused") {
         return;
     }
-    let name = unique('t');
-    ip(&["tuntap", "add", "dev", &name, "mode", "tun"]);
-    let _tun = Undo(vec!["link", "del"], name.clone());
-    let err = Tap::open(&name).err().expect("a TUN is not a TAP");
+    let made = made('t', &["mode", "tun"]);
+    let err = Tap::open(&made.1).err().expect("a TUN is not a TAP");
     assert!(matches!(err, TapError::NotTap(_)), "{err}");
     assert_eq!(err.to_string().lines().count(), 1, "{err}");
 }
@@ -279,12 +283,11 @@ fn a_tap_made_for_a_user_opens_without_privilege() {
     if !needs_root("a_tap_made_for_a_user_opens_without_privilege") {
         return;
     }
-    let name = unique('o');
-    ip(&["tuntap", "add", "dev", &name, "mode", "tap", "user", NOBODY]);
-    let _tap = Undo(vec!["link", "del"], name.clone());
-    let down = control_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
-    ip(&["link", "set", &name, "up"]);
-    let up = control_without_privilege(&name, Node::OpenToAll, AS_NOBODY);
+    let made = made('o', &["mode", "tap", "user", NOBODY]);
+    let name = &made.1;
+    let down = control_without_privilege(name, Node::OpenToAll, AS_NOBODY);
+    ip(&["link", "set", name, "up"]);
+    let up = control_without_privilege(name, Node::OpenToAll, AS_NOBODY);
     let (Some(down), Some(up)) = (down, up) else {
         return;
     };
