@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use ofscope_dissectors::printable::{Echo, Printable};
 
-use super::live::{print_events, start_capture, view, Feeder};
+use super::live::{stop_on_signal, Watch};
 use super::replay::parse_apps;
 use crate::capture::live::{LiveSource, Stopper};
 use crate::capture::CaptureError;
@@ -39,12 +39,12 @@ const SNAPLEN: u32 = 65_535 + 100;
 pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     // Checked here; the server thread makes its own (apps are not shared across threads).
     let apps = parse_apps(&args.apps)?;
+    let filter = display_filter(args.view.filter.as_deref())?;
+    let addrs = listen_addrs(&args.listen)?;
     let tap = match apps.iter().find_map(AppSpec::tap_device) {
         Some(name) => Some(open_tap(name, args.write.as_deref())?),
         None => None,
     };
-    let filter = display_filter(args.view.filter.as_deref())?;
-    let addrs = listen_addrs(&args.listen)?;
     let listeners = Listeners::bind(&addrs).context("control")?;
     let local = listeners.local_addrs();
     let waker = listeners.waker();
@@ -86,14 +86,7 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
             })?
             .run(move || serving.stopped())
     })?;
-    let on_signal = stopper.clone();
-    ctrlc::set_handler(move || {
-        // A second Ctrl-C means "now".
-        if on_signal.stop() {
-            std::process::exit(130);
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    stop_on_signal(stopper)?;
     let names: Vec<String> = local.iter().map(ToString::to_string).collect();
     let app_list: Vec<String> = args
         .apps
@@ -112,39 +105,24 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     );
     let ports: Vec<u16> = local.iter().map(SocketAddr::port).collect();
     let counters = source.counters();
-    let (rx, capture) = start_capture(source, StreamConfig::with_ports(&ports))?;
-    let deadline = args
-        .duration
-        .map(|d| Instant::now() + Duration::from_secs_f64(d));
-    let shown = if viewer {
-        let feeder = Feeder::new(
-            &args.view,
-            filter.clone(),
-            deadline,
-            stopper.clone(),
-            Arc::clone(&counters),
-        );
-        let options = tui::Options {
-            title: format!("control {}", names.join(" ")),
-            follow: true,
-            filter,
-            time: args.view.time,
-        };
-        view(rx, feeder, options)
-    } else {
-        print_events(rx, &args.view, filter, &counters, || {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                stopper.stop();
-            }
-        })
+    let watch = Watch {
+        view: &args.view,
+        filter,
+        title: format!("control {}", names.join(" ")),
+        viewer,
+        deadline: args
+            .duration
+            .map(|d| Instant::now() + Duration::from_secs_f64(d)),
     };
-    stopper.stop();
-    let (_, error) = capture
-        .join()
-        .map_err(|_| anyhow::anyhow!("the control thread failed"))?;
-    shown?;
+    let (_, (_, error)) = watch.run(source, StreamConfig::with_ports(&ports))?;
     if let Ok(report) = report.lock() {
         eprintln!("ofscope: control: {report}");
+    }
+    let dropped = counters.snapshot().queue_dropped;
+    if dropped > 0 {
+        eprintln!(
+            "ofscope: warning: {dropped} frames of the session were not shown: decoding fell behind for too long (-w records them all; -q helps)"
+        );
     }
     if let Some(path) = &args.write {
         if error.is_none() {

@@ -65,15 +65,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     };
     let source = LiveSource::open(&config)?;
     let deadline = duration.map(|d| Instant::now() + d);
-    let stopper = source.stopper();
-    let on_signal = stopper.clone();
-    ctrlc::set_handler(move || {
-        // A second Ctrl-C means "now".
-        if on_signal.stop() {
-            std::process::exit(130);
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    stop_on_signal(source.stopper())?;
     // On stderr, like tcpdump's "listening on": scripts wait for it before making traffic.
     eprintln!(
         "ofscope: capturing on {}, link-type {}, filter '{}'{}; Ctrl-C to stop",
@@ -85,36 +77,16 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
             None => String::new(),
         }
     );
-    let stream_config = StreamConfig::with_ports(&args.view.ports);
     let counters = source.counters();
-    let (rx, capture) = start_capture(source, stream_config)?;
-    let shown = if tui::wanted(&args.view) {
-        let feeder = Feeder::new(
-            &args.view,
-            filter.clone(),
-            deadline,
-            stopper.clone(),
-            Arc::clone(&counters),
-        );
-        let options = tui::Options {
-            title: format!("live {}", Echo::text(&config.device)),
-            follow: true,
-            filter,
-            time: args.view.time,
-        };
-        view(rx, feeder, options)
-    } else {
-        print_events(rx, &args.view, filter, &counters, || {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                stopper.stop();
-            }
-        })
+    let watch = Watch {
+        view: &args.view,
+        filter,
+        title: format!("live {}", Echo::text(&config.device)),
+        viewer: tui::wanted(&args.view),
+        deadline,
     };
-    stopper.stop();
-    let (messages, error) = capture
-        .join()
-        .map_err(|_| anyhow::anyhow!("the capture thread failed"))?;
-    let shown = shown?;
+    let (shown, (messages, error)) =
+        watch.run(source, StreamConfig::with_ports(&args.view.ports))?;
     eprintln!(
         "ofscope: {}",
         summary(&counters.snapshot(), messages, shown)
@@ -130,6 +102,66 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     match error {
         Some(err) => Err(capture_failed(err)),
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM stop the source, so the session, the save file and the
+/// summary finish; a second Ctrl-C means "now".
+pub fn stop_on_signal(stopper: Stopper) -> Result<()> {
+    ctrlc::set_handler(move || {
+        if stopper.stop() {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")
+}
+
+/// How a running source's session is shown: the viewer (following), or lines.
+pub struct Watch<'a> {
+    pub view: &'a ViewArgs,
+    pub filter: Option<crate::filter::Filter>,
+    /// The viewer's title.
+    pub title: String,
+    pub viewer: bool,
+    /// `--duration`'s end.
+    pub deadline: Option<Instant>,
+}
+
+impl Watch<'_> {
+    /// Decodes and shows the source's frames until it ends, `-c` or the deadline is
+    /// reached, or the viewer quits; then stops the source and returns the messages shown
+    /// and how the session thread ended.
+    pub fn run(self, source: LiveSource, config: StreamConfig) -> Result<(u64, CaptureEnd)> {
+        let stopper = source.stopper();
+        let counters = source.counters();
+        let (rx, capture) = start_capture(source, config)?;
+        let shown = if self.viewer {
+            let feeder = Feeder {
+                selection: RecordPrinter::new(Format::Text, false, self.filter.clone()),
+                count: self.view.count,
+                deadline: self.deadline,
+                stopper: stopper.clone(),
+                counters: Arc::clone(&counters),
+            };
+            let options = tui::Options {
+                title: self.title,
+                follow: true,
+                filter: self.filter,
+                time: self.view.time,
+            };
+            view(rx, feeder, options)
+        } else {
+            print_events(rx, self.view, self.filter, &counters, || {
+                if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                    stopper.stop();
+                }
+            })
+        };
+        stopper.stop();
+        let end = capture
+            .join()
+            .map_err(|_| anyhow::anyhow!("the session thread failed"))?;
+        Ok((shown?, end))
     }
 }
 
@@ -175,7 +207,7 @@ pub fn start_capture(
 /// Prints until the capture ends, `-c` is reached or stdout goes away; returns how many
 /// messages were shown. `tick` runs on every event and every [`TICK`] when idle (it
 /// stops the capture at `--duration`).
-pub fn print_events(
+fn print_events(
     rx: Receiver<SessionEvent>,
     view: &ViewArgs,
     filter: Option<crate::filter::Filter>,
@@ -232,7 +264,7 @@ pub fn print_events(
 /// Runs the viewer in follow mode until the user quits; returns how many messages the
 /// display filter selected. The caller stops the capture then (if `-c` or `--duration`
 /// has not already) and prints the summary, once the terminal is restored.
-pub fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Result<u64> {
+fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Result<u64> {
     let stopper = feeder.stopper.clone();
     let (tx, feed) = sync_channel(FEED_BATCHES);
     let feeding = thread::Builder::new()
@@ -251,7 +283,7 @@ pub fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -
 
 /// Turns the capture's events into what the viewer takes: batches, the drop counters for
 /// the status bar, and the end. It also stops the capture at `-c` and `--duration`.
-pub struct Feeder {
+struct Feeder {
     /// Applies `-Y`, for `-c` to count the messages shown.
     selection: RecordPrinter,
     count: Option<u64>,
@@ -261,22 +293,6 @@ pub struct Feeder {
 }
 
 impl Feeder {
-    pub fn new(
-        view: &ViewArgs,
-        filter: Option<crate::filter::Filter>,
-        deadline: Option<Instant>,
-        stopper: Stopper,
-        counters: Arc<LiveCounters>,
-    ) -> Feeder {
-        Feeder {
-            selection: RecordPrinter::new(Format::Text, false, filter),
-            count: view.count,
-            deadline,
-            stopper,
-            counters,
-        }
-    }
-
     /// Feeds until the capture ends or `-c` is reached; returns the messages selected.
     /// Returns early when the viewer has gone (its receiver is dropped).
     fn run(mut self, rx: &Receiver<SessionEvent>, tx: &SyncSender<Feed>) -> u64 {

@@ -80,18 +80,21 @@ impl Conn {
         xid
     }
 
-    /// Reads what the socket has. `Ok(false)` when the switch closed its side.
-    pub fn read(&mut self) -> io::Result<bool> {
+    /// Reads one chunk: `Some(0)` when the switch closed its side, `None` when nothing is
+    /// waiting.
+    pub fn read_chunk(&mut self) -> io::Result<Option<usize>> {
         let mut chunk = [0u8; READ_CHUNK];
         loop {
             match self.stream.read(&mut chunk) {
-                Ok(0) => return Ok(false),
                 Ok(n) => {
-                    self.inbox.extend_from_slice(&chunk[..n]);
-                    self.heard = Instant::now();
-                    self.pinged = None;
+                    if n > 0 {
+                        self.inbox.extend_from_slice(&chunk[..n]);
+                        self.heard = Instant::now();
+                        self.pinged = None;
+                    }
+                    return Ok(Some(n));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }

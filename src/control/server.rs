@@ -263,23 +263,29 @@ impl Server {
 
     /// Reads, frames and handles what a connection sent, and sends what it is owed.
     fn serve(&mut self, token: Token) -> Result<(), CaptureError> {
-        let Some(conn) = self.conns.get_mut(&token) else {
-            return Ok(());
-        };
-        let open = match conn.read() {
-            Ok(open) => open,
-            Err(e) => return self.close(token, Some(format!("read error: {e}")), true),
-        };
-        loop {
+        // A chunk at a time, framed before the next: what waits in memory stays one chunk
+        // and one message, however fast the switch sends.
+        let open = loop {
             let Some(conn) = self.conns.get_mut(&token) else {
                 return Ok(());
             };
-            match conn.next_message() {
-                Ok(Some(bytes)) => self.handle(token, &bytes)?,
-                Ok(None) => break,
-                Err(why) => return self.close(token, Some(why), true),
+            match conn.read_chunk() {
+                Ok(Some(0)) => break false,
+                Ok(Some(_)) => {}
+                Ok(None) => break true,
+                Err(e) => return self.close(token, Some(format!("read error: {e}")), true),
             }
-        }
+            loop {
+                let Some(conn) = self.conns.get_mut(&token) else {
+                    return Ok(());
+                };
+                match conn.next_message() {
+                    Ok(Some(bytes)) => self.handle(token, &bytes)?,
+                    Ok(None) => break,
+                    Err(why) => return self.close(token, Some(why), true),
+                }
+            }
+        };
         let Some(conn) = self.conns.get_mut(&token) else {
             return Ok(());
         };
