@@ -8,8 +8,9 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::path::Path;
 
-use libc::{EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM};
+use libc::{EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, IFF_UP};
 use ofscope_dissectors::printable::Echo;
 use tun_rs::{DeviceBuilder, Layer, SyncDevice};
 
@@ -67,8 +68,6 @@ impl Denied {
 pub enum Step {
     #[error("opening /dev/net/tun")]
     Open,
-    #[error("reading its flags")]
-    Flags,
     #[error("bringing it up")]
     Up,
     #[error("making it non-blocking")]
@@ -77,8 +76,8 @@ pub enum Step {
 
 impl Tap {
     /// Opens the TAP device NAME, creating it if absent (IFF_TAP | IFF_NO_PI), non-blocking,
-    /// and brings it up. A TAP already up is left as it is, so that its owner needs no
-    /// privilege.
+    /// and brings it up. A TAP already up needs no privilege to open when it belongs to the
+    /// user.
     pub fn open(name: &str) -> Result<Tap, TapError> {
         if !is_interface_name(name) {
             return Err(TapError::BadName(name.to_owned()));
@@ -91,8 +90,9 @@ impl Tap {
             .inherit_enable_state()
             .build_sync()
             .map_err(fail(Step::Open))?;
-        if !device.is_running().map_err(fail(Step::Flags))? {
-            device.enabled(true).map_err(fail(Step::Up))?;
+        match device.enabled(true) {
+            Err(err) if is_denied(&err) && is_up(name) => {}
+            up => up.map_err(fail(Step::Up))?,
         }
         device
             .set_nonblocking(true)
@@ -135,6 +135,22 @@ impl AsRawFd for Tap {
     fn as_raw_fd(&self) -> RawFd {
         self.device.as_raw_fd()
     }
+}
+
+/// Whether an error is the kernel's refusal for want of privilege.
+fn is_denied(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(EPERM | EACCES))
+}
+
+/// Whether the interface NAME is up (IFF_UP), read where reading needs no privilege: setting
+/// the flag takes CAP_NET_ADMIN even when it is set already. (tun-rs reads the flags by
+/// ioctl only with IFF_RUNNING, which lags behind the carrier that attaching turns on.)
+fn is_up(name: &str) -> bool {
+    let flags = std::fs::read_to_string(Path::new("/sys/class/net").join(name).join("flags"));
+    let flags = flags
+        .ok()
+        .and_then(|f| i32::from_str_radix(f.trim().trim_start_matches("0x"), 16).ok());
+    flags.is_some_and(|f| f & IFF_UP != 0)
 }
 
 /// What the kernel accepts as a new interface name (`dev_valid_name`), less `%` (a name

@@ -20,6 +20,8 @@ mod cli_never_destroys_input;
 mod cli_option_ranges;
 mod cli_pcap;
 mod cli_truncated_and_bddp;
+mod control_faults;
+mod control_tap;
 mod differential_captures;
 mod differential_of10_messages;
 mod differential_times;
