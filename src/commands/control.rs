@@ -42,7 +42,7 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     let filter = display_filter(args.view.filter.as_deref())?;
     let addrs = listen_addrs(&args.listen)?;
     let tap = match apps.iter().find_map(AppSpec::tap_device) {
-        Some(name) => Some(open_tap(name, args.write.as_deref())?),
+        Some((name, mac)) => Some(open_tap(name, mac, args.write.as_deref())?),
         None => None,
     };
     let listeners = Listeners::bind(&addrs).context("control")?;
@@ -136,8 +136,11 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
 }
 
 /// The tunnel's TAP device, and beside `-w FILE` the file of the frames read from it.
-fn open_tap(name: &str, write: Option<&Path>) -> Result<TapSide> {
+fn open_tap(name: &str, mac: Option<[u8; 6]>, write: Option<&Path>) -> Result<TapSide> {
     let device = Tap::open(name)?;
+    if let Some(mac) = mac {
+        device.set_mac(mac)?;
+    }
     let record = match write {
         Some(capture) => {
             let path = control::tap_recording(capture);

@@ -11,6 +11,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 
 use libc::{EACCES, EBUSY, EINVAL, ENODEV, ENOENT, EPERM, IFF_UP};
+use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::printable::Echo;
 use tun_rs::{DeviceBuilder, Layer, SyncDevice};
 
@@ -35,6 +36,8 @@ pub enum TapError {
     Busy(String),
     #[error("{n} exists and is not a single-queue TAP (a TUN or another kind of interface): choose another name (ip link show {n})", n = Echo::text(.0))]
     NotTap(String),
+    #[error("TAP {n} has another MAC than the tunnel's mac={mac}, and only CAP_NET_ADMIN can change it: sudo ip link set {n} address {mac}", n = Echo::text(.name))]
+    Mac { name: String, mac: String },
     #[error("TAP {n}: there is no /dev/net/tun: load the tun module (sudo modprobe tun)", n = Echo::text(.0))]
     NoTunDevice(String),
     #[error("TAP {n}: {step}: {source} (ip link show {n})", n = Echo::text(.name))]
@@ -72,6 +75,8 @@ pub enum Step {
     Up,
     #[error("making it non-blocking")]
     NonBlocking,
+    #[error("setting its MAC")]
+    Mac,
 }
 
 impl Tap {
@@ -101,6 +106,23 @@ impl Tap {
             device,
             name: name.to_owned(),
         })
+    }
+
+    /// Gives the TAP the tunnel's MAC, which the tunnel takes PacketIns for: the Linux stack
+    /// behind it must answer from that address. Changing it takes CAP_NET_ADMIN; a TAP that
+    /// has it already needs none.
+    pub fn set_mac(&self, mac: [u8; 6]) -> Result<(), TapError> {
+        let fail = |err| classify(&self.name, Step::Mac, err);
+        if self.device.mac_address().map_err(fail)? == mac {
+            return Ok(());
+        }
+        match self.device.set_mac_address(mac) {
+            Err(err) if is_denied(&err) => Err(TapError::Mac {
+                name: self.name.clone(),
+                mac: fmt_mac(&mac),
+            }),
+            set => set.map_err(fail),
+        }
     }
 
     pub fn name(&self) -> &str {

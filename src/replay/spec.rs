@@ -81,6 +81,8 @@ pub fn maker<C: Clone + 'static, A: App + 'static>(config: C, new: fn(C) -> A) -
 pub const TAP_INPUT: &str = "tap-input";
 /// The option naming the controller's TAP device, read by the command layer too.
 pub const TAP: &str = "tap";
+/// The option giving an app's own MAC (the TAP's, for the tunnel).
+pub const MAC: &str = "mac";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
@@ -193,9 +195,11 @@ impl AppSpec {
         self.option(TAP_INPUT)
     }
 
-    /// The TAP device of the `tap=` option (`control` opens it).
-    pub fn tap_device(&self) -> Option<&str> {
-        self.option(TAP)
+    /// The TAP device of the `tap=` option (`control` opens it), with the app's MAC
+    /// (`control` gives it to the device).
+    pub fn tap_device(&self) -> Option<(&str, Option<[u8; 6]>)> {
+        let name = self.option(TAP)?;
+        Some((name, self.option(MAC).and_then(parse_mac)))
     }
 
     /// The last value given for an option.

@@ -8,13 +8,13 @@ use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::{Action, Body, PacketOut, NO_BUFFER};
 
 use super::{App, Ctx, Packet, Verdict};
-use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, MAC};
 
 pub const ENTRY: AppEntry = AppEntry {
     name: "arp",
     options: &[
         Opt::new("ip", "A.B.C.D").note("repeatable"),
-        Opt::new("mac", "MAC"),
+        Opt::new(MAC, "MAC"),
     ],
     build: |o| Ok(maker(Config::parse(o)?, Arp::new)),
 };
@@ -31,7 +31,7 @@ impl Config {
         if ips.is_empty() {
             return Err(o.missing("ip"));
         }
-        let mac = o.mac("mac")?.ok_or_else(|| o.missing("mac"))?;
+        let mac = o.mac(MAC)?.ok_or_else(|| o.missing(MAC))?;
         Ok(Config { ips, mac })
     }
 }

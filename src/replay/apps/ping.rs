@@ -8,13 +8,13 @@ use ofscope_dissectors::frame::{ethertype, icmp, Frame, Network, Transport};
 
 use super::arp::{clear_dei, reply_out};
 use super::{App, Ctx, Packet, Verdict};
-use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, MAC};
 
 pub const ENTRY: AppEntry = AppEntry {
     name: "ping",
     options: &[
         Opt::new("ip", "A.B.C.D").note("repeatable"),
-        Opt::new("mac", "MAC"),
+        Opt::new(MAC, "MAC"),
     ],
     build: |o| Ok(maker(Config::parse(o)?, Ping::new)),
 };
@@ -34,7 +34,7 @@ impl Config {
         }
         Ok(Config {
             ips,
-            mac: o.mac("mac")?,
+            mac: o.mac(MAC)?,
         })
     }
 }

@@ -9,12 +9,12 @@ use ofscope_dissectors::openflow::{
 };
 
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
-use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, TAP, TAP_INPUT};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, MAC, TAP, TAP_INPUT};
 
 pub const ENTRY: AppEntry = AppEntry {
     name: "tunnel",
     options: &[
-        Opt::new("mac", "MAC"),
+        Opt::new(MAC, "MAC"),
         // Read by the command layer: control opens the device, replay reads the frames
         // control recorded from it.
         Opt::new(TAP, "NAME").note("the controller's TAP device (control)"),
@@ -35,7 +35,7 @@ pub struct Config {
 impl Config {
     pub fn parse(o: &Options) -> Result<Config, SpecError> {
         Ok(Config {
-            mac: o.mac("mac")?.ok_or_else(|| o.missing("mac"))?,
+            mac: o.mac(MAC)?.ok_or_else(|| o.missing(MAC))?,
         })
     }
 }
