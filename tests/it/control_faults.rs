@@ -446,8 +446,9 @@ fn a_switch_that_never_reads_is_dropped_and_memory_stays_bounded() {
     peak = peak.max(control.rss_kib());
     // What control holds for the hog is its send queue (MAX_OUTBOX, 4 MiB, which a
     // growing Vec may double) and a read chunk; the recording of what went by is decoded
-    // as it comes. 48 MiB over the start leaves room for the decoder lagging a few MiB
-    // behind, and is far below the 128 MiB both ways of what the hog made it send.
+    // as it comes (measured: 2 to 10 MiB over the start, dropped after 8 to 12 MB). 48 MiB
+    // leaves room for the decoder lagging behind on a loaded machine; a queue without a
+    // bound would let the hog go on to 64 MiB and hold nearly all of the answers.
     let grew = peak.saturating_sub(before);
     eprintln!("RSS {before} KiB before, peak {peak} KiB, {sent} bytes sent by the hog");
     assert!(
