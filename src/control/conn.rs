@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 use ofscope_dissectors::openflow::header::HEADER_LEN;
+use ofscope_dissectors::openflow::types::ofpt;
+use ofscope_dissectors::openflow::OFP_VERSION;
 
 use super::segments::Segments;
 
@@ -101,17 +103,32 @@ impl Conn {
         }
     }
 
-    /// The next whole message read, or `None` until more bytes come. A header whose
-    /// length is less than a header is not OpenFlow: the connection must go.
+    /// The next whole message read, or `None` until more bytes come. A header is judged
+    /// as soon as it is read, so that garbage (which announces anything) goes at once: one
+    /// whose length is less than a header, a first message that is not HELLO, or a version
+    /// other than 1.0 once agreed, is not OpenFlow, and the connection must go.
     pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, Drop> {
-        let Some(header) = self.inbox.first_chunk::<HEADER_LEN>() else {
+        let Some(&[version, msg_type, l0, l1, ..]) = self.inbox.first_chunk::<HEADER_LEN>() else {
             return Ok(None);
         };
-        let len = usize::from(u16::from_be_bytes([header[2], header[3]]));
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
         if len < HEADER_LEN {
             return Err(format!(
                 "not OpenFlow: a message header says its length is {len} bytes"
             ));
+        }
+        match self.state {
+            State::Hello if msg_type != ofpt::HELLO => {
+                return Err(format!(
+                    "not an OpenFlow switch: its first message is of type {msg_type}, not HELLO"
+                ))
+            }
+            State::Features | State::Up { .. } if version != OFP_VERSION => {
+                return Err(format!(
+                    "sent a message of OpenFlow version 0x{version:02x} after agreeing on 1.0"
+                ))
+            }
+            _ => {}
         }
         if self.inbox.len() < len {
             return Ok(None);

@@ -310,18 +310,8 @@ impl Server {
         let frames = conn.segments.data(true, bytes);
         let state = conn.state;
         self.record(ts_ns, frames)?;
-        let (version, msg_type) = (bytes[0], bytes[1]);
-        const HELLO: u8 = 0;
+        let version = bytes[0];
         match state {
-            State::Hello if msg_type != HELLO => {
-                return self.close(
-                    token,
-                    Some(format!(
-                        "not an OpenFlow switch: its first message is of type {msg_type}, not HELLO"
-                    )),
-                    true,
-                )
-            }
             State::Hello => {
                 let hello = Hello {
                     data: bytes[8..].to_vec(),
@@ -352,16 +342,7 @@ impl Server {
                 }
                 return self.send(token, Message::new(0, Body::FeaturesRequest), None);
             }
-            _ if version != OFP_VERSION => {
-                return self.close(
-                    token,
-                    Some(format!(
-                        "sent a message of OpenFlow version 0x{version:02x} after agreeing on 1.0"
-                    )),
-                    true,
-                )
-            }
-            _ => {}
+            State::Features | State::Up { .. } => {}
         }
         let message = Message::parse(bytes);
         if let Body::FeaturesReply(features) = &message.body {

@@ -219,7 +219,7 @@ fn control_without_privilege(
             unshare
         }
     };
-    let tunnel = format!("tunnel:tap={name},mac=02:00:00:00:00:fd");
+    let tunnel = format!("tunnel:tap={name},mac={TUNNEL_MAC}");
     let out = command
         .args(setpriv)
         .arg("--")
@@ -278,6 +278,9 @@ fn without_privilege_control_exits_2_with_one_line_and_the_way_out() {
     }
 }
 
+/// The tunnel's MAC in these runs.
+const TUNNEL_MAC: &str = "02:00:00:00:00:fd";
+
 #[test]
 fn a_tap_made_for_a_user_opens_without_privilege() {
     if !needs_root("a_tap_made_for_a_user_opens_without_privilege") {
@@ -287,12 +290,20 @@ fn a_tap_made_for_a_user_opens_without_privilege() {
     let name = &made.1;
     let down = control_without_privilege(name, Node::OpenToAll, AS_NOBODY);
     ip(&["link", "set", name, "up"]);
+    let other_mac = control_without_privilege(name, Node::OpenToAll, AS_NOBODY);
+    ip(&["link", "set", name, "address", TUNNEL_MAC]);
     let up = control_without_privilege(name, Node::OpenToAll, AS_NOBODY);
-    let (Some(down), Some(up)) = (down, up) else {
+    let (Some(down), Some(other_mac), Some(up)) = (down, other_mac, up) else {
         return;
     };
-    // Up, the owner's TAP opens; down, only bringing it up needs the capability.
+    // Up with the tunnel's MAC, the owner's TAP opens; down, or with another MAC, only the
+    // capability could fix it, and the line says how to do it once.
     assert_eq!(up, Ok(()));
+    let other_mac = other_mac.expect_err("the TAP's MAC changed without privilege");
+    assert!(
+        other_mac.contains(&format!("sudo ip link set {name} address {TUNNEL_MAC}")),
+        "{other_mac}"
+    );
     let down = down.expect_err("a down TAP came up without privilege");
     assert!(
         down.contains(&format!("sudo ip link set {name} up")),
