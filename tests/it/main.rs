@@ -21,6 +21,8 @@ mod cli_option_ranges;
 mod cli_pcap;
 mod cli_truncated_and_bddp;
 mod control_faults;
+mod control_replay;
+mod control_support;
 mod control_tap;
 mod differential_captures;
 mod differential_of10_messages;
