@@ -30,6 +30,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Act as the controller on a recorded session and check its decisions.
     Replay(ReplayArgs),
+    /// Be the controller: the replay apps drive real switches, live, recorded with -w.
+    Control(ControlArgs),
     /// List every field the display filter knows, as `tshark -G fields` does.
     Fields(FieldsArgs),
 }
@@ -276,6 +278,51 @@ pub struct LiveArgs {
     /// always is on one). Costs drops under heavy load: see docs/capture.md.
     #[arg(long = "immediate-mode")]
     pub immediate_mode: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Point a switch at it: ovs-vsctl set-controller br0 tcp:127.0.0.1:6633\n\n\
+    Examples:\n  \
+    ofscope control --app learning:variant=pox\n  \
+    ofscope control --app arp:ip=10.0.0.254,mac=02:00:00:00:00:fe --app ping:ip=10.0.0.254,mac=02:00:00:00:00:fe\n  \
+    ofscope control --app tunnel:tap=ofs-tap0,mac=02:00:00:00:00:fd -w session.pcap\n  \
+    ofscope replay session.pcap --app learning:variant=pox --against-recording"
+)]
+pub struct ControlArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// A controller app with its options, as replay takes them; repeatable, chained in order.
+    #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]", required = true)]
+    pub apps: Vec<String>,
+    /// Listen on this port, or address and port (repeatable); default 6633 and 6653 on
+    /// every address.
+    #[arg(long = "listen", value_name = "[ADDR:]PORT")]
+    pub listen: Vec<String>,
+    /// Save every OpenFlow message both ways to this pcap file (TAP frames go beside it,
+    /// in NAME.tap.pcap).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Stop after this many seconds.
+    #[arg(long = "duration", value_name = "SECS", value_parser = parse_capture_seconds)]
+    pub duration: Option<f64>,
+    /// Send a switch quiet this long an ECHO_REQUEST; one silent three times as long is
+    /// dropped.
+    #[arg(long = "echo-interval", value_name = "SECS", default_value_t = 5.0, value_parser = parse_echo_seconds)]
+    pub echo_interval: f64,
+}
+
+/// The longest echo interval: an hour.
+const MAX_ECHO_SECONDS: f64 = 3_600.0;
+
+/// `--echo-interval SECS`: at least a millisecond, at most [`MAX_ECHO_SECONDS`].
+fn parse_echo_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if (0.001..=MAX_ECHO_SECONDS).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "not a number of seconds from 0.001 to {MAX_ECHO_SECONDS}"
+        )),
+    }
 }
 
 /// How decoded messages are selected and shown: the same for `pcap` and `live`.

@@ -3,6 +3,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod commands;
+pub mod control;
 pub mod files;
 pub mod filter;
 pub mod flow_table;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Live(args) => commands::live::run(args),
         Command::Decode(args) => commands::decode::run(args),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Control(args) => commands::control::run(args),
         Command::Fields(args) => commands::fields::run(args),
     };
     result.unwrap_or_else(|err| {

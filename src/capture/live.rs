@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use ofscope_dissectors::printable::Echo;
-use pcap::{Active, BreakLoop, Capture, Device};
+use pcap::{Active, Capture, Device};
 
 use super::{CaptureError, FrameSource, LinkType, PcapWriter, RawFrame};
 
@@ -230,69 +230,86 @@ impl LiveSource {
                 expr: config.filter.clone(),
                 detail: pcap_detail(&err),
             })?;
-        let stopper = Stopper {
-            flag: Arc::new(AtomicBool::new(false)),
-            breaker: Arc::new(capture.breakloop_handle()),
-        };
+        let breaker = capture.breakloop_handle();
+        // libpcap wakes a read blocked in poll (since 1.10 on Linux).
+        let stopper = Stopper::new(move || breaker.breakloop());
         let linktype = LinkType(u32::try_from(capture.get_datalink().0).unwrap_or(u32::MAX));
-        let save = match &config.save {
-            Some(path) => {
-                let file = File::create(path).map_err(|error| LiveError::Save {
-                    path: path.clone(),
-                    error,
-                })?;
-                let writer = PcapWriter::new(
-                    BufWriter::with_capacity(1 << 16, file),
-                    linktype,
-                    NANOS,
-                    config.snaplen,
-                )
-                .map_err(|error| LiveError::Save {
-                    path: path.clone(),
-                    error,
-                })?;
-                Some((path.clone(), writer))
-            }
-            None => None,
-        };
-        let counters = Arc::new(LiveCounters::default());
-        let (tx, queue) = channel();
+        let source = LiveSource::start(
+            &device,
+            linktype,
+            config.save.as_deref(),
+            config.snaplen,
+            config.queue_bytes,
+            stopper.clone(),
+        )?;
+        let frames = source.1;
         let reader = Reader {
             capture,
-            device: device.clone(),
-            linktype,
-            save,
-            queue: tx,
-            queue_bytes: config.queue_bytes,
-            number: 0,
-            stopper: stopper.clone(),
-            counters: Arc::clone(&counters),
+            frames,
+            stopper,
             stats_at: Instant::now(),
             received: Wrapping::default(),
             dropped: Wrapping::default(),
             if_dropped: Wrapping::default(),
         };
-        let reader = thread::Builder::new()
-            .name("ofscope-pcap".into())
-            .spawn(move || reader.run())
-            .map_err(|err| LiveError::Open {
-                device: device.clone(),
-                detail: format!("cannot start the reader thread: {err}"),
-            })?;
-        Ok(LiveSource {
+        source.0.spawn("ofscope-pcap", move || reader.run())
+    }
+
+    /// A source fed by a producer of its own instead of libpcap (`ofscope control` makes
+    /// the frames of its sessions): the consuming half, and the [`FrameQueue`] the
+    /// producer feeds. Start the producer with [`LiveSource::spawn`].
+    pub fn start(
+        name: &str,
+        linktype: LinkType,
+        save: Option<&Path>,
+        snaplen: u32,
+        queue_bytes: usize,
+        stopper: Stopper,
+    ) -> Result<(Unstarted, FrameQueue), LiveError> {
+        let save = match save {
+            Some(path) => {
+                let error = |error| LiveError::Save {
+                    path: path.to_owned(),
+                    error,
+                };
+                let file = File::create(path).map_err(error)?;
+                let writer = PcapWriter::new(
+                    BufWriter::with_capacity(1 << 16, file),
+                    linktype,
+                    NANOS,
+                    snaplen,
+                )
+                .map_err(error)?;
+                Some((path.to_owned(), writer))
+            }
+            None => None,
+        };
+        let counters = Arc::new(LiveCounters::default());
+        let (tx, queue) = channel();
+        let frames = FrameQueue {
+            device: name.to_owned(),
+            linktype,
+            save,
+            queue: tx,
+            queue_bytes,
+            number: 0,
+            counters: Arc::clone(&counters),
+        };
+        let source = LiveSource {
             queue,
-            reader: Some(reader),
+            reader: None,
             current: QueuedFrame {
                 number: 0,
                 ts_ns: 0,
                 orig_len: 0,
                 data: Vec::new(),
             },
-            device,
+            device: name.to_owned(),
             linktype,
             stopper,
             counters,
-        })
+        };
+        Ok((Unstarted(source), frames))
     }
 
     pub fn device(&self) -> &str {
@@ -329,6 +346,29 @@ impl LiveSource {
     }
 }
 
+/// A [`LiveSource`] whose producer is not running yet.
+pub struct Unstarted(LiveSource);
+
+impl Unstarted {
+    /// Runs the producer on a thread of its own; it ends when its [`Stopper`] is used, and
+    /// the source then hands out what is queued and returns the producer's error, if any.
+    pub fn spawn(
+        mut self,
+        thread_name: &str,
+        produce: impl FnOnce() -> Result<(), CaptureError> + Send + 'static,
+    ) -> Result<LiveSource, LiveError> {
+        let reader = thread::Builder::new()
+            .name(thread_name.into())
+            .spawn(produce)
+            .map_err(|err| LiveError::Open {
+                device: self.0.device.clone(),
+                detail: format!("cannot start the {thread_name} thread: {err}"),
+            })?;
+        self.0.reader = Some(reader);
+        Ok(self.0)
+    }
+}
+
 impl FrameSource for LiveSource {
     fn next_frame(&mut self) -> Option<Result<RawFrame<'_>, CaptureError>> {
         match self.queue.recv() {
@@ -358,18 +398,83 @@ impl Drop for LiveSource {
     }
 }
 
-/// The reader thread: libpcap to the save file and the queue, nothing else, so that it
-/// keeps up with the wire.
-struct Reader {
-    capture: Capture<Active>,
+/// The producing half of a [`LiveSource`]: saves each frame (`-w`), counts it and queues a
+/// copy for the session, nothing else, so that its producer keeps up with the wire.
+pub struct FrameQueue {
     device: String,
     linktype: LinkType,
     save: Option<(PathBuf, PcapWriter<BufWriter<File>>)>,
     queue: Sender<QueuedFrame>,
     queue_bytes: usize,
     number: u64,
-    stopper: Stopper,
     counters: Arc<LiveCounters>,
+}
+
+impl FrameQueue {
+    /// Saves and queues one frame; `false` when the consumer has gone and nobody wants more.
+    pub fn push(&mut self, ts_ns: u64, data: &[u8], orig_len: u32) -> Result<bool, CaptureError> {
+        self.number += 1;
+        let frame = RawFrame {
+            number: self.number,
+            ts_ns,
+            data,
+            orig_len,
+            linktype: self.linktype,
+        };
+        if let Some((path, writer)) = &mut self.save {
+            writer
+                .write_frame(&frame)
+                .map_err(|err| save_error(&self.device, path, &err))?;
+        }
+        let queued = QueuedFrame {
+            number: frame.number,
+            ts_ns,
+            orig_len,
+            data: data.to_vec(),
+        };
+        let c = &self.counters;
+        if self.number == 1 {
+            let _ = c.first_frame_ns.set(ts_ns);
+        }
+        c.frames.store(self.number, Ordering::Relaxed);
+        let cost = queued.cost();
+        if c.queued_bytes.load(Ordering::Relaxed) + cost > self.queue_bytes {
+            c.queue_dropped.fetch_add(1, Ordering::Relaxed);
+            return Ok(true);
+        }
+        c.queued_bytes.fetch_add(cost, Ordering::Relaxed);
+        Ok(self.queue.send(queued).is_ok())
+    }
+
+    /// Lets readers of the save file see every frame so far (call it when idle).
+    pub fn flush(&mut self) -> Result<(), CaptureError> {
+        match &mut self.save {
+            Some((path, writer)) => writer
+                .flush()
+                .map_err(|err| save_error(&self.device, path, &err)),
+            None => Ok(()),
+        }
+    }
+
+    /// Finishes the save file.
+    pub fn finish(&mut self) -> Result<(), CaptureError> {
+        match self.save.take() {
+            // into_inner flushes the pcap writer's buffer, then the file's.
+            Some((path, writer)) => writer
+                .into_inner()
+                .and_then(|mut out| out.flush())
+                .map_err(|err| save_error(&self.device, &path, &err)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The reader thread: libpcap to the [`FrameQueue`], nothing else, so that it keeps up
+/// with the wire.
+struct Reader {
+    capture: Capture<Active>,
+    frames: FrameQueue,
+    stopper: Stopper,
     stats_at: Instant,
     /// libpcap's 32-bit counters wrap; these hold the totals across wraps.
     received: Wrapping,
@@ -382,15 +487,7 @@ impl Reader {
     fn run(mut self) -> Result<(), CaptureError> {
         let read = self.read_until_stopped();
         self.refresh_stats();
-        let saved = match self.save.take() {
-            // into_inner flushes the pcap writer's buffer, then the file's.
-            Some((path, writer)) => writer
-                .into_inner()
-                .and_then(|mut out| out.flush())
-                .map_err(|err| save_error(&self.device, &path, &err)),
-            None => Ok(()),
-        };
-        read.and(saved)
+        read.and(self.frames.finish())
     }
 
     fn read_until_stopped(&mut self) -> Result<(), CaptureError> {
@@ -400,61 +497,27 @@ impl Reader {
                 Err(pcap::Error::TimeoutExpired) => {
                     // Idle: a good moment to let readers of the save file see it all.
                     self.refresh_stats();
-                    if let Some((path, writer)) = &mut self.save {
-                        writer
-                            .flush()
-                            .map_err(|err| save_error(&self.device, path, &err))?;
-                    }
+                    self.frames.flush()?;
                     continue;
                 }
                 // What a read returns once the Stopper broke it.
                 Err(pcap::Error::NoMorePackets) => return Ok(()),
                 Err(err) => {
                     return Err(CaptureError::Live {
-                        device: self.device.clone(),
+                        device: self.frames.device.clone(),
                         detail: pcap_detail(&err),
                     })
                 }
             };
-            self.number += 1;
             let ts = &packet.header.ts;
-            let frame = RawFrame {
-                number: self.number,
-                ts_ns: timestamp_ns(
-                    u64::try_from(ts.tv_sec).unwrap_or(0),
-                    u64::try_from(ts.tv_usec).unwrap_or(0),
-                ),
-                data: packet.data,
-                orig_len: packet.header.len,
-                linktype: self.linktype,
-            };
-            if let Some((path, writer)) = &mut self.save {
-                writer
-                    .write_frame(&frame)
-                    .map_err(|err| save_error(&self.device, path, &err))?;
+            let ts_ns = timestamp_ns(
+                u64::try_from(ts.tv_sec).unwrap_or(0),
+                u64::try_from(ts.tv_usec).unwrap_or(0),
+            );
+            if !self.frames.push(ts_ns, packet.data, packet.header.len)? {
+                return Ok(());
             }
-            let queued = QueuedFrame {
-                number: frame.number,
-                ts_ns: frame.ts_ns,
-                orig_len: frame.orig_len,
-                data: frame.data.to_vec(),
-            };
-            let c = &self.counters;
-            if self.number == 1 {
-                let _ = c.first_frame_ns.set(frame.ts_ns);
-            }
-            c.frames.store(self.number, Ordering::Relaxed);
-            let cost = queued.cost();
-            if c.queued_bytes.load(Ordering::Relaxed) + cost > self.queue_bytes {
-                c.queue_dropped.fetch_add(1, Ordering::Relaxed);
-            } else {
-                c.queued_bytes.fetch_add(cost, Ordering::Relaxed);
-                if self.queue.send(queued).is_err() {
-                    // The consumer has gone: nobody wants more frames.
-                    return Ok(());
-                }
-            }
-            if self.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
+            if self.frames.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
                 self.refresh_stats();
             }
         }
@@ -465,7 +528,7 @@ impl Reader {
         self.stats_at = Instant::now();
         // Some devices have no counters; the last known values stay then.
         if let Ok(stat) = self.capture.stats() {
-            let c = &self.counters;
+            let c = &self.frames.counters;
             c.received
                 .store(self.received.update(stat.received), Ordering::Relaxed);
             c.dropped
@@ -481,15 +544,22 @@ impl Reader {
 #[derive(Clone)]
 pub struct Stopper {
     flag: Arc<AtomicBool>,
-    breaker: Arc<BreakLoop>,
+    /// Wakes the producer if it is blocked waiting for input.
+    wake: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl Stopper {
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Stopper {
+        Stopper {
+            flag: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(wake),
+        }
+    }
+
     /// Stops the capture; true if it had been stopped already.
     pub fn stop(&self) -> bool {
         let before = self.flag.swap(true, Ordering::Relaxed);
-        // libpcap wakes a read blocked in poll (since 1.10 on Linux).
-        self.breaker.breakloop();
+        (self.wake)();
         before
     }
 

@@ -19,7 +19,7 @@ use ofscope_dissectors::printable::Echo;
 
 use crate::capture::live::{self, LiveConfig, LiveCounters, LiveSource, LiveStats, Stopper};
 use crate::capture::CaptureError;
-use crate::cli::{Format, LiveArgs};
+use crate::cli::{Format, LiveArgs, ViewArgs};
 use crate::commands::display_filter;
 use crate::output::records::RecordPrinter;
 use crate::output::time::Clock;
@@ -89,13 +89,13 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
     let counters = source.counters();
     let (rx, capture) = start_capture(source, stream_config)?;
     let shown = if tui::wanted(&args.view) {
-        let feeder = Feeder {
-            selection: RecordPrinter::new(Format::Text, false, filter.clone()),
-            count: args.view.count,
+        let feeder = Feeder::new(
+            &args.view,
+            filter.clone(),
             deadline,
-            stopper: stopper.clone(),
-            counters: Arc::clone(&counters),
-        };
+            stopper.clone(),
+            Arc::clone(&counters),
+        );
         let options = tui::Options {
             title: format!("live {}", Echo::text(&config.device)),
             follow: true,
@@ -104,7 +104,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         };
         view(rx, feeder, options)
     } else {
-        print_events(rx, args, filter, &counters, || {
+        print_events(rx, &args.view, filter, &counters, || {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 stopper.stop();
             }
@@ -175,15 +175,15 @@ pub fn start_capture(
 /// Prints until the capture ends, `-c` is reached or stdout goes away; returns how many
 /// messages were shown. `tick` runs on every event and every [`TICK`] when idle (it
 /// stops the capture at `--duration`).
-fn print_events(
+pub fn print_events(
     rx: Receiver<SessionEvent>,
-    args: &LiveArgs,
+    view: &ViewArgs,
     filter: Option<crate::filter::Filter>,
     counters: &LiveCounters,
     mut tick: impl FnMut(),
 ) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut printer = RecordPrinter::new(args.view.format, args.view.verbose, filter);
+    let mut printer = RecordPrinter::new(view.format, view.verbose, filter);
     // Made at the first message: by then the first frame has been captured.
     let mut clock = None;
     let mut shown = 0;
@@ -212,9 +212,8 @@ fn print_events(
         if !printer.selected(&record) {
             continue;
         }
-        let clock =
-            clock.get_or_insert_with(|| Clock::new(args.view.time, counters.first_frame_ns()));
-        if !args.view.quiet {
+        let clock = clock.get_or_insert_with(|| Clock::new(view.time, counters.first_frame_ns()));
+        if !view.quiet {
             match printer.print(&mut out, &record, clock) {
                 Ok(()) => {}
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => break,
@@ -222,7 +221,7 @@ fn print_events(
             }
         }
         shown += 1;
-        if args.view.count.is_some_and(|n| shown >= n) {
+        if view.count.is_some_and(|n| shown >= n) {
             break;
         }
     }
@@ -233,7 +232,7 @@ fn print_events(
 /// Runs the viewer in follow mode until the user quits; returns how many messages the
 /// display filter selected. The caller stops the capture then (if `-c` or `--duration`
 /// has not already) and prints the summary, once the terminal is restored.
-fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Result<u64> {
+pub fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Result<u64> {
     let stopper = feeder.stopper.clone();
     let (tx, feed) = sync_channel(FEED_BATCHES);
     let feeding = thread::Builder::new()
@@ -252,7 +251,7 @@ fn view(rx: Receiver<SessionEvent>, feeder: Feeder, options: tui::Options) -> Re
 
 /// Turns the capture's events into what the viewer takes: batches, the drop counters for
 /// the status bar, and the end. It also stops the capture at `-c` and `--duration`.
-struct Feeder {
+pub struct Feeder {
     /// Applies `-Y`, for `-c` to count the messages shown.
     selection: RecordPrinter,
     count: Option<u64>,
@@ -262,6 +261,22 @@ struct Feeder {
 }
 
 impl Feeder {
+    pub fn new(
+        view: &ViewArgs,
+        filter: Option<crate::filter::Filter>,
+        deadline: Option<Instant>,
+        stopper: Stopper,
+        counters: Arc<LiveCounters>,
+    ) -> Feeder {
+        Feeder {
+            selection: RecordPrinter::new(Format::Text, false, filter),
+            count: view.count,
+            deadline,
+            stopper,
+            counters,
+        }
+    }
+
     /// Feeds until the capture ends or `-c` is reached; returns the messages selected.
     /// Returns early when the viewer has gone (its receiver is dropped).
     fn run(mut self, rx: &Receiver<SessionEvent>, tx: &SyncSender<Feed>) -> u64 {

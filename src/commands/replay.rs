@@ -16,6 +16,7 @@ use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
 use crate::replay::run::{Mode, Reaction, Runner, TapFrame};
 use crate::replay::spec::app_names;
+use crate::control;
 use crate::replay::AppSpec;
 use crate::session::{Session, SessionEvent};
 use crate::stream::StreamConfig;
@@ -45,7 +46,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             "give a capture to replay (ofscope replay CAPTURE --app ...), or a golden file with --assert GOLDEN"
         ),
     };
-    let apps = match &golden {
+    let apps: Vec<AppSpec> = match &golden {
         Some((path, g)) if args.apps.is_empty() => {
             let dir = golden_dir(path);
             g.app_specs()
@@ -57,7 +58,10 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                 })
                 .collect()
         }
-        _ => parse_apps(&args.apps)?,
+        _ => parse_apps(&args.apps)?
+            .into_iter()
+            .map(|a| with_recorded_tap(a, &capture))
+            .collect(),
     };
     let closed_loop = args.closed_loop || golden.as_ref().is_some_and(|(_, g)| g.closed_loop);
     let mode = if closed_loop {
@@ -234,7 +238,25 @@ fn broken_pipe_is_fine(err: std::io::Error) -> Result<ExitCode> {
     }
 }
 
-fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
+/// A tunnel on a TAP device (`tap=NAME`, as `control` ran it) takes its input from the
+/// frames `control -w` recorded from that TAP beside the capture.
+fn with_recorded_tap(app: AppSpec, capture: &Path) -> AppSpec {
+    if app.tap_device().is_none() || app.tap_input().is_some() {
+        return app;
+    }
+    let recorded = control::tap_recording(capture);
+    if recorded.exists() {
+        app.with_tap_input(&recorded.to_string_lossy())
+    } else {
+        eprintln!(
+            "ofscope: warning: {app}: no TAP frames recorded beside the capture ({} is absent); replaying without TAP input",
+            Echo::path(&recorded)
+        );
+        app
+    }
+}
+
+pub(crate) fn parse_apps(apps: &[String]) -> Result<Vec<AppSpec>> {
     if apps.is_empty() {
         bail!(
             "give at least one --app, e.g. --app learning:variant=pox; valid apps: {}",

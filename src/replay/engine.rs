@@ -118,6 +118,17 @@ impl Engine {
         Some(self.finish())
     }
 
+    /// The connection has ended: its apps' state goes with it (a reconnecting switch
+    /// starts afresh at its FEATURES_REPLY, as in a recording).
+    pub fn disconnect(&mut self, conn: u32) {
+        self.switches.remove(&conn);
+    }
+
+    /// The connection the TAP's frames go to: the first switch connected.
+    pub fn tap_conn(&self) -> Option<u32> {
+        self.switches.keys().next().copied()
+    }
+
     /// A frame read from the controller's TAP, handed to the first connected switch's apps.
     pub fn tap_frame(&mut self, ts_ns: u64, frame: &[u8]) -> &[Output] {
         self.out.clear();

@@ -79,6 +79,8 @@ pub fn maker<C: Clone + 'static, A: App + 'static>(config: C, new: fn(C) -> A) -
 /// The option whose file the command layer reads and injects as frames from the TAP; a
 /// golden file stores it relative to itself.
 pub const TAP_INPUT: &str = "tap-input";
+/// The option naming the controller's TAP device, read by the command layer too.
+pub const TAP: &str = "tap";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
@@ -183,22 +185,29 @@ impl AppSpec {
 
     /// The file of the `tap-input=` option, as written.
     pub fn tap_input(&self) -> Option<&str> {
+        self.option(TAP_INPUT)
+    }
+
+    /// The TAP device of the `tap=` option (`control` opens it).
+    pub fn tap_device(&self) -> Option<&str> {
+        self.option(TAP)
+    }
+
+    /// The last value given for an option.
+    fn option(&self, key: &str) -> Option<&str> {
         self.options
             .iter()
             .rev()
-            .find(|(k, _)| k == TAP_INPUT)
+            .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
 
-    /// The same app with its `tap-input=` path replaced (paths are relative to whoever
-    /// names them: the working directory or the golden file).
+    /// The same app with its `tap-input=` path replaced, or added (paths are relative to
+    /// whoever names them: the working directory or the golden file).
     pub fn with_tap_input(&self, path: &str) -> AppSpec {
         let mut spec = self.clone();
-        for (k, v) in &mut spec.options {
-            if k == TAP_INPUT {
-                *v = path.to_owned();
-            }
-        }
+        spec.options.retain(|(k, _)| k != TAP_INPUT);
+        spec.options.push((TAP_INPUT.to_owned(), path.to_owned()));
         spec
     }
 }

@@ -24,6 +24,12 @@ named_numbers! {
 }
 
 const HELLO_FAILED_CODES: &[&str] = &["OFPHFC_INCOMPATIBLE", "OFPHFC_EPERM"];
+
+/// The HELLO_FAILED codes a controller sends (their names are [`HELLO_FAILED_CODES`]).
+pub mod hfc {
+    /// No common version.
+    pub const INCOMPATIBLE: u16 = 0;
+}
 const BAD_REQUEST_CODES: &[&str] = &[
     "OFPBRC_BAD_VERSION",
     "OFPBRC_BAD_TYPE",

@@ -9,12 +9,15 @@ use ofscope_dissectors::openflow::{
 };
 
 use super::{mac_key, App, Ctx, MacMap, Packet, Verdict};
-use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, TAP_INPUT};
+use crate::replay::spec::{maker, AppEntry, Opt, Options, SpecError, TAP, TAP_INPUT};
 
 pub const ENTRY: AppEntry = AppEntry {
     name: "tunnel",
     options: &[
         Opt::new("mac", "MAC"),
+        // Read by the command layer: control opens the device, replay reads the frames
+        // control recorded from it.
+        Opt::new(TAP, "NAME").note("the controller's TAP device (control)"),
         // Read by the command layer, which hands the app the frames.
         Opt::new(TAP_INPUT, "FILE.pcap").note("frames read from the TAP"),
     ],

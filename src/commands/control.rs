@@ -1,0 +1,166 @@
+//! `ofscope control`: be the controller. The server thread runs the apps on real switch
+//! connections and turns every message into a frame; from there on it is `live`: a session
+//! thread decodes the frames, and this thread prints them or runs the viewer, and prints
+//! the summary at the end.
+
+use std::io::IsTerminal;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use ofscope_dissectors::printable::{Echo, Printable};
+
+use super::live::{print_events, start_capture, view, Feeder};
+use super::replay::parse_apps;
+use crate::capture::live::{LiveSource, Stopper};
+use crate::capture::CaptureError;
+use crate::capture::LinkType;
+use crate::cli::ControlArgs;
+use crate::commands::display_filter;
+use crate::control::{Config, Listeners, Report, Server};
+use crate::stream::StreamConfig;
+use crate::tui;
+
+/// The IANA port and the legacy one, as switches are configured.
+const DEFAULT_PORTS: [u16; 2] = [6633, 6653];
+/// Frames waiting to be decoded may hold this much; past it they are only saved.
+const QUEUE_BYTES: usize = 256 << 20;
+/// A recorded frame is one message in one segment (see `control::segments`).
+const SNAPLEN: u32 = 65_535 + 100;
+
+pub fn run(args: &ControlArgs) -> Result<ExitCode> {
+    // Checked here; the server thread makes its own (apps are not shared across threads).
+    parse_apps(&args.apps)?;
+    let filter = display_filter(args.view.filter.as_deref())?;
+    let addrs = listen_addrs(&args.listen)?;
+    let listeners = Listeners::bind(&addrs).context("control")?;
+    let local = listeners.local_addrs();
+    let waker = listeners.waker();
+    let stopper = Stopper::new(move || {
+        let _ = waker.wake();
+    });
+    let viewer = tui::wanted(&args.view) && std::io::stderr().is_terminal();
+    let config = Config {
+        apps: args.apps.clone(),
+        echo_interval: Duration::from_secs_f64(args.echo_interval),
+        // The viewer owns the terminal: connection events show there as messages.
+        log: if viewer {
+            Box::new(|_| {})
+        } else {
+            Box::new(|line| eprintln!("ofscope: {}", Printable(&line)))
+        },
+    };
+    let (unstarted, frames) = LiveSource::start(
+        "control",
+        LinkType::ETHERNET,
+        args.write.as_deref(),
+        SNAPLEN,
+        QUEUE_BYTES,
+        stopper.clone(),
+    )?;
+    let report = Arc::new(Mutex::new(Report::default()));
+    let serving = stopper.clone();
+    let reported = Arc::clone(&report);
+    let source = unstarted.spawn("ofscope-control", move || {
+        let apps = parse_apps(&config.apps).map_err(|err| CaptureError::Live {
+            device: "control".into(),
+            detail: format!("{err:#}"),
+        })?;
+        Server::new(listeners, config, &apps, frames, reported).run(move || serving.stopped())
+    })?;
+    let on_signal = stopper.clone();
+    ctrlc::set_handler(move || {
+        // A second Ctrl-C means "now".
+        if on_signal.stop() {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let names: Vec<String> = local.iter().map(ToString::to_string).collect();
+    let app_list: Vec<String> = args
+        .apps
+        .iter()
+        .map(|a| Echo::text(a).to_string())
+        .collect();
+    // Scripts wait for this line before pointing switches at us.
+    eprintln!(
+        "ofscope: control listening on {} (OpenFlow 1.0), apps {}{}; Ctrl-C to stop",
+        names.join(", "),
+        app_list.join(" then "),
+        match &args.write {
+            Some(path) => format!(", recording to {}", Echo::path(path)),
+            None => String::new(),
+        }
+    );
+    let ports: Vec<u16> = local.iter().map(SocketAddr::port).collect();
+    let counters = source.counters();
+    let (rx, capture) = start_capture(source, StreamConfig::with_ports(&ports))?;
+    let deadline = args
+        .duration
+        .map(|d| Instant::now() + Duration::from_secs_f64(d));
+    let shown = if viewer {
+        let feeder = Feeder::new(
+            &args.view,
+            filter.clone(),
+            deadline,
+            stopper.clone(),
+            Arc::clone(&counters),
+        );
+        let options = tui::Options {
+            title: format!("control {}", names.join(" ")),
+            follow: true,
+            filter,
+            time: args.view.time,
+        };
+        view(rx, feeder, options)
+    } else {
+        print_events(rx, &args.view, filter, &counters, || {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                stopper.stop();
+            }
+        })
+    };
+    stopper.stop();
+    let (_, error) = capture
+        .join()
+        .map_err(|_| anyhow::anyhow!("the control thread failed"))?;
+    shown?;
+    if let Ok(report) = report.lock() {
+        eprintln!("ofscope: control: {report}");
+    }
+    if let Some(path) = &args.write {
+        if error.is_none() {
+            eprintln!("ofscope: recorded the session to {}", Echo::path(path));
+        }
+    }
+    match error {
+        Some(err) => Err(anyhow::anyhow!("control stopped: {err}")),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `--listen` values: `PORT`, `ADDR:PORT` or `[V6]:PORT`; the default ports on every address
+/// when none is given.
+fn listen_addrs(given: &[String]) -> Result<Vec<SocketAddr>> {
+    let every = |port| SocketAddr::from(([0u16; 8], port));
+    if given.is_empty() {
+        return Ok(DEFAULT_PORTS.into_iter().map(every).collect());
+    }
+    let mut addrs = Vec::new();
+    for text in given {
+        if let Ok(port) = text.parse::<u16>() {
+            addrs.push(every(port));
+            continue;
+        }
+        match text.to_socket_addrs().map(|mut a| a.next()) {
+            Ok(Some(addr)) => addrs.push(addr),
+            _ => bail!(
+                "--listen {}: not a port or ADDR:PORT (e.g. 6633, 127.0.0.1:6633, [::1]:6653)",
+                Echo::text(text)
+            ),
+        }
+    }
+    Ok(addrs)
+}

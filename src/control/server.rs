@@ -1,0 +1,491 @@
+//! The controller's event loop: one thread, non-blocking sockets (mio). It accepts switch
+//! connections, does the OpenFlow 1.0 handshake and keepalive, hands every switch message
+//! to the replay [`Engine`] (the same apps, on the wall clock), sends what they emit, and
+//! turns every message both ways into the frames of a capture ([`FrameQueue`]), which the
+//! session decodes for the views and saves for `-w`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use ofscope_dissectors::openflow::error::{hfc, ofpet};
+use ofscope_dissectors::openflow::{Body, ErrorMsg, Hello, Message, OFP_VERSION};
+
+use super::conn::{Conn, State};
+use super::report::Report;
+use crate::capture::live::FrameQueue;
+use crate::capture::CaptureError;
+use crate::replay::apps::Output;
+use crate::replay::{AppSpec, Engine, Input};
+use crate::session::format_dpid;
+
+const WAKER: Token = Token(usize::MAX);
+/// Listeners take the first tokens; connections come after.
+const FIRST_CONN: usize = 1 << 16;
+/// How often keepalives are looked at, at the least.
+const TICK: Duration = Duration::from_millis(100);
+/// A switch silent for this many echo intervals is gone.
+const SILENT_INTERVALS: u32 = 3;
+
+pub struct Config {
+    /// The `--app` values (parsed on the server's thread: apps stay on one thread).
+    pub apps: Vec<String>,
+    /// A switch quiet this long gets an ECHO_REQUEST.
+    pub echo_interval: Duration,
+    /// Where connection events go (one line each).
+    pub log: Box<dyn FnMut(String) + Send>,
+}
+
+/// The listening sockets and the poller they are registered with, bound before the
+/// server starts so that a port that cannot be had fails the command at once.
+pub struct Listeners {
+    poll: Poll,
+    waker: Arc<Waker>,
+    listeners: Vec<(TcpListener, SocketAddr)>,
+}
+
+impl Listeners {
+    /// Binds every address, in order. A bare port is tried on every IPv6 and IPv4 address
+    /// (`[::]`), then on every IPv4 address, for hosts without IPv6.
+    pub fn bind(addrs: &[SocketAddr]) -> std::io::Result<Listeners> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let mut listeners = Vec::new();
+        for (i, addr) in addrs.iter().enumerate() {
+            let bound = TcpListener::bind(*addr).or_else(|e| match addr {
+                SocketAddr::V6(v6) if v6.ip().is_unspecified() => {
+                    TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], addr.port())))
+                }
+                _ => Err(e),
+            });
+            let mut listener = bound.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+            })?;
+            poll.registry()
+                .register(&mut listener, Token(i), Interest::READABLE)?;
+            let local = listener.local_addr()?;
+            listeners.push((listener, local));
+        }
+        Ok(Listeners {
+            poll,
+            waker,
+            listeners,
+        })
+    }
+
+    /// Where it listens (ports given as 0 resolved).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().map(|(_, a)| *a).collect()
+    }
+
+    /// Wakes the server from another thread (to stop it).
+    pub fn waker(&self) -> Arc<Waker> {
+        Arc::clone(&self.waker)
+    }
+}
+
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<(TcpListener, SocketAddr)>,
+    conns: HashMap<Token, Conn>,
+    next_conn: u32,
+    engine: Engine,
+    config: Config,
+    frames: FrameQueue,
+    last_ns: u64,
+    report: Arc<Mutex<Report>>,
+}
+
+impl Server {
+    /// `report` is filled in as the session goes, and complete once [`Server::run`] has
+    /// returned.
+    pub fn new(
+        listeners: Listeners,
+        config: Config,
+        apps: &[AppSpec],
+        frames: FrameQueue,
+        report: Arc<Mutex<Report>>,
+    ) -> Server {
+        Server {
+            poll: listeners.poll,
+            listeners: listeners.listeners,
+            conns: HashMap::new(),
+            next_conn: 0,
+            engine: Engine::new(apps),
+            config,
+            frames,
+            last_ns: 0,
+            report,
+        }
+    }
+
+    /// Serves until `stopped` says so, then closes every connection and the recording.
+    pub fn run(mut self, stopped: impl Fn() -> bool) -> Result<(), CaptureError> {
+        let mut events = Events::with_capacity(1024);
+        let mut result = Ok(());
+        while !stopped() {
+            if let Err(e) = self.poll.poll(&mut events, Some(TICK)) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    result = Err(self.failure(format!("poll: {e}")));
+                    break;
+                }
+            }
+            for event in &events {
+                let token = event.token();
+                let step = match token {
+                    WAKER => Ok(()),
+                    Token(i) if i < self.listeners.len() => self.accept(i),
+                    _ => self.serve(token),
+                };
+                if let Err(err) = step {
+                    result = Err(err);
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+            if let Err(err) = self.keepalive() {
+                result = Err(err);
+                break;
+            }
+            if events.is_empty() {
+                if let Err(err) = self.frames.flush() {
+                    result = Err(err);
+                    break;
+                }
+            }
+        }
+        let tokens: Vec<Token> = self.conns.keys().copied().collect();
+        for token in tokens {
+            let _ = self.close(token, None, false);
+        }
+        let summary = *self.engine.summary();
+        self.report_with(|r| r.summary = summary);
+        result.and(self.frames.finish())
+    }
+
+    /// A strictly increasing wall clock, in ns: the time of every frame and of the apps.
+    fn now_ns(&mut self) -> u64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        self.last_ns = wall.max(self.last_ns + 1);
+        self.last_ns
+    }
+
+    fn record(&mut self, ts_ns: u64, frames: Vec<Vec<u8>>) -> Result<(), CaptureError> {
+        for frame in frames {
+            let len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
+            self.frames.push(ts_ns, &frame, len)?;
+        }
+        Ok(())
+    }
+
+    fn failure(&self, detail: String) -> CaptureError {
+        CaptureError::Live {
+            device: "control".into(),
+            detail,
+        }
+    }
+
+    fn accept(&mut self, listener: usize) -> Result<(), CaptureError> {
+        loop {
+            let (stream, peer) = match self.listeners[listener].0.accept() {
+                Ok(accepted) => accepted,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => {
+                    // Out of descriptors, say: this one is lost, the others go on.
+                    (self.config.log)(format!("cannot accept a connection: {e}"));
+                    return Ok(());
+                }
+            };
+            let local = stream.local_addr().unwrap_or(self.listeners[listener].1);
+            let token = Token(FIRST_CONN + self.next_conn as usize);
+            let mut conn = Conn::new(self.next_conn, stream, peer, local);
+            self.next_conn += 1;
+            if let Err(e) = self.poll.registry().register(
+                &mut conn.stream,
+                token,
+                Interest::READABLE | Interest::WRITABLE,
+            ) {
+                (self.config.log)(format!("{peer}: cannot serve: {e}"));
+                continue;
+            }
+            let _ = conn.stream.set_nodelay(true);
+            let ts = self.now_ns();
+            let handshake = conn.segments.open();
+            self.record(ts, handshake)?;
+            self.conns.insert(token, conn);
+            self.report_with(|r| r.connections += 1);
+            let hello = Message::new(0, Body::Hello(Hello::default()));
+            self.send(token, hello, None)?;
+        }
+    }
+
+    /// Reads, frames and handles what a connection sent, and sends what it is owed.
+    fn serve(&mut self, token: Token) -> Result<(), CaptureError> {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return Ok(());
+        };
+        let open = match conn.read() {
+            Ok(open) => open,
+            Err(e) => return self.close(token, Some(format!("read error: {e}")), true),
+        };
+        loop {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return Ok(());
+            };
+            match conn.next_message() {
+                Ok(Some(bytes)) => self.handle(token, &bytes)?,
+                Ok(None) => break,
+                Err(why) => return self.close(token, Some(why), true),
+            }
+        }
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return Ok(());
+        };
+        if let Err(why) = conn.flush() {
+            return self.close(token, Some(why), true);
+        }
+        if !open {
+            let why = conn.partial().map(|(have, len)| {
+                format!("closed in the middle of a message ({have} of {len} bytes)")
+            });
+            return self.close(token, why, true);
+        }
+        Ok(())
+    }
+
+    /// One whole message from a switch.
+    fn handle(&mut self, token: Token, bytes: &[u8]) -> Result<(), CaptureError> {
+        let ts_ns = self.now_ns();
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return Ok(());
+        };
+        let frames = conn.segments.data(true, bytes);
+        let state = conn.state;
+        self.record(ts_ns, frames)?;
+        let (version, msg_type) = (bytes[0], bytes[1]);
+        const HELLO: u8 = 0;
+        match state {
+            State::Hello if msg_type != HELLO => {
+                return self.close(
+                    token,
+                    Some(format!(
+                        "not an OpenFlow switch: its first message is of type {msg_type}, not HELLO"
+                    )),
+                    true,
+                )
+            }
+            State::Hello => {
+                let hello = Hello {
+                    data: bytes[8..].to_vec(),
+                };
+                let speaks_10 = match hello.versions() {
+                    Some(versions) => versions.contains(&OFP_VERSION),
+                    None => version >= OFP_VERSION,
+                };
+                if !speaks_10 {
+                    let text = format!(
+                        "ofscope speaks OpenFlow 1.0 (version 0x01) only; the switch offered version 0x{version:02x}{}",
+                        hello.versions().map_or(String::new(), |v| format!(" (versions {v:?})"))
+                    );
+                    let error = Message::new(
+                        0,
+                        Body::Error(ErrorMsg {
+                            err_type: ofpet::HELLO_FAILED,
+                            code: hfc::INCOMPATIBLE,
+                            data: text.clone().into_bytes(),
+                        }),
+                    );
+                    self.send(token, error, None)?;
+                    self.report_with(|r| r.hello_failed += 1);
+                    return self.close(token, Some(format!("{text}: sent HELLO_FAILED")), true);
+                }
+                if let Some(conn) = self.conns.get_mut(&token) {
+                    conn.state = State::Features;
+                }
+                return self.send(token, Message::new(0, Body::FeaturesRequest), None);
+            }
+            _ if version != OFP_VERSION => {
+                return self.close(
+                    token,
+                    Some(format!(
+                        "sent a message of OpenFlow version 0x{version:02x} after agreeing on 1.0"
+                    )),
+                    true,
+                )
+            }
+            _ => {}
+        }
+        let message = Message::parse(bytes);
+        if let Body::FeaturesReply(features) = &message.body {
+            self.up(token, features.datapath_id);
+        }
+        let conn_id = self.conns.get(&token).map_or(0, |c| c.id);
+        let input = Input {
+            ts_ns,
+            conn: conn_id,
+            message: &message,
+        };
+        let Some(outputs) = self.engine.feed(&input) else {
+            return Ok(());
+        };
+        let outputs = outputs.to_vec();
+        let request_xid = message.header.xid;
+        for output in outputs {
+            match output {
+                Output::Send(body) => {
+                    // A reply carries the xid of what it answers; the rest get ours.
+                    let xid = match body {
+                        Body::EchoReply(_) => Some(request_xid),
+                        _ => None,
+                    };
+                    self.send(token, Message::new(0, body), xid)?;
+                }
+                Output::Tap(_) => {}
+                Output::Finding(text) => {
+                    let who = self.who(token);
+                    (self.config.log)(format!("{who}: {text}"));
+                }
+            }
+        }
+        if matches!(message.body, Body::PacketIn(_)) {
+            let latency = self.now_ns().saturating_sub(ts_ns);
+            self.report_with(|r| r.latency.record(latency));
+        }
+        Ok(())
+    }
+
+    /// FEATURES_REPLY: the switch is up; an older connection of the same datapath goes.
+    fn up(&mut self, token: Token, dpid: u64) {
+        let old: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(t, c)| **t != token && c.dpid() == Some(dpid))
+            .map(|(t, _)| *t)
+            .collect();
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        conn.state = State::Up { dpid };
+        let peer = conn.peer;
+        (self.config.log)(format!(
+            "switch {} connected from {peer}",
+            format_dpid(dpid)
+        ));
+        self.report_with(|r| {
+            r.dpids.insert(dpid);
+        });
+        for t in old {
+            let _ = self.close(
+                t,
+                Some(format!("replaced by its new connection from {peer}")),
+                false,
+            );
+        }
+    }
+
+    /// Sends one message (with our own xid unless `xid` is given), recorded as sent.
+    fn send(
+        &mut self,
+        token: Token,
+        mut message: Message,
+        xid: Option<u32>,
+    ) -> Result<(), CaptureError> {
+        let ts_ns = self.now_ns();
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return Ok(());
+        };
+        message.header.xid = xid.unwrap_or_else(|| conn.xid());
+        let bytes = message.emit();
+        let frames = conn.segments.data(false, &bytes);
+        let sent = conn.send(&bytes);
+        self.record(ts_ns, frames)?;
+        match sent {
+            Ok(()) => Ok(()),
+            Err(why) => self.close(token, Some(why), true),
+        }
+    }
+
+    /// ECHO_REQUEST to quiet switches; drops the ones silent too long.
+    fn keepalive(&mut self) -> Result<(), CaptureError> {
+        let now = Instant::now();
+        let interval = self.config.echo_interval;
+        let mut ping = Vec::new();
+        let mut silent = Vec::new();
+        for (token, conn) in &self.conns {
+            let quiet = now.duration_since(conn.heard);
+            if quiet >= interval * SILENT_INTERVALS {
+                let why = match conn.partial() {
+                    Some((have, len)) => format!(
+                        "stalled in the middle of a message ({have} of {len} bytes) for {} s",
+                        quiet.as_secs()
+                    ),
+                    None => format!("stopped answering: nothing for {} s", quiet.as_secs()),
+                };
+                silent.push((*token, why));
+            } else if conn.needs_ping(now, interval) {
+                ping.push(*token);
+            }
+        }
+        for (token, why) in silent {
+            self.close(token, Some(why), true)?;
+        }
+        for token in ping {
+            if let Some(conn) = self.conns.get_mut(&token) {
+                conn.pinged = Some(now);
+            }
+            self.send(token, Message::new(0, Body::EchoRequest(Vec::new())), None)?;
+        }
+        Ok(())
+    }
+
+    /// Ends a connection: one log line when `why` says it was dropped, the FINs recorded.
+    fn close(
+        &mut self,
+        token: Token,
+        why: Option<String>,
+        by_switch: bool,
+    ) -> Result<(), CaptureError> {
+        let who = self.who(token);
+        let Some(mut conn) = self.conns.remove(&token) else {
+            return Ok(());
+        };
+        let _ = conn.flush();
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+        self.engine.disconnect(conn.id);
+        match why {
+            Some(why) => {
+                (self.config.log)(format!("{who}: dropped: {why}"));
+                self.report_with(|r| r.dropped += 1);
+            }
+            None if by_switch => (self.config.log)(format!("{who}: disconnected")),
+            None => {}
+        }
+        let ts = self.now_ns();
+        let fins = conn.segments.close(by_switch);
+        self.record(ts, fins)
+    }
+
+    /// How log lines name a connection: its datapath and address once known.
+    fn who(&self, token: Token) -> String {
+        match self.conns.get(&token) {
+            Some(c) => match c.dpid() {
+                Some(dpid) => format!("switch {} ({})", format_dpid(dpid), c.peer),
+                None => c.peer.to_string(),
+            },
+            None => "a connection".into(),
+        }
+    }
+
+    fn report_with(&self, f: impl FnOnce(&mut Report)) {
+        if let Ok(mut report) = self.report.lock() {
+            f(&mut report);
+        }
+    }
+}
