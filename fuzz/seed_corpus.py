@@ -13,6 +13,7 @@ Writes one file per seed (named by its SHA-1, so reruns add nothing twice) into
   fuzz/corpus/golden_reader/               the goldens in samples/
   fuzz/corpus/replay_apps/                 each golden's app options with its capture's
                                            switch messages
+  fuzz/corpus/control_conn/                what each capture's switches sent, as one stream
 (the formats are in the header comments of fuzz/fuzz_targets/*.rs)
 The corpus directories are not committed. python3 stdlib; tshark for the captures.
 """
@@ -35,6 +36,7 @@ OUT = {
     'filter': os.path.join(ROOT, 'fuzz', 'corpus', 'filter'),
     'golden_reader': os.path.join(ROOT, 'fuzz', 'corpus', 'golden_reader'),
     'replay_apps': os.path.join(ROOT, 'fuzz', 'corpus', 'replay_apps'),
+    'control_conn': os.path.join(ROOT, 'fuzz', 'corpus', 'control_conn'),
 }
 # The messages each capture's switch sent (by file name), for the filter and app seeds.
 SWITCH_MESSAGES = {}
@@ -183,9 +185,17 @@ def goldens():
             save('replay_apps', options.encode() + b'\0' + script)
 
 
+def switches():
+    """The first messages each capture's switches sent (HELLO first), as the bytes a switch
+    sends `ofscope control`."""
+    for messages in SWITCH_MESSAGES.values():
+        save('control_conn', b''.join(messages[:64]))
+
+
 def main():
     hex_corpora()
     captures()
+    switches()
     filters()
     goldens()
     for target, path in OUT.items():

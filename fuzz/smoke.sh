@@ -17,6 +17,7 @@ TARGETS=(
   ". filter 4096"
   ". golden_reader 16384"
   ". replay_apps 4096"
+  ". control_conn 4096"
 )
 
 if ! cargo +nightly --version >/dev/null 2>&1; then

@@ -3,8 +3,10 @@
 //! thread decodes the frames, and this thread prints them or runs the viewer, and prints
 //! the summary at the end.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,9 +19,13 @@ use super::replay::parse_apps;
 use crate::capture::live::{LiveSource, Stopper};
 use crate::capture::CaptureError;
 use crate::capture::LinkType;
+use crate::capture::PcapWriter;
 use crate::cli::ControlArgs;
 use crate::commands::display_filter;
-use crate::control::{Config, Listeners, Report, Server};
+use crate::control::server::TapSide;
+use crate::control::tap::Tap;
+use crate::control::{self, Config, Listeners, Report, Server};
+use crate::replay::AppSpec;
 use crate::stream::StreamConfig;
 use crate::tui;
 
@@ -32,7 +38,11 @@ const SNAPLEN: u32 = 65_535 + 100;
 
 pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     // Checked here; the server thread makes its own (apps are not shared across threads).
-    parse_apps(&args.apps)?;
+    let apps = parse_apps(&args.apps)?;
+    let tap = match apps.iter().find_map(AppSpec::tap_device) {
+        Some(name) => Some(open_tap(name, args.write.as_deref())?),
+        None => None,
+    };
     let filter = display_filter(args.view.filter.as_deref())?;
     let addrs = listen_addrs(&args.listen)?;
     let listeners = Listeners::bind(&addrs).context("control")?;
@@ -51,6 +61,7 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
         } else {
             Box::new(|line| eprintln!("ofscope: {}", Printable(&line)))
         },
+        tap,
     };
     let (unstarted, frames) = LiveSource::start(
         "control",
@@ -68,7 +79,12 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
             device: "control".into(),
             detail: format!("{err:#}"),
         })?;
-        Server::new(listeners, config, &apps, frames, reported).run(move || serving.stopped())
+        Server::new(listeners, config, &apps, frames, reported)
+            .map_err(|err| CaptureError::Live {
+                device: "control".into(),
+                detail: format!("cannot watch the TAP: {err}"),
+            })?
+            .run(move || serving.stopped())
     })?;
     let on_signal = stopper.clone();
     ctrlc::set_handler(move || {
@@ -130,6 +146,12 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     if let Ok(report) = report.lock() {
         eprintln!("ofscope: control: {report}");
     }
+    let dropped = counters.snapshot().queue_dropped;
+    if dropped > 0 {
+        eprintln!(
+            "ofscope: warning: {dropped} frames of the session were not shown: decoding fell behind for too long (-w records them all; -q helps)"
+        );
+    }
     if let Some(path) = &args.write {
         if error.is_none() {
             eprintln!("ofscope: recorded the session to {}", Echo::path(path));
@@ -139,6 +161,23 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
         Some(err) => Err(anyhow::anyhow!("control stopped: {err}")),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// The tunnel's TAP device, and beside `-w FILE` the file of the frames read from it.
+fn open_tap(name: &str, write: Option<&Path>) -> Result<TapSide> {
+    let device = Tap::open(name)?;
+    let record = match write {
+        Some(capture) => {
+            let path = control::tap_recording(capture);
+            let file = File::create(&path)
+                .with_context(|| format!("cannot create {}", Echo::path(&path)))?;
+            let writer = PcapWriter::new(BufWriter::new(file), LinkType::ETHERNET, true, SNAPLEN)
+                .with_context(|| format!("cannot write {}", Echo::path(&path)))?;
+            Some((path, writer))
+        }
+        None => None,
+    };
+    Ok(TapSide { device, record })
 }
 
 /// `--listen` values: `PORT`, `ADDR:PORT` or `[V6]:PORT`; the default ports on every address

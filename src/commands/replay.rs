@@ -19,7 +19,7 @@ use crate::replay::run::{Mode, Reaction, Runner, TapFrame};
 use crate::replay::spec::app_names;
 use crate::replay::AppSpec;
 use crate::session::{Session, SessionEvent};
-use crate::stream::StreamConfig;
+use crate::stream::{StreamConfig, StreamEvent};
 use ofscope_dissectors::printable::Echo;
 
 /// What the run is for.
@@ -110,6 +110,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
                     records.push(record);
                 }
             }
+            Ok(SessionEvent::Stream(StreamEvent::ConnClosed { conn, .. })) => runner.close(conn.0),
             Ok(SessionEvent::Stream(_)) => {}
             // The records before the damage are still worth replaying.
             Err(err) => eprintln!("ofscope: warning: {err}"),

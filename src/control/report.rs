@@ -22,6 +22,8 @@ pub struct Report {
     pub latency: Delays,
     /// The apps' totals, from the engine.
     pub summary: Summary,
+    /// Each app of the chain with the PacketIns it decided.
+    pub per_app: Vec<(&'static str, u64)>,
 }
 
 impl Default for Report {
@@ -33,6 +35,7 @@ impl Default for Report {
             hello_failed: 0,
             latency: Delays::new(LATENCY_DIGITS),
             summary: Summary::default(),
+            per_app: Vec::new(),
         }
     }
 }
@@ -41,14 +44,22 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} switches over {} connections ({} dropped, {} without OpenFlow 1.0); {}; {} frames written to the TAP",
+            "{} switches over {} connections ({} dropped, {} without OpenFlow 1.0); {}",
             self.dpids.len(),
             self.connections,
             self.dropped,
             self.hello_failed,
             self.summary,
-            self.summary.tap_writes,
         )?;
+        let per_app: Vec<String> = self
+            .per_app
+            .iter()
+            .map(|(app, n)| format!("{app} {n}"))
+            .collect();
+        write!(f, "; PacketIns decided by {}", per_app.join(", "))?;
+        if self.summary.tap_writes > 0 {
+            write!(f, "; {} frames written to the TAP", self.summary.tap_writes)?;
+        }
         let micros = |q| self.latency.quantile(q).map(|ns| ns as f64 / 1e3);
         if let (Some(p50), Some(p99), Some(max)) = (micros(0.5), micros(0.99), micros(1.0)) {
             write!(

@@ -9,26 +9,43 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+
 use mio::net::TcpListener;
+use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use ofscope_dissectors::openflow::error::{hfc, ofpet};
 use ofscope_dissectors::openflow::{Body, ErrorMsg, Hello, Message, OFP_VERSION};
+use ofscope_dissectors::printable::Echo;
 
 use super::conn::{Conn, State};
 use super::report::Report;
+use super::tap::Tap;
 use crate::capture::live::FrameQueue;
-use crate::capture::CaptureError;
+use crate::capture::{CaptureError, LinkType, PcapWriter, RawFrame};
 use crate::replay::apps::Output;
 use crate::replay::{AppSpec, Engine, Input};
 use crate::session::format_dpid;
 
 const WAKER: Token = Token(usize::MAX);
+const TAP: Token = Token(usize::MAX - 1);
+/// Room for one frame read from the TAP: its MTU (1500 by default, up to 64 KiB) plus headers.
+const TAP_FRAME: usize = 65_536 + 64;
 /// Listeners take the first tokens; connections come after.
 const FIRST_CONN: usize = 1 << 16;
 /// How often keepalives are looked at, at the least.
 const TICK: Duration = Duration::from_millis(100);
 /// A switch silent for this many echo intervals is gone.
 const SILENT_INTERVALS: u32 = 3;
+
+/// The controller's TAP device, with where the frames read from it are recorded.
+pub struct TapSide {
+    pub device: Tap,
+    pub record: Option<(PathBuf, PcapWriter<BufWriter<File>>)>,
+}
 
 pub struct Config {
     /// The `--app` values (parsed on the server's thread: apps stay on one thread).
@@ -37,6 +54,7 @@ pub struct Config {
     pub echo_interval: Duration,
     /// Where connection events go (one line each).
     pub log: Box<dyn FnMut(String) + Send>,
+    pub tap: Option<TapSide>,
 }
 
 /// The listening sockets and the poller they are registered with, bound before the
@@ -108,8 +126,15 @@ impl Server {
         apps: &[AppSpec],
         frames: FrameQueue,
         report: Arc<Mutex<Report>>,
-    ) -> Server {
-        Server {
+    ) -> std::io::Result<Server> {
+        if let Some(tap) = &config.tap {
+            listeners.poll.registry().register(
+                &mut SourceFd(&tap.device.as_raw_fd()),
+                TAP,
+                Interest::READABLE,
+            )?;
+        }
+        Ok(Server {
             poll: listeners.poll,
             listeners: listeners.listeners,
             conns: HashMap::new(),
@@ -119,7 +144,7 @@ impl Server {
             frames,
             last_ns: 0,
             report,
-        }
+        })
     }
 
     /// Serves until `stopped` says so, then closes every connection and the recording.
@@ -137,6 +162,7 @@ impl Server {
                 let token = event.token();
                 let step = match token {
                     WAKER => Ok(()),
+                    TAP => self.tap_frames(),
                     Token(i) if i < self.listeners.len() => self.accept(i),
                     _ => self.serve(token),
                 };
@@ -162,8 +188,18 @@ impl Server {
         for token in tokens {
             let _ = self.close(token, None, false);
         }
+        if let Some((path, writer)) = self.config.tap.as_mut().and_then(|t| t.record.take()) {
+            if let Err(e) = writer.into_inner().and_then(|mut out| out.flush()) {
+                let detail = format!("cannot write {}: {e}", Echo::path(&path));
+                result = result.and(Err(self.failure(detail)));
+            }
+        }
         let summary = *self.engine.summary();
-        self.report_with(|r| r.summary = summary);
+        let per_app = self.engine.decisions_per_app();
+        self.report_with(|r| {
+            r.summary = summary;
+            r.per_app = per_app;
+        });
         result.and(self.frames.finish())
     }
 
@@ -335,29 +371,88 @@ impl Server {
             return Ok(());
         };
         let outputs = outputs.to_vec();
-        let request_xid = message.header.xid;
+        self.emit(token, outputs, message.header.xid)?;
+        if matches!(message.body, Body::PacketIn(_)) {
+            let latency = self.now_ns().saturating_sub(ts_ns);
+            self.report_with(|r| r.latency.record(latency));
+        }
+        Ok(())
+    }
+
+    /// Carries out what the apps emitted for a trigger on `token`: messages to that switch
+    /// (a reply with the xid of the request it answers), frames to the TAP, findings to the
+    /// log.
+    fn emit(
+        &mut self,
+        token: Token,
+        outputs: Vec<Output>,
+        request_xid: u32,
+    ) -> Result<(), CaptureError> {
         for output in outputs {
             match output {
                 Output::Send(body) => {
-                    // A reply carries the xid of what it answers; the rest get ours.
                     let xid = match body {
                         Body::EchoReply(_) => Some(request_xid),
                         _ => None,
                     };
                     self.send(token, Message::new(0, body), xid)?;
                 }
-                Output::Tap(_) => {}
+                Output::Tap(frame) => {
+                    let written = match &mut self.config.tap {
+                        Some(tap) => tap.device.write(&frame),
+                        None => Ok(()),
+                    };
+                    if let Err(e) = written {
+                        (self.config.log)(format!("cannot write a frame to the TAP: {e}"));
+                    }
+                }
                 Output::Finding(text) => {
                     let who = self.who(token);
                     (self.config.log)(format!("{who}: {text}"));
                 }
             }
         }
-        if matches!(message.body, Body::PacketIn(_)) {
-            let latency = self.now_ns().saturating_sub(ts_ns);
-            self.report_with(|r| r.latency.record(latency));
-        }
         Ok(())
+    }
+
+    /// Frames the Linux stack sent out of the TAP: recorded, then handed to the tunnel app
+    /// of the first switch, whose messages go to that switch.
+    fn tap_frames(&mut self) -> Result<(), CaptureError> {
+        let mut buf = vec![0u8; TAP_FRAME];
+        loop {
+            let Some(tap) = &mut self.config.tap else {
+                return Ok(());
+            };
+            let len = match tap.device.read(&mut buf) {
+                Ok(len) => len,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.failure(format!("reading the TAP: {e}"))),
+            };
+            let frame = &buf[..len];
+            let ts_ns = self.now_ns();
+            if let Some(tap) = &mut self.config.tap {
+                if let Some((path, writer)) = &mut tap.record {
+                    let raw = RawFrame {
+                        number: 0,
+                        ts_ns,
+                        data: frame,
+                        orig_len: len as u32,
+                        linktype: LinkType::ETHERNET,
+                    };
+                    if let Err(e) = writer.write_frame(&raw) {
+                        let detail = format!("cannot write {}: {e}", Echo::path(path));
+                        return Err(self.failure(detail));
+                    }
+                }
+            }
+            let Some(conn) = self.engine.tap_conn() else {
+                // No switch yet: the frame has nowhere to go, as on a link that is down.
+                continue;
+            };
+            let outputs = self.engine.tap_frame(ts_ns, frame).to_vec();
+            self.emit(Token(FIRST_CONN + conn as usize), outputs, 0)?;
+        }
     }
 
     /// FEATURES_REPLY: the switch is up; an older connection of the same datapath goes.

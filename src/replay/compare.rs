@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 
 use ofscope_dissectors::openflow::Message;
 
-use super::decision::{packet_ref, Decision, Emit, Trigger};
+use super::decision::{packet_ref, Decision, Emit, Trigger, TAP};
 use super::engine::is_trigger;
-use crate::session::OfRecord;
+use crate::session::{format_dpid, OfRecord};
 
 /// One place where the two sides disagree: indexes into expected and actual.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +256,49 @@ fn is_framework(type_name: &str) -> bool {
     FRAMEWORK.contains(&type_name)
 }
 
+/// What a recorded controller message may answer: a switch's message, or a frame read from
+/// the TAP (known from the replay's own TAP decisions, which say which switch took it).
+#[derive(Clone, Copy)]
+enum Cause<'a> {
+    Switch(&'a OfRecord),
+    Tap(&'a Decision),
+}
+
+impl Cause<'_> {
+    fn trigger(&self) -> Trigger {
+        match self {
+            Cause::Switch(r) => Trigger::from_message(r.frame(), r.ts_ns, r.dpid, &r.message),
+            Cause::Tap(d) => d.trigger.clone(),
+        }
+    }
+
+    fn message(&self) -> Option<&Message> {
+        match self {
+            Cause::Switch(r) => Some(&r.message),
+            Cause::Tap(_) => None,
+        }
+    }
+}
+
+/// A TAP frame as a cause, on the connection of the switch the replay gave it to.
+fn push_tap<'a>(
+    tap: &'a Decision,
+    causes: &mut Vec<(Cause<'a>, Option<u32>)>,
+    last: &mut HashMap<u32, usize>,
+    conn_of_dpid: &HashMap<String, u32>,
+) {
+    let conn = tap
+        .trigger
+        .dpid
+        .as_ref()
+        .and_then(|d| conn_of_dpid.get(d))
+        .copied();
+    if let Some(conn) = conn {
+        last.insert(conn, causes.len());
+    }
+    causes.push((Cause::Tap(tap), conn));
+}
+
 /// The decisions the recorded controller made, aligned with `replayed` (what the apps
 /// decided for the same triggers).
 ///
@@ -264,18 +307,28 @@ fn is_framework(type_name: &str) -> bool {
 /// trigger at or before it on its connection. Walking the triggers in order, the next
 /// recorded messages go to a trigger when they are exactly what the replay emitted for it;
 /// otherwise the trigger takes the messages that arrived before the next trigger, as a plain
-/// time attribution does.
+/// time attribution does. A TAP frame comes in at its time, as the replay fed it, on the
+/// connection of the switch the replay gave it to.
 pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<Decision> {
-    let mut triggers: Vec<&OfRecord> = Vec::new();
-    // Per connection: the controller's messages, each with the last trigger before it.
+    // Each cause with its connection, in the order the replay met them.
+    let mut causes: Vec<(Cause, Option<u32>)> = Vec::new();
+    // Per connection: the controller's messages, each with the last cause before it.
     let mut queues: HashMap<u32, Vec<(usize, &Message)>> = HashMap::new();
     let mut last: HashMap<u32, usize> = HashMap::new();
+    let mut conn_of_dpid: HashMap<String, u32> = HashMap::new();
+    let mut taps = replayed.iter().filter(|d| d.trigger.kind == TAP).peekable();
     for record in records {
+        while let Some(tap) = taps.next_if(|t| t.trigger.ts_ns <= record.ts_ns) {
+            push_tap(tap, &mut causes, &mut last, &conn_of_dpid);
+        }
         let body = &record.message.body;
         if record.from_switch() {
+            if let Some(dpid) = record.dpid {
+                conn_of_dpid.insert(format_dpid(dpid), record.conn.0);
+            }
             if is_trigger(body) {
-                last.insert(record.conn.0, triggers.len());
-                triggers.push(record);
+                last.insert(record.conn.0, causes.len());
+                causes.push((Cause::Switch(record), Some(record.conn.0)));
             }
         } else if !is_framework(record.message.type_name()) {
             // A message before the connection's first trigger answers none.
@@ -287,33 +340,33 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
             }
         }
     }
-    let mut decisions: Vec<Decision> = triggers
+    for tap in taps {
+        push_tap(tap, &mut causes, &mut last, &conn_of_dpid);
+    }
+    let mut decisions: Vec<Decision> = causes
         .iter()
-        .map(|r| Decision {
-            trigger: Trigger::from_message(r.frame(), r.ts_ns, r.dpid, &r.message),
+        .map(|(cause, _)| Decision {
+            trigger: cause.trigger(),
             emit: Vec::new(),
             tap: Vec::new(),
             findings: Vec::new(),
         })
         .collect();
-    let mut expected = replayed
-        .iter()
-        .filter(|d| d.trigger.kind != "TAP")
-        .peekable();
+    let mut expected = replayed.iter().peekable();
     let mut next: HashMap<u32, usize> = HashMap::new();
     // Named by its own header: a body the capture cut (Malformed) has no type of its own.
     let emit = |t: usize, m: &Message| Emit {
         kind: m.type_name().to_owned(),
-        ..Emit::new(&m.body, packet_ref(Some(&triggers[t].message)))
+        ..Emit::new(&m.body, packet_ref(causes[t].0.message()))
     };
-    for (t, record) in triggers.iter().enumerate() {
+    for (t, (_, conn)) in causes.iter().enumerate() {
         let replay = expected
             .next_if(|d| key(&d.trigger) == key(&decisions[t].trigger))
             .map_or(&[][..], |d| &d.emit[..]);
-        let Some(queue) = queues.get(&record.conn.0) else {
+        let Some(queue) = conn.and_then(|c| queues.get(&c)) else {
             continue;
         };
-        let p = next.entry(record.conn.0).or_default();
+        let p = next.entry(conn.unwrap_or_default()).or_default();
         // Messages that came before this trigger and were not taken belong to earlier ones.
         while let Some(&(lim, body)) = queue.get(*p).filter(|(lim, _)| *lim < t) {
             decisions[lim].emit.push(emit(lim, body));

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::apps::Output;
 use crate::session::format_dpid;
 
+/// The trigger type of a frame read from the TAP.
+pub const TAP: &str = "TAP";
+
 /// What triggered a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
@@ -132,13 +135,13 @@ impl Trigger {
         }
     }
 
-    /// The trigger for a frame read from the TAP.
-    pub fn tap(frame: u64, ts_ns: u64, data: &[u8]) -> Trigger {
+    /// The trigger for a frame read from the TAP, with the switch whose tunnel took it.
+    pub fn tap(frame: u64, ts_ns: u64, data: &[u8], dpid: Option<u64>) -> Trigger {
         Trigger {
             frame,
             ts_ns,
-            dpid: None,
-            kind: "TAP".to_owned(),
+            dpid: dpid.map(format_dpid),
+            kind: TAP.to_owned(),
             in_port: None,
             summary: Frame::parse(data).summary(),
         }

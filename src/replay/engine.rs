@@ -33,6 +33,8 @@ struct Switch {
 
 pub struct Engine {
     apps: Vec<AppSpec>,
+    /// Per app of the chain: the PacketIns it decided (it emitted something or consumed it).
+    decided: Vec<u64>,
     switches: BTreeMap<u32, Switch>,
     out: Vec<Output>,
     summary: Summary,
@@ -42,6 +44,7 @@ impl Engine {
     pub fn new(apps: &[AppSpec]) -> Engine {
         Engine {
             apps: apps.to_vec(),
+            decided: vec![0; apps.len()],
             switches: BTreeMap::new(),
             out: Vec::new(),
             summary: Summary::default(),
@@ -55,6 +58,15 @@ impl Engine {
 
     pub fn summary(&self) -> &Summary {
         &self.summary
+    }
+
+    /// Each app of the chain with the PacketIns it decided.
+    pub fn decisions_per_app(&self) -> Vec<(&'static str, u64)> {
+        self.apps
+            .iter()
+            .map(AppSpec::name)
+            .zip(self.decided.iter().copied())
+            .collect()
     }
 
     /// Handles one switch→controller message. `None` when the message is not something a
@@ -90,8 +102,13 @@ impl Engine {
                         pin.in_port
                     ));
                 } else if let Some(packet) = Packet::new(pin.in_port, pin.buffer_id, &pin.data) {
-                    for app in &mut switch.apps {
-                        if app.packet_in(&mut ctx, &packet) == Verdict::Consumed {
+                    for (app, decided) in switch.apps.iter_mut().zip(&mut self.decided) {
+                        let before = ctx.out.len();
+                        let verdict = app.packet_in(&mut ctx, &packet);
+                        if verdict == Verdict::Consumed || ctx.out.len() > before {
+                            *decided += 1;
+                        }
+                        if verdict == Verdict::Consumed {
                             break;
                         }
                     }

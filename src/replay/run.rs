@@ -35,7 +35,8 @@ pub struct Reaction<'a> {
 #[derive(Clone, Copy)]
 enum Source<'a> {
     Record(&'a OfRecord),
-    Tap(&'a TapFrame),
+    /// With the datapath id of the switch that took the frame.
+    Tap(&'a TapFrame, Option<u64>),
 }
 
 impl Reaction<'_> {
@@ -48,8 +49,8 @@ impl Reaction<'_> {
                     Trigger::from_message(record.frame(), record.ts_ns, record.dpid, message);
                 Decision::new(trigger, packet_ref(Some(message)), self.outputs)
             }
-            Source::Tap(frame) => {
-                let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data);
+            Source::Tap(frame, dpid) => {
+                let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data, dpid);
                 Decision::new(trigger, packet_ref(None), self.outputs)
             }
         }
@@ -123,6 +124,12 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
         });
     }
 
+    /// A connection of the capture has ended: its switch's apps go with it, as they do in
+    /// `control`.
+    pub fn close(&mut self, conn: u32) {
+        self.engine.disconnect(conn);
+    }
+
     /// Hands over the TAP frames left after the last record.
     pub fn finish(&mut self, sink: &mut impl FnMut(Reaction)) {
         self.flush_tap(None, sink);
@@ -138,9 +145,10 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
             .next_tap
             .take_if(|f| until_ns.is_none_or(|until| f.ts_ns <= until))
         {
+            let dpid = self.engine.tap_conn().and_then(|c| self.engine.dpid(c));
             let outputs = self.engine.tap_frame(frame.ts_ns, &frame.data);
             sink(Reaction {
-                trigger: Source::Tap(&frame),
+                trigger: Source::Tap(&frame, dpid),
                 outputs,
             });
             self.next_tap = self.tap.next();

@@ -178,6 +178,11 @@ impl fmt::Debug for AppSpec {
 }
 
 impl AppSpec {
+    /// The app's name (`learning`).
+    pub fn name(&self) -> &'static str {
+        self.entry.name
+    }
+
     /// A fresh instance, with empty state, for one switch connection.
     pub fn instantiate(&self) -> Box<dyn App> {
         (self.maker)()

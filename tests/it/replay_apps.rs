@@ -283,12 +283,20 @@ fn tunnel_taps_its_mac_and_multicast_and_sends_tap_frames() {
     let multicast = r.packet_in(2, udp(BROADCAST, H2));
     assert_eq!(multicast.len(), 2, "written and flooded: {multicast:?}");
     let out = r.engine.tap_frame(5, &udp(H1, VMAC)).to_vec();
-    let d = Decision::new(Trigger::tap(1, 5, &udp(H1, VMAC)), packet_ref(None), &out);
+    let d = Decision::new(
+        Trigger::tap(1, 5, &udp(H1, VMAC), None),
+        packet_ref(None),
+        &out,
+    );
     assert!(d.emit[0]
         .to_string()
         .starts_with("PACKET_OUT in_port=NONE buffer=none actions=output:1"));
     let out = r.engine.tap_frame(6, &udp(H3, VMAC)).to_vec();
-    let d = Decision::new(Trigger::tap(2, 6, &udp(H3, VMAC)), packet_ref(None), &out);
+    let d = Decision::new(
+        Trigger::tap(2, 6, &udp(H3, VMAC), None),
+        packet_ref(None),
+        &out,
+    );
     assert!(d.emit[0].to_string().contains("actions=ALL"));
 }
 

@@ -297,13 +297,24 @@ fn tunnel_injects_tap_frames_and_the_golden_keeps_the_path_relative() {
         f.extend_from_slice(&[0, 53, 0, 53, 0, 8, 0, 0]);
         f
     };
-    // After the hosts of osken-vip have talked: a second and two after its last message.
+    // After the hosts of osken-vip have talked, while the switch is still connected (its
+    // keepalives go on for seconds): a second and two after its last PacketIn.
     let messages = ofscope(&["pcap", "samples/osken-vip.pcap", "-T", "jsonl"]);
     let last_ns = stdout(&messages)
         .lines()
+        .filter(|l| l.contains("PACKET_IN"))
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["ts_ns"].as_u64())
         .max()
-        .expect("osken-vip has messages");
+        .expect("osken-vip has PacketIns");
+    let end_ns = stdout(&messages)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["ts_ns"].as_u64())
+        .max()
+        .unwrap();
+    assert!(
+        end_ns > last_ns + 3_000_000_000,
+        "the TAP frames must come before the end"
+    );
     let after = (last_ns / 1_000_000_000) as u32 + 1;
     write_pcap(
         &dir.join("tap.pcap"),
