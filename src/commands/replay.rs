@@ -15,9 +15,9 @@ use crate::files::{self, AtomicFile};
 use crate::output::report;
 use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
-use crate::replay::run::{Mode, Runner, TapFrame};
+use crate::replay::run::{Mode, Reaction, Runner, TapFrame};
 use crate::replay::spec::app_names;
-use crate::replay::{AppSpec, Decision};
+use crate::replay::AppSpec;
 use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, StreamEvent};
 use ofscope_dissectors::printable::Echo;
@@ -90,16 +90,17 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let mut decisions = Vec::new();
     let mut records = Vec::new();
     let mut write_error = None;
-    let mut sink = |d: Decision| match goal {
+    // `-q` alone only counts: its decisions are never rendered.
+    let mut sink = |r: Reaction| match goal {
         Goal::Print if !args.quiet => {
             if write_error.is_none() {
-                if let Err(e) = report::write(&mut out, args.format, &d) {
+                if let Err(e) = report::write(&mut out, args.format, &r.decision()) {
                     write_error = Some(e);
                 }
             }
         }
         Goal::Print => {}
-        _ => decisions.push(d),
+        _ => decisions.push(r.decision()),
     };
     for event in session.by_ref() {
         match event {

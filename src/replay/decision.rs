@@ -8,6 +8,7 @@ use std::fmt;
 use ofscope_dissectors::frame::Frame;
 use ofscope_dissectors::openflow::flow_mod::{ofpfc, FLOW_MOD_FLAG_NAMES};
 use ofscope_dissectors::openflow::port::{flag_text, PortDisplay};
+use ofscope_dissectors::openflow::types::type_name;
 use ofscope_dissectors::openflow::{Actions, Body, Message, NO_BUFFER};
 use ofscope_dissectors::printable::Printable;
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,10 @@ impl Decision {
 impl Emit {
     pub fn new(body: &Body, packet: PacketRef) -> Emit {
         let mut e = Emit {
-            kind: Message::new(0, body.clone()).type_name().to_owned(),
+            // As `Message::new` would head it, without copying and encoding the body.
+            kind: type_name(body.msg_type().unwrap_or(0))
+                .unwrap_or("UNKNOWN")
+                .to_owned(),
             command: None,
             match_: None,
             actions: None,

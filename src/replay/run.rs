@@ -1,8 +1,11 @@
 //! One replay run over a capture's records: the engine fed in capture order, TAP frames
-//! merged in by timestamp, each engine reaction turned into a [`Decision`].
+//! merged in by timestamp, each engine reaction handed out as a [`Reaction`].
 //!
-//! Streaming: records go in one at a time and decisions come out through a callback, so a
-//! large capture is replayed without holding its decisions.
+//! Streaming: records go in one at a time and reactions come out through a callback, so a
+//! large capture is replayed without holding its decisions. A reaction becomes a
+//! [`Decision`] only when the caller asks: rendering one (frame summaries, matches and
+//! actions as text) costs several times what the apps do, and a run that only counts
+//! (`replay -q`) needs none.
 
 use ofscope_dissectors::openflow::Message;
 
@@ -20,6 +23,38 @@ pub struct TapFrame {
     pub number: u64,
     pub ts_ns: u64,
     pub data: Vec<u8>,
+}
+
+/// What the engine did for one trigger, borrowed for the length of the callback.
+#[derive(Clone, Copy)]
+pub struct Reaction<'a> {
+    trigger: Source<'a>,
+    outputs: &'a [Output],
+}
+
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Record(&'a OfRecord),
+    /// With the datapath id of the switch that took the frame.
+    Tap(&'a TapFrame, Option<u64>),
+}
+
+impl Reaction<'_> {
+    /// The reaction in the normalised form goldens store and comparisons use.
+    pub fn decision(&self) -> Decision {
+        match self.trigger {
+            Source::Record(record) => {
+                let message: &Message = &record.message;
+                let trigger =
+                    Trigger::from_message(record.frame(), record.ts_ns, record.dpid, message);
+                Decision::new(trigger, packet_ref(Some(message)), self.outputs)
+            }
+            Source::Tap(frame, dpid) => {
+                let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data, dpid);
+                Decision::new(trigger, packet_ref(None), self.outputs)
+            }
+        }
+    }
 }
 
 /// How the data plane is modelled.
@@ -62,7 +97,7 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
 
     /// Handles one record of the capture; controller→switch records are ignored (they are
     /// what the apps replace).
-    pub fn push(&mut self, record: &OfRecord, sink: &mut impl FnMut(Decision)) {
+    pub fn push(&mut self, record: &OfRecord, sink: &mut impl FnMut(Reaction)) {
         self.flush_tap(Some(record.ts_ns), sink);
         if !record.from_switch() {
             return;
@@ -83,8 +118,10 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
         if let Some(switches) = &mut self.switches {
             switches.apply(record.conn.0, record.ts_ns, outputs);
         }
-        let decision = decide(record, outputs);
-        sink(decision);
+        sink(Reaction {
+            trigger: Source::Record(record),
+            outputs,
+        });
     }
 
     /// A connection of the capture has ended: its switch's apps go with it, as they do in
@@ -94,7 +131,7 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
     }
 
     /// Hands over the TAP frames left after the last record.
-    pub fn finish(&mut self, sink: &mut impl FnMut(Decision)) {
+    pub fn finish(&mut self, sink: &mut impl FnMut(Reaction)) {
         self.flush_tap(None, sink);
     }
 
@@ -103,24 +140,20 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
         &mut self.tap
     }
 
-    fn flush_tap(&mut self, until_ns: Option<u64>, sink: &mut impl FnMut(Decision)) {
+    fn flush_tap(&mut self, until_ns: Option<u64>, sink: &mut impl FnMut(Reaction)) {
         while let Some(frame) = self
             .next_tap
             .take_if(|f| until_ns.is_none_or(|until| f.ts_ns <= until))
         {
             let dpid = self.engine.tap_conn().and_then(|c| self.engine.dpid(c));
             let outputs = self.engine.tap_frame(frame.ts_ns, &frame.data);
-            let trigger = Trigger::tap(frame.number, frame.ts_ns, &frame.data, dpid);
-            sink(Decision::new(trigger, packet_ref(None), outputs));
+            sink(Reaction {
+                trigger: Source::Tap(&frame, dpid),
+                outputs,
+            });
             self.next_tap = self.tap.next();
         }
     }
-}
-
-fn decide(record: &OfRecord, outputs: &[Output]) -> Decision {
-    let message: &Message = &record.message;
-    let trigger = Trigger::from_message(record.frame(), record.ts_ns, record.dpid, message);
-    Decision::new(trigger, packet_ref(Some(message)), outputs)
 }
 
 /// Replays a whole list of records and returns every decision.
@@ -132,7 +165,7 @@ pub fn replay_all(
 ) -> (Vec<Decision>, Summary) {
     let mut runner = Runner::new(apps, mode, tap.into_iter());
     let mut decisions = Vec::new();
-    let mut sink = |d| decisions.push(d);
+    let mut sink = |r: Reaction| decisions.push(r.decision());
     for record in records {
         runner.push(record, &mut sink);
     }
