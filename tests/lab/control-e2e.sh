@@ -26,14 +26,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-ofscope=$(realpath -m "${OFSCOPE:-$repo/target/release/ofscope}")
-[[ $EUID -eq 0 ]] || { echo "control-e2e.sh: run as root" >&2; exit 2; }
-[[ -x $ofscope ]] || { echo "control-e2e.sh: no ofscope binary at $ofscope (build it or set OFSCOPE=)" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/ofsc-control.XXXXXX")
-started_at=$(date +%s)
 
 # shellcheck source=tests/lab/labkit.sh
 source "$here/labkit.sh"
+lab_script_start control-e2e.sh ofsc-control
 OFSC_VCONN_LOG=0
 
 VIP=10.0.0.254

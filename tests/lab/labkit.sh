@@ -28,6 +28,18 @@ CTL_NS_OWN=ofsc-ctl
 CTL_LINK=ofsc-c           # ofsc-c0 in the switch namespace, ofsc-c1 in the controller's
 OF_PROTOCOLS=OpenFlow10   # the bridges' protocols and the controller's -O
 VENV=${OFSC_VENV:-$LAB_HOME/.venv}
+
+# The start of a script that tests ofscope in the lab: as root, with the binary (OFSCOPE, or
+# the release build) in $ofscope, a fresh work directory in $work (TMPDIR/PREFIX.XXXXXX) and
+# the start time in $started_at. Usage: lab_script_start NAME PREFIX
+lab_script_start() {
+    local name=$1 prefix=$2
+    ofscope=$(realpath -m "${OFSCOPE:-$LAB_HOME/../../target/release/ofscope}")
+    [[ $EUID -eq 0 ]] || { echo "$name: run as root" >&2; exit 2; }
+    [[ -x $ofscope ]] || { echo "$name: no ofscope binary at $ofscope (build it or set OFSCOPE=)" >&2; exit 2; }
+    work=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+    started_at=$(date +%s)
+}
 OF_ADDR=127.0.0.1         # ::1 for the OpenFlow channel over IPv6
 OF_PORT=6633
 PIDS_FILE=$RUN/started.pids

@@ -19,14 +19,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 lab=$repo/tests/lab
-ofscope=$(realpath -m "${OFSCOPE:-$repo/target/release/ofscope}")
-[[ $EUID -eq 0 ]] || { echo "e2e-live.sh: run as root" >&2; exit 2; }
-[[ -x $ofscope ]] || { echo "e2e-live.sh: no ofscope binary at $ofscope (build it or set OFSCOPE=)" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/ofsl-e2e.XXXXXX")
-started_at=$(date +%s)
 
 # shellcheck source=tests/lab/labkit.sh
 source "$lab/labkit.sh"
+lab_script_start e2e-live.sh ofsl-e2e
 OFSC_VCONN_LOG=0
 live_pid=""
 

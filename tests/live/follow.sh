@@ -15,15 +15,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-ofscope=$(realpath -m "${OFSCOPE:-$repo/target/release/ofscope}")
-[[ $EUID -eq 0 ]] || { echo "follow.sh: run as root" >&2; exit 2; }
-[[ -x $ofscope ]] || { echo "follow.sh: no ofscope binary at $ofscope (build it or set OFSCOPE=)" >&2; exit 2; }
 command -v tmux >/dev/null || { echo "follow.sh: needs tmux" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/ofsl-follow.XXXXXX")
-started_at=$(date +%s)
 
 # shellcheck source=tests/lab/labkit.sh
 source "$repo/tests/lab/labkit.sh"
+lab_script_start follow.sh ofsl-follow
 OFSC_VCONN_LOG=0
 
 socket="ofscope-follow-$$"
