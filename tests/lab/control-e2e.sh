@@ -14,6 +14,8 @@
 #   pc-c-V       V = dst-only: "PC C" (h3, static ARP, talks only to learned hosts) is
 #                never learned and the traffic back to it keeps reaching the controller;
 #                V = pyswitch-all: it is learned, with few PacketIns per flow
+#   garbage      an HTTP request and a stalled 65,535-byte message beside the switch: both
+#                dropped with one line each, the switch forwarding on its one connection
 #   fault        del-controller, the flows deleted, set-controller: the switch comes
 #                back and traffic flows again
 #   replay-NAME  for every session: `ofscope replay --against-recording` with the same
@@ -327,6 +329,59 @@ scenario_fault() {
     end
 }
 
+# fault_client garbage|stall: a client beside the switch that control must drop. garbage
+# sends an HTTP request (its "header" announces 21,536 bytes), stall a HELLO and then 108
+# bytes of a message that announces 65,535 and nothing more. Exit 0 once control closed the
+# connection, in time.
+fault_client() {
+    in_sw python3 - "$OF_PORT" "$1" <<'PY'
+import socket, struct, sys, time
+port, kind = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+if kind == "garbage":
+    s.sendall(b"GET / HTTP/1.1\r\nHost: ofscope\r\n\r\n")
+    limit = 3
+else:
+    s.sendall(struct.pack("!BBHI", 1, 0, 8, 1))
+    s.sendall(struct.pack("!BBHI", 1, 2, 65535, 2) + b"x" * 100)
+    limit = 25  # three echo intervals of 5 s, and room
+s.settimeout(limit)
+start = time.time()
+try:
+    while s.recv(65536):  # HELLO, FEATURES_REQUEST, ECHO_REQUEST: read, never answered
+        pass
+except socket.timeout:
+    sys.exit("still open after %d s" % limit)
+except ConnectionResetError:
+    pass
+print("closed by control after %.1f s" % (time.time() - start))
+PY
+}
+
+# Garbage and a stalled 65,535-byte message beside the real switch: both dropped with one
+# line each, while the switch keeps forwarding on its one connection.
+scenario_garbage() {
+    local garbage stall
+    begin garbage
+    control_start garbage "learning:variant=pox" || { end; return; }
+    unset 'sessions[-1]'   # its recording holds the garbage: no replay proof for it
+    ping_ok 1 10.0.0.2 || true
+    fault_client garbage > "$work/garbage.txt" 2>&1 & garbage=$!
+    fault_client stall > "$work/stall.txt" 2>&1 & stall=$!
+    wait "$garbage" || bad "garbage client: $(tail -1 "$work/garbage.txt")"
+    ping_ok 2 10.0.0.3 || true
+    wait "$stall" || bad "stalled client: $(tail -1 "$work/stall.txt")"
+    say "garbage: $(tail -1 "$work/garbage.txt"); stalled message: $(tail -1 "$work/stall.txt")"
+    (( $(grep -c 'dropped: not an OpenFlow switch' "$work/garbage.err") == 1 )) \
+        || bad "not one drop line for the garbage: $(grep dropped "$work/garbage.err" | tr '\n' '|')"
+    (( $(grep -c 'dropped: stalled in the middle of a message (108 of 65535 bytes)' "$work/garbage.err") == 1 )) \
+        || bad "not one drop line for the stalled message: $(grep dropped "$work/garbage.err" | tr '\n' '|')"
+    ping_ok 3 10.0.0.1 || true
+    (( $(grep -c 'connected from' "$work/garbage.err") == 1 )) || bad "the switch had to reconnect"
+    control_stop
+    end
+}
+
 # The replay proof of one recorded session: "NAME APP..."
 replay_proof() {
     local name=$1 app args=() out agreement
@@ -371,6 +426,7 @@ scenario_tunnel
 scenario_pc_c dst-only unlearned
 scenario_pc_c pyswitch-all learned
 scenario_fault
+scenario_garbage
 for s in "${sessions[@]}"; do
     # shellcheck disable=SC2086 # NAME APP... (no app spec holds a space)
     replay_proof $s
