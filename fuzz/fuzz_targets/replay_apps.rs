@@ -61,8 +61,9 @@ fn drive(apps: &[AppSpec], script: &[(u64, Event)]) {
                 (trigger, Some(message), outputs)
             }
             Event::Tap(data) => {
+                let dpid = engine.tap_conn().and_then(|c| engine.dpid(c));
                 let outputs = engine.tap_frame(*ts_ns, data);
-                (Trigger::tap(frame, *ts_ns, data), None, outputs)
+                (Trigger::tap(frame, *ts_ns, data, dpid), None, outputs)
             }
         };
         for output in outputs {
