@@ -413,6 +413,12 @@ fn exit_on(err: clap::Error) -> ! {
             "unknown command '{}'; see --help",
             Echo::text(context(ContextKind::InvalidSubcommand))
         ),
+        ErrorKind::MissingRequiredArgument => match err.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(missing)) => {
+                format!("missing {}; see --help", missing.join(", "))
+            }
+            _ => "a required argument is missing; see --help".to_owned(),
+        },
         _ => err.exit(),
     };
     eprintln!("ofscope: {message}");

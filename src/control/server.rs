@@ -80,7 +80,16 @@ impl Listeners {
                 _ => Err(e),
             });
             let mut listener = bound.map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+                let hint = match e.kind() {
+                    std::io::ErrorKind::AddrInUse => {
+                        "another controller has it: stop it or give another --listen"
+                    }
+                    std::io::ErrorKind::PermissionDenied => {
+                        "ports under 1024 need root or CAP_NET_BIND_SERVICE"
+                    }
+                    _ => "give an address of this host, or a port alone for every address",
+                };
+                std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}; {hint}"))
             })?;
             poll.registry()
                 .register(&mut listener, Token(i), Interest::READABLE)?;

@@ -258,3 +258,31 @@ fn sigterm_closes_the_switches_and_prints_the_summary() {
     assert!(summary.contains("1 switch"), "{summary}");
     assert!(switch.closed_within(PATIENCE));
 }
+
+#[test]
+fn a_bad_invocation_is_one_line_and_exit_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    for (args, says) in [
+        (vec!["control"], "missing --app"),
+        (vec!["control", "--app", "nope"], "unknown app 'nope'"),
+        (
+            vec!["control", "--app", "learning", "--listen", "foo:bar"],
+            "not a port or ADDR:PORT",
+        ),
+        (
+            vec!["control", "--app", "learning", "--listen", &taken],
+            "another controller has it",
+        ),
+        (
+            vec!["control", "--app", "learning", "--echo-interval", "0"],
+            "0.001",
+        ),
+    ] {
+        let o = crate::common::command().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
