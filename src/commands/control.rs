@@ -51,12 +51,13 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
     let stopper = Stopper::new(move || {
         let _ = waker.wake();
     });
-    let viewer = tui::wanted(&args.view) && std::io::stderr().is_terminal();
+    let viewer = tui::wanted(&args.view);
     let config = Config {
         apps: args.apps.clone(),
         echo_interval: Duration::from_secs_f64(args.echo_interval),
-        // The viewer owns the terminal: connection events show there as messages.
-        log: if viewer {
+        // The viewer owns the terminal: connection events show there as messages (and in
+        // stderr when it goes elsewhere).
+        log: if viewer && std::io::stderr().is_terminal() {
             Box::new(|_| {})
         } else {
             Box::new(|line| eprintln!("ofscope: {}", Printable(&line)))

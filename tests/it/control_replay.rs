@@ -7,25 +7,12 @@ use std::path::Path;
 
 use ofscope::capture::{FileSource, FrameSource};
 use ofscope_dissectors::frame::{Frame, Network, Transport};
-use ofscope_dissectors::openflow::{Body, Message, PacketIn, NO_BUFFER};
+use ofscope_dissectors::openflow::Message;
 
 use crate::common::{command, temp_dir};
-use crate::control_support::{Control, Switch};
+use crate::control_support::{packet_in, Control, Switch};
 
 const HOSTS: u8 = 4;
-
-/// A PacketIn of an IPv4 frame from host `src` (behind port `src`) to host `dst`.
-fn packet_in(src: u8, dst: u8) -> Body {
-    let mut data = vec![0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 0x08, 0x00];
-    data.resize(60, 0);
-    Body::PacketIn(PacketIn {
-        buffer_id: NO_BUFFER,
-        total_len: data.len() as u16,
-        in_port: u16::from(src),
-        reason: 0,
-        data,
-    })
-}
 
 /// Sends `count` PacketIns between the hosts; the echo after them returns once control has
 /// answered them all (it answers in order).

@@ -24,6 +24,7 @@ mod control_faults;
 mod control_replay;
 mod control_support;
 mod control_tap;
+mod control_view;
 mod differential_captures;
 mod differential_of10_messages;
 mod differential_times;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::header::HEADER_LEN;
-use ofscope_dissectors::openflow::{Body, FeaturesReply, Hello, Message};
+use ofscope_dissectors::openflow::{Body, FeaturesReply, Hello, Message, PacketIn, NO_BUFFER};
 
 use crate::common::ROOT;
 
@@ -140,7 +140,11 @@ pub struct Switch {
 
 impl Switch {
     pub fn connect(control: &Control) -> Switch {
-        let stream = TcpStream::connect(control.addr).expect("connect to control");
+        Switch::connect_to(control.addr)
+    }
+
+    pub fn connect_to(addr: SocketAddr) -> Switch {
+        let stream = TcpStream::connect(addr).expect("connect to control");
         stream.set_nodelay(true).unwrap();
         stream.set_write_timeout(Some(PATIENCE)).unwrap();
         Switch {
@@ -215,7 +219,11 @@ impl Switch {
     /// HELLO both ways, FEATURES_REQUEST answered with DPID, and the app's connect messages
     /// (learning:variant=pox: SET_CONFIG, a FLOW_MOD deleting every flow, a BARRIER).
     pub fn handshake(control: &Control, dpid: u64) -> Switch {
-        let mut switch = Switch::connect(control);
+        Switch::handshake_at(control.addr, dpid)
+    }
+
+    pub fn handshake_at(addr: SocketAddr, dpid: u64) -> Switch {
+        let mut switch = Switch::connect_to(addr);
         switch.send(Body::Hello(Hello::default()));
         let hello = switch.expect("HELLO", |m| matches!(m.body, Body::Hello(_)));
         assert_eq!(hello.header.version, 1);
@@ -269,4 +277,17 @@ pub fn is_closed(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
     )
+}
+
+/// A PacketIn of an IPv4 frame from host `src` (behind port `src`) to host `dst`.
+pub fn packet_in(src: u8, dst: u8) -> Body {
+    let mut data = vec![0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 0x08, 0x00];
+    data.resize(60, 0);
+    Body::PacketIn(PacketIn {
+        buffer_id: NO_BUFFER,
+        total_len: data.len() as u16,
+        in_port: u16::from(src),
+        reason: 0,
+        data,
+    })
 }
