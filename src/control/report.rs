@@ -8,12 +8,15 @@ use crate::replay::Summary;
 
 /// Latencies are kept to 3 significant digits, as the analysis keeps them.
 const LATENCY_DIGITS: u8 = 3;
+/// Distinct datapaths remembered for the count; past it (switches that make up a new
+/// datapath id at every connection) the count says "at least".
+const MAX_DPIDS: usize = 1 << 20;
 
 pub struct Report {
     /// TCP connections accepted.
     pub connections: u64,
-    /// Distinct datapaths that completed the handshake.
-    pub dpids: BTreeSet<u64>,
+    /// Distinct datapaths that completed the handshake (up to [`MAX_DPIDS`]).
+    dpids: BTreeSet<u64>,
     /// Connections dropped for misbehaving (garbage, silence, not reading).
     pub dropped: u64,
     /// Peers that spoke no OpenFlow 1.0.
@@ -40,11 +43,25 @@ impl Default for Report {
     }
 }
 
+impl Report {
+    /// A datapath completed its handshake.
+    pub fn switch_up(&mut self, dpid: u64) {
+        if self.dpids.len() < MAX_DPIDS {
+            self.dpids.insert(dpid);
+        }
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} switches over {} connections ({} dropped, {} without OpenFlow 1.0); {}",
+            "{}{} switches over {} connections ({} dropped, {} without OpenFlow 1.0); {}",
+            if self.dpids.len() == MAX_DPIDS {
+                "at least "
+            } else {
+                ""
+            },
             self.dpids.len(),
             self.connections,
             self.dropped,

@@ -468,9 +468,7 @@ impl Server {
             "switch {} connected from {peer}",
             format_dpid(dpid)
         ));
-        self.report_with(|r| {
-            r.dpids.insert(dpid);
-        });
+        self.report_with(|r| r.switch_up(dpid));
         for t in old {
             let _ = self.close(
                 t,
