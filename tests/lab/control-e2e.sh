@@ -411,10 +411,7 @@ replay_proof() {
 }
 
 # ---------------------------------------------------------------- run
-take_lock
-clean_leftovers
-arm_teardown
-trap finish EXIT
+lab_begin finish
 
 switch_ns 0
 start_ovs

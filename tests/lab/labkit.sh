@@ -145,6 +145,15 @@ arm_teardown() {
     trap 'exit 143' TERM
 }
 
+# lab_begin [HANDLER]: the start of every lab run: the lock, what a killed run left, the
+# teardown armed; HANDLER (which must call teardown) replaces it at exit when given.
+lab_begin() {
+    take_lock
+    clean_leftovers
+    arm_teardown
+    if [[ ${1:-} ]]; then trap "$1" EXIT; fi
+}
+
 # One run at a time: the names above are fixed. Children get the lock fd
 # closed ({lock_fd}>&-), so orphans of a killed run cannot hold the lock.
 lock_fd=""

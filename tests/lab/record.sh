@@ -324,9 +324,7 @@ record_one() {
     if [[ $name == large ]]; then OFSC_VCONN_LOG=0; fi
     OFSC_VCONN_LOG=${OFSC_VCONN_LOG:-1}
     mkdir -p "$OUTDIR"
-    take_lock
-    clean_leftovers
-    arm_teardown
+    lab_begin
     "$fn"
     end_session
 }

@@ -37,10 +37,7 @@ finish() {
     teardown
 }
 
-take_lock
-clean_leftovers
-arm_teardown
-trap finish EXIT
+lab_begin finish
 
 switch_ns 0
 start_ovs

@@ -39,10 +39,7 @@ finish() {
     teardown
 }
 
-take_lock
-clean_leftovers
-arm_teardown
-trap finish EXIT
+lab_begin finish
 
 screen() { tm capture-pane -p -t "$session"; }
 
