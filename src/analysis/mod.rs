@@ -44,10 +44,10 @@ use findings::{
     TruncatedMessage, TruncatedPacketIn, UnansweredAddress, UnansweredPacketIn, UnknownBufferId,
     VersionMismatch, HANDSHAKE_STALL_NS,
 };
-use probes::{Probe, Protocol};
-use throughput::Throughput;
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
+use probes::{Probe, Protocol};
 use switches::{ConfigSource, Connection, SwitchInfo};
+use throughput::Throughput;
 
 const NS_PER_SEC: u64 = 1_000_000_000;
 /// Buffers offered and not used yet, kept per connection (the oldest are forgotten).
@@ -370,7 +370,11 @@ fn is_multicast(mac: &[u8; 6]) -> bool {
 /// Whether a frame is ARP, untagged or behind one VLAN tag (read from its bytes).
 fn is_arp(frame: &[u8]) -> bool {
     use ofscope_dissectors::frame::ethertype;
-    let at = |i: usize| frame.get(i..i + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let at = |i: usize| {
+        frame
+            .get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
     match at(12) {
         Some(ethertype::ARP) => true,
         Some(ethertype::VLAN) => at(16) == Some(ethertype::ARP),
@@ -569,9 +573,8 @@ impl Analyzer {
                 ip: Ipv4Addr::from(*ip),
                 asked,
             };
-            self.findings.add(
-                Finding::new(&rule, Some(asked.first_frame), asked.first_ns).dpid(asked.dpid),
-            );
+            self.findings
+                .add(Finding::new(&rule, Some(asked.first_frame), asked.first_ns).dpid(asked.dpid));
         }
     }
 
@@ -1384,9 +1387,11 @@ impl Analyzer {
             return;
         }
         let flow_key = FlowKey::from_headers(h, p.in_port);
-        let explained = self.switch(key).table.flows().any(|f| {
-            outputs_to(&f.actions, ofpp::CONTROLLER) && f.match_.matches(&flow_key)
-        });
+        let explained = self
+            .switch(key)
+            .table
+            .flows()
+            .any(|f| outputs_to(&f.actions, ofpp::CONTROLLER) && f.match_.matches(&flow_key));
         if explained {
             return;
         }
@@ -1411,10 +1416,9 @@ impl Analyzer {
                     quiet_ns,
                     stale: StaleFlows::of(table, &mac, from),
                 };
-                self.findings
-                    .fold::<HostMoved>(hash_of((key, mac)), || {
-                        Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
-                    });
+                self.findings.fold::<HostMoved>(hash_of((key, mac)), || {
+                    Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+                });
             }
             Move::Flapping(mut rule) => {
                 rule.stale = StaleFlows::of(table, &mac, rule.ports.0);
@@ -1479,7 +1483,15 @@ impl Analyzer {
     /// reply must go back on its request's VLAN and be whole; a request sent to one port
     /// shows the controller knows where its target is.
     #[cold]
-    fn probe_out(&mut self, r: &OfRecord, key: SwitchKey, at: At, p: &PacketOut, h: &Headers, floods: bool) {
+    fn probe_out(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        p: &PacketOut,
+        h: &Headers,
+        floods: bool,
+    ) {
         let Some(probe) = Probe::of(h) else {
             return;
         };
@@ -1495,7 +1507,12 @@ impl Analyzer {
         self.address_settled(from);
         if protocol == Protocol::Echo {
             if let Some((kept, total)) = probes::ipv4_short(&p.data, h) {
-                let rule = ReplyFromTruncatedFrame { from, to, kept, total };
+                let rule = ReplyFromTruncatedFrame {
+                    from,
+                    to,
+                    kept,
+                    total,
+                };
                 self.findings
                     .add(Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid()));
             }
@@ -1509,11 +1526,14 @@ impl Analyzer {
         }) else {
             return;
         };
-        let reply_vlan = p.actions.iter().fold(h.vlan.map(|v| v.vid), |vlan, a| match a {
-            Action::SetVlanVid(v) => Some(*v),
-            Action::StripVlan => None,
-            _ => vlan,
-        });
+        let reply_vlan = p
+            .actions
+            .iter()
+            .fold(h.vlan.map(|v| v.vid), |vlan, a| match a {
+                Action::SetVlanVid(v) => Some(*v),
+                Action::StripVlan => None,
+                _ => vlan,
+            });
         if reply_vlan != Some(request.vlan) {
             let rule = ReplyVlanMismatch {
                 protocol,

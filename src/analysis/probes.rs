@@ -104,7 +104,9 @@ pub fn ipv4_short(frame: &[u8], h: &Headers) -> Option<(usize, usize)> {
     }
     // The network header starts after the MACs, the VLAN tags and the ethertype.
     let ip = 14 + 4 * h.vlan_tags;
-    let total = usize::from(u16::from_be_bytes(frame.get(ip + 2..ip + 4)?.try_into().ok()?));
+    let total = usize::from(u16::from_be_bytes(
+        frame.get(ip + 2..ip + 4)?.try_into().ok()?,
+    ));
     let kept = frame.len().saturating_sub(ip);
     (kept < total).then_some((kept, total))
 }

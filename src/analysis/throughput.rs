@@ -123,7 +123,10 @@ mod tests {
             t.response(s);
         }
         let s = t.summary().unwrap();
-        assert_eq!((s.responses, s.seconds, s.peak_per_s, s.peak_second), (6, 4, 3, 3));
+        assert_eq!(
+            (s.responses, s.seconds, s.peak_per_s, s.peak_second),
+            (6, 4, 3, 3)
+        );
         assert_eq!(s.mean_per_s, 1.5);
         assert_eq!(t.per_second(), vec![3, 0, 1, 2]);
     }

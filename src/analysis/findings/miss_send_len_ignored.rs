@@ -19,7 +19,10 @@ impl Rule for MissSendLenIgnored {
 
     fn text(&self) -> String {
         let source = match self.set_frame {
-            Some(f) => format!("the controller set miss_send_len={} (SET_CONFIG, frame {f})", self.miss_send_len),
+            Some(f) => format!(
+                "the controller set miss_send_len={} (SET_CONFIG, frame {f})",
+                self.miss_send_len
+            ),
             None => format!("the switch reports miss_send_len={}", self.miss_send_len),
         };
         format!(
