@@ -205,6 +205,8 @@ pub struct Switch {
     pub cut_flow_mods: u64,
     /// FLOW_MODs of another OpenFlow version, which the table does not follow.
     pub undecoded_flow_mods: u64,
+    /// PacketIns that a flow not installed over the connection sent (`flow_not_seen`).
+    pub out_of_band_packet_ins: u64,
 }
 
 impl Switch {
@@ -220,6 +222,7 @@ impl Switch {
             responses: Throughput::default(),
             cut_flow_mods: 0,
             undecoded_flow_mods: 0,
+            out_of_band_packet_ins: 0,
         }
     }
 }
@@ -453,6 +456,21 @@ impl Analyzer {
 
     /// Why the flow table of `key` may lack flows the switch has, if it may.
     pub fn table_caveat(&self, key: SwitchKey) -> Option<String> {
+        let mut why = self.capture_caveats(key);
+        let out_of_band = self
+            .switches
+            .get(&key)
+            .map_or(0, |s| s.out_of_band_packet_ins);
+        if out_of_band > 0 {
+            why.push(format!(
+                "{out_of_band} PacketIns (reason=ACTION) came from flows not installed over this connection (added out of band: see flow_not_seen)"
+            ));
+        }
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
+    /// What the capture lacks of the FLOW_MODs that built the table of `key`.
+    fn capture_caveats(&self, key: SwitchKey) -> Vec<String> {
         let mut why = Vec::new();
         if self
             .conns
@@ -476,7 +494,7 @@ impl Analyzer {
                 "{undecoded} FLOW_MODs of another OpenFlow version than 1.0 are not applied"
             ));
         }
-        (!why.is_empty()).then(|| why.join("; "))
+        why
     }
 
     /// The flow tables to show: at `--at` when given, else as the capture ends; with the
@@ -1383,7 +1401,7 @@ impl Analyzer {
     /// connection does that for its frame.
     #[cold]
     fn action_packet_in(&mut self, key: SwitchKey, at: At, p: &PacketIn, h: &Headers) {
-        if self.table_caveat(key).is_some() {
+        if !self.capture_caveats(key).is_empty() {
             return;
         }
         let flow_key = FlowKey::from_headers(h, p.in_port);
@@ -1395,6 +1413,7 @@ impl Analyzer {
         if explained {
             return;
         }
+        self.switch(key).out_of_band_packet_ins += 1;
         let rule = FlowNotSeen {
             match_: Match::exact(&flow_key),
         };

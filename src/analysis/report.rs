@@ -17,6 +17,7 @@ use ofscope_dissectors::openflow::Actions;
 use super::findings::{Finding, Findings};
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
+use super::throughput::ThroughputSummary;
 use super::{fmt_duration, Analyzer, SwitchKey};
 use crate::flow_table::Flow;
 use crate::output::report::alphabetical;
@@ -119,6 +120,14 @@ fn sorted(flows: &[Flow], at_ns: u64) -> Vec<FlowView> {
     v
 }
 
+/// A switch in a table's first column.
+fn switch_label(switch: SwitchKey) -> String {
+    match switch {
+        SwitchKey::Dpid(d) => format_dpid(d),
+        SwitchKey::Conn(c) => format!("conn {c}"),
+    }
+}
+
 /// A latency table's columns, for the `what` of its rows.
 fn summary_header(f: &mut Formatter<'_>, what: &str) -> fmt::Result {
     writeln!(
@@ -169,6 +178,8 @@ struct SwitchLatency {
     packet_in: Summary,
     /// By request type.
     requests: BTreeMap<&'static str, Summary>,
+    /// Responses (PACKET_OUT, FLOW_MOD) per second; none when the controller sent none.
+    throughput: Option<ThroughputSummary>,
     #[serde(skip)]
     switch: SwitchKey,
     #[serde(skip)]
@@ -197,6 +208,9 @@ impl Display for LatencyReport {
             summary_row(f, "ECHO", &s.echo)?;
             for (kind, summary) in &s.requests {
                 summary_row(f, kind, summary)?;
+            }
+            if let Some(t) = &s.throughput {
+                writeln!(f, "  throughput: {t}")?;
             }
             if !s.histogram.is_empty() {
                 writeln!(f, "  PACKET_IN delay histogram")?;
@@ -498,14 +512,33 @@ impl Display for StatsAnalysis<'_> {
         )?;
         summary_header(f, "switch")?;
         for s in &self.latency.switches {
-            let label = match s.switch {
-                SwitchKey::Dpid(d) => format_dpid(d),
-                SwitchKey::Conn(c) => format!("conn {c}"),
-            };
-            summary_row(f, &label, &s.packet_in)?;
+            summary_row(f, &switch_label(s.switch), &s.packet_in)?;
             if s.echo.pairs > 0 || s.echo.unanswered > 0 {
                 summary_row(f, "  echo", &s.echo)?;
             }
+        }
+        writeln!(
+            f,
+            "Controller throughput (responses: PACKET_OUT and FLOW_MOD, per 1 s of capture time)"
+        )?;
+        writeln!(
+            f,
+            "  {:<24} {:>10} {:>8} {:>10} {:>10}",
+            "switch", "responses", "seconds", "mean/s", "peak/s"
+        )?;
+        for s in &self.latency.switches {
+            let Some(t) = &s.throughput else {
+                continue;
+            };
+            writeln!(
+                f,
+                "  {:<24} {:>10} {:>8} {:>10.1} {:>10}",
+                switch_label(s.switch),
+                t.responses,
+                t.seconds,
+                t.mean_per_s,
+                t.peak_per_s
+            )?;
         }
         writeln!(f, "Flow tables at {}: see --flows", self.tables_when)?;
         writeln!(f, "Conversations ({} host pairs)", self.conversations_seen)?;
@@ -601,6 +634,7 @@ impl Analyzer {
                     echo: s.echo.summary(),
                     packet_in: s.packet_in.summary(),
                     requests: s.requests.iter().map(|(k, v)| (*k, v.summary())).collect(),
+                    throughput: s.responses.summary(),
                     switch: *key,
                     histogram: s.packet_in.histogram_text(40),
                 })

@@ -20,17 +20,18 @@ pub struct Throughput {
     series: Vec<(u64, u32)>,
 }
 
-/// What `--stats`, `--latency` and JSON show.
+/// What `--stats`, `--latency` and JSON show (members in alphabetical order, as every
+/// report's).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ThroughputSummary {
-    pub responses: u64,
-    /// From the first response's second to the last's, both counted.
-    pub seconds: u64,
-    /// Responses per second over those seconds.
+    /// Responses per second over `seconds`.
     pub mean_per_s: f64,
     /// The busiest second: its responses, and which second it is (from the origin).
     pub peak_per_s: u32,
     pub peak_second: u64,
+    pub responses: u64,
+    /// From the first response's second to the last's, both counted.
+    pub seconds: u64,
 }
 
 impl Throughput {

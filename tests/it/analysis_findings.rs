@@ -1547,3 +1547,38 @@ fn miss_send_len_ignored_and_not_on_a_capture_cut_by_its_snaplen() {
         note.text
     );
 }
+
+/// The diagnoses, and the lab recording of each story that has one (`tests/lab/record.sh
+/// NAME`; the others are shown on constructed sessions above).
+const DIAGNOSES: &[(&str, Option<&str>)] = &[
+    ("host_never_learned", Some("pc-c-dst-only.pcap")),
+    ("unanswered_address", Some("vip-flood.pcap")),
+    ("host_moved", Some("host-move.pcap")),
+    ("flow_not_seen", Some("ofctl-flows.pcap")),
+    ("miss_send_len_ignored", None),
+    ("mac_flapping", None),
+    ("reply_vlan_mismatch", None),
+    ("reply_from_truncated_frame", None),
+];
+
+/// Every diagnosis over every sample: each fires on its story and on no other sample.
+#[test]
+fn each_diagnosis_fires_on_its_story_and_on_no_other_sample() {
+    let all = crate::common::samples();
+    for (_, story) in DIAGNOSES.iter() {
+        if let Some(story) = story {
+            assert!(
+                all.iter().any(|p| p.ends_with(story)),
+                "{story} is not in samples/"
+            );
+        }
+    }
+    for path in all {
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let a = analyse(&path);
+        for (kind, story) in DIAGNOSES {
+            let fires = count(&a, kind) > 0;
+            assert_eq!(fires, *story == Some(name.as_str()), "{kind} on {name}");
+        }
+    }
+}
