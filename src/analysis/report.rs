@@ -23,8 +23,10 @@ use crate::flow_table::Flow;
 use crate::output::report::alphabetical;
 use crate::session::format_dpid;
 
-/// Conversations and findings listed in `--stats` (the full lists have their own flags).
+/// Conversations listed in `--stats` (the full list has its own flag).
 const STATS_LIST_LIMIT: usize = 10;
+/// Occurrences of each kind of finding listed by `--findings` (`--stats` lists one).
+const FINDINGS_SHOWN: usize = 5;
 
 /// A switch's key as the JSON has it: its dpid, or its connection until it is known.
 fn dpid_json(key: SwitchKey) -> Option<String> {
@@ -241,7 +243,9 @@ impl Display for LatencyReport {
     }
 }
 
-/// `--findings`: the totals per kind, then the findings kept, in capture order.
+/// `--findings`: the findings grouped by severity (errors, then warnings, then notes) and
+/// kind, each group once with its count and its first occurrences. The JSON lists every
+/// occurrence kept, in capture order.
 #[derive(Serialize)]
 pub struct FindingsReport<'a> {
     findings: Vec<FindingView<'a>>,
@@ -249,22 +253,18 @@ pub struct FindingsReport<'a> {
     totals: BTreeMap<&'static str, u64>,
     #[serde(skip)]
     of: &'a Findings,
+    /// Occurrences listed per group in the text.
     #[serde(skip)]
-    list: Vec<&'a Finding>,
-    /// Findings listed in the text, when not all (`--stats`).
-    #[serde(skip)]
-    limit: Option<usize>,
+    shown: usize,
 }
 
 impl<'a> FindingsReport<'a> {
-    fn new(of: &'a Findings, limit: Option<usize>) -> FindingsReport<'a> {
-        let list = of.list();
+    fn new(of: &'a Findings, shown: usize) -> FindingsReport<'a> {
         FindingsReport {
-            findings: list.iter().map(|f| FindingView::new(f)).collect(),
+            findings: of.list().iter().map(|f| FindingView::new(f)).collect(),
             totals: of.totals().map(|(k, n)| (k.name(), n)).collect(),
             of,
-            list,
-            limit,
+            shown,
         }
     }
 }
@@ -296,24 +296,39 @@ impl<'a> FindingView<'a> {
 
 impl Display for FindingsReport<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Findings")?;
-        if self.list.is_empty() {
-            return writeln!(f, "  none");
+        let list = self.of.by_severity();
+        if list.is_empty() {
+            return writeln!(f, "Findings\n  none");
         }
-        for (kind, n) in self.of.totals() {
-            let shown = self.of.kept(kind);
-            write!(f, "  {:<22} {n}", kind.name())?;
-            if (shown as u64) < n && !self.of.folds(kind) {
-                write!(f, " (first {shown} listed)")?;
+        writeln!(
+            f,
+            "Findings (errors, then warnings, then notes; the first {} of each; -T jsonl lists every one)",
+            self.shown
+        )?;
+        for group in list.chunk_by(|a, b| (a.severity, a.kind) == (b.severity, b.kind)) {
+            let (severity, kind) = (group[0].severity, group[0].kind);
+            let kept: u64 = group.iter().map(|x| x.count).sum();
+            // A kind graded in one severity has its total; occurrences past the cap of
+            // kept findings are counted there only.
+            let graded_apart = list
+                .iter()
+                .any(|x| x.kind == kind && x.severity != severity);
+            let count = if graded_apart {
+                kept
+            } else {
+                self.of.total(kind)
+            };
+            write!(f, "  {:<7}  {:<26} {count}", severity.name(), kind.name())?;
+            if !graded_apart && (self.of.kept(kind) as u64) < count && !self.of.folds(kind) {
+                write!(f, " (the first {} kept)", self.of.kept(kind))?;
             }
             writeln!(f)?;
-        }
-        let limit = self.limit.unwrap_or(self.list.len());
-        for finding in self.list.iter().take(limit) {
-            writeln!(f, "  {finding}")?;
-        }
-        if self.list.len() > limit {
-            writeln!(f, "  ... {} more: see --findings", self.list.len() - limit)?;
+            for occurrence in group.iter().take(self.shown) {
+                writeln!(f, "    {}", occurrence.occurrence())?;
+            }
+            if group.len() > self.shown {
+                writeln!(f, "    ... {} more", group.len() - self.shown)?;
+            }
         }
         Ok(())
     }
@@ -645,7 +660,7 @@ impl Analyzer {
 
     /// `--findings`.
     pub fn findings_report(&self) -> FindingsReport<'_> {
-        FindingsReport::new(&self.findings, None)
+        FindingsReport::new(&self.findings, FINDINGS_SHOWN)
     }
 
     /// The analysis part of `--stats`.
@@ -690,7 +705,7 @@ impl Analyzer {
                     vlans: c.vlans.iter().copied().collect(),
                 })
                 .collect(),
-            findings: FindingsReport::new(&self.findings, Some(STATS_LIST_LIMIT)),
+            findings: FindingsReport::new(&self.findings, 1),
             latency: self.latency_report(),
             switches,
             tables_when: self.when(at),

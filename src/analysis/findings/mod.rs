@@ -211,6 +211,21 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// The occurrence without its severity and kind (which its group in a report gives):
+    /// `frame 12  00:00:..:01  PACKET_IN ... (x3)`.
+    pub fn occurrence(&self) -> String {
+        let frame = self.frame.map_or("-".to_owned(), |f| f.to_string());
+        let switch = self.dpid.map_or("-".to_owned(), format_dpid);
+        let times = if self.count > 1 {
+            format!(" (x{})", self.count)
+        } else {
+            String::new()
+        };
+        format!("frame {frame:>7}  {switch:<23}  {}{times}", self.text)
+    }
+}
+
 /// `warning  frame 12  00:00:..:01  unanswered_packet_in  PACKET_IN ... (x3)`
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -307,6 +322,14 @@ impl Findings {
     pub fn list(&self) -> Vec<&Finding> {
         let mut v: Vec<&Finding> = self.list.iter().collect();
         v.sort_by_key(|f| (f.ts_ns, f.frame));
+        v
+    }
+
+    /// Kept findings, the most severe first (errors, warnings, notes); within a severity by
+    /// kind, in the order of [`KINDS`]; within a kind in capture order.
+    pub fn by_severity(&self) -> Vec<&Finding> {
+        let mut v = self.list();
+        v.sort_by_key(|f| (f.severity, f.kind));
         v
     }
 
