@@ -199,8 +199,6 @@ pub struct Switch {
     macs: FastMap<u64, MacMoves>,
     /// Unicast frames the controller flooded, by destination MAC number.
     flooded: FastMap<u64, FloodedTo>,
-    /// PACKET_OUTs and FLOW_MODs per second.
-    pub responses: Throughput,
     /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
     pub cut_flow_mods: u64,
     /// FLOW_MODs of another OpenFlow version, which the table does not follow.
@@ -219,7 +217,6 @@ impl Switch {
             requests: BTreeMap::new(),
             macs: FastMap::default(),
             flooded: FastMap::default(),
-            responses: Throughput::default(),
             cut_flow_mods: 0,
             undecoded_flow_mods: 0,
             out_of_band_packet_ins: 0,
@@ -256,6 +253,8 @@ struct ConnState {
     set_config_frame: Option<u64>,
     /// The latest VLAN-tagged ARP and echo requests.
     tagged_requests: VecDeque<TaggedRequest>,
+    /// The controller's PACKET_OUTs and FLOW_MODs per second.
+    responses: Throughput,
 }
 
 /// A request that came VLAN-tagged: its reply must go back on its VLAN.
@@ -452,6 +451,16 @@ impl Analyzer {
 
     pub fn last_ns(&self) -> u64 {
         self.last_ns
+    }
+
+    /// The controller's responses per second to switch `key`, over all its connections.
+    pub fn throughput(&self, key: SwitchKey) -> Throughput {
+        Throughput::merged(
+            self.conns
+                .iter()
+                .filter(|c| c.key == key)
+                .map(|c| &c.responses),
+        )
     }
 
     /// Why the flow table of `key` may lack flows the switch has, if it may.
@@ -730,44 +739,15 @@ impl Analyzer {
             Body::PacketOut(p) => {
                 let same_frame_as = self.pair(r, key, at, None, HostSlots::default());
                 self.packet_out(r, key, at, p, same_frame_as);
-                self.response(r, key);
             }
             _ => {
                 self.pair(r, key, at, None, HostSlots::default());
                 self.other_message(r, key, at);
-                if matches!(r.message.header.msg_type, ofpt::FLOW_MOD | ofpt::PACKET_OUT) {
-                    self.response(r, key);
-                }
             }
         }
         if self.stalls.any_due(ts) {
             self.stalls_due(ts);
         }
-    }
-
-    /// A PACKET_OUT or FLOW_MOD (of any version): a response, when the controller sent it.
-    #[inline]
-    fn response(&mut self, r: &OfRecord, key: SwitchKey) {
-        if r.from_switch() {
-            return;
-        }
-        let (start, n) = self.second;
-        let second = if r.ts_ns >= start && r.ts_ns - start < NS_PER_SEC {
-            n
-        } else {
-            self.next_second(r.ts_ns)
-        };
-        self.switch(key).responses.response(second);
-    }
-
-    /// The second of capture time `ts_ns` falls in, from the origin; it becomes the one
-    /// being counted.
-    #[cold]
-    fn next_second(&mut self, ts_ns: u64) -> u64 {
-        let origin = self.origin_ns.unwrap_or(ts_ns);
-        let n = ts_ns.saturating_sub(origin) / NS_PER_SEC;
-        self.second = (origin + n * NS_PER_SEC, n);
-        n
     }
 
     /// Feeds the message to its connection's pairing and takes what that pairs into the
@@ -782,6 +762,13 @@ impl Analyzer {
         slots: HostSlots,
     ) -> Option<u32> {
         let c = self.conns.get_mut(&r.conn.0)?;
+        // A PACKET_OUT or FLOW_MOD (of any version) from the controller: a response,
+        // counted here where its connection is at hand.
+        let msg_type = r.message.header.msg_type;
+        if matches!(msg_type, ofpt::PACKET_OUT | ofpt::FLOW_MOD) && !r.from_switch() {
+            let second = second_of(&mut self.second, self.origin_ns, r.ts_ns);
+            c.responses.response(second);
+        }
         // Reused from message to message: pairing allocates nothing in the common case.
         let out = &mut self.scratch;
         c.pairing.message(
@@ -1283,34 +1270,37 @@ impl Analyzer {
         if sent < usize::from(p.total_len) || lost_bytes(r) > 0 {
             self.cut_packet_in(r, key, at, p, sent);
         }
-        if let Some(probe) = Probe::of(h) {
-            self.probe_in(r, key, at, probe, h);
-        }
         if p.reason == REASON_ACTION {
             self.action_packet_in(key, at, p, h);
-        }
-        let Some((src, _)) = hosts else {
-            return;
-        };
-        if is_multicast(&src) {
-            return;
         }
         let sw = match self.switches.get_mut(&key) {
             Some(sw) => sw,
             None => switch_or_new(&mut self.switches, key, &self.cfg),
         };
-        let full = sw.macs.len() >= self.cfg.bounds.of(Table::Macs);
-        let moves = match sw.macs.entry(mac_number(&src)) {
-            Entry::Occupied(e) => Some(e.into_mut()),
-            Entry::Vacant(_) if full => None,
-            Entry::Vacant(e) => Some(e.insert(MacMoves::new(p.in_port, at.ts_ns))),
+        let no_flows = sw.table.is_empty();
+        // Where its source was seen before: a move, or the table of MACs is full.
+        let moved = match hosts {
+            Some((src, _)) if !is_multicast(&src) => {
+                let full = sw.macs.len() >= self.cfg.bounds.of(Table::Macs);
+                match sw.macs.entry(mac_number(&src)) {
+                    Entry::Occupied(e) => Ok(e.into_mut().seen(&src, p.in_port, at.ts_ns)),
+                    Entry::Vacant(_) if full => Err(()),
+                    Entry::Vacant(e) => {
+                        e.insert(MacMoves::new(p.in_port, at.ts_ns));
+                        Ok(None)
+                    }
+                }
+                .map(|m| m.map(|m| (src, m)))
+            }
+            _ => Ok(None),
         };
-        let Some(moves) = moves else {
-            self.table_full(Table::Macs, Some(key), at.frame, at.ts_ns);
-            return;
-        };
-        if let Some(moved) = moves.seen(&src, p.in_port, at.ts_ns) {
-            self.mac_moved(key, at, src, moved);
+        if let Some(probe) = Probe::of(h) {
+            self.probe_in(r, key, at, probe, h, no_flows);
+        }
+        match moved {
+            Ok(None) => {}
+            Ok(Some((src, m))) => self.mac_moved(key, at, src, m),
+            Err(()) => self.table_full(Table::Macs, Some(key), at.frame, at.ts_ns),
         }
     }
 
@@ -1350,7 +1340,15 @@ impl Analyzer {
 
     /// An ARP or echo request or reply reaching the controller.
     #[inline(never)]
-    fn probe_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, probe: Probe, h: &Headers) {
+    fn probe_in(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        probe: Probe,
+        h: &Headers,
+        no_flows: bool,
+    ) {
         match probe {
             Probe::Request {
                 protocol,
@@ -1372,7 +1370,7 @@ impl Analyzer {
                 }
                 // An echo reply may reach the asker through a flow, never seen here: only
                 // a switch with no flows shows that none came.
-                if protocol == Protocol::Echo && !self.switch(key).table.is_empty() {
+                if protocol == Protocol::Echo && !no_flows {
                     return;
                 }
                 let full = self.addresses.len() >= self.cfg.bounds.of(Table::Addresses);
@@ -1625,6 +1623,20 @@ fn switch_or_new<'a>(
     switches.entry(key).or_insert_with(|| Switch::new(cfg))
 }
 
+/// The second of capture time `ts_ns` falls in, counted from the origin; `current` is the
+/// second last asked for (its start and number), which most messages fall in.
+#[inline]
+fn second_of(current: &mut (u64, u64), origin_ns: Option<u64>, ts_ns: u64) -> u64 {
+    let (start, n) = *current;
+    if ts_ns >= start && ts_ns - start < NS_PER_SEC {
+        return n;
+    }
+    let origin = origin_ns.unwrap_or(ts_ns);
+    let n = ts_ns.saturating_sub(origin) / NS_PER_SEC;
+    *current = (origin + n * NS_PER_SEC, n);
+    n
+}
+
 /// The state of a connection first seen at `ts_ns`.
 #[cold]
 fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
@@ -1648,6 +1660,7 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
         offered_order: VecDeque::new(),
         set_config_frame: None,
         tagged_requests: VecDeque::new(),
+        responses: Throughput::default(),
     }
 }
 

@@ -63,6 +63,25 @@ impl Throughput {
         }
     }
 
+    /// The responses of several connections (of one switch) together, second by second.
+    pub fn merged<'a>(parts: impl Iterator<Item = &'a Throughput>) -> Throughput {
+        let mut seconds: std::collections::BTreeMap<u64, u32> = Default::default();
+        let mut total = 0;
+        for p in parts {
+            total += p.total;
+            for (s, n) in p.series.iter().chain(&p.current) {
+                *seconds.entry(*s).or_default() += n;
+            }
+        }
+        let mut out = Throughput::default();
+        for (s, n) in seconds {
+            out.next_second(s);
+            out.current = Some((s, n));
+        }
+        out.total = total;
+        out
+    }
+
     pub fn summary(&self) -> Option<ThroughputSummary> {
         let (last, n) = self.current?;
         let (peak, peak_second) = if n > self.peak.0 {

@@ -134,6 +134,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Some(err) => return Err(anyhow::Error::from(err).context("tap-input")),
         None => {}
     }
+    if runner.recorded_flow_adds() > 0 {
+        eprintln!(
+            "ofscope: warning: --closed-loop: the recorded controller installed {} flows; the data-plane frames that matched them never reached it, so they are not in the capture and closed loop cannot show what the apps would do with them",
+            runner.recorded_flow_adds()
+        );
+    }
     if let Some(err) = write_error {
         return broken_pipe_is_fine(err);
     }

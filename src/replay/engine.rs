@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use ofscope_dissectors::openflow::flow_mod::ofpfc;
 use ofscope_dissectors::openflow::port::ofpp;
-use ofscope_dissectors::openflow::{Action, Body, FeaturesReply, Message};
+use ofscope_dissectors::openflow::{Action, Body, FeaturesReply, Message, SwitchConfig};
 
 use super::apps::{App, Ctx, Output, Packet, Verdict};
 use super::decision::Summary;
@@ -173,8 +173,30 @@ impl Engine {
             connected_ns: ts_ns,
             out: &mut self.out,
         };
-        for app in &mut switch.apps {
+        // The switch keeps only the last SET_CONFIG: an app that sets another config than
+        // an earlier app of the chain overrides it, which is said.
+        let mut config_set: Option<(&'static str, SwitchConfig)> = None;
+        for (app, spec) in switch.apps.iter_mut().zip(&self.apps) {
+            let before = ctx.out.len();
             app.connected(&mut ctx, features);
+            let set = ctx.out[before..].iter().rev().find_map(|o| match o {
+                Output::Send(Body::SetConfig(c)) => Some(*c),
+                _ => None,
+            });
+            let Some(set) = set else {
+                continue;
+            };
+            if let Some((earlier, was)) = config_set.filter(|(_, was)| *was != set) {
+                ctx.finding(format!(
+                    "{}'s SET_CONFIG (miss_send_len={}, flags={:#x}) overrides {earlier}'s (miss_send_len={}, flags={:#x}): the switch keeps only the last",
+                    spec.name(),
+                    set.miss_send_len,
+                    set.flags,
+                    was.miss_send_len,
+                    was.flags
+                ));
+            }
+            config_set = Some((spec.name(), set));
         }
         self.switches.insert(conn, switch);
     }

@@ -7,7 +7,8 @@
 //! actions as text) costs several times what the apps do, and a run that only counts
 //! (`replay -q`) needs none.
 
-use ofscope_dissectors::openflow::Message;
+use ofscope_dissectors::openflow::flow_mod::ofpfc;
+use ofscope_dissectors::openflow::{Body, Message};
 
 use super::apps::Output;
 use super::closed_loop::Switches;
@@ -75,6 +76,9 @@ pub struct Runner<T> {
     tap: T,
     next_tap: Option<TapFrame>,
     switches: Option<Switches>,
+    /// Flows the recorded controller added (closed loop): the data-plane frames that
+    /// matched them never reached it, so they are not in the capture to be replayed.
+    recorded_flow_adds: u64,
 }
 
 impl<T: Iterator<Item = TapFrame>> Runner<T> {
@@ -84,7 +88,14 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
             next_tap: tap.next(),
             tap,
             switches: (mode == Mode::ClosedLoop).then(Switches::default),
+            recorded_flow_adds: 0,
         }
+    }
+
+    /// In closed loop, the flows the recorded controller added: frames they forwarded are
+    /// missing from the capture, and closed loop cannot replay them.
+    pub fn recorded_flow_adds(&self) -> u64 {
+        self.recorded_flow_adds
     }
 
     pub fn summary(&self) -> Summary {
@@ -100,6 +111,11 @@ impl<T: Iterator<Item = TapFrame>> Runner<T> {
     pub fn push(&mut self, record: &OfRecord, sink: &mut impl FnMut(Reaction)) {
         self.flush_tap(Some(record.ts_ns), sink);
         if !record.from_switch() {
+            if self.switches.is_some() {
+                if let Body::FlowMod(fm) = &record.message.body {
+                    self.recorded_flow_adds += u64::from(fm.command == ofpfc::ADD);
+                }
+            }
             return;
         }
         if let Some(switches) = &mut self.switches {

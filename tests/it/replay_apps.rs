@@ -173,6 +173,42 @@ fn nox_forgets_macs_after_five_seconds() {
     assert!(r.packet_in(1, udp("010000000003", H1))[0].contains("actions=FLOOD"));
 }
 
+/// `mac_age` sets how long a learned MAC lasts: NOX's 5 s by default, POX's for ever (0).
+#[test]
+fn mac_age_overrides_each_variants_default() {
+    let floods_after = |app: &str, seconds: u64| {
+        let mut r = Run::new(&[app]);
+        r.connect();
+        r.packet_in(1, udp(H2, H1));
+        r.after(seconds).packet_in(2, udp(H1, H2))[0].contains("actions=FLOOD")
+    };
+    assert!(floods_after("learning:variant=nox", 6));
+    assert!(!floods_after("learning:variant=nox,mac_age=0", 600));
+    assert!(!floods_after("learning:variant=pox", 600));
+    assert!(floods_after("learning:variant=pox,mac_age=2", 3));
+    assert!(!floods_after("learning:variant=pox,mac_age=2", 1));
+}
+
+/// Two chained apps that both set the switch's config: the later one's SET_CONFIG
+/// overrides the earlier one's, and the replay says so.
+#[test]
+fn a_chained_apps_set_config_overriding_anothers_is_a_finding() {
+    let mut r = Run::new(&[
+        "learning:variant=pox,miss_send_len=1400",
+        "learning:variant=pox",
+    ]);
+    let connect = r.connect();
+    let said: Vec<&String> = connect.iter().filter(|l| l.contains("overrides")).collect();
+    assert_eq!(said.len(), 1, "{connect:?}");
+    assert!(
+        said[0].contains("(miss_send_len=128, flags=0x0) overrides learning's (miss_send_len=1400"),
+        "{}",
+        said[0]
+    );
+    let mut same = Run::new(&["learning:variant=pox", "learning:variant=pox"]);
+    assert!(same.connect().iter().all(|l| !l.contains("overrides")));
+}
+
 #[test]
 fn dst_only_matches_the_destination_alone() {
     let mut r = Run::new(&["learning:variant=dst-only"]);

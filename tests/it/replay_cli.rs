@@ -427,3 +427,27 @@ fn a_tap_input_out_of_time_order_is_replayed_in_file_order_with_a_warning() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `--closed-loop` on a capture whose controller installed flows says how many: the frames
+/// those flows forwarded are not in the capture. A `--noflow` recording has none to say.
+#[test]
+fn closed_loop_warns_when_the_recorded_controller_installed_flows() {
+    let run = |name: &str| {
+        stderr(&ofscope(&[
+            "replay",
+            &format!("{ROOT}/samples/{name}"),
+            "--app",
+            "learning:variant=pox",
+            "--closed-loop",
+            "-q",
+        ]))
+    };
+    let warned = run("basic.pcap");
+    assert!(
+        warned.contains(
+            "ofscope: warning: --closed-loop: the recorded controller installed 13 flows;"
+        ),
+        "{warned}"
+    );
+    assert!(!run("noflow.pcap").contains("warning"));
+}

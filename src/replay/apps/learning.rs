@@ -26,6 +26,7 @@ pub const ENTRY: AppEntry = AppEntry {
         Opt::new("hold_down", "SECONDS").range(0, 65_535),
         Opt::new("connect", "reset|none"),
         Opt::new("miss_send_len", "BYTES").range(0, 65_535),
+        Opt::new("mac_age", "SECONDS").range(0, 65_535),
         Opt::new("flows", "exact|l2|none").note("ovs"),
     ],
     build: |o| Ok(maker(Config::parse(o)?, Learning::new)),
@@ -33,11 +34,11 @@ pub const ENTRY: AppEntry = AppEntry {
 
 /// Ryu's default `max_len` for an output action (OF1.0 `OFPActionOutput`).
 const RYU_MAX_LEN: u16 = 0xffe5;
-/// NOX pyswitch forgets a MAC this long after learning it.
-const NOX_MAC_TIMEOUT_NS: u64 = 5_000_000_000;
+/// NOX pyswitch forgets a MAC this long after learning it (its `CACHE_TIMEOUT`, seconds).
+const NOX_MAC_AGE_SECS: u64 = 5;
 /// Open vSwitch's MAC learning forgets a MAC this long after it was last seen
-/// (`MAC_ENTRY_DEFAULT_IDLE_TIME`).
-const OVS_MAC_IDLE_NS: u64 = 300_000_000_000;
+/// (`MAC_ENTRY_DEFAULT_IDLE_TIME`, seconds).
+const OVS_MAC_AGE_SECS: u64 = 300;
 /// POX drops a packet whose destination is behind its own input port for this long.
 const POX_DROP_SECS: u16 = 10;
 /// `pyswitch-all`'s source-capture flow lives at most this long.
@@ -84,6 +85,8 @@ pub struct Config {
     pub reset_on_connect: bool,
     pub miss_send_len: u16,
     pub flows: Flows,
+    /// How long a learned MAC lasts, in seconds; 0: for ever (POX and Ryu never forget).
+    pub mac_age: u64,
 }
 
 impl Config {
@@ -147,6 +150,14 @@ impl Config {
             },
             miss_send_len: o.number("miss_send_len", POX_MISS_SEND_LEN)?,
             flows,
+            mac_age: o.number(
+                "mac_age",
+                match variant {
+                    Variant::Nox | Variant::DstOnly | Variant::PyswitchAll => NOX_MAC_AGE_SECS,
+                    Variant::Ovs => OVS_MAC_AGE_SECS,
+                    Variant::Pox | Variant::Simple => 0,
+                },
+            )?,
         })
     }
 }
@@ -186,11 +197,7 @@ impl Learning {
 
     /// How long a learned MAC lasts (from when it was learned, or last refreshed).
     fn mac_lifetime_ns(&self) -> Option<u64> {
-        match self.config.variant {
-            Variant::Nox | Variant::DstOnly | Variant::PyswitchAll => Some(NOX_MAC_TIMEOUT_NS),
-            Variant::Ovs => Some(OVS_MAC_IDLE_NS),
-            Variant::Pox | Variant::Simple => None,
-        }
+        (self.config.mac_age > 0).then(|| self.config.mac_age * SECOND_NS)
     }
 
     /// NOX-style learning: multicast sources are not learned, and seeing a MAC again on the
