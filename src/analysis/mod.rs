@@ -453,12 +453,13 @@ impl Analyzer {
         self.last_ns
     }
 
-    /// The controller's responses per second to switch `key`, over all its connections.
-    pub fn throughput(&self, key: SwitchKey) -> Throughput {
+    /// The controller's responses per second to switch `key` (over all its connections),
+    /// or to every switch.
+    pub fn throughput(&self, key: Option<SwitchKey>) -> Throughput {
         Throughput::merged(
             self.conns
                 .iter()
-                .filter(|c| c.key == key)
+                .filter(|c| key.is_none_or(|k| c.key == k))
                 .map(|c| &c.responses),
         )
     }

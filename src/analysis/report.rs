@@ -649,7 +649,7 @@ impl Analyzer {
                     echo: s.echo.summary(),
                     packet_in: s.packet_in.summary(),
                     requests: s.requests.iter().map(|(k, v)| (*k, v.summary())).collect(),
-                    throughput: self.throughput(*key).summary(),
+                    throughput: self.throughput(Some(*key)).summary(),
                     switch: *key,
                     histogram: s.packet_in.histogram_text(40),
                 })

@@ -114,11 +114,6 @@ impl Throughput {
         }
         out
     }
-
-    /// The second the series starts at.
-    pub fn first_second(&self) -> u64 {
-        self.first_second
-    }
 }
 
 impl std::fmt::Display for ThroughputSummary {

@@ -1,13 +1,14 @@
 //! Controller latency, for all switches or one (j/k choose): PacketIn→response over time, a
-//! histogram, the jitter between consecutive answers, and every series' percentiles
-//! (PacketIn, echo RTT, other requests).
+//! histogram, the jitter between consecutive answers, the responses per second
+//! (throughput), and every series' percentiles (PacketIn, echo RTT, other requests).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph, Row, Sparkline, Table,
+    Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType, Paragraph, Row, Sparkline,
+    Table,
 };
 use ratatui::Frame;
 
@@ -39,10 +40,15 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     .areas(area);
     draw_scope(frame, &keys, scope, scope_area);
     draw_chart(frame, &series, chart_area);
-    let [hist_area, jitter_area] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle);
+    let [hist_area, jitter_area, responses_area] = Layout::horizontal([
+        Constraint::Percentage(40),
+        Constraint::Percentage(30),
+        Constraint::Percentage(30),
+    ])
+    .areas(middle);
     draw_histogram(frame, &series, hist_area);
     draw_jitter(frame, &series, jitter_area);
+    draw_responses(frame, app, scope, responses_area);
     draw_table(frame, app, scope, table_area);
 }
 
@@ -219,16 +225,41 @@ fn draw_jitter(frame: &mut Frame, series: &Series, area: Rect) {
         .map(|w| w[0].1.abs_diff(w[1].1) / 1000)
         .collect();
     let block = pane_block(" Jitter |Δ| µs ".into(), false);
+    draw_peaks(frame, block, &deltas, Color::Magenta, area);
+}
+
+/// The controller's responses (PACKET_OUT, FLOW_MOD) in each second, from its first
+/// response to its last.
+fn draw_responses(frame: &mut Frame, app: &App, scope: Option<SwitchKey>, area: Rect) {
+    let throughput = app.analysis().throughput(scope);
+    let title = match throughput.summary() {
+        Some(t) => format!(
+            " Responses/s: mean {:.1}, peak {} ",
+            t.mean_per_s, t.peak_per_s
+        ),
+        None => " Responses/s: none ".to_owned(),
+    };
+    let per_second: Vec<u64> = throughput.per_second().into_iter().map(u64::from).collect();
+    draw_peaks(
+        frame,
+        pane_block(title, false),
+        &per_second,
+        Color::Green,
+        area,
+    );
+}
+
+/// A series as a sparkline in `block`: each column is the largest value in its share of it.
+fn draw_peaks(frame: &mut Frame, block: Block, values: &[u64], colour: Color, area: Rect) {
     let width = usize::from(block.inner(area).width).max(1);
-    // Each column is the largest change in its share of the series.
-    let per_column = deltas.len().div_ceil(width).max(1);
-    let data: Vec<u64> = deltas
+    let per_column = values.len().div_ceil(width).max(1);
+    let data: Vec<u64> = values
         .chunks(per_column)
         .map(|c| c.iter().copied().max().unwrap_or(0))
         .collect();
     let sparkline = Sparkline::default()
         .block(block)
-        .style(Style::new().fg(Color::Magenta))
+        .style(Style::new().fg(colour))
         .data(&data);
     frame.render_widget(sparkline, area);
 }
