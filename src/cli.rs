@@ -34,6 +34,30 @@ pub enum Command {
     Control(ControlArgs),
     /// List every field the display filter knows, as `tshark -G fields` does.
     Fields(FieldsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per subcommand into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope man | man -l -\n  \
+    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
+pub struct ManArgs {
+    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install (bash):\n  \
+    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
+    source <(ofscope completions bash)         # this shell only")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -167,15 +191,20 @@ impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
     /// lists the registered apps with their options.
     pub fn from_env() -> Cli {
+        let matches = Cli::full_command()
+            .try_get_matches()
+            .unwrap_or_else(|err| exit_on(err));
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+    }
+
+    /// The whole command definition, with what is only known at run time (the registered
+    /// apps in `replay --help`): what `--help`, the man page and the completions show.
+    pub fn full_command() -> clap::Command {
         let apps = format!(
             "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n{}\n{REPLAY_EXAMPLES}",
             crate::replay::spec::help()
         );
-        let matches = Cli::command()
-            .mut_subcommand("replay", |replay| replay.after_help(apps))
-            .try_get_matches()
-            .unwrap_or_else(|err| exit_on(err));
-        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+        Cli::command().mut_subcommand("replay", |replay| replay.after_help(apps))
     }
 }
 
