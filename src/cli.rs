@@ -176,6 +176,17 @@ impl PcapArgs {
     pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
         self.files.iter().chain(self.read.iter())
     }
+
+    /// True when a report (`--stats`, `--flows`, `--latency`, `--findings`) is asked for:
+    /// the messages are analysed, and the report is printed instead of them.
+    pub fn reports(&self) -> bool {
+        self.stats || self.flows || self.latency || self.findings
+    }
+
+    /// True when each selected message is printed.
+    pub fn prints_messages(&self) -> bool {
+        !(self.view.quiet || self.reports())
+    }
 }
 
 /// The end of `replay --help`, after the app list that [`Cli::from_env`] puts before it.

@@ -257,6 +257,12 @@ fn print_events(
             break;
         }
     }
+    if !view.quiet {
+        match printer.finish(&mut out) {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(shown),
+            other => other?,
+        }
+    }
     flushed(&mut out)?;
     Ok(shown)
 }

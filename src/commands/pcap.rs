@@ -10,7 +10,7 @@ use ofscope_dissectors::printable::Echo;
 
 use crate::analysis::findings::TableFull;
 use crate::analysis::{self, Analyzer};
-use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
+use crate::capture::{is_stdin, FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
 use crate::cli::PcapArgs;
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::files::{self, AtomicFile};
@@ -28,6 +28,9 @@ use crate::tui;
 const DECODE_AHEAD: usize = 7;
 
 pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+    if args.inputs().any(|path| is_stdin(path)) {
+        refuse_what_stdin_cannot_do(args)?;
+    }
     if let Some(output) = &args.write {
         files::refuse_input_as_output(output, args.inputs().map(PathBuf::as_path))?;
     }
@@ -52,6 +55,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         clock: Clock::new(args.view.time, origin_ns),
         origin_ns,
         shown: 0,
+        damaged: false,
     };
     let mut failed = false;
     // Per file read, the frames of its selected messages (for -w).
@@ -72,6 +76,12 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
             break;
         }
     }
+    if args.prints_messages() {
+        match printer.records.finish(&mut printer.out) {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            other => other?,
+        }
+    }
     if let Some(output) = &args.write {
         if let Err(err) = write_frames(&selected_frames, output) {
             super::print_error(&err);
@@ -82,11 +92,29 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
         other => other?,
     }
-    Ok(if failed {
+    // A cut or corrupt capture exits 2 after everything before the damage was printed,
+    // as tshark does: a script must not take a partial answer for the whole one.
+    Ok(if failed || printer.damaged {
         ExitCode::from(exit::BAD_INPUT)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Standard input is read once, as it comes: it cannot be merged with files by time (the
+/// merge needs every input's first frame before printing) nor read again for `-w`.
+fn refuse_what_stdin_cannot_do(args: &PcapArgs) -> Result<()> {
+    if args.inputs().count() > 1 {
+        anyhow::bail!(
+            "standard input (-) must be the only capture; give the others as files, or merge them first (mergecap -w - A B | ofscope pcap -)"
+        );
+    }
+    if args.write.is_some() {
+        anyhow::bail!(
+            "-w cannot copy frames from standard input (it reads its input twice); save the capture to a file first"
+        );
+    }
+    Ok(())
 }
 
 enum FileOutcome {
@@ -104,6 +132,8 @@ struct Printer<'a, W: Write> {
     origin_ns: Option<u64>,
     /// Messages shown so far, over all files (for `-c`).
     shown: u64,
+    /// A file was cut short or corrupt: what it held before was read, and the exit says so.
+    damaged: bool,
 }
 
 impl<W: Write> Printer<'_, W> {
@@ -127,6 +157,21 @@ impl<W: Write> Printer<'_, W> {
         Ok(())
     }
 
+    /// Standard input has no first frame known in advance: once it is read, relative times
+    /// count from it, in the time column, the records' times and the analysis.
+    #[cold]
+    fn learn_origin(&mut self, first_frame_ns: Option<u64>, analyzer: Option<&mut Analyzer>) {
+        let Some(origin) = first_frame_ns else {
+            return;
+        };
+        self.origin_ns = Some(origin);
+        self.records.origin_ns = Some(origin);
+        self.clock = Clock::new(self.args.view.time, Some(origin));
+        if let Some(analyzer) = analyzer {
+            analyzer.set_origin(origin);
+        }
+    }
+
     /// Reads one file; `keep_frames` gets the frame numbers of its selected messages (a
     /// second pass copies them for -w).
     fn file(
@@ -139,7 +184,7 @@ impl<W: Write> Printer<'_, W> {
         let mut stats = Stats::default();
         let mut outcome = FileOutcome::Done;
         let args = self.args;
-        let analyse = args.stats || args.flows || args.latency || args.findings;
+        let analyse = args.reports();
         let mut analyzer = analyse.then(|| {
             Analyzer::new(analysis::Config {
                 pair_window_ns: args.pair_window,
@@ -148,7 +193,7 @@ impl<W: Write> Printer<'_, W> {
                 ..analysis::Config::default()
             })
         });
-        let per_message = !(args.view.quiet || analyse);
+        let per_message = args.prints_messages();
         let progress = progress::for_file(path, session.source().compressed());
         // `-c` stops at a message: no frame beyond it is read, so the counts cover exactly
         // what was shown.
@@ -173,15 +218,20 @@ impl<W: Write> Printer<'_, W> {
             if decoded.is_empty() {
                 break;
             }
+            if self.origin_ns.is_none() {
+                self.learn_origin(session.source().first_frame_read_ns(), analyzer.as_mut());
+            }
             for event in &decoded {
                 let event = match event {
                     Ok(event) => event,
                     Err(err) if err.is_truncation() => {
                         eprintln!("ofscope: warning: {err}");
+                        self.damaged = true;
                         continue;
                     }
                     Err(err) => {
                         eprintln!("ofscope: warning: {err}; stopping this file there");
+                        self.damaged = true;
                         continue;
                     }
                 };

@@ -30,6 +30,8 @@ pub struct RecordPrinter {
     line: String,
     /// The tree of the record last filtered or printed (built once for both).
     tree: Tree,
+    /// The layout of `-T json` / `-T jsonl` objects.
+    sequence: json::Sequence,
 }
 
 impl RecordPrinter {
@@ -42,6 +44,7 @@ impl RecordPrinter {
             origin_ns: None,
             line: String::with_capacity(4096),
             tree: Tree::new(),
+            sequence: json::Sequence::new(format),
         }
     }
 
@@ -101,9 +104,21 @@ impl RecordPrinter {
                     self.line.push('\n');
                 }
             }
-            Format::Json | Format::Jsonl => write_json(&mut self.line, record, &self.tree),
+            Format::Json | Format::Jsonl => {
+                self.sequence.before_item(&mut self.line);
+                write_json(&mut self.line, record, &self.tree);
+                self.sequence.after_item(&mut self.line);
+            }
         }
         out.write_all(self.line.as_bytes())
+    }
+
+    /// Ends the output once the last record is printed (closes `-T json`'s array).
+    pub fn finish(&self, out: &mut impl Write) -> io::Result<()> {
+        match self.format {
+            Format::Text => Ok(()),
+            Format::Json | Format::Jsonl => out.write_all(self.sequence.end().as_bytes()),
+        }
     }
 
     /// `frame  time  switch  arrow  summary`, the arrow pointing from sender to receiver
@@ -155,5 +170,5 @@ fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
     // No `summary` member: scripts read the structured fields, and formatting the
     // summary would cost a quarter of the JSON time on big captures.
     json::write_tree_members(line, tree, &record.bytes, true);
-    line.push_str("}\n");
+    line.push('}');
 }

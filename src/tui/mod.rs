@@ -67,6 +67,8 @@ pub fn suits(args: &PcapArgs) -> bool {
         && args.view.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1
+        // The viewer's keys come from the terminal; a capture on stdin is printed.
+        && !args.inputs().any(|path| crate::capture::is_stdin(path))
 }
 
 /// `ofscope pcap FILE` on a terminal.

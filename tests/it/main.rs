@@ -21,6 +21,7 @@ mod cli_option_ranges;
 mod cli_packaging;
 mod cli_pcap;
 mod cli_truncated_and_bddp;
+mod cli_tshark_habits;
 mod control_faults;
 mod control_replay;
 mod control_support;
