@@ -84,6 +84,33 @@ pub enum Format {
     Jsonl,
 }
 
+/// Output formats of the commands that print messages (`pcap`, `live`, `-T`): the report
+/// formats, and tshark's `-T fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// One line per message (the default), or a detail tree with -V.
+    Text,
+    /// One JSON array of the messages' objects, as tshark's -T json.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// The fields given with -e, one line per message, as tshark's -T fields.
+    Fields,
+}
+
+impl MessageFormat {
+    /// The format of the reports (`--stats`, ...); `None` for -T fields, which has no
+    /// report layout.
+    pub fn report(self) -> Option<Format> {
+        match self {
+            MessageFormat::Text => Some(Format::Text),
+            MessageFormat::Json => Some(Format::Json),
+            MessageFormat::Jsonl => Some(Format::Jsonl),
+            MessageFormat::Fields => None,
+        }
+    }
+}
+
 /// How the time column shows a message's time (`-t`), as tshark's `-t`. Absolute times are
 /// UTC, whatever TZ says (tshark's `a` is local time, its `u` is UTC): `--at` takes a UTC time
 /// of day, so a time read off the list can be given to it as it is.
@@ -369,8 +396,15 @@ fn parse_echo_seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     /// Output format.
-    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = MessageFormat::Text)]
+    pub format: MessageFormat,
+    /// A field to print with -T fields (a key of `ofscope fields`); repeatable, in order.
+    #[arg(short = 'e', long = "field", value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// A -T fields layout option, as tshark's -E: header=y|n, separator=/t|/s|CHAR,
+    /// aggregator=,|/s|CHAR, quote=d|s|n, occurrence=f|l|a; repeatable.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
     /// Print the full detail tree of each message.
     #[arg(short = 'V', long = "verbose")]
     pub verbose: bool,

@@ -31,6 +31,11 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
     if args.inputs().any(|path| is_stdin(path)) {
         refuse_what_stdin_cannot_do(args)?;
     }
+    if args.reports() && args.view.format.report().is_none() {
+        anyhow::bail!(
+            "-T fields prints messages; --stats, --flows, --latency and --findings take -T text, json or jsonl"
+        );
+    }
     if let Some(output) = &args.write {
         files::refuse_input_as_output(output, args.inputs().map(PathBuf::as_path))?;
     }
@@ -46,7 +51,7 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         .filter_map(|p| FileSource::first_frame_ns(p))
         .min();
     let stdout = io::stdout().lock();
-    let mut records = RecordPrinter::new(args.view.format, args.view.verbose, filter);
+    let mut records = RecordPrinter::for_view(&args.view, filter)?;
     records.origin_ns = origin_ns;
     let mut printer = Printer {
         out: BufWriter::with_capacity(1 << 16, stdout),
@@ -139,7 +144,13 @@ struct Printer<'a, W: Write> {
 impl<W: Write> Printer<'_, W> {
     /// The reports the flags ask for, in the format asked for.
     fn reports(&mut self, stats: &Stats, a: &Analyzer, path: &Path) -> io::Result<()> {
-        let (args, format, out) = (self.args, self.args.view.format, &mut self.out);
+        let (args, out) = (self.args, &mut self.out);
+        // -T fields with a report is refused before the run.
+        let format = args
+            .view
+            .format
+            .report()
+            .unwrap_or(crate::cli::Format::Text);
         if args.stats {
             let counts = stats.counts(path);
             let analysis = a.stats_analysis();

@@ -1,4 +1,5 @@
 //! Views of decoded messages: text lines, detail trees, JSON and the stats report.
+pub mod fields;
 pub mod json;
 pub mod progress;
 pub mod records;

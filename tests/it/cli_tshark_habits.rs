@@ -183,3 +183,128 @@ fn a_cut_capture_prints_what_it_holds_then_exits_2_as_tshark_does() {
         }
     }
 }
+
+#[test]
+fn fields_columns_are_the_jsonl_values_on_every_sample() {
+    for path in samples() {
+        let path = path.to_str().unwrap();
+        let jsonl = stdout(&ofscope(&["pcap", path, "-T", "jsonl"]));
+        let expected: Vec<String> = jsonl
+            .lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let dpid = v["dpid"].as_str().unwrap_or("");
+                format!(
+                    "{}\t{}\t{}\t{dpid}",
+                    v["frame"],
+                    v["type"].as_str().unwrap(),
+                    v["xid"]
+                )
+            })
+            .collect();
+        let out = ofscope(&[
+            "pcap",
+            path,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "of.type",
+            "-e",
+            "of.xid",
+            "-e",
+            "of.dpid",
+        ]);
+        let fields: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        assert_eq!(fields, expected, "{path}");
+    }
+}
+
+#[test]
+fn fields_options_are_tsharks() {
+    let basic = sample("basic.pcap");
+    let run = |extra: &[&str]| {
+        let args = [
+            &[
+                "pcap",
+                basic.as_str(),
+                "-T",
+                "fields",
+                "-Y",
+                "of.type == PACKET_IN",
+                "-c",
+                "2",
+            ],
+            extra,
+        ]
+        .concat();
+        stdout(&ofscope(&args))
+    };
+    // Header, separator and quotes.
+    assert_eq!(
+        run(&[
+            "-e",
+            "frame.number",
+            "-e",
+            "of.packet_in.in_port",
+            "-E",
+            "header=y",
+            "-E",
+            "separator=,",
+            "-E",
+            "quote=d"
+        ]),
+        "frame.number,of.packet_in.in_port\n\"14\",\"1\"\n\"17\",\"2\"\n"
+    );
+    // Every occurrence, joined by the aggregator, or the first or the last only: the channel's
+    // two ends are two occurrences of ofchan.addr and ofchan.port.
+    assert_eq!(
+        run(&["-e", "ofchan.addr", "-E", "aggregator=/s"])
+            .lines()
+            .next(),
+        Some("127.0.0.1 127.0.0.1")
+    );
+    assert_eq!(
+        run(&["-e", "ofchan.port", "-E", "occurrence=f"])
+            .lines()
+            .count(),
+        2
+    );
+    let all = run(&["-e", "ofchan.port"]);
+    let first = run(&["-e", "ofchan.port", "-E", "occurrence=f"]);
+    let last = run(&["-e", "ofchan.port", "-E", "occurrence=l"]);
+    for ((all, first), last) in all.lines().zip(first.lines()).zip(last.lines()) {
+        assert_eq!(format!("{first},{last}"), all);
+        assert_ne!(first, last);
+    }
+}
+
+#[test]
+fn fields_mistakes_are_one_line_each() {
+    let basic = sample("basic.pcap");
+    for (args, says) in [
+        (vec!["-T", "fields"], "needs at least one -e"),
+        (vec!["-T", "fields", "-e", "of.typ"], "did you mean of.type"),
+        (
+            vec!["-T", "fields", "-e", "of.packet_in"],
+            "names a group of fields",
+        ),
+        (vec!["-e", "of.type"], "add -T fields"),
+        (
+            vec!["-T", "fields", "-e", "of.type", "-E", "quote=x"],
+            "bad -E option",
+        ),
+        (
+            vec!["-T", "fields", "-e", "of.type", "--stats"],
+            "-T fields prints messages",
+        ),
+    ] {
+        let out = ofscope(&[&["pcap", basic.as_str()], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
