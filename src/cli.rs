@@ -408,6 +408,9 @@ pub struct ViewArgs {
     /// Print the full detail tree of each message.
     #[arg(short = 'V', long = "verbose")]
     pub verbose: bool,
+    /// Print each message's bytes as hex and ASCII after it (text output), as tshark's -x.
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
     /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10': it selects the
     /// messages listed; the analysis and the viewer's tabs still cover every message.
     #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]

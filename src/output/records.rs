@@ -13,7 +13,7 @@ use crate::cli::{Format, MessageFormat, ViewArgs};
 use crate::filter::{Channel, Context, Filter};
 use crate::output::fields::FieldColumns;
 use crate::output::time::Clock;
-use crate::output::{json, text};
+use crate::output::{hexdump, json, text};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{ConnId, Direction, StreamEvent};
 
@@ -22,6 +22,8 @@ pub struct RecordPrinter {
     format: MessageFormat,
     /// The columns of -T fields.
     columns: Option<FieldColumns>,
+    /// -x: each message's bytes after it.
+    hex: bool,
     verbose: bool,
     filter: Option<Filter>,
     /// Each connection's two ends: the switch's address is shown until the datapath id is
@@ -42,6 +44,7 @@ impl RecordPrinter {
         RecordPrinter {
             format,
             columns: None,
+            hex: false,
             verbose,
             filter,
             channels: FastMap::default(),
@@ -83,6 +86,10 @@ impl RecordPrinter {
     /// columns, checked before any message is read.
     pub fn for_view(view: &ViewArgs, filter: Option<Filter>) -> anyhow::Result<Self> {
         let mut printer = RecordPrinter::new(view.format, view.verbose, filter);
+        if view.hex && view.format != MessageFormat::Text {
+            anyhow::bail!("-x dumps bytes under text lines; the JSON output has them in the tree's byte fields");
+        }
+        printer.hex = view.hex;
         if view.format == MessageFormat::Fields {
             printer.columns = Some(
                 FieldColumns::parse(&view.fields, &view.field_options)
@@ -113,6 +120,10 @@ impl RecordPrinter {
                 self.write_line(record, clock);
                 if self.verbose {
                     text::write_detail(&mut self.line, &self.tree, 4);
+                    self.line.push('\n');
+                }
+                if self.hex {
+                    hexdump::write(&mut self.line, &record.bytes);
                     self.line.push('\n');
                 }
             }

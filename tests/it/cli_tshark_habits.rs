@@ -308,3 +308,28 @@ fn fields_mistakes_are_one_line_each() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn hex_dump_holds_each_message_whose_decode_is_its_line() {
+    let basic = sample("basic.pcap");
+    let out = stdout(&ofscope(&["pcap", &basic, "-x"]));
+    let plain = stdout(&ofscope(&["pcap", &basic]));
+    // Blocks: the message's line, its dump lines, a blank line.
+    let blocks: Vec<&str> = out.split("\n\n").filter(|b| !b.is_empty()).collect();
+    assert_eq!(blocks.len(), plain.lines().count());
+    for (block, line) in blocks.iter().zip(plain.lines()) {
+        let mut lines = block.lines();
+        assert_eq!(lines.next(), Some(line));
+        // Offset, then the 16 hex columns (up to the ASCII column).
+        let hex: String = lines
+            .map(|l| l[6..6 + 16 * 3 + 1].split_whitespace().collect::<String>())
+            .collect();
+        let summary = line
+            .split_once(" -> ")
+            .or(line.split_once(" <- "))
+            .unwrap()
+            .1;
+        let decoded = stdout(&ofscope(&["decode", &hex]));
+        assert_eq!(decoded.lines().next(), Some(summary), "{hex}");
+    }
+}
