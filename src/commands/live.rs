@@ -86,7 +86,7 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         deadline,
     };
     let (shown, (messages, error)) =
-        watch.run(source, StreamConfig::with_ports(&args.view.ports))?;
+        watch.run(source, StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports))?;
     eprintln!(
         "ofscope: {}",
         summary(&counters.snapshot(), messages, shown)

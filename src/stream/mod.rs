@@ -12,7 +12,7 @@ mod tracker;
 use std::fmt;
 use std::net::SocketAddr;
 
-pub use decode::{decode_tcp, TcpFlags, TcpSegment};
+pub use decode::{decode_tcp, CapturePoint, OuterPath, TcpFlags, TcpSegment};
 pub use header::{looks_like_openflow, OfHeader, Role, HEADER_LEN};
 pub use reassembly::Limits;
 pub use tracker::{Refused, Tracker};
@@ -266,6 +266,8 @@ pub struct StreamConfig {
     /// OpenFlow is, and `Tracker::refused` says from which frame (the analysis reports it
     /// as a full table): each tracked connection keeps its addresses and times to the end.
     pub max_connections: usize,
+    /// The tunnels' ports on the way to the channel.
+    pub outer: OuterPath,
 }
 
 impl Default for StreamConfig {
@@ -275,6 +277,7 @@ impl Default for StreamConfig {
             heuristic: true,
             limits: Limits::default(),
             max_connections: 1 << 20,
+            outer: OuterPath::default(),
         }
     }
 }
@@ -286,5 +289,11 @@ impl StreamConfig {
             ports: OPENFLOW_PORTS.iter().chain(extra).copied().collect(),
             ..StreamConfig::default()
         }
+    }
+
+    /// These UDP ports also carry VXLAN (`--vxlan-port`).
+    pub fn with_vxlan_ports(mut self, extra: &[u16]) -> StreamConfig {
+        self.outer.vxlan_ports.extend_from_slice(extra);
+        self
     }
 }

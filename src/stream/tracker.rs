@@ -222,7 +222,12 @@ impl Tracker {
     pub fn push_frame(&mut self, frame: &RawFrame<'_>, out: &mut Vec<StreamEvent>) {
         self.counters.frames += 1;
         self.counters.bytes += frame.data.len() as u64;
-        match decode_tcp(frame.linktype, frame.data, frame.orig_len) {
+        match decode_tcp(
+            frame.linktype,
+            frame.data,
+            frame.orig_len,
+            &self.config.outer,
+        ) {
             Some(segment) => self.push_segment(&segment, frame.number, frame.ts_ns, out),
             None => {
                 self.counters.non_tcp_frames += 1;

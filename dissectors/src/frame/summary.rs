@@ -28,7 +28,7 @@ impl Frame {
             let _ = write!(s, "MPLS label {} ttl {}, ", entry.label, entry.ttl);
         }
         if let Some(tunnel) = &self.tunnel {
-            tunnel.header.describe(s);
+            s.push_str(tunnel.header.kind());
             match &self.network {
                 Network::Ipv4(ip) => {
                     let _ = write!(s, " {} > {}", ip.src, ip.dst);
@@ -38,6 +38,7 @@ impl Frame {
                 }
                 _ => {}
             }
+            tunnel.header.write_ids(s);
             s.push_str(" | ");
             // The carried frame ends this one: it says whether it was cut.
             tunnel.inner.write_summary(s);

@@ -139,20 +139,38 @@ impl TunnelHeader {
         }
     }
 
-    /// The tunnel's kind and id for a summary: `GRE key 5`, `ERSPAN II session 7`,
-    /// `VXLAN vni 42`, `IPIP`.
-    pub fn describe(&self, s: &mut String) {
+    /// The tunnel's kind for a summary: `GRE`, `ERSPAN II`, `VXLAN`, `IPIP`.
+    pub fn kind(&self) -> &'static str {
         match self {
-            TunnelHeader::Ip => s.push_str("IPIP"),
+            TunnelHeader::Ip => "IPIP",
+            TunnelHeader::Gre {
+                erspan: Some(e), ..
+            } if e.kind() == 3 => "ERSPAN III",
+            TunnelHeader::Gre { erspan: Some(_), .. } => "ERSPAN II",
+            TunnelHeader::Gre { gre, .. } if gre.protocol == ethertype::ERSPAN => "ERSPAN I",
+            TunnelHeader::Gre { .. } => "GRE",
+            TunnelHeader::Vxlan(_) => "VXLAN",
+            TunnelHeader::Geneve(_) => "Geneve",
+        }
+    }
+
+    /// The id that tells the tunnel or session apart: ERSPAN's session, else GRE's key,
+    /// else the VNI.
+    pub fn id(&self) -> Option<u32> {
+        match self {
+            TunnelHeader::Ip => None,
+            TunnelHeader::Gre { gre, erspan } => erspan.map(|e| e.session().into()).or(gre.key),
+            TunnelHeader::Vxlan(v) => Some(v.vni),
+            TunnelHeader::Geneve(g) => Some(g.vni),
+        }
+    }
+
+    /// The tunnel's ids for a summary, each after a space: ` session 7`, ` key 5`,
+    /// ` vni 42`; nothing when it has none.
+    pub fn write_ids(&self, s: &mut String) {
+        match self {
+            TunnelHeader::Ip => {}
             TunnelHeader::Gre { gre, erspan } => {
-                match (gre.protocol, erspan) {
-                    (_, Some(e)) => {
-                        let kind = if e.kind() == 3 { "III" } else { "II" };
-                        let _ = write!(s, "ERSPAN {kind}");
-                    }
-                    (ethertype::ERSPAN, None) => s.push_str("ERSPAN I"),
-                    _ => s.push_str("GRE"),
-                }
                 if let Some(e) = erspan {
                     let _ = write!(s, " session {}", e.session());
                 }
@@ -161,10 +179,10 @@ impl TunnelHeader {
                 }
             }
             TunnelHeader::Vxlan(v) => {
-                let _ = write!(s, "VXLAN vni {}", v.vni);
+                let _ = write!(s, " vni {}", v.vni);
             }
             TunnelHeader::Geneve(g) => {
-                let _ = write!(s, "Geneve vni {}", g.vni);
+                let _ = write!(s, " vni {}", g.vni);
             }
         }
     }
