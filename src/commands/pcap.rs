@@ -227,8 +227,9 @@ impl<W: Write> Printer<'_, W> {
         }
         if session.tracker().counters().messages == 0 {
             eprintln!(
-                "ofscope: no OpenFlow messages found in {}; if the controller listens on a port other than 6633 or 6653, give it with --port N",
-                Echo::path(path)
+                "ofscope: no OpenFlow messages found in {}; {}",
+                Echo::path(path),
+                session.tracker().why_no_messages()
             );
         }
         Ok(outcome)

@@ -8,7 +8,7 @@ use etherparse::{
     EtherType, IpNumber, LaxIpSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice,
 };
 use ofscope_dissectors::frame::{
-    ethertype, geneve, mpls,
+    ethertype, geneve, ipv4::protocol as ip_protocol, mpls,
     tunnel::{self, Encap},
     MplsEntry, UdpRepr,
 };
@@ -61,6 +61,51 @@ impl fmt::Display for CapturePoint {
     }
 }
 
+/// What a frame that gave no TCP segment was, as far as the outer path can tell: for the
+/// line that says why a capture gave no OpenFlow messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Skipped {
+    /// Cut, malformed, a fragment, or a link type ofscope does not decode.
+    Undecoded,
+    /// A network layer other than IP (ARP, LLDP, ...).
+    EtherType(u16),
+    /// An IP packet of a protocol that is neither TCP nor a tunnel.
+    IpProtocol(u8),
+    /// A tunnel carrying a type the outer path does not decode.
+    Carried { tunnel: &'static str, ethertype: u16 },
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Skipped::Undecoded => f.write_str("frames cut short or of a kind not decoded"),
+            Skipped::EtherType(t) => match ethertype::name(t) {
+                Some(name) => write!(f, "{name} frames (ethertype 0x{t:04x})"),
+                None => write!(f, "frames of ethertype 0x{t:04x} not decoded"),
+            },
+            Skipped::IpProtocol(p) => match ip_protocol::name(p) {
+                Some(name) => write!(f, "{name} packets (IP protocol {p})"),
+                None => write!(f, "packets of IP protocol {p} not decoded"),
+            },
+            Skipped::Carried { tunnel, ethertype } => {
+                write!(f, "frames of {tunnel} protocol 0x{ethertype:04x} not decoded")
+            }
+        }
+    }
+}
+
+/// `?` for the outer path's reads: a missing piece makes the frame [`Skipped::Undecoded`].
+trait OrSkip<T> {
+    fn or_skip(self) -> Result<T, Skipped>;
+}
+
+impl<T> OrSkip<T> for Option<T> {
+    #[inline]
+    fn or_skip(self) -> Result<T, Skipped> {
+        self.ok_or(Skipped::Undecoded)
+    }
+}
+
 /// What the outer path looks for besides IP and TCP.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OuterPath {
@@ -76,7 +121,7 @@ impl Default for OuterPath {
     }
 }
 
-/// Decodes a TCP segment from a frame, or `None` for anything else (ARP, UDP, a fragment,
+/// Decodes a TCP segment from a frame, or says what else it was (ARP, UDP, a fragment,
 /// a header cut by the snaplen, an unknown link type). Tunnels are taken off down to the
 /// segment (at most `tunnel::MAX_DEPTH` of them); a plain frame pays one branch for them.
 ///
@@ -91,28 +136,31 @@ pub fn decode_tcp<'a>(
     data: &'a [u8],
     orig_len: u32,
     outer: &OuterPath,
-) -> Option<TcpSegment<'a>> {
+) -> Result<TcpSegment<'a>, Skipped> {
+    let link = |at: usize, from: usize| -> Result<IpStart<'a>, Skipped> {
+        after_ether_type(ether_type(data, at).or_skip()?, data.get(from..).or_skip()?)
+    };
     let ip = match linktype {
-        LinkType::ETHERNET => after_ether_type(ether_type(data, 12)?, data.get(14..)?)?,
+        LinkType::ETHERNET => link(12, 14)?,
         // 16-byte cooked header; the protocol is its last two bytes.
-        LinkType::LINUX_SLL => after_ether_type(ether_type(data, 14)?, data.get(16..)?)?,
+        LinkType::LINUX_SLL => link(14, 16)?,
         // 20-byte cooked header v2; the protocol comes first.
-        LinkType::LINUX_SLL2 => after_ether_type(ether_type(data, 0)?, data.get(20..)?)?,
+        LinkType::LINUX_SLL2 => link(0, 20)?,
         // The address family (4 bytes, in either byte order) is redundant with the IP
         // version nibble, which the IP slicer reads.
-        LinkType::NULL | LinkType::LOOP => IpStart::Ip(data.get(4..)?),
+        LinkType::NULL | LinkType::LOOP => IpStart::Ip(data.get(4..).or_skip()?),
         LinkType::RAW
         | LinkType::RAW_BSD_12
         | LinkType::RAW_BSD_14
         | LinkType::IPV4
         | LinkType::IPV6 => IpStart::Ip(data),
-        _ => return None,
+        _ => return Err(Skipped::Undecoded),
     };
     let found = match ip {
         IpStart::Ip(bytes) => tcp_in_ip(bytes, outer, 0)?,
-        IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data)?)?,
+        IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data).or_skip()?).or_skip()?,
     };
-    Some(segment(found, data, orig_len))
+    Ok(segment(found, data, orig_len))
 }
 
 /// The segment of a TCP header found in a frame of `data` (as captured) that was `orig_len`
@@ -171,20 +219,23 @@ fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
 
 /// Walks VLAN tags and MPLS labels, as many as the frame holds (each takes 4 of its bytes,
 /// so the walk is bounded by its length), to an IPv4 or IPv6 header.
-fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Option<IpStart<'_>> {
+fn after_ether_type(
+    mut ether_type: EtherType,
+    mut payload: &[u8],
+) -> Result<IpStart<'_>, Skipped> {
     loop {
         match ether_type {
             EtherType::VLAN_TAGGED_FRAME
             | EtherType::PROVIDER_BRIDGING
             | EtherType::VLAN_DOUBLE_TAGGED_FRAME => {
                 // A tag is 4 bytes: TCI, then the next ether type.
-                ether_type = self::ether_type(payload, 2)?;
-                payload = payload.get(4..)?;
+                ether_type = self::ether_type(payload, 2).or_skip()?;
+                payload = payload.get(4..).or_skip()?;
             }
-            EtherType::IPV4 | EtherType::IPV6 => return Some(IpStart::Ip(payload)),
-            EtherType::MACSEC => return Some(IpStart::Macsec),
-            EtherType(t) if mpls::is_mpls(t) => return after_mpls(payload),
-            _ => return None,
+            EtherType::IPV4 | EtherType::IPV6 => return Ok(IpStart::Ip(payload)),
+            EtherType::MACSEC => return Ok(IpStart::Macsec),
+            EtherType(t) if mpls::is_mpls(t) => return after_mpls(payload).or_skip(),
+            EtherType(other) => return Err(Skipped::EtherType(other)),
         }
     }
 }
@@ -203,18 +254,22 @@ fn after_mpls(mut payload: &[u8]) -> Option<IpStart<'_>> {
 }
 
 /// `depth` counts the tunnels taken off so far.
-fn tcp_in_ip<'a>(bytes: &'a [u8], outer: &OuterPath, depth: usize) -> Option<Found<'a>> {
-    let (ip, stop) = LaxIpSlice::from_slice(bytes).ok()?;
+fn tcp_in_ip<'a>(
+    bytes: &'a [u8],
+    outer: &OuterPath,
+    depth: usize,
+) -> Result<Found<'a>, Skipped> {
+    let (ip, stop) = LaxIpSlice::from_slice(bytes).ok().or_skip()?;
     let payload = ip.payload();
     if stop.is_some() || payload.fragmented {
-        return None;
+        return Err(Skipped::Undecoded);
     }
     if payload.ip_number != IpNumber::TCP {
         let ends = (ip.source_addr(), ip.destination_addr());
         return tcp_in_tunnel(ends, payload.ip_number, payload.payload, outer, depth);
     }
-    let tcp = TcpSlice::from_slice(payload.payload).ok()?;
-    Some(Found {
+    let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
+    Ok(Found {
         src: ip.source_addr(),
         dst: ip.destination_addr(),
         tcp,
@@ -234,43 +289,54 @@ fn tcp_in_tunnel<'a>(
     payload: &'a [u8],
     outer: &OuterPath,
     depth: usize,
-) -> Option<Found<'a>> {
+) -> Result<Found<'a>, Skipped> {
     if depth >= tunnel::MAX_DEPTH {
-        return None;
+        return Err(Skipped::Undecoded);
     }
+    let not_a_tunnel = Skipped::IpProtocol(number.0);
     let (encap, bytes) = match Encap::of_ip_protocol(number.0) {
         Some(encap) => (encap, payload),
         None if number == IpNumber::UDP => {
-            let udp = UdpRepr::parse(payload).ok()?;
+            let udp = UdpRepr::parse(payload).ok().or_skip()?;
             let encap = if outer.vxlan_ports.contains(&udp.dst_port) {
                 Encap::Vxlan
             } else if udp.dst_port == geneve::PORT {
                 Encap::Geneve
             } else {
-                return None;
+                return Err(not_a_tunnel);
             };
-            (encap, payload.get(udp.buffer_len()..)?)
+            (encap, payload.get(udp.buffer_len()..).or_skip()?)
         }
-        None => return None,
+        None => return Err(not_a_tunnel),
     };
-    let found = tunnel::decapsulate(encap, bytes).ok()?;
-    let inner = bytes.get(found.header_len..)?;
+    let found = tunnel::decapsulate(encap, bytes).ok().or_skip()?;
+    let kind = found.header.kind();
+    let inner = bytes.get(found.header_len..).or_skip()?;
     let ip = if found.inner_type == ethertype::TEB {
-        after_ether_type(ether_type(inner, 12)?, inner.get(14..)?)?
+        after_ether_type(ether_type(inner, 12).or_skip()?, inner.get(14..).or_skip()?)
     } else {
-        after_ether_type(EtherType(found.inner_type), inner)?
+        // What the tunnel says it carries is not decoded: say so in the tunnel's terms.
+        after_ether_type(EtherType(found.inner_type), inner).map_err(|skipped| match skipped {
+            Skipped::EtherType(ethertype) if ethertype == found.inner_type => {
+                Skipped::Carried {
+                    tunnel: kind,
+                    ethertype,
+                }
+            }
+            other => other,
+        })
     };
-    let IpStart::Ip(ip) = ip else {
-        return None;
+    let IpStart::Ip(ip) = ip? else {
+        return Err(Skipped::Undecoded);
     };
     let mut segment = tcp_in_ip(ip, outer, depth + 1)?;
     segment.via = Some(CapturePoint {
-        kind: found.header.kind(),
+        kind,
         src,
         dst,
         id: found.header.id(),
     });
-    Some(segment)
+    Ok(segment)
 }
 
 /// etherparse's whole-packet slicer, for the link layers that carry an ether type.

@@ -12,7 +12,7 @@ mod tracker;
 use std::fmt;
 use std::net::SocketAddr;
 
-pub use decode::{decode_tcp, CapturePoint, OuterPath, TcpFlags, TcpSegment};
+pub use decode::{decode_tcp, CapturePoint, OuterPath, Skipped, TcpFlags, TcpSegment};
 pub use header::{looks_like_openflow, OfHeader, Role, HEADER_LEN};
 pub use reassembly::Limits;
 pub use tracker::{Refused, Tracker};
@@ -126,6 +126,8 @@ pub enum StreamEvent {
         controller: SocketAddr,
         roles: RoleSource,
         frame: u64,
+        /// The tunnel its first segment came through (see [`CapturePoint`]).
+        via: Option<CapturePoint>,
     },
     Message(OfChunk),
     /// The start of a message whose rest was lost (snaplen, a lost segment, or the end of
@@ -229,6 +231,10 @@ pub struct Connection {
     pub first_ts_ns: u64,
     pub last_ts_ns: u64,
     pub closed: Option<CloseReason>,
+    /// The tunnel its first segment came through, `None` when it came bare. The same
+    /// connection seen again through another capture point (or bare) is this one: a
+    /// connection is keyed by its own addresses and ports, the innermost.
+    pub via: Option<CapturePoint>,
 }
 
 /// Running totals, for `--stats` and findings.
@@ -239,6 +245,8 @@ pub struct Counters {
     pub bytes: u64,
     /// Frames that are not TCP (or whose headers were cut).
     pub non_tcp_frames: u64,
+    /// Frames that carried a TCP segment, of any connection.
+    pub tcp_frames: u64,
     /// TCP segments of OpenFlow connections.
     pub segments: u64,
     /// Stream bytes delivered in order on OpenFlow connections.
