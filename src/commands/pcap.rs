@@ -35,7 +35,8 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         return tui::run_pcap(args);
     }
     let filter = display_filter(args.view.filter.as_deref())?;
-    let config = StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
+    let config =
+        StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
     // Several files are read as the one capture mergecap would make of them: relative
     // times count from its first frame, the earliest first frame of them all.
     let origin_ns = args

@@ -140,7 +140,12 @@ static READERS: &[Reader] = &[
     },
     Reader {
         def: &OFCHAN_TUNNEL_ID,
-        read: |c| [c.via().and_then(|v| v.id).map(|id| Value::Uint(id.into())), None],
+        read: |c| {
+            [
+                c.via().and_then(|v| v.id).map(|id| Value::Uint(id.into())),
+                None,
+            ]
+        },
     },
     Reader {
         def: &OFCHAN_OUTER_SRC,

@@ -8,7 +8,9 @@ use etherparse::{
     EtherType, IpNumber, LaxIpSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice,
 };
 use ofscope_dissectors::frame::{
-    ethertype, geneve, ipv4::protocol as ip_protocol, mpls,
+    ethertype, geneve,
+    ipv4::protocol as ip_protocol,
+    mpls,
     tunnel::{self, Encap},
     MplsEntry, UdpRepr,
 };
@@ -72,7 +74,10 @@ pub enum Skipped {
     /// An IP packet of a protocol that is neither TCP nor a tunnel.
     IpProtocol(u8),
     /// A tunnel carrying a type the outer path does not decode.
-    Carried { tunnel: &'static str, ethertype: u16 },
+    Carried {
+        tunnel: &'static str,
+        ethertype: u16,
+    },
 }
 
 impl fmt::Display for Skipped {
@@ -88,7 +93,10 @@ impl fmt::Display for Skipped {
                 None => write!(f, "packets of IP protocol {p} not decoded"),
             },
             Skipped::Carried { tunnel, ethertype } => {
-                write!(f, "frames of {tunnel} protocol 0x{ethertype:04x} not decoded")
+                write!(
+                    f,
+                    "frames of {tunnel} protocol 0x{ethertype:04x} not decoded"
+                )
             }
         }
     }
@@ -219,10 +227,7 @@ fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
 
 /// Walks VLAN tags and MPLS labels, as many as the frame holds (each takes 4 of its bytes,
 /// so the walk is bounded by its length), to an IPv4 or IPv6 header.
-fn after_ether_type(
-    mut ether_type: EtherType,
-    mut payload: &[u8],
-) -> Result<IpStart<'_>, Skipped> {
+fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Result<IpStart<'_>, Skipped> {
     loop {
         match ether_type {
             EtherType::VLAN_TAGGED_FRAME
@@ -254,11 +259,7 @@ fn after_mpls(mut payload: &[u8]) -> Option<IpStart<'_>> {
 }
 
 /// `depth` counts the tunnels taken off so far.
-fn tcp_in_ip<'a>(
-    bytes: &'a [u8],
-    outer: &OuterPath,
-    depth: usize,
-) -> Result<Found<'a>, Skipped> {
+fn tcp_in_ip<'a>(bytes: &'a [u8], outer: &OuterPath, depth: usize) -> Result<Found<'a>, Skipped> {
     let (ip, stop) = LaxIpSlice::from_slice(bytes).ok().or_skip()?;
     let payload = ip.payload();
     if stop.is_some() || payload.fragmented {
@@ -317,12 +318,10 @@ fn tcp_in_tunnel<'a>(
     } else {
         // What the tunnel says it carries is not decoded: say so in the tunnel's terms.
         after_ether_type(EtherType(found.inner_type), inner).map_err(|skipped| match skipped {
-            Skipped::EtherType(ethertype) if ethertype == found.inner_type => {
-                Skipped::Carried {
-                    tunnel: kind,
-                    ethertype,
-                }
-            }
+            Skipped::EtherType(ethertype) if ethertype == found.inner_type => Skipped::Carried {
+                tunnel: kind,
+                ethertype,
+            },
             other => other,
         })
     };

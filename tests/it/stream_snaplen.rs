@@ -30,7 +30,7 @@ fn kept_ranges(frames: &[OwnedFrame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
     let mut isn: BTreeMap<Way, u32> = BTreeMap::new();
     let mut ranges: BTreeMap<Way, Vec<(u64, u64)>> = BTreeMap::new();
     for f in frames {
-        let Some(seg) = decode_tcp(f.linktype, &f.data, f.orig_len, &OuterPath::default()) else {
+        let Ok(seg) = decode_tcp(f.linktype, &f.data, f.orig_len, &OuterPath::default()) else {
             continue;
         };
         let way = (seg.src, seg.dst);

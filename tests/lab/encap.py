@@ -7,11 +7,17 @@ to OUT with its own time; the headers are written here (python3 stdlib only), ea
 its RFC or vendor document. The outer addresses, keys and ids are fixed so that a test can
 look for them. KIND is one of the keys of KINDS; 'twice' writes each frame bare and again
 inside ERSPAN II, as a capture of both a SPAN port and its remote copy would hold it.
+
+    python3 encap.py packet-ins OUT.pcap
+
+writes an OpenFlow 1.0 session of PACKET_INs (switch 127.0.0.1:40000 to 6633) whose frames
+are tunnel packets, one per tunnel of PACKET_IN_FRAMES: an ICMP echo request and an ARP
+request, each wrapped as the capture points above wrap a channel.
 """
 import struct
 import sys
 
-from frames import internet_checksum, ipv4_packet, l2_header
+from frames import arp_body, icmp_echo, internet_checksum, ipv4_packet, l2_header
 
 # Outer Ethernet and IPv4 of the capture point: the tunnel's two ends.
 OUTER_DST = bytes([0x02, 0, 0, 0, 0xee, 0x02])
@@ -132,6 +138,45 @@ KINDS = {
 }
 
 
+# The frames the PACKET_INs carry: (name, tunnel, plain frame).
+HOST_A, HOST_B = bytes([2, 0, 0, 0, 0, 0x0A]), bytes([2, 0, 0, 0, 0, 0x0B])
+ICMP_FRAME = l2_header(HOST_B, HOST_A, IPV4) + ipv4_packet(
+    bytes([172, 16, 0, 1]), bytes([172, 16, 0, 2]), 1, 9, icmp_echo(8, 0x1234, 1, b'ping'))
+ARP_FRAME = l2_header(b'\xff' * 6, HOST_A, 0x0806) + arp_body(
+    1, HOST_A, bytes([10, 1, 0, 1]), bytes(6), bytes([10, 1, 0, 2]))
+PACKET_IN_FRAMES = [
+    ('gre', 'gre', ICMP_FRAME),
+    ('vxlan', 'vxlan', ARP_FRAME),
+    ('gretap', 'gretap', ARP_FRAME),
+    ('erspan2', 'erspan2', ICMP_FRAME),
+    ('erspan3', 'erspan3', ARP_FRAME),
+    ('geneve', 'geneve', ICMP_FRAME),
+    ('mpls', 'mpls', ICMP_FRAME),
+    ('ipip', 'ipip', ICMP_FRAME),
+    ('double', 'double', ARP_FRAME),
+]
+
+
+def packet_ins(dst):
+    """A TCP stream to port 6633 of one HELLO and one PACKET_IN per tunnel frame."""
+    switch, controller = bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])
+    messages = [struct.pack('!BBHI', 1, 0, 8, 1)]
+    for xid, (_, kind, frame) in enumerate(PACKET_IN_FRAMES, 2):
+        data = KINDS[kind](frame, xid)
+        messages.append(struct.pack('!BBHIIHHBB', 1, 10, 18 + len(data), xid, 0xFFFFFFFF,
+                                    len(data), 1, 0, 0) + data)
+    with open(dst, 'wb') as out:
+        out.write(struct.pack('<IHHiIII', 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+        seq = 1000
+        for i, message in enumerate(messages):
+            # TCP 40000 -> 6633, PSH|ACK, checksum left 0 (tshark does not check it).
+            tcp = struct.pack('!HHIIBBHHH', 40000, 6633, seq, 1, 5 << 4, 0x18, 65535, 0, 0)
+            frame = l2_header(HOST_B, HOST_A, IPV4) + ipv4_packet(
+                switch, controller, 6, i + 1, tcp + message)
+            out.write(struct.pack('<IIII', 1700000000, i, len(frame), len(frame)) + frame)
+            seq += len(message)
+
+
 def read_pcap(path):
     with open(path, 'rb') as f:
         data = f.read()
@@ -152,8 +197,11 @@ def read_pcap(path):
 
 
 def main():
+    if sys.argv[1:2] == ['packet-ins'] and len(sys.argv) == 3:
+        return packet_ins(sys.argv[2])
     if len(sys.argv) != 4 or sys.argv[1] not in KINDS and sys.argv[1] != 'twice':
-        raise SystemExit('usage: encap.py {%s|twice} IN.pcap OUT.pcap' % '|'.join(KINDS))
+        raise SystemExit('usage: encap.py {%s|twice} IN.pcap OUT.pcap\n'
+                         '       encap.py packet-ins OUT.pcap' % '|'.join(KINDS))
     kind, src, dst = sys.argv[1:]
     header, order, records = read_pcap(src)
     # Frames grow; the snaplen field must not lie about them.

@@ -2,7 +2,7 @@
 //! a sequence number) and type III (0x22eb) have this header before the mirrored Ethernet
 //! frame; type I (0x88be without a sequence number) has none.
 
-use super::{gre::GreRepr, ethertype, HeaderError};
+use super::{ethertype, gre::GreRepr, HeaderError};
 use crate::tree::{Tree, Value};
 
 pub const TYPE_II_LEN: usize = 8;
@@ -59,7 +59,9 @@ impl ErspanRepr {
                     let p = bytes
                         .get(TYPE_III_LEN..TYPE_III_LEN + PLATFORM_LEN)
                         .ok_or(HeaderError::Truncated)?;
-                    Some(u64::from_be_bytes(p.try_into().map_err(|_| HeaderError::Truncated)?))
+                    Some(u64::from_be_bytes(
+                        p.try_into().map_err(|_| HeaderError::Truncated)?,
+                    ))
                 } else {
                     None
                 };
@@ -109,7 +111,9 @@ impl ErspanRepr {
 
     pub fn build_tree(&self, tree: &mut Tree, at: usize) {
         let r = |from: usize, len: usize| at + from..at + from + len;
-        let bits = |word: u32, shift: u32, width: u32| Value::Uint(u64::from((word >> shift) & ((1 << width) - 1)));
+        let bits = |word: u32, shift: u32, width: u32| {
+            Value::Uint(u64::from((word >> shift) & ((1 << width) - 1)))
+        };
         let w0 = self.word0;
         tree.open(&hf::ERSPAN, r(0, self.buffer_len()));
         tree.leaf(&hf::ERSPAN_VERSION, bits(w0, 28, 4), r(0, 1));
@@ -121,7 +125,11 @@ impl ErspanRepr {
         match self.word2 {
             None => tree.leaf(&hf::ERSPAN_INDEX, bits(self.word1, 0, 20), r(4, 4)),
             Some(w2) => {
-                tree.leaf(&hf::ERSPAN_TIMESTAMP, Value::Uint(self.word1.into()), r(4, 4));
+                tree.leaf(
+                    &hf::ERSPAN_TIMESTAMP,
+                    Value::Uint(self.word1.into()),
+                    r(4, 4),
+                );
                 tree.leaf(&hf::ERSPAN_SGT, bits(w2, 16, 16), r(8, 2));
                 tree.leaf(&hf::ERSPAN_FT, bits(w2, 10, 5), r(10, 1));
                 tree.leaf(&hf::ERSPAN_HW, bits(w2, 4, 6), r(10, 2));

@@ -446,9 +446,7 @@ impl Frame {
                     matches!(&transport, Transport::Udp(u) if u.length as usize > body.len());
                 let udp_tunnel = match &transport {
                     Transport::Udp(u) if u.dst_port == vxlan::PORT => Some(tunnel::Encap::Vxlan),
-                    Transport::Udp(u) if u.dst_port == geneve::PORT => {
-                        Some(tunnel::Encap::Geneve)
-                    }
+                    Transport::Udp(u) if u.dst_port == geneve::PORT => Some(tunnel::Encap::Geneve),
                     _ => None,
                 };
                 self.transport = transport;

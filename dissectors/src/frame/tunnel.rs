@@ -146,7 +146,9 @@ impl TunnelHeader {
             TunnelHeader::Gre {
                 erspan: Some(e), ..
             } if e.kind() == 3 => "ERSPAN III",
-            TunnelHeader::Gre { erspan: Some(_), .. } => "ERSPAN II",
+            TunnelHeader::Gre {
+                erspan: Some(_), ..
+            } => "ERSPAN II",
             TunnelHeader::Gre { gre, .. } if gre.protocol == ethertype::ERSPAN => "ERSPAN I",
             TunnelHeader::Gre { .. } => "GRE",
             TunnelHeader::Vxlan(_) => "VXLAN",
