@@ -428,6 +428,9 @@ pub struct ViewArgs {
     /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
+    /// Also take UDP port N as VXLAN on the way to the channel (4789 always is); repeatable.
+    #[arg(long = "vxlan-port", value_name = "N")]
+    pub vxlan_ports: Vec<u16>,
     /// Quiet: print no per-message lines (useful with -w or --stats).
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -404,6 +404,8 @@ struct ConnectionView {
     messages: u64,
     state: &'static str,
     switch: Option<String>,
+    /// The tunnel it was captured through (`GRE 192.0.2.1 > 192.0.2.2 id 5`).
+    via: Option<String>,
 }
 
 impl SwitchView {
@@ -433,6 +435,7 @@ impl SwitchView {
                     messages: c.messages,
                     state: close_name(c.closed),
                     switch: c.switch.map(|a| a.to_string()),
+                    via: c.via.map(|v| v.to_string()),
                 })
                 .collect(),
             desc: info.desc.as_ref().map(|d| DescView {

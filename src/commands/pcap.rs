@@ -48,7 +48,8 @@ pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
         return tui::run_pcap(args);
     }
     let filter = display_filter(args.view.filter.as_deref())?;
-    let config = StreamConfig::with_ports(&args.view.ports);
+    let config =
+        StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
     // Several files are read as the one capture mergecap would make of them: relative
     // times count from its first frame, the earliest first frame of them all.
     let origin_ns = args
@@ -383,8 +384,9 @@ impl<'a, W: Write> Printer<'a, W> {
         }
         if session.tracker().counters().messages == 0 {
             eprintln!(
-                "ofscope: no OpenFlow messages found in {}; if the controller listens on a port other than 6633 or 6653, give it with --port N",
-                Echo::path(path)
+                "ofscope: no OpenFlow messages found in {}; {}",
+                Echo::path(path),
+                session.tracker().why_no_messages()
             );
         }
         Ok(outcome)

@@ -49,3 +49,4 @@ mod stream_snaplen;
 mod tui_snapshots;
 mod tui_state;
 mod tui_tmux;
+mod tunnels;
