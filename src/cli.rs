@@ -161,7 +161,9 @@ const REPLAY_EXAMPLES: &str = "Examples:\n  \
     ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
     ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
     ofscope replay session.pcap --app learning --update session.golden.json\n  \
-    ofscope replay --assert session.golden.json";
+    ofscope replay --assert session.golden.json\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --against-recording\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --lockstep --speed 10 --update ctl.golden.json";
 
 impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
@@ -189,6 +191,21 @@ pub struct ReplayArgs {
     /// order.
     #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
     pub apps: Vec<String>,
+    /// Replay into a running controller instead of apps: ofscope connects as each recorded
+    /// switch and reports what the controller decides.
+    #[arg(long, value_name = "tcp:HOST:PORT", conflicts_with = "apps")]
+    pub into: Option<String>,
+    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed, requires = "into")]
+    pub speed: f64,
+    /// With --into: each PacketIn waits until the controller has answered the one before
+    /// (or a second has passed).
+    #[arg(long, requires = "into")]
+    pub lockstep: bool,
+    /// With --into: the longest the controller may keep us waiting (to connect, to
+    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_capture_seconds, requires = "into")]
+    pub timeout: f64,
     /// Output format of the decisions.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -369,6 +386,14 @@ fn parse_count(text: &str) -> Result<u64, String> {
 const MAX_CAPTURE_SECONDS: f64 = 31_536_000.0;
 
 /// `--duration SECS`: more than 0, at most [`MAX_CAPTURE_SECONDS`].
+/// A pace factor: any positive number (`inf`: as fast as the controller takes them).
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed > 0.0 => Ok(speed),
+        _ => Err("not a number more than 0 (1: the recorded pace, inf: no pause)".into()),
+    }
+}
+
 fn parse_capture_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= MAX_CAPTURE_SECONDS => Ok(secs),
