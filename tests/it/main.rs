@@ -37,6 +37,7 @@ pub mod live_cli;
 mod live_follow;
 mod replay_apps;
 mod replay_cli;
+mod replay_into;
 mod replay_story;
 mod stream_corpora;
 mod stream_credit;
