@@ -124,6 +124,8 @@ pub struct Server {
     frames: FrameQueue,
     last_ns: u64,
     report: Arc<Mutex<Report>>,
+    /// Connections with messages queued this round (a token may come more than once).
+    queued: Vec<Token>,
 }
 
 impl Server {
@@ -153,6 +155,7 @@ impl Server {
             frames,
             last_ns: 0,
             report,
+            queued: Vec::new(),
         })
     }
 
@@ -182,7 +185,7 @@ impl Server {
             if result.is_err() {
                 break;
             }
-            if let Err(err) = self.keepalive() {
+            if let Err(err) = self.keepalive().and_then(|()| self.flush_queued()) {
                 result = Err(err);
                 break;
             }
@@ -270,7 +273,8 @@ impl Server {
         }
     }
 
-    /// Reads, frames and handles what a connection sent, and sends what it is owed.
+    /// Reads, frames and handles what a connection sent, and sends what it is owed: the
+    /// answers to each chunk read go in one write.
     fn serve(&mut self, token: Token) -> Result<(), CaptureError> {
         // A chunk at a time, framed before the next: what waits in memory stays one chunk
         // and one message, however fast the switch sends.
@@ -284,29 +288,55 @@ impl Server {
                 Ok(None) => break true,
                 Err(e) => return self.close(token, Some(format!("read error: {e}")), true),
             }
+            let mut inbox = conn.take_inbox();
             loop {
-                let Some(conn) = self.conns.get_mut(&token) else {
+                let Some(conn) = self.conns.get(&token) else {
                     return Ok(());
                 };
-                match conn.next_message() {
-                    Ok(Some(bytes)) => self.handle(token, &bytes)?,
+                match conn.next_message(&mut inbox) {
+                    Ok(Some(bytes)) => self.handle(token, bytes)?,
                     Ok(None) => break,
                     Err(why) => return self.close(token, Some(why), true),
                 }
             }
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return Ok(());
+            };
+            conn.put_inbox(inbox);
+            // The answers to this chunk, in one write.
+            if let Err(why) = conn.flush() {
+                return self.close(token, Some(why), true);
+            }
         };
-        let Some(conn) = self.conns.get_mut(&token) else {
-            return Ok(());
-        };
-        if let Err(why) = conn.flush() {
-            return self.close(token, Some(why), true);
-        }
         if !open {
-            let why = conn.partial().map(|(have, len)| {
-                format!("closed in the middle of a message ({have} of {len} bytes)")
-            });
+            let why = self
+                .conns
+                .get(&token)
+                .and_then(Conn::partial)
+                .map(|(have, len)| {
+                    format!("closed in the middle of a message ({have} of {len} bytes)")
+                });
             return self.close(token, why, true);
         }
+        // Also what waited for the socket to be writable again.
+        self.queued.push(token);
+        Ok(())
+    }
+
+    /// Sends what this round queued, one write per connection as far as the socket takes
+    /// it; the rest goes when the socket is writable again (its event brings the
+    /// connection back here).
+    fn flush_queued(&mut self) -> Result<(), CaptureError> {
+        let mut queued = std::mem::take(&mut self.queued);
+        for token in queued.drain(..) {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
+            };
+            if let Err(why) = conn.flush() {
+                self.close(token, Some(why), true)?;
+            }
+        }
+        self.queued = queued;
         Ok(())
     }
 
@@ -478,7 +508,7 @@ impl Server {
         }
     }
 
-    /// Sends one message (with our own xid unless `xid` is given), recorded as sent.
+    /// Queues one message (with our own xid unless `xid` is given), recorded as sent.
     fn send(
         &mut self,
         token: Token,
@@ -492,12 +522,10 @@ impl Server {
         message.header.xid = xid.unwrap_or_else(|| conn.xid());
         let bytes = message.emit();
         let frames = conn.segments.data(false, &bytes);
-        let sent = conn.send(&bytes);
-        self.record(ts_ns, frames)?;
-        match sent {
-            Ok(()) => Ok(()),
-            Err(why) => self.close(token, Some(why), true),
+        if conn.queue(&bytes) {
+            self.queued.push(token);
         }
+        self.record(ts_ns, frames)
     }
 
     /// ECHO_REQUEST to quiet switches; drops the ones silent too long.
