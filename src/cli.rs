@@ -195,17 +195,18 @@ pub struct ReplayArgs {
     /// switch and reports what the controller decides.
     #[arg(long, value_name = "tcp:HOST:PORT", conflicts_with = "apps")]
     pub into: Option<String>,
-    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed, requires = "into")]
-    pub speed: f64,
+    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast; inf: no
+    /// pause) [default: 1].
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
     /// With --into: each PacketIn waits until the controller has answered the one before
     /// (or a second has passed).
-    #[arg(long, requires = "into")]
+    #[arg(long)]
     pub lockstep: bool,
     /// With --into: the longest the controller may keep us waiting (to connect, to
-    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_capture_seconds, requires = "into")]
-    pub timeout: f64,
+    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2 [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_capture_seconds)]
+    pub timeout: Option<f64>,
     /// Output format of the decisions.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,

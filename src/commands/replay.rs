@@ -58,6 +58,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let goal = goal(args, golden);
         return run_into(args, &capture, target, goal, closed_loop);
     }
+    if args.lockstep || args.speed.is_some() || args.timeout.is_some() {
+        bail!("--speed, --lockstep and --timeout pace a live controller: give --into tcp:HOST:PORT (or --assert a golden that names one)");
+    }
     let apps: Vec<AppSpec> = match &golden {
         Some((path, g)) if args.apps.is_empty() => {
             let dir = golden_dir(path);
@@ -167,6 +170,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     }
 }
 
+/// `--timeout`'s default: long enough for a busy controller, short enough for a test.
+const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+
 fn goal(args: &ReplayArgs, golden: Option<(PathBuf, Golden)>) -> Goal {
     match (&args.update, &args.assert, golden) {
         (Some(path), _, _) => Goal::Update(path.clone()),
@@ -212,10 +218,10 @@ fn run_into(
     }
     let options = Options {
         target: target.clone(),
-        speed: args.speed,
+        speed: args.speed.unwrap_or(1.0),
         lockstep: args.lockstep,
         closed_loop,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
     };
     let outcome = player::play(&script, &options);
     if outcome.unsendable > 0 {
