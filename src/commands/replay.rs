@@ -22,6 +22,7 @@ use crate::replay::target::recorded::Recording;
 use crate::replay::target::{self, player, Options};
 use crate::replay::{AppSpec, Decision, Summary};
 use crate::session::{Session, SessionEvent};
+use crate::switch::Target;
 use crate::stream::{StreamConfig, StreamEvent};
 use ofscope_dissectors::printable::Echo;
 
@@ -192,6 +193,7 @@ fn run_into(
     goal: Goal,
     closed_loop: bool,
 ) -> Result<ExitCode> {
+    let controller = Target::parse(&target).map_err(anyhow::Error::msg)?;
     if let Goal::Update(path) = &goal {
         files::refuse_input_as_output(path, [capture])?;
     }
@@ -217,7 +219,7 @@ fn run_into(
         );
     }
     let options = Options {
-        target: target.clone(),
+        target: controller,
         speed: args.speed.unwrap_or(1.0),
         lockstep: args.lockstep,
         closed_loop,
@@ -276,9 +278,10 @@ fn run_into(
     match &outcome.fault {
         Some(fault) => {
             let sent = outcome.records.iter().filter(|r| r.from_switch()).count();
+            let all = script.triggers.len() + script.switches.len();
             eprintln!(
-                "ofscope: replay --into {} stopped after {sent} of the recording's messages: {fault}",
-                Echo::text(&target)
+                "ofscope: replay --into {} stopped after sending {sent} of the recording's {all} messages: {fault}",
+                options.target
             );
             Ok(ExitCode::from(exit::BAD_INPUT))
         }

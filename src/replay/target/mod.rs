@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::compare;
 use super::decision::{Decision, Summary};
 use crate::session::OfRecord;
+use crate::switch::Target;
 
 pub mod player;
 pub mod recorded;
@@ -19,8 +20,8 @@ pub mod recorded;
 /// How the recording is played.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// `tcp:HOST:PORT`, as given.
-    pub target: String,
+    /// The controller.
+    pub target: Target,
     /// The pace, as a multiple of the recorded one.
     pub speed: f64,
     /// Each trigger waits for the controller's answer to the one before.

@@ -22,7 +22,7 @@ use crate::replay::closed_loop::Switches;
 use crate::replay::compare::is_framework;
 use crate::session::{format_dpid, OfRecord};
 use crate::stream::{ConnId, Direction};
-use crate::switch::{Incoming, Switch, SwitchError, Target};
+use crate::switch::{Incoming, Switch, SwitchError};
 
 /// With `--lockstep`: the controller has answered once it sent a decision and then nothing
 /// more for this long (an answer is often several messages: FLOW_MOD, then PACKET_OUT).
@@ -72,7 +72,6 @@ struct Waiting {
 struct Player<'a> {
     script: &'a Script,
     options: &'a Options,
-    target: Target,
     poll: Poll,
     lives: Vec<Live>,
     /// The next trigger to send (index into `script.triggers`).
@@ -91,15 +90,6 @@ struct Player<'a> {
 
 /// Plays `script` to the controller at `options.target`.
 pub fn play(script: &Script, options: &Options) -> Outcome {
-    let target = match Target::parse(&options.target) {
-        Ok(target) => target,
-        Err(why) => {
-            return Outcome {
-                fault: Some(why),
-                ..Outcome::default()
-            }
-        }
-    };
     let poll = match Poll::new() {
         Ok(poll) => poll,
         Err(e) => {
@@ -115,7 +105,6 @@ pub fn play(script: &Script, options: &Options) -> Outcome {
     let mut player = Player {
         script,
         options,
-        target,
         poll,
         lives: script
             .switches
@@ -242,7 +231,7 @@ impl Player<'_> {
         let deadline = Instant::now() + self.options.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match Switch::connect(&self.target, features.clone(), left.max(CONNECT_RETRY)) {
+            match Switch::connect(&self.options.target, features.clone(), left.max(CONNECT_RETRY)) {
                 Ok(switch) => return Ok(switch),
                 Err(SwitchError::Connect { .. }) if Instant::now() + CONNECT_RETRY < deadline => {
                     std::thread::sleep(CONNECT_RETRY);
