@@ -22,8 +22,8 @@ use crate::replay::target::recorded::Recording;
 use crate::replay::target::{self, player, Options};
 use crate::replay::{AppSpec, Decision, Summary};
 use crate::session::{Session, SessionEvent};
-use crate::switch::Target;
 use crate::stream::{StreamConfig, StreamEvent};
+use crate::switch::Target;
 use ofscope_dissectors::printable::Echo;
 
 /// What the run is for.
@@ -156,9 +156,14 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             let golden = new_golden(&capture, &path, decider, closed_loop, summary, decisions)?;
             write_golden(&mut out, &path, &golden)?
         }
-        Goal::Assert(path, golden) => {
-            assert_golden(&mut out, &path, &golden.decisions, &decisions, &golden.summary, &summary)?
-        }
+        Goal::Assert(path, golden) => assert_golden(
+            &mut out,
+            &path,
+            &golden.decisions,
+            &decisions,
+            &golden.summary,
+            &summary,
+        )?,
         Goal::AgainstRecording => {
             let replayed = compare::messages_only(&decisions);
             let recorded = compare::recorded_decisions(&records, &replayed);
@@ -263,7 +268,14 @@ fn run_into(
         Goal::Assert(path, golden) => {
             let decisions = outcome.decisions(&golden.decisions);
             let expected = sent_only(&golden.decisions, &decisions);
-            assert_golden(&mut out, &path, &expected, &decisions, &golden.summary, &summary)?
+            assert_golden(
+                &mut out,
+                &path,
+                &expected,
+                &decisions,
+                &golden.summary,
+                &summary,
+            )?
         }
         Goal::AgainstRecording => {
             let live = outcome.decisions(&compare::recorded_decisions(&script.records, &[]));

@@ -39,7 +39,9 @@ pub enum GoldenError {
     },
     #[error("golden format version {0} is not supported; this ofscope reads version {VERSION}")]
     Version(u32),
-    #[error("a golden file names either its apps or, for replay --into, its target; this one names {0}")]
+    #[error(
+        "a golden file names either its apps or, for replay --into, its target; this one names {0}"
+    )]
     Decider(&'static str),
     #[error("app '{app}': {source}")]
     App { app: String, source: SpecError },
@@ -163,7 +165,10 @@ mod tests {
             ..g
         };
         let text = live.to_text();
-        assert!(text.contains("  \"target\": \"tcp:127.0.0.1:6633\",\n"), "{text}");
+        assert!(
+            text.contains("  \"target\": \"tcp:127.0.0.1:6633\",\n"),
+            "{text}"
+        );
         assert!(!text.contains("apps"), "{text}");
         assert_eq!(Golden::parse(&text).unwrap(), live);
     }

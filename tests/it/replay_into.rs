@@ -64,7 +64,11 @@ fn against_control_with_the_same_apps_every_decision_is_the_apps_own() {
             stdout(&checked),
             stderr(&checked)
         );
-        assert!(stdout(&checked).contains("decisions match"), "{}", stdout(&checked));
+        assert!(
+            stdout(&checked).contains("decisions match"),
+            "{}",
+            stdout(&checked)
+        );
 
         // The same controller against the recording: what app replay finds (100 %).
         let against = into(&capture, &control, &["--lockstep", "--against-recording"]);
@@ -100,8 +104,16 @@ fn a_golden_of_a_controller_round_trips_and_another_logic_fails_it() {
     let noflow = Control::with_apps(&["learning:variant=ovs,flows=none"], &["-q"]);
     let changed = into(&capture, &noflow, &["--lockstep", "--assert", golden]);
     let report = stdout(&changed);
-    assert_eq!(changed.status.code(), Some(1), "{report}{}", stderr(&changed));
-    assert!(report.contains("replay differs from the golden file"), "{report}");
+    assert_eq!(
+        changed.status.code(),
+        Some(1),
+        "{report}{}",
+        stderr(&changed)
+    );
+    assert!(
+        report.contains("replay differs from the golden file"),
+        "{report}"
+    );
     assert!(report.contains("\n-     FLOW_MOD ADD "), "{report}");
     assert!(report.contains("(- golden, + replay)"), "{report}");
 }
@@ -268,7 +280,10 @@ fn assert_stopped(out: &Output, took: Duration, why: &str) -> String {
 
 #[test]
 fn a_controller_that_dies_mid_replay_ends_it_with_what_was_compared() {
-    let (out, took) = into_fake(fake_controller(Fault::ClosesAfter(3), Duration::from_secs(10)));
+    let (out, took) = into_fake(fake_controller(
+        Fault::ClosesAfter(3),
+        Duration::from_secs(10),
+    ));
     let text = assert_stopped(
         &out,
         took,
@@ -290,7 +305,11 @@ fn a_controller_that_says_nothing_ends_the_run_at_the_timeout() {
     let (out, took) = into_fake(fake_controller(Fault::Mute, Duration::from_secs(10)));
     assert_stopped(&out, took, "did not finish the handshake");
     let (out, took) = into_fake(fake_controller(Fault::Hangs, Duration::from_secs(10)));
-    assert_stopped(&out, took, "stopped answering: no reply to an ECHO_REQUEST in 1 s");
+    assert_stopped(
+        &out,
+        took,
+        "stopped answering: no reply to an ECHO_REQUEST in 1 s",
+    );
 }
 
 #[test]

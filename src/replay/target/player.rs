@@ -124,7 +124,12 @@ pub fn play(script: &Script, options: &Options) -> Outcome {
         waiting: None,
         tables: options.closed_loop.then(Switches::default),
         start: now,
-        first_ns: script.switches.iter().map(|s| s.opened_ns).min().unwrap_or(0),
+        first_ns: script
+            .switches
+            .iter()
+            .map(|s| s.opened_ns)
+            .min()
+            .unwrap_or(0),
         last_sent: now,
         next_probe: PROBE_XID,
         outcome: Outcome::default(),
@@ -169,7 +174,9 @@ impl Player<'_> {
         let recorded = Duration::from_nanos(ts_ns.saturating_sub(self.first_ns));
         let paced = Duration::try_from_secs_f64(recorded.as_secs_f64() / self.options.speed)
             .unwrap_or(Duration::MAX);
-        self.start.checked_add(paced).unwrap_or(far_future(self.start))
+        self.start
+            .checked_add(paced)
+            .unwrap_or(far_future(self.start))
     }
 
     fn next_wake(&self, now: Instant) -> Duration {
@@ -206,7 +213,11 @@ impl Player<'_> {
             let mut switch = self.connect(features)?;
             self.poll
                 .registry()
-                .register(&mut switch, Token(i), Interest::READABLE | Interest::WRITABLE)
+                .register(
+                    &mut switch,
+                    Token(i),
+                    Interest::READABLE | Interest::WRITABLE,
+                )
                 .map_err(|e| format!("cannot poll sockets: {e}"))?;
             let live = &mut self.lives[i];
             live.switch = Some(switch);
@@ -231,7 +242,11 @@ impl Player<'_> {
         let deadline = Instant::now() + self.options.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match Switch::connect(&self.options.target, features.clone(), left.max(CONNECT_RETRY)) {
+            match Switch::connect(
+                &self.options.target,
+                features.clone(),
+                left.max(CONNECT_RETRY),
+            ) {
                 Ok(switch) => return Ok(switch),
                 Err(SwitchError::Connect { .. }) if Instant::now() + CONNECT_RETRY < deadline => {
                     std::thread::sleep(CONNECT_RETRY);
@@ -362,10 +377,7 @@ impl Player<'_> {
             .unwrap_or(now);
         self.next == self.script.triggers.len()
             && self.unopened.is_empty()
-            && self
-                .lives
-                .iter()
-                .all(|l| l.caught_up || l.switch.is_none())
+            && self.lives.iter().all(|l| l.caught_up || l.switch.is_none())
             && now.duration_since(quiet_since) >= SETTLE
     }
 
