@@ -64,7 +64,11 @@ pub enum BenchFormat {
     ofscope bench --sink --mode throughput")]
 pub struct BenchArgs {
     /// The controller: tcp:HOST:PORT.
-    #[arg(value_name = "tcp:HOST:PORT", required_unless_present = "sink", conflicts_with = "sink")]
+    #[arg(
+        value_name = "tcp:HOST:PORT",
+        required_unless_present = "sink",
+        conflicts_with = "sink"
+    )]
     pub target: Option<String>,
     /// Bench the bench's own sink controller (it answers every PacketIn with a
     /// precomputed PACKET_OUT): the most the bench can measure.

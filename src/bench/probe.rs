@@ -153,7 +153,8 @@ impl Probes {
         out.extend_from_slice(&self.template);
         let m = &mut out[at..];
         m[XID_AT..XID_AT + 4].copy_from_slice(&(seq as u32).to_be_bytes());
-        m[PACKET_IN_BUFFER_AT..PACKET_IN_BUFFER_AT + 4].copy_from_slice(&(slot as u32).to_be_bytes());
+        m[PACKET_IN_BUFFER_AT..PACKET_IN_BUFFER_AT + 4]
+            .copy_from_slice(&(slot as u32).to_be_bytes());
         let src = host_mac(self.switch, mac);
         m[PACKET_IN_FRAME_SRC_AT..PACKET_IN_FRAME_SRC_AT + 6].copy_from_slice(&src);
     }
@@ -189,7 +190,9 @@ impl Probes {
             return false;
         }
         let named = match Message::parse(message).body {
-            Body::FlowMod(f) if matches!(f.command, ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT) => {
+            Body::FlowMod(f)
+                if matches!(f.command, ofpfc::ADD | ofpfc::MODIFY | ofpfc::MODIFY_STRICT) =>
+            {
                 [f.match_.dl_src, f.match_.dl_dst]
             }
             Body::PacketOut(p) => match Frame::parse(&p.data).eth {
@@ -295,7 +298,10 @@ mod tests {
         let Body::PacketIn(p) = sixth.body else {
             panic!("{sixth:?}")
         };
-        assert_eq!((p.buffer_id, p.in_port, p.data.len()), (6, SOURCE_PORT, FRAME_LEN));
+        assert_eq!(
+            (p.buffer_id, p.in_port, p.data.len()),
+            (6, SOURCE_PORT, FRAME_LEN)
+        );
         let frame = Frame::parse(&p.data);
         assert_eq!(frame.eth.unwrap().src, host_mac(3, 1));
         assert_eq!(frame.eth.unwrap().dst, host_mac(3, 5));

@@ -116,9 +116,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     match error {
         Some(why) => {
             let done = loops.len();
-            eprintln!(
-                "ofscope: bench stopped after {done} of {total} loops: {why}",
-            );
+            eprintln!("ofscope: bench stopped after {done} of {total} loops: {why}",);
             Ok(ExitCode::from(exit::BAD_INPUT))
         }
         None => Ok(ExitCode::SUCCESS),
