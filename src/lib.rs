@@ -1,5 +1,6 @@
 //! ofscope: the application around the dissectors (capture, streams, analysis, views).
 pub mod analysis;
+pub mod bench;
 pub mod capture;
 pub mod cli;
 pub mod commands;

@@ -38,6 +38,8 @@ const TAP_FRAME: usize = 65_536 + 64;
 const FIRST_CONN: usize = 1 << 16;
 /// How often keepalives are looked at, at the least.
 const TICK: Duration = Duration::from_millis(100);
+/// Chunks read from one connection before the others get their turn.
+const CHUNKS_A_TURN: usize = 4;
 /// A switch silent for this many echo intervals is gone.
 const SILENT_INTERVALS: u32 = 3;
 
@@ -126,6 +128,8 @@ pub struct Server {
     report: Arc<Mutex<Report>>,
     /// Connections with messages queued this round (a token may come more than once).
     queued: Vec<Token>,
+    /// Connections that had more to read when their turn ended.
+    unread: Vec<Token>,
 }
 
 impl Server {
@@ -156,6 +160,7 @@ impl Server {
             last_ns: 0,
             report,
             queued: Vec::new(),
+            unread: Vec::new(),
         })
     }
 
@@ -164,14 +169,20 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         let mut result = Ok(());
         while !stopped() {
-            if let Err(e) = self.poll.poll(&mut events, Some(TICK)) {
+            // Connections with more to read are served again at once, after the others.
+            let unread = std::mem::take(&mut self.unread);
+            let wait = if unread.is_empty() {
+                TICK
+            } else {
+                Duration::ZERO
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     result = Err(self.failure(format!("poll: {e}")));
                     break;
                 }
             }
-            for event in &events {
-                let token = event.token();
+            for token in events.iter().map(|e| e.token()).chain(unread) {
                 let step = match token {
                     WAKER => Ok(()),
                     TAP => self.tap_frames(),
@@ -189,6 +200,8 @@ impl Server {
                 result = Err(err);
                 break;
             }
+            // This round's frames, to the session in one batch.
+            self.frames.deliver();
             if events.is_empty() {
                 if let Err(err) = self.frames.flush() {
                     result = Err(err);
@@ -227,7 +240,7 @@ impl Server {
     fn record(&mut self, ts_ns: u64, frames: Vec<Vec<u8>>) -> Result<(), CaptureError> {
         for frame in frames {
             let len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
-            self.frames.push(ts_ns, &frame, len)?;
+            self.frames.stage(ts_ns, &frame, len)?;
         }
         Ok(())
     }
@@ -277,11 +290,18 @@ impl Server {
     /// answers to each chunk read go in one write.
     fn serve(&mut self, token: Token) -> Result<(), CaptureError> {
         // A chunk at a time, framed before the next: what waits in memory stays one chunk
-        // and one message, however fast the switch sends.
+        // and one message, however fast the switch sends. A few chunks a turn, so that
+        // one busy switch does not starve the others.
+        let mut chunks = 0;
         let open = loop {
             let Some(conn) = self.conns.get_mut(&token) else {
                 return Ok(());
             };
+            if chunks == CHUNKS_A_TURN {
+                self.unread.push(token);
+                break true;
+            }
+            chunks += 1;
             match conn.read_chunk() {
                 Ok(Some(0)) => break false,
                 Ok(Some(_)) => {}

@@ -8,7 +8,7 @@
 //!   controller listens. Its `Display` is the form the user gave.
 //! - [`Switch::connect`]`(&target, features, timeout)`: a blocking connect (each address of
 //!   the target in turn, bounded by `timeout`), then a non-blocking socket with our HELLO
-//!   queued. `features` is the FEATURES_REPLY the switch gives (its dpid and ports:
+//!   sent. `features` is the FEATURES_REPLY the switch gives (its dpid and ports:
 //!   [`features`] makes a plain one, or pass a recorded one). A refused or unreachable
 //!   controller is a [`SwitchError`] whose text is one line.
 //! - The switch is a [`mio::event::Source`]: register it with a `Poll`
@@ -259,7 +259,10 @@ impl Switch {
             next_xid: 1,
             last_sent: Vec::new(),
         };
+        // Sent at once: a controller gives the HELLO exchange little time (Open vSwitch's
+        // rconn about a second) and the owner may connect more switches first.
         switch.send(Body::Hello(Hello::default()));
+        switch.flush()?;
         Ok(switch)
     }
 
