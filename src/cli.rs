@@ -32,12 +32,33 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Be the controller: the replay apps drive real switches, live, recorded with -w.
     Control(ControlArgs),
+    /// Benchmark a controller as cbench does: emulated switches send PacketIns and count
+    /// the responses.
+    Bench(BenchArgs),
     /// List every field the display filter knows, as `tshark -G fields` does.
     Fields(FieldsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per subcommand into a directory.
     Man(ManArgs),
+}
+
+/// `--mode` of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchMode {
+    /// Each switch keeps the controller's input full.
+    Throughput,
+    /// One PacketIn in flight per switch.
+    Latency,
+}
+
+/// `-T` of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// A line per loop and cbench's RESULT line.
+    Text,
+    /// One JSON object at the end.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +79,51 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope bench tcp:127.0.0.1:6653 --mode throughput --switches 16 --loops 10 --warmup 1\n  \
+    ofscope bench tcp:[::1]:6633 --mode latency --learn-macs -T json\n  \
+    ofscope bench --sink --mode throughput")]
+pub struct BenchArgs {
+    /// The controller: tcp:HOST:PORT.
+    #[arg(
+        value_name = "tcp:HOST:PORT",
+        required_unless_present = "sink",
+        conflicts_with = "sink"
+    )]
+    pub target: Option<String>,
+    /// Bench the bench's own sink controller (it answers every PacketIn with a
+    /// precomputed PACKET_OUT): the most the bench can measure.
+    #[arg(long)]
+    pub sink: bool,
+    /// Emulated switches.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub switches: u16,
+    /// Source hosts (MAC addresses) per switch.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::bench::probe::MAX_MACS)))]
+    pub macs: u32,
+    /// Loops counted in the result.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub loops: u32,
+    /// Length of a loop in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub ms: u64,
+    /// Loops run first and not counted.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub warmup: u32,
+    #[arg(long, value_enum, default_value_t = BenchMode::Latency)]
+    pub mode: BenchMode,
+    /// Announce each switch's destination host first (a gratuitous ARP), as cbench's -L.
+    #[arg(long = "learn-macs")]
+    pub learn_macs: bool,
+    /// Seconds allowed to connect, to finish the handshake, and without any answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_bounded_seconds)]
+    pub timeout: f64,
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
 }
 
 #[derive(Debug, Args)]
@@ -227,7 +293,9 @@ const REPLAY_EXAMPLES: &str = "Examples:\n  \
     ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
     ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
     ofscope replay session.pcap --app learning --update session.golden.json\n  \
-    ofscope replay --assert session.golden.json";
+    ofscope replay --assert session.golden.json\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --against-recording\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --lockstep --speed 10 --update ctl.golden.json";
 
 impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
@@ -260,6 +328,22 @@ pub struct ReplayArgs {
     /// order.
     #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
     pub apps: Vec<String>,
+    /// Replay into a running controller instead of apps: ofscope connects as each recorded
+    /// switch and reports what the controller decides.
+    #[arg(long, value_name = "tcp:HOST:PORT", conflicts_with = "apps")]
+    pub into: Option<String>,
+    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast; inf: no
+    /// pause) [default: 1].
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// With --into: each PacketIn waits until the controller has answered the one before
+    /// (or a second has passed).
+    #[arg(long)]
+    pub lockstep: bool,
+    /// With --into: the longest the controller may keep us waiting (to connect, to
+    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2 [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_capture_seconds)]
+    pub timeout: Option<f64>,
     /// Output format of the decisions.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -379,15 +463,16 @@ pub struct ControlArgs {
     pub duration: Option<f64>,
     /// Send a switch quiet this long an ECHO_REQUEST; one silent three times as long is
     /// dropped.
-    #[arg(long = "echo-interval", value_name = "SECS", default_value_t = 5.0, value_parser = parse_echo_seconds)]
+    #[arg(long = "echo-interval", value_name = "SECS", default_value_t = 5.0, value_parser = parse_bounded_seconds)]
     pub echo_interval: f64,
 }
 
-/// The longest echo interval: an hour.
+/// The longest echo interval or bench timeout: an hour.
 const MAX_ECHO_SECONDS: f64 = 3_600.0;
 
-/// `--echo-interval SECS`: at least a millisecond, at most [`MAX_ECHO_SECONDS`].
-fn parse_echo_seconds(text: &str) -> Result<f64, String> {
+/// `--echo-interval SECS`, `--timeout SECS`: at least a millisecond, at most
+/// [`MAX_ECHO_SECONDS`].
+fn parse_bounded_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if (0.001..=MAX_ECHO_SECONDS).contains(&secs) => Ok(secs),
         _ => Err(format!(
@@ -453,6 +538,14 @@ fn parse_count(text: &str) -> Result<u64, String> {
 const MAX_CAPTURE_SECONDS: f64 = 31_536_000.0;
 
 /// `--duration SECS`: more than 0, at most [`MAX_CAPTURE_SECONDS`].
+/// A pace factor: any positive number (`inf`: as fast as the controller takes them).
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed > 0.0 => Ok(speed),
+        _ => Err("not a number more than 0 (1: the recorded pace, inf: no pause)".into()),
+    }
+}
+
 fn parse_capture_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= MAX_CAPTURE_SECONDS => Ok(secs),

@@ -1,4 +1,5 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
+pub mod bench;
 pub mod completions;
 pub mod control;
 pub mod decode;
