@@ -385,3 +385,70 @@ fn jobs_give_the_output_of_one_job() {
         String::from_utf8_lossy(&out.stderr).contains("-j reads files in parallel for the reports")
     );
 }
+
+#[test]
+fn report_jsonl_is_one_item_a_line_and_json_one_document() {
+    let parse = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        stdout(out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let mut flows_seen = 0;
+    for path in samples() {
+        let path = path.to_str().unwrap();
+        let document = |report: &str| -> serde_json::Value {
+            serde_json::from_str(&stdout(&ofscope(&["pcap", path, report, "-T", "json"]))).unwrap()
+        };
+        let lines = |report: &str| parse(&ofscope(&["pcap", path, report, "-T", "jsonl"]));
+
+        // --flows: a flow a line, with its switch's dpid and instant.
+        let tables = document("--flows");
+        let flows: Vec<&serde_json::Value> = tables
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["flows"].as_array().unwrap().iter().map(move |f| (t, f)))
+            .map(|(_, f)| f)
+            .collect();
+        let flow_lines = lines("--flows");
+        assert_eq!(flow_lines.len(), flows.len(), "{path}");
+        for (line, flow) in flow_lines.iter().zip(&flows) {
+            assert_eq!(line["match"], flow["match"], "{path}");
+            assert!(
+                line.get("dpid").is_some() && line.get("at_ns").is_some(),
+                "{path}: {line}"
+            );
+        }
+        flows_seen += flows.len();
+
+        // --latency: a series a line, switches then host pairs.
+        let latency = document("--latency");
+        let series = lines("--latency");
+        let switches = latency["switches"].as_array().unwrap().len();
+        let pairs = latency["host_pairs"].as_array().unwrap().len();
+        assert_eq!(series.len(), switches + pairs, "{path}");
+        assert!(
+            series[..switches].iter().all(|s| s["series"] == "switch"),
+            "{path}"
+        );
+        assert!(
+            series[switches..]
+                .iter()
+                .all(|s| s["series"] == "host_pair"),
+            "{path}"
+        );
+
+        // --findings: every finding of the document, a line each, in its order.
+        let findings = document("--findings");
+        assert_eq!(
+            &serde_json::Value::Array(lines("--findings")),
+            &findings["findings"],
+            "{path}"
+        );
+
+        // --stats: one document, on one line.
+        assert_eq!(lines("--stats"), vec![document("--stats")], "{path}");
+    }
+    assert!(flows_seen > 20, "the samples have flows");
+}
