@@ -32,11 +32,11 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Be the controller: the replay apps drive real switches, live, recorded with -w.
     Control(ControlArgs),
-    /// List every field the display filter knows, as `tshark -G fields` does.
-    Fields(FieldsArgs),
     /// Benchmark a controller as cbench does: emulated switches send PacketIns and count
     /// the responses.
     Bench(BenchArgs),
+    /// List every field the display filter knows, as `tshark -G fields` does.
+    Fields(FieldsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per subcommand into a directory.
@@ -59,6 +59,26 @@ pub enum BenchFormat {
     Text,
     /// One JSON object at the end.
     Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope man | man -l -\n  \
+    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
+pub struct ManArgs {
+    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install (bash):\n  \
+    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
+    source <(ofscope completions bash)         # this shell only")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -104,26 +124,6 @@ pub struct BenchArgs {
     /// Output format.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = BenchFormat::Text)]
     pub format: BenchFormat,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-    ofscope man | man -l -\n  \
-    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
-pub struct ManArgs {
-    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Install (bash):\n  \
-    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
-    source <(ofscope completions bash)         # this shell only")]
-pub struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -293,7 +293,9 @@ const REPLAY_EXAMPLES: &str = "Examples:\n  \
     ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
     ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
     ofscope replay session.pcap --app learning --update session.golden.json\n  \
-    ofscope replay --assert session.golden.json";
+    ofscope replay --assert session.golden.json\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --against-recording\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --lockstep --speed 10 --update ctl.golden.json";
 
 impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
@@ -326,6 +328,22 @@ pub struct ReplayArgs {
     /// order.
     #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
     pub apps: Vec<String>,
+    /// Replay into a running controller instead of apps: ofscope connects as each recorded
+    /// switch and reports what the controller decides.
+    #[arg(long, value_name = "tcp:HOST:PORT", conflicts_with = "apps")]
+    pub into: Option<String>,
+    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast; inf: no
+    /// pause) [default: 1].
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// With --into: each PacketIn waits until the controller has answered the one before
+    /// (or a second has passed).
+    #[arg(long)]
+    pub lockstep: bool,
+    /// With --into: the longest the controller may keep us waiting (to connect, to
+    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2 [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_capture_seconds)]
+    pub timeout: Option<f64>,
     /// Output format of the decisions.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -520,6 +538,14 @@ fn parse_count(text: &str) -> Result<u64, String> {
 const MAX_CAPTURE_SECONDS: f64 = 31_536_000.0;
 
 /// `--duration SECS`: more than 0, at most [`MAX_CAPTURE_SECONDS`].
+/// A pace factor: any positive number (`inf`: as fast as the controller takes them).
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed > 0.0 => Ok(speed),
+        _ => Err("not a number more than 0 (1: the recorded pace, inf: no pause)".into()),
+    }
+}
+
 fn parse_capture_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= MAX_CAPTURE_SECONDS => Ok(secs),

@@ -42,6 +42,7 @@ mod live_follow;
 mod readme_examples;
 mod replay_apps;
 mod replay_cli;
+mod replay_into;
 mod replay_story;
 mod stream_corpora;
 mod stream_credit;
