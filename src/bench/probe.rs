@@ -348,6 +348,10 @@ mod tests {
         .emit();
         assert!(probes.answers(&packet_out));
         assert!(!probes.answers(&packet_out), "answered twice");
+        // A FLOW_MOD carrying the next PacketIn's buffer id (read at its offset).
+        probes.push_next(&mut out);
+        assert!(!probes.answers(&flow_mod(3, host_mac(1, 2))), "never sent");
+        assert!(probes.answers(&flow_mod(2, host_mac(1, 3))));
         assert_eq!(probes.in_flight(), 0);
     }
 }

@@ -12,6 +12,8 @@ mod tui_support;
 mod analysis_cli;
 mod analysis_findings;
 mod analysis_samples;
+mod bench_faults;
+mod bench_runs;
 mod capture_formats;
 mod cli_bounded_reads;
 mod cli_decode;
