@@ -615,6 +615,7 @@ impl Analyzer {
                 switch,
                 controller,
                 frame,
+                via,
                 ..
             } => {
                 let cfg = &self.cfg;
@@ -625,6 +626,7 @@ impl Analyzer {
                 };
                 c.info.switch = Some(*switch);
                 c.info.controller = Some(*controller);
+                c.info.via = *via;
             }
             StreamEvent::ConnClosed { conn, reason, .. } => {
                 if let Some(c) = self.conns.get_mut(&conn.0) {
@@ -1653,6 +1655,7 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
             hello_switch: None,
             hello_controller: None,
             messages: 0,
+            via: None,
         },
         pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
         handshake: Handshake::NotStarted,

@@ -20,7 +20,7 @@ use super::switches::{close_name, Connection, SwitchInfo};
 use super::throughput::ThroughputSummary;
 use super::{fmt_duration, Analyzer, SwitchKey};
 use crate::flow_table::Flow;
-use crate::output::report::alphabetical;
+use crate::output::report::{self, alphabetical, Report};
 use crate::session::format_dpid;
 
 /// Conversations listed in `--stats` (the full list has its own flag).
@@ -37,6 +37,41 @@ fn conn_json(key: SwitchKey) -> Option<u32> {
     match key {
         SwitchKey::Dpid(_) => None,
         SwitchKey::Conn(c) => Some(c),
+    }
+}
+
+/// `-T jsonl`: a flow a line, with its switch and instant.
+impl Report for FlowsReport {
+    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
+        let serde_json::Value::Array(tables) = serde_json::to_value(self)? else {
+            return Ok(Vec::new());
+        };
+        Ok(report::items_of(tables, "flows"))
+    }
+}
+
+/// `-T jsonl`: a latency series a line (`series`: `switch` or `host_pair`).
+impl Report for LatencyReport {
+    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
+        let document = serde_json::to_value(self)?;
+        let mut lines = Vec::new();
+        for (key, series) in [("switches", "switch"), ("host_pairs", "host_pair")] {
+            let holder = serde_json::json!({
+                "series": series,
+                "pair_window_ns": document["pair_window_ns"],
+                key: document[key],
+            });
+            lines.extend(report::items_of([holder], key));
+        }
+        Ok(lines)
+    }
+}
+
+/// `-T jsonl`: a finding a line (every occurrence kept, in capture order).
+impl Report for FindingsReport<'_> {
+    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
+        let holder = serde_json::json!({ "findings": serde_json::to_value(&self.findings)? });
+        Ok(report::items_of([holder], "findings"))
     }
 }
 
@@ -433,6 +468,8 @@ struct ConnectionView {
     messages: u64,
     state: &'static str,
     switch: Option<String>,
+    /// The tunnel it was captured through (`GRE 192.0.2.1 > 192.0.2.2 id 5`).
+    via: Option<String>,
 }
 
 impl SwitchView {
@@ -462,6 +499,7 @@ impl SwitchView {
                     messages: c.messages,
                     state: close_name(c.closed),
                     switch: c.switch.map(|a| a.to_string()),
+                    via: c.via.map(|v| v.to_string()),
                 })
                 .collect(),
             desc: info.desc.as_ref().map(|d| DescView {

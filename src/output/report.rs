@@ -11,20 +11,58 @@ use serde::{Serialize, Serializer};
 
 use crate::cli::Format;
 
-/// Writes `report` in `format`: its text (which ends its own lines), or its JSON and a
-/// newline.
-pub fn write(
-    out: &mut impl Write,
-    format: Format,
-    report: &(impl Serialize + Display),
-) -> io::Result<()> {
+/// A report: text through `Display`, one JSON document through serde, and for `-T jsonl`
+/// the items scripts iterate over, one a line (a flow, a latency series, a finding).
+pub trait Report: Serialize + Display {
+    /// The lines of `-T jsonl`; by default the whole report is one.
+    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
+        Ok(vec![serde_json::to_value(self)?])
+    }
+}
+
+/// Writes `report` in `format`: its text (which ends its own lines), its JSON document and
+/// a newline, or its items a line each.
+pub fn write(out: &mut impl Write, format: Format, report: &impl Report) -> io::Result<()> {
     match format {
         Format::Text => write!(out, "{report}"),
-        Format::Json | Format::Jsonl => {
+        Format::Json => {
             serde_json::to_writer(&mut *out, report)?;
             out.write_all(b"\n")
         }
+        Format::Jsonl => {
+            for item in report.jsonl_items()? {
+                serde_json::to_writer(&mut *out, &item)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// The items of the array `key` of each object of `holders`, each with its holder's other
+/// members (which switch, which instant, ...) beside its own: a `-T jsonl` line must stand
+/// alone.
+pub fn items_of(
+    holders: impl IntoIterator<Item = serde_json::Value>,
+    key: &str,
+) -> Vec<serde_json::Value> {
+    let mut lines = Vec::new();
+    for holder in holders {
+        let serde_json::Value::Object(mut holder) = holder else {
+            continue;
+        };
+        let Some(serde_json::Value::Array(items)) = holder.remove(key) else {
+            continue;
+        };
+        for item in items {
+            let mut line = holder.clone();
+            if let serde_json::Value::Object(members) = item {
+                line.extend(members);
+            }
+            lines.push(serde_json::Value::Object(line));
+        }
+    }
+    lines
 }
 
 /// Serializes `value` with the members of its objects in alphabetical order (through a
@@ -81,6 +119,26 @@ mod tests {
         let mut out = Vec::new();
         write(&mut out, format, &view).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    impl Report for View {}
+
+    #[test]
+    fn an_items_line_carries_its_holders_members() {
+        let holders = serde_json::json!([
+            {"dpid": "a", "flows": [{"m": 1}, {"m": 2}]},
+            {"dpid": "b", "flows": []},
+        ]);
+        let serde_json::Value::Array(holders) = holders else {
+            unreachable!()
+        };
+        assert_eq!(
+            items_of(holders, "flows"),
+            vec![
+                serde_json::json!({"dpid": "a", "m": 1}),
+                serde_json::json!({"dpid": "a", "m": 2})
+            ]
+        );
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub struct StatsReport<'a> {
     pub analysis: StatsAnalysis<'a>,
 }
 
+impl crate::output::report::Report for StatsReport<'_> {}
+
 impl Display for StatsReport<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.counts, self.analysis)

@@ -341,6 +341,8 @@ impl fmt::Display for Trigger {
     }
 }
 
+impl crate::output::report::Report for Decision {}
+
 impl fmt::Display for Decision {
     /// The trigger, then one indented line per emitted message, TAP write and finding.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

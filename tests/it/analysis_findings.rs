@@ -792,6 +792,7 @@ fn conn_opened(conn: u32) -> StreamEvent {
         controller: "127.0.0.1:6633".parse().unwrap(),
         roles: RoleSource::Handshake,
         frame: u64::from(conn) + 1,
+        via: None,
     }
 }
 
