@@ -147,8 +147,10 @@ fn findings_most_severe_first_each_kind_once() {
         "-T",
         "jsonl",
     ]));
-    let report: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
-    let listed = report["findings"].as_array().unwrap();
+    let listed: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(listed.len(), 36 + 36 + 1 + 1);
     let frames: Vec<u64> = listed
         .iter()
