@@ -37,6 +37,10 @@ pub enum Command {
     /// Benchmark a controller as cbench does: emulated switches send PacketIns and count
     /// the responses.
     Bench(BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per subcommand into a directory.
+    Man(ManArgs),
 }
 
 /// `--mode` of `bench`.
@@ -103,6 +107,26 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope man | man -l -\n  \
+    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
+pub struct ManArgs {
+    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install (bash):\n  \
+    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
+    source <(ofscope completions bash)         # this shell only")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 #[command(
     after_help = "Each line: key, label, type, JSON type, description, tab-separated.\n\
     Examples:\n  \
@@ -124,6 +148,33 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Output formats of the commands that print messages (`pcap`, `live`, `-T`): the report
+/// formats, and tshark's `-T fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// One line per message (the default), or a detail tree with -V.
+    Text,
+    /// One JSON array of the messages' objects, as tshark's -T json.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// The fields given with -e, one line per message, as tshark's -T fields.
+    Fields,
+}
+
+impl MessageFormat {
+    /// The format of the reports (`--stats`, ...); `None` for -T fields, which has no
+    /// report layout.
+    pub fn report(self) -> Option<Format> {
+        match self {
+            MessageFormat::Text => Some(Format::Text),
+            MessageFormat::Json => Some(Format::Json),
+            MessageFormat::Jsonl => Some(Format::Jsonl),
+            MessageFormat::Fields => None,
+        }
+    }
 }
 
 /// How the time column shows a message's time (`-t`), as tshark's `-t`. Absolute times are
@@ -218,6 +269,17 @@ impl PcapArgs {
     pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
         self.files.iter().chain(self.read.iter())
     }
+
+    /// True when a report (`--stats`, `--flows`, `--latency`, `--findings`) is asked for:
+    /// the messages are analysed, and the report is printed instead of them.
+    pub fn reports(&self) -> bool {
+        self.stats || self.flows || self.latency || self.findings
+    }
+
+    /// True when each selected message is printed.
+    pub fn prints_messages(&self) -> bool {
+        !(self.view.quiet || self.reports())
+    }
 }
 
 /// The end of `replay --help`, after the app list that [`Cli::from_env`] puts before it.
@@ -235,15 +297,20 @@ impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
     /// lists the registered apps with their options.
     pub fn from_env() -> Cli {
+        let matches = Cli::full_command()
+            .try_get_matches()
+            .unwrap_or_else(|err| exit_on(err));
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+    }
+
+    /// The whole command definition, with what is only known at run time (the registered
+    /// apps in `replay --help`): what `--help`, the man page and the completions show.
+    pub fn full_command() -> clap::Command {
         let apps = format!(
             "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n{}\n{REPLAY_EXAMPLES}",
             crate::replay::spec::help()
         );
-        let matches = Cli::command()
-            .mut_subcommand("replay", |replay| replay.after_help(apps))
-            .try_get_matches()
-            .unwrap_or_else(|err| exit_on(err));
-        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+        Cli::command().mut_subcommand("replay", |replay| replay.after_help(apps))
     }
 }
 
@@ -414,11 +481,21 @@ fn parse_bounded_seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     /// Output format.
-    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = MessageFormat::Text)]
+    pub format: MessageFormat,
+    /// A field to print with -T fields (a key of `ofscope fields`); repeatable, in order.
+    #[arg(short = 'e', long = "field", value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// A -T fields layout option, as tshark's -E: header=y|n, separator=/t|/s|CHAR,
+    /// aggregator=,|/s|CHAR, quote=d|s|n, occurrence=f|l|a; repeatable.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
     /// Print the full detail tree of each message.
     #[arg(short = 'V', long = "verbose")]
     pub verbose: bool,
+    /// Print each message's bytes as hex and ASCII after it (text output), as tshark's -x.
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
     /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10': it selects the
     /// messages listed; the analysis and the viewer's tabs still cover every message.
     #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]

@@ -559,7 +559,7 @@ impl Reader {
             if !self.frames.push(ts_ns, packet.data, packet.header.len)? {
                 return Ok(());
             }
-            if self.frames.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
+            if self.frames.number.is_multiple_of(256) && self.stats_at.elapsed() >= STATS_EVERY {
                 self.refresh_stats();
             }
         }
