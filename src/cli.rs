@@ -259,6 +259,10 @@ pub struct PcapArgs {
     /// Print the findings: unanswered PacketIns, truncation, FLOOD, MAC flapping, errors, ...
     #[arg(long)]
     pub findings: bool,
+    /// Read the files with N threads (the reports and -q -w only): the output is the same as
+    /// with one, each file's reports in the order the files are given.
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value = "1")]
+    pub jobs: std::num::NonZeroUsize,
     /// How long a PacketIn may wait for its answer: 1s, 250ms, 0.5 (seconds).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub pair_window: u64,
@@ -509,6 +513,9 @@ pub struct ViewArgs {
     /// Also treat this TCP port as OpenFlow (6633 and 6653 always are); repeatable.
     #[arg(long = "port", value_name = "N")]
     pub ports: Vec<u16>,
+    /// Also take UDP port N as VXLAN on the way to the channel (4789 always is); repeatable.
+    #[arg(long = "vxlan-port", value_name = "N")]
+    pub vxlan_ports: Vec<u16>,
     /// Quiet: print no per-message lines (useful with -w or --stats).
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -2,7 +2,9 @@
 //! dissector, in the order docs/fields.md lists them. Each dissector declares its own fields
 //! (its `hf` module, with [`crate::fields!`]); this table only collects them.
 
-use crate::frame::{arp, ethernet, icmp, icmpv6, ipv4, ipv6, lldp, tcp, udp, vlan};
+use crate::frame::{
+    arp, erspan, ethernet, geneve, gre, icmp, icmpv6, ipv4, ipv6, lldp, mpls, tcp, udp, vlan, vxlan,
+};
 use crate::openflow::{
     action, config, error, flow_match, flow_mod, flow_removed, hello, message, packet, port, queue,
     stats, vendor,
@@ -32,6 +34,7 @@ pub static SECTIONS: &[&Section] = &[
     &queue::hf::SECTION,
     &ethernet::hf::SECTION,
     &vlan::hf::SECTION,
+    &mpls::hf::SECTION,
     &arp::hf::SECTION,
     &ipv4::hf::SECTION,
     &ipv6::hf::SECTION,
@@ -40,6 +43,10 @@ pub static SECTIONS: &[&Section] = &[
     &tcp::hf::SECTION,
     &udp::hf::SECTION,
     &lldp::hf::SECTION,
+    &gre::hf::SECTION,
+    &erspan::hf::SECTION,
+    &vxlan::hf::SECTION,
+    &geneve::hf::SECTION,
     &crate::frame::hf::SECTION,
 ];
 

@@ -9,7 +9,7 @@ use ofscope_dissectors::openflow::stats::DescStats;
 use ofscope_dissectors::openflow::{FeaturesReply, PhyPort, PortStatus, SwitchConfig};
 use ofscope_dissectors::printable::Printable;
 
-use crate::stream::CloseReason;
+use crate::stream::{CapturePoint, CloseReason};
 
 /// One PORT_STATUS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct Connection {
     pub hello_switch: Option<u8>,
     pub hello_controller: Option<u8>,
     pub messages: u64,
+    /// The tunnel it was captured through.
+    pub via: Option<CapturePoint>,
 }
 
 /// Where the config we show came from.
@@ -170,7 +172,7 @@ impl SwitchInfo {
             let addr = |a: Option<SocketAddr>| a.map_or("?".to_owned(), |a| a.to_string());
             let hello = |v: Option<u8>| v.map_or("-".to_owned(), |v| format!("0x{v:02x}"));
             out.push_str(&format!(
-                "    conn {}: {} -> {}  {} messages, {}, HELLO switch {} controller {}\n",
+                "    conn {}: {} -> {}  {} messages, {}, HELLO switch {} controller {}",
                 c.conn,
                 addr(c.switch),
                 addr(c.controller),
@@ -179,6 +181,10 @@ impl SwitchInfo {
                 hello(c.hello_switch),
                 hello(c.hello_controller),
             ));
+            if let Some(via) = c.via {
+                out.push_str(&format!(", captured via {via}"));
+            }
+            out.push('\n');
         }
     }
 }

@@ -164,6 +164,7 @@ pub fn run(
         last_answer: Instant::now(),
     };
     bench.handshake().map_err(|why| stop(why, Vec::new()))?;
+    bench.last_answer = Instant::now();
     let mut loops = Vec::new();
     for number in 1..=config.warmup + config.loops {
         match bench.one_loop(number) {
@@ -173,6 +174,10 @@ pub fn run(
             }
             Err(why) => return Err(stop(why, loops)),
         }
+    }
+    if loops.iter().all(|l| l.responses_per_s == 0.0) {
+        let why = "the controller answered none of the PacketIns (a response is a FLOW_MOD or PACKET_OUT with the PacketIn's buffer id, or naming its source host)";
+        return Err(stop(why.into(), loops));
     }
     Ok(loops)
 }
@@ -216,7 +221,6 @@ impl Bench {
         }
         let length = Duration::from_millis(self.config.ms);
         let start = Instant::now();
-        self.last_answer = start;
         loop {
             let now = Instant::now();
             if now >= start + length {

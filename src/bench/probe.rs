@@ -102,6 +102,8 @@ impl Probes {
                 ethertype: ethertype::ARP,
             }),
             vlans: Vec::new(),
+            mpls: Vec::new(),
+            tunnel: None,
             network: Network::Arp(ArpRepr {
                 htype: 1,
                 ptype: ethertype::IPV4,
@@ -252,6 +254,8 @@ fn udp_frame(src: [u8; 6], dst: [u8; 6], src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> 
             ethertype: ethertype::IPV4,
         }),
         vlans: Vec::new(),
+        mpls: Vec::new(),
+        tunnel: None,
         network: Network::Ipv4(ip),
         transport: Transport::Udp(UdpRepr {
             src_port: 5001,

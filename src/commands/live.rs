@@ -85,8 +85,10 @@ pub fn run(args: &LiveArgs) -> Result<ExitCode> {
         viewer: tui::wanted(&args.view),
         deadline,
     };
-    let (shown, (messages, error)) =
-        watch.run(source, StreamConfig::with_ports(&args.view.ports))?;
+    let (shown, (messages, error)) = watch.run(
+        source,
+        StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports),
+    )?;
     eprintln!(
         "ofscope: {}",
         summary(&counters.snapshot(), messages, shown)

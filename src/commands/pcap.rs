@@ -27,9 +27,14 @@ use crate::tui;
 /// waiting, freeing them takes its slow path (measured in docs/analysis.md).
 const DECODE_AHEAD: usize = 7;
 
-pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
     if args.inputs().any(|path| is_stdin(path)) {
         refuse_what_stdin_cannot_do(args)?;
+    }
+    if args.jobs.get() > 1 && (args.prints_messages() || args.view.count.is_some()) {
+        anyhow::bail!(
+            "-j reads files in parallel for the reports (--stats, --flows, --latency, --findings) and for -q -w; a message listing or -c needs one job"
+        );
     }
     if args.reports() && args.view.format.report().is_none() {
         anyhow::bail!(
@@ -43,42 +48,56 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         return tui::run_pcap(args);
     }
     let filter = display_filter(args.view.filter.as_deref())?;
-    let config = StreamConfig::with_ports(&args.view.ports);
+    let config =
+        StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
     // Several files are read as the one capture mergecap would make of them: relative
     // times count from its first frame, the earliest first frame of them all.
     let origin_ns = args
         .inputs()
         .filter_map(|p| FileSource::first_frame_ns(p))
         .min();
-    let stdout = io::stdout().lock();
-    let mut records = RecordPrinter::for_view(&args.view, filter)?;
-    records.origin_ns = origin_ns;
-    let mut printer = Printer {
-        out: BufWriter::with_capacity(1 << 16, stdout),
-        args,
-        records,
-        clock: Clock::new(args.view.time, origin_ns),
-        origin_ns,
-        shown: 0,
-        damaged: false,
-    };
+    let stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut printer = Printer::new(args, stdout, filter, origin_ns)?;
     let mut failed = false;
     // Per file read, the frames of its selected messages (for -w).
     let mut selected_frames = Vec::new();
-    for path in args.inputs() {
-        let mut keep = BTreeSet::new();
-        let outcome = printer.file(path, &config, &mut keep);
-        let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
-        match outcome {
-            Ok(_) => selected_frames.push((path.as_path(), keep)),
-            Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
-            Err(err) => {
-                super::print_error(&err);
-                failed = true;
+    let mut settle = |path: &'a PathBuf, outcome: Result<FileOutcome>, keep| match outcome {
+        Ok(_) => {
+            selected_frames.push((path.as_path(), keep));
+            true
+        }
+        Err(err) if is_broken_pipe(&err) => false,
+        Err(err) => {
+            super::print_error(&err);
+            failed = true;
+            true
+        }
+    };
+    if args.jobs.get() > 1 {
+        let runs = read_in_parallel(args, &config, origin_ns)?;
+        for (path, run) in args.inputs().zip(runs) {
+            match printer.out.write_all(&run.output) {
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS)
+                }
+                other => other?,
+            }
+            printer.damaged |= run.damaged;
+            if !settle(path, run.outcome, run.keep) {
+                return Ok(ExitCode::SUCCESS);
             }
         }
-        if count_reached {
-            break;
+    } else {
+        for path in args.inputs() {
+            let mut keep = BTreeSet::new();
+            let outcome = printer.file(path, &config, &mut keep);
+            let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
+            if !settle(path, outcome, keep) {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if count_reached {
+                break;
+            }
         }
     }
     if args.prints_messages() {
@@ -122,6 +141,64 @@ fn refuse_what_stdin_cannot_do(args: &PcapArgs) -> Result<()> {
     Ok(())
 }
 
+/// What one file's run left for the merge of `-j`: its reports, in order.
+struct FileRun {
+    output: Vec<u8>,
+    outcome: Result<FileOutcome>,
+    keep: BTreeSet<u64>,
+    damaged: bool,
+}
+
+/// `-j N`: the files are read by N threads, each file by one, as a whole; each file's
+/// reports are kept until the files before it are printed, so the output is that of one
+/// job. Only reports are printed this way (a per-message listing would hold every message).
+fn read_in_parallel(
+    args: &PcapArgs,
+    config: &StreamConfig,
+    origin_ns: Option<u64>,
+) -> Result<Vec<FileRun>> {
+    let paths: Vec<&PathBuf> = args.inputs().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let runs = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
+    std::thread::scope(|scope| -> Result<()> {
+        let mut workers = Vec::new();
+        for _ in 0..args.jobs.get().min(paths.len()) {
+            let filter = display_filter(args.view.filter.as_deref())?;
+            let mut printer = Printer::new(args, Vec::new(), filter, origin_ns)?;
+            let (next, runs, paths) = (&next, &runs, &paths);
+            workers.push(scope.spawn(move || loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(path) = paths.get(index) else {
+                    break;
+                };
+                let mut keep = BTreeSet::new();
+                printer.damaged = false;
+                let outcome = printer.file(path, config, &mut keep);
+                let run = FileRun {
+                    output: std::mem::take(&mut printer.out),
+                    outcome,
+                    keep,
+                    damaged: printer.damaged,
+                };
+                if let Ok(mut runs) = runs.lock() {
+                    runs.push((index, run));
+                }
+            }));
+        }
+        for worker in workers {
+            worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a -j worker failed"))?;
+        }
+        Ok(())
+    })?;
+    let mut runs = runs
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a -j worker failed"))?;
+    runs.sort_by_key(|(index, _)| *index);
+    Ok(runs.into_iter().map(|(_, run)| run).collect())
+}
+
 enum FileOutcome {
     Done,
     CountReached,
@@ -141,7 +218,26 @@ struct Printer<'a, W: Write> {
     damaged: bool,
 }
 
-impl<W: Write> Printer<'_, W> {
+impl<'a, W: Write> Printer<'a, W> {
+    fn new(
+        args: &'a PcapArgs,
+        out: W,
+        filter: Option<crate::filter::Filter>,
+        origin_ns: Option<u64>,
+    ) -> Result<Self> {
+        let mut records = RecordPrinter::for_view(&args.view, filter)?;
+        records.origin_ns = origin_ns;
+        Ok(Printer {
+            out,
+            args,
+            records,
+            clock: Clock::new(args.view.time, origin_ns),
+            origin_ns,
+            shown: 0,
+            damaged: false,
+        })
+    }
+
     /// The reports the flags ask for, in the format asked for.
     fn reports(&mut self, stats: &Stats, a: &Analyzer, path: &Path) -> io::Result<()> {
         let (args, out) = (self.args, &mut self.out);
@@ -288,8 +384,9 @@ impl<W: Write> Printer<'_, W> {
         }
         if session.tracker().counters().messages == 0 {
             eprintln!(
-                "ofscope: no OpenFlow messages found in {}; if the controller listens on a port other than 6633 or 6653, give it with --port N",
-                Echo::path(path)
+                "ofscope: no OpenFlow messages found in {}; {}",
+                Echo::path(path),
+                session.tracker().why_no_messages()
             );
         }
         Ok(outcome)

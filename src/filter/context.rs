@@ -6,13 +6,14 @@ use std::net::{IpAddr, SocketAddr};
 
 use ofscope_dissectors::tree::{FieldDef, Value};
 
-use crate::stream::ConnId;
+use crate::stream::{CapturePoint, ConnId};
 
-/// The two ends of an OpenFlow connection.
+/// The two ends of an OpenFlow connection, and the tunnel it was captured through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Channel {
     pub switch: SocketAddr,
     pub controller: SocketAddr,
+    pub via: Option<CapturePoint>,
 }
 
 /// What the filter knows of a message beside its tree.
@@ -41,6 +42,10 @@ impl Context<'_> {
             (c.controller, c.switch)
         })
     }
+
+    fn via(&self) -> Option<&CapturePoint> {
+        self.channel?.via.as_ref()
+    }
 }
 
 ofscope_dissectors::fields! {
@@ -61,6 +66,10 @@ ofscope_dissectors::fields! {
     OFCHAN_SRCPORT = "ofchan.srcport", Uint as None, "Channel source port", "TCP port of the sending end";
     OFCHAN_DSTPORT = "ofchan.dstport", Uint as None, "Channel destination port", "TCP port of the receiving end";
     OFCHAN_PORT = "ofchan.port", Uint as None, "Channel port", "either end's TCP port (as tshark's `tcp.port`)";
+    OFCHAN_TUNNEL = "ofchan.tunnel", Text as None, "Capture point tunnel", "the outermost tunnel the connection's first segment came through: `GRE`, `ERSPAN I`, `ERSPAN II`, `ERSPAN III`, `VXLAN`, `Geneve` or `IPIP`; absent when it came bare";
+    OFCHAN_TUNNEL_ID = "ofchan.tunnel_id", Uint as None, "Capture point tunnel id", "that tunnel's id: the ERSPAN session, else the GRE key, else the VNI";
+    OFCHAN_OUTER_SRC = "ofchan.outer_src", Ip as None, "Capture point source", "that tunnel's outer source address (the mirroring or encapsulating device)";
+    OFCHAN_OUTER_DST = "ofchan.outer_dst", Ip as None, "Capture point destination", "that tunnel's outer destination address (the collector)";
 }
 
 /// Up to two values: a field of either end has two.
@@ -124,6 +133,27 @@ static READERS: &[Reader] = &[
             let ends = c.ends();
             [ends.map(|(s, _)| port(s)), ends.map(|(_, d)| port(d))]
         },
+    },
+    Reader {
+        def: &OFCHAN_TUNNEL,
+        read: |c| [c.via().map(|v| Value::Text(v.kind.to_owned())), None],
+    },
+    Reader {
+        def: &OFCHAN_TUNNEL_ID,
+        read: |c| {
+            [
+                c.via().and_then(|v| v.id).map(|id| Value::Uint(id.into())),
+                None,
+            ]
+        },
+    },
+    Reader {
+        def: &OFCHAN_OUTER_SRC,
+        read: |c| [c.via().map(|v| ip(v.src)), None],
+    },
+    Reader {
+        def: &OFCHAN_OUTER_DST,
+        read: |c| [c.via().map(|v| ip(v.dst)), None],
     },
 ];
 

@@ -62,11 +62,16 @@ impl RecordPrinter {
             conn,
             switch,
             controller,
+            via,
             ..
         }) = event
         {
-            let (switch, controller) = (*switch, *controller);
-            self.channels.insert(*conn, Channel { switch, controller });
+            let channel = Channel {
+                switch: *switch,
+                controller: *controller,
+                via: *via,
+            };
+            self.channels.insert(*conn, channel);
         }
     }
 

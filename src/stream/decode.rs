@@ -1,9 +1,18 @@
-//! From a captured frame to a TCP segment: link layer, IPv4/IPv6, TCP (etherparse's lax
-//! IP slicing, so frames cut by the snaplen still give their headers).
+//! From a captured frame to a TCP segment: link layer, VLAN tags, MPLS, IPv4/IPv6, the
+//! tunnels a capture point wraps the channel in (GRE, ERSPAN, VXLAN, Geneve, IP in IP), TCP
+//! (etherparse's lax IP slicing, so frames cut by the snaplen still give their headers).
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{
     EtherType, IpNumber, LaxIpSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice,
+};
+use ofscope_dissectors::frame::{
+    ethertype, geneve,
+    ipv4::protocol as ip_protocol,
+    mpls,
+    tunnel::{self, Encap},
+    MplsEntry, UdpRepr,
 };
 
 use crate::capture::LinkType;
@@ -29,10 +38,100 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes the segment carried on the wire but the snaplen cut off.
     pub missing: u32,
+    /// The outermost tunnel the segment came through, `None` when it came bare.
+    pub via: Option<CapturePoint>,
 }
 
-/// Decodes a TCP segment from a frame, or `None` for anything else (ARP, UDP, a fragment,
-/// a header cut by the snaplen, an unknown link type).
+/// Where a tunnelled channel was captured: the outermost tunnel's kind (`GRE`,
+/// `ERSPAN II`, `VXLAN`, ...), its outer IP addresses and its id (ERSPAN session, GRE key,
+/// VNI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CapturePoint {
+    pub kind: &'static str,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub id: Option<u32>,
+}
+
+impl fmt::Display for CapturePoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} > {}", self.kind, self.src, self.dst)?;
+        match self.id {
+            Some(id) => write!(f, " id {id}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a frame that gave no TCP segment was, as far as the outer path can tell: for the
+/// line that says why a capture gave no OpenFlow messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Skipped {
+    /// Cut, malformed, a fragment, or a link type ofscope does not decode.
+    Undecoded,
+    /// A network layer other than IP (ARP, LLDP, ...).
+    EtherType(u16),
+    /// An IP packet of a protocol that is neither TCP nor a tunnel.
+    IpProtocol(u8),
+    /// A tunnel carrying a type the outer path does not decode.
+    Carried {
+        tunnel: &'static str,
+        ethertype: u16,
+    },
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Skipped::Undecoded => f.write_str("frames cut short or of a kind not decoded"),
+            Skipped::EtherType(t) => match ethertype::name(t) {
+                Some(name) => write!(f, "{name} frames (ethertype 0x{t:04x})"),
+                None => write!(f, "frames of ethertype 0x{t:04x} not decoded"),
+            },
+            Skipped::IpProtocol(p) => match ip_protocol::name(p) {
+                Some(name) => write!(f, "{name} packets (IP protocol {p})"),
+                None => write!(f, "packets of IP protocol {p} not decoded"),
+            },
+            Skipped::Carried { tunnel, ethertype } => {
+                write!(
+                    f,
+                    "frames of {tunnel} protocol 0x{ethertype:04x} not decoded"
+                )
+            }
+        }
+    }
+}
+
+/// `?` for the outer path's reads: a missing piece makes the frame [`Skipped::Undecoded`].
+trait OrSkip<T> {
+    fn or_skip(self) -> Result<T, Skipped>;
+}
+
+impl<T> OrSkip<T> for Option<T> {
+    #[inline]
+    fn or_skip(self) -> Result<T, Skipped> {
+        self.ok_or(Skipped::Undecoded)
+    }
+}
+
+/// What the outer path looks for besides IP and TCP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OuterPath {
+    /// UDP ports that carry VXLAN (4789 and the user's `--vxlan-port`s).
+    pub vxlan_ports: Vec<u16>,
+}
+
+impl Default for OuterPath {
+    fn default() -> Self {
+        OuterPath {
+            vxlan_ports: vec![ofscope_dissectors::frame::vxlan::PORT],
+        }
+    }
+}
+
+/// Decodes a TCP segment from a frame, or says what else it was (ARP, UDP, a fragment,
+/// a header cut by the snaplen, an unknown link type). Tunnels are taken off down to the
+/// segment (at most `tunnel::MAX_DEPTH` of them); a plain frame pays one branch for them.
 ///
 /// The link layer is walked by hand and the IP and TCP headers sliced directly: this is
 /// run on every frame, and etherparse's whole-packet slicer moves a large struct through
@@ -40,34 +139,48 @@ pub struct TcpSegment<'a> {
 /// fragment) but one: any number of VLAN tags is walked, where the slicer stops at three and a
 /// control channel behind a fourth would vanish without a word. MACsec, rare on a control
 /// channel, takes the whole-packet slicer.
-pub fn decode_tcp(linktype: LinkType, data: &[u8], orig_len: u32) -> Option<TcpSegment<'_>> {
+pub fn decode_tcp<'a>(
+    linktype: LinkType,
+    data: &'a [u8],
+    orig_len: u32,
+    outer: &OuterPath,
+) -> Result<TcpSegment<'a>, Skipped> {
+    let link = |at: usize, from: usize| -> Result<IpStart<'a>, Skipped> {
+        after_ether_type(ether_type(data, at).or_skip()?, data.get(from..).or_skip()?)
+    };
     let ip = match linktype {
-        LinkType::ETHERNET => after_ether_type(ether_type(data, 12)?, data.get(14..)?)?,
+        LinkType::ETHERNET => link(12, 14)?,
         // 16-byte cooked header; the protocol is its last two bytes.
-        LinkType::LINUX_SLL => after_ether_type(ether_type(data, 14)?, data.get(16..)?)?,
+        LinkType::LINUX_SLL => link(14, 16)?,
         // 20-byte cooked header v2; the protocol comes first.
-        LinkType::LINUX_SLL2 => after_ether_type(ether_type(data, 0)?, data.get(20..)?)?,
+        LinkType::LINUX_SLL2 => link(0, 20)?,
         // The address family (4 bytes, in either byte order) is redundant with the IP
         // version nibble, which the IP slicer reads.
-        LinkType::NULL | LinkType::LOOP => IpStart::Ip(data.get(4..)?),
+        LinkType::NULL | LinkType::LOOP => IpStart::Ip(data.get(4..).or_skip()?),
         LinkType::RAW
         | LinkType::RAW_BSD_12
         | LinkType::RAW_BSD_14
         | LinkType::IPV4
         | LinkType::IPV6 => IpStart::Ip(data),
-        _ => return None,
+        _ => return Err(Skipped::Undecoded),
     };
     let found = match ip {
-        IpStart::Ip(bytes) => tcp_in_ip(bytes)?,
-        IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data)?)?,
+        IpStart::Ip(bytes) => tcp_in_ip(bytes, outer, 0)?,
+        IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data).or_skip()?).or_skip()?,
     };
-    Some(segment(found, data, orig_len))
+    Ok(segment(found, data, orig_len))
 }
 
 /// The segment of a TCP header found in a frame of `data` (as captured) that was `orig_len`
 /// bytes on the wire.
 fn segment<'a>(
-    (src_ip, dst_ip, tcp, incomplete): Found<'a>,
+    Found {
+        src: src_ip,
+        dst: dst_ip,
+        tcp,
+        incomplete,
+        via,
+    }: Found<'a>,
     data: &[u8],
     orig_len: u32,
 ) -> TcpSegment<'a> {
@@ -86,6 +199,7 @@ fn segment<'a>(
         payload: tcp.payload(),
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
         missing: if incomplete { cut } else { 0 },
+        via,
     }
 }
 
@@ -95,9 +209,15 @@ enum IpStart<'a> {
     Macsec,
 }
 
-/// The TCP header found: source and destination addresses, the header and whether the IP
-/// payload is cut short.
-type Found<'a> = (IpAddr, IpAddr, TcpSlice<'a>, bool);
+/// The TCP header found: source and destination addresses, the header, whether the IP
+/// payload is cut short, and the tunnel it came through.
+struct Found<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    tcp: TcpSlice<'a>,
+    incomplete: bool,
+    via: Option<CapturePoint>,
+}
 
 fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
     Some(EtherType(u16::from_be_bytes(
@@ -105,38 +225,117 @@ fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
     )))
 }
 
-/// Walks VLAN tags, as many as the frame holds (each takes 4 of its bytes, so the walk is
-/// bounded by its length), to an IPv4 or IPv6 header.
-fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Option<IpStart<'_>> {
+/// Walks VLAN tags and MPLS labels, as many as the frame holds (each takes 4 of its bytes,
+/// so the walk is bounded by its length), to an IPv4 or IPv6 header.
+fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Result<IpStart<'_>, Skipped> {
     loop {
         match ether_type {
             EtherType::VLAN_TAGGED_FRAME
             | EtherType::PROVIDER_BRIDGING
             | EtherType::VLAN_DOUBLE_TAGGED_FRAME => {
                 // A tag is 4 bytes: TCI, then the next ether type.
-                ether_type = self::ether_type(payload, 2)?;
-                payload = payload.get(4..)?;
+                ether_type = self::ether_type(payload, 2).or_skip()?;
+                payload = payload.get(4..).or_skip()?;
             }
-            EtherType::IPV4 | EtherType::IPV6 => return Some(IpStart::Ip(payload)),
-            EtherType::MACSEC => return Some(IpStart::Macsec),
-            _ => return None,
+            EtherType::IPV4 | EtherType::IPV6 => return Ok(IpStart::Ip(payload)),
+            EtherType::MACSEC => return Ok(IpStart::Macsec),
+            EtherType(t) if mpls::is_mpls(t) => return after_mpls(payload).or_skip(),
+            EtherType(other) => return Err(Skipped::EtherType(other)),
         }
     }
 }
 
-fn tcp_in_ip(bytes: &[u8]) -> Option<Found<'_>> {
-    let (ip, stop) = LaxIpSlice::from_slice(bytes).ok()?;
-    let payload = ip.payload();
-    if stop.is_some() || payload.fragmented || payload.ip_number != IpNumber::TCP {
-        return None;
+/// The IP packet after an MPLS label stack: its first nibble says IPv4 or IPv6.
+#[cold]
+fn after_mpls(mut payload: &[u8]) -> Option<IpStart<'_>> {
+    loop {
+        let entry = MplsEntry::parse(payload).ok()?;
+        payload = payload.get(mpls::ENTRY_LEN..)?;
+        if entry.bottom {
+            mpls::payload_ethertype(payload)?;
+            return Some(IpStart::Ip(payload));
+        }
     }
-    let tcp = TcpSlice::from_slice(payload.payload).ok()?;
-    Some((
-        ip.source_addr(),
-        ip.destination_addr(),
+}
+
+/// `depth` counts the tunnels taken off so far.
+fn tcp_in_ip<'a>(bytes: &'a [u8], outer: &OuterPath, depth: usize) -> Result<Found<'a>, Skipped> {
+    let (ip, stop) = LaxIpSlice::from_slice(bytes).ok().or_skip()?;
+    let payload = ip.payload();
+    if stop.is_some() || payload.fragmented {
+        return Err(Skipped::Undecoded);
+    }
+    if payload.ip_number != IpNumber::TCP {
+        let ends = (ip.source_addr(), ip.destination_addr());
+        return tcp_in_tunnel(ends, payload.ip_number, payload.payload, outer, depth);
+    }
+    let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
+    Ok(Found {
+        src: ip.source_addr(),
+        dst: ip.destination_addr(),
         tcp,
-        payload.incomplete,
-    ))
+        incomplete: payload.incomplete,
+        via: None,
+    })
+}
+
+/// The segment inside a tunnel that IP protocol `number` (GRE, IP in IP) or a UDP port
+/// (VXLAN, Geneve) announces, with the tunnel as its capture point when it is the
+/// outermost. The tunnel header is the frame dissector's ([`tunnel::decapsulate`]).
+#[cold]
+#[inline(never)]
+fn tcp_in_tunnel<'a>(
+    (src, dst): (IpAddr, IpAddr),
+    number: IpNumber,
+    payload: &'a [u8],
+    outer: &OuterPath,
+    depth: usize,
+) -> Result<Found<'a>, Skipped> {
+    if depth >= tunnel::MAX_DEPTH {
+        return Err(Skipped::Undecoded);
+    }
+    let not_a_tunnel = Skipped::IpProtocol(number.0);
+    let (encap, bytes) = match Encap::of_ip_protocol(number.0) {
+        Some(encap) => (encap, payload),
+        None if number == IpNumber::UDP => {
+            let udp = UdpRepr::parse(payload).ok().or_skip()?;
+            let encap = if outer.vxlan_ports.contains(&udp.dst_port) {
+                Encap::Vxlan
+            } else if udp.dst_port == geneve::PORT {
+                Encap::Geneve
+            } else {
+                return Err(not_a_tunnel);
+            };
+            (encap, payload.get(udp.buffer_len()..).or_skip()?)
+        }
+        None => return Err(not_a_tunnel),
+    };
+    let found = tunnel::decapsulate(encap, bytes).ok().or_skip()?;
+    let kind = found.header.kind();
+    let inner = bytes.get(found.header_len..).or_skip()?;
+    let ip = if found.inner_type == ethertype::TEB {
+        after_ether_type(ether_type(inner, 12).or_skip()?, inner.get(14..).or_skip()?)
+    } else {
+        // What the tunnel says it carries is not decoded: say so in the tunnel's terms.
+        after_ether_type(EtherType(found.inner_type), inner).map_err(|skipped| match skipped {
+            Skipped::EtherType(ethertype) if ethertype == found.inner_type => Skipped::Carried {
+                tunnel: kind,
+                ethertype,
+            },
+            other => other,
+        })
+    };
+    let IpStart::Ip(ip) = ip? else {
+        return Err(Skipped::Undecoded);
+    };
+    let mut segment = tcp_in_ip(ip, outer, depth + 1)?;
+    segment.via = Some(CapturePoint {
+        kind,
+        src,
+        dst,
+        id: found.header.id(),
+    });
+    Ok(segment)
 }
 
 /// etherparse's whole-packet slicer, for the link layers that carry an ether type.
@@ -171,7 +370,13 @@ fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
         return None;
     };
     let incomplete = packet.ip_payload().is_some_and(|p| p.incomplete);
-    Some((src, dst, tcp.clone(), incomplete))
+    Some(Found {
+        src,
+        dst,
+        tcp: tcp.clone(),
+        incomplete,
+        via: None,
+    })
 }
 
 #[cfg(test)]
@@ -318,7 +523,7 @@ mod tests {
             let orig_len = data.len() as u32;
             data.truncate(cut);
             prop_assert_eq!(
-                decode_tcp(linktype, &data, orig_len),
+                decode_tcp(linktype, &data, orig_len, &OuterPath::default()),
                 reference(linktype, &data, orig_len)
             );
         }
@@ -328,12 +533,22 @@ mod tests {
     fn walks_any_number_of_tags() {
         let ip = &ip_packets()[0];
         let untagged = frame(LinkType::ETHERNET, &[], 0x0800, ip);
-        let expected = decode_tcp(LinkType::ETHERNET, &untagged, untagged.len() as u32);
+        let expected = decode_tcp(
+            LinkType::ETHERNET,
+            &untagged,
+            untagged.len() as u32,
+            &OuterPath::default(),
+        );
         assert!(expected.is_some());
         for count in [1, 3, 4, 16_000] {
             let tags = vec![(0x8100, [0, 10, 0, 0]); count];
             let data = frame(LinkType::ETHERNET, &tags, 0x0800, ip);
-            let decoded = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32);
+            let decoded = decode_tcp(
+                LinkType::ETHERNET,
+                &data,
+                data.len() as u32,
+                &OuterPath::default(),
+            );
             assert_eq!(decoded, expected, "{count} tags");
         }
     }

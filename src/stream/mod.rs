@@ -12,7 +12,7 @@ mod tracker;
 use std::fmt;
 use std::net::SocketAddr;
 
-pub use decode::{decode_tcp, TcpFlags, TcpSegment};
+pub use decode::{decode_tcp, CapturePoint, OuterPath, Skipped, TcpFlags, TcpSegment};
 pub use header::{looks_like_openflow, OfHeader, Role, HEADER_LEN};
 pub use reassembly::Limits;
 pub use tracker::{Refused, Tracker};
@@ -126,6 +126,8 @@ pub enum StreamEvent {
         controller: SocketAddr,
         roles: RoleSource,
         frame: u64,
+        /// The tunnel its first segment came through (see [`CapturePoint`]).
+        via: Option<CapturePoint>,
     },
     Message(OfChunk),
     /// The start of a message whose rest was lost (snaplen, a lost segment, or the end of
@@ -229,6 +231,10 @@ pub struct Connection {
     pub first_ts_ns: u64,
     pub last_ts_ns: u64,
     pub closed: Option<CloseReason>,
+    /// The tunnel its first segment came through, `None` when it came bare. The same
+    /// connection seen again through another capture point (or bare) is this one: a
+    /// connection is keyed by its own addresses and ports, the innermost.
+    pub via: Option<CapturePoint>,
 }
 
 /// Running totals, for `--stats` and findings.
@@ -239,6 +245,8 @@ pub struct Counters {
     pub bytes: u64,
     /// Frames that are not TCP (or whose headers were cut).
     pub non_tcp_frames: u64,
+    /// Frames that carried a TCP segment, of any connection.
+    pub tcp_frames: u64,
     /// TCP segments of OpenFlow connections.
     pub segments: u64,
     /// Stream bytes delivered in order on OpenFlow connections.
@@ -266,6 +274,8 @@ pub struct StreamConfig {
     /// OpenFlow is, and `Tracker::refused` says from which frame (the analysis reports it
     /// as a full table): each tracked connection keeps its addresses and times to the end.
     pub max_connections: usize,
+    /// The tunnels' ports on the way to the channel.
+    pub outer: OuterPath,
 }
 
 impl Default for StreamConfig {
@@ -275,6 +285,7 @@ impl Default for StreamConfig {
             heuristic: true,
             limits: Limits::default(),
             max_connections: 1 << 20,
+            outer: OuterPath::default(),
         }
     }
 }
@@ -286,5 +297,11 @@ impl StreamConfig {
             ports: OPENFLOW_PORTS.iter().chain(extra).copied().collect(),
             ..StreamConfig::default()
         }
+    }
+
+    /// These UDP ports also carry VXLAN (`--vxlan-port`).
+    pub fn with_vxlan_ports(mut self, extra: &[u16]) -> StreamConfig {
+        self.outer.vxlan_ports.extend_from_slice(extra);
+        self
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::decode::{decode_tcp, TcpSegment};
+use super::decode::{decode_tcp, Skipped, TcpSegment};
 use super::framing::{Framed, Framer};
 use super::header::{looks_like_openflow, OfHeader};
 use super::reassembly::{HalfStream, Limits, Note, Sink};
@@ -18,6 +18,9 @@ const MAX_UNTRACKED_FLOWS: usize = 1 << 16;
 /// While the roles are unknown, events wait; past these bounds the roles are guessed.
 const MAX_PENDING_EVENTS: usize = 64;
 const MAX_PENDING_BYTES: usize = 1 << 20;
+/// Kinds of frames without a TCP segment told apart, for the line that says why a capture
+/// gave no OpenFlow messages.
+pub const MAX_SKIPPED_KINDS: usize = 8;
 
 /// The two ends of a flow, lower address first, so both directions share one key.
 type FlowKey = (SocketAddr, SocketAddr);
@@ -152,6 +155,7 @@ pub struct Tracker {
     /// socket addresses is a measurable share of the time.
     last_flow: Option<(FlowKey, ConnId)>,
     refused: Option<Refused>,
+    skipped: Vec<(Skipped, u64)>,
 }
 
 /// Connections left out past [`StreamConfig::max_connections`].
@@ -179,6 +183,7 @@ impl Tracker {
             hold_deadline: None,
             last_flow: None,
             refused: None,
+            skipped: Vec::new(),
         }
     }
 
@@ -222,13 +227,54 @@ impl Tracker {
     pub fn push_frame(&mut self, frame: &RawFrame<'_>, out: &mut Vec<StreamEvent>) {
         self.counters.frames += 1;
         self.counters.bytes += frame.data.len() as u64;
-        match decode_tcp(frame.linktype, frame.data, frame.orig_len) {
-            Some(segment) => self.push_segment(&segment, frame.number, frame.ts_ns, out),
-            None => {
+        match decode_tcp(
+            frame.linktype,
+            frame.data,
+            frame.orig_len,
+            &self.config.outer,
+        ) {
+            Ok(segment) => {
+                self.counters.tcp_frames += 1;
+                self.push_segment(&segment, frame.number, frame.ts_ns, out);
+            }
+            Err(skipped) => {
                 self.counters.non_tcp_frames += 1;
+                self.note_skipped(skipped);
                 self.expire_holes(frame.ts_ns);
                 self.release(frame.ts_ns, out);
             }
+        }
+    }
+
+    /// What the frames that gave no TCP segment were, with how many of each (the first
+    /// [`MAX_SKIPPED_KINDS`] kinds seen).
+    pub fn skipped(&self) -> &[(Skipped, u64)] {
+        &self.skipped
+    }
+
+    /// Why no OpenFlow message was found, for the line that says so: the `--port` advice
+    /// only when TCP segments were seen, otherwise what the frames were.
+    pub fn why_no_messages(&self) -> String {
+        if self.counters.tcp_frames > 0 {
+            return "if the controller listens on a port other than 6633 or 6653, give it with --port N".to_owned();
+        }
+        if self.skipped.is_empty() {
+            return "the capture holds no frames".to_owned();
+        }
+        let seen: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(kind, n)| format!("{kind} ({n} frame{})", if *n == 1 { "" } else { "s" }))
+            .collect();
+        format!("no frame carried a TCP segment: {}", seen.join(", "))
+    }
+
+    #[cold]
+    fn note_skipped(&mut self, skipped: Skipped) {
+        if let Some((_, count)) = self.skipped.iter_mut().find(|(kind, _)| *kind == skipped) {
+            *count += 1;
+        } else if self.skipped.len() < MAX_SKIPPED_KINDS {
+            self.skipped.push((skipped, 1));
         }
     }
 
@@ -490,6 +536,7 @@ impl Tracker {
             first_ts_ns: ts_ns,
             last_ts_ns: ts_ns,
             closed: None,
+            via: seg.via,
         });
         self.states.push(Some(Box::new(ConnState {
             halves,
@@ -528,6 +575,7 @@ impl Tracker {
             controller: c.controller,
             roles: c.roles,
             frame: c.first_frame,
+            via: c.via,
         })
     }
 

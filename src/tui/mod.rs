@@ -77,7 +77,8 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
         anyhow::bail!("no capture file given");
     };
     let filter = crate::commands::display_filter(args.view.filter.as_deref())?;
-    let config = StreamConfig::with_ports(&args.view.ports);
+    let config =
+        StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
     let feed = index::index_file(path, config)?;
     run(
         feed,

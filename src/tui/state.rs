@@ -404,9 +404,15 @@ impl App {
                 conn,
                 switch,
                 controller,
+                via,
                 ..
             }) => {
-                self.channels.insert(conn, Channel { switch, controller });
+                let channel = Channel {
+                    switch,
+                    controller,
+                    via,
+                };
+                self.channels.insert(conn, channel);
             }
             SessionEvent::Stream(StreamEvent::Message(_)) => {}
             SessionEvent::Stream(other) => self.stream_events.push(other),

@@ -5,7 +5,7 @@ use std::io::{Cursor, Write};
 use crate::common::keep_for_fuzzing;
 use crate::stream_support::*;
 use ofscope::capture::{CaptureError, FileSource, FrameSource, LinkType, PcapWriter};
-use ofscope::stream::decode_tcp;
+use ofscope::stream::{decode_tcp, OuterPath};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpora/pcaps");
 
@@ -248,8 +248,9 @@ fn every_link_type_decodes_to_the_same_segment() {
             LinkType::RAW,
         ] {
             let frame = link(linktype, &ip);
-            let seg = decode_tcp(linktype, &frame, frame.len() as u32)
-                .unwrap_or_else(|| panic!("{linktype} {client}"));
+            let outer = OuterPath::default();
+            let seg = decode_tcp(linktype, &frame, frame.len() as u32, &outer)
+                .unwrap_or_else(|skipped| panic!("{linktype} {client}: {skipped}"));
             assert_eq!(seg.src.to_string(), client, "{linktype}");
             assert_eq!(seg.dst.to_string(), server, "{linktype}");
             assert_eq!(
@@ -258,7 +259,7 @@ fn every_link_type_decodes_to_the_same_segment() {
             );
             // Cut by a snaplen inside the payload: the rest is reported missing.
             let cut = &frame[..frame.len() - 3];
-            let seg = decode_tcp(linktype, cut, frame.len() as u32).unwrap();
+            let seg = decode_tcp(linktype, cut, frame.len() as u32, &outer).unwrap();
             assert_eq!((seg.payload, seg.missing), (&b"paylo"[..], 3), "{linktype}");
         }
     }

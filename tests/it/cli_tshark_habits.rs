@@ -333,3 +333,55 @@ fn hex_dump_holds_each_message_whose_decode_is_its_line() {
         assert_eq!(decoded.lines().next(), Some(summary), "{hex}");
     }
 }
+
+#[test]
+fn jobs_give_the_output_of_one_job() {
+    let all: Vec<String> = samples()
+        .iter()
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    let files: Vec<&str> = all.iter().map(String::as_str).collect();
+    for report in [
+        &["--stats"][..],
+        &["--flows"],
+        &["--latency", "-T", "jsonl"],
+        &["--findings", "-T", "json"],
+    ] {
+        let one = ofscope(&[&["pcap"], &files[..], report, &["-j", "1"]].concat());
+        let three = ofscope(&[&["pcap"], &files[..], report, &["-j", "3"]].concat());
+        assert_eq!(one.status.code(), three.status.code(), "{report:?}");
+        assert!(stdout(&one).len() > 1000, "{report:?}");
+        assert_eq!(stdout(&three), stdout(&one), "{report:?}");
+    }
+    // -q -w: the same merged capture.
+    let dir = temp_dir("jobs-w");
+    let ethernet: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !f.ends_with("any.pcap"))
+        .collect();
+    let written = |jobs: &str| {
+        let path = dir.join(format!("j{jobs}.pcap"));
+        let out = ofscope(
+            &[
+                &["pcap"],
+                &ethernet[..],
+                &["-q", "-Y", "arp", "-j", jobs, "-w", path.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(path).unwrap()
+    };
+    assert_eq!(written("2"), written("1"));
+    // A listing needs one job: said in one line.
+    let out = ofscope(&["pcap", files[0], files[1], "-j", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("-j reads files in parallel for the reports")
+    );
+}

@@ -132,7 +132,7 @@ fn messages_of(capture: Vec<u8>) -> Vec<(String, Vec<u8>)> {
 fn real_captures_cut_into_small_segments_and_shuffled_give_the_same_messages() {
     use crate::stream_support::{ip_tcp, link, PcapBuilder};
     use ofscope::capture::{FrameSource, LinkType};
-    use ofscope::stream::decode_tcp;
+    use ofscope::stream::{decode_tcp, OuterPath};
 
     fn first_difference(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> String {
         let at = a
@@ -158,7 +158,13 @@ fn real_captures_cut_into_small_segments_and_shuffled_give_the_same_messages() {
         let mut pending: Vec<Vec<u8>> = Vec::new();
         let mut n = 0u64;
         while let Some(Ok(frame)) = source.next_frame() {
-            let seg = decode_tcp(frame.linktype, frame.data, frame.orig_len).unwrap();
+            let seg = decode_tcp(
+                frame.linktype,
+                frame.data,
+                frame.orig_len,
+                &OuterPath::default(),
+            )
+            .unwrap();
             let f = seg.flags;
             let flags = u8::from(f.fin) | u8::from(f.syn) << 1 | u8::from(f.rst) << 2;
             // Segments of at most 50 bytes, like a capture on a small-MTU link.

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use crate::stream_support::read_sample;
 use ofscope::capture::OwnedFrame;
-use ofscope::stream::{decode_tcp, Role, StreamConfig, StreamEvent, Tracker};
+use ofscope::stream::{decode_tcp, OuterPath, Role, StreamConfig, StreamEvent, Tracker};
 
 fn cut(frames: &[OwnedFrame], snaplen: usize) -> Vec<OwnedFrame> {
     frames
@@ -30,7 +30,7 @@ fn kept_ranges(frames: &[OwnedFrame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
     let mut isn: BTreeMap<Way, u32> = BTreeMap::new();
     let mut ranges: BTreeMap<Way, Vec<(u64, u64)>> = BTreeMap::new();
     for f in frames {
-        let Some(seg) = decode_tcp(f.linktype, &f.data, f.orig_len) else {
+        let Ok(seg) = decode_tcp(f.linktype, &f.data, f.orig_len, &OuterPath::default()) else {
             continue;
         };
         let way = (seg.src, seg.dst);

@@ -18,6 +18,11 @@ named_numbers! {
         QINQ_OLD = 0x9100 => "802.1QinQ",
         RARP = 0x8035,
         MPLS = 0x8847,
+        /// Transparent Ethernet bridging: an Ethernet frame inside GRE or Geneve.
+        TEB = 0x6558 => "Transparent Ethernet bridging",
+        /// GRE's protocol type for ERSPAN types I and II.
+        ERSPAN = 0x88be,
+        ERSPAN_III = 0x22eb => "ERSPAN III",
         MPLS_MULTICAST = 0x8848 => "MPLS multicast",
         MACSEC = 0x88e5 => "MACsec",
         /// Broadcast domain discovery (ONOS, Floodlight): LLDP's format under its own type.

@@ -1,10 +1,13 @@
-//! Frames carried inside PACKET_IN and PACKET_OUT: Ethernet, 802.1Q/802.1ad, ARP, IPv4,
-//! IPv6, ICMP, ICMPv6, TCP, UDP and LLDP.
+//! Frames carried inside PACKET_IN and PACKET_OUT: Ethernet, 802.1Q/802.1ad, MPLS, ARP,
+//! IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, LLDP, and the tunnels GRE (with ERSPAN), VXLAN,
+//! Geneve and IP in IP.
 //!
 //! Each protocol has a typed `...Repr` with `parse`, `emit` and `buffer_len` (smoltcp style).
-//! [`Frame`] stacks them: one Ethernet header, any number of VLAN tags, one network layer, one
-//! transport layer, then the bytes no layer claimed (`payload`) and the Ethernet padding after
-//! the network layer's own length (`trailer`).
+//! [`Frame`] stacks them: one Ethernet header, any number of VLAN tags, an MPLS label stack,
+//! one network layer, one transport layer, a tunnel with the frame it carries (itself a
+//! [`Frame`]), then the bytes no layer claimed (`payload`) and the Ethernet padding after
+//! the network layer's own length (`trailer`). A tunnel's header decoder is shared with the
+//! capture's outer path ([`tunnel::decapsulate`]).
 //!
 //! Parsing never fails: a layer whose header is cut or malformed is left undecoded and its
 //! bytes stay in `payload`, so `Frame::parse(b).emit() == b` for every input. `truncated`
@@ -12,17 +15,23 @@
 
 pub mod arp;
 pub mod checksum;
+pub mod erspan;
 pub mod ethernet;
+pub mod geneve;
+pub mod gre;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
 pub mod lldp;
+pub mod mpls;
 mod reply;
 mod summary;
 pub mod tcp;
+pub mod tunnel;
 pub mod udp;
 pub mod vlan;
+pub mod vxlan;
 
 #[cfg(test)]
 mod tests;
@@ -38,7 +47,9 @@ pub use icmpv6::{Icmpv6Repr, LinkAddrOption, NdRepr};
 pub use ipv4::Ipv4Repr;
 pub use ipv6::Ipv6Repr;
 pub use lldp::{LldpRepr, LldpTlv};
+pub use mpls::MplsEntry;
 pub use tcp::TcpRepr;
+pub use tunnel::{Tunnel, TunnelHeader};
 pub use udp::UdpRepr;
 pub use vlan::{VlanTag, VLAN_TAG_LEN};
 
@@ -69,6 +80,11 @@ pub enum Layer {
     Icmpv6,
     Tcp,
     Udp,
+    Mpls,
+    Gre,
+    Erspan,
+    Vxlan,
+    Geneve,
 }
 
 impl Layer {
@@ -84,6 +100,11 @@ impl Layer {
             Layer::Icmpv6 => "ICMPv6",
             Layer::Tcp => "TCP",
             Layer::Udp => "UDP",
+            Layer::Mpls => "MPLS",
+            Layer::Gre => "GRE",
+            Layer::Erspan => "ERSPAN",
+            Layer::Vxlan => "VXLAN",
+            Layer::Geneve => "Geneve",
         }
     }
 }
@@ -135,10 +156,10 @@ impl fmt::Debug for Options {
     }
 }
 
-/// The layer after Ethernet and its VLAN tags.
+/// The layer after Ethernet, its VLAN tags and MPLS labels.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Network {
-    /// No Ethernet header, so no network layer either.
+    /// A frame shorter than an Ethernet header: no network layer either.
     None,
     Arp(ArpRepr),
     Ipv4(Ipv4Repr),
@@ -173,7 +194,8 @@ pub enum Transport {
     Tcp(TcpRepr),
     Udp(UdpRepr),
     /// A protocol we do not decode, a later fragment, or a header that was cut or
-    /// malformed; its bytes are in `Frame::payload`.
+    /// malformed; its bytes are in `Frame::payload`. Also GRE and IP in IP, whose header
+    /// and packet are in `Frame::tunnel`.
     Other {
         protocol: u8,
     },
@@ -194,12 +216,18 @@ impl Transport {
 /// One decoded frame. See the module documentation for the layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
-    /// `None` only when the frame is shorter than an Ethernet header.
+    /// `None` when the frame is shorter than an Ethernet header, or for a packet a tunnel
+    /// carries without one (an IP packet in GRE or IP in IP).
     pub eth: Option<EthernetRepr>,
     /// 802.1Q / 802.1ad tags, outermost first (no allocation when untagged).
     pub vlans: Vec<VlanTag>,
+    /// MPLS label stack entries, outermost first.
+    pub mpls: Vec<MplsEntry>,
     pub network: Network,
     pub transport: Transport,
+    /// A tunnel after the transport layer (GRE, IP in IP) or in UDP's payload (VXLAN on
+    /// port 4789, Geneve on 6081), with the frame it carries.
+    pub tunnel: Option<Box<Tunnel>>,
     /// Bytes after the last decoded header, up to the network layer's declared length.
     pub payload: Vec<u8>,
     /// Bytes after the network layer's declared length (Ethernet padding).
@@ -221,39 +249,77 @@ impl Frame {
     }
 
     pub fn parse(bytes: &[u8]) -> Frame {
-        let mut frame = Frame {
+        Frame::parse_ethernet(bytes, 0)
+    }
+
+    fn empty() -> Frame {
+        Frame {
             eth: None,
             vlans: Vec::new(),
+            mpls: Vec::new(),
             network: Network::None,
             transport: Transport::None,
+            tunnel: None,
             payload: Vec::new(),
             trailer: Vec::new(),
             truncated: None,
-        };
+        }
+    }
+
+    /// `depth` counts the tunnels this frame is inside.
+    fn parse_ethernet(bytes: &[u8], depth: usize) -> Frame {
+        let mut frame = Frame::empty();
         let Ok(eth) = EthernetRepr::parse(bytes) else {
             frame.truncated = Some(Layer::Ethernet);
             frame.payload = bytes.to_vec();
             return frame;
         };
         frame.eth = Some(eth);
-        let mut rest = tail(bytes, ETHERNET_LEN);
-        let mut ethertype = eth.ethertype;
-        while vlan::is_tpid(ethertype) {
-            let Ok(tag) = VlanTag::parse(rest) else {
-                frame.network = Network::Other { ethertype };
-                frame.truncated = Some(Layer::Vlan);
-                frame.payload = rest.to_vec();
-                return frame;
-            };
-            frame.vlans.push(tag);
-            ethertype = tag.ethertype;
-            rest = tail(rest, VLAN_TAG_LEN);
-        }
-        frame.parse_network(ethertype, rest);
+        frame.parse_typed(eth.ethertype, tail(bytes, ETHERNET_LEN), depth);
         frame
     }
 
-    fn parse_network(&mut self, ethertype: u16, bytes: &[u8]) {
+    /// The packet of type `ethertype` in `bytes`: VLAN tags, MPLS labels, then the
+    /// network layer.
+    fn parse_typed(&mut self, mut ethertype: u16, mut rest: &[u8], depth: usize) {
+        while vlan::is_tpid(ethertype) {
+            let Ok(tag) = VlanTag::parse(rest) else {
+                self.network = Network::Other { ethertype };
+                self.truncated = Some(Layer::Vlan);
+                self.payload = rest.to_vec();
+                return;
+            };
+            self.vlans.push(tag);
+            ethertype = tag.ethertype;
+            rest = tail(rest, VLAN_TAG_LEN);
+        }
+        if mpls::is_mpls(ethertype) {
+            loop {
+                let Ok(entry) = MplsEntry::parse(rest) else {
+                    self.network = Network::Other { ethertype };
+                    self.truncated = Some(Layer::Mpls);
+                    self.payload = rest.to_vec();
+                    return;
+                };
+                self.mpls.push(entry);
+                rest = tail(rest, mpls::ENTRY_LEN);
+                if entry.bottom {
+                    break;
+                }
+            }
+            match mpls::payload_ethertype(rest) {
+                Some(inner) => ethertype = inner,
+                None => {
+                    self.network = Network::Other { ethertype };
+                    self.payload = rest.to_vec();
+                    return;
+                }
+            }
+        }
+        self.parse_network(ethertype, rest, depth);
+    }
+
+    fn parse_network(&mut self, ethertype: u16, bytes: &[u8], depth: usize) {
         match ethertype {
             ethertype::ARP => match ArpRepr::parse(bytes) {
                 Ok(arp) => {
@@ -281,7 +347,13 @@ impl Frame {
                     let (protocol, first_fragment) = (ip.protocol, ip.frag_offset == 0);
                     self.network = Network::Ipv4(ip);
                     let (body, cut) = self.split_declared(bytes, header_len, declared);
-                    self.parse_transport(protocol, Layer::Ipv4, body, cut, first_fragment);
+                    let ip_body = IpBody {
+                        protocol,
+                        layer: Layer::Ipv4,
+                        cut,
+                        decodable: first_fragment,
+                    };
+                    self.parse_transport(ip_body, body, depth);
                 }
                 Err(err) => self.undecoded_network(ethertype, Layer::Ipv4, err, bytes),
             },
@@ -292,7 +364,13 @@ impl Frame {
                     let (protocol, decodable) = (ip.protocol, !ip.fragmented);
                     self.network = Network::Ipv6(ip);
                     let (body, cut) = self.split_declared(bytes, header_len, declared);
-                    self.parse_transport(protocol, Layer::Ipv6, body, cut, decodable);
+                    let ip_body = IpBody {
+                        protocol,
+                        layer: Layer::Ipv6,
+                        cut,
+                        decodable,
+                    };
+                    self.parse_transport(ip_body, body, depth);
                 }
                 Err(err) => self.undecoded_network(ethertype, Layer::Ipv6, err, bytes),
             },
@@ -326,16 +404,22 @@ impl Frame {
         (body, declared > bytes.len())
     }
 
-    /// Decodes the IP body; `decodable` is false for a fragment that does not start the
-    /// datagram (its bytes are not a transport header).
-    fn parse_transport(
-        &mut self,
-        protocol: u8,
-        ip_layer: Layer,
-        body: &[u8],
-        cut: bool,
-        decodable: bool,
-    ) {
+    /// Decodes the IP body: a transport header, or a tunnel.
+    fn parse_transport(&mut self, ip: IpBody, body: &[u8], depth: usize) {
+        let IpBody {
+            protocol,
+            layer: ip_layer,
+            cut,
+            decodable,
+        } = ip;
+        if let Some(encap) = tunnel::Encap::of_ip_protocol(protocol).filter(|_| decodable) {
+            self.transport = Transport::Other { protocol };
+            self.parse_tunnel(encap, body, depth);
+            if cut && self.truncated.is_none() {
+                self.truncated = Some(ip_layer);
+            }
+            return;
+        }
         let (layer, parsed) = match (protocol, ip_layer) {
             _ if !decodable => (ip_layer, Err(HeaderError::Malformed)),
             (ipv4::protocol::ICMP, Layer::Ipv4) => (
@@ -360,9 +444,17 @@ impl Frame {
             Ok((transport, header_len)) => {
                 let udp_cut =
                     matches!(&transport, Transport::Udp(u) if u.length as usize > body.len());
+                let udp_tunnel = match &transport {
+                    Transport::Udp(u) if u.dst_port == vxlan::PORT => Some(tunnel::Encap::Vxlan),
+                    Transport::Udp(u) if u.dst_port == geneve::PORT => Some(tunnel::Encap::Geneve),
+                    _ => None,
+                };
                 self.transport = transport;
-                self.payload = tail(body, header_len).to_vec();
-                if cut || udp_cut {
+                match udp_tunnel {
+                    Some(encap) => self.parse_tunnel(encap, tail(body, header_len), depth),
+                    None => self.payload = tail(body, header_len).to_vec(),
+                }
+                if (cut || udp_cut) && self.truncated.is_none() {
                     self.truncated = Some(layer);
                 }
             }
@@ -373,6 +465,39 @@ impl Frame {
                     self.truncated = Some(layer);
                 } else if cut {
                     self.truncated = Some(ip_layer);
+                }
+            }
+        }
+    }
+
+    /// Decodes a tunnel's header and the frame it carries; what cannot be decoded (a cut or
+    /// malformed header, a tunnel deeper than [`tunnel::MAX_DEPTH`], a carried type this
+    /// crate does not know) stays in `payload`.
+    fn parse_tunnel(&mut self, encap: tunnel::Encap, bytes: &[u8], depth: usize) {
+        if depth >= tunnel::MAX_DEPTH {
+            self.payload = bytes.to_vec();
+            return;
+        }
+        match tunnel::decapsulate(encap, bytes) {
+            Ok(found) => {
+                let rest = tail(bytes, found.header_len);
+                let inner = if found.inner_type == ethertype::TEB {
+                    Frame::parse_ethernet(rest, depth + 1)
+                } else {
+                    let mut inner = Frame::empty();
+                    inner.parse_typed(found.inner_type, rest, depth + 1);
+                    inner
+                };
+                self.truncated = inner.truncated;
+                self.tunnel = Some(Box::new(Tunnel {
+                    header: found.header,
+                    inner,
+                }));
+            }
+            Err((layer, err)) => {
+                self.payload = bytes.to_vec();
+                if err == HeaderError::Truncated {
+                    self.truncated = Some(layer);
                 }
             }
         }
@@ -392,8 +517,10 @@ impl Frame {
     pub fn buffer_len(&self) -> usize {
         self.eth.map_or(0, |_| ETHERNET_LEN)
             + self.vlans.len() * VLAN_TAG_LEN
+            + self.mpls.len() * mpls::ENTRY_LEN
             + self.network.buffer_len()
             + self.transport.buffer_len()
+            + self.tunnel.as_ref().map_or(0, |t| t.buffer_len())
             + self.payload.len()
             + self.trailer.len()
     }
@@ -408,6 +535,9 @@ impl Frame {
         for tag in &self.vlans {
             tag.emit(&mut out);
         }
+        for entry in &self.mpls {
+            entry.emit(&mut out);
+        }
         match &self.network {
             Network::None | Network::Other { .. } => {}
             Network::Arp(a) => a.emit(&mut out),
@@ -421,6 +551,9 @@ impl Frame {
             Transport::Icmpv6(i) => i.emit(&mut out),
             Transport::Tcp(t) => t.emit(&mut out),
             Transport::Udp(u) => u.emit(&mut out),
+        }
+        if let Some(tunnel) = &self.tunnel {
+            tunnel.emit(&mut out);
         }
         out.extend_from_slice(&self.payload);
         out.extend_from_slice(&self.trailer);
@@ -446,6 +579,15 @@ impl Frame {
             }
             tree.close();
         }
+        if !self.mpls.is_empty() {
+            let end = at + self.mpls.len() * mpls::ENTRY_LEN;
+            tree.open(&mpls::hf::MPLS, at..end);
+            for entry in &self.mpls {
+                entry.build_tree(tree, at);
+                at += mpls::ENTRY_LEN;
+            }
+            tree.close();
+        }
         match &self.network {
             Network::None | Network::Other { .. } => {}
             Network::Arp(a) => a.build_tree(tree, at),
@@ -462,6 +604,10 @@ impl Frame {
             Transport::Udp(u) => u.build_tree(tree, at),
         }
         at += self.transport.buffer_len();
+        if let Some(tunnel) = &self.tunnel {
+            tunnel.build_tree(tree, at);
+            at += tunnel.buffer_len();
+        }
         if !self.payload.is_empty() {
             let range = at..at + self.payload.len();
             tree.leaf(&hf::PAYLOAD, Value::Bytes(range.clone()), range);
@@ -485,6 +631,17 @@ impl Frame {
             );
         }
     }
+}
+
+/// What the IP header says of its body: the protocol in it, which IP layer it is, whether
+/// the bytes fall short of the declared length, and whether the body starts the datagram
+/// (a later fragment's bytes are no header).
+#[derive(Clone, Copy)]
+struct IpBody {
+    protocol: u8,
+    layer: Layer,
+    cut: bool,
+    decodable: bool,
 }
 
 /// `bytes[from..]`, or empty when `from` is past the end.
@@ -511,6 +668,7 @@ pub mod hf {
         "Whole frame", "Fields of the carried frame as a whole.";
         PAYLOAD = "payload", Bytes, "Data", "bytes after the last decoded header, up to the network layer's length (or all the rest when a layer could not be decoded)";
         FRAME_TRUNCATED = "frame.truncated", Bool, "Truncated", "present (true) when the frame is shorter than a length its headers declare";
-        FRAME_TRUNCATED_LAYER = "frame.truncated_layer", Text, "Cut short in", "the innermost layer that was cut: `Ethernet`, `VLAN`, `ARP`, `IPv4`, `IPv6`, `LLDP`, `ICMP`, `ICMPv6`, `TCP`, `UDP`";
+        FRAME_TRUNCATED_LAYER = "frame.truncated_layer", Text, "Cut short in", "the innermost layer that was cut: `Ethernet`, `VLAN`, `MPLS`, `ARP`, `IPv4`, `IPv6`, `LLDP`, `ICMP`, `ICMPv6`, `TCP`, `UDP`, `GRE`, `ERSPAN`, `VXLAN`, `Geneve`";
+        INNER = "inner", Group, "Encapsulated frame", "the frame a tunnel carries (after `gre`, `erspan`, `vxlan`, `geneve`, or an IP-in-IP header), decoded as a frame of its own: its keys are the same as the outer frame's, and a filter matches either";
     }
 }

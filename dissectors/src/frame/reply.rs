@@ -26,6 +26,8 @@ impl Frame {
                 ethertype: eth.ethertype,
             }),
             vlans: self.vlans.clone(),
+            mpls: self.mpls.clone(),
+            tunnel: None,
             network: Network::Arp(ArpRepr {
                 op: arp::op::REPLY,
                 sha: mac,
@@ -77,6 +79,8 @@ impl Frame {
                 ethertype: eth.ethertype,
             }),
             vlans: self.vlans.clone(),
+            mpls: self.mpls.clone(),
+            tunnel: None,
             network: Network::Ipv4(reply_ip),
             transport: Transport::Icmp(echo),
             payload: self.payload.clone(),

@@ -5,8 +5,15 @@ use std::fmt::Write;
 
 impl Frame {
     /// One line, tcpdump style: `802.1Q vlan 10 p 3, ARP who-has 10.0.0.1 tell 10.0.0.3`.
+    /// A tunnel shows its kind and outer addresses, then the frame it carries:
+    /// `GRE 192.0.2.1 > 192.0.2.2 | IP 172.16.0.1 > 172.16.0.2: ICMP echo request`.
     pub fn summary(&self) -> String {
         let mut s = String::with_capacity(96);
+        self.write_summary(&mut s);
+        s
+    }
+
+    fn write_summary(&self, s: &mut String) {
         let mut tpid = self.eth.map_or(0, |e| e.ethertype);
         for tag in &self.vlans {
             let kind = if tpid == ethertype::VLAN {
@@ -17,6 +24,26 @@ impl Frame {
             let _ = write!(s, "{kind} vlan {} p {}, ", tag.vid, tag.pcp);
             tpid = tag.ethertype;
         }
+        for entry in &self.mpls {
+            let _ = write!(s, "MPLS label {} ttl {}, ", entry.label, entry.ttl);
+        }
+        if let Some(tunnel) = &self.tunnel {
+            s.push_str(tunnel.header.kind());
+            match &self.network {
+                Network::Ipv4(ip) => {
+                    let _ = write!(s, " {} > {}", ip.src, ip.dst);
+                }
+                Network::Ipv6(ip) => {
+                    let _ = write!(s, " {} > {}", ip.src, ip.dst);
+                }
+                _ => {}
+            }
+            tunnel.header.write_ids(s);
+            s.push_str(" | ");
+            // The carried frame ends this one: it says whether it was cut.
+            tunnel.inner.write_summary(s);
+            return;
+        }
         match &self.network {
             Network::None => {
                 let _ = write!(s, "Ethernet, length {}", self.payload.len());
@@ -26,12 +53,12 @@ impl Frame {
             Network::Ipv4(ip) => {
                 let _ = write!(s, "IP {} > {}: ", ip.src, ip.dst);
                 let length = usize::from(ip.total_len).saturating_sub(ip.header_len());
-                self.transport_summary(&mut s, ip.protocol, length);
+                self.transport_summary(s, ip.protocol, length);
             }
             Network::Ipv6(ip) => {
                 let _ = write!(s, "IP6 {} > {}: ", ip.src, ip.dst);
                 let length = usize::from(ip.payload_len).saturating_sub(ip.extensions.len());
-                self.transport_summary(&mut s, ip.protocol, length);
+                self.transport_summary(s, ip.protocol, length);
             }
             Network::Other { ethertype: t } if *t <= 1500 => {
                 let _ = write!(s, "802.3 LLC, length {t}");
@@ -47,7 +74,6 @@ impl Frame {
         if self.truncated.is_some() {
             s.push_str(" [truncated]");
         }
-        s
     }
 
     /// `length` is the transport length the IP header declares.

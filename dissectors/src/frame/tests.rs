@@ -391,6 +391,8 @@ fn ipv6_extension_headers_are_walked() {
             ethertype: ethertype::IPV6,
         }),
         vlans: Vec::new(),
+        mpls: Vec::new(),
+        tunnel: None,
         network: Network::Ipv6(ip),
         transport: Transport::Icmpv6(echo),
         payload: b"ping".to_vec(),

@@ -365,8 +365,11 @@ fn transport(v6: bool) -> impl Strategy<Value = (u8, Transport)> {
             }
         }),
         tcp().prop_map(|t| (ipv4::protocol::TCP, Transport::Tcp(t))),
-        udp().prop_map(|u| (ipv4::protocol::UDP, Transport::Udp(u))),
-        proptest::sample::select(&[2u8, 47, 50, 89, 103, 132][..])
+        // Tunnels (GRE, VXLAN and Geneve ports) are the tests' of tunnels.
+        udp()
+            .prop_filter("a tunnel port", |u| ![4789, 6081].contains(&u.dst_port))
+            .prop_map(|u| (ipv4::protocol::UDP, Transport::Udp(u))),
+        proptest::sample::select(&[2u8, 50, 89, 103, 132][..])
             .prop_map(|p| (p, Transport::Other { protocol: p })),
     ]
 }
@@ -388,6 +391,8 @@ fn frame() -> impl Strategy<Value = Frame> {
                     ethertype: next,
                 }),
                 vlans,
+                mpls: Vec::new(),
+                tunnel: None,
                 network,
                 transport,
                 payload,
