@@ -32,11 +32,11 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Be the controller: the replay apps drive real switches, live, recorded with -w.
     Control(ControlArgs),
-    /// List every field the display filter knows, as `tshark -G fields` does.
-    Fields(FieldsArgs),
     /// Benchmark a controller as cbench does: emulated switches send PacketIns and count
     /// the responses.
     Bench(BenchArgs),
+    /// List every field the display filter knows, as `tshark -G fields` does.
+    Fields(FieldsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per subcommand into a directory.
@@ -59,6 +59,26 @@ pub enum BenchFormat {
     Text,
     /// One JSON object at the end.
     Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope man | man -l -\n  \
+    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
+pub struct ManArgs {
+    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install (bash):\n  \
+    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
+    source <(ofscope completions bash)         # this shell only")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -104,26 +124,6 @@ pub struct BenchArgs {
     /// Output format.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = BenchFormat::Text)]
     pub format: BenchFormat,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-    ofscope man | man -l -\n  \
-    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
-pub struct ManArgs {
-    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Install (bash):\n  \
-    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
-    source <(ofscope completions bash)         # this shell only")]
-pub struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -103,7 +103,6 @@ impl Probes {
             }),
             vlans: Vec::new(),
             mpls: Vec::new(),
-            tunnel: None,
             network: Network::Arp(ArpRepr {
                 htype: 1,
                 ptype: ethertype::IPV4,
@@ -116,6 +115,7 @@ impl Probes {
             transport: Transport::None,
             payload: Vec::new(),
             trailer: Vec::new(),
+            tunnel: None,
             truncated: None,
         }
         .emit();
@@ -255,7 +255,6 @@ fn udp_frame(src: [u8; 6], dst: [u8; 6], src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> 
         }),
         vlans: Vec::new(),
         mpls: Vec::new(),
-        tunnel: None,
         network: Network::Ipv4(ip),
         transport: Transport::Udp(UdpRepr {
             src_port: 5001,
@@ -265,6 +264,7 @@ fn udp_frame(src: [u8; 6], dst: [u8; 6], src_ip: Ipv4Addr, dst_ip: Ipv4Addr) -> 
         }),
         payload,
         trailer: Vec::new(),
+        tunnel: None,
         truncated: None,
     }
     .emit()
