@@ -570,10 +570,40 @@ mod tests {
             let orig_len = data.len() as u32;
             data.truncate(cut);
             prop_assert_eq!(
-                decode_tcp(linktype, &data, orig_len, &OuterPath::default()),
+                decode_tcp(linktype, &data, orig_len, &OuterPath::default()).ok(),
                 reference(linktype, &data, orig_len)
             );
         }
+    }
+
+    #[test]
+    fn tunnels_are_taken_off_to_a_bound() {
+        // IPv4 in IPv4, `depth` times, around the TCP packet.
+        let wrap = |depth: usize| {
+            let mut packet = ip_packets()[0].clone();
+            for _ in 0..depth {
+                let mut outer = Vec::new();
+                PacketBuilder::ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+                    .write(&mut outer, IpNumber::IPV4, &packet)
+                    .unwrap();
+                packet = outer;
+            }
+            frame(LinkType::ETHERNET, &[], 0x0800, &packet)
+        };
+        let outer = OuterPath::default();
+        for depth in [1, tunnel::MAX_DEPTH] {
+            let data = wrap(depth);
+            let seg = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32, &outer).unwrap();
+            let via = seg.via.expect("a capture point");
+            assert_eq!(
+                (via.kind, via.src.to_string()),
+                ("IPIP", "192.0.2.1".into())
+            );
+            assert_eq!(seg.dst.port(), 40000, "{depth}");
+        }
+        let data = wrap(tunnel::MAX_DEPTH + 1);
+        let decoded = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32, &outer);
+        assert_eq!(decoded, Err(Skipped::Undecoded));
     }
 
     #[test]
@@ -586,7 +616,7 @@ mod tests {
             untagged.len() as u32,
             &OuterPath::default(),
         );
-        assert!(expected.is_some());
+        assert!(expected.is_ok());
         for count in [1, 3, 4, 16_000] {
             let tags = vec![(0x8100, [0, 10, 0, 0]); count];
             let data = frame(LinkType::ETHERNET, &tags, 0x0800, ip);
