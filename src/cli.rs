@@ -32,8 +32,98 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Be the controller: the replay apps drive real switches, live, recorded with -w.
     Control(ControlArgs),
+    /// Benchmark a controller as cbench does: emulated switches send PacketIns and count
+    /// the responses.
+    Bench(BenchArgs),
     /// List every field the display filter knows, as `tshark -G fields` does.
     Fields(FieldsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per subcommand into a directory.
+    Man(ManArgs),
+}
+
+/// `--mode` of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchMode {
+    /// Each switch keeps the controller's input full.
+    Throughput,
+    /// One PacketIn in flight per switch.
+    Latency,
+}
+
+/// `-T` of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// A line per loop and cbench's RESULT line.
+    Text,
+    /// One JSON object at the end.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope man | man -l -\n  \
+    ofscope man --dir /usr/local/share/man/man1    # ofscope.1, ofscope-pcap.1, ...")]
+pub struct ManArgs {
+    /// Write ofscope.1 and one page per subcommand (ofscope-pcap.1, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install (bash):\n  \
+    ofscope completions bash > /etc/bash_completion.d/ofscope\n  \
+    source <(ofscope completions bash)         # this shell only")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    ofscope bench tcp:127.0.0.1:6653 --mode throughput --switches 16 --loops 10 --warmup 1\n  \
+    ofscope bench tcp:[::1]:6633 --mode latency --learn-macs -T json\n  \
+    ofscope bench --sink --mode throughput")]
+pub struct BenchArgs {
+    /// The controller: tcp:HOST:PORT.
+    #[arg(
+        value_name = "tcp:HOST:PORT",
+        required_unless_present = "sink",
+        conflicts_with = "sink"
+    )]
+    pub target: Option<String>,
+    /// Bench the bench's own sink controller (it answers every PacketIn with a
+    /// precomputed PACKET_OUT): the most the bench can measure.
+    #[arg(long)]
+    pub sink: bool,
+    /// Emulated switches.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub switches: u16,
+    /// Source hosts (MAC addresses) per switch.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::bench::probe::MAX_MACS)))]
+    pub macs: u32,
+    /// Loops counted in the result.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub loops: u32,
+    /// Length of a loop in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub ms: u64,
+    /// Loops run first and not counted.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub warmup: u32,
+    #[arg(long, value_enum, default_value_t = BenchMode::Latency)]
+    pub mode: BenchMode,
+    /// Announce each switch's destination host first (a gratuitous ARP), as cbench's -L.
+    #[arg(long = "learn-macs")]
+    pub learn_macs: bool,
+    /// Seconds allowed to connect, to finish the handshake, and without any answer.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_bounded_seconds)]
+    pub timeout: f64,
+    /// Output format.
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +148,33 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Output formats of the commands that print messages (`pcap`, `live`, `-T`): the report
+/// formats, and tshark's `-T fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// One line per message (the default), or a detail tree with -V.
+    Text,
+    /// One JSON array of the messages' objects, as tshark's -T json.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// The fields given with -e, one line per message, as tshark's -T fields.
+    Fields,
+}
+
+impl MessageFormat {
+    /// The format of the reports (`--stats`, ...); `None` for -T fields, which has no
+    /// report layout.
+    pub fn report(self) -> Option<Format> {
+        match self {
+            MessageFormat::Text => Some(Format::Text),
+            MessageFormat::Json => Some(Format::Json),
+            MessageFormat::Jsonl => Some(Format::Jsonl),
+            MessageFormat::Fields => None,
+        }
+    }
 }
 
 /// How the time column shows a message's time (`-t`), as tshark's `-t`. Absolute times are
@@ -142,6 +259,10 @@ pub struct PcapArgs {
     /// Print the findings: unanswered PacketIns, truncation, FLOOD, MAC flapping, errors, ...
     #[arg(long)]
     pub findings: bool,
+    /// Read the files with N threads (the reports and -q -w only): the output is the same as
+    /// with one, each file's reports in the order the files are given.
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value = "1")]
+    pub jobs: std::num::NonZeroUsize,
     /// How long a PacketIn may wait for its answer: 1s, 250ms, 0.5 (seconds).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub pair_window: u64,
@@ -152,6 +273,17 @@ impl PcapArgs {
     pub fn inputs(&self) -> impl Iterator<Item = &PathBuf> {
         self.files.iter().chain(self.read.iter())
     }
+
+    /// True when a report (`--stats`, `--flows`, `--latency`, `--findings`) is asked for:
+    /// the messages are analysed, and the report is printed instead of them.
+    pub fn reports(&self) -> bool {
+        self.stats || self.flows || self.latency || self.findings
+    }
+
+    /// True when each selected message is printed.
+    pub fn prints_messages(&self) -> bool {
+        !(self.view.quiet || self.reports())
+    }
 }
 
 /// The end of `replay --help`, after the app list that [`Cli::from_env`] puts before it.
@@ -161,21 +293,28 @@ const REPLAY_EXAMPLES: &str = "Examples:\n  \
     ofscope replay session.pcap --app learning:variant=simple,idle=5 --against-recording\n  \
     ofscope replay session.pcap --app learning:variant=pyswitch-all --closed-loop\n  \
     ofscope replay session.pcap --app learning --update session.golden.json\n  \
-    ofscope replay --assert session.golden.json";
+    ofscope replay --assert session.golden.json\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --against-recording\n  \
+    ofscope replay session.pcap --into tcp:127.0.0.1:6633 --lockstep --speed 10 --update ctl.golden.json";
 
 impl Cli {
     /// The command line, parsed; on a bad one, clap's message and exit. `replay --help`
     /// lists the registered apps with their options.
     pub fn from_env() -> Cli {
+        let matches = Cli::full_command()
+            .try_get_matches()
+            .unwrap_or_else(|err| exit_on(err));
+        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+    }
+
+    /// The whole command definition, with what is only known at run time (the registered
+    /// apps in `replay --help`): what `--help`, the man page and the completions show.
+    pub fn full_command() -> clap::Command {
         let apps = format!(
             "Apps (chained in the order given; the first that consumes a PacketIn ends it):\n{}\n{REPLAY_EXAMPLES}",
             crate::replay::spec::help()
         );
-        let matches = Cli::command()
-            .mut_subcommand("replay", |replay| replay.after_help(apps))
-            .try_get_matches()
-            .unwrap_or_else(|err| exit_on(err));
-        Cli::from_arg_matches(&matches).unwrap_or_else(|err| exit_on(err))
+        Cli::command().mut_subcommand("replay", |replay| replay.after_help(apps))
     }
 }
 
@@ -189,6 +328,22 @@ pub struct ReplayArgs {
     /// order.
     #[arg(long = "app", value_name = "APP[:KEY=VALUE,...]")]
     pub apps: Vec<String>,
+    /// Replay into a running controller instead of apps: ofscope connects as each recorded
+    /// switch and reports what the controller decides.
+    #[arg(long, value_name = "tcp:HOST:PORT", conflicts_with = "apps")]
+    pub into: Option<String>,
+    /// With --into: the pace, as a multiple of the recorded one (2: twice as fast; inf: no
+    /// pause) [default: 1].
+    #[arg(long, value_name = "X", value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// With --into: each PacketIn waits until the controller has answered the one before
+    /// (or a second has passed).
+    #[arg(long)]
+    pub lockstep: bool,
+    /// With --into: the longest the controller may keep us waiting (to connect, to
+    /// handshake, to answer an ECHO_REQUEST) before the run stops with exit 2 [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = parse_capture_seconds)]
+    pub timeout: Option<f64>,
     /// Output format of the decisions.
     #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -308,15 +463,16 @@ pub struct ControlArgs {
     pub duration: Option<f64>,
     /// Send a switch quiet this long an ECHO_REQUEST; one silent three times as long is
     /// dropped.
-    #[arg(long = "echo-interval", value_name = "SECS", default_value_t = 5.0, value_parser = parse_echo_seconds)]
+    #[arg(long = "echo-interval", value_name = "SECS", default_value_t = 5.0, value_parser = parse_bounded_seconds)]
     pub echo_interval: f64,
 }
 
-/// The longest echo interval: an hour.
+/// The longest echo interval or bench timeout: an hour.
 const MAX_ECHO_SECONDS: f64 = 3_600.0;
 
-/// `--echo-interval SECS`: at least a millisecond, at most [`MAX_ECHO_SECONDS`].
-fn parse_echo_seconds(text: &str) -> Result<f64, String> {
+/// `--echo-interval SECS`, `--timeout SECS`: at least a millisecond, at most
+/// [`MAX_ECHO_SECONDS`].
+fn parse_bounded_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if (0.001..=MAX_ECHO_SECONDS).contains(&secs) => Ok(secs),
         _ => Err(format!(
@@ -329,11 +485,21 @@ fn parse_echo_seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     /// Output format.
-    #[arg(short = 'T', long = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(short = 'T', long = "format", value_enum, default_value_t = MessageFormat::Text)]
+    pub format: MessageFormat,
+    /// A field to print with -T fields (a key of `ofscope fields`); repeatable, in order.
+    #[arg(short = 'e', long = "field", value_name = "FIELD")]
+    pub fields: Vec<String>,
+    /// A -T fields layout option, as tshark's -E: header=y|n, separator=/t|/s|CHAR,
+    /// aggregator=,|/s|CHAR, quote=d|s|n, occurrence=f|l|a; repeatable.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
     /// Print the full detail tree of each message.
     #[arg(short = 'V', long = "verbose")]
     pub verbose: bool,
+    /// Print each message's bytes as hex and ASCII after it (text output), as tshark's -x.
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
     /// Display filter, e.g. 'of.type == PACKET_IN && arp && vlan.id == 10': it selects the
     /// messages listed; the analysis and the viewer's tabs still cover every message.
     #[arg(short = 'Y', long = "display-filter", value_name = "EXPR")]
@@ -372,6 +538,14 @@ fn parse_count(text: &str) -> Result<u64, String> {
 const MAX_CAPTURE_SECONDS: f64 = 31_536_000.0;
 
 /// `--duration SECS`: more than 0, at most [`MAX_CAPTURE_SECONDS`].
+/// A pace factor: any positive number (`inf`: as fast as the controller takes them).
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed > 0.0 => Ok(speed),
+        _ => Err("not a number more than 0 (1: the recorded pace, inf: no pause)".into()),
+    }
+}
+
 fn parse_capture_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= MAX_CAPTURE_SECONDS => Ok(secs),

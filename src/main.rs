@@ -18,6 +18,9 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Control(args) => commands::control::run(args),
         Command::Fields(args) => commands::fields::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     };
     result.unwrap_or_else(|err| {
         commands::print_error(&err);

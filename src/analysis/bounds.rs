@@ -11,8 +11,10 @@ pub enum Table {
     /// Connections, with their pairing state. Switches are made for a connection (one at
     /// a time each), so this bounds them too.
     Connections,
-    /// PacketIn sources seen per switch (MAC moves).
+    /// PacketIn sources seen per switch (MAC moves), and MACs flooded to per switch.
     Macs,
+    /// Addresses asked for (ARP, ICMP echo) and not yet answered.
+    Addresses,
     /// Latency series per host pair.
     HostPairs,
     /// Conversations between two hosts.
@@ -24,9 +26,10 @@ pub enum Table {
 }
 
 impl Table {
-    const ALL: [Table; 6] = [
+    const ALL: [Table; 7] = [
         Table::Connections,
         Table::Macs,
+        Table::Addresses,
         Table::HostPairs,
         Table::Conversations,
         Table::PortChanges,
@@ -38,6 +41,7 @@ impl Table {
         match self {
             Table::Connections => "connection",
             Table::Macs => "per-switch MAC",
+            Table::Addresses => "asked address",
             Table::HostPairs => "host-pair latency",
             Table::Conversations => "conversation",
             Table::PortChanges => "per-switch port change",
@@ -51,6 +55,7 @@ impl Table {
         match self {
             Table::Connections => 200_000,
             Table::Macs => 100_000,
+            Table::Addresses => 100_000,
             Table::HostPairs => 1024,
             Table::Conversations => 50_000,
             Table::PortChanges => 10_000,

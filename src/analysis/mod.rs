@@ -9,13 +9,16 @@ pub mod conversations;
 pub mod findings;
 pub mod histogram;
 pub mod latency;
+pub mod probes;
 pub mod report;
 pub mod switches;
+pub mod throughput;
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
+use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 use foldhash::fast::FixedState;
@@ -24,7 +27,7 @@ use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
 use ofscope_dissectors::openflow::types::ofpt;
 use ofscope_dissectors::openflow::{
-    Action, Body, FlowKey, FlowMod, PacketIn, PacketOut, NO_BUFFER,
+    Action, Body, FlowKey, FlowMod, Match, PacketIn, PacketOut, NO_BUFFER,
 };
 use ofscope_dissectors::printable::Echo;
 
@@ -34,17 +37,26 @@ use crate::stream::{Direction, StreamEvent};
 use bounds::{Bounds, Table};
 use conversations::Conversations;
 use findings::{
-    AmbiguousAnswer, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FlowChurn,
-    FlowChurnWatch, HandshakeStall, MacFlapping, MacMoves, Malformed, MidSessionStart,
-    StallDeadlines, TableFull, TcpGap, TruncatedMessage, TruncatedPacketIn, UnansweredPacketIn,
-    UnknownBufferId, VersionMismatch, HANDSHAKE_STALL_NS,
+    AmbiguousAnswer, Asked, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FloodedTo,
+    FlowChurn, FlowChurnWatch, FlowNotSeen, HandshakeStall, HostMoved, HostNeverLearned,
+    MacFlapping, MacMoves, Malformed, MidSessionStart, MissSendLenIgnored, Move,
+    ReplyFromTruncatedFrame, ReplyVlanMismatch, StaleFlows, StallDeadlines, TableFull, TcpGap,
+    TruncatedMessage, TruncatedPacketIn, UnansweredAddress, UnansweredPacketIn, UnknownBufferId,
+    VersionMismatch, HANDSHAKE_STALL_NS,
 };
 use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
+use probes::{Probe, Protocol};
 use switches::{ConfigSource, Connection, SwitchInfo};
+use throughput::Throughput;
 
 const NS_PER_SEC: u64 = 1_000_000_000;
 /// Buffers offered and not used yet, kept per connection (the oldest are forgotten).
 const BUFFER_CAP: usize = 65_536;
+/// VLAN-tagged requests remembered per connection, for the replies that answer them
+/// (the oldest are forgotten: a reply answers a recent request).
+const TAGGED_REQUESTS_KEPT: usize = 256;
+/// `OFPR_ACTION`: a flow sent the PacketIn to the controller.
+const REASON_ACTION: u8 = 1;
 
 /// A point in the capture given by the user (`--at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,10 +197,16 @@ pub struct Switch {
     pub requests: BTreeMap<&'static str, LatencyStats>,
     /// By MAC number.
     macs: FastMap<u64, MacMoves>,
+    /// Unicast frames the controller flooded, by destination MAC number.
+    flooded: FastMap<u64, FloodedTo>,
+    /// PACKET_OUTs and FLOW_MODs per second.
+    pub responses: Throughput,
     /// FLOW_MODs the capture cut, left out of the table (their actions are lost).
     pub cut_flow_mods: u64,
     /// FLOW_MODs of another OpenFlow version, which the table does not follow.
     pub undecoded_flow_mods: u64,
+    /// PacketIns that a flow not installed over the connection sent (`flow_not_seen`).
+    pub out_of_band_packet_ins: u64,
 }
 
 impl Switch {
@@ -200,8 +218,11 @@ impl Switch {
             echo: LatencyStats::new(3),
             requests: BTreeMap::new(),
             macs: FastMap::default(),
+            flooded: FastMap::default(),
+            responses: Throughput::default(),
             cut_flow_mods: 0,
             undecoded_flow_mods: 0,
+            out_of_band_packet_ins: 0,
         }
     }
 }
@@ -227,11 +248,23 @@ struct ConnState {
     handshake: Handshake,
     /// The capture lost bytes from the switch, so a PacketIn may be missing.
     lost_switch_bytes: bool,
-    /// Buffers offered by PacketIns and not used yet, oldest first.
-    offered: FastSet<u32>,
+    /// Buffers offered by PacketIns and not used yet, with their frame's hosts; oldest
+    /// first.
+    offered: FastMap<u32, HostPair>,
     offered_order: VecDeque<u32>,
     /// The frame of the last SET_CONFIG (for the miss_send_len hint).
     set_config_frame: Option<u64>,
+    /// The latest VLAN-tagged ARP and echo requests.
+    tagged_requests: VecDeque<TaggedRequest>,
+}
+
+/// A request that came VLAN-tagged: its reply must go back on its VLAN.
+#[derive(Debug, Clone, Copy)]
+struct TaggedRequest {
+    asker: Ipv4Addr,
+    target: Ipv4Addr,
+    vlan: u16,
+    frame: u64,
 }
 
 /// The connections, sorted by id. A capture has a handful: a binary search over them is
@@ -296,6 +329,10 @@ pub struct Analyzer {
     pairs: Vec<Pair>,
     scratch: Paired,
     churn: FlowChurnWatch,
+    /// Addresses asked for, by IPv4 address.
+    addresses: FastMap<u32, Asked>,
+    /// The second of capture time being counted: its start and its number from the origin.
+    second: (u64, u64),
     /// What relative times count from, once the first message is seen.
     origin_ns: Option<u64>,
     last_ns: u64,
@@ -333,6 +370,21 @@ fn is_multicast(mac: &[u8; 6]) -> bool {
     mac[0] & 1 != 0
 }
 
+/// Whether a frame is ARP, untagged or behind one VLAN tag (read from its bytes).
+fn is_arp(frame: &[u8]) -> bool {
+    use ofscope_dissectors::frame::ethertype;
+    let at = |i: usize| {
+        frame
+            .get(i..i + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    match at(12) {
+        Some(ethertype::ARP) => true,
+        Some(ethertype::VLAN) => at(16) == Some(ethertype::ARP),
+        _ => false,
+    }
+}
+
 impl Analyzer {
     pub fn new(cfg: Config) -> Analyzer {
         Analyzer {
@@ -346,6 +398,8 @@ impl Analyzer {
             pairs: Vec::new(),
             scratch: Paired::default(),
             churn: FlowChurnWatch::default(),
+            addresses: FastMap::default(),
+            second: (0, 0),
             origin_ns: None,
             last_ns: 0,
             at_ns: None,
@@ -402,6 +456,21 @@ impl Analyzer {
 
     /// Why the flow table of `key` may lack flows the switch has, if it may.
     pub fn table_caveat(&self, key: SwitchKey) -> Option<String> {
+        let mut why = self.capture_caveats(key);
+        let out_of_band = self
+            .switches
+            .get(&key)
+            .map_or(0, |s| s.out_of_band_packet_ins);
+        if out_of_band > 0 {
+            why.push(format!(
+                "{out_of_band} PacketIns (reason=ACTION) came from flows not installed over this connection (added out of band: see flow_not_seen)"
+            ));
+        }
+        (!why.is_empty()).then(|| why.join("; "))
+    }
+
+    /// What the capture lacks of the FLOW_MODs that built the table of `key`.
+    fn capture_caveats(&self, key: SwitchKey) -> Vec<String> {
         let mut why = Vec::new();
         if self
             .conns
@@ -425,7 +494,7 @@ impl Analyzer {
                 "{undecoded} FLOW_MODs of another OpenFlow version than 1.0 are not applied"
             ));
         }
-        (!why.is_empty()).then(|| why.join("; "))
+        why
     }
 
     /// The flow tables to show: at `--at` when given, else as the capture ends; with the
@@ -488,6 +557,42 @@ impl Analyzer {
         self.final_stalls(now);
         for s in self.switches.values_mut() {
             s.table.expire(now);
+        }
+        self.never_learned();
+        self.unanswered_addresses();
+    }
+
+    /// The MACs flooded to often and never seen as a PacketIn's source.
+    fn never_learned(&mut self) {
+        for (key, sw) in &self.switches {
+            for (mac, flooded) in &sw.flooded {
+                if !flooded.is_finding() || sw.macs.contains_key(mac) {
+                    continue;
+                }
+                let rule = HostNeverLearned {
+                    mac: mac.to_be_bytes()[2..].try_into().unwrap_or_default(),
+                    flooded,
+                };
+                self.findings.add(
+                    Finding::new(&rule, Some(flooded.first_frame), flooded.first_ns)
+                        .dpid(key.dpid()),
+                );
+            }
+        }
+    }
+
+    /// The addresses asked for often and never answered.
+    fn unanswered_addresses(&mut self) {
+        for (ip, asked) in &self.addresses {
+            if !asked.is_finding() {
+                continue;
+            }
+            let rule = UnansweredAddress {
+                ip: Ipv4Addr::from(*ip),
+                asked,
+            };
+            self.findings
+                .add(Finding::new(&rule, Some(asked.first_frame), asked.first_ns).dpid(asked.dpid));
         }
     }
 
@@ -579,6 +684,7 @@ impl Analyzer {
     fn first_record(&mut self, ts_ns: u64) {
         let origin = self.cfg.origin_ns.unwrap_or(ts_ns);
         self.origin_ns = Some(origin);
+        self.second = (origin, 0);
         self.at_ns = self.cfg.at.map(|t| t.resolve(origin));
     }
 
@@ -626,15 +732,44 @@ impl Analyzer {
             Body::PacketOut(p) => {
                 let same_frame_as = self.pair(r, key, at, None, HostSlots::default());
                 self.packet_out(r, key, at, p, same_frame_as);
+                self.response(r, key);
             }
             _ => {
                 self.pair(r, key, at, None, HostSlots::default());
                 self.other_message(r, key, at);
+                if matches!(r.message.header.msg_type, ofpt::FLOW_MOD | ofpt::PACKET_OUT) {
+                    self.response(r, key);
+                }
             }
         }
         if self.stalls.any_due(ts) {
             self.stalls_due(ts);
         }
+    }
+
+    /// A PACKET_OUT or FLOW_MOD (of any version): a response, when the controller sent it.
+    #[inline]
+    fn response(&mut self, r: &OfRecord, key: SwitchKey) {
+        if r.from_switch() {
+            return;
+        }
+        let (start, n) = self.second;
+        let second = if r.ts_ns >= start && r.ts_ns - start < NS_PER_SEC {
+            n
+        } else {
+            self.next_second(r.ts_ns)
+        };
+        self.switch(key).responses.response(second);
+    }
+
+    /// The second of capture time `ts_ns` falls in, from the origin; it becomes the one
+    /// being counted.
+    #[cold]
+    fn next_second(&mut self, ts_ns: u64) -> u64 {
+        let origin = self.origin_ns.unwrap_or(ts_ns);
+        let n = ts_ns.saturating_sub(origin) / NS_PER_SEC;
+        self.second = (origin + n * NS_PER_SEC, n);
+        n
     }
 
     /// Feeds the message to its connection's pairing and takes what that pairs into the
@@ -699,10 +834,31 @@ impl Analyzer {
         if r.from_switch() {
             return;
         }
-        if p.buffer_id != NO_BUFFER {
-            self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
-        }
+        let buffered = self.buffer_used(r.conn.0, key, at, p.buffer_id, "PACKET_OUT");
         self.flood(key, at, &p.actions, "PACKET_OUT");
+        let floods = outputs_to(&p.actions, ofpp::FLOOD) || outputs_to(&p.actions, ofpp::ALL);
+        if floods {
+            let hosts = buffered.or_else(|| {
+                let macs = p.data.get(..12)?;
+                Some((macs[6..].try_into().ok()?, macs[..6].try_into().ok()?))
+            });
+            if let Some((src, dst)) = hosts {
+                if !is_multicast(&dst) {
+                    self.flooded_to(key, at, src, dst);
+                }
+            }
+        }
+        match &headers {
+            Some(h) if !r.is_truncated() => self.probe_out(r, key, at, p, h, floods),
+            // The frame of the PacketIn it answers: a request sent on to one port shows
+            // the controller knows where its target is.
+            None if !floods && is_arp(&p.data) => {
+                if let Some(Probe::Request { target, .. }) = Probe::of(&Headers::parse(&p.data)) {
+                    self.address_settled(target);
+                }
+            }
+            _ => {}
+        }
         if outputs_to(&p.actions, ofpp::TABLE) && !p.data.is_empty() && !r.is_truncated() {
             let k = match &headers {
                 Some(h) => FlowKey::from_headers(h, p.in_port),
@@ -1110,9 +1266,11 @@ impl Analyzer {
     }
 
     fn packet_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, p: &PacketIn, h: &Headers) {
+        let hosts = h.eth.map(|e| (e.src, e.dst));
         if p.buffer_id != NO_BUFFER {
             if let Some(c) = self.conns.get_mut(&r.conn.0) {
-                if c.offered.insert(p.buffer_id) {
+                let frame_hosts = hosts.unwrap_or(([0; 6], [0; 6]));
+                if c.offered.insert(p.buffer_id, frame_hosts).is_none() {
                     c.offered_order.push_back(p.buffer_id);
                     if c.offered_order.len() > BUFFER_CAP {
                         if let Some(old) = c.offered_order.pop_front() {
@@ -1124,24 +1282,19 @@ impl Analyzer {
         }
         // The data the switch sent: what the capture kept of it and what the capture cut.
         let sent = p.data.len() + lost_bytes(r);
-        if sent < usize::from(p.total_len) {
-            let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
-            let msl = self.switch(key).info.miss_send_len();
-            let rule = TruncatedPacketIn {
-                sent,
-                total_len: p.total_len,
-                buffered: p.buffer_id != NO_BUFFER,
-                miss_send_len: msl,
-                set_frame,
-            };
-            self.findings.fold::<TruncatedPacketIn>(hash_of(key), || {
-                Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
-            });
+        if sent < usize::from(p.total_len) || lost_bytes(r) > 0 {
+            self.cut_packet_in(r, key, at, p, sent);
         }
-        let Some(eth) = h.eth else {
+        if let Some(probe) = Probe::of(h) {
+            self.probe_in(r, key, at, probe, h);
+        }
+        if p.reason == REASON_ACTION {
+            self.action_packet_in(key, at, p, h);
+        }
+        let Some((src, _)) = hosts else {
             return;
         };
-        if is_multicast(&eth.src) {
+        if is_multicast(&src) {
             return;
         }
         let sw = match self.switches.get_mut(&key) {
@@ -1149,17 +1302,149 @@ impl Analyzer {
             None => switch_or_new(&mut self.switches, key, &self.cfg),
         };
         let full = sw.macs.len() >= self.cfg.bounds.of(Table::Macs);
-        let moves = match sw.macs.entry(mac_number(&eth.src)) {
+        let moves = match sw.macs.entry(mac_number(&src)) {
             Entry::Occupied(e) => Some(e.into_mut()),
             Entry::Vacant(_) if full => None,
-            Entry::Vacant(e) => Some(e.insert(MacMoves::new(p.in_port))),
+            Entry::Vacant(e) => Some(e.insert(MacMoves::new(p.in_port, at.ts_ns))),
         };
         let Some(moves) = moves else {
             self.table_full(Table::Macs, Some(key), at.frame, at.ts_ns);
             return;
         };
-        if let Some(flapping) = moves.seen(&eth.src, p.in_port, at.ts_ns) {
-            self.mac_flapping(key, at, &flapping);
+        if let Some(moved) = moves.seen(&src, p.in_port, at.ts_ns) {
+            self.mac_moved(key, at, src, moved);
+        }
+    }
+
+    /// A PacketIn's frame shorter than its total_len, or cut by the capture: the switch's
+    /// cut against the miss_send_len in force, or the capture's.
+    #[cold]
+    fn cut_packet_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, p: &PacketIn, sent: usize) {
+        let set_frame = self.conns.get(&r.conn.0).and_then(|c| c.set_config_frame);
+        let msl = self.switch(key).info.miss_send_len();
+        let captured_whole = lost_bytes(r) == 0;
+        let below_msl = msl.is_some_and(|m| sent < usize::from(m).min(usize::from(p.total_len)));
+        if captured_whole && below_msl && p.reason != REASON_ACTION {
+            let rule = MissSendLenIgnored {
+                sent,
+                total_len: p.total_len,
+                miss_send_len: msl.unwrap_or_default(),
+                set_frame,
+            };
+            self.findings.fold::<MissSendLenIgnored>(hash_of(key), || {
+                Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+            });
+            return;
+        }
+        let rule = TruncatedPacketIn {
+            sent,
+            total_len: p.total_len,
+            buffered: p.buffer_id != NO_BUFFER,
+            miss_send_len: msl,
+            set_frame,
+            capture_kept: (!captured_whole).then_some(p.data.len()),
+        };
+        self.findings
+            .fold::<TruncatedPacketIn>(hash_of((key, captured_whole)), || {
+                Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+            });
+    }
+
+    /// An ARP or echo request or reply reaching the controller.
+    #[inline(never)]
+    fn probe_in(&mut self, r: &OfRecord, key: SwitchKey, at: At, probe: Probe, h: &Headers) {
+        match probe {
+            Probe::Request {
+                protocol,
+                asker,
+                target,
+            } => {
+                if let Some(vlan) = h.vlan {
+                    if let Some(c) = self.conns.get_mut(&r.conn.0) {
+                        if c.tagged_requests.len() >= TAGGED_REQUESTS_KEPT {
+                            c.tagged_requests.pop_front();
+                        }
+                        c.tagged_requests.push_back(TaggedRequest {
+                            asker,
+                            target,
+                            vlan: vlan.vid,
+                            frame: at.frame,
+                        });
+                    }
+                }
+                // An echo reply may reach the asker through a flow, never seen here: only
+                // a switch with no flows shows that none came.
+                if protocol == Protocol::Echo && !self.switch(key).table.is_empty() {
+                    return;
+                }
+                let full = self.addresses.len() >= self.cfg.bounds.of(Table::Addresses);
+                match self.addresses.entry(u32::from(target)) {
+                    Entry::Occupied(e) => e.into_mut().asked(protocol, asker),
+                    Entry::Vacant(_) if full => {
+                        self.table_full(Table::Addresses, None, at.frame, at.ts_ns)
+                    }
+                    Entry::Vacant(e) => e
+                        .insert(Asked::new(at.frame, at.ts_ns, key.dpid()))
+                        .asked(protocol, asker),
+                }
+            }
+            Probe::Reply { from, .. } => self.address_settled(from),
+        }
+    }
+
+    /// A reply came from `ip`, or the controller knows where it is.
+    fn address_settled(&mut self, ip: Ipv4Addr) {
+        if let Some(a) = self.addresses.get_mut(&u32::from(ip)) {
+            a.settled = true;
+        }
+    }
+
+    /// A PacketIn that a flow sent to the controller: said when no flow seen over the
+    /// connection does that for its frame.
+    #[cold]
+    fn action_packet_in(&mut self, key: SwitchKey, at: At, p: &PacketIn, h: &Headers) {
+        if !self.capture_caveats(key).is_empty() {
+            return;
+        }
+        let flow_key = FlowKey::from_headers(h, p.in_port);
+        let explained = self
+            .switch(key)
+            .table
+            .flows()
+            .any(|f| outputs_to(&f.actions, ofpp::CONTROLLER) && f.match_.matches(&flow_key));
+        if explained {
+            return;
+        }
+        self.switch(key).out_of_band_packet_ins += 1;
+        let rule = FlowNotSeen {
+            match_: Match::exact(&flow_key),
+        };
+        self.findings.fold::<FlowNotSeen>(hash_of(key), || {
+            Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+        });
+    }
+
+    /// A MAC seen on another port: moved once, or flapping.
+    #[cold]
+    fn mac_moved(&mut self, key: SwitchKey, at: At, mac: [u8; 6], moved: Move) {
+        let table = &self.switch(key).table;
+        match moved {
+            Move::Once { from, to, quiet_ns } => {
+                let rule = HostMoved {
+                    mac,
+                    from,
+                    to,
+                    quiet_ns,
+                    stale: StaleFlows::of(table, &mac, from),
+                };
+                self.findings.fold::<HostMoved>(hash_of((key, mac)), || {
+                    Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+                });
+            }
+            Move::Flapping(mut rule) => {
+                rule.stale = StaleFlows::of(table, &mac, rule.ports.0);
+                self.mac_flapping(key, at, &rule);
+            }
         }
     }
 
@@ -1173,6 +1458,8 @@ impl Analyzer {
         self.findings.retext(fold_key, rule);
     }
 
+    /// A buffer used by a PACKET_OUT or FLOW_MOD: the hosts of its frame, when a PacketIn
+    /// offered it.
     fn buffer_used(
         &mut self,
         conn: u32,
@@ -1180,22 +1467,106 @@ impl Analyzer {
         at: At,
         buffer_id: u32,
         what: &'static str,
-    ) {
+    ) -> Option<HostPair> {
         if buffer_id == NO_BUFFER {
-            return;
+            return None;
         }
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return;
-        };
+        let c = self.conns.get_mut(&conn)?;
         // A buffer offered before the capture, or in bytes it lost, is not unknown to
         // the switch: only a connection seen whole can tell.
         let seen_whole = c.handshake != Handshake::BeforeCapture && !c.lost_switch_bytes;
-        if c.offered.remove(&buffer_id) || !seen_whole {
-            return;
+        let hosts = c.offered.remove(&buffer_id);
+        if hosts.is_some() || !seen_whole {
+            return hosts;
         }
         let rule = UnknownBufferId { what, buffer_id };
         self.findings
             .add(Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid()));
+        None
+    }
+
+    /// A unicast frame from `src` to `dst` flooded.
+    fn flooded_to(&mut self, key: SwitchKey, at: At, src: [u8; 6], dst: [u8; 6]) {
+        let bound = self.cfg.bounds.of(Table::Macs);
+        let sw = self.switch(key);
+        let full = sw.flooded.len() >= bound;
+        let flooded = match sw.flooded.entry(mac_number(&dst)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(_) if full => {
+                return self.table_full(Table::Macs, Some(key), at.frame, at.ts_ns)
+            }
+            Entry::Vacant(e) => e.insert(FloodedTo::new(at.frame, at.ts_ns)),
+        };
+        flooded.flooded(src, at.ts_ns);
+    }
+
+    /// A frame the controller built or sent on (not the PacketIn's frame it answers): a
+    /// reply must go back on its request's VLAN and be whole; a request sent to one port
+    /// shows the controller knows where its target is.
+    #[cold]
+    fn probe_out(
+        &mut self,
+        r: &OfRecord,
+        key: SwitchKey,
+        at: At,
+        p: &PacketOut,
+        h: &Headers,
+        floods: bool,
+    ) {
+        let Some(probe) = Probe::of(h) else {
+            return;
+        };
+        let (protocol, from, to) = match probe {
+            Probe::Request { target, .. } => {
+                if !floods {
+                    self.address_settled(target);
+                }
+                return;
+            }
+            Probe::Reply { protocol, from, to } => (protocol, from, to),
+        };
+        self.address_settled(from);
+        if protocol == Protocol::Echo {
+            if let Some((kept, total)) = probes::ipv4_short(&p.data, h) {
+                let rule = ReplyFromTruncatedFrame {
+                    from,
+                    to,
+                    kept,
+                    total,
+                };
+                self.findings
+                    .add(Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid()));
+            }
+        }
+        let Some(request) = self.conns.get(&r.conn.0).and_then(|c| {
+            c.tagged_requests
+                .iter()
+                .rev()
+                .find(|q| q.asker == to && q.target == from)
+                .copied()
+        }) else {
+            return;
+        };
+        let reply_vlan = p
+            .actions
+            .iter()
+            .fold(h.vlan.map(|v| v.vid), |vlan, a| match a {
+                Action::SetVlanVid(v) => Some(*v),
+                Action::StripVlan => None,
+                _ => vlan,
+            });
+        if reply_vlan != Some(request.vlan) {
+            let rule = ReplyVlanMismatch {
+                protocol,
+                from,
+                to,
+                request_vlan: Some(request.vlan),
+                reply_vlan,
+                request_frame: request.frame,
+            };
+            self.findings
+                .add(Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid()));
+        }
     }
 
     fn flood(&mut self, key: SwitchKey, at: At, actions: &[Action], what: &'static str) {
@@ -1276,9 +1647,10 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
         pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
         handshake: Handshake::NotStarted,
         lost_switch_bytes: false,
-        offered: FastSet::default(),
+        offered: FastMap::default(),
         offered_order: VecDeque::new(),
         set_config_frame: None,
+        tagged_requests: VecDeque::new(),
     }
 }
 

@@ -17,13 +17,16 @@ use ofscope_dissectors::openflow::Actions;
 use super::findings::{Finding, Findings};
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
+use super::throughput::ThroughputSummary;
 use super::{fmt_duration, Analyzer, SwitchKey};
 use crate::flow_table::Flow;
 use crate::output::report::alphabetical;
 use crate::session::format_dpid;
 
-/// Conversations and findings listed in `--stats` (the full lists have their own flags).
+/// Conversations listed in `--stats` (the full list has its own flag).
 const STATS_LIST_LIMIT: usize = 10;
+/// Occurrences of each kind of finding listed by `--findings` (`--stats` lists one).
+const FINDINGS_SHOWN: usize = 5;
 
 /// A switch's key as the JSON has it: its dpid, or its connection until it is known.
 fn dpid_json(key: SwitchKey) -> Option<String> {
@@ -119,6 +122,14 @@ fn sorted(flows: &[Flow], at_ns: u64) -> Vec<FlowView> {
     v
 }
 
+/// A switch in a table's first column.
+fn switch_label(switch: SwitchKey) -> String {
+    match switch {
+        SwitchKey::Dpid(d) => format_dpid(d),
+        SwitchKey::Conn(c) => format!("conn {c}"),
+    }
+}
+
 /// A latency table's columns, for the `what` of its rows.
 fn summary_header(f: &mut Formatter<'_>, what: &str) -> fmt::Result {
     writeln!(
@@ -169,6 +180,8 @@ struct SwitchLatency {
     packet_in: Summary,
     /// By request type.
     requests: BTreeMap<&'static str, Summary>,
+    /// Responses (PACKET_OUT, FLOW_MOD) per second; none when the controller sent none.
+    throughput: Option<ThroughputSummary>,
     #[serde(skip)]
     switch: SwitchKey,
     #[serde(skip)]
@@ -197,6 +210,9 @@ impl Display for LatencyReport {
             summary_row(f, "ECHO", &s.echo)?;
             for (kind, summary) in &s.requests {
                 summary_row(f, kind, summary)?;
+            }
+            if let Some(t) = &s.throughput {
+                writeln!(f, "  throughput: {t}")?;
             }
             if !s.histogram.is_empty() {
                 writeln!(f, "  PACKET_IN delay histogram")?;
@@ -227,7 +243,9 @@ impl Display for LatencyReport {
     }
 }
 
-/// `--findings`: the totals per kind, then the findings kept, in capture order.
+/// `--findings`: the findings grouped by severity (errors, then warnings, then notes) and
+/// kind, each group once with its count and its first occurrences. The JSON lists every
+/// occurrence kept, in capture order.
 #[derive(Serialize)]
 pub struct FindingsReport<'a> {
     findings: Vec<FindingView<'a>>,
@@ -235,22 +253,18 @@ pub struct FindingsReport<'a> {
     totals: BTreeMap<&'static str, u64>,
     #[serde(skip)]
     of: &'a Findings,
+    /// Occurrences listed per group in the text.
     #[serde(skip)]
-    list: Vec<&'a Finding>,
-    /// Findings listed in the text, when not all (`--stats`).
-    #[serde(skip)]
-    limit: Option<usize>,
+    shown: usize,
 }
 
 impl<'a> FindingsReport<'a> {
-    fn new(of: &'a Findings, limit: Option<usize>) -> FindingsReport<'a> {
-        let list = of.list();
+    fn new(of: &'a Findings, shown: usize) -> FindingsReport<'a> {
         FindingsReport {
-            findings: list.iter().map(|f| FindingView::new(f)).collect(),
+            findings: of.list().iter().map(|f| FindingView::new(f)).collect(),
             totals: of.totals().map(|(k, n)| (k.name(), n)).collect(),
             of,
-            list,
-            limit,
+            shown,
         }
     }
 }
@@ -282,24 +296,39 @@ impl<'a> FindingView<'a> {
 
 impl Display for FindingsReport<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Findings")?;
-        if self.list.is_empty() {
-            return writeln!(f, "  none");
+        let list = self.of.by_severity();
+        if list.is_empty() {
+            return writeln!(f, "Findings\n  none");
         }
-        for (kind, n) in self.of.totals() {
-            let shown = self.of.kept(kind);
-            write!(f, "  {:<22} {n}", kind.name())?;
-            if (shown as u64) < n && !self.of.folds(kind) {
-                write!(f, " (first {shown} listed)")?;
+        writeln!(
+            f,
+            "Findings (errors, then warnings, then notes; the first {} of each; -T jsonl lists every one)",
+            self.shown
+        )?;
+        for group in list.chunk_by(|a, b| (a.severity, a.kind) == (b.severity, b.kind)) {
+            let (severity, kind) = (group[0].severity, group[0].kind);
+            let kept: u64 = group.iter().map(|x| x.count).sum();
+            // A kind graded in one severity has its total; occurrences past the cap of
+            // kept findings are counted there only.
+            let graded_apart = list
+                .iter()
+                .any(|x| x.kind == kind && x.severity != severity);
+            let count = if graded_apart {
+                kept
+            } else {
+                self.of.total(kind)
+            };
+            write!(f, "  {:<7}  {:<26} {count}", severity.name(), kind.name())?;
+            if !graded_apart && (self.of.kept(kind) as u64) < count && !self.of.folds(kind) {
+                write!(f, " (the first {} kept)", self.of.kept(kind))?;
             }
             writeln!(f)?;
-        }
-        let limit = self.limit.unwrap_or(self.list.len());
-        for finding in self.list.iter().take(limit) {
-            writeln!(f, "  {finding}")?;
-        }
-        if self.list.len() > limit {
-            writeln!(f, "  ... {} more: see --findings", self.list.len() - limit)?;
+            for occurrence in group.iter().take(self.shown) {
+                writeln!(f, "    {}", occurrence.occurrence())?;
+            }
+            if group.len() > self.shown {
+                writeln!(f, "    ... {} more", group.len() - self.shown)?;
+            }
         }
         Ok(())
     }
@@ -501,14 +530,33 @@ impl Display for StatsAnalysis<'_> {
         )?;
         summary_header(f, "switch")?;
         for s in &self.latency.switches {
-            let label = match s.switch {
-                SwitchKey::Dpid(d) => format_dpid(d),
-                SwitchKey::Conn(c) => format!("conn {c}"),
-            };
-            summary_row(f, &label, &s.packet_in)?;
+            summary_row(f, &switch_label(s.switch), &s.packet_in)?;
             if s.echo.pairs > 0 || s.echo.unanswered > 0 {
                 summary_row(f, "  echo", &s.echo)?;
             }
+        }
+        writeln!(
+            f,
+            "Controller throughput (responses: PACKET_OUT and FLOW_MOD, per 1 s of capture time)"
+        )?;
+        writeln!(
+            f,
+            "  {:<24} {:>10} {:>8} {:>10} {:>10}",
+            "switch", "responses", "seconds", "mean/s", "peak/s"
+        )?;
+        for s in &self.latency.switches {
+            let Some(t) = &s.throughput else {
+                continue;
+            };
+            writeln!(
+                f,
+                "  {:<24} {:>10} {:>8} {:>10.1} {:>10}",
+                switch_label(s.switch),
+                t.responses,
+                t.seconds,
+                t.mean_per_s,
+                t.peak_per_s
+            )?;
         }
         writeln!(f, "Flow tables at {}: see --flows", self.tables_when)?;
         writeln!(f, "Conversations ({} host pairs)", self.conversations_seen)?;
@@ -604,6 +652,7 @@ impl Analyzer {
                     echo: s.echo.summary(),
                     packet_in: s.packet_in.summary(),
                     requests: s.requests.iter().map(|(k, v)| (*k, v.summary())).collect(),
+                    throughput: s.responses.summary(),
                     switch: *key,
                     histogram: s.packet_in.histogram_text(40),
                 })
@@ -614,7 +663,7 @@ impl Analyzer {
 
     /// `--findings`.
     pub fn findings_report(&self) -> FindingsReport<'_> {
-        FindingsReport::new(&self.findings, None)
+        FindingsReport::new(&self.findings, FINDINGS_SHOWN)
     }
 
     /// The analysis part of `--stats`.
@@ -659,7 +708,7 @@ impl Analyzer {
                     vlans: c.vlans.iter().copied().collect(),
                 })
                 .collect(),
-            findings: FindingsReport::new(&self.findings, Some(STATS_LIST_LIMIT)),
+            findings: FindingsReport::new(&self.findings, 1),
             latency: self.latency_report(),
             switches,
             tables_when: self.when(at),

@@ -35,6 +35,17 @@ pub struct FileSource {
     done: bool,
     nanosecond: bool,
     compressed: bool,
+    /// The first frame's timestamp, once read: what relative times count from when the
+    /// input cannot be read twice (standard input).
+    first_frame_ns: Option<u64>,
+}
+
+/// The file name that means standard input, as in tshark's `-r -`.
+pub const STDIN: &str = "-";
+
+/// True when `path` names standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
 }
 
 enum Format {
@@ -76,6 +87,9 @@ impl FileSource {
     /// Opens a pcap or pcapng file, gzipped or not (recognised by content, not by name).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, CaptureError> {
         let path = path.as_ref();
+        if is_stdin(path) {
+            return Self::from_reader(io::stdin(), path);
+        }
         let file = File::open(path).map_err(|error| CaptureError::Open {
             path: path.to_owned(),
             error,
@@ -151,6 +165,7 @@ impl FileSource {
             done: false,
             nanosecond: false,
             compressed,
+            first_frame_ns: None,
         })
     }
 
@@ -166,11 +181,20 @@ impl FileSource {
     }
 
     /// The timestamp of the capture's first frame, whatever its protocol: what relative
-    /// times count from. `None` when the file cannot be read or has no frame.
+    /// times count from. `None` when the file cannot be read or has no frame, or is
+    /// standard input, which cannot be read twice ([`FileSource::first_frame_read_ns`]).
     pub fn first_frame_ns(path: &Path) -> Option<u64> {
+        if is_stdin(path) {
+            return None;
+        }
         let mut source = FileSource::open(path).ok()?;
         let first = source.next_frame()?.ok()?.ts_ns;
         Some(first)
+    }
+
+    /// The timestamp of the first frame read so far, if any.
+    pub fn first_frame_read_ns(&self) -> Option<u64> {
+        self.first_frame_ns
     }
 
     /// True when the file was gzipped.
@@ -332,6 +356,7 @@ impl FrameSource for FileSource {
                         .data()
                         .get(start..start + len)
                         .unwrap_or_default();
+                    self.first_frame_ns.get_or_insert(ts_ns);
                     return Some(Ok(RawFrame {
                         number,
                         ts_ns,

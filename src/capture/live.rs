@@ -196,7 +196,9 @@ impl QueuedFrame {
 /// with waits in the queue (up to [`LiveConfig::queue_bytes`]) instead of being dropped. After the
 /// capture is stopped, the frames still queued are handed out before the end.
 pub struct LiveSource {
-    queue: Receiver<QueuedFrame>,
+    queue: Receiver<Vec<QueuedFrame>>,
+    /// The rest of the batch being handed out.
+    batch: std::vec::IntoIter<QueuedFrame>,
     reader: Option<JoinHandle<Result<(), CaptureError>>>,
     /// The frame being handed out.
     current: QueuedFrame,
@@ -291,12 +293,14 @@ impl LiveSource {
             linktype,
             save,
             queue: tx,
+            staged: Vec::new(),
             queue_bytes,
             number: 0,
             counters: Arc::clone(&counters),
         };
         let source = LiveSource {
             queue,
+            batch: Vec::new().into_iter(),
             reader: None,
             current: QueuedFrame {
                 number: 0,
@@ -371,7 +375,16 @@ impl Unstarted {
 
 impl FrameSource for LiveSource {
     fn next_frame(&mut self) -> Option<Result<RawFrame<'_>, CaptureError>> {
-        match self.queue.recv() {
+        let next = loop {
+            if let Some(frame) = self.batch.next() {
+                break Ok(frame);
+            }
+            match self.queue.recv() {
+                Ok(batch) => self.batch = batch.into_iter(),
+                Err(end) => break Err(end),
+            }
+        };
+        match next {
             Ok(frame) => {
                 self.counters
                     .queued_bytes
@@ -404,15 +417,39 @@ pub struct FrameQueue {
     device: String,
     linktype: LinkType,
     save: Option<(PathBuf, PcapWriter<BufWriter<File>>)>,
-    queue: Sender<QueuedFrame>,
+    queue: Sender<Vec<QueuedFrame>>,
+    /// Frames staged ([`FrameQueue::stage`]) and not yet handed to the consumer.
+    staged: Vec<QueuedFrame>,
     queue_bytes: usize,
     number: u64,
     counters: Arc<LiveCounters>,
 }
 
+/// Staged frames go to the consumer in batches of this many at most.
+const BATCH: usize = 256;
+
 impl FrameQueue {
-    /// Saves and queues one frame; `false` when the consumer has gone and nobody wants more.
+    /// Saves and queues one frame, handed to the consumer at once; `false` when the
+    /// consumer has gone and nobody wants more.
     pub fn push(&mut self, ts_ns: u64, data: &[u8], orig_len: u32) -> Result<bool, CaptureError> {
+        self.stage(ts_ns, data, orig_len)?;
+        Ok(self.deliver())
+    }
+
+    /// Hands the staged frames to the consumer: one wake-up for the batch, rather than
+    /// one per frame. `false` when the consumer has gone.
+    pub fn deliver(&mut self) -> bool {
+        if self.staged.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(&mut self.staged, Vec::with_capacity(BATCH));
+        self.queue.send(batch).is_ok()
+    }
+
+    /// Saves and stages one frame: the consumer gets it with the next
+    /// [`FrameQueue::deliver`] (or once a batch is full). For a producer that makes many
+    /// frames at once (control, per chunk read).
+    pub fn stage(&mut self, ts_ns: u64, data: &[u8], orig_len: u32) -> Result<bool, CaptureError> {
         self.number += 1;
         let frame = RawFrame {
             number: self.number,
@@ -443,7 +480,11 @@ impl FrameQueue {
             return Ok(true);
         }
         c.queued_bytes.fetch_add(cost, Ordering::Relaxed);
-        Ok(self.queue.send(queued).is_ok())
+        self.staged.push(queued);
+        if self.staged.len() >= BATCH {
+            return Ok(self.deliver());
+        }
+        Ok(true)
     }
 
     /// Lets readers of the save file see every frame so far (call it when idle).
@@ -458,6 +499,7 @@ impl FrameQueue {
 
     /// Finishes the save file.
     pub fn finish(&mut self) -> Result<(), CaptureError> {
+        self.deliver();
         match self.save.take() {
             // into_inner flushes the pcap writer's buffer, then the file's.
             Some((path, writer)) => writer
@@ -517,7 +559,7 @@ impl Reader {
             if !self.frames.push(ts_ns, packet.data, packet.header.len)? {
                 return Ok(());
             }
-            if self.frames.number % 256 == 0 && self.stats_at.elapsed() >= STATS_EVERY {
+            if self.frames.number.is_multiple_of(256) && self.stats_at.elapsed() >= STATS_EVERY {
                 self.refresh_stats();
             }
         }

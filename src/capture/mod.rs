@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use ofscope_dissectors::printable::Echo;
 
-pub use file::FileSource;
+pub use file::{is_stdin, FileSource};
 pub use writer::PcapWriter;
 
 /// A link-layer header type, as numbered by tcpdump.org's LINKTYPE_ registry.

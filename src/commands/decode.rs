@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::{DecodeArgs, Format};
 use crate::files;
-use crate::output::{json, report, text};
+use crate::output::{json, text};
 
 /// `decode --raw` reads its file whole: 16 MiB holds hundreds of the largest messages
 /// (65,535 bytes each), and bounds the memory a wrong file costs.
@@ -27,6 +27,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         bail!("no bytes to decode; give the message as hex digits, e.g. 01000008000000ab");
     }
     let mut out = String::new();
+    let mut sequence = json::Sequence::new(args.format);
     let mut offset = 0;
     let mut stray = None;
     while offset < bytes.len() {
@@ -53,27 +54,37 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
                 text::write_detail(&mut out, &tree, 2);
             }
             Format::Json | Format::Jsonl => {
+                sequence.before_item(&mut out);
                 out.push_str("{\"offset\":");
                 out.push_str(&offset.to_string());
                 out.push_str(",\"summary\":");
                 json::write_str(&mut out, &message.summary());
                 json::write_tree_members(&mut out, &tree, raw, true);
-                out.push_str("}\n");
+                out.push('}');
+                sequence.after_item(&mut out);
             }
         }
         offset += len;
     }
-    let mut stdout = std::io::stdout().lock();
     if let Some(stray) = &stray {
-        // In text, a blank line parts what follows a message.
-        if stray.offset > 0 && args.format == Format::Text {
-            out.push('\n');
+        match args.format {
+            Format::Text => {
+                // A blank line parts what follows a message.
+                if stray.offset > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&stray.to_string());
+            }
+            // One more object of the same sequence (a member of -T json's array).
+            Format::Json | Format::Jsonl => {
+                sequence.before_item(&mut out);
+                out.push_str(&serde_json::to_string(stray)?);
+                sequence.after_item(&mut out);
+            }
         }
     }
-    stdout.write_all(out.as_bytes())?;
-    if let Some(stray) = stray {
-        report::write(&mut stdout, args.format, &stray)?;
-    }
+    out.push_str(sequence.end());
+    std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

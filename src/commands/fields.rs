@@ -2,7 +2,6 @@
 //! `tshark -G fields` lists Wireshark's; `--markdown` writes docs/fields.md.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -13,10 +12,7 @@ use crate::filter::context;
 
 pub fn run(args: &FieldsArgs) -> Result<ExitCode> {
     let text = if args.markdown { markdown() } else { lines() };
-    match io::stdout().lock().write_all(text.as_bytes()) {
-        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(err.into()),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    super::print_document(text.as_bytes())
 }
 
 /// The context's fields first (a message's frame, as tshark lists `frame` first), then the

@@ -19,7 +19,7 @@ use ofscope_dissectors::printable::Echo;
 
 use crate::capture::live::{self, LiveConfig, LiveCounters, LiveSource, LiveStats, Stopper};
 use crate::capture::CaptureError;
-use crate::cli::{Format, LiveArgs, ViewArgs};
+use crate::cli::{LiveArgs, MessageFormat, ViewArgs};
 use crate::commands::display_filter;
 use crate::output::records::RecordPrinter;
 use crate::output::time::Clock;
@@ -139,7 +139,7 @@ impl Watch<'_> {
         let (rx, capture) = start_capture(source, config)?;
         let shown = if self.viewer {
             let feeder = Feeder {
-                selection: RecordPrinter::new(Format::Text, false, self.filter.clone()),
+                selection: RecordPrinter::new(MessageFormat::Text, false, self.filter.clone()),
                 count: self.view.count,
                 deadline: self.deadline,
                 stopper: stopper.clone(),
@@ -217,7 +217,7 @@ fn print_events(
     mut tick: impl FnMut(),
 ) -> Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut printer = RecordPrinter::new(view.format, view.verbose, filter);
+    let mut printer = RecordPrinter::for_view(view, filter)?;
     // Made at the first message: by then the first frame has been captured.
     let mut clock = None;
     let mut shown = 0;
@@ -257,6 +257,12 @@ fn print_events(
         shown += 1;
         if view.count.is_some_and(|n| shown >= n) {
             break;
+        }
+    }
+    if !view.quiet {
+        match printer.finish(&mut out) {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(shown),
+            other => other?,
         }
     }
     flushed(&mut out)?;

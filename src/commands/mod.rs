@@ -1,8 +1,11 @@
 //! One file per subcommand: each turns parsed arguments into output and an exit code.
+pub mod bench;
+pub mod completions;
 pub mod control;
 pub mod decode;
 pub mod fields;
 pub mod live;
+pub mod man;
 pub mod pcap;
 pub mod replay;
 
@@ -42,6 +45,16 @@ pub fn print_error(err: &anyhow::Error) {
         .map(|line| Printable(line).to_string())
         .collect();
     eprintln!("ofscope: {}", lines.join("\n"));
+}
+
+/// Writes a whole generated document (a field list, a man page, a completion script) to
+/// stdout; a reader that went away (`| head`) is not an error.
+pub fn print_document(bytes: &[u8]) -> Result<std::process::ExitCode> {
+    use std::io::Write as _;
+    match io::stdout().lock().write_all(bytes) {
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(std::process::ExitCode::SUCCESS),
+    }
 }
 
 /// A reader of our output went away (`| head`): not an error worth a message.

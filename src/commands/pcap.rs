@@ -10,7 +10,7 @@ use ofscope_dissectors::printable::Echo;
 
 use crate::analysis::findings::TableFull;
 use crate::analysis::{self, Analyzer};
-use crate::capture::{FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
+use crate::capture::{is_stdin, FileSource, FrameSource, LinkType, OwnedFrame, PcapWriter};
 use crate::cli::PcapArgs;
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::files::{self, AtomicFile};
@@ -27,7 +27,20 @@ use crate::tui;
 /// waiting, freeing them takes its slow path (measured in docs/analysis.md).
 const DECODE_AHEAD: usize = 7;
 
-pub fn run(args: &PcapArgs) -> Result<ExitCode> {
+pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
+    if args.inputs().any(|path| is_stdin(path)) {
+        refuse_what_stdin_cannot_do(args)?;
+    }
+    if args.jobs.get() > 1 && (args.prints_messages() || args.view.count.is_some()) {
+        anyhow::bail!(
+            "-j reads files in parallel for the reports (--stats, --flows, --latency, --findings) and for -q -w; a message listing or -c needs one job"
+        );
+    }
+    if args.reports() && args.view.format.report().is_none() {
+        anyhow::bail!(
+            "-T fields prints messages; --stats, --flows, --latency and --findings take -T text, json or jsonl"
+        );
+    }
     if let Some(output) = &args.write {
         files::refuse_input_as_output(output, args.inputs().map(PathBuf::as_path))?;
     }
@@ -43,34 +56,54 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         .inputs()
         .filter_map(|p| FileSource::first_frame_ns(p))
         .min();
-    let stdout = io::stdout().lock();
-    let mut records = RecordPrinter::new(args.view.format, args.view.verbose, filter);
-    records.origin_ns = origin_ns;
-    let mut printer = Printer {
-        out: BufWriter::with_capacity(1 << 16, stdout),
-        args,
-        records,
-        clock: Clock::new(args.view.time, origin_ns),
-        origin_ns,
-        shown: 0,
-    };
+    let stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut printer = Printer::new(args, stdout, filter, origin_ns)?;
     let mut failed = false;
     // Per file read, the frames of its selected messages (for -w).
     let mut selected_frames = Vec::new();
-    for path in args.inputs() {
-        let mut keep = BTreeSet::new();
-        let outcome = printer.file(path, &config, &mut keep);
-        let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
-        match outcome {
-            Ok(_) => selected_frames.push((path.as_path(), keep)),
-            Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
-            Err(err) => {
-                super::print_error(&err);
-                failed = true;
+    let mut settle = |path: &'a PathBuf, outcome: Result<FileOutcome>, keep| match outcome {
+        Ok(_) => {
+            selected_frames.push((path.as_path(), keep));
+            true
+        }
+        Err(err) if is_broken_pipe(&err) => false,
+        Err(err) => {
+            super::print_error(&err);
+            failed = true;
+            true
+        }
+    };
+    if args.jobs.get() > 1 {
+        let runs = read_in_parallel(args, &config, origin_ns)?;
+        for (path, run) in args.inputs().zip(runs) {
+            match printer.out.write_all(&run.output) {
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS)
+                }
+                other => other?,
+            }
+            printer.damaged |= run.damaged;
+            if !settle(path, run.outcome, run.keep) {
+                return Ok(ExitCode::SUCCESS);
             }
         }
-        if count_reached {
-            break;
+    } else {
+        for path in args.inputs() {
+            let mut keep = BTreeSet::new();
+            let outcome = printer.file(path, &config, &mut keep);
+            let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
+            if !settle(path, outcome, keep) {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if count_reached {
+                break;
+            }
+        }
+    }
+    if args.prints_messages() {
+        match printer.records.finish(&mut printer.out) {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            other => other?,
         }
     }
     if let Some(output) = &args.write {
@@ -83,11 +116,87 @@ pub fn run(args: &PcapArgs) -> Result<ExitCode> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {}
         other => other?,
     }
-    Ok(if failed {
+    // A cut or corrupt capture exits 2 after everything before the damage was printed,
+    // as tshark does: a script must not take a partial answer for the whole one.
+    Ok(if failed || printer.damaged {
         ExitCode::from(exit::BAD_INPUT)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Standard input is read once, as it comes: it cannot be merged with files by time (the
+/// merge needs every input's first frame before printing) nor read again for `-w`.
+fn refuse_what_stdin_cannot_do(args: &PcapArgs) -> Result<()> {
+    if args.inputs().count() > 1 {
+        anyhow::bail!(
+            "standard input (-) must be the only capture; give the others as files, or merge them first (mergecap -w - A B | ofscope pcap -)"
+        );
+    }
+    if args.write.is_some() {
+        anyhow::bail!(
+            "-w cannot copy frames from standard input (it reads its input twice); save the capture to a file first"
+        );
+    }
+    Ok(())
+}
+
+/// What one file's run left for the merge of `-j`: its reports, in order.
+struct FileRun {
+    output: Vec<u8>,
+    outcome: Result<FileOutcome>,
+    keep: BTreeSet<u64>,
+    damaged: bool,
+}
+
+/// `-j N`: the files are read by N threads, each file by one, as a whole; each file's
+/// reports are kept until the files before it are printed, so the output is that of one
+/// job. Only reports are printed this way (a per-message listing would hold every message).
+fn read_in_parallel(
+    args: &PcapArgs,
+    config: &StreamConfig,
+    origin_ns: Option<u64>,
+) -> Result<Vec<FileRun>> {
+    let paths: Vec<&PathBuf> = args.inputs().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let runs = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
+    std::thread::scope(|scope| -> Result<()> {
+        let mut workers = Vec::new();
+        for _ in 0..args.jobs.get().min(paths.len()) {
+            let filter = display_filter(args.view.filter.as_deref())?;
+            let mut printer = Printer::new(args, Vec::new(), filter, origin_ns)?;
+            let (next, runs, paths) = (&next, &runs, &paths);
+            workers.push(scope.spawn(move || loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(path) = paths.get(index) else {
+                    break;
+                };
+                let mut keep = BTreeSet::new();
+                printer.damaged = false;
+                let outcome = printer.file(path, config, &mut keep);
+                let run = FileRun {
+                    output: std::mem::take(&mut printer.out),
+                    outcome,
+                    keep,
+                    damaged: printer.damaged,
+                };
+                if let Ok(mut runs) = runs.lock() {
+                    runs.push((index, run));
+                }
+            }));
+        }
+        for worker in workers {
+            worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a -j worker failed"))?;
+        }
+        Ok(())
+    })?;
+    let mut runs = runs
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a -j worker failed"))?;
+    runs.sort_by_key(|(index, _)| *index);
+    Ok(runs.into_iter().map(|(_, run)| run).collect())
 }
 
 enum FileOutcome {
@@ -105,12 +214,39 @@ struct Printer<'a, W: Write> {
     origin_ns: Option<u64>,
     /// Messages shown so far, over all files (for `-c`).
     shown: u64,
+    /// A file was cut short or corrupt: what it held before was read, and the exit says so.
+    damaged: bool,
 }
 
-impl<W: Write> Printer<'_, W> {
+impl<'a, W: Write> Printer<'a, W> {
+    fn new(
+        args: &'a PcapArgs,
+        out: W,
+        filter: Option<crate::filter::Filter>,
+        origin_ns: Option<u64>,
+    ) -> Result<Self> {
+        let mut records = RecordPrinter::for_view(&args.view, filter)?;
+        records.origin_ns = origin_ns;
+        Ok(Printer {
+            out,
+            args,
+            records,
+            clock: Clock::new(args.view.time, origin_ns),
+            origin_ns,
+            shown: 0,
+            damaged: false,
+        })
+    }
+
     /// The reports the flags ask for, in the format asked for.
     fn reports(&mut self, stats: &Stats, a: &Analyzer, path: &Path) -> io::Result<()> {
-        let (args, format, out) = (self.args, self.args.view.format, &mut self.out);
+        let (args, out) = (self.args, &mut self.out);
+        // -T fields with a report is refused before the run.
+        let format = args
+            .view
+            .format
+            .report()
+            .unwrap_or(crate::cli::Format::Text);
         if args.stats {
             let counts = stats.counts(path);
             let analysis = a.stats_analysis();
@@ -128,6 +264,21 @@ impl<W: Write> Printer<'_, W> {
         Ok(())
     }
 
+    /// Standard input has no first frame known in advance: once it is read, relative times
+    /// count from it, in the time column, the records' times and the analysis.
+    #[cold]
+    fn learn_origin(&mut self, first_frame_ns: Option<u64>, analyzer: Option<&mut Analyzer>) {
+        let Some(origin) = first_frame_ns else {
+            return;
+        };
+        self.origin_ns = Some(origin);
+        self.records.origin_ns = Some(origin);
+        self.clock = Clock::new(self.args.view.time, Some(origin));
+        if let Some(analyzer) = analyzer {
+            analyzer.set_origin(origin);
+        }
+    }
+
     /// Reads one file; `keep_frames` gets the frame numbers of its selected messages (a
     /// second pass copies them for -w).
     fn file(
@@ -140,7 +291,7 @@ impl<W: Write> Printer<'_, W> {
         let mut stats = Stats::default();
         let mut outcome = FileOutcome::Done;
         let args = self.args;
-        let analyse = args.stats || args.flows || args.latency || args.findings;
+        let analyse = args.reports();
         let mut analyzer = analyse.then(|| {
             Analyzer::new(analysis::Config {
                 pair_window_ns: args.pair_window,
@@ -149,7 +300,7 @@ impl<W: Write> Printer<'_, W> {
                 ..analysis::Config::default()
             })
         });
-        let per_message = !(args.view.quiet || analyse);
+        let per_message = args.prints_messages();
         let progress = progress::for_file(path, session.source().compressed());
         // `-c` stops at a message: no frame beyond it is read, so the counts cover exactly
         // what was shown.
@@ -174,15 +325,20 @@ impl<W: Write> Printer<'_, W> {
             if decoded.is_empty() {
                 break;
             }
+            if self.origin_ns.is_none() {
+                self.learn_origin(session.source().first_frame_read_ns(), analyzer.as_mut());
+            }
             for event in &decoded {
                 let event = match event {
                     Ok(event) => event,
                     Err(err) if err.is_truncation() => {
                         eprintln!("ofscope: warning: {err}");
+                        self.damaged = true;
                         continue;
                     }
                     Err(err) => {
                         eprintln!("ofscope: warning: {err}; stopping this file there");
+                        self.damaged = true;
                         continue;
                     }
                 };

@@ -4,6 +4,7 @@
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -17,9 +18,12 @@ use crate::replay::compare::{self, Style};
 use crate::replay::golden::{self, Golden};
 use crate::replay::run::{Mode, Reaction, Runner, TapFrame};
 use crate::replay::spec::app_names;
-use crate::replay::AppSpec;
+use crate::replay::target::recorded::Recording;
+use crate::replay::target::{self, player, Options};
+use crate::replay::{AppSpec, Decision, Summary};
 use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, StreamEvent};
+use crate::switch::Target;
 use ofscope_dissectors::printable::Echo;
 
 /// What the run is for.
@@ -46,6 +50,18 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             "give a capture to replay (ofscope replay CAPTURE --app ...), or a golden file with --assert GOLDEN"
         ),
     };
+    let closed_loop = args.closed_loop || golden.as_ref().is_some_and(|(_, g)| g.closed_loop);
+    let target = match &golden {
+        Some((_, g)) if args.into.is_none() && args.apps.is_empty() => g.target.clone(),
+        _ => args.into.clone(),
+    };
+    if let Some(target) = target {
+        let goal = goal(args, golden);
+        return run_into(args, &capture, target, goal, closed_loop);
+    }
+    if args.lockstep || args.speed.is_some() || args.timeout.is_some() {
+        bail!("--speed, --lockstep and --timeout pace a live controller: give --into tcp:HOST:PORT (or --assert a golden that names one)");
+    }
     let apps: Vec<AppSpec> = match &golden {
         Some((path, g)) if args.apps.is_empty() => {
             let dir = golden_dir(path);
@@ -63,18 +79,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             .map(|a| with_recorded_tap(a, &capture))
             .collect(),
     };
-    let closed_loop = args.closed_loop || golden.as_ref().is_some_and(|(_, g)| g.closed_loop);
     let mode = if closed_loop {
         Mode::ClosedLoop
     } else {
         Mode::OpenLoop
     };
-    let goal = match (&args.update, &args.assert, golden) {
-        (Some(path), _, _) => Goal::Update(path.clone()),
-        (_, Some(_), Some((path, g))) => Goal::Assert(path, g),
-        _ if args.against_recording => Goal::AgainstRecording,
-        _ => Goal::Print,
-    };
+    let goal = goal(args, golden);
 
     if let Goal::Update(path) = &goal {
         let tap_inputs = apps.iter().filter_map(AppSpec::tap_input).map(Path::new);
@@ -140,94 +150,274 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let summary = runner.summary();
 
     let code = match goal {
-        Goal::Print => {
-            if args.format == Format::Text {
-                writeln!(out, "replay: {summary}")?;
-            } else {
-                eprintln!("replay: {summary}");
-            }
-            ExitCode::SUCCESS
-        }
+        Goal::Print => print_summary(&mut out, args.format, &summary)?,
         Goal::Update(path) => {
-            let golden = Golden {
-                ofscope_golden: golden::VERSION,
-                capture: relative_to(&capture, &path)?,
-                apps: apps_relative_to(&apps, &path)?,
-                closed_loop,
-                summary,
-                decisions,
-            };
-            let write = || -> std::io::Result<()> {
-                let mut file = AtomicFile::create(&path)?;
-                file.write_all(golden.to_text().as_bytes())?;
-                file.commit()
-            };
-            write().with_context(|| format!("cannot write {}", Echo::path(&path)))?;
-            writeln!(
-                out,
-                "wrote {}: {} decisions; {summary}",
-                Echo::path(&path),
-                golden.decisions.len()
-            )?;
-            ExitCode::SUCCESS
+            let decider = Decider::Apps(apps_relative_to(&apps, &path)?);
+            let golden = new_golden(&capture, &path, decider, closed_loop, summary, decisions)?;
+            write_golden(&mut out, &path, &golden)?
         }
-        Goal::Assert(path, golden) => {
-            let d = compare::diff(&golden.decisions, &decisions);
-            if d.is_empty() {
-                writeln!(
-                    out,
-                    "{}: all {} decisions match; {summary}",
-                    Echo::path(&path),
-                    decisions.len()
-                )?;
-                ExitCode::SUCCESS
-            } else {
-                let style = Style {
-                    color: std::io::stdout().is_terminal(),
-                    expected: "golden",
-                    actual: "replay",
-                    ..Style::default()
-                };
-                writeln!(
-                    out,
-                    "{}: replay differs from the golden file",
-                    Echo::path(&path)
-                )?;
-                out.write_all(
-                    compare::report(&d, &golden.decisions, &decisions, &style).as_bytes(),
-                )?;
-                writeln!(out, "golden: {}\nreplay: {summary}", golden.summary)?;
-                ExitCode::from(exit::ASSERTION_FAILED)
-            }
-        }
+        Goal::Assert(path, golden) => assert_golden(
+            &mut out,
+            &path,
+            &golden.decisions,
+            &decisions,
+            &golden.summary,
+            &summary,
+        )?,
         Goal::AgainstRecording => {
             let replayed = compare::messages_only(&decisions);
             let recorded = compare::recorded_decisions(&records, &replayed);
-            let d = compare::diff(&recorded, &replayed);
-            writeln!(
-                out,
-                "agreement with the recorded controller: {:.2}% ({} of {} decisions)",
-                d.agreement(),
-                d.total - d.differences.len(),
-                d.total
-            )?;
-            if !d.is_empty() {
-                let style = Style {
-                    color: std::io::stdout().is_terminal(),
-                    expected: "recording",
-                    actual: "replay",
-                    ..Style::default()
-                };
-                out.write_all(compare::report(&d, &recorded, &replayed, &style).as_bytes())?;
-            }
-            writeln!(out, "replay: {summary}")?;
-            ExitCode::SUCCESS
+            against_recording(&mut out, &recorded, &replayed, &summary)?
         }
     };
     match out.flush() {
         Ok(()) => Ok(code),
         Err(e) => broken_pipe_is_fine(e),
     }
+}
+
+/// `--timeout`'s default: long enough for a busy controller, short enough for a test.
+const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+
+fn goal(args: &ReplayArgs, golden: Option<(PathBuf, Golden)>) -> Goal {
+    match (&args.update, &args.assert, golden) {
+        (Some(path), _, _) => Goal::Update(path.clone()),
+        (_, Some(_), Some((path, g))) => Goal::Assert(path, g),
+        _ if args.against_recording => Goal::AgainstRecording,
+        _ => Goal::Print,
+    }
+}
+
+/// `replay --into`: the recording played to a live controller, its decisions reported as
+/// the apps' are. A fault of the controller ends the run with what was compared so far
+/// and exit 2.
+fn run_into(
+    args: &ReplayArgs,
+    capture: &Path,
+    target: String,
+    goal: Goal,
+    closed_loop: bool,
+) -> Result<ExitCode> {
+    let controller = Target::parse(&target).map_err(anyhow::Error::msg)?;
+    if let Goal::Update(path) = &goal {
+        files::refuse_input_as_output(path, [capture])?;
+    }
+    let mut recording = Recording::default();
+    let session = Session::open(capture, StreamConfig::with_ports(&args.ports))?;
+    for event in session {
+        match event {
+            Ok(SessionEvent::Record(record)) => recording.push(record),
+            Ok(SessionEvent::Stream(_)) => {}
+            Err(err) => eprintln!("ofscope: warning: {err}"),
+        }
+    }
+    let script = recording.into_script();
+    for (conn, triggers) in &script.headless {
+        eprintln!(
+            "ofscope: warning: connection {conn} of the capture sent {triggers} messages to its controller but no FEATURES_REPLY (the capture began after its handshake): without its datapath id and ports its switch cannot be played, and they are not sent"
+        );
+    }
+    if script.switches.is_empty() {
+        bail!(
+            "{}: no switch to play: the capture holds no FEATURES_REPLY (record the connection from its start)",
+            Echo::path(capture)
+        );
+    }
+    let options = Options {
+        target: controller,
+        speed: args.speed.unwrap_or(1.0),
+        lockstep: args.lockstep,
+        closed_loop,
+        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+    };
+    let outcome = player::play(&script, &options);
+    if outcome.unsendable > 0 {
+        eprintln!(
+            "ofscope: warning: {} messages of the recording were cut short by the capture (snaplen) and were not sent",
+            outcome.unsendable
+        );
+    }
+    let summary = outcome.summary;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    // A stopped run is compared on the triggers it sent.
+    let sent_only = |expected: &[Decision], actual: &[Decision]| match &outcome.fault {
+        Some(_) => target::sent_only(expected, actual),
+        None => expected.to_vec(),
+    };
+    let code = match goal {
+        Goal::Print => {
+            let decisions = outcome.decisions(&compare::recorded_decisions(&script.records, &[]));
+            if !args.quiet {
+                for decision in &decisions {
+                    report::write(&mut out, args.format, decision)?;
+                }
+            }
+            print_summary(&mut out, args.format, &summary)?
+        }
+        Goal::Update(path) if outcome.fault.is_none() => {
+            let decisions = outcome.decisions(&compare::recorded_decisions(&script.records, &[]));
+            let decider = Decider::Target(target.clone());
+            let golden = new_golden(capture, &path, decider, closed_loop, summary, decisions)?;
+            write_golden(&mut out, &path, &golden)?
+        }
+        Goal::Update(path) => {
+            writeln!(out, "{} was not written", Echo::path(&path))?;
+            ExitCode::SUCCESS
+        }
+        Goal::Assert(path, golden) => {
+            let decisions = outcome.decisions(&golden.decisions);
+            let expected = sent_only(&golden.decisions, &decisions);
+            assert_golden(
+                &mut out,
+                &path,
+                &expected,
+                &decisions,
+                &golden.summary,
+                &summary,
+            )?
+        }
+        Goal::AgainstRecording => {
+            let live = outcome.decisions(&compare::recorded_decisions(&script.records, &[]));
+            let recorded = compare::recorded_decisions(&script.records, &live);
+            against_recording(&mut out, &sent_only(&recorded, &live), &live, &summary)?
+        }
+    };
+    match out.flush() {
+        Ok(()) => {}
+        Err(e) => return broken_pipe_is_fine(e),
+    }
+    match &outcome.fault {
+        Some(fault) => {
+            let sent = outcome.records.iter().filter(|r| r.from_switch()).count();
+            let all = script.triggers.len() + script.switches.len();
+            eprintln!(
+                "ofscope: replay --into {} stopped after sending {sent} of the recording's {all} messages: {fault}",
+                options.target
+            );
+            Ok(ExitCode::from(exit::BAD_INPUT))
+        }
+        None => Ok(code),
+    }
+}
+
+fn print_summary(out: &mut impl Write, format: Format, summary: &Summary) -> Result<ExitCode> {
+    if format == Format::Text {
+        writeln!(out, "replay: {summary}")?;
+    } else {
+        eprintln!("replay: {summary}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Who decided, as a golden names it.
+enum Decider {
+    Apps(Vec<String>),
+    /// `replay --into`'s controller.
+    Target(String),
+}
+
+fn new_golden(
+    capture: &Path,
+    path: &Path,
+    decider: Decider,
+    closed_loop: bool,
+    summary: Summary,
+    decisions: Vec<Decision>,
+) -> Result<Golden> {
+    let (apps, target) = match decider {
+        Decider::Apps(apps) => (apps, None),
+        Decider::Target(target) => (Vec::new(), Some(target)),
+    };
+    Ok(Golden {
+        ofscope_golden: golden::VERSION,
+        capture: relative_to(capture, path)?,
+        apps,
+        target,
+        closed_loop,
+        summary,
+        decisions,
+    })
+}
+
+fn write_golden(out: &mut impl Write, path: &Path, golden: &Golden) -> Result<ExitCode> {
+    let write = || -> std::io::Result<()> {
+        let mut file = AtomicFile::create(path)?;
+        file.write_all(golden.to_text().as_bytes())?;
+        file.commit()
+    };
+    write().with_context(|| format!("cannot write {}", Echo::path(path)))?;
+    writeln!(
+        out,
+        "wrote {}: {} decisions; {}",
+        Echo::path(path),
+        golden.decisions.len(),
+        golden.summary
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Equal: a line and exit 0; different: the mismatch report and exit 1.
+fn assert_golden(
+    out: &mut impl Write,
+    path: &Path,
+    expected: &[Decision],
+    decisions: &[Decision],
+    golden_summary: &Summary,
+    summary: &Summary,
+) -> Result<ExitCode> {
+    let d = compare::diff(expected, decisions);
+    if d.is_empty() {
+        writeln!(
+            out,
+            "{}: all {} decisions match; {summary}",
+            Echo::path(path),
+            decisions.len()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let style = Style {
+        color: std::io::stdout().is_terminal(),
+        expected: "golden",
+        actual: "replay",
+        ..Style::default()
+    };
+    writeln!(
+        out,
+        "{}: replay differs from the golden file",
+        Echo::path(path)
+    )?;
+    out.write_all(compare::report(&d, expected, decisions, &style).as_bytes())?;
+    writeln!(out, "golden: {golden_summary}\nreplay: {summary}")?;
+    Ok(ExitCode::from(exit::ASSERTION_FAILED))
+}
+
+/// The agreement with the recorded controller, and the first differences.
+fn against_recording(
+    out: &mut impl Write,
+    recorded: &[Decision],
+    replayed: &[Decision],
+    summary: &Summary,
+) -> Result<ExitCode> {
+    let d = compare::diff(recorded, replayed);
+    writeln!(
+        out,
+        "agreement with the recorded controller: {:.2}% ({} of {} decisions)",
+        d.agreement(),
+        d.total - d.differences.len(),
+        d.total
+    )?;
+    if !d.is_empty() {
+        let style = Style {
+            color: std::io::stdout().is_terminal(),
+            expected: "recording",
+            actual: "replay",
+            ..Style::default()
+        };
+        out.write_all(compare::report(&d, recorded, replayed, &style).as_bytes())?;
+    }
+    writeln!(out, "replay: {summary}")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `| head` closing the pipe ends the output, not with an error.

@@ -1,23 +1,21 @@
-//! One switch connection: OpenFlow framing of what it sends, the bounded queue of what we
-//! send it, the handshake state and the keepalive clock. No app logic and no recording:
-//! the server drives it.
+//! One switch connection: OpenFlow framing of what it sends ([`Inbox`]), the bounded queue
+//! of what we send it ([`Outbox`]), the handshake state and the keepalive clock. No app
+//! logic and no recording: the server drives it.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
-use ofscope_dissectors::openflow::header::HEADER_LEN;
 use ofscope_dissectors::openflow::types::ofpt;
 use ofscope_dissectors::openflow::OFP_VERSION;
 
 use super::segments::Segments;
+use crate::framing::{Inbox, Outbox};
 
 /// What we let wait for a switch that does not read: a few thousand messages. Past it the
 /// switch has stopped reading, and the connection is dropped rather than grow.
 pub const MAX_OUTBOX: usize = 4 << 20;
-/// Read in chunks of this size.
-const READ_CHUNK: usize = 64 << 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -36,11 +34,10 @@ pub struct Conn {
     pub state: State,
     /// The recording's view of this connection.
     pub segments: Segments,
-    /// Bytes read and not yet framed (at most one message's worth once framed).
-    inbox: Vec<u8>,
-    /// Bytes to send, from `sent` on.
-    outbox: Vec<u8>,
-    sent: usize,
+    /// Bytes read and not yet framed (at most one message's worth once framed). The
+    /// server takes it while it hands the messages out ([`Conn::take_inbox`]).
+    inbox: Inbox,
+    outbox: Outbox,
     next_xid: u32,
     /// When the switch last sent anything.
     pub heard: Instant,
@@ -59,9 +56,8 @@ impl Conn {
             peer,
             state: State::Hello,
             segments: Segments::new(peer, local),
-            inbox: Vec::new(),
-            outbox: Vec::new(),
-            sent: 0,
+            inbox: Inbox::default(),
+            outbox: Outbox::default(),
             next_xid: 1,
             heard: Instant::now(),
             pinged: None,
@@ -85,98 +81,77 @@ impl Conn {
     /// Reads one chunk: `Some(0)` when the switch closed its side, `None` when nothing is
     /// waiting.
     pub fn read_chunk(&mut self) -> io::Result<Option<usize>> {
-        let mut chunk = [0u8; READ_CHUNK];
-        loop {
-            match self.stream.read(&mut chunk) {
-                Ok(n) => {
-                    if n > 0 {
-                        self.inbox.extend_from_slice(&chunk[..n]);
-                        self.heard = Instant::now();
-                        self.pinged = None;
-                    }
-                    return Ok(Some(n));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        let read = self.inbox.read_from(&mut self.stream)?;
+        if read.is_some_and(|n| n > 0) {
+            self.heard = Instant::now();
+            self.pinged = None;
         }
+        Ok(read)
     }
 
-    /// The next whole message read, or `None` until more bytes come. A header is judged
-    /// as soon as it is read, so that garbage (which announces anything) goes at once: one
-    /// whose length is less than a header, a first message that is not HELLO, or a version
-    /// other than 1.0 once agreed, is not OpenFlow, and the connection must go.
-    pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, Drop> {
-        let Some(&[version, msg_type, l0, l1, ..]) = self.inbox.first_chunk::<HEADER_LEN>() else {
+    /// The bytes read, to frame with [`Conn::next_message`] while the server handles each
+    /// message; given back with [`Conn::put_inbox`].
+    pub fn take_inbox(&mut self) -> Inbox {
+        std::mem::take(&mut self.inbox)
+    }
+
+    pub fn put_inbox(&mut self, inbox: Inbox) {
+        self.inbox = inbox;
+    }
+
+    /// The next whole message of `inbox`, or `None` until more bytes come. A header is
+    /// judged as soon as it is read, so that garbage (which announces anything) goes at
+    /// once: one whose length is less than a header, a first message that is not HELLO, or
+    /// a version other than 1.0 once agreed, is not OpenFlow, and the connection must go.
+    pub fn next_message<'a>(&self, inbox: &'a mut Inbox) -> Result<Option<&'a [u8]>, Drop> {
+        let Some(peek) = inbox.peek() else {
             return Ok(None);
         };
-        let len = usize::from(u16::from_be_bytes([l0, l1]));
-        if len < HEADER_LEN {
-            return Err(format!(
-                "not OpenFlow: a message header says its length is {len} bytes"
-            ));
-        }
         match self.state {
-            State::Hello if msg_type != ofpt::HELLO => {
+            State::Hello if peek.msg_type != ofpt::HELLO => {
                 return Err(format!(
-                    "not an OpenFlow switch: its first message is of type {msg_type}, not HELLO"
+                    "not an OpenFlow switch: its first message is of type {}, not HELLO",
+                    peek.msg_type
                 ))
             }
-            State::Features | State::Up { .. } if version != OFP_VERSION => {
+            State::Features | State::Up { .. } if peek.version != OFP_VERSION => {
                 return Err(format!(
-                    "sent a message of OpenFlow version 0x{version:02x} after agreeing on 1.0"
+                    "sent a message of OpenFlow version 0x{:02x} after agreeing on 1.0",
+                    peek.version
                 ))
             }
             _ => {}
         }
-        if self.inbox.len() < len {
-            return Ok(None);
-        }
-        let rest = self.inbox.split_off(len);
-        Ok(Some(std::mem::replace(&mut self.inbox, rest)))
+        inbox.next_message()
     }
 
     /// Bytes of an unfinished message waiting for the rest, and the length it announced.
     pub fn partial(&self) -> Option<(usize, usize)> {
-        let header = self.inbox.first_chunk::<HEADER_LEN>()?;
-        Some((
-            self.inbox.len(),
-            usize::from(u16::from_be_bytes([header[2], header[3]])),
-        ))
+        self.inbox.partial()
     }
 
-    /// Queues bytes and sends what the socket takes.
-    pub fn send(&mut self, bytes: &[u8]) -> Result<(), Drop> {
-        self.outbox.extend_from_slice(bytes);
-        self.flush()
+    /// Queues bytes, sent by the next [`Conn::flush`]: the server flushes once it has
+    /// handled what it read, so that the answers to a batch go in one write. `true` when
+    /// nothing was queued before (the server then notes the connection for its flush).
+    pub fn queue(&mut self, bytes: &[u8]) -> bool {
+        let idle = self.outbox.pending() == 0;
+        self.outbox.push(bytes);
+        idle
     }
 
     /// Sends what is queued, as far as the socket takes it.
     pub fn flush(&mut self) -> Result<(), Drop> {
-        while self.sent < self.outbox.len() {
-            match self.stream.write(&self.outbox[self.sent..]) {
-                Ok(0) => return Err("the connection closed while we were sending".into()),
-                Ok(n) => self.sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot send: {e}")),
-            }
-        }
-        if self.sent == self.outbox.len() {
-            self.outbox.clear();
-            self.sent = 0;
-        } else if self.outbox.len() - self.sent > MAX_OUTBOX {
-            return Err(format!(
+        match self.outbox.flush_to(&mut self.stream) {
+            Ok(_) if self.outbox.pending() > MAX_OUTBOX => Err(format!(
                 "stopped reading: {} bytes were waiting to be sent to it",
-                self.outbox.len() - self.sent
-            ));
-        } else if self.sent > MAX_OUTBOX {
-            // Keeps the queue from growing by what was already sent.
-            self.outbox.drain(..self.sent);
-            self.sent = 0;
+                self.outbox.pending()
+            )),
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::WriteZero => {
+                Err("the connection closed while we were sending".into())
+            }
+            Err(e) => Err(format!("cannot send: {e}")),
         }
-        Ok(())
     }
 
     /// Whether the switch has been quiet for `interval` and needs an ECHO_REQUEST now

@@ -38,6 +38,8 @@ const TAP_FRAME: usize = 65_536 + 64;
 const FIRST_CONN: usize = 1 << 16;
 /// How often keepalives are looked at, at the least.
 const TICK: Duration = Duration::from_millis(100);
+/// Chunks read from one connection before the others get their turn.
+const CHUNKS_A_TURN: usize = 4;
 /// A switch silent for this many echo intervals is gone.
 const SILENT_INTERVALS: u32 = 3;
 
@@ -124,6 +126,10 @@ pub struct Server {
     frames: FrameQueue,
     last_ns: u64,
     report: Arc<Mutex<Report>>,
+    /// Connections with messages queued this round (a token may come more than once).
+    queued: Vec<Token>,
+    /// Connections that had more to read when their turn ended.
+    unread: Vec<Token>,
 }
 
 impl Server {
@@ -153,6 +159,8 @@ impl Server {
             frames,
             last_ns: 0,
             report,
+            queued: Vec::new(),
+            unread: Vec::new(),
         })
     }
 
@@ -161,14 +169,20 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         let mut result = Ok(());
         while !stopped() {
-            if let Err(e) = self.poll.poll(&mut events, Some(TICK)) {
+            // Connections with more to read are served again at once, after the others.
+            let unread = std::mem::take(&mut self.unread);
+            let wait = if unread.is_empty() {
+                TICK
+            } else {
+                Duration::ZERO
+            };
+            if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     result = Err(self.failure(format!("poll: {e}")));
                     break;
                 }
             }
-            for event in &events {
-                let token = event.token();
+            for token in events.iter().map(|e| e.token()).chain(unread) {
                 let step = match token {
                     WAKER => Ok(()),
                     TAP => self.tap_frames(),
@@ -182,10 +196,12 @@ impl Server {
             if result.is_err() {
                 break;
             }
-            if let Err(err) = self.keepalive() {
+            if let Err(err) = self.keepalive().and_then(|()| self.flush_queued()) {
                 result = Err(err);
                 break;
             }
+            // This round's frames, to the session in one batch.
+            self.frames.deliver();
             if events.is_empty() {
                 if let Err(err) = self.frames.flush() {
                     result = Err(err);
@@ -224,7 +240,7 @@ impl Server {
     fn record(&mut self, ts_ns: u64, frames: Vec<Vec<u8>>) -> Result<(), CaptureError> {
         for frame in frames {
             let len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
-            self.frames.push(ts_ns, &frame, len)?;
+            self.frames.stage(ts_ns, &frame, len)?;
         }
         Ok(())
     }
@@ -270,43 +286,77 @@ impl Server {
         }
     }
 
-    /// Reads, frames and handles what a connection sent, and sends what it is owed.
+    /// Reads, frames and handles what a connection sent, and sends what it is owed: the
+    /// answers to each chunk read go in one write.
     fn serve(&mut self, token: Token) -> Result<(), CaptureError> {
         // A chunk at a time, framed before the next: what waits in memory stays one chunk
-        // and one message, however fast the switch sends.
+        // and one message, however fast the switch sends. A few chunks a turn, so that
+        // one busy switch does not starve the others.
+        let mut chunks = 0;
         let open = loop {
             let Some(conn) = self.conns.get_mut(&token) else {
                 return Ok(());
             };
+            if chunks == CHUNKS_A_TURN {
+                self.unread.push(token);
+                break true;
+            }
+            chunks += 1;
             match conn.read_chunk() {
                 Ok(Some(0)) => break false,
                 Ok(Some(_)) => {}
                 Ok(None) => break true,
                 Err(e) => return self.close(token, Some(format!("read error: {e}")), true),
             }
+            let mut inbox = conn.take_inbox();
             loop {
-                let Some(conn) = self.conns.get_mut(&token) else {
+                let Some(conn) = self.conns.get(&token) else {
                     return Ok(());
                 };
-                match conn.next_message() {
-                    Ok(Some(bytes)) => self.handle(token, &bytes)?,
+                match conn.next_message(&mut inbox) {
+                    Ok(Some(bytes)) => self.handle(token, bytes)?,
                     Ok(None) => break,
                     Err(why) => return self.close(token, Some(why), true),
                 }
             }
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return Ok(());
+            };
+            conn.put_inbox(inbox);
+            // The answers to this chunk, in one write.
+            if let Err(why) = conn.flush() {
+                return self.close(token, Some(why), true);
+            }
         };
-        let Some(conn) = self.conns.get_mut(&token) else {
-            return Ok(());
-        };
-        if let Err(why) = conn.flush() {
-            return self.close(token, Some(why), true);
-        }
         if !open {
-            let why = conn.partial().map(|(have, len)| {
-                format!("closed in the middle of a message ({have} of {len} bytes)")
-            });
+            let why = self
+                .conns
+                .get(&token)
+                .and_then(Conn::partial)
+                .map(|(have, len)| {
+                    format!("closed in the middle of a message ({have} of {len} bytes)")
+                });
             return self.close(token, why, true);
         }
+        // Also what waited for the socket to be writable again.
+        self.queued.push(token);
+        Ok(())
+    }
+
+    /// Sends what this round queued, one write per connection as far as the socket takes
+    /// it; the rest goes when the socket is writable again (its event brings the
+    /// connection back here).
+    fn flush_queued(&mut self) -> Result<(), CaptureError> {
+        let mut queued = std::mem::take(&mut self.queued);
+        for token in queued.drain(..) {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
+            };
+            if let Err(why) = conn.flush() {
+                self.close(token, Some(why), true)?;
+            }
+        }
+        self.queued = queued;
         Ok(())
     }
 
@@ -478,7 +528,7 @@ impl Server {
         }
     }
 
-    /// Sends one message (with our own xid unless `xid` is given), recorded as sent.
+    /// Queues one message (with our own xid unless `xid` is given), recorded as sent.
     fn send(
         &mut self,
         token: Token,
@@ -492,12 +542,10 @@ impl Server {
         message.header.xid = xid.unwrap_or_else(|| conn.xid());
         let bytes = message.emit();
         let frames = conn.segments.data(false, &bytes);
-        let sent = conn.send(&bytes);
-        self.record(ts_ns, frames)?;
-        match sent {
-            Ok(()) => Ok(()),
-            Err(why) => self.close(token, Some(why), true),
+        if conn.queue(&bytes) {
+            self.queued.push(token);
         }
+        self.record(ts_ns, frames)
     }
 
     /// ECHO_REQUEST to quiet switches; drops the ones silent too long.

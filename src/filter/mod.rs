@@ -9,7 +9,7 @@
 //! [`Filter::matches`] allocates nothing. The language is described in docs/filters.md.
 
 pub mod context;
-mod keys;
+pub(crate) mod keys;
 mod lexer;
 mod literal;
 mod names;

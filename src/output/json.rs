@@ -7,6 +7,47 @@ use std::fmt::Write;
 
 use ofscope_dissectors::tree::{Field, Json, Kind, Tree, Value};
 
+/// How a run of JSON objects is laid out: `-T jsonl` writes one object a line (JSON
+/// Lines); `-T json` writes one array, as tshark's `-T json` does, so that
+/// `python3 -m json.tool` and `jq` read the whole output as one document.
+pub struct Sequence {
+    array: bool,
+    items: u64,
+}
+
+impl Sequence {
+    pub fn new(format: crate::cli::Format) -> Sequence {
+        Sequence {
+            array: format == crate::cli::Format::Json,
+            items: 0,
+        }
+    }
+
+    /// What goes before an item: the array's opening or the comma after the item before.
+    pub fn before_item(&mut self, out: &mut String) {
+        if self.array {
+            out.push_str(if self.items == 0 { "[\n" } else { ",\n" });
+        }
+        self.items += 1;
+    }
+
+    /// What goes after an item: the end of its line (an array item's comes with the next).
+    pub fn after_item(&self, out: &mut String) {
+        if !self.array {
+            out.push('\n');
+        }
+    }
+
+    /// What ends the sequence: the array's close (an empty array if nothing was written).
+    pub fn end(&self) -> &'static str {
+        match (self.array, self.items) {
+            (false, _) => "",
+            (true, 0) => "[]\n",
+            (true, _) => "\n]\n",
+        }
+    }
+}
+
 /// Appends the tree's fields as members of an already opened JSON object. `needs_comma`
 /// says whether the object already has members. `msg` is the message the tree was built
 /// from (for `Value::Bytes`).

@@ -1,4 +1,6 @@
 //! Views of decoded messages: text lines, detail trees, JSON and the stats report.
+pub mod fields;
+pub mod hexdump;
 pub mod json;
 pub mod progress;
 pub mod records;

@@ -11,7 +11,7 @@ const MIN_BYTES: u64 = 32 << 20;
 /// A bar over the file's bytes, or `None` when stderr is not a terminal or the file is small.
 /// `compressed` files show a spinner: their decompressed size is unknown up front.
 pub fn for_file(path: &Path, compressed: bool) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || crate::capture::is_stdin(path) {
         return None;
     }
     let size = std::fs::metadata(path).ok()?.len();

@@ -9,16 +9,21 @@ use ofscope_dissectors::printable::Printable;
 use ofscope_dissectors::tree::Tree;
 
 use crate::analysis::FastMap;
-use crate::cli::Format;
+use crate::cli::{Format, MessageFormat, ViewArgs};
 use crate::filter::{Channel, Context, Filter};
+use crate::output::fields::FieldColumns;
 use crate::output::time::Clock;
-use crate::output::{json, text};
+use crate::output::{hexdump, json, text};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{ConnId, Direction, StreamEvent};
 
 /// Prints the records a display filter selects, in one format.
 pub struct RecordPrinter {
-    format: Format,
+    format: MessageFormat,
+    /// The columns of -T fields.
+    columns: Option<FieldColumns>,
+    /// -x: each message's bytes after it.
+    hex: bool,
     verbose: bool,
     filter: Option<Filter>,
     /// Each connection's two ends: the switch's address is shown until the datapath id is
@@ -30,18 +35,23 @@ pub struct RecordPrinter {
     line: String,
     /// The tree of the record last filtered or printed (built once for both).
     tree: Tree,
+    /// The layout of `-T json` / `-T jsonl` objects.
+    sequence: json::Sequence,
 }
 
 impl RecordPrinter {
-    pub fn new(format: Format, verbose: bool, filter: Option<Filter>) -> Self {
+    pub fn new(format: MessageFormat, verbose: bool, filter: Option<Filter>) -> Self {
         RecordPrinter {
             format,
+            columns: None,
+            hex: false,
             verbose,
             filter,
             channels: FastMap::default(),
             origin_ns: None,
             line: String::with_capacity(4096),
             tree: Tree::new(),
+            sequence: json::Sequence::new(format.report().unwrap_or(Format::Text)),
         }
     }
 
@@ -72,16 +82,28 @@ impl RecordPrinter {
         };
         self.tree.fields.clear();
         record.message.build_tree(&mut self.tree);
-        let context = Context {
-            frame: record.frame(),
-            ts_ns: record.ts_ns,
-            origin_ns: *self.origin_ns.get_or_insert(record.ts_ns),
-            conn: record.conn,
-            dpid: record.dpid,
-            from_switch: record.from_switch(),
-            channel: self.channels.get(&record.conn),
-        };
+        let origin_ns = *self.origin_ns.get_or_insert(record.ts_ns);
+        let context = context_of(record, origin_ns, &self.channels);
         filter.matches(&context, &self.tree, &record.bytes)
+    }
+
+    /// The printer `pcap` and `live` view with: its format, -V, the filter and -T fields'
+    /// columns, checked before any message is read.
+    pub fn for_view(view: &ViewArgs, filter: Option<Filter>) -> anyhow::Result<Self> {
+        let mut printer = RecordPrinter::new(view.format, view.verbose, filter);
+        if view.hex && view.format != MessageFormat::Text {
+            anyhow::bail!("-x dumps bytes under text lines; the JSON output has them in the tree's byte fields");
+        }
+        printer.hex = view.hex;
+        if view.format == MessageFormat::Fields {
+            printer.columns = Some(
+                FieldColumns::parse(&view.fields, &view.field_options)
+                    .map_err(anyhow::Error::msg)?,
+            );
+        } else if !view.fields.is_empty() || !view.field_options.is_empty() {
+            anyhow::bail!("-e and -E choose the columns of -T fields; add -T fields");
+        }
+        Ok(printer)
     }
 
     /// Prints a record that [`selected`](Self::selected) accepted; the clock writes the time
@@ -93,22 +115,47 @@ impl RecordPrinter {
         clock: &mut Clock,
     ) -> io::Result<()> {
         self.line.clear();
-        let needs_tree = self.verbose || self.format != Format::Text;
+        let needs_tree = self.verbose || self.format != MessageFormat::Text;
         if needs_tree && self.filter.is_none() {
             self.tree.fields.clear();
             record.message.build_tree(&mut self.tree);
         }
         match self.format {
-            Format::Text => {
+            MessageFormat::Text => {
                 self.write_line(record, clock);
                 if self.verbose {
                     text::write_detail(&mut self.line, &self.tree, 4);
                     self.line.push('\n');
                 }
+                if self.hex {
+                    hexdump::write(&mut self.line, &record.bytes);
+                    self.line.push('\n');
+                }
             }
-            Format::Json | Format::Jsonl => write_json(&mut self.line, record, &self.tree),
+            MessageFormat::Fields => {
+                let origin_ns = *self.origin_ns.get_or_insert(record.ts_ns);
+                let context = context_of(record, origin_ns, &self.channels);
+                if let Some(columns) = &mut self.columns {
+                    columns.write_row(&mut self.line, &context, &self.tree, &record.bytes);
+                }
+            }
+            MessageFormat::Json | MessageFormat::Jsonl => {
+                self.sequence.before_item(&mut self.line);
+                write_json(&mut self.line, record, &self.tree);
+                self.sequence.after_item(&mut self.line);
+            }
         }
         out.write_all(self.line.as_bytes())
+    }
+
+    /// Ends the output once the last record is printed (closes `-T json`'s array).
+    pub fn finish(&self, out: &mut impl Write) -> io::Result<()> {
+        match self.format {
+            MessageFormat::Text | MessageFormat::Fields => Ok(()),
+            MessageFormat::Json | MessageFormat::Jsonl => {
+                out.write_all(self.sequence.end().as_bytes())
+            }
+        }
     }
 
     /// `frame  time  switch  arrow  summary`, the arrow pointing from sender to receiver
@@ -136,6 +183,23 @@ impl RecordPrinter {
     }
 }
 
+/// What the filter and -T fields know of a record beside its tree.
+fn context_of<'a>(
+    record: &OfRecord,
+    origin_ns: u64,
+    channels: &'a FastMap<ConnId, Channel>,
+) -> Context<'a> {
+    Context {
+        frame: record.frame(),
+        ts_ns: record.ts_ns,
+        origin_ns,
+        conn: record.conn,
+        dpid: record.dpid,
+        from_switch: record.from_switch(),
+        channel: channels.get(&record.conn),
+    }
+}
+
 /// One JSON object: where the message came from, then its field tree.
 fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
     line.push_str("{\"frame\":");
@@ -160,5 +224,5 @@ fn write_json(line: &mut String, record: &OfRecord, tree: &Tree) {
     // No `summary` member: scripts read the structured fields, and formatting the
     // summary would cost a quarter of the JSON time on big captures.
     json::write_tree_members(line, tree, &record.bytes, true);
-    line.push_str("}\n");
+    line.push('}');
 }

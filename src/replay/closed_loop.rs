@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use ofscope_dissectors::openflow::port::ofpp;
-use ofscope_dissectors::openflow::{Action, Body, FlowKey};
+use ofscope_dissectors::openflow::{Action, Body, FlowKey, FlowMod};
 
 use super::apps::Output;
 use crate::flow_table::FlowTable;
@@ -59,16 +59,21 @@ impl Switches {
     pub fn apply(&mut self, conn: u32, ts_ns: u64, outputs: &[Output]) {
         for output in outputs {
             if let Output::Send(Body::FlowMod(fm)) = output {
-                // No switch answers with FLOW_REMOVED here, so an idle timeout must expire
-                // the entry by itself.
-                let mut fm = fm.clone();
-                fm.flags &= !ofpff::SEND_FLOW_REM;
-                self.tables
-                    .entry(conn)
-                    .or_insert_with(|| FlowTable::new(NO_HISTORY))
-                    .apply(&fm, ts_ns, 0);
+                self.apply_flow_mod(conn, ts_ns, fm);
             }
         }
+    }
+
+    /// Applies one FLOW_MOD the controller sent on a connection.
+    pub fn apply_flow_mod(&mut self, conn: u32, ts_ns: u64, fm: &FlowMod) {
+        // No switch answers with FLOW_REMOVED here, so an idle timeout must expire the
+        // entry by itself.
+        let mut fm = fm.clone();
+        fm.flags &= !ofpff::SEND_FLOW_REM;
+        self.tables
+            .entry(conn)
+            .or_insert_with(|| FlowTable::new(NO_HISTORY))
+            .apply(&fm, ts_ns, 0);
     }
 }
 

@@ -6,7 +6,7 @@
 //! decision only one side has shows as missing or extra instead of shifting the rest.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use ofscope_dissectors::openflow::Message;
@@ -53,7 +53,8 @@ impl Diff {
     }
 }
 
-fn key(t: &Trigger) -> (u64, u64, &str) {
+/// What identifies a trigger in a comparison: its time, frame and type.
+pub fn key(t: &Trigger) -> (u64, u64, &str) {
     (t.ts_ns, t.frame, &t.kind)
 }
 
@@ -252,7 +253,8 @@ const FRAMEWORK: &[&str] = &[
     "BARRIER_REQUEST",
 ];
 
-fn is_framework(type_name: &str) -> bool {
+/// Whether a controller message of this type is framework chatter, not a decision.
+pub fn is_framework(type_name: &str) -> bool {
     FRAMEWORK.contains(&type_name)
 }
 
@@ -352,7 +354,17 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
             findings: Vec::new(),
         })
         .collect();
-    let mut expected = replayed.iter().peekable();
+    // What the replay emitted per trigger, in order among triggers of the same key; looked
+    // up by key, as the live run of `replay --into` may meet the switches' triggers in
+    // another order than the capture.
+    let mut expected: HashMap<(u64, u64, String), VecDeque<&[Emit]>> = HashMap::new();
+    for d in replayed {
+        let (ts, frame, kind) = key(&d.trigger);
+        expected
+            .entry((ts, frame, kind.to_owned()))
+            .or_default()
+            .push_back(&d.emit);
+    }
     let mut next: HashMap<u32, usize> = HashMap::new();
     // Named by its own header: a body the capture cut (Malformed) has no type of its own.
     let emit = |t: usize, m: &Message| Emit {
@@ -360,9 +372,11 @@ pub fn recorded_decisions(records: &[OfRecord], replayed: &[Decision]) -> Vec<De
         ..Emit::new(&m.body, packet_ref(causes[t].0.message()))
     };
     for (t, (_, conn)) in causes.iter().enumerate() {
+        let (ts, frame, kind) = key(&decisions[t].trigger);
         let replay = expected
-            .next_if(|d| key(&d.trigger) == key(&decisions[t].trigger))
-            .map_or(&[][..], |d| &d.emit[..]);
+            .get_mut(&(ts, frame, kind.to_owned()))
+            .and_then(VecDeque::pop_front)
+            .unwrap_or_default();
         let Some(queue) = conn.and_then(|c| queues.get(&c)) else {
             continue;
         };

@@ -209,11 +209,17 @@ pub fn is_trigger(body: &Body) -> bool {
 impl Summary {
     fn count(&mut self, output: &Output) {
         match output {
-            Output::Send(Body::FlowMod(fm)) if fm.command == ofpfc::ADD => self.flows += 1,
-            Output::Send(Body::PacketOut(po)) if po.actions.iter().any(is_flood) => {
-                self.floods += 1
-            }
+            Output::Send(body) => self.count_sent(body),
             Output::Tap(_) => self.tap_writes += 1,
+            Output::Finding(_) => {}
+        }
+    }
+
+    /// Counts a message the controller sent (the apps, or a live one under `--into`).
+    pub fn count_sent(&mut self, body: &Body) {
+        match body {
+            Body::FlowMod(fm) if fm.command == ofpfc::ADD => self.flows += 1,
+            Body::PacketOut(po) if po.actions.iter().any(is_flood) => self.floods += 1,
             _ => {}
         }
     }

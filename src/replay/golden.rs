@@ -17,8 +17,12 @@ pub struct Golden {
     /// The capture, relative to the golden file.
     pub capture: String,
     /// The apps in chain order, as `--app` takes them (a `tap-input=` path is relative to
-    /// the golden file).
+    /// the golden file); absent when a controller decided ([`Golden::target`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub apps: Vec<String>,
+    /// `replay --into`: the controller that decided, as `--into` takes it (`tcp:HOST:PORT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     #[serde(default)]
     pub closed_loop: bool,
     pub summary: Summary,
@@ -35,6 +39,10 @@ pub enum GoldenError {
     },
     #[error("golden format version {0} is not supported; this ofscope reads version {VERSION}")]
     Version(u32),
+    #[error(
+        "a golden file names either its apps or, for replay --into, its target; this one names {0}"
+    )]
+    Decider(&'static str),
     #[error("app '{app}': {source}")]
     App { app: String, source: SpecError },
 }
@@ -57,6 +65,11 @@ impl Golden {
         if golden.ofscope_golden != VERSION {
             return Err(GoldenError::Version(golden.ofscope_golden));
         }
+        match (golden.apps.is_empty(), &golden.target) {
+            (true, None) => return Err(GoldenError::Decider("neither")),
+            (false, Some(_)) => return Err(GoldenError::Decider("both")),
+            _ => {}
+        }
         Ok(golden)
     }
 
@@ -77,14 +90,19 @@ impl Golden {
         let mut out = String::from("{\n");
         out.push_str(&format!("  \"ofscope_golden\": {},\n", self.ofscope_golden));
         out.push_str(&format!("  \"capture\": {},\n", json(&self.capture)));
-        out.push_str("  \"apps\": [");
-        for (i, app) in self.apps.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
+        match &self.target {
+            Some(target) => out.push_str(&format!("  \"target\": {},\n", json(target))),
+            None => {
+                out.push_str("  \"apps\": [");
+                for (i, app) in self.apps.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&json(app));
+                }
+                out.push_str("],\n");
             }
-            out.push_str(&json(app));
         }
-        out.push_str("],\n");
         out.push_str(&format!("  \"closed_loop\": {},\n", self.closed_loop));
         out.push_str(&format!("  \"summary\": {},\n", json(&self.summary)));
         out.push_str("  \"decisions\": [");
@@ -118,6 +136,11 @@ mod tests {
             GoldenError::Syntax { line, column, .. } => assert_eq!((line, column), (3, 14)),
             other => panic!("{other}"),
         }
+        let err = Golden::parse(
+            "{\"ofscope_golden\": 1, \"capture\": \"a\", \"summary\": {\"packet_ins\": 0, \"flows\": 0, \"floods\": 0, \"tap_writes\": 0}, \"decisions\": []}",
+        )
+        .unwrap_err();
+        assert!(err.to_string().ends_with("this one names neither"), "{err}");
         let err = Golden::parse("{\"ofscope_golden\": 1, \"captur\": \"a\"}").unwrap_err();
         assert!(err.to_string().contains("unknown field `captur`"), "{err}");
     }
@@ -128,6 +151,7 @@ mod tests {
             ofscope_golden: VERSION,
             capture: "a b.pcap".into(),
             apps: vec!["learning:variant=pox".into()],
+            target: None,
             closed_loop: false,
             summary: Summary::default(),
             decisions: Vec::new(),
@@ -135,5 +159,17 @@ mod tests {
         let text = g.to_text();
         assert_eq!(Golden::parse(&text).unwrap(), g);
         assert!(text.ends_with("\"decisions\": []\n}\n"), "{text}");
+        let live = Golden {
+            apps: Vec::new(),
+            target: Some("tcp:127.0.0.1:6633".into()),
+            ..g
+        };
+        let text = live.to_text();
+        assert!(
+            text.contains("  \"target\": \"tcp:127.0.0.1:6633\",\n"),
+            "{text}"
+        );
+        assert!(!text.contains("apps"), "{text}");
+        assert_eq!(Golden::parse(&text).unwrap(), live);
     }
 }

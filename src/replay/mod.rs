@@ -6,7 +6,9 @@
 //! decisions against a golden or against the controller messages that were recorded, and
 //! [`closed_loop`] models the switch's flow table so that only table misses reach the apps.
 //!
-//! Nothing here does I/O: the command layer reads the capture and hands messages in.
+//! Nothing here does I/O but [`target`]'s player, which plays a recording to a live
+//! controller (`replay --into`): otherwise the command layer reads the capture and hands
+//! messages in.
 
 pub mod apps;
 pub mod closed_loop;
@@ -16,6 +18,7 @@ pub mod engine;
 pub mod golden;
 pub mod run;
 pub mod spec;
+pub mod target;
 
 pub use decision::{Decision, Summary};
 pub use engine::{Engine, Input};

@@ -120,7 +120,7 @@ pub fn is_cut_message_start_v10(bytes: &[u8]) -> bool {
                 })
         }
         ofpt::FLOW_MOD => {
-            (header.length - types::OF10[usize::from(ofpt::FLOW_MOD)].min_len) % 8 == 0
+            (header.length - types::OF10[usize::from(ofpt::FLOW_MOD)].min_len).is_multiple_of(8)
                 && u32_at(8).is_some_and(|wildcards| wildcards & !ofpfw::ALL == 0)
         }
         _ => false,

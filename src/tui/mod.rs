@@ -19,7 +19,7 @@ use std::sync::mpsc::Receiver;
 use anyhow::Result;
 use ofscope_dissectors::printable::Echo;
 
-use crate::cli::{Format, PcapArgs, TimeFormat, ViewArgs};
+use crate::cli::{MessageFormat, PcapArgs, TimeFormat, ViewArgs};
 use crate::filter::Filter;
 use crate::stream::StreamConfig;
 
@@ -54,7 +54,7 @@ pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
 pub fn wanted(view: &ViewArgs) -> bool {
     std::io::stdout().is_terminal()
         && !view.print
-        && view.format == Format::Text
+        && view.format == MessageFormat::Text
         && !view.verbose
         && !view.quiet
 }
@@ -67,6 +67,8 @@ pub fn suits(args: &PcapArgs) -> bool {
         && args.view.count.is_none()
         && args.write.is_none()
         && args.inputs().count() == 1
+        // The viewer's keys come from the terminal; a capture on stdin is printed.
+        && !args.inputs().any(|path| crate::capture::is_stdin(path))
 }
 
 /// `ofscope pcap FILE` on a terminal.

@@ -113,3 +113,49 @@ fn analysis_json_members_in_alphabetical_order() {
         }
     }
 }
+
+/// `--findings` lists warnings before notes, each kind once with its count and its first
+/// five occurrences; `-T jsonl` lists every occurrence kept, in capture order.
+#[test]
+fn findings_most_severe_first_each_kind_once() {
+    let text = stdout(&ofscope(&["pcap", &sample("snap96.pcap"), "--findings"]));
+    let groups: Vec<(&str, &str, u64)> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("    "))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0], f[1], f[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("warning", "truncated_message", 36),
+            ("warning", "tcp_gap", 36),
+            ("note", "truncated_packet_in", 13),
+            ("note", "flood_used", 4),
+        ],
+        "{text}"
+    );
+    let occurrences = text.lines().filter(|l| l.starts_with("    frame")).count();
+    assert_eq!(occurrences, 5 + 5 + 1 + 1, "{text}");
+    let json = stdout(&ofscope(&[
+        "pcap",
+        &sample("snap96.pcap"),
+        "--findings",
+        "-T",
+        "jsonl",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let listed = report["findings"].as_array().unwrap();
+    assert_eq!(listed.len(), 36 + 36 + 1 + 1);
+    let frames: Vec<u64> = listed
+        .iter()
+        .map(|f| f["frame"].as_u64().unwrap())
+        .collect();
+    assert!(
+        frames.windows(2).all(|w| w[0] <= w[1]),
+        "capture order: {frames:?}"
+    );
+}

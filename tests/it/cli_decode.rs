@@ -45,7 +45,7 @@ fn json_is_one_object_per_message() {
     // A FLOW_MOD then a BARRIER_REQUEST, back to back.
     let hex = format!("010e004800000005003820ff{}", "00".repeat(60));
     let barrier = "0112000800000006";
-    let out = decode(&["-T", "json", &format!("{hex}{barrier}")]);
+    let out = decode(&["-T", "jsonl", &format!("{hex}{barrier}")]);
     assert!(
         out.status.success(),
         "{}",
@@ -82,7 +82,7 @@ fn other_versions_get_their_own_type_names() {
     assert!(text.contains("[truncated: 8 of 24 bytes]"), "{text}");
     assert!(!text.to_lowercase().contains("malformed"), "{text}");
 
-    let json = json_lines(&decode(&["-T", "json", "0415000800000007"]));
+    let json = json_lines(&decode(&["-T", "jsonl", "0415000800000007"]));
     assert_eq!(json[0]["type"], "BARRIER_REPLY");
     assert_eq!(json[0]["type_code"], 21);
     assert_eq!(json[0]["version"], 4);
@@ -98,7 +98,7 @@ fn unknown_version_says_so() {
         "{text}"
     );
     assert!(!text.contains("HELLO"), "{text}");
-    let json = json_lines(&decode(&["-T", "json", "0700000800000001"]));
+    let json = json_lines(&decode(&["-T", "jsonl", "0700000800000001"]));
     assert_eq!(json[0]["type"], "UNKNOWN");
     assert_eq!(json[0]["type_code"], 0);
 }
@@ -107,7 +107,7 @@ fn unknown_version_says_so() {
 #[test]
 fn json_type_is_always_a_string_with_type_code_beside() {
     for hex in ["0112000800000001", "040a000800000001", "06ff000800000001"] {
-        let json = json_lines(&decode(&["-T", "json", hex]));
+        let json = json_lines(&decode(&["-T", "jsonl", hex]));
         assert!(json[0]["type"].is_string(), "{hex}: {}", json[0]);
         assert!(json[0]["type_code"].is_u64(), "{hex}: {}", json[0]);
     }
@@ -116,7 +116,11 @@ fn json_type_is_always_a_string_with_type_code_beside() {
 /// HELLO is type 0 in every version, and its bitmap is how versions are negotiated.
 #[test]
 fn hello_of_another_version_is_still_a_hello() {
-    let json = json_lines(&decode(&["-T", "json", "04000010000000020001000800000012"]));
+    let json = json_lines(&decode(&[
+        "-T",
+        "jsonl",
+        "04000010000000020001000800000012",
+    ]));
     assert_eq!(json[0]["type"], "HELLO");
     assert!(json[0]["hello"].is_object(), "{}", json[0]);
 }
@@ -145,7 +149,7 @@ fn type_names_agree_with_ovs_ofctl() {
             let ovs_name = said
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .find_map(|word| word.strip_prefix("OFPT_"));
-            let ours = &json_lines(&decode(&["-T", "json", &hex]))[0]["type"];
+            let ours = &json_lines(&decode(&["-T", "jsonl", &hex]))[0]["type"];
             match ovs_name {
                 Some(name) => {
                     assert_eq!(ours, name, "version {version} type {msg_type}");
@@ -167,7 +171,7 @@ fn type_names_agree_with_ovs_ofctl() {
 #[test]
 fn features_reply_dpid_is_a_string() {
     let hex = format!("0106002000000002{}{}", "8000000000000001", "0".repeat(32));
-    let json = json_lines(&decode(&["-T", "json", &hex]));
+    let json = json_lines(&decode(&["-T", "jsonl", &hex]));
     assert_eq!(
         json[0]["features"]["datapath_id"],
         "80:00:00:00:00:00:00:01"
@@ -177,7 +181,11 @@ fn features_reply_dpid_is_a_string() {
 /// Issue 12: a cut FEATURES_REPLY was "malformed" and its dpid lost.
 #[test]
 fn cut_features_reply_shows_its_dpid_truncated_not_malformed() {
-    let json = json_lines(&decode(&["-T", "json", "010600b0000000020000505400000001"]));
+    let json = json_lines(&decode(&[
+        "-T",
+        "jsonl",
+        "010600b0000000020000505400000001",
+    ]));
     assert_eq!(json[0]["type"], "FEATURES_REPLY");
     assert_eq!(json[0]["truncated"], 16);
     assert!(json[0].get("malformed").is_none(), "{}", json[0]);
@@ -198,7 +206,7 @@ fn a_stray_byte_is_trailing_bytes_not_a_message() {
         last.starts_with("1 trailing byte(s) at offset 8") && last.ends_with(": ff"),
         "{text}"
     );
-    let json = json_lines(&decode(&["-T", "json", "0100000800000001ff"]));
+    let json = json_lines(&decode(&["-T", "jsonl", "0100000800000001ff"]));
     assert_eq!(json.len(), 2);
     assert_eq!(json[1]["offset"], 8);
     assert_eq!(json[1]["trailing_bytes"], "ff");

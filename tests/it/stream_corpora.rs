@@ -184,7 +184,7 @@ fn real_captures_cut_into_small_segments_and_shuffled_give_the_same_messages() {
             }
             // Record out of order: every third batch is written reversed.
             n += 1;
-            if n % 3 == 0 {
+            if n.is_multiple_of(3) {
                 pending.reverse();
             }
             for f in pending.drain(..) {

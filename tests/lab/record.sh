@@ -21,6 +21,7 @@ VMAC=02:00:00:00:00:fe
 BR2=ofscbr1             # the second switch of "two-switch"
 SAMPLES="basic pc-c pc-c-noflow vlan osken-vip osken-idle segmented any pcapng ipv6 negotiate snap96 noflow"
 SAMPLES+=" segmented-s96 two-switch of13 reorder midsession"    # the unusual sessions
+SAMPLES+=" pc-c-dst-only vip-flood host-move ofctl-flows"          # the diagnosis stories
 
 # Host traffic: a failing probe is part of some stories, so it only gets logged.
 run_on() { local n=$1; shift; say "h$n: $*"; in_host "$n" "$@" {lock_fd}>&- || say "h$n: exit $? (allowed)"; }
@@ -30,6 +31,19 @@ TAGHOST=(/usr/bin/python3 "$LAB_HOME/taghost.py")
 tagged_ping_from() { local n=$1; shift; run_on "$n" "${TAGHOST[@]}" ping "$@"; }
 tagged_responder_on() { local n=$1; shift; spawn "$HOSTNS$n" "${TAGHOST[@]}" respond "$@" >>"$RUN/taghost.log" 2>&1; }
 idle() { say "idle $1 s: $2"; sleep "$1"; }
+
+# ofscope_control APP...: ofscope itself is the controller, running these replay apps.
+ofscope_control() {
+    local bin a apps=()
+    bin=$(realpath -m "${OFSCOPE:-$LAB_HOME/../../target/release/ofscope}")
+    [[ -x $bin ]] || fail "no ofscope binary at $bin (build it or set OFSCOPE=)"
+    for a in "$@"; do apps+=(--app "$a"); done
+    spawn "$CTLNS" "$bin" control "${apps[@]}" --listen "$(of_host):$OF_PORT" -q \
+        >/dev/null 2>"$RUN/controller.log"
+    controller_pid=$last_pid
+    wait_until 30 controller_listening || fail "ofscope control is not listening: $(tail -5 "$RUN/controller.log")"
+    say "ofscope control ${apps[*]} (pid $controller_pid)"
+}
 
 # ---------------------------------------------------------------- scenarios
 # Each scenario starts the switch (lab_up), builds its hosts, starts its
@@ -277,6 +291,62 @@ scenario_large() {
     stop "$a"
     stop "$b"
     say "flood pings stopped after $t s"
+}
+
+# ---------------------------------------------------------------- diagnosis stories
+# Each holds one thing `--findings` diagnoses (issue 17); ofscope control is the controller.
+
+# "PC C" with NOX's destination-only flows: PC C (h3, static ARP entries) is plugged in
+# while h1's flow (dl_dst=h1) is alive, so its pings to h1 all match it and it never
+# reaches the controller as a source; h1's replies to it are flooded, every one.
+scenario_pc_c_dst_only() {
+    lab_up
+    add_host 1; add_host 2; add_host 3 0
+    ofscope_control learning:variant=dst-only
+    start_session
+    ping_from 1 -c 3 -i 0.2 10.0.0.2
+    say "PC C plugged in"; plug_host 3
+    in_host 3 ip neigh replace 10.0.0.1 lladdr 00:00:00:00:00:01 dev eth0 nud permanent
+    ping_from 3 -c 12 -i 0.2 10.0.0.1
+}
+
+# A virtual IP nobody answers: the controller (POX's learning switch) only floods the
+# ARP requests for it.
+scenario_vip_flood() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    ofscope_control learning:variant=pox
+    start_session
+    ping_from 1 -c 2 -i 0.3 10.0.0.2
+    arping_from 1 -c 4 -w 5 "$VIP"
+    ping_from 2 -c 2 -W 1 "$VIP"
+}
+
+# h1 moves from port 1 to port 4 while the flows to it (NOX pyswitch, exact match, idle
+# 5 s) still send its traffic to port 1.
+scenario_host_move() {
+    lab_up
+    add_host 1; add_host 2
+    ofscope_control learning:variant=nox
+    start_session
+    ping_from 1 -c 3 -i 0.3 10.0.0.2
+    say "h1 moves to port 4"
+    "${VSCTL[@]}" del-port "$BR" "${PORTIF}1"
+    "${VSCTL[@]}" add-port "$BR" "${PORTIF}1" -- set interface "${PORTIF}1" ofport_request=4
+    ping_from 1 -c 8 -i 0.5 10.0.0.2
+}
+
+# A flow sending ICMP to the controller is added with ovs-ofctl while the controller
+# runs: its PacketIns (reason=ACTION) have no FLOW_MOD in the capture.
+scenario_ofctl_flows() {
+    lab_up
+    add_host 1; add_host 2; add_host 3
+    ofscope_control learning:variant=simple
+    start_session
+    ping_from 1 -c 2 -i 0.3 10.0.0.2
+    say "ovs-ofctl add-flow: ICMP to h3 goes to the controller"
+    ovs-ofctl -O "$OF_PROTOCOLS" add-flow "$BR" "priority=40000,icmp,nw_dst=10.0.0.3,actions=controller"
+    ping_from 1 -c 4 -i 0.3 10.0.0.3
 }
 
 # ---------------------------------------------------------------- driver

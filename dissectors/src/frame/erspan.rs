@@ -40,10 +40,7 @@ pub fn follows(gre: &GreRepr) -> bool {
 
 impl ErspanRepr {
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
-        let word = |i: usize| -> Result<u32, HeaderError> {
-            let w = bytes.get(i * 4..i * 4 + 4).ok_or(HeaderError::Truncated)?;
-            Ok(u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
-        };
+        let word = |i: usize| super::be_u32_at(bytes, i * 4);
         let word0 = word(0)?;
         let word1 = word(1)?;
         match word0 >> 28 {

@@ -47,9 +47,9 @@ impl GreRepr {
             if !present {
                 return Ok(None);
             }
-            let w = bytes.get(at..at + 4).ok_or(HeaderError::Truncated)?;
+            let word = super::be_u32_at(bytes, at)?;
             at += 4;
-            Ok(Some(u32::from_be_bytes([w[0], w[1], w[2], w[3]])))
+            Ok(Some(word))
         };
         let checksum = word(flags_version & flag::CHECKSUM != 0)?;
         let key = word(flags_version & flag::KEY != 0)?;

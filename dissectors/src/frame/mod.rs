@@ -67,6 +67,15 @@ pub enum HeaderError {
     Malformed,
 }
 
+/// The big-endian 32-bit word at `offset`, or `Truncated` when the bytes end before it.
+pub(crate) fn be_u32_at(bytes: &[u8], offset: usize) -> Result<u32, HeaderError> {
+    bytes
+        .get(offset..offset.saturating_add(4))
+        .and_then(|word| <[u8; 4]>::try_from(word).ok())
+        .map(u32::from_be_bytes)
+        .ok_or(HeaderError::Truncated)
+}
+
 /// The protocol layers of a frame; names which one was cut short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {

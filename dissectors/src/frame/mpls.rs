@@ -35,8 +35,7 @@ pub fn payload_ethertype(payload: &[u8]) -> Option<u16> {
 
 impl MplsEntry {
     pub fn parse(bytes: &[u8]) -> Result<Self, HeaderError> {
-        let h = bytes.get(..ENTRY_LEN).ok_or(HeaderError::Truncated)?;
-        let word = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
+        let word = super::be_u32_at(bytes, 0)?;
         Ok(MplsEntry {
             label: word >> 12,
             tc: ((word >> 9) & 7) as u8,

@@ -111,7 +111,7 @@ impl FeaturesReply {
         r.pad(3)?;
         let capabilities = r.u32("capabilities")?;
         let actions = r.u32("actions")?;
-        if r.remaining() % PHY_PORT_LEN != 0 {
+        if !r.remaining().is_multiple_of(PHY_PORT_LEN) {
             return Err(DecodeError::invalid(
                 "OFPBRC_BAD_LEN",
                 format!("{} port bytes is not a multiple of 48", r.remaining()),

@@ -30,6 +30,13 @@ pub mod hfc {
     /// No common version.
     pub const INCOMPATIBLE: u16 = 0;
 }
+/// The BAD_REQUEST codes a switch sends (their names are [`BAD_REQUEST_CODES`]).
+pub mod brc {
+    /// A stats type the switch does not know.
+    pub const BAD_STAT: u16 = 2;
+    /// A vendor (experimenter) the switch does not know.
+    pub const BAD_VENDOR: u16 = 3;
+}
 const BAD_REQUEST_CODES: &[&str] = &[
     "OFPBRC_BAD_VERSION",
     "OFPBRC_BAD_TYPE",

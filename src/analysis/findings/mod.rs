@@ -14,14 +14,21 @@ mod echo_timeout;
 mod error_message;
 mod flood_used;
 mod flow_churn;
+mod flow_not_seen;
 mod handshake_stall;
+mod host_moved;
+mod host_never_learned;
 mod mac_flapping;
 mod malformed;
 mod mid_session_start;
+mod miss_send_len_ignored;
+mod reply_from_truncated_frame;
+mod reply_vlan_mismatch;
 mod table_full;
 mod tcp_gap;
 mod truncated_message;
 mod truncated_packet_in;
+mod unanswered_address;
 mod unanswered_packet_in;
 mod unknown_buffer_id;
 mod version_mismatch;
@@ -31,14 +38,21 @@ pub use echo_timeout::EchoTimeout;
 pub use error_message::ErrorMessage;
 pub use flood_used::FloodUsed;
 pub use flow_churn::{FlowChurn, FlowChurnWatch};
+pub use flow_not_seen::FlowNotSeen;
 pub use handshake_stall::{HandshakeStall, StallDeadlines, HANDSHAKE_STALL_NS};
-pub use mac_flapping::{MacFlapping, MacMoves};
+pub use host_moved::{HostMoved, StaleFlows};
+pub use host_never_learned::{FloodedTo, HostNeverLearned};
+pub use mac_flapping::{MacFlapping, MacMoves, Move};
 pub use malformed::Malformed;
 pub use mid_session_start::MidSessionStart;
+pub use miss_send_len_ignored::MissSendLenIgnored;
+pub use reply_from_truncated_frame::ReplyFromTruncatedFrame;
+pub use reply_vlan_mismatch::ReplyVlanMismatch;
 pub use table_full::TableFull;
 pub use tcp_gap::TcpGap;
 pub use truncated_message::TruncatedMessage;
 pub use truncated_packet_in::TruncatedPacketIn;
+pub use unanswered_address::{Asked, UnansweredAddress};
 pub use unanswered_packet_in::UnansweredPacketIn;
 pub use unknown_buffer_id::UnknownBufferId;
 pub use version_mismatch::VersionMismatch;
@@ -49,11 +63,18 @@ pub const KINDS: &[KindInfo] = &[
     row::<TruncatedMessage>(),
     row::<TcpGap>(),
     row::<UnansweredPacketIn>(),
+    row::<UnansweredAddress>(),
+    row::<HostNeverLearned>(),
     row::<AmbiguousAnswer>(),
     row::<TruncatedPacketIn>(),
+    row::<MissSendLenIgnored>(),
+    row::<ReplyFromTruncatedFrame>(),
+    row::<ReplyVlanMismatch>(),
     row::<UnknownBufferId>(),
     row::<FloodUsed>(),
+    row::<HostMoved>(),
     row::<MacFlapping>(),
+    row::<FlowNotSeen>(),
     row::<ErrorMessage>(),
     row::<EchoTimeout>(),
     row::<FlowChurn>(),
@@ -190,6 +211,21 @@ impl Finding {
     }
 }
 
+impl Finding {
+    /// The occurrence without its severity and kind (which its group in a report gives):
+    /// `frame 12  00:00:..:01  PACKET_IN ... (x3)`.
+    pub fn occurrence(&self) -> String {
+        let frame = self.frame.map_or("-".to_owned(), |f| f.to_string());
+        let switch = self.dpid.map_or("-".to_owned(), format_dpid);
+        let times = if self.count > 1 {
+            format!(" (x{})", self.count)
+        } else {
+            String::new()
+        };
+        format!("frame {frame:>7}  {switch:<23}  {}{times}", self.text)
+    }
+}
+
 /// `warning  frame 12  00:00:..:01  unanswered_packet_in  PACKET_IN ... (x3)`
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -286,6 +322,14 @@ impl Findings {
     pub fn list(&self) -> Vec<&Finding> {
         let mut v: Vec<&Finding> = self.list.iter().collect();
         v.sort_by_key(|f| (f.ts_ns, f.frame));
+        v
+    }
+
+    /// Kept findings, the most severe first (errors, warnings, notes); within a severity by
+    /// kind, in the order of [`KINDS`]; within a kind in capture order.
+    pub fn by_severity(&self) -> Vec<&Finding> {
+        let mut v = self.list();
+        v.sort_by_key(|f| (f.severity, f.kind));
         v
     }
 

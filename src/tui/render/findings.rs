@@ -1,4 +1,5 @@
-//! Expert findings (unanswered PacketIns, floods, errors, gaps...); Enter shows the message.
+//! Expert findings (unanswered PacketIns, floods, errors, gaps...), the most severe first;
+//! Enter shows the message.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
@@ -12,7 +13,7 @@ use super::{cursor_style, pane_block, time, time_width};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let analysis = app.analysis();
-    let findings = analysis.findings().list();
+    let findings = analysis.findings().by_severity();
     let rows: Vec<Row> = findings
         .iter()
         .map(|f| {
@@ -64,7 +65,7 @@ pub fn enter(app: &mut App) {
     let frame = app
         .analysis()
         .findings()
-        .list()
+        .by_severity()
         .get(app.tab_cursor())
         .and_then(|f| f.frame);
     if let Some(frame) = frame {

@@ -13,7 +13,7 @@ use crate::tui::state::{App, Pane};
 
 use super::{pane_block, scroll_to};
 
-const PER_LINE: usize = 16;
+use crate::output::hexdump::{self, PER_LINE};
 
 /// The highlight of the selected field's bytes.
 pub const HIGHLIGHT: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
@@ -86,12 +86,7 @@ fn hex_line(start: usize, chunk: &[u8], highlight: &Range<usize>) -> Line<'stati
     }
     spans.push(Span::raw(" "));
     for (i, &b) in chunk.iter().enumerate() {
-        let c = if b.is_ascii_graphic() || b == b' ' {
-            b as char
-        } else {
-            '.'
-        };
-        spans.push(Span::styled(c.to_string(), style_of(i)));
+        spans.push(Span::styled(hexdump::ascii(b).to_string(), style_of(i)));
     }
     Line::from(spans)
 }

@@ -27,9 +27,15 @@ impl Control {
     /// `ofscope control --app learning:variant=pox --listen 127.0.0.1:0 EXTRA...`, once it
     /// says where it listens.
     pub fn start(extra: &[&str]) -> Control {
+        Control::with_apps(&["learning:variant=pox"], extra)
+    }
+
+    /// `ofscope control --app APP... --listen 127.0.0.1:0 EXTRA...`.
+    pub fn with_apps(apps: &[&str], extra: &[&str]) -> Control {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ofscope"))
             .current_dir(ROOT)
-            .args(["control", "--app", "learning:variant=pox"])
+            .arg("control")
+            .args(apps.iter().flat_map(|app| ["--app", app]))
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stdin(Stdio::null())

@@ -260,7 +260,7 @@ fn entries<T>(
     what: &'static str,
     parse: fn(&mut Reader) -> Result<T>,
 ) -> Result<Vec<T>> {
-    if r.remaining() % size != 0 {
+    if !r.remaining().is_multiple_of(size) {
         return Err(DecodeError::invalid(
             "OFPBRC_BAD_LEN",
             format!(
