@@ -71,7 +71,10 @@ fn no_openflow_in_an_empty_capture_says_it_has_no_frames() {
     let out = ofscope(&["pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);
-    assert!(err.contains("holds no frames") && !err.contains("--port"), "{err}");
+    assert!(
+        err.contains("holds no frames") && !err.contains("--port"),
+        "{err}"
+    );
 }
 
 #[test]
