@@ -41,6 +41,7 @@ fuzz_target!(|input: &[u8]| {
     let channel = Channel {
         switch: "10.0.0.1:40000".parse().unwrap(),
         controller: "[2001:db8::2]:6653".parse().unwrap(),
+        via: None,
     };
     let mut tree = Tree::new();
     for (i, bytes) in messages.iter().enumerate() {

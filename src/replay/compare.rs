@@ -540,6 +540,45 @@ mod tests {
         assert_eq!(replayed[0].emit[0].kind, "FLOW_MOD");
     }
 
+    /// `replay --into` may meet the triggers in another order than the side it is compared
+    /// with lists them: what that side decided is found by the trigger, not by its place.
+    #[test]
+    fn a_late_answer_goes_to_its_trigger_whatever_order_the_hint_lists() {
+        use ofscope_dissectors::openflow::{FeaturesReply, PacketIn, PacketOut};
+        let out = |in_port| {
+            Body::PacketOut(PacketOut {
+                in_port,
+                ..PacketOut::default()
+            })
+        };
+        let records = [
+            record(1, true, Body::FeaturesReply(FeaturesReply::default())),
+            record(2, true, Body::PacketIn(PacketIn::default())),
+            record(3, true, Body::PacketIn(PacketIn::default())),
+            // The answer to 2 came after 3 arrived.
+            record(4, false, out(2)),
+            record(5, false, out(3)),
+        ];
+        let decided = |at: usize, body: Body| Decision {
+            trigger: Trigger::from_message(at as u64, at as u64, None, &records[at - 1].message),
+            emit: vec![Emit::new(&body, packet_ref(Some(&records[at - 1].message)))],
+            tap: Vec::new(),
+            findings: Vec::new(),
+        };
+        let hint = [decided(3, out(3)), decided(2, out(2))];
+        let ports: Vec<Vec<String>> = recorded_decisions(&records, &hint)
+            .iter()
+            .map(|d| d.emit.iter().filter_map(|e| e.in_port.clone()).collect())
+            .collect();
+        assert_eq!(ports, [vec![], vec!["2".to_owned()], vec!["3".to_owned()]]);
+        // By time alone, both would go to 3.
+        let by_time: Vec<usize> = recorded_decisions(&records, &[])
+            .iter()
+            .map(|d| d.emit.len())
+            .collect();
+        assert_eq!(by_time, [0, 0, 2]);
+    }
+
     #[test]
     fn line_diff_keeps_common_lines() {
         let a: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();

@@ -27,7 +27,7 @@ pub struct TcpFlags {
 }
 
 /// One TCP segment as captured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpSegment<'a> {
     pub src: SocketAddr,
     pub dst: SocketAddr,
@@ -38,8 +38,9 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes the segment carried on the wire but the snaplen cut off.
     pub missing: u32,
-    /// The outermost tunnel the segment came through, `None` when it came bare.
-    pub via: Option<CapturePoint>,
+    /// The outermost tunnel the segment came through, `None` when it came bare. Boxed:
+    /// every segment is moved a few times, and a bare one should not carry its room.
+    pub via: Option<Box<CapturePoint>>,
 }
 
 /// Where a tunnelled channel was captured: the outermost tunnel's kind (`GRE`,
@@ -165,7 +166,7 @@ pub fn decode_tcp<'a>(
         _ => return Err(Skipped::Undecoded),
     };
     let found = match ip {
-        IpStart::Ip(bytes) => tcp_in_ip(bytes, outer, 0)?,
+        IpStart::Ip(bytes) => tcp_in_ip(bytes, outer)?,
         IpStart::Macsec => tcp_in_packet(&whole_packet(linktype, data).or_skip()?).or_skip()?,
     };
     Ok(segment(found, data, orig_len))
@@ -216,7 +217,7 @@ struct Found<'a> {
     dst: IpAddr,
     tcp: TcpSlice<'a>,
     incomplete: bool,
-    via: Option<CapturePoint>,
+    via: Option<Box<CapturePoint>>,
 }
 
 fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
@@ -258,42 +259,89 @@ fn after_mpls(mut payload: &[u8]) -> Option<IpStart<'_>> {
     }
 }
 
-/// `depth` counts the tunnels taken off so far.
-fn tcp_in_ip<'a>(bytes: &'a [u8], outer: &OuterPath, depth: usize) -> Result<Found<'a>, Skipped> {
+fn tcp_in_ip<'a>(bytes: &'a [u8], outer: &OuterPath) -> Result<Found<'a>, Skipped> {
+    match ip_carries(bytes)? {
+        IpCarries::Tcp(found) => Ok(found),
+        IpCarries::Other {
+            ends,
+            number,
+            payload,
+        } => tcp_in_tunnel(ends, number, payload, outer),
+    }
+}
+
+/// What an IP packet carries: a TCP segment, or something else (a tunnel, maybe).
+enum IpCarries<'a> {
+    Tcp(Found<'a>),
+    Other {
+        ends: (IpAddr, IpAddr),
+        number: IpNumber,
+        payload: &'a [u8],
+    },
+}
+
+#[inline(always)]
+fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
     let (ip, stop) = LaxIpSlice::from_slice(bytes).ok().or_skip()?;
     let payload = ip.payload();
     if stop.is_some() || payload.fragmented {
         return Err(Skipped::Undecoded);
     }
     if payload.ip_number != IpNumber::TCP {
-        let ends = (ip.source_addr(), ip.destination_addr());
-        return tcp_in_tunnel(ends, payload.ip_number, payload.payload, outer, depth);
+        return Ok(IpCarries::Other {
+            ends: (ip.source_addr(), ip.destination_addr()),
+            number: payload.ip_number,
+            payload: payload.payload,
+        });
     }
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
-    Ok(Found {
+    Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),
         dst: ip.destination_addr(),
         tcp,
         incomplete: payload.incomplete,
         via: None,
-    })
+    }))
 }
 
-/// The segment inside a tunnel that IP protocol `number` (GRE, IP in IP) or a UDP port
-/// (VXLAN, Geneve) announces, with the tunnel as its capture point when it is the
-/// outermost. The tunnel header is the frame dissector's ([`tunnel::decapsulate`]).
+/// The segment inside the tunnels that IP protocol `number` (GRE, IP in IP) or a UDP port
+/// (VXLAN, Geneve) announces, at most `tunnel::MAX_DEPTH` deep, with the outermost tunnel
+/// as its capture point. The tunnel headers are the frame dissector's
+/// ([`tunnel::decapsulate`]). A loop, not a recursion, so that the plain path inlines.
 #[cold]
 #[inline(never)]
 fn tcp_in_tunnel<'a>(
+    mut ends: (IpAddr, IpAddr),
+    mut number: IpNumber,
+    mut payload: &'a [u8],
+    outer: &OuterPath,
+) -> Result<Found<'a>, Skipped> {
+    let mut via = None;
+    for _ in 0..tunnel::MAX_DEPTH {
+        let (ip, point) = decapsulate(ends, number, payload, outer)?;
+        let via = *via.get_or_insert(point);
+        match ip_carries(ip)? {
+            IpCarries::Tcp(mut found) => {
+                found.via = Some(Box::new(via));
+                return Ok(found);
+            }
+            IpCarries::Other {
+                ends: e,
+                number: n,
+                payload: p,
+            } => (ends, number, payload) = (e, n, p),
+        }
+    }
+    Err(Skipped::Undecoded)
+}
+
+/// One tunnel taken off: the IP packet inside it, and the tunnel as a capture point.
+fn decapsulate<'a>(
     (src, dst): (IpAddr, IpAddr),
     number: IpNumber,
     payload: &'a [u8],
     outer: &OuterPath,
-    depth: usize,
-) -> Result<Found<'a>, Skipped> {
-    if depth >= tunnel::MAX_DEPTH {
-        return Err(Skipped::Undecoded);
-    }
+) -> Result<(&'a [u8], CapturePoint), Skipped> {
     let not_a_tunnel = Skipped::IpProtocol(number.0);
     let (encap, bytes) = match Encap::of_ip_protocol(number.0) {
         Some(encap) => (encap, payload),
@@ -328,14 +376,13 @@ fn tcp_in_tunnel<'a>(
     let IpStart::Ip(ip) = ip? else {
         return Err(Skipped::Undecoded);
     };
-    let mut segment = tcp_in_ip(ip, outer, depth + 1)?;
-    segment.via = Some(CapturePoint {
+    let point = CapturePoint {
         kind,
         src,
         dst,
         id: found.header.id(),
-    });
-    Ok(segment)
+    };
+    Ok((ip, point))
 }
 
 /// etherparse's whole-packet slicer, for the link layers that carry an ether type.
@@ -523,10 +570,40 @@ mod tests {
             let orig_len = data.len() as u32;
             data.truncate(cut);
             prop_assert_eq!(
-                decode_tcp(linktype, &data, orig_len, &OuterPath::default()),
+                decode_tcp(linktype, &data, orig_len, &OuterPath::default()).ok(),
                 reference(linktype, &data, orig_len)
             );
         }
+    }
+
+    #[test]
+    fn tunnels_are_taken_off_to_a_bound() {
+        // IPv4 in IPv4, `depth` times, around the TCP packet.
+        let wrap = |depth: usize| {
+            let mut packet = ip_packets()[0].clone();
+            for _ in 0..depth {
+                let mut outer = Vec::new();
+                PacketBuilder::ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+                    .write(&mut outer, IpNumber::IPV4, &packet)
+                    .unwrap();
+                packet = outer;
+            }
+            frame(LinkType::ETHERNET, &[], 0x0800, &packet)
+        };
+        let outer = OuterPath::default();
+        for depth in [1, tunnel::MAX_DEPTH] {
+            let data = wrap(depth);
+            let seg = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32, &outer).unwrap();
+            let via = seg.via.expect("a capture point");
+            assert_eq!(
+                (via.kind, via.src.to_string()),
+                ("IPIP", "192.0.2.1".into())
+            );
+            assert_eq!(seg.dst.port(), 40000, "{depth}");
+        }
+        let data = wrap(tunnel::MAX_DEPTH + 1);
+        let decoded = decode_tcp(LinkType::ETHERNET, &data, data.len() as u32, &outer);
+        assert_eq!(decoded, Err(Skipped::Undecoded));
     }
 
     #[test]
@@ -539,7 +616,7 @@ mod tests {
             untagged.len() as u32,
             &OuterPath::default(),
         );
-        assert!(expected.is_some());
+        assert!(expected.is_ok());
         for count in [1, 3, 4, 16_000] {
             let tags = vec![(0x8100, [0, 10, 0, 0]); count];
             let data = frame(LinkType::ETHERNET, &tags, 0x0800, ip);

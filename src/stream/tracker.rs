@@ -233,9 +233,9 @@ impl Tracker {
             frame.orig_len,
             &self.config.outer,
         ) {
-            Ok(segment) => {
+            Ok(ref segment) => {
                 self.counters.tcp_frames += 1;
-                self.push_segment(&segment, frame.number, frame.ts_ns, out);
+                self.push_segment(segment, frame.number, frame.ts_ns, out);
             }
             Err(skipped) => {
                 self.counters.non_tcp_frames += 1;
@@ -536,7 +536,7 @@ impl Tracker {
             first_ts_ns: ts_ns,
             last_ts_ns: ts_ns,
             closed: None,
-            via: seg.via,
+            via: seg.via.as_deref().copied(),
         });
         self.states.push(Some(Box::new(ConnState {
             halves,

@@ -346,6 +346,10 @@ fn occurrences(value: &Value, group: &str, member: &str, out: &mut Vec<String>) 
     }
 }
 
+/// A field compared: ofscope's group and member, tshark's field, and how to read tshark's
+/// value as ofscope writes it.
+type Compared = (&'static str, &'static str, &'static str, fn(&str) -> String);
+
 #[test]
 fn packet_in_tunnel_fields_agree_with_tshark() {
     if !tools_present("tunnels", &["tshark"]) {
@@ -360,8 +364,7 @@ fn packet_in_tunnel_fields_agree_with_tshark() {
         "-Y",
         "of.type == PACKET_IN",
     ]));
-    // (ofscope group, member, tshark field, how tshark writes the number).
-    let fields: &[(&str, &str, &str, fn(&str) -> String)] = &[
+    let fields: &[Compared] = &[
         ("gre", "key", "gre.key", hex_to_decimal),
         ("gre", "proto", "gre.proto", hex_to_decimal),
         ("vxlan", "vni", "vxlan.vni", same),
