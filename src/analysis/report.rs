@@ -26,7 +26,7 @@ use crate::session::format_dpid;
 /// Conversations listed in `--stats` (the full list has its own flag).
 const STATS_LIST_LIMIT: usize = 10;
 /// Occurrences of each kind of finding listed by `--findings` (`--stats` lists one).
-const FINDINGS_SHOWN: usize = 5;
+pub const FINDINGS_SHOWN: usize = 5;
 
 /// A switch's key as the JSON has it: its dpid, or its connection until it is known.
 fn dpid_json(key: SwitchKey) -> Option<String> {
@@ -331,8 +331,7 @@ impl<'a> FindingView<'a> {
 
 impl Display for FindingsReport<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let list = self.of.by_severity();
-        if list.is_empty() {
+        if self.of.by_severity().is_empty() {
             return writeln!(f, "Findings\n  none");
         }
         writeln!(
@@ -340,29 +339,23 @@ impl Display for FindingsReport<'_> {
             "Findings (errors, then warnings, then notes; the first {} of each; -T jsonl lists every one)",
             self.shown
         )?;
-        for group in list.chunk_by(|a, b| (a.severity, a.kind) == (b.severity, b.kind)) {
-            let (severity, kind) = (group[0].severity, group[0].kind);
-            let kept: u64 = group.iter().map(|x| x.count).sum();
-            // A kind graded in one severity has its total; occurrences past the cap of
-            // kept findings are counted there only.
-            let graded_apart = list
-                .iter()
-                .any(|x| x.kind == kind && x.severity != severity);
-            let count = if graded_apart {
-                kept
-            } else {
-                self.of.total(kind)
-            };
-            write!(f, "  {:<7}  {:<26} {count}", severity.name(), kind.name())?;
-            if !graded_apart && (self.of.kept(kind) as u64) < count && !self.of.folds(kind) {
-                write!(f, " (the first {} kept)", self.of.kept(kind))?;
+        for group in self.of.groups() {
+            write!(
+                f,
+                "  {:<7}  {:<26} {}",
+                group.severity.name(),
+                group.kind.name(),
+                group.count
+            )?;
+            if let Some(kept) = group.only_first_kept {
+                write!(f, " (the first {kept} kept)")?;
             }
             writeln!(f)?;
-            for occurrence in group.iter().take(self.shown) {
+            for occurrence in group.occurrences.iter().take(self.shown) {
                 writeln!(f, "    {}", occurrence.occurrence())?;
             }
-            if group.len() > self.shown {
-                writeln!(f, "    ... {} more", group.len() - self.shown)?;
+            if group.occurrences.len() > self.shown {
+                writeln!(f, "    ... {} more", group.occurrences.len() - self.shown)?;
             }
         }
         Ok(())

@@ -403,3 +403,32 @@ fn the_background_indexer_feeds_every_message_and_the_progress() {
         assert_eq!(row.index, i as u64 + 1);
     }
 }
+
+#[test]
+fn findings_tab_lists_each_kind_once_most_severe_first_and_enter_goes_to_its_first() {
+    let mut app = app_for("vip-flood");
+    keys(&mut app, "6");
+    let screen = draw(&mut app, 200, 50);
+    let groups = app.analysis().findings().groups();
+    assert!(groups.len() >= 2, "vip-flood has several kinds");
+    // Each kind once, in the groups' order (errors, warnings, notes).
+    let listed: Vec<&str> = screen
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.trim_matches(['"', ' ']).split_whitespace().collect();
+            (words.len() >= 3 && ["error", "warning", "note"].contains(&words[0])).then(|| words[1])
+        })
+        .collect();
+    let kinds: Vec<&str> = groups.iter().map(|g| g.kind.name()).collect();
+    assert_eq!(listed, kinds, "{screen}");
+    let severities: Vec<_> = groups.iter().map(|g| g.severity).collect();
+    assert!(severities.is_sorted(), "{severities:?}");
+    // Enter on the first kind's line shows its first occurrence's message.
+    let first = groups[0].occurrences[0].frame.unwrap();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tab, Tab::MESSAGES);
+    assert_eq!(
+        app.store.row(app.selected_row().unwrap()).unwrap().frame,
+        first
+    );
+}

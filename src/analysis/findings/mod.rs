@@ -247,6 +247,18 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// A kind's findings of one severity: the kind once with its count, then its occurrences.
+pub struct Group<'a> {
+    pub severity: Severity,
+    pub kind: Kind,
+    /// Every occurrence, kept or only counted.
+    pub count: u64,
+    /// Set when only the first N occurrences were kept (the rest are only counted).
+    pub only_first_kept: Option<usize>,
+    /// The kept occurrences, in capture order.
+    pub occurrences: Vec<&'a Finding>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Findings {
     list: Vec<Finding>,
@@ -331,6 +343,34 @@ impl Findings {
         let mut v = self.list();
         v.sort_by_key(|f| (f.severity, f.kind));
         v
+    }
+
+    /// The kept findings as `--findings` and the viewer list them: one group per kind and
+    /// severity, the most severe first, each with its count.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let list = self.by_severity();
+        let mut groups = Vec::new();
+        for chunk in list.chunk_by(|a, b| (a.severity, a.kind) == (b.severity, b.kind)) {
+            let (severity, kind) = (chunk[0].severity, chunk[0].kind);
+            let kept: u64 = chunk.iter().map(|x| x.count).sum();
+            // A kind graded in one severity has its total; occurrences past the cap of
+            // kept findings are counted there only.
+            let graded_apart = list
+                .iter()
+                .any(|x| x.kind == kind && x.severity != severity);
+            let count = if graded_apart { kept } else { self.total(kind) };
+            let only_first_kept =
+                (!graded_apart && (self.kept(kind) as u64) < count && !self.folds(kind))
+                    .then(|| self.kept(kind));
+            groups.push(Group {
+                severity,
+                kind,
+                count,
+                only_first_kept,
+                occurrences: chunk.to_vec(),
+            });
+        }
+        groups
     }
 
     pub fn total(&self, kind: Kind) -> u64 {

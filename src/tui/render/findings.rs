@@ -1,5 +1,6 @@
-//! Expert findings (unanswered PacketIns, floods, errors, gaps...), the most severe first;
-//! Enter shows the message.
+//! Expert findings (unanswered PacketIns, floods, errors, gaps...) as `--findings` lists
+//! them: errors, then warnings, then notes, each kind once with its count and its first
+//! occurrences; Enter shows the message.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
@@ -7,37 +8,80 @@ use ratatui::widgets::{Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::analysis::findings::Severity;
+use crate::analysis::report::FINDINGS_SHOWN;
 use crate::tui::state::App;
 
 use super::{cursor_style, pane_block, time, time_width};
 
-pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+/// One line of the tab: a kind once with its count (its severity, no time), or one of its
+/// first occurrences, as `--findings` prints them.
+struct Line {
+    severity: Severity,
+    cells: [String; 5],
+    /// Where Enter goes: the occurrence's frame, or a kind's first.
+    frame: Option<u64>,
+}
+
+fn lines(app: &App) -> Vec<Line> {
     let analysis = app.analysis();
-    let findings = analysis.findings().by_severity();
-    let rows: Vec<Row> = findings
-        .iter()
-        .map(|f| {
-            let colour = match f.severity {
+    let mut lines = Vec::new();
+    for group in analysis.findings().groups() {
+        let mut summary = format!("{} in all", group.count);
+        if let Some(kept) = group.only_first_kept {
+            summary.push_str(&format!(" (the first {kept} kept)"));
+        }
+        if group.occurrences.len() > FINDINGS_SHOWN {
+            summary.push_str(&format!(
+                "; the first {FINDINGS_SHOWN} below, --findings -T jsonl lists every one"
+            ));
+        }
+        lines.push(Line {
+            severity: group.severity,
+            cells: [
+                group.severity.name().to_string(),
+                String::new(),
+                String::new(),
+                group.kind.name().to_string(),
+                summary,
+            ],
+            frame: group.occurrences.first().and_then(|f| f.frame),
+        });
+        for f in group.occurrences.iter().take(FINDINGS_SHOWN) {
+            let text = if f.count > 1 {
+                format!("  {} (x{})", f.text, f.count)
+            } else {
+                format!("  {}", f.text)
+            };
+            lines.push(Line {
+                severity: f.severity,
+                cells: [
+                    String::new(),
+                    time(app, f.ts_ns),
+                    f.frame.map_or("-".into(), |n| n.to_string()),
+                    String::new(),
+                    text,
+                ],
+                frame: f.frame,
+            });
+        }
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let rows: Vec<Row> = lines(app)
+        .into_iter()
+        .map(|line| {
+            let colour = match line.severity {
                 Severity::Error => Color::Red,
                 Severity::Warning => Color::Yellow,
                 Severity::Note => Color::Cyan,
             };
-            let text = if f.count > 1 {
-                format!("{} (x{})", f.text, f.count)
-            } else {
-                f.text.clone()
-            };
-            Row::new([
-                f.severity.name().to_string(),
-                time(app, f.ts_ns),
-                f.frame.map_or("-".into(), |n| n.to_string()),
-                f.kind.name().to_string(),
-                text,
-            ])
-            .style(Style::new().fg(colour))
+            Row::new(line.cells).style(Style::new().fg(colour))
         })
         .collect();
     let total = rows.len();
+    let kinds = app.analysis().findings().groups().len();
     let widths = [
         Constraint::Length(7),
         Constraint::Length(time_width(app.time)),
@@ -54,20 +98,15 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .header(header)
         .row_highlight_style(cursor_style(true))
         .block(pane_block(
-            format!(" Findings ({total}) — Enter shows the message "),
+            format!(" Findings: {kinds} kind(s), errors first — Enter shows the message "),
             true,
         ));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Enter shows the message of the finding under the cursor.
+/// Enter shows the message of the finding under the cursor (a kind's: its first).
 pub fn enter(app: &mut App) {
-    let frame = app
-        .analysis()
-        .findings()
-        .by_severity()
-        .get(app.tab_cursor())
-        .and_then(|f| f.frame);
+    let frame = lines(app).get(app.tab_cursor()).and_then(|line| line.frame);
     if let Some(frame) = frame {
         app.jump_to_frame(frame);
     }
