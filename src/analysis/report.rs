@@ -42,36 +42,38 @@ fn conn_json(key: SwitchKey) -> Option<u32> {
 
 /// `-T jsonl`: a flow a line, with its switch and instant.
 impl Report for FlowsReport {
-    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
-        let serde_json::Value::Array(tables) = serde_json::to_value(self)? else {
-            return Ok(Vec::new());
-        };
-        Ok(report::items_of(tables, "flows"))
+    fn jsonl_items(&self) -> Option<serde_json::Result<Vec<serde_json::Value>>> {
+        Some(serde_json::to_value(self).map(|tables| match tables {
+            serde_json::Value::Array(tables) => report::items_of(tables, "flows"),
+            _ => Vec::new(),
+        }))
     }
 }
 
 /// `-T jsonl`: a latency series a line (`series`: `switch` or `host_pair`).
 impl Report for LatencyReport {
-    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
-        let document = serde_json::to_value(self)?;
-        let mut lines = Vec::new();
-        for (key, series) in [("switches", "switch"), ("host_pairs", "host_pair")] {
-            let holder = serde_json::json!({
-                "series": series,
-                "pair_window_ns": document["pair_window_ns"],
-                key: document[key],
-            });
-            lines.extend(report::items_of([holder], key));
-        }
-        Ok(lines)
+    fn jsonl_items(&self) -> Option<serde_json::Result<Vec<serde_json::Value>>> {
+        Some(serde_json::to_value(self).map(|document| {
+            let mut lines = Vec::new();
+            for (key, series) in [("switches", "switch"), ("host_pairs", "host_pair")] {
+                let holder = serde_json::json!({
+                    "series": series,
+                    "pair_window_ns": document["pair_window_ns"],
+                    key: document[key],
+                });
+                lines.extend(report::items_of([holder], key));
+            }
+            lines
+        }))
     }
 }
 
 /// `-T jsonl`: a finding a line (every occurrence kept, in capture order).
 impl Report for FindingsReport<'_> {
-    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
-        let holder = serde_json::json!({ "findings": serde_json::to_value(&self.findings)? });
-        Ok(report::items_of([holder], "findings"))
+    fn jsonl_items(&self) -> Option<serde_json::Result<Vec<serde_json::Value>>> {
+        Some(serde_json::to_value(&self.findings).map(|findings| {
+            report::items_of([serde_json::json!({ "findings": findings })], "findings")
+        }))
     }
 }
 

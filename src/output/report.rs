@@ -14,9 +14,9 @@ use crate::cli::Format;
 /// A report: text through `Display`, one JSON document through serde, and for `-T jsonl`
 /// the items scripts iterate over, one a line (a flow, a latency series, a finding).
 pub trait Report: Serialize + Display {
-    /// The lines of `-T jsonl`; by default the whole report is one.
-    fn jsonl_items(&self) -> serde_json::Result<Vec<serde_json::Value>> {
-        Ok(vec![serde_json::to_value(self)?])
+    /// The lines of `-T jsonl`; `None` (the default): the whole report is one, as `-T json`.
+    fn jsonl_items(&self) -> Option<serde_json::Result<Vec<serde_json::Value>>> {
+        None
     }
 }
 
@@ -29,13 +29,16 @@ pub fn write(out: &mut impl Write, format: Format, report: &impl Report) -> io::
             serde_json::to_writer(&mut *out, report)?;
             out.write_all(b"\n")
         }
-        Format::Jsonl => {
-            for item in report.jsonl_items()? {
-                serde_json::to_writer(&mut *out, &item)?;
-                out.write_all(b"\n")?;
+        Format::Jsonl => match report.jsonl_items() {
+            None => write(out, Format::Json, report),
+            Some(items) => {
+                for item in items? {
+                    serde_json::to_writer(&mut *out, &item)?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
             }
-            Ok(())
-        }
+        },
     }
 }
 
