@@ -82,7 +82,7 @@ screen | grep -qE "^ +[0-9]+ +$first_time " || fail "the first PacketIn is not l
 tm send-keys -t "$session" 3
 wait_for "latency over time ($packet_ins pairs)"
 tm send-keys -t "$session" 6
-wait_for "Findings ("
+wait_for "Findings: "
 if screen | grep -q "unanswered"; then fail "a PacketIn is called unanswered"; fi
 tm send-keys -t "$session" 1 G 2
 wait_for "Flow tables at message"
