@@ -14,7 +14,7 @@ use serde::Serialize;
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
-use super::findings::{Finding, Findings};
+use super::findings::{Finding, Findings, Rule, TcpGap};
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
 use super::throughput::ThroughputSummary;
@@ -586,6 +586,13 @@ impl Display for StatsAnalysis<'_> {
                 t.seconds,
                 t.mean_per_s,
                 t.peak_per_s
+            )?;
+        }
+        // A lost segment takes its messages with it: the responses in it are not counted.
+        if self.findings.of.total(TcpGap::KIND) > 0 {
+            writeln!(
+                f,
+                "  (lower bounds: segments were lost, see tcp_gap; the responses in them are not counted)"
             )?;
         }
         writeln!(f, "Flow tables at {}: see --flows", self.tables_when)?;

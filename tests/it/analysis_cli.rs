@@ -161,3 +161,13 @@ fn findings_most_severe_first_each_kind_once() {
         "capture order: {frames:?}"
     );
 }
+
+#[test]
+fn throughput_after_lost_segments_is_called_a_lower_bound() {
+    let lower = |name: &str| {
+        stdout(&ofscope(&["pcap", &sample(name), "--stats"]))
+            .contains("(lower bounds: segments were lost")
+    };
+    assert!(lower("segmented-s96.pcap"));
+    assert!(!lower("basic.pcap"));
+}
