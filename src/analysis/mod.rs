@@ -628,6 +628,11 @@ impl Analyzer {
                 c.info.controller = Some(*controller);
                 c.info.via = *via;
             }
+            StreamEvent::SeenTwice { conn, via, .. } => {
+                if let Some(c) = self.conns.get_mut(&conn.0) {
+                    c.info.seen_twice = Some(*via);
+                }
+            }
             StreamEvent::ConnClosed { conn, reason, .. } => {
                 if let Some(c) = self.conns.get_mut(&conn.0) {
                     c.info.closed = Some(*reason);
@@ -1656,6 +1661,7 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
             hello_controller: None,
             messages: 0,
             via: None,
+            seen_twice: None,
         },
         pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
         handshake: Handshake::NotStarted,

@@ -41,6 +41,9 @@ pub struct TcpSegment<'a> {
     /// The outermost tunnel the segment came through, `None` when it came bare. Boxed:
     /// every segment is moved a few times, and a bare one should not carry its room.
     pub via: Option<Box<CapturePoint>>,
+    /// The IPv4 header's identification, `None` over IPv6: with the rest of the segment,
+    /// it tells a copy of a packet (the capture saw it twice) from a retransmission.
+    pub ip_id: Option<u16>,
 }
 
 /// Where a tunnelled channel was captured: the outermost tunnel's kind (`GRE`,
@@ -181,6 +184,7 @@ fn segment<'a>(
         tcp,
         incomplete,
         via,
+        ip_id,
     }: Found<'a>,
     data: &[u8],
     orig_len: u32,
@@ -201,6 +205,7 @@ fn segment<'a>(
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
         missing: if incomplete { cut } else { 0 },
         via,
+        ip_id,
     }
 }
 
@@ -218,6 +223,7 @@ struct Found<'a> {
     tcp: TcpSlice<'a>,
     incomplete: bool,
     via: Option<Box<CapturePoint>>,
+    ip_id: Option<u16>,
 }
 
 fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
@@ -295,12 +301,17 @@ fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
         });
     }
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
+    let ip_id = match &ip {
+        LaxIpSlice::Ipv4(v4) => Some(v4.header().identification()),
+        LaxIpSlice::Ipv6(_) => None,
+    };
     Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),
         dst: ip.destination_addr(),
         tcp,
         incomplete: payload.incomplete,
         via: None,
+        ip_id,
     }))
 }
 
@@ -402,14 +413,16 @@ fn whole_packet(linktype: LinkType, data: &[u8]) -> Option<LaxSlicedPacket<'_>> 
 }
 
 fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
-    let (src, dst) = match &packet.net {
+    let (src, dst, ip_id) = match &packet.net {
         Some(LaxNetSlice::Ipv4(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
+            Some(ip.header().identification()),
         ),
         Some(LaxNetSlice::Ipv6(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
+            None,
         ),
         _ => return None,
     };
@@ -423,6 +436,7 @@ fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
         tcp: tcp.clone(),
         incomplete,
         via: None,
+        ip_id,
     })
 }
 

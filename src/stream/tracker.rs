@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::decode::{decode_tcp, Skipped, TcpSegment};
+use super::decode::{decode_tcp, CapturePoint, Skipped, TcpSegment};
 use super::framing::{Framed, Framer};
 use super::header::{looks_like_openflow, OfHeader};
 use super::reassembly::{HalfStream, Limits, Note, Sink};
@@ -21,6 +21,9 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 /// Kinds of frames without a TCP segment told apart, for the line that says why a capture
 /// gave no OpenFlow messages.
 pub const MAX_SKIPPED_KINDS: usize = 8;
+/// Segments of each direction remembered to recognise a copy of one (see [`Print`]): a
+/// capture point's copy follows its original closely, behind a few segments at most.
+const RECENT_SEGMENTS: usize = 4;
 
 /// The two ends of a flow, lower address first, so both directions share one key.
 type FlowKey = (SocketAddr, SocketAddr);
@@ -36,10 +39,66 @@ enum Slot {
     Ignored,
 }
 
+/// What tells a copy of a segment (the capture saw the same packet twice: through two
+/// capture points, or mirrored in both directions) from a retransmission: everything TCP
+/// sends again the same, plus the IPv4 identification, which a retransmission renews.
+/// A copy is the same print seen through another capture point, or through the same one
+/// with the same non-zero IPv4 identification. Over IPv6, or with identification 0, two
+/// copies that came the same way cannot be told from a retransmission: they count as one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Print {
+    seq: u32,
+    ack: u32,
+    len: u32,
+    flags: u8,
+    ip_id: Option<u16>,
+}
+
+impl Print {
+    /// No segment has these flags: the empty slots of [`Half::recent`].
+    const NONE: Print = Print {
+        seq: 0,
+        ack: 0,
+        len: 0,
+        flags: u8::MAX,
+        ip_id: None,
+    };
+
+    fn of(seg: &TcpSegment<'_>) -> Print {
+        let f = seg.flags;
+        Print {
+            seq: seg.seq,
+            ack: seg.ack,
+            len: seg.payload.len() as u32 + seg.missing,
+            flags: u8::from(f.syn)
+                | u8::from(f.ack) << 1
+                | u8::from(f.fin) << 2
+                | u8::from(f.rst) << 3,
+            ip_id: seg.ip_id,
+        }
+    }
+}
+
+/// Which way a segment came, for [`Print`]: 0 bare, else a fingerprint of the tunnel.
+fn point_of(via: Option<&CapturePoint>) -> u32 {
+    via.map_or(0, fingerprint)
+}
+
+#[cold]
+fn fingerprint(point: &CapturePoint) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    point.hash(&mut hasher);
+    (hasher.finish() as u32) | 1
+}
+
 struct Half {
     stream: HalfStream,
     framer: Framer,
     isn: Option<u32>,
+    /// The last segments of this direction and the way each came, the oldest overwritten.
+    recent: [(Print, u32); RECENT_SEGMENTS],
+    next_recent: usize,
 }
 
 impl Half {
@@ -48,7 +107,25 @@ impl Half {
             stream: HalfStream::default(),
             framer: Framer::mid_stream(),
             isn: None,
+            recent: [(Print::NONE, 0); RECENT_SEGMENTS],
+            next_recent: 0,
         }
+    }
+
+    /// Whether the segment is a copy of one of the last few (see [`Print`]); if it is
+    /// not, it is remembered.
+    fn is_copy(&mut self, print: Print, point: u32) -> bool {
+        let same_packet = |&(seen, seen_point): &(Print, u32)| {
+            seen == print && (seen_point != point || print.ip_id.is_some_and(|id| id != 0))
+        };
+        if self.recent.iter().any(same_packet) {
+            return true;
+        }
+        if let Some(slot) = self.recent.get_mut(self.next_recent) {
+            *slot = (print, point);
+        }
+        self.next_recent = (self.next_recent + 1) % RECENT_SEGMENTS;
+        false
     }
 
     fn syn(&mut self, isn: u32) {
@@ -537,6 +614,7 @@ impl Tracker {
             last_ts_ns: ts_ns,
             closed: None,
             via: seg.via.as_deref().copied(),
+            copies: 0,
         });
         self.states.push(Some(Box::new(ConnState {
             halves,
@@ -591,6 +669,15 @@ impl Tracker {
         let Some(Some(state)) = self.states.get_mut(id.0 as usize) else {
             return;
         };
+        let point = point_of(seg.via.as_deref());
+        if state
+            .halves
+            .get_mut(end)
+            .is_some_and(|half| half.is_copy(Print::of(seg), point))
+        {
+            self.copy_seen(id, frame, seg.via.as_deref(), out);
+            return;
+        }
         if let Some(conn) = self.connections.get_mut(id.0 as usize) {
             conn.last_ts_ns = ts_ns;
         }
@@ -643,6 +730,36 @@ impl Tracker {
             self.close(id, frame, CloseReason::Reset, out);
         } else if both_finished {
             self.close(id, frame, CloseReason::Fin, out);
+        }
+    }
+
+    /// A segment came a second time: counted as a copy, and its bytes, ACK and flags left
+    /// alone (the first copy had them). The first copy of a connection's is reported, with
+    /// the way it came; until the roles are decided, it waits with the connection's events.
+    #[cold]
+    fn copy_seen(
+        &mut self,
+        id: ConnId,
+        frame: u64,
+        via: Option<&CapturePoint>,
+        out: &mut Vec<StreamEvent>,
+    ) {
+        self.counters.copies += 1;
+        let Some(conn) = self.connections.get_mut(id.0 as usize) else {
+            return;
+        };
+        conn.copies += 1;
+        if conn.copies > 1 {
+            return;
+        }
+        let event = StreamEvent::SeenTwice {
+            conn: id,
+            frame,
+            via: via.copied(),
+        };
+        match self.states.get_mut(id.0 as usize) {
+            Some(Some(state)) if state.switch_end.is_none() => state.pending.push(event),
+            _ => out.push(event),
         }
     }
 
