@@ -301,9 +301,12 @@ fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
         });
     }
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
-    let ip_id = match &ip {
-        LaxIpSlice::Ipv4(v4) => Some(v4.header().identification()),
-        LaxIpSlice::Ipv6(_) => None,
+    // An IPv4 header (the slicer checked it is there) holds its identification in bytes 4-5.
+    let ip_id = match bytes {
+        [version, _, _, _, id0, id1, ..] if version >> 4 == 4 => {
+            Some(u16::from_be_bytes([*id0, *id1]))
+        }
+        _ => None,
     };
     Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),

@@ -41,47 +41,58 @@ enum Slot {
 
 /// What tells a copy of a segment (the capture saw the same packet twice: through two
 /// capture points, or mirrored in both directions) from a retransmission: everything TCP
-/// sends again the same, plus the IPv4 identification, which a retransmission renews.
-/// A copy is the same print seen through another capture point, or through the same one
-/// with the same non-zero IPv4 identification. Over IPv6, or with identification 0, two
-/// copies that came the same way cannot be told from a retransmission: they count as one.
+/// sends again the same, plus the IPv4 identification, which a retransmission renews, and
+/// the way it came. A copy is the same segment seen through another capture point, or
+/// through the same one with the same non-zero IPv4 identification. Over IPv6, or with
+/// identification 0, two copies that came the same way cannot be told from a
+/// retransmission: they count as one. Packed in two words: this is made for every segment.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Print {
-    seq: u32,
-    ack: u32,
-    len: u32,
-    flags: u8,
-    ip_id: Option<u16>,
+    /// The sequence number, then the acknowledgement number.
+    numbers: u64,
+    /// The length (bits 0..32), the flags (32..36), [`Print::IDENTIFIED`], the IPv4
+    /// identification (48..64).
+    rest: u64,
+    /// 0 bare, else a fingerprint of the capture point.
+    point: u32,
 }
 
 impl Print {
-    /// No segment has these flags: the empty slots of [`Half::recent`].
+    /// The segment has a non-zero IPv4 identification.
+    const IDENTIFIED: u64 = 1 << 36;
+    /// Bits 37..48 are never set in a segment's: the empty slots of [`Half::recent`].
     const NONE: Print = Print {
-        seq: 0,
-        ack: 0,
-        len: 0,
-        flags: u8::MAX,
-        ip_id: None,
+        numbers: 0,
+        rest: u64::MAX,
+        point: 0,
     };
 
+    #[inline]
     fn of(seg: &TcpSegment<'_>) -> Print {
         let f = seg.flags;
+        let flags = u64::from(f.syn)
+            | u64::from(f.ack) << 1
+            | u64::from(f.fin) << 2
+            | u64::from(f.rst) << 3;
+        let len = (seg.payload.len() as u64).wrapping_add(u64::from(seg.missing)) & 0xffff_ffff;
+        let id = match seg.ip_id {
+            Some(id) if id != 0 => Print::IDENTIFIED | u64::from(id) << 48,
+            _ => 0,
+        };
         Print {
-            seq: seg.seq,
-            ack: seg.ack,
-            len: seg.payload.len() as u32 + seg.missing,
-            flags: u8::from(f.syn)
-                | u8::from(f.ack) << 1
-                | u8::from(f.fin) << 2
-                | u8::from(f.rst) << 3,
-            ip_id: seg.ip_id,
+            numbers: u64::from(seg.seq) << 32 | u64::from(seg.ack),
+            rest: len | flags << 32 | id,
+            point: seg.via.as_deref().map_or(0, fingerprint),
         }
     }
-}
 
-/// Which way a segment came, for [`Print`]: 0 bare, else a fingerprint of the tunnel.
-fn point_of(via: Option<&CapturePoint>) -> u32 {
-    via.map_or(0, fingerprint)
+    /// Whether `self` is a copy of `seen`.
+    #[inline]
+    fn copies(&self, seen: &Print) -> bool {
+        (self.numbers == seen.numbers)
+            & (self.rest == seen.rest)
+            & ((self.point != seen.point) | (self.rest & Print::IDENTIFIED != 0))
+    }
 }
 
 #[cold]
@@ -96,8 +107,8 @@ struct Half {
     stream: HalfStream,
     framer: Framer,
     isn: Option<u32>,
-    /// The last segments of this direction and the way each came, the oldest overwritten.
-    recent: [(Print, u32); RECENT_SEGMENTS],
+    /// The last segments of this direction, the oldest overwritten.
+    recent: [Print; RECENT_SEGMENTS],
     next_recent: usize,
 }
 
@@ -107,25 +118,26 @@ impl Half {
             stream: HalfStream::default(),
             framer: Framer::mid_stream(),
             isn: None,
-            recent: [(Print::NONE, 0); RECENT_SEGMENTS],
+            recent: [Print::NONE; RECENT_SEGMENTS],
             next_recent: 0,
         }
     }
 
     /// Whether the segment is a copy of one of the last few (see [`Print`]); if it is
     /// not, it is remembered.
-    fn is_copy(&mut self, print: Print, point: u32) -> bool {
-        let same_packet = |&(seen, seen_point): &(Print, u32)| {
-            seen == print && (seen_point != point || print.ip_id.is_some_and(|id| id != 0))
-        };
-        if self.recent.iter().any(same_packet) {
-            return true;
+    #[inline]
+    fn is_copy(&mut self, print: Print) -> bool {
+        let copy = self
+            .recent
+            .iter()
+            .fold(false, |copy, seen| copy | print.copies(seen));
+        if !copy {
+            if let Some(slot) = self.recent.get_mut(self.next_recent) {
+                *slot = print;
+            }
+            self.next_recent = (self.next_recent + 1) % RECENT_SEGMENTS;
         }
-        if let Some(slot) = self.recent.get_mut(self.next_recent) {
-            *slot = (print, point);
-        }
-        self.next_recent = (self.next_recent + 1) % RECENT_SEGMENTS;
-        false
+        copy
     }
 
     fn syn(&mut self, isn: u32) {
@@ -669,11 +681,10 @@ impl Tracker {
         let Some(Some(state)) = self.states.get_mut(id.0 as usize) else {
             return;
         };
-        let point = point_of(seg.via.as_deref());
         if state
             .halves
             .get_mut(end)
-            .is_some_and(|half| half.is_copy(Print::of(seg), point))
+            .is_some_and(|half| half.is_copy(Print::of(seg)))
         {
             self.copy_seen(id, frame, seg.via.as_deref(), out);
             return;
