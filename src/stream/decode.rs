@@ -41,9 +41,10 @@ pub struct TcpSegment<'a> {
     /// The outermost tunnel the segment came through, `None` when it came bare. Boxed:
     /// every segment is moved a few times, and a bare one should not carry its room.
     pub via: Option<Box<CapturePoint>>,
-    /// The IPv4 header's identification, `None` over IPv6: with the rest of the segment,
-    /// it tells a copy of a packet (the capture saw it twice) from a retransmission.
-    pub ip_id: Option<u16>,
+    /// The IPv4 header's identification, 0 over IPv6: with the rest of the segment, a
+    /// non-zero one tells a copy of a packet (the capture saw it twice) from a
+    /// retransmission.
+    pub ip_id: u16,
 }
 
 /// Where a tunnelled channel was captured: the outermost tunnel's kind (`GRE`,
@@ -223,7 +224,7 @@ struct Found<'a> {
     tcp: TcpSlice<'a>,
     incomplete: bool,
     via: Option<Box<CapturePoint>>,
-    ip_id: Option<u16>,
+    ip_id: u16,
 }
 
 fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
@@ -303,10 +304,8 @@ fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
     // An IPv4 header (the slicer checked it is there) holds its identification in bytes 4-5.
     let ip_id = match bytes {
-        [version, _, _, _, id0, id1, ..] if version >> 4 == 4 => {
-            Some(u16::from_be_bytes([*id0, *id1]))
-        }
-        _ => None,
+        [version, _, _, _, id0, id1, ..] if version >> 4 == 4 => u16::from_be_bytes([*id0, *id1]),
+        _ => 0,
     };
     Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),
@@ -420,12 +419,12 @@ fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
         Some(LaxNetSlice::Ipv4(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
-            Some(ip.header().identification()),
+            ip.header().identification(),
         ),
         Some(LaxNetSlice::Ipv6(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
-            None,
+            0,
         ),
         _ => return None,
     };

@@ -45,26 +45,24 @@ enum Slot {
 /// the way it came. A copy is the same segment seen through another capture point, or
 /// through the same one with the same non-zero IPv4 identification. Over IPv6, or with
 /// identification 0, two copies that came the same way cannot be told from a
-/// retransmission: they count as one. Packed in two words: this is made for every segment.
+/// retransmission: they count as one. Two words: this is made for every segment.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Print {
     /// The sequence number, then the acknowledgement number.
     numbers: u64,
-    /// The length (bits 0..32), the flags (32..36), [`Print::IDENTIFIED`], the IPv4
-    /// identification (48..64).
+    /// The length (bits 0..32), the IPv4 identification (32..48), the flags (48..52), and
+    /// the way it came (56..64: 0 bare, else a fingerprint of the capture point; two
+    /// points that share one are told apart by the identification only).
     rest: u64,
-    /// 0 bare, else a fingerprint of the capture point.
-    point: u32,
 }
 
 impl Print {
-    /// The segment has a non-zero IPv4 identification.
-    const IDENTIFIED: u64 = 1 << 36;
-    /// Bits 37..48 are never set in a segment's: the empty slots of [`Half::recent`].
+    const ID: u64 = 0xffff << 32;
+    const POINT: u64 = 0xff << 56;
+    /// Bits 52..56 are never set in a segment's: the empty slots of [`Half::recent`].
     const NONE: Print = Print {
         numbers: 0,
         rest: u64::MAX,
-        point: 0,
     };
 
     #[inline]
@@ -75,32 +73,29 @@ impl Print {
             | u64::from(f.fin) << 2
             | u64::from(f.rst) << 3;
         let len = (seg.payload.len() as u64).wrapping_add(u64::from(seg.missing)) & 0xffff_ffff;
-        let id = match seg.ip_id {
-            Some(id) if id != 0 => Print::IDENTIFIED | u64::from(id) << 48,
-            _ => 0,
-        };
+        let point = seg.via.as_deref().map_or(0, fingerprint);
         Print {
             numbers: u64::from(seg.seq) << 32 | u64::from(seg.ack),
-            rest: len | flags << 32 | id,
-            point: seg.via.as_deref().map_or(0, fingerprint),
+            rest: len | u64::from(seg.ip_id) << 32 | flags << 48 | u64::from(point) << 56,
         }
     }
 
     /// Whether `self` is a copy of `seen`.
     #[inline]
     fn copies(&self, seen: &Print) -> bool {
+        let differ = self.rest ^ seen.rest;
         (self.numbers == seen.numbers)
-            & (self.rest == seen.rest)
-            & ((self.point != seen.point) | (self.rest & Print::IDENTIFIED != 0))
+            & (differ & !Print::POINT == 0)
+            & ((differ != 0) | (self.rest & Print::ID != 0))
     }
 }
 
 #[cold]
-fn fingerprint(point: &CapturePoint) -> u32 {
+fn fingerprint(point: &CapturePoint) -> u8 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     point.hash(&mut hasher);
-    (hasher.finish() as u32) | 1
+    (hasher.finish() as u8) | 1
 }
 
 struct Half {
@@ -124,13 +119,19 @@ impl Half {
     }
 
     /// Whether the segment is a copy of one of the last few (see [`Print`]); if it is
-    /// not, it is remembered.
+    /// not, it is remembered. Only a segment with nothing new can be a copy: one without
+    /// data, or whose data was all delivered (its first copy came before), so a segment of
+    /// new data is only remembered.
     #[inline]
-    fn is_copy(&mut self, print: Print) -> bool {
-        let copy = self
-            .recent
-            .iter()
-            .fold(false, |copy, seen| copy | print.copies(seen));
+    fn is_copy(&mut self, seg: &TcpSegment<'_>) -> bool {
+        let print = Print::of(seg);
+        let len = print.rest as u32;
+        let nothing_new = len == 0 || self.stream.delivered(seg.seq.wrapping_add(len));
+        let copy = nothing_new
+            && self
+                .recent
+                .iter()
+                .fold(false, |copy, seen| copy | print.copies(seen));
         if !copy {
             if let Some(slot) = self.recent.get_mut(self.next_recent) {
                 *slot = print;
@@ -684,7 +685,7 @@ impl Tracker {
         if state
             .halves
             .get_mut(end)
-            .is_some_and(|half| half.is_copy(Print::of(seg)))
+            .is_some_and(|half| half.is_copy(seg))
         {
             self.copy_seen(id, frame, seg.via.as_deref(), out);
             return;
