@@ -59,7 +59,15 @@ pub fn parse(bytes: &[u8]) -> Message {
 impl Message {
     /// A new OpenFlow 1.0 message; the header's type and length follow from the body.
     pub fn new(xid: u32, body: Body) -> Message {
-        let mut m = Message {
+        let mut m = Message::unmeasured(xid, body);
+        m.header.length = len16(m.emit().len());
+        m
+    }
+
+    /// A new OpenFlow 1.0 message whose header length is still 0 (`emit` writes the right
+    /// one).
+    fn unmeasured(xid: u32, body: Body) -> Message {
+        Message {
             header: Header {
                 version: OFP_VERSION,
                 msg_type: body.msg_type().unwrap_or(0),
@@ -68,9 +76,7 @@ impl Message {
             },
             body,
             cut_at: None,
-        };
-        m.header.length = len16(m.emit().len());
-        m
+        }
     }
 
     pub fn parse(bytes: &[u8]) -> Message {
@@ -189,17 +195,7 @@ impl Message {
     /// Appends a new OpenFlow 1.0 message to `out`: the bytes of
     /// `Message::new(xid, body).emit()`, emitted once (`new` emits to learn its length).
     pub fn emit_new(xid: u32, body: Body, out: &mut Vec<u8>) {
-        Message {
-            header: Header {
-                version: OFP_VERSION,
-                msg_type: body.msg_type().unwrap_or(0),
-                length: 0,
-                xid,
-            },
-            body,
-            cut_at: None,
-        }
-        .emit_into(out);
+        Message::unmeasured(xid, body).emit_into(out);
     }
 
     /// The OFPT name without prefix (`PACKET_IN`) that the message's own version gives its
