@@ -21,23 +21,15 @@ fail() {
 
 screen() { tm capture-pane -p -t "$session"; }
 
-# Waits until the screen contains the fixed string $1.
-wait_for() {
+# Waits until a line of the screen matches $2, a fixed string (-F) or a regex (-E) as $1 says.
+wait_until() {
   for _ in $(seq 100); do
-    if screen | grep -qF -- "$1"; then return 0; fi
+    if screen | grep -q "$1" -- "$2"; then return 0; fi
     sleep 0.1
   done
-  fail "timed out waiting for: $1"
+  fail "timed out waiting for: $2"
 }
-
-# Waits until a line of the screen matches the extended regex $1.
-wait_for_match() {
-  for _ in $(seq 100); do
-    if screen | grep -qE -- "$1"; then return 0; fi
-    sleep 0.1
-  done
-  fail "timed out waiting for a line matching: $1"
-}
+wait_for() { wait_until -F "$1"; }
 
 # The pane runs the viewer, then reports how it ended and the terminal modes it left.
 tm new-session -d -s "$session" -x 120 -y 40 \
@@ -138,7 +130,7 @@ flows=$(screen | grep -oE ': [0-9]+ flows' | grep -oE '[0-9]+' | awk 'NR == 1')
 table() { screen | sed -n '/ Flow tables at /,/ Flow events /p'; }
 if table | grep -qE ' actions=[^ ]+ *$'; then fail "the flows fit the screen before scrolling"; fi
 for _ in $(seq 10); do tm send-keys -t "$session" l; done
-wait_for_match '^ *[^ ].* actions=output:[0-9]+ *$'
+wait_until -E '^ *[^ ].* actions=output:[0-9]+ *$'
 ends=$(table | grep -cE '[,=0-9a-f] actions=output:[0-9]+ *$' || true)
 [ -n "$flows" ] && [ "$ends" -eq "$flows" ] || fail "$ends lines end in actions=..., the table has $flows flows"
 

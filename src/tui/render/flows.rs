@@ -79,26 +79,15 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     events.sort_by_key(|(ts, _)| *ts);
     let now = events.partition_point(|(ts, _)| *ts <= at_ns);
 
-    let block = pane_block(format!(" Flow tables at {at_text} "), true);
-    let width = usize::from(block.inner(table_area).width);
-    let table = sideways::fit_all(app, table, width);
-    let cursor = app.tab_cursor_mut();
-    *cursor = (*cursor).min(table.len().saturating_sub(1));
-    frame.render_widget(
-        Paragraph::new(table)
-            .block(block)
-            .scroll((u16::try_from(*cursor).unwrap_or(u16::MAX), 0)),
-        table_area,
-    );
-
-    let block = pane_block(
+    let table_block = pane_block(format!(" Flow tables at {at_text} "), true);
+    let events_block = pane_block(
         format!(
             " Flow events ({}, {now} up to the selected message; #frame) ",
             events.len()
         ),
         false,
     );
-    let inner = block.inner(events_area);
+    let inner = events_block.inner(events_area);
     let height = usize::from(inner.height);
     // Show the events just before the moment and a few after it.
     let start = now.saturating_sub(height.saturating_sub(height / 3));
@@ -116,6 +105,20 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             Line::styled(text, style)
         })
         .collect();
-    let lines = sideways::fit_all(app, lines, usize::from(inner.width));
-    frame.render_widget(Paragraph::new(lines).block(block), events_area);
+
+    // Both panes move sideways together, as far as the tables need (the events' longer
+    // lines wrap whole with `W`): so the flows end on screen with their actions.
+    let width = usize::from(inner.width);
+    let shift = sideways::shift(app, sideways::longest(&table), width);
+    let table = sideways::fit_each(table, width, shift, app.wrap);
+    let lines = sideways::fit_each(lines, width, shift, app.wrap);
+    let cursor = app.tab_cursor_mut();
+    *cursor = (*cursor).min(table.len().saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(table)
+            .block(table_block)
+            .scroll((u16::try_from(*cursor).unwrap_or(u16::MAX), 0)),
+        table_area,
+    );
+    frame.render_widget(Paragraph::new(lines).block(events_block), events_area);
 }

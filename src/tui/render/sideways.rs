@@ -17,11 +17,24 @@ pub fn shift(app: &mut App, longest: usize, width: usize) -> usize {
     app.sideways
 }
 
+/// The widest of `lines`, for [`shift`].
+pub fn longest(lines: &[Line]) -> usize {
+    lines.iter().map(Line::width).max().unwrap_or(0)
+}
+
 /// `lines` fitted to `width` columns: shifted by the sideways scroll, or wrapped.
 pub fn fit_all(app: &mut App, lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
-    let longest = lines.iter().map(Line::width).max().unwrap_or(0);
-    let shift = shift(app, longest, width);
-    let wrap = app.wrap;
+    let shift = shift(app, longest(&lines), width);
+    fit_each(lines, width, shift, app.wrap)
+}
+
+/// Each of `lines` through [`fit`] by one `shift` (for panes that scroll together).
+pub fn fit_each(
+    lines: Vec<Line<'static>>,
+    width: usize,
+    shift: usize,
+    wrap: bool,
+) -> Vec<Line<'static>> {
     lines
         .into_iter()
         .flat_map(|line| fit(line, width, shift, wrap))
