@@ -395,7 +395,7 @@ impl<'a, W: Write> Printer<'a, W> {
 
 /// Second pass for `-w`: copies the frames that carried the selected messages, merging
 /// several files in time order as mergecap does (on equal times, the earlier file first).
-fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> {
+pub(crate) fn write_frames(inputs: &[(&Path, BTreeSet<u64>)], output: &Path) -> Result<()> {
     let mut sources = Vec::with_capacity(inputs.len());
     for (path, keep) in inputs {
         sources.push(KeptFrames::open(path, keep)?);

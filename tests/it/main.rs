@@ -49,6 +49,7 @@ mod stream_credit;
 mod stream_loss;
 mod stream_reassembly;
 mod stream_snaplen;
+mod tui_habits;
 mod tui_snapshots;
 mod tui_state;
 mod tui_tmux;
