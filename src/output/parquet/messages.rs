@@ -1,0 +1,436 @@
+//! The `messages` table: one row per OpenFlow message (those `-Y` selects), with where it
+//! came from, its header, and the main fields of PACKET_IN, PACKET_OUT, FLOW_MOD and the
+//! frame a PACKET_IN or PACKET_OUT carries. Columns are named after the field registry's
+//! keys (docs/fields.md): the key without `of.`, dots as underscores (`of.packet_in.in_port`
+//! is `packet_in_in_port`, `eth.src` is `eth_src`); where the message came from has the JSON
+//! record's names (`frame`, `ts_ns`, `conn`, `from`, `dpid`).
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow_array::builder::{Int64Builder, StringBuilder, UInt64Builder};
+use arrow_array::ArrayRef;
+use arrow_schema::{DataType, Field};
+use ofscope_dissectors::frame::{self, Frame, Network, Transport};
+use ofscope_dissectors::openflow::{
+    action, flow_match, flow_mod, message, packet, Actions, Body, FlowMod, PacketIn, PacketOut,
+};
+use ofscope_dissectors::tree::FieldDef;
+
+use super::{int, int_field, text_field};
+use crate::output::json::{push_ipv4, push_mac};
+use crate::session::{write_dpid, OfRecord};
+
+/// A message and the frame it carries, decoded once for all the columns.
+struct Row<'a> {
+    record: &'a OfRecord,
+    frame: Option<&'a Frame>,
+}
+
+impl<'a> Row<'a> {
+    fn packet_in(&self) -> Option<&'a PacketIn> {
+        match &self.record.message.body {
+            Body::PacketIn(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn packet_out(&self) -> Option<&'a PacketOut> {
+        match &self.record.message.body {
+            Body::PacketOut(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn flow_mod(&self) -> Option<&'a FlowMod> {
+        match &self.record.message.body {
+            Body::FlowMod(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn eth(&self) -> Option<&'a frame::EthernetRepr> {
+        self.frame?.eth.as_ref()
+    }
+
+    fn network(&self) -> Option<&'a Network> {
+        self.frame.map(|f| &f.network)
+    }
+
+    fn transport(&self) -> Option<&'a Transport> {
+        self.frame.map(|f| &f.transport)
+    }
+}
+
+/// What a column is called.
+enum Name {
+    /// A member of the JSON record, which the registry does not declare.
+    Record(&'static str),
+    /// A registry field: its key without `of.`, dots as underscores.
+    Field(&'static FieldDef),
+    /// A named field's number beside its name, as JSON writes `type_code` beside `type`.
+    Code(&'static FieldDef),
+}
+
+impl Name {
+    fn text(&self) -> String {
+        let key = |def: &FieldDef| {
+            def.key
+                .strip_prefix("of.")
+                .unwrap_or(def.key)
+                .replace('.', "_")
+        };
+        match self {
+            Name::Record(name) => (*name).to_owned(),
+            Name::Field(def) => key(def),
+            Name::Code(def) => key(def) + "_code",
+        }
+    }
+}
+
+/// How a column reads its value from a row (`None`/`false`: null).
+enum Read {
+    Int(fn(&Row) -> Option<i64>),
+    Unsigned(fn(&Row) -> Option<u64>),
+    Text(fn(&Row, &mut String) -> bool),
+}
+
+struct Column {
+    name: Name,
+    read: Read,
+}
+
+const fn int_col(name: Name, read: fn(&Row) -> Option<i64>) -> Column {
+    Column {
+        name,
+        read: Read::Int(read),
+    }
+}
+
+const fn text_col(name: Name, read: fn(&Row, &mut String) -> bool) -> Column {
+    Column {
+        name,
+        read: Read::Text(read),
+    }
+}
+
+fn mac(out: &mut String, mac: Option<&[u8; 6]>) -> bool {
+    mac.map(|m| push_mac(out, m)).is_some()
+}
+
+fn ipv4(out: &mut String, addr: Option<std::net::Ipv4Addr>) -> bool {
+    addr.map(|a| push_ipv4(out, a)).is_some()
+}
+
+fn display(out: &mut String, value: Option<impl std::fmt::Display>) -> bool {
+    value.map(|v| write!(out, "{v}")).is_some()
+}
+
+/// Every column after `capture`, in order. Numbers are 64-bit integers (`cookie`: unsigned).
+static COLUMNS: &[Column] = &[
+    int_col(Name::Record("message"), |r| Some(int(r.record.index))),
+    int_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
+    int_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
+    int_col(Name::Record("conn"), |r| Some(i64::from(r.record.conn.0))),
+    text_col(Name::Record("from"), |r, out| {
+        out.push_str(if r.record.from_switch() {
+            "switch"
+        } else {
+            "controller"
+        });
+        true
+    }),
+    text_col(Name::Record("dpid"), |r, out| {
+        r.record.dpid.map(|d| write_dpid(out, d)).is_some()
+    }),
+    int_col(Name::Field(&message::hf::OF_VERSION), |r| {
+        Some(r.record.message.header.version.into())
+    }),
+    text_col(Name::Field(&message::hf::OF_TYPE), |r, out| {
+        out.push_str(r.record.message.type_name());
+        true
+    }),
+    int_col(Name::Code(&message::hf::OF_TYPE), |r| {
+        Some(r.record.message.header.msg_type.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_LENGTH), |r| {
+        Some(r.record.message.header.length.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_XID), |r| {
+        Some(r.record.message.header.xid.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_TRUNCATED), |r| {
+        let m = &r.record.message;
+        m.is_truncated().then(|| int(m.captured_len() as u64))
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_BUFFER_ID), |r| {
+        r.packet_in().map(|p| p.buffer_id.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_TOTAL_LEN), |r| {
+        r.packet_in().map(|p| p.total_len.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_IN_PORT), |r| {
+        r.packet_in().map(|p| p.in_port.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_REASON), |r| {
+        r.packet_in().map(|p| p.reason.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_DATA_LEN), |r| {
+        r.packet_in().map(|p| int(p.data.len() as u64))
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_BUFFER_ID), |r| {
+        r.packet_out().map(|p| p.buffer_id.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
+        r.packet_out().map(|p| p.in_port.into())
+    }),
+    Column {
+        name: Name::Field(&flow_mod::hf::OF_FLOW_MOD_COOKIE),
+        read: Read::Unsigned(|r| r.flow_mod().map(|f| f.cookie)),
+    },
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_COMMAND), |r| {
+        r.flow_mod().map(|f| f.command.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_IDLE_TIMEOUT), |r| {
+        r.flow_mod().map(|f| f.idle_timeout.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_HARD_TIMEOUT), |r| {
+        r.flow_mod().map(|f| f.hard_timeout.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_PRIORITY), |r| {
+        r.flow_mod().map(|f| f.priority.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_BUFFER_ID), |r| {
+        r.flow_mod().map(|f| f.buffer_id.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_OUT_PORT), |r| {
+        r.flow_mod().map(|f| f.out_port.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_FLAGS), |r| {
+        r.flow_mod().map(|f| f.flags.into())
+    }),
+    text_col(Name::Field(&flow_match::hf::OF_MATCH), |r, out| {
+        display(out, r.flow_mod().map(|f| &f.match_))
+    }),
+    text_col(Name::Field(&action::hf::OF_ACTIONS), |r, out| {
+        let actions = match &r.record.message.body {
+            Body::FlowMod(f) => &f.actions,
+            Body::PacketOut(p) => &p.actions,
+            _ => return false,
+        };
+        display(out, Some(Actions(actions)))
+    }),
+    text_col(Name::Field(&frame::ethernet::hf::ETH_SRC), |r, out| {
+        mac(out, r.eth().map(|e| &e.src))
+    }),
+    text_col(Name::Field(&frame::ethernet::hf::ETH_DST), |r, out| {
+        mac(out, r.eth().map(|e| &e.dst))
+    }),
+    int_col(Name::Field(&frame::ethernet::hf::ETH_TYPE), |r| {
+        r.eth().map(|e| e.ethertype.into())
+    }),
+    int_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
+        r.frame?.vlans.first().map(|tag| tag.vid.into())
+    }),
+    int_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
+        match r.network()? {
+            Network::Arp(arp) => Some(arp.op.into()),
+            _ => None,
+        }
+    }),
+    text_col(Name::Field(&frame::arp::hf::ARP_SPA), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(Network::Arp(arp)) => Some(arp.spa),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::arp::hf::ARP_TPA), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(Network::Arp(arp)) => Some(arp.tpa),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv4::hf::IP_SRC), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(Network::Ipv4(ip)) => Some(ip.src),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv4::hf::IP_DST), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(Network::Ipv4(ip)) => Some(ip.dst),
+                _ => None,
+            },
+        )
+    }),
+    int_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
+        match r.network()? {
+            Network::Ipv4(ip) => Some(ip.protocol.into()),
+            _ => None,
+        }
+    }),
+    text_col(Name::Field(&frame::ipv6::hf::IPV6_SRC), |r, out| {
+        display(
+            out,
+            match r.network() {
+                Some(Network::Ipv6(ip)) => Some(ip.src),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv6::hf::IPV6_DST), |r, out| {
+        display(
+            out,
+            match r.network() {
+                Some(Network::Ipv6(ip)) => Some(ip.dst),
+                _ => None,
+            },
+        )
+    }),
+    int_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
+        match r.transport()? {
+            Transport::Icmp(icmp) => Some(icmp.icmp_type.into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
+        match r.transport()? {
+            Transport::Icmp(icmp) => Some(icmp.code.into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
+        match r.transport()? {
+            Transport::Tcp(tcp) => Some(tcp.src_port.into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
+        match r.transport()? {
+            Transport::Tcp(tcp) => Some(tcp.dst_port.into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
+        match r.transport()? {
+            Transport::Udp(udp) => Some(udp.src_port.into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
+        match r.transport()? {
+            Transport::Udp(udp) => Some(udp.dst_port.into()),
+            _ => None,
+        }
+    }),
+];
+
+/// A column's builder, with the way it reads its value.
+enum Gather {
+    Int(fn(&Row) -> Option<i64>, Int64Builder),
+    Unsigned(fn(&Row) -> Option<u64>, UInt64Builder),
+    Text(fn(&Row, &mut String) -> bool, StringBuilder),
+}
+
+pub struct Rows {
+    columns: Vec<Gather>,
+    len: usize,
+    /// The text of the value being read (one buffer for every text column).
+    text: String,
+}
+
+impl Default for Rows {
+    fn default() -> Rows {
+        let columns = COLUMNS
+            .iter()
+            .map(|c| match c.read {
+                Read::Int(read) => Gather::Int(read, Int64Builder::new()),
+                Read::Unsigned(read) => Gather::Unsigned(read, UInt64Builder::new()),
+                Read::Text(read) => Gather::Text(read, StringBuilder::new()),
+            })
+            .collect();
+        Rows {
+            columns,
+            len: 0,
+            text: String::new(),
+        }
+    }
+}
+
+/// The frame a PACKET_IN or PACKET_OUT carries, if it carries one.
+fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
+    match &record.message.body {
+        Body::PacketIn(p) => Some(&p.data),
+        Body::PacketOut(p) if !p.data.is_empty() => Some(&p.data),
+        _ => None,
+    }
+}
+
+impl Rows {
+    pub fn push(&mut self, record: &OfRecord) {
+        let frame = carried_frame(record).map(Frame::parse);
+        let row = Row {
+            record,
+            frame: frame.as_ref(),
+        };
+        for column in &mut self.columns {
+            match column {
+                Gather::Int(read, builder) => builder.append_option(read(&row)),
+                Gather::Unsigned(read, builder) => builder.append_option(read(&row)),
+                Gather::Text(read, builder) => {
+                    self.text.clear();
+                    if read(&row, &mut self.text) {
+                        builder.append_value(&self.text);
+                    } else {
+                        builder.append_null();
+                    }
+                }
+            }
+        }
+        self.len += 1;
+    }
+}
+
+impl super::Rows for Rows {
+    const NAME: &'static str = "messages";
+
+    fn fields() -> Vec<Field> {
+        COLUMNS
+            .iter()
+            .map(|c| match c.read {
+                Read::Int(_) => int_field(&c.name.text()),
+                Read::Unsigned(_) => Field::new(c.name.text(), DataType::UInt64, true),
+                Read::Text(_) => text_field(&c.name.text()),
+            })
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn columns(&mut self) -> Vec<ArrayRef> {
+        self.len = 0;
+        self.columns
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Gather::Int(_, b) => Arc::new(b.finish()),
+                    Gather::Unsigned(_, b) => Arc::new(b.finish()),
+                    Gather::Text(_, b) => Arc::new(b.finish()),
+                }
+            })
+            .collect()
+    }
+}
