@@ -13,7 +13,9 @@ mod latency;
 mod messages;
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 use arrow_array::types::Int32Type;
@@ -22,7 +24,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use ofscope_dissectors::printable::Echo;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use crate::analysis::{Analyzer, SwitchKey};
 use crate::files::AtomicFile;
@@ -153,13 +155,16 @@ impl CaptureTables {
 }
 
 /// One table of one capture: a Parquet file written under a temporary name and put in
-/// place when it is closed.
+/// place when it is closed. The Parquet encoding (the larger part of the cost) runs on a
+/// thread of its own, a batch or two behind the reading.
 struct TableFile<R: Rows> {
     path: PathBuf,
     schema: SchemaRef,
     /// The dictionary of the `capture` column: the one capture.
     capture: Arc<StringArray>,
-    writer: ArrowWriter<AtomicFile>,
+    batches: Option<SyncSender<RecordBatch>>,
+    /// The encoding thread; it gives back the file, or why it could not write it.
+    encoder: Option<JoinHandle<Result<AtomicFile>>>,
     rows: R,
 }
 
@@ -173,18 +178,32 @@ impl<R: Rows> TableFile<R> {
         )];
         fields.extend(R::fields());
         let schema = Arc::new(Schema::new(fields));
+        // Plain encoding and snappy: dictionaries cost more to build than they save here.
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
+            .set_dictionary_enabled(false)
+            .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let file = AtomicFile::create(&path).with_context(|| cannot_write(&path))?;
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+            .with_context(|| cannot_write(&path))?;
+        let (batches, received) = sync_channel::<RecordBatch>(2);
+        let encoder = std::thread::Builder::new()
+            .name(format!("parquet {}", R::NAME))
+            .spawn(move || -> Result<AtomicFile> {
+                for batch in received {
+                    writer.write(&batch)?;
+                }
+                Ok(writer.into_inner()?)
+            })
             .with_context(|| cannot_write(&path))?;
         Ok(TableFile {
             path,
             schema,
             capture: Arc::new(StringArray::from(vec![capture])),
-            writer,
+            batches: Some(batches),
+            encoder: Some(encoder),
             rows: R::default(),
         })
     }
@@ -206,18 +225,40 @@ impl<R: Rows> TableFile<R> {
         let mut columns: Vec<ArrayRef> = vec![Arc::new(capture)];
         columns.extend(self.rows.columns());
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        self.writer
-            .write(&batch)
-            .with_context(|| cannot_write(&self.path))
+        match self.batches.as_ref().map(|b| b.send(batch)) {
+            Some(Ok(())) => Ok(()),
+            // The encoder stopped on an error: say which, now.
+            _ => self.encoded().map(drop),
+        }
     }
 
+    /// Ends the encoder's input and waits for it.
+    fn encoded(&mut self) -> Result<AtomicFile> {
+        self.batches = None;
+        let path = &self.path;
+        self.encoder
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{} is closed", Echo::path(path)))?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the Parquet encoder of {} failed", Echo::path(path)))?
+            .with_context(|| cannot_write(path))
+    }
+
+    /// Writes the last rows, waits for the encoder and puts the file in place.
     fn close(mut self) -> Result<()> {
         self.write()?;
-        let file = self
-            .writer
-            .into_inner()
-            .with_context(|| cannot_write(&self.path))?;
+        let file = self.encoded()?;
         file.commit().with_context(|| cannot_write(&self.path))
+    }
+}
+
+impl<R: Rows> Drop for TableFile<R> {
+    /// A table left unclosed (its capture failed): the encoder ends and its temporary
+    /// file is removed before the process exits.
+    fn drop(&mut self) {
+        if self.encoder.is_some() {
+            let _ = self.encoded();
+        }
     }
 }
 
