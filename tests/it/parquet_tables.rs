@@ -320,3 +320,38 @@ fn a_file_that_cannot_be_written_is_one_line_and_the_others_are_written() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn two_jobs_write_the_same_files_as_one() {
+    let captures = [
+        sample("basic.pcap"),
+        sample("two-switch.pcap"),
+        sample("vlan.pcap"),
+    ];
+    let write = |jobs: &str| {
+        let dir = temp_dir(&format!("parquet-jobs-{jobs}"));
+        let mut args = vec![
+            "pcap",
+            "-j",
+            jobs,
+            "--parquet",
+            dir.to_str().expect("utf-8"),
+        ];
+        args.extend(captures.iter().map(String::as_str));
+        let out = ofscope(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        dir
+    };
+    let (one, two) = (write("1"), write("2"));
+    let mut compared = 0;
+    for table in ["messages", "latency", "findings", "flow_events"] {
+        for name in ["basic", "two-switch", "vlan"] {
+            let file = format!("{table}/{name}.parquet");
+            let a = std::fs::read(one.join(&file)).expect("-j 1 file");
+            let b = std::fs::read(two.join(&file)).expect("-j 2 file");
+            assert!(a == b, "{file} differs between -j 1 and -j 2");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12);
+}
