@@ -60,15 +60,9 @@ pub enum SessionEvent {
 
 /// Formats a datapath id as ovs does: 16 hex digits in colon-separated pairs.
 pub fn format_dpid(dpid: u64) -> String {
-    let mut s = String::with_capacity(23);
-    write_dpid(&mut s, dpid);
-    s
-}
-
-/// Appends a datapath id as [`format_dpid`] formats it.
-pub fn write_dpid(s: &mut String, dpid: u64) {
     // Without `fmt`: this runs once per message in every JSON line.
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(23);
     for (i, b) in dpid.to_be_bytes().into_iter().enumerate() {
         if i > 0 {
             s.push(':');
@@ -76,6 +70,7 @@ pub fn write_dpid(s: &mut String, dpid: u64) {
         s.push(char::from(HEX[usize::from(b >> 4)]));
         s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
+    s
 }
 
 /// A streaming decode of one frame source.

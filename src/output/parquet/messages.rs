@@ -11,7 +11,8 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Int64Array, StringArray, UInt64Array};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field};
-use ofscope_dissectors::frame::{self, Frame, Network, Transport};
+use ofscope_dissectors::frame;
+use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{
     action, flow_match, flow_mod, message, packet, Actions, Body, FlowMod, PacketIn, PacketOut,
 };
@@ -19,12 +20,15 @@ use ofscope_dissectors::tree::FieldDef;
 
 use super::{int, int_field, text_field, BATCH_ROWS};
 use crate::output::json::{push_ipv4, push_mac};
-use crate::session::{write_dpid, OfRecord};
+use crate::session::{format_dpid, OfRecord};
 
-/// A message and the frame it carries, decoded once for all the columns.
+/// A message and the headers of the frame it carries, decoded once for all the columns
+/// (without copying the frame's payload, as `Frame::parse` would).
 struct Row<'a> {
     record: &'a OfRecord,
-    frame: Option<&'a Frame>,
+    frame: Option<&'a Headers>,
+    /// The datapath id as text (formatted once per switch, not per message).
+    dpid: Option<&'a str>,
 }
 
 impl<'a> Row<'a> {
@@ -53,11 +57,11 @@ impl<'a> Row<'a> {
         self.frame?.eth.as_ref()
     }
 
-    fn network(&self) -> Option<&'a Network> {
+    fn network(&self) -> Option<&'a NetworkHeader> {
         self.frame.map(|f| &f.network)
     }
 
-    fn transport(&self) -> Option<&'a Transport> {
+    fn transport(&self) -> Option<&'a TransportHeader> {
         self.frame.map(|f| &f.transport)
     }
 }
@@ -141,7 +145,7 @@ static COLUMNS: &[Column] = &[
         true
     }),
     text_col(Name::Record("dpid"), |r, out| {
-        r.record.dpid.map(|d| write_dpid(out, d)).is_some()
+        r.dpid.map(|d| out.push_str(d)).is_some()
     }),
     int_col(Name::Field(&message::hf::OF_VERSION), |r| {
         Some(r.record.message.header.version.into())
@@ -230,11 +234,11 @@ static COLUMNS: &[Column] = &[
         r.eth().map(|e| e.ethertype.into())
     }),
     int_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
-        r.frame?.vlans.first().map(|tag| tag.vid.into())
+        r.frame?.vlan.map(|tag| tag.vid.into())
     }),
     int_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
         match r.network()? {
-            Network::Arp(arp) => Some(arp.op.into()),
+            NetworkHeader::Arp(arp) => Some(arp.op.into()),
             _ => None,
         }
     }),
@@ -242,7 +246,7 @@ static COLUMNS: &[Column] = &[
         ipv4(
             out,
             match r.network() {
-                Some(Network::Arp(arp)) => Some(arp.spa),
+                Some(NetworkHeader::Arp(arp)) => Some(arp.spa),
                 _ => None,
             },
         )
@@ -251,7 +255,7 @@ static COLUMNS: &[Column] = &[
         ipv4(
             out,
             match r.network() {
-                Some(Network::Arp(arp)) => Some(arp.tpa),
+                Some(NetworkHeader::Arp(arp)) => Some(arp.tpa),
                 _ => None,
             },
         )
@@ -260,7 +264,7 @@ static COLUMNS: &[Column] = &[
         ipv4(
             out,
             match r.network() {
-                Some(Network::Ipv4(ip)) => Some(ip.src),
+                Some(NetworkHeader::Ipv4 { src, .. }) => Some(*src),
                 _ => None,
             },
         )
@@ -269,14 +273,14 @@ static COLUMNS: &[Column] = &[
         ipv4(
             out,
             match r.network() {
-                Some(Network::Ipv4(ip)) => Some(ip.dst),
+                Some(NetworkHeader::Ipv4 { dst, .. }) => Some(*dst),
                 _ => None,
             },
         )
     }),
     int_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
         match r.network()? {
-            Network::Ipv4(ip) => Some(ip.protocol.into()),
+            NetworkHeader::Ipv4 { protocol, .. } => Some((*protocol).into()),
             _ => None,
         }
     }),
@@ -284,7 +288,7 @@ static COLUMNS: &[Column] = &[
         display(
             out,
             match r.network() {
-                Some(Network::Ipv6(ip)) => Some(ip.src),
+                Some(NetworkHeader::Ipv6 { src, .. }) => Some(src),
                 _ => None,
             },
         )
@@ -293,44 +297,44 @@ static COLUMNS: &[Column] = &[
         display(
             out,
             match r.network() {
-                Some(Network::Ipv6(ip)) => Some(ip.dst),
+                Some(NetworkHeader::Ipv6 { dst, .. }) => Some(dst),
                 _ => None,
             },
         )
     }),
     int_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
         match r.transport()? {
-            Transport::Icmp(icmp) => Some(icmp.icmp_type.into()),
+            TransportHeader::Icmp { icmp_type, .. } => Some((*icmp_type).into()),
             _ => None,
         }
     }),
     int_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
         match r.transport()? {
-            Transport::Icmp(icmp) => Some(icmp.code.into()),
+            TransportHeader::Icmp { code, .. } => Some((*code).into()),
             _ => None,
         }
     }),
     int_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
         match r.transport()? {
-            Transport::Tcp(tcp) => Some(tcp.src_port.into()),
+            TransportHeader::Tcp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
     }),
     int_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
         match r.transport()? {
-            Transport::Tcp(tcp) => Some(tcp.dst_port.into()),
+            TransportHeader::Tcp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
         }
     }),
     int_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
         match r.transport()? {
-            Transport::Udp(udp) => Some(udp.src_port.into()),
+            TransportHeader::Udp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
     }),
     int_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
         match r.transport()? {
-            Transport::Udp(udp) => Some(udp.dst_port.into()),
+            TransportHeader::Udp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
         }
     }),
@@ -348,6 +352,8 @@ enum Gather {
 pub struct Rows {
     columns: Vec<Gather>,
     len: usize,
+    /// The last datapath id written, and its text.
+    dpid: Option<(u64, String)>,
 }
 
 impl Default for Rows {
@@ -357,12 +363,21 @@ impl Default for Rows {
             .map(|c| match c.read {
                 Read::Int(read) => Gather::Int(read, batch(), batch()),
                 Read::Unsigned(read) => Gather::Unsigned(read, batch(), batch()),
-                Read::Text(read) => Gather::Text(read, String::new(), offsets(), batch()),
+                Read::Text(read) => {
+                    Gather::Text(read, String::with_capacity(TEXT_BYTES), offsets(), batch())
+                }
             })
             .collect();
-        Rows { columns, len: 0 }
+        Rows {
+            columns,
+            len: 0,
+            dpid: None,
+        }
     }
 }
+
+/// A text column's bytes, sized for a batch of addresses.
+const TEXT_BYTES: usize = BATCH_ROWS * 24;
 
 /// A column's vector, sized for a batch (growing it value by value copies it over and
 /// over).
@@ -393,10 +408,19 @@ fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
 
 impl Rows {
     pub fn push(&mut self, record: &OfRecord) {
-        let frame = carried_frame(record).map(Frame::parse);
+        let frame = carried_frame(record).map(Headers::parse);
+        if let Some(dpid) = record
+            .dpid
+            .filter(|d| self.dpid.as_ref().is_none_or(|(last, _)| last != d))
+        {
+            self.dpid = Some((dpid, format_dpid(dpid)));
+        }
         let row = Row {
             record,
             frame: frame.as_ref(),
+            dpid: record
+                .dpid
+                .and(self.dpid.as_ref().map(|(_, text)| text.as_str())),
         };
         for column in &mut self.columns {
             match column {
@@ -455,7 +479,9 @@ impl super::Rows for Rows {
                     )),
                     Gather::Text(_, text, ends, valid) => Arc::new(StringArray::new(
                         OffsetBuffer::new(std::mem::replace(ends, offsets()).into()),
-                        Buffer::from(std::mem::take(text).into_bytes()),
+                        Buffer::from(
+                            std::mem::replace(text, String::with_capacity(TEXT_BYTES)).into_bytes(),
+                        ),
                         nulls(std::mem::replace(valid, batch())),
                     )),
                 }
