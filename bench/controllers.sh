@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `ofscope bench` against three controllers on loopback, both modes, and the bench's own
-# sink beside each result: ovs-testcontroller, the os-ken learning switch (tests/lab's
-# refctl.py: os-ken 4.2.2 ships neither os_ken.app.simple_switch nor osken-manager, and
-# refctl.py's learning branch is Ryu's simple_switch for OpenFlow 1.0), and
+# sink beside each result: ovs-testcontroller, os-ken's simple_switch, and
 # `ofscope control --app learning:variant=simple`. Prints a Markdown table; each run is
 # bounded by `timeout`, and only the PIDs started here are stopped.
+#
+# os-ken 4 (the lab's venv) ships neither os_ken.app.simple_switch nor osken-manager: the
+# app is taken from the os-ken 1.4.1 wheel (the last to ship it; pip downloads it once into
+# bench/.cache) and run under the venv's os-ken by tests/lab/osken_app.py.
 #
 # usage: bench/controllers.sh [--ofscope BIN] [--switches N] [--loops L] [--ms T] [--venv DIR]
 set -euo pipefail
@@ -25,6 +27,13 @@ dir=$(mktemp -d)
 pid=
 stop() { if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; fi; }
 trap 'stop; rm -rf "$dir"' EXIT
+cache=bench/.cache/os-ken-1.4.1
+if [[ ! -f $cache/simple_switch.py ]]; then
+  mkdir -p "$cache"
+  "$venv/bin/pip" download -q --no-deps -d "$dir/wheel" os-ken==1.4.1
+  python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("os_ken/app/simple_switch.py"))' \
+    "$dir"/wheel/os_ken-1.4.1-*.whl "$cache/simple_switch.py"
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 listening() { python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" 2>/dev/null; }
 # One bench run of the controller listening on $port; the JSON goes to $dir/$name-$mode.json.
@@ -70,8 +79,9 @@ for mode in throughput latency; do
     run_bench ovs-testcontroller "$mode"; stop; row ovs-testcontroller "$mode"
   fi
   port=$(free_port)
-  if start "$venv/bin/python" tests/lab/refctl.py --ofp-listen-host 127.0.0.1 --ofp-tcp-listen-port "$port"; then
-    run_bench os-ken "$mode"; stop; row os-ken "$mode"
+  if PYTHONPATH=$cache start "$venv/bin/python" tests/lab/osken_app.py simple_switch -- \
+      --ofp-listen-host 127.0.0.1 --ofp-tcp-listen-port "$port"; then
+    run_bench os-ken "$mode"; stop; row os-ken "$mode" "os-ken simple_switch (1.4.1's app, os-ken 4.2.2)"
   fi
   port=$(free_port)
   if start "$ofscope" control --app learning:variant=simple --listen "127.0.0.1:$port" -q; then

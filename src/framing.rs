@@ -114,6 +114,14 @@ impl Outbox {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Lets `write` append to the queue (a message emitted in place, without a buffer of
+    /// its own); returns what it appended.
+    pub fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+        let start = self.buf.len();
+        write(&mut self.buf);
+        &self.buf[start..]
+    }
+
     /// Bytes queued and not yet sent.
     pub fn pending(&self) -> usize {
         self.buf.len() - self.sent

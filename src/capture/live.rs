@@ -294,6 +294,7 @@ impl LiveSource {
             save,
             queue: tx,
             staged: Vec::new(),
+            decoded: true,
             queue_bytes,
             number: 0,
             counters: Arc::clone(&counters),
@@ -420,6 +421,8 @@ pub struct FrameQueue {
     queue: Sender<Vec<QueuedFrame>>,
     /// Frames staged ([`FrameQueue::stage`]) and not yet handed to the consumer.
     staged: Vec<QueuedFrame>,
+    /// Whether the consumer decodes frames at all ([`FrameQueue::save_only`]).
+    decoded: bool,
     queue_bytes: usize,
     number: u64,
     counters: Arc<LiveCounters>,
@@ -447,14 +450,24 @@ impl FrameQueue {
     }
 
     /// Saves and stages one frame: the consumer gets it with the next
-    /// [`FrameQueue::deliver`] (or once a batch is full). For a producer that makes many
-    /// frames at once (control, per chunk read).
+    /// [`FrameQueue::deliver`] (or once a batch is full).
     pub fn stage(&mut self, ts_ns: u64, data: &[u8], orig_len: u32) -> Result<bool, CaptureError> {
+        self.stage_owned(ts_ns, data.to_vec(), orig_len)
+    }
+
+    /// [`FrameQueue::stage`] for a producer that makes its frames (control): the frame is
+    /// queued as it is, without a copy.
+    pub fn stage_owned(
+        &mut self,
+        ts_ns: u64,
+        data: Vec<u8>,
+        orig_len: u32,
+    ) -> Result<bool, CaptureError> {
         self.number += 1;
         let frame = RawFrame {
             number: self.number,
             ts_ns,
-            data,
+            data: &data,
             orig_len,
             linktype: self.linktype,
         };
@@ -463,17 +476,20 @@ impl FrameQueue {
                 .write_frame(&frame)
                 .map_err(|err| save_error(&self.device, path, &err))?;
         }
-        let queued = QueuedFrame {
-            number: frame.number,
-            ts_ns,
-            orig_len,
-            data: data.to_vec(),
-        };
         let c = &self.counters;
         if self.number == 1 {
             let _ = c.first_frame_ns.set(ts_ns);
         }
         c.frames.store(self.number, Ordering::Relaxed);
+        if !self.decoded {
+            return Ok(true);
+        }
+        let queued = QueuedFrame {
+            number: self.number,
+            ts_ns,
+            orig_len,
+            data,
+        };
         let cost = queued.cost();
         if c.queued_bytes.load(Ordering::Relaxed) + cost > self.queue_bytes {
             c.queue_dropped.fetch_add(1, Ordering::Relaxed);
@@ -485,6 +501,18 @@ impl FrameQueue {
             return Ok(self.deliver());
         }
         Ok(true)
+    }
+
+    /// From now on frames are only saved (`-w`) and counted: the consumer shows nothing
+    /// (`control -q`), so decoding them would be work for nobody.
+    pub fn save_only(&mut self) {
+        self.decoded = false;
+    }
+
+    /// Whether a frame staged now goes anywhere: saved, or decoded. A producer that makes
+    /// its frames (control) makes none when it would not.
+    pub fn wanted(&self) -> bool {
+        self.decoded || self.save.is_some()
     }
 
     /// Lets readers of the save file see every frame so far (call it when idle).

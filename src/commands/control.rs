@@ -64,7 +64,7 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
         },
         tap,
     };
-    let (unstarted, frames) = LiveSource::start(
+    let (unstarted, mut frames) = LiveSource::start(
         "control",
         LinkType::ETHERNET,
         args.write.as_deref(),
@@ -72,6 +72,10 @@ pub fn run(args: &ControlArgs) -> Result<ExitCode> {
         QUEUE_BYTES,
         stopper.clone(),
     )?;
+    if !viewer && args.view.quiet && args.view.count.is_none() {
+        // Nothing is shown and nothing counted: the session has no frame to decode.
+        frames.save_only();
+    }
     let report = Arc::new(Mutex::new(Report::default()));
     let serving = stopper.clone();
     let reported = Arc::clone(&report);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 use ofscope_dissectors::openflow::types::ofpt;
-use ofscope_dissectors::openflow::OFP_VERSION;
+use ofscope_dissectors::openflow::{Body, Message, OFP_VERSION};
 
 use super::segments::Segments;
 use crate::framing::{Inbox, Outbox};
@@ -137,6 +137,27 @@ impl Conn {
         let idle = self.outbox.pending() == 0;
         self.outbox.push(bytes);
         idle
+    }
+
+    /// Queues a new message of ours, as [`Conn::queue`] does: with our own xid unless `xid`
+    /// is given. Also returns, when `recorded`, the recording's frames of it.
+    pub fn queue_new(
+        &mut self,
+        body: Body,
+        xid: Option<u32>,
+        recorded: bool,
+    ) -> (bool, Vec<Vec<u8>>) {
+        let xid = xid.unwrap_or_else(|| self.xid());
+        let idle = self.outbox.pending() == 0;
+        let bytes = self
+            .outbox
+            .push_with(|out| Message::emit_new(xid, body, out));
+        let frames = if recorded {
+            self.segments.data(false, bytes)
+        } else {
+            Vec::new()
+        };
+        (idle, frames)
     }
 
     /// Sends what is queued, as far as the socket takes it.

@@ -5,6 +5,7 @@
 //! session decodes for the views and saves for `-w`.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -26,7 +27,7 @@ use super::report::Report;
 use super::tap::Tap;
 use crate::capture::live::FrameQueue;
 use crate::capture::{CaptureError, LinkType, PcapWriter, RawFrame};
-use crate::replay::apps::Output;
+use crate::replay::apps::{NumberHasher, Output};
 use crate::replay::{AppSpec, Engine, Input};
 use crate::session::format_dpid;
 
@@ -119,7 +120,7 @@ impl Listeners {
 pub struct Server {
     poll: Poll,
     listeners: Vec<(TcpListener, SocketAddr)>,
-    conns: HashMap<Token, Conn>,
+    conns: HashMap<Token, Conn, BuildHasherDefault<NumberHasher>>,
     next_conn: u32,
     engine: Engine,
     config: Config,
@@ -130,6 +131,8 @@ pub struct Server {
     queued: Vec<Token>,
     /// Connections that had more to read when their turn ended.
     unread: Vec<Token>,
+    /// The apps' outputs being carried out (kept to reuse its allocation).
+    outputs: Vec<Output>,
 }
 
 impl Server {
@@ -152,7 +155,7 @@ impl Server {
         Ok(Server {
             poll: listeners.poll,
             listeners: listeners.listeners,
-            conns: HashMap::new(),
+            conns: HashMap::default(),
             next_conn: 0,
             engine: Engine::new(apps),
             config,
@@ -161,6 +164,7 @@ impl Server {
             report,
             queued: Vec::new(),
             unread: Vec::new(),
+            outputs: Vec::new(),
         })
     }
 
@@ -237,10 +241,14 @@ impl Server {
         self.last_ns
     }
 
+    /// Stages the frames a connection's [`Segments`] made. They are made only when they
+    /// go somewhere ([`FrameQueue::wanted`]): a quiet session that saves nothing makes none.
+    ///
+    /// [`Segments`]: super::segments::Segments
     fn record(&mut self, ts_ns: u64, frames: Vec<Vec<u8>>) -> Result<(), CaptureError> {
         for frame in frames {
             let len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
-            self.frames.stage(ts_ns, &frame, len)?;
+            self.frames.stage_owned(ts_ns, frame, len)?;
         }
         Ok(())
     }
@@ -276,13 +284,14 @@ impl Server {
                 continue;
             }
             let _ = conn.stream.set_nodelay(true);
-            let ts = self.now_ns();
-            let handshake = conn.segments.open();
-            self.record(ts, handshake)?;
+            if self.frames.wanted() {
+                let ts = self.now_ns();
+                let handshake = conn.segments.open();
+                self.record(ts, handshake)?;
+            }
             self.conns.insert(token, conn);
             self.report_with(|r| r.connections += 1);
-            let hello = Message::new(0, Body::Hello(Hello::default()));
-            self.send(token, hello, None)?;
+            self.send(token, Body::Hello(Hello::default()), None)?;
         }
     }
 
@@ -366,9 +375,11 @@ impl Server {
         let Some(conn) = self.conns.get_mut(&token) else {
             return Ok(());
         };
-        let frames = conn.segments.data(true, bytes);
         let state = conn.state;
-        self.record(ts_ns, frames)?;
+        if self.frames.wanted() {
+            let frames = conn.segments.data(true, bytes);
+            self.record(ts_ns, frames)?;
+        }
         let version = bytes[0];
         match state {
             State::Hello => {
@@ -384,14 +395,11 @@ impl Server {
                         "ofscope speaks OpenFlow 1.0 (version 0x01) only; the switch offered version 0x{version:02x}{}",
                         hello.versions().map_or(String::new(), |v| format!(" (versions {v:?})"))
                     );
-                    let error = Message::new(
-                        0,
-                        Body::Error(ErrorMsg {
-                            err_type: ofpet::HELLO_FAILED,
-                            code: hfc::INCOMPATIBLE,
-                            data: text.clone().into_bytes(),
-                        }),
-                    );
+                    let error = Body::Error(ErrorMsg {
+                        err_type: ofpet::HELLO_FAILED,
+                        code: hfc::INCOMPATIBLE,
+                        data: text.clone().into_bytes(),
+                    });
                     self.send(token, error, None)?;
                     self.report_with(|r| r.hello_failed += 1);
                     return self.close(token, Some(format!("{text}: sent HELLO_FAILED")), true);
@@ -399,7 +407,7 @@ impl Server {
                 if let Some(conn) = self.conns.get_mut(&token) {
                     conn.state = State::Features;
                 }
-                return self.send(token, Message::new(0, Body::FeaturesRequest), None);
+                return self.send(token, Body::FeaturesRequest, None);
             }
             State::Features | State::Up { .. } => {}
         }
@@ -413,11 +421,10 @@ impl Server {
             conn: conn_id,
             message: &message,
         };
-        let Some(outputs) = self.engine.feed(&input) else {
+        if self.engine.feed(&input).is_none() {
             return Ok(());
-        };
-        let outputs = outputs.to_vec();
-        self.emit(token, outputs, message.header.xid)?;
+        }
+        self.emit(token, message.header.xid)?;
         if matches!(message.body, Body::PacketIn(_)) {
             let latency = self.now_ns().saturating_sub(ts_ns);
             self.report_with(|r| r.latency.record(latency));
@@ -425,23 +432,21 @@ impl Server {
         Ok(())
     }
 
-    /// Carries out what the apps emitted for a trigger on `token`: messages to that switch
-    /// (a reply with the xid of the request it answers), frames to the TAP, findings to the
-    /// log.
-    fn emit(
-        &mut self,
-        token: Token,
-        outputs: Vec<Output>,
-        request_xid: u32,
-    ) -> Result<(), CaptureError> {
-        for output in outputs {
+    /// Carries out what the apps just emitted for a trigger on `token`: messages to that
+    /// switch (a reply with the xid of the request it answers), frames to the TAP, findings
+    /// to the log.
+    fn emit(&mut self, token: Token, request_xid: u32) -> Result<(), CaptureError> {
+        // Taken from the engine without a copy; the vector goes back for the next trigger.
+        let mut outputs = std::mem::take(&mut self.outputs);
+        self.engine.swap_outputs(&mut outputs);
+        for output in outputs.drain(..) {
             match output {
                 Output::Send(body) => {
                     let xid = match body {
                         Body::EchoReply(_) => Some(request_xid),
                         _ => None,
                     };
-                    self.send(token, Message::new(0, body), xid)?;
+                    self.send(token, body, xid)?;
                 }
                 Output::Tap(frame) => {
                     let written = match &mut self.config.tap {
@@ -458,6 +463,7 @@ impl Server {
                 }
             }
         }
+        self.outputs = outputs;
         Ok(())
     }
 
@@ -496,8 +502,8 @@ impl Server {
                 // No switch yet: the frame has nowhere to go, as on a link that is down.
                 continue;
             };
-            let outputs = self.engine.tap_frame(ts_ns, frame).to_vec();
-            self.emit(Token(FIRST_CONN + conn as usize), outputs, 0)?;
+            self.engine.tap_frame(ts_ns, frame);
+            self.emit(Token(FIRST_CONN + conn as usize), 0)?;
         }
     }
 
@@ -529,22 +535,19 @@ impl Server {
     }
 
     /// Queues one message (with our own xid unless `xid` is given), recorded as sent.
-    fn send(
-        &mut self,
-        token: Token,
-        mut message: Message,
-        xid: Option<u32>,
-    ) -> Result<(), CaptureError> {
-        let ts_ns = self.now_ns();
+    fn send(&mut self, token: Token, body: Body, xid: Option<u32>) -> Result<(), CaptureError> {
+        let recorded = self.frames.wanted();
         let Some(conn) = self.conns.get_mut(&token) else {
             return Ok(());
         };
-        message.header.xid = xid.unwrap_or_else(|| conn.xid());
-        let bytes = message.emit();
-        let frames = conn.segments.data(false, &bytes);
-        if conn.queue(&bytes) {
+        let (idle, frames) = conn.queue_new(body, xid, recorded);
+        if idle {
             self.queued.push(token);
         }
+        if !recorded {
+            return Ok(());
+        }
+        let ts_ns = self.now_ns();
         self.record(ts_ns, frames)
     }
 
@@ -576,7 +579,7 @@ impl Server {
             if let Some(conn) = self.conns.get_mut(&token) {
                 conn.pinged = Some(now);
             }
-            self.send(token, Message::new(0, Body::EchoRequest(Vec::new())), None)?;
+            self.send(token, Body::EchoRequest(Vec::new()), None)?;
         }
         Ok(())
     }
@@ -603,6 +606,9 @@ impl Server {
             }
             None if by_switch => (self.config.log)(format!("{who}: disconnected")),
             None => {}
+        }
+        if !self.frames.wanted() {
+            return Ok(());
         }
         let ts = self.now_ns();
         let fins = conn.segments.close(by_switch);

@@ -201,6 +201,14 @@ impl Engine {
         self.switches.insert(conn, switch);
     }
 
+    /// Hands over what the last [`Engine::feed`] or [`Engine::tap_frame`] emitted, without a
+    /// copy: swapped with `spare`, which is cleared first. For a caller that carries the
+    /// outputs out while it drives the engine again (control).
+    pub fn swap_outputs(&mut self, spare: &mut Vec<Output>) {
+        spare.clear();
+        std::mem::swap(&mut self.out, spare);
+    }
+
     fn finish(&mut self) -> &[Output] {
         for output in &self.out {
             self.summary.count(output);

@@ -59,7 +59,15 @@ pub fn parse(bytes: &[u8]) -> Message {
 impl Message {
     /// A new OpenFlow 1.0 message; the header's type and length follow from the body.
     pub fn new(xid: u32, body: Body) -> Message {
-        let mut m = Message {
+        let mut m = Message::unmeasured(xid, body);
+        m.header.length = len16(m.emit().len());
+        m
+    }
+
+    /// A new OpenFlow 1.0 message whose header length is still 0 (`emit` writes the right
+    /// one).
+    fn unmeasured(xid: u32, body: Body) -> Message {
+        Message {
             header: Header {
                 version: OFP_VERSION,
                 msg_type: body.msg_type().unwrap_or(0),
@@ -68,9 +76,7 @@ impl Message {
             },
             body,
             cut_at: None,
-        };
-        m.header.length = len16(m.emit().len());
-        m
+        }
     }
 
     pub fn parse(bytes: &[u8]) -> Message {
@@ -161,21 +167,35 @@ impl Message {
     /// capture cut, which keeps the length its header declared. A malformed message is
     /// its bytes.
     pub fn emit(&self) -> Vec<u8> {
-        if let Body::Malformed { raw, .. } = &self.body {
-            return raw.clone();
-        }
         let mut out = Vec::with_capacity(usize::from(self.header.length).max(HEADER_LEN));
+        self.emit_into(&mut out);
+        out
+    }
+
+    /// Appends the message's bytes to `out` (a connection's send queue, say): what
+    /// [`Message::emit`] returns.
+    pub fn emit_into(&self, out: &mut Vec<u8>) {
+        if let Body::Malformed { raw, .. } = &self.body {
+            out.extend_from_slice(raw);
+            return;
+        }
+        let start = out.len();
         let mut h = self.header;
         if let Some(t) = self.body.msg_type() {
             h.msg_type = t;
         }
-        h.emit(&mut out);
-        self.body.emit(&mut out);
+        h.emit(out);
+        self.body.emit(out);
         if self.cut_at.is_none() {
-            let len = len16(out.len());
-            patch_u16(&mut out, 2, len);
+            let len = len16(out.len() - start);
+            patch_u16(out, start + 2, len);
         }
-        out
+    }
+
+    /// Appends a new OpenFlow 1.0 message to `out`: the bytes of
+    /// `Message::new(xid, body).emit()`, emitted once (`new` emits to learn its length).
+    pub fn emit_new(xid: u32, body: Body, out: &mut Vec<u8>) {
+        Message::unmeasured(xid, body).emit_into(out);
     }
 
     /// The OFPT name without prefix (`PACKET_IN`) that the message's own version gives its
@@ -508,6 +528,32 @@ pub mod hf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `emit_new` and `emit_into` append exactly what `new` and `emit` give, after what the
+    /// buffer held, with the length patched at the message's own offset.
+    #[test]
+    fn emitting_in_place_gives_the_same_bytes() {
+        let bodies = [
+            Body::Hello(Hello::default()),
+            Body::FeaturesRequest,
+            Body::EchoRequest(vec![7; 300]),
+            Body::Error(ErrorMsg {
+                err_type: 0,
+                code: 1,
+                data: b"why".to_vec(),
+            }),
+        ];
+        for body in bodies {
+            let expected = Message::new(42, body.clone()).emit();
+            let mut out = vec![0xee; 5];
+            Message::emit_new(42, body.clone(), &mut out);
+            assert_eq!(out[..5], [0xee; 5]);
+            assert_eq!(out[5..], expected[..], "{body:?}");
+            let mut again = vec![0xee; 3];
+            parse(&expected).emit_into(&mut again);
+            assert_eq!(again[3..], expected[..], "{body:?}");
+        }
+    }
 
     /// Found by the openflow_parse fuzz target: an empty message's tree pointed at bytes
     /// 0..8 that do not exist.

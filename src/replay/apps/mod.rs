@@ -133,12 +133,13 @@ pub fn mac_key(mac: &[u8; 6]) -> u64 {
     u64::from_be_bytes(b)
 }
 
-/// A hasher for MAC keys: one multiply, because the engine looks up a MAC per PacketIn and
-/// the keys come from a capture, not from an adversary.
+/// A hasher for number keys (MACs as [`mac_key`], control's connection tokens): one
+/// multiply, because these are looked up per message and come from a capture or our own
+/// counters, not from an adversary.
 #[derive(Default, Clone, Copy)]
-pub struct MacHasher(u64);
+pub struct NumberHasher(u64);
 
-impl std::hash::Hasher for MacHasher {
+impl std::hash::Hasher for NumberHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -154,7 +155,11 @@ impl std::hash::Hasher for MacHasher {
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             .rotate_left(29);
     }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 /// A map from MAC (as [`mac_key`]) to `V`.
-pub type MacMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<MacHasher>>;
+pub type MacMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<NumberHasher>>;
