@@ -6,37 +6,35 @@
 //! the table.
 
 use std::fmt::Write;
-use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder, UInt64Builder};
-use arrow_array::ArrayRef;
-use arrow_schema::{DataType, Field};
 use ofscope_dissectors::openflow::Actions;
 
-use super::{int, int_field, switch_columns, text_field};
+use super::{int, switch_columns};
 use crate::analysis::SwitchKey;
 use crate::flow_table::{FlowEvent, FlowEventKind};
 
-#[derive(Default)]
-pub struct Rows {
-    dpid: StringBuilder,
-    conn: Int64Builder,
-    number: Int64Builder,
-    ts_ns: Int64Builder,
-    message: Int64Builder,
-    kind: StringBuilder,
-    in_table: BooleanBuilder,
-    removed_reason: Int64Builder,
-    match_: StringBuilder,
-    priority: Int64Builder,
-    actions: StringBuilder,
-    cookie: UInt64Builder,
-    idle_timeout: Int64Builder,
-    hard_timeout: Int64Builder,
-    flags: Int64Builder,
-    installed_ns: Int64Builder,
-    len: usize,
-    text: String,
+builder_rows! {
+    "flow_events" {
+        dpid: StringBuilder => Utf8,
+        conn: Int64Builder => Int64,
+        event: Int64Builder => Int64,
+        ts_ns: Int64Builder => Int64,
+        message: Int64Builder => Int64,
+        kind: StringBuilder => Utf8,
+        in_table: BooleanBuilder => Boolean,
+        removed_reason: Int64Builder => Int64,
+        match_ as "match": StringBuilder => Utf8,
+        priority: Int64Builder => Int64,
+        actions: StringBuilder => Utf8,
+        cookie: UInt64Builder => UInt64,
+        idle_timeout: Int64Builder => Int64,
+        hard_timeout: Int64Builder => Int64,
+        flags: Int64Builder => Int64,
+        installed_ns: Int64Builder => Int64,
+    }
+    scratch {
+        text: String,
+    }
 }
 
 impl Rows {
@@ -44,7 +42,7 @@ impl Rows {
         let (dpid, conn) = switch_columns(key);
         self.dpid.append_option(dpid);
         self.conn.append_option(conn);
-        self.number.append_value(int(number));
+        self.event.append_value(int(number));
         self.ts_ns.append_value(int(e.ts_ns));
         self.message.append_option(e.message.map(int));
         self.kind.append_value(e.kind.name());
@@ -67,56 +65,5 @@ impl Rows {
         self.flags.append_value(flow.flags.into());
         self.installed_ns.append_value(int(flow.installed_ns));
         self.len += 1;
-    }
-}
-
-impl super::Rows for Rows {
-    const NAME: &'static str = "flow_events";
-
-    fn fields() -> Vec<Field> {
-        vec![
-            text_field("dpid"),
-            int_field("conn"),
-            int_field("event"),
-            int_field("ts_ns"),
-            int_field("message"),
-            text_field("kind"),
-            Field::new("in_table", DataType::Boolean, false),
-            int_field("removed_reason"),
-            text_field("match"),
-            int_field("priority"),
-            text_field("actions"),
-            Field::new("cookie", DataType::UInt64, false),
-            int_field("idle_timeout"),
-            int_field("hard_timeout"),
-            int_field("flags"),
-            int_field("installed_ns"),
-        ]
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn columns(&mut self) -> Vec<ArrayRef> {
-        self.len = 0;
-        vec![
-            Arc::new(self.dpid.finish()),
-            Arc::new(self.conn.finish()),
-            Arc::new(self.number.finish()),
-            Arc::new(self.ts_ns.finish()),
-            Arc::new(self.message.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.in_table.finish()),
-            Arc::new(self.removed_reason.finish()),
-            Arc::new(self.match_.finish()),
-            Arc::new(self.priority.finish()),
-            Arc::new(self.actions.finish()),
-            Arc::new(self.cookie.finish()),
-            Arc::new(self.idle_timeout.finish()),
-            Arc::new(self.hard_timeout.finish()),
-            Arc::new(self.flags.finish()),
-            Arc::new(self.installed_ns.finish()),
-        ]
     }
 }

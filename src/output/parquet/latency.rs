@@ -2,15 +2,10 @@
 //! PacketIn with the message that answered it (or none in the pair window), and each
 //! request (echo, barrier, features, config, stats) with its reply (or none).
 
-use std::sync::Arc;
-
-use arrow_array::builder::{Int64Builder, StringBuilder};
-use arrow_array::ArrayRef;
-use arrow_schema::Field;
 use ofscope_dissectors::openflow::types::{self, ofpt};
 use ofscope_dissectors::openflow::OFP_VERSION;
 
-use super::{int, int_field, switch_columns, text_field};
+use super::{int, switch_columns};
 use crate::analysis::latency::At;
 use crate::analysis::{Decisions, SwitchKey};
 use crate::output::json::push_mac;
@@ -20,24 +15,26 @@ fn packet_in_kind() -> &'static str {
     types::msg_type(OFP_VERSION, ofpt::PACKET_IN).map_or("PACKET_IN", |t| t.name)
 }
 
-#[derive(Default)]
-pub struct Rows {
-    dpid: StringBuilder,
-    conn: Int64Builder,
-    kind: StringBuilder,
-    from: StringBuilder,
-    request_message: Int64Builder,
-    request_frame: Int64Builder,
-    request_ts_ns: Int64Builder,
-    answer_message: Int64Builder,
-    answer_frame: Int64Builder,
-    answer_ts_ns: Int64Builder,
-    latency_ns: Int64Builder,
-    rule: StringBuilder,
-    src: StringBuilder,
-    dst: StringBuilder,
-    len: usize,
-    text: String,
+builder_rows! {
+    "latency" {
+        dpid: StringBuilder => Utf8,
+        conn: Int64Builder => Int64,
+        kind: StringBuilder => Utf8,
+        from: StringBuilder => Utf8,
+        request_message: Int64Builder => Int64,
+        request_frame: Int64Builder => Int64,
+        request_ts_ns: Int64Builder => Int64,
+        answer_message: Int64Builder => Int64,
+        answer_frame: Int64Builder => Int64,
+        answer_ts_ns: Int64Builder => Int64,
+        latency_ns: Int64Builder => Int64,
+        rule: StringBuilder => Utf8,
+        src: StringBuilder => Utf8,
+        dst: StringBuilder => Utf8,
+    }
+    scratch {
+        text: String,
+    }
 }
 
 /// One outcome, as a row.
@@ -127,52 +124,5 @@ impl Rows {
             }
         }
         self.len += 1;
-    }
-}
-
-impl super::Rows for Rows {
-    const NAME: &'static str = "latency";
-
-    fn fields() -> Vec<Field> {
-        vec![
-            text_field("dpid"),
-            int_field("conn"),
-            text_field("kind"),
-            text_field("from"),
-            int_field("request_message"),
-            int_field("request_frame"),
-            int_field("request_ts_ns"),
-            int_field("answer_message"),
-            int_field("answer_frame"),
-            int_field("answer_ts_ns"),
-            int_field("latency_ns"),
-            text_field("rule"),
-            text_field("src"),
-            text_field("dst"),
-        ]
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn columns(&mut self) -> Vec<ArrayRef> {
-        self.len = 0;
-        vec![
-            Arc::new(self.dpid.finish()),
-            Arc::new(self.conn.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.from.finish()),
-            Arc::new(self.request_message.finish()),
-            Arc::new(self.request_frame.finish()),
-            Arc::new(self.request_ts_ns.finish()),
-            Arc::new(self.answer_message.finish()),
-            Arc::new(self.answer_frame.finish()),
-            Arc::new(self.answer_ts_ns.finish()),
-            Arc::new(self.latency_ns.finish()),
-            Arc::new(self.rule.finish()),
-            Arc::new(self.src.finish()),
-            Arc::new(self.dst.finish()),
-        ]
     }
 }

@@ -18,7 +18,7 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::tree::FieldDef;
 
-use super::{int, int_field, text_field, BATCH_ROWS};
+use super::{int, BATCH_ROWS};
 use crate::output::json::{push_ipv4, push_mac};
 use crate::session::{format_dpid, OfRecord};
 
@@ -451,10 +451,13 @@ impl super::Rows for Rows {
     fn fields() -> Vec<Field> {
         COLUMNS
             .iter()
-            .map(|c| match c.read {
-                Read::Int(_) => int_field(&c.name.text()),
-                Read::Unsigned(_) => Field::new(c.name.text(), DataType::UInt64, true),
-                Read::Text(_) => text_field(&c.name.text()),
+            .map(|c| {
+                let datatype = match c.read {
+                    Read::Int(_) => DataType::Int64,
+                    Read::Unsigned(_) => DataType::UInt64,
+                    Read::Text(_) => DataType::Utf8,
+                };
+                Field::new(c.name.text(), datatype, true)
             })
             .collect()
     }

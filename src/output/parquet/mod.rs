@@ -7,6 +7,49 @@
 //! batch at a time and written in row groups as they come: memory holds one row group per
 //! table, never the capture.
 
+/// Declares a table's `Rows` gathered in Arrow builders: each column once, with its
+/// builder and its Arrow type (every column may be null); its name is the builder's unless
+/// given (`match_ as "match"`). The table's own code appends to the builders and counts
+/// `len`; `scratch` adds fields of its own.
+macro_rules! builder_rows {
+    (@name $column:ident) => { stringify!($column) };
+    (@name $column:ident $rename:literal) => { $rename };
+    (
+        $table:literal {
+            $($column:ident $(as $rename:literal)?: $builder:ident => $datatype:ident,)*
+        }
+        scratch { $($extra:ident: $extra_type:ty,)* }
+    ) => {
+        #[derive(Default)]
+        pub struct Rows {
+            $($column: arrow_array::builder::$builder,)*
+            len: usize,
+            $($extra: $extra_type,)*
+        }
+
+        impl super::Rows for Rows {
+            const NAME: &'static str = $table;
+
+            fn fields() -> Vec<arrow_schema::Field> {
+                vec![$(arrow_schema::Field::new(
+                    builder_rows!(@name $column $($rename)?),
+                    arrow_schema::DataType::$datatype,
+                    true,
+                ),)*]
+            }
+
+            fn len(&self) -> usize {
+                self.len
+            }
+
+            fn columns(&mut self) -> Vec<arrow_array::ArrayRef> {
+                self.len = 0;
+                vec![$(std::sync::Arc::new(self.$column.finish()),)*]
+            }
+        }
+    };
+}
+
 mod findings;
 mod flow_events;
 mod latency;
@@ -273,16 +316,6 @@ fn switch_columns(key: SwitchKey) -> (Option<String>, Option<i64>) {
         SwitchKey::Dpid(d) => (Some(format_dpid(d)), None),
         SwitchKey::Conn(c) => (None, Some(i64::from(c))),
     }
-}
-
-/// A nullable column of numbers.
-fn int_field(name: &str) -> Field {
-    Field::new(name, DataType::Int64, true)
-}
-
-/// A nullable column of text.
-fn text_field(name: &str) -> Field {
-    Field::new(name, DataType::Utf8, true)
 }
 
 /// Numbers are stored as 64-bit signed integers (Spark and DuckDB read them alike);
