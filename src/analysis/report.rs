@@ -723,7 +723,7 @@ impl Analyzer {
                     .iter()
                     .find(|(k, _)| k == key)
                     .map_or(0, |(_, f)| f.len());
-                view.table_events = s.table.events().len() as u64 + s.table.events_dropped();
+                view.table_events = s.table.events_recorded();
                 view
             })
             .collect();

@@ -150,6 +150,7 @@ impl Watch<'_> {
                 follow: true,
                 filter: self.filter,
                 time: self.view.time,
+                source: None,
             };
             view(rx, feeder, options)
         } else {

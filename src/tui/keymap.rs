@@ -1,7 +1,7 @@
 //! Every key of the viewer in one table, as trippy keeps its keymap: [`App::on_key`] looks
 //! keys up here and the help overlay lists this table, so neither knows a key the other
-//! does not. The filter bar's editing keys are text input, not commands: they stay with the
-//! bar.
+//! does not. The prompts' editing keys are text input, not commands: they stay with the
+//! prompt (`super::prompt`), and the table lists them on one line for the help.
 //!
 //! [`App::on_key`]: super::state::App::on_key
 
@@ -24,15 +24,31 @@ pub enum Action {
     ShowTab,
     /// What Enter does on the tab shown.
     Enter,
-    Expand,
-    Collapse,
+    /// In the tree: expands the field; in a list: scrolls it sideways.
+    Right,
+    /// In the tree: collapses the field; in a list: scrolls it back.
+    Left,
     ExpandAll,
     CollapseAll,
+    /// Long lines wrap, or are cut (and scroll sideways).
+    Wrap,
     Maximise,
     Filter,
+    Search,
+    NextMatch,
+    PreviousMatch,
+    GoToFrame,
+    /// Times count from the selected message, or again from the first frame.
+    TimeReference,
+    /// The next `-t` format.
+    TimeFormat,
+    /// Writes the shown messages to a file.
+    Export,
     Follow,
     /// Wheel and click, which `App::on_mouse` handles; listed for the help.
     Mouse,
+    /// The editing keys of an open prompt, which the prompt handles; listed for the help.
+    PromptKeys,
     Help,
     /// Quits, except that it closes the help when the help is shown.
     Back,
@@ -50,6 +66,8 @@ pub enum Key {
     /// The digits from 1 to the number of tabs.
     TabNumber,
     Mouse,
+    /// The keys of an open prompt.
+    Prompt,
 }
 
 const fn key(c: char, action: Action) -> (Key, Action) {
@@ -85,19 +103,19 @@ pub const KEYMAP: &[Line] = &[
                 code(KeyCode::PageDown, Action::PageDown),
             ],
             &[
-                (Key::Ctrl('b'), Action::PageUp),
-                (Key::Ctrl('f'), Action::PageDown),
+                (Key::Ctrl('u'), Action::PageUp),
+                (Key::Ctrl('d'), Action::PageDown),
             ],
         ],
         what: "move a page",
     },
     Line {
         keys: &[
-            &[key('g', Action::First), key('G', Action::Last)],
             &[
                 code(KeyCode::Home, Action::First),
                 code(KeyCode::End, Action::Last),
             ],
+            &[key('G', Action::Last)],
         ],
         what: "first / last",
     },
@@ -119,16 +137,20 @@ pub const KEYMAP: &[Line] = &[
     Line {
         keys: &[
             &[
-                code(KeyCode::Right, Action::Expand),
-                code(KeyCode::Left, Action::Collapse),
+                code(KeyCode::Right, Action::Right),
+                code(KeyCode::Left, Action::Left),
             ],
-            &[key('l', Action::Expand), key('h', Action::Collapse)],
+            &[key('l', Action::Right), key('h', Action::Left)],
         ],
-        what: "expand / collapse the field",
+        what: "tree: expand / collapse; lists: scroll sideways",
     },
     Line {
         keys: &[&[key('e', Action::ExpandAll), key('c', Action::CollapseAll)]],
         what: "expand / collapse every field",
+    },
+    Line {
+        keys: &[&[key('W', Action::Wrap)]],
+        what: "wrap long lines in the lists / cut them again",
     },
     Line {
         keys: &[&[key('\\', Action::Maximise)]],
@@ -136,7 +158,33 @@ pub const KEYMAP: &[Line] = &[
     },
     Line {
         keys: &[&[key('/', Action::Filter)]],
-        what: "filter (as -Y): Enter applies, Esc cancels",
+        what: "filter (as -Y) in a fresh bar",
+    },
+    Line {
+        keys: &[
+            &[(Key::Ctrl('f'), Action::Search)],
+            &[key('n', Action::NextMatch), key('N', Action::PreviousMatch)],
+        ],
+        what: "search Info and tree; next / previous match",
+    },
+    Line {
+        keys: &[&[key('g', Action::GoToFrame), key(':', Action::GoToFrame)]],
+        what: "go to frame",
+    },
+    Line {
+        keys: &[&[
+            key('t', Action::TimeReference),
+            key('T', Action::TimeFormat),
+        ]],
+        what: "times from this message (again: undo) / next -t format",
+    },
+    Line {
+        keys: &[&[key('w', Action::Export)]],
+        what: "write the shown messages to .pcap or .jsonl",
+    },
+    Line {
+        keys: &[&[(Key::Prompt, Action::PromptKeys)]],
+        what: "Enter applies, Esc cancels, ↑ ↓ earlier entries, ^U clears",
     },
     Line {
         keys: &[&[key('F', Action::Follow)]],
@@ -177,7 +225,7 @@ pub fn action(event: &KeyEvent) -> Option<Action> {
         bindings().find(|(key, _)| match key {
             Key::Code(code) => *code == event.code,
             Key::TabNumber => tab_number(event.code).is_some(),
-            Key::Ctrl(_) | Key::Mouse => false,
+            Key::Ctrl(_) | Key::Mouse | Key::Prompt => false,
         })
     });
     binding.map(|(_, action)| action)
@@ -224,6 +272,7 @@ fn name(key: Key) -> String {
         Key::Ctrl(c) => format!("^{}", c.to_ascii_uppercase()),
         Key::TabNumber => format!("1-{}", TABS.len()),
         Key::Mouse => "mouse".into(),
+        Key::Prompt => "in a bar".into(),
     }
 }
 

@@ -1,14 +1,18 @@
 //! The terminal viewer (`ofscope pcap FILE` on a terminal, `ofscope live`): a message list,
 //! the selected message's tree and bytes, the analysis tabs and a display filter.
 //!
-//! `state` is the whole state and what keys do to it, `keymap` binds the keys, `render`
-//! draws it (one file per pane, and the table of tabs), `event` runs the terminal, `index`
-//! reads a capture in the background into `store`.
+//! `state` is the whole state and what keys do to it, `keymap` binds the keys, `prompt`
+//! edits the bottom line's prompts, `search` and `export` are what Ctrl-F and `w` do,
+//! `render` draws it (one file per pane, and the table of tabs), `event` runs the terminal,
+//! `index` reads a capture in the background into `store`.
 
 mod event;
+pub mod export;
 pub mod index;
 pub mod keymap;
+pub mod prompt;
 pub mod render;
+mod search;
 pub mod state;
 pub mod store;
 
@@ -36,6 +40,8 @@ pub struct Options {
     pub filter: Option<Filter>,
     /// How times are shown (`-t`).
     pub time: TimeFormat,
+    /// The capture file, for `w` to read again; `None` when live.
+    pub source: Option<export::Source>,
 }
 
 /// Runs the viewer on whatever `feed` sends (a file indexer, a live capture) until the user
@@ -43,6 +49,7 @@ pub struct Options {
 pub fn run(feed: Receiver<Feed>, options: Options) -> Result<()> {
     let mut app = App::new(options.title, options.follow);
     app.time = options.time;
+    app.source = options.source;
     if let Some(filter) = options.filter {
         app.set_filter(Some(filter));
     }
@@ -79,7 +86,7 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
     let filter = crate::commands::display_filter(args.view.filter.as_deref())?;
     let config =
         StreamConfig::with_ports(&args.view.ports).with_vxlan_ports(&args.view.vxlan_ports);
-    let feed = index::index_file(path, config)?;
+    let feed = index::index_file(path, config.clone())?;
     run(
         feed,
         Options {
@@ -87,6 +94,10 @@ pub fn run_pcap(args: &PcapArgs) -> Result<ExitCode> {
             follow: false,
             filter,
             time: args.view.time,
+            source: Some(export::Source {
+                path: path.clone(),
+                config,
+            }),
         },
     )?;
     Ok(ExitCode::SUCCESS)

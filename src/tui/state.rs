@@ -4,21 +4,21 @@
 use std::time::{Duration, Instant};
 
 use ofscope_dissectors::tree::{Kind, Tree};
-use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use crate::analysis::{self, Analyzer, FastMap};
 use crate::cli::TimeFormat;
-use crate::filter::{Channel, Context, Filter, FilterError};
+use crate::filter::{Channel, Context, Filter};
 use crate::session::SessionEvent;
 use crate::stream::{ConnId, StreamEvent};
 
 use super::index::Feed;
 use super::keymap::{self, Action};
+use super::prompt::{History, Outcome, Prompt, PromptKind};
 use super::render::{TabSpec, TABS};
 use super::store::Store;
+use super::{export, search};
 
 /// A tab: its row in [`TABS`], whose order its number key follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,65 +63,6 @@ impl Pane {
 
     fn previous(self) -> Pane {
         self.next().next()
-    }
-}
-
-/// The filter bar while it is open: the text as typed and whether it parses.
-#[derive(Debug, Clone, Default)]
-pub struct FilterBar {
-    pub input: String,
-    /// Cursor position, in characters.
-    pub cursor: usize,
-    pub error: Option<FilterError>,
-}
-
-impl FilterBar {
-    fn new(input: &str) -> FilterBar {
-        let mut bar = FilterBar {
-            input: input.to_string(),
-            cursor: input.chars().count(),
-            error: None,
-        };
-        bar.check();
-        bar
-    }
-
-    fn check(&mut self) {
-        self.error = match self.input.trim() {
-            "" => None,
-            expr => Filter::parse(expr).err(),
-        };
-    }
-
-    fn byte_at(&self, char_pos: usize) -> usize {
-        self.input
-            .char_indices()
-            .nth(char_pos)
-            .map_or(self.input.len(), |(i, _)| i)
-    }
-
-    fn insert(&mut self, c: char) {
-        let at = self.byte_at(self.cursor);
-        self.input.insert(at, c);
-        self.cursor += 1;
-        self.check();
-    }
-
-    fn backspace(&mut self) {
-        if self.cursor > 0 {
-            self.cursor -= 1;
-            let at = self.byte_at(self.cursor);
-            self.input.remove(at);
-            self.check();
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.cursor < self.input.chars().count() {
-            let at = self.byte_at(self.cursor);
-            self.input.remove(at);
-            self.check();
-        }
     }
 }
 
@@ -316,8 +257,24 @@ pub struct App {
     pub origin_ns: Option<u64>,
     pub progress: Progress,
     pub applied: Option<Applied>,
-    /// The filter bar, while open.
-    pub bar: Option<FilterBar>,
+    /// The prompt at the bottom (filter, search, go to frame, export), while open.
+    pub bar: Option<Prompt>,
+    /// What was entered in each prompt.
+    pub history: History,
+    /// What the last command has to say (a search not found, a file written); the next
+    /// key clears it.
+    pub notice: Option<String>,
+    /// The text searched for, lowercase, once Ctrl-F has been used.
+    pub search: Option<String>,
+    /// Store position of the message relative times count from (`t`), when not the
+    /// capture's first frame.
+    pub time_reference: Option<usize>,
+    /// Columns the lists are scrolled sideways by (`←`/`→` out of the tree).
+    pub sideways: usize,
+    /// Long lines of the lists wrap instead of being cut (`W`).
+    pub wrap: bool,
+    /// The capture file and how it was read, for `w` to read it again; `None` when live.
+    pub source: Option<export::Source>,
     /// Position of the selected message in the shown list.
     pub selected: usize,
     /// First shown list position on screen.
@@ -331,11 +288,17 @@ pub struct App {
     pub help: bool,
     pub quit: bool,
     pub panes: PaneRects,
+    /// The list position drawn on each line of the message list (a wrapped row takes
+    /// several), for clicks.
+    pub list_lines: Vec<usize>,
     /// The cursor position in each of the other tabs' lists.
     pub tab_cursor: [usize; TABS.len()],
     detail: Option<Detail>,
     scratch: Tree,
 }
+
+/// Columns a list moves sideways per key: a quarter of a narrow terminal.
+const SIDEWAYS_STEP: usize = 20;
 
 /// How long one call to [`App::work`] may spend filtering, so keys stay responsive.
 pub const WORK_SLICE: Duration = Duration::from_millis(25);
@@ -353,6 +316,13 @@ impl App {
             progress: Progress::default(),
             applied: None,
             bar: None,
+            history: History::default(),
+            notice: None,
+            search: None,
+            time_reference: None,
+            sideways: 0,
+            wrap: false,
+            source: None,
             selected: 0,
             list_offset: 0,
             follow,
@@ -362,6 +332,7 @@ impl App {
             help: false,
             quit: false,
             panes: PaneRects::default(),
+            list_lines: Vec::new(),
             tab_cursor: [0; TABS.len()],
             detail: None,
             scratch: Tree::new(),
@@ -487,30 +458,59 @@ impl App {
         self.shown_row(self.selected)
     }
 
+    /// The frame that completed message `index` (1-based, as the analysis numbers them).
+    pub fn frame_of_message(&self, index: u64) -> Option<u64> {
+        let row = self
+            .store
+            .row(usize::try_from(index.checked_sub(1)?).ok()?)?;
+        (row.index == index).then_some(row.frame)
+    }
+
     /// The analysis the tabs show: of the whole session, whatever the filter.
     pub fn analysis(&self) -> &Analyzer {
         &self.analysis
     }
 
     /// What relative times count from: the capture's first frame, or while it is not
-    /// known, the first message.
+    /// known, the first message. The Latency chart's axis counts from here too.
     pub fn origin_ns(&self) -> u64 {
         self.origin_ns
             .or_else(|| self.store.row(0).map(|r| r.ts_ns))
             .unwrap_or(0)
     }
 
-    /// Shows the message completed by `frame` in the Messages tab, dropping a filter that
-    /// hides it.
-    pub fn jump_to_frame(&mut self, frame: u64) {
+    /// What the relative times shown count from: the message marked with `t`, else the
+    /// capture's first frame.
+    pub fn reference_ns(&self) -> u64 {
+        self.time_reference
+            .and_then(|i| self.store.row(i))
+            .map_or_else(|| self.origin_ns(), |row| row.ts_ns)
+    }
+
+    /// Shows the message completed by `frame` in the Messages tab, or the next one after it,
+    /// dropping a filter that hides it. Returns what the user should be told: that another
+    /// frame is shown, that the filter was dropped, or that there is no message that late.
+    pub fn jump_to_frame(&mut self, frame: u64) -> Option<String> {
         let Some(row) = self.store.rows().iter().position(|r| r.frame >= frame) else {
-            return;
+            let last = self.store.rows().last().map_or_else(
+                || "there is no message yet".to_string(),
+                |r| format!("the last message is in frame {}", r.frame),
+            );
+            return Some(format!("no message in frame {frame} or after it; {last}"));
         };
+        let mut said = Vec::new();
+        let found = self.store.rows()[row].frame;
+        if found != frame {
+            said.push(format!(
+                "frame {frame} has no OpenFlow message; showing frame {found}, the next one"
+            ));
+        }
         let position = match &self.applied {
             Some(a) => a.matches.binary_search(&row).ok(),
             None => Some(row),
         };
         let position = position.unwrap_or_else(|| {
+            said.push("the filter hid it and is cleared".into());
             self.set_filter(None);
             row
         });
@@ -518,6 +518,7 @@ impl App {
         self.follow = false;
         self.tab = Tab::MESSAGES;
         self.focus = Pane::List;
+        (!said.is_empty()).then(|| said.join("; "))
     }
 
     /// The selected message's tree, decoded now if the selection changed.
@@ -526,10 +527,15 @@ impl App {
         if self.detail.as_ref().is_none_or(|d| d.row != row) {
             let mut tree = Tree::new();
             self.store.message(row).build_tree(&mut tree);
+            // The tree opens on what was searched for, else on what the filter names.
             let cursor = self
-                .applied
-                .as_ref()
-                .and_then(|a| first_named_field(&tree, a.filter.as_str()))
+                .search
+                .as_deref()
+                .and_then(|text| search::first_matching_field(&tree, text))
+                .or_else(|| {
+                    let filter = self.applied.as_ref()?.filter.as_str();
+                    first_named_field(&tree, filter)
+                })
                 .unwrap_or(0);
             self.detail = Some(Detail {
                 row,
@@ -558,8 +564,17 @@ impl App {
             self.quit = true;
             return;
         }
-        if self.bar.is_some() {
-            self.filter_key(key);
+        self.notice = None;
+        if let Some(bar) = &mut self.bar {
+            match bar.on_key(key, &self.history) {
+                Outcome::Open => {}
+                Outcome::Cancelled => self.bar = None,
+                Outcome::Entered(kind, text) => {
+                    self.bar = None;
+                    self.history.push(kind, &text);
+                    self.entered(kind, &text);
+                }
+            }
             return;
         }
         if self.help {
@@ -572,9 +587,14 @@ impl App {
         match action {
             Action::Quit | Action::Back | Action::Interrupt => self.quit = true,
             Action::Help => self.help = true,
-            Action::Filter => {
-                self.bar = Some(FilterBar::new(self.filter_text().unwrap_or_default()));
-            }
+            Action::Filter => self.bar = Some(Prompt::new(PromptKind::Filter)),
+            Action::Search => self.bar = Some(Prompt::new(PromptKind::Search)),
+            Action::GoToFrame => self.bar = Some(Prompt::new(PromptKind::GoTo)),
+            Action::Export => self.bar = Some(Prompt::new(PromptKind::Export)),
+            Action::NextMatch => self.find(true),
+            Action::PreviousMatch => self.find(false),
+            Action::TimeReference => self.toggle_time_reference(),
+            Action::TimeFormat => self.next_time_format(),
             Action::ShowTab => {
                 if let Some(n) = keymap::tab_number(key.code) {
                     self.tab = Tab(n);
@@ -583,6 +603,7 @@ impl App {
             Action::NextPane => self.focus = self.focus.next(),
             Action::PreviousPane => self.focus = self.focus.previous(),
             Action::Maximise => self.maximised = !self.maximised,
+            Action::Wrap => self.wrap = !self.wrap,
             Action::Follow => {
                 self.follow = true;
                 self.selected = self.shown_len().saturating_sub(1);
@@ -598,11 +619,99 @@ impl App {
                     enter(self);
                 }
             }
-            Action::Expand => self.expand(true),
-            Action::Collapse => self.expand(false),
+            Action::Right => self.right_or_left(true),
+            Action::Left => self.right_or_left(false),
             Action::ExpandAll => self.expand_all(false),
             Action::CollapseAll => self.expand_all(true),
-            Action::Mouse => {}
+            Action::Mouse | Action::PromptKeys => {}
+        }
+    }
+
+    /// Enter in a prompt.
+    fn entered(&mut self, kind: PromptKind, text: &str) {
+        match kind {
+            PromptKind::Filter => {
+                // The prompt only hands over a filter that parses.
+                let filter = (!text.is_empty()).then(|| Filter::parse(text).ok()).flatten();
+                self.set_filter(filter);
+            }
+            PromptKind::Search if text.is_empty() => self.search = None,
+            PromptKind::Search => {
+                self.search = Some(text.to_lowercase());
+                self.find(true);
+            }
+            PromptKind::GoTo => match text.trim_start_matches('#').parse::<u64>() {
+                Ok(frame) => self.notice = self.jump_to_frame(frame),
+                Err(_) => {
+                    self.notice = Some(format!(
+                        "not a frame number: '{text}'; type the frame's number, as the No. column shows it"
+                    ))
+                }
+            },
+            PromptKind::Export => {
+                self.notice = Some(match export::write(self, text) {
+                    Ok(done) => done,
+                    Err(err) => format!("{err:#}"),
+                })
+            }
+        }
+    }
+
+    /// `n` / `N`: the next or previous shown message whose Info or tree holds the text
+    /// searched for, from the selected one, round the end; says so when there is none.
+    fn find(&mut self, forward: bool) {
+        let Some(text) = self.search.clone() else {
+            self.notice = Some("nothing searched for yet: Ctrl-F searches".into());
+            return;
+        };
+        match search::find(self, &text, forward) {
+            Some(found) => {
+                self.selected = found.position;
+                self.follow = false;
+                self.tab = Tab::MESSAGES;
+                self.detail = None;
+                if found.wrapped {
+                    let end = if forward { "top" } else { "bottom" };
+                    self.notice = Some(format!("search went on from the {end}"));
+                }
+            }
+            None => self.notice = Some(format!("not found: '{text}'")),
+        }
+    }
+
+    /// `t`: relative times count from the selected message, or, on the one marked, again
+    /// from the capture's first frame.
+    fn toggle_time_reference(&mut self) {
+        let Some(row) = self.selected_row() else {
+            return;
+        };
+        if self.time_reference == Some(row) {
+            self.time_reference = None;
+            self.notice = Some("times count from the first frame again".into());
+            return;
+        }
+        self.time_reference = Some(row);
+        let frame = self.store.row(row).map_or(0, |r| r.frame);
+        let mut notice = format!("times count from frame {frame} (*REF*); t on it again undoes");
+        if self.time != TimeFormat::Relative {
+            self.time = TimeFormat::Relative;
+            notice.push_str("; shown as -t r");
+        }
+        self.notice = Some(notice);
+    }
+
+    /// `T`: the next of `-t`'s formats, in the order `--help` lists them.
+    fn next_time_format(&mut self) {
+        use clap::ValueEnum;
+        let formats = TimeFormat::value_variants();
+        let at = formats.iter().position(|f| *f == self.time).unwrap_or(0);
+        self.time = formats[(at + 1) % formats.len()];
+        if let Some(value) = self.time.to_possible_value() {
+            let help = value
+                .get_help()
+                .map(|h| format!(": {h}"))
+                .unwrap_or_default();
+            self.notice = Some(format!("times as -t {}{help}", value.get_name()));
         }
     }
 
@@ -641,8 +750,8 @@ impl App {
     fn click(&mut self, pane: Pane, row: u16) {
         match pane {
             Pane::List => {
-                let at = self.list_offset + usize::from(row - self.panes.list.y);
-                if at < self.shown_len() {
+                let line = usize::from(row - self.panes.list.y);
+                if let Some(&at) = self.list_lines.get(line) {
                     self.selected = at;
                     self.follow = false;
                 }
@@ -657,41 +766,6 @@ impl App {
             }
             Pane::Hex => {}
         }
-    }
-
-    fn filter_key(&mut self, key: KeyEvent) {
-        let Some(bar) = &mut self.bar else { return };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => self.bar = None,
-            KeyCode::Enter => self.apply_filter(),
-            KeyCode::Char('u') if ctrl => *bar = FilterBar::new(""),
-            KeyCode::Char(c) => bar.insert(c),
-            KeyCode::Backspace => bar.backspace(),
-            KeyCode::Delete => bar.delete(),
-            KeyCode::Left => bar.cursor = bar.cursor.saturating_sub(1),
-            KeyCode::Right => bar.cursor = (bar.cursor + 1).min(bar.input.chars().count()),
-            KeyCode::Home => bar.cursor = 0,
-            KeyCode::End => bar.cursor = bar.input.chars().count(),
-            _ => {}
-        }
-    }
-
-    /// Enter in the filter bar: an invalid filter keeps the bar open with its error.
-    fn apply_filter(&mut self) {
-        let Some(bar) = &self.bar else { return };
-        if bar.error.is_some() {
-            return;
-        }
-        let filter = match bar.input.trim() {
-            "" => None,
-            expr => match Filter::parse(expr) {
-                Ok(filter) => Some(filter),
-                Err(_) => return,
-            },
-        };
-        self.bar = None;
-        self.set_filter(filter);
     }
 
     /// Puts a filter in force (or none); the list starts again from the top.
@@ -766,11 +840,17 @@ impl App {
         }
     }
 
-    fn expand(&mut self, open: bool) {
+    /// In the tree, expands (`right`) or collapses the field; in a list, scrolls it
+    /// sideways (the panes drawing it keep it within the longest line).
+    fn right_or_left(&mut self, right: bool) {
         if (self.tab, self.focus) == (Tab::MESSAGES, Pane::Detail) {
             if let Some(detail) = self.detail() {
-                detail.set_collapsed(!open);
+                detail.set_collapsed(!right);
             }
+        } else if right {
+            self.sideways = self.sideways.saturating_add(SIDEWAYS_STEP);
+        } else {
+            self.sideways = self.sideways.saturating_sub(SIDEWAYS_STEP);
         }
     }
 

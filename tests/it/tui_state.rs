@@ -69,8 +69,10 @@ fn the_filter_bar_checks_as_you_type_and_filters_on_enter() {
     assert_eq!(shown(&app), expected);
     assert_eq!(app.filter_text(), Some("arp && vlan.id == 10"));
 
-    // The bar opens with the filter in force; clearing it shows everything again.
+    // The bar opens empty, Up recalls the filter in force; an empty one shows everything.
     key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.bar.as_ref().unwrap().input, "");
+    key(&mut app, KeyCode::Up);
     assert_eq!(app.bar.as_ref().unwrap().input, "arp && vlan.id == 10");
     ctrl(&mut app, 'u');
     key(&mut app, KeyCode::Enter);
@@ -157,8 +159,8 @@ fn the_filter_selects_rows_and_the_tabs_keep_the_whole_session() {
     // The Flows tab is the session's tables as of the selected (listed) message.
     key(&mut app, KeyCode::Char('2'));
     let screen = draw(&mut app, 200, 50);
-    let first_shown = app.store.row(app.selected_row().unwrap()).unwrap().index;
-    assert!(screen.contains(&format!("Flow tables at message {first_shown} at")));
+    let first_shown = app.store.row(app.selected_row().unwrap()).unwrap().frame;
+    assert!(screen.contains(&format!("Flow tables at frame {first_shown} at")));
     key(&mut app, KeyCode::Char('3'));
     let screen = draw(&mut app, 200, 50);
     assert!(!screen.contains("unanswered"), "{screen}");
@@ -194,7 +196,7 @@ fn selection_moves_by_rows_pages_and_ends() {
     assert_eq!(app.selected, app.shown_len() - 1);
     key(&mut app, KeyCode::Down);
     assert_eq!(app.selected, app.shown_len() - 1, "stops at the end");
-    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Home);
     assert_eq!(app.selected, 0);
     key(&mut app, KeyCode::Up);
     assert_eq!(app.selected, 0, "stops at the top");
@@ -214,7 +216,7 @@ fn enter_goes_to_the_tree_and_folds_groups() {
     assert_eq!(detail.tree.fields[detail.cursor].key(), "vlan.id");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.focus, Pane::Detail);
-    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Home);
     keys(&mut app, "j"); // of.type, a leaf
     let all = app.detail().unwrap().visible().len();
     // Go to the first group (the PACKET_IN body) and fold it.

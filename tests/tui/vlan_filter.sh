@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Drives the real viewer in tmux on the VLAN sample: filter, select, highlight, the Latency
-# tab, the analysis tabs under a filter that hides the answers, then quit and check the
-# terminal is back to normal. Asserts on capture-pane output.
+# tab, the analysis tabs under a filter that hides the answers, a search, a go-to-frame, the
+# Flows tab scrolled to its actions, then quit and check the terminal is back to normal.
+# Asserts on capture-pane output.
 # Usage: vlan_filter.sh OFSCOPE_BINARY SAMPLE_PCAP
 set -euo pipefail
 ofscope=$1
@@ -20,14 +21,15 @@ fail() {
 
 screen() { tm capture-pane -p -t "$session"; }
 
-# Waits until the screen contains the fixed string $1.
-wait_for() {
+# Waits until a line of the screen matches $2, a fixed string (-F) or a regex (-E) as $1 says.
+wait_until() {
   for _ in $(seq 100); do
-    if screen | grep -qF -- "$1"; then return 0; fi
+    if screen | grep -q "$1" -- "$2"; then return 0; fi
     sleep 0.1
   done
-  fail "timed out waiting for: $1"
+  fail "timed out waiting for: $2"
 }
+wait_for() { wait_until -F "$1"; }
 
 # The pane runs the viewer, then reports how it ended and the terminal modes it left.
 tm new-session -d -s "$session" -x 120 -y 40 \
@@ -85,10 +87,54 @@ tm send-keys -t "$session" 6
 wait_for "Findings: "
 if screen | grep -q "unanswered"; then fail "a PacketIn is called unanswered"; fi
 tm send-keys -t "$session" 1 G 2
-wait_for "Flow tables at message"
+wait_for "Flow tables at frame"
 screen | grep -qE ": [1-9][0-9]* flows" || fail "no flow in the tables at the last PacketIn"
 
-# 5. Quit: the viewer ends with 0 and leaves the terminal in cooked mode, off the
+# 5. Search (Ctrl-F) with no filter: the selection lands on the text output's first
+#    PACKET_OUT flooding, as the Flows tab's title (the selected message's frame) says.
+tm send-keys -t "$session" 1 /
+tm send-keys -t "$session" Enter
+wait_for "Filter: none"
+printed=$("$ofscope" pcap --print "$sample")
+flood=$(echo "$printed" | grep -F 'actions=FLOOD' | awk 'NR == 1 {print $1}')
+[ -n "$flood" ] || fail "the text output has no actions=FLOOD"
+tm send-keys -t "$session" C-f
+tm send-keys -t "$session" -l 'actions=flood'
+wait_for "Search: actions=flood"
+tm send-keys -t "$session" Enter 2
+wait_for "Flow tables at frame $flood at"
+# n goes on to the next one.
+second=$(echo "$printed" | grep -F 'actions=FLOOD' | awk 'NR == 2 {print $1}')
+tm send-keys -t "$session" 1 n 2
+wait_for "Flow tables at frame $second at"
+
+# 6. Go to a frame that carries no message (a TCP ACK): the next message is shown, and the
+#    bottom line says so.
+frames=$(echo "$printed" | awk '{print $1}')
+gap=$(echo "$frames" | awk 'NR > 1 && $1 > prev + 1 && !found {print prev + 1; found = 1} {prev = $1}')
+next=$(echo "$frames" | awk -v gap="$gap" '$1 > gap && !found {print; found = 1}')
+[ -n "$gap" ] && [ -n "$next" ] || fail "no frame without a message in the sample"
+tm send-keys -t "$session" 1 g
+tm send-keys -t "$session" -l "$gap"
+wait_for "Go to frame: $gap"
+tm send-keys -t "$session" Enter
+wait_for "frame $gap has no OpenFlow message; showing frame $next, the next one"
+screen | grep -qE "^ +$next +" || fail "frame $next is not listed"
+tm send-keys -t "$session" 2
+wait_for "Flow tables at frame $next at"
+
+# 7. The Flows tab at the last message, scrolled sideways: its lines end with their actions.
+tm send-keys -t "$session" 1 End 2
+wait_for "Flow tables at frame"
+flows=$(screen | grep -oE ': [0-9]+ flows' | grep -oE '[0-9]+' | awk 'NR == 1')
+table() { screen | sed -n '/ Flow tables at /,/ Flow events /p'; }
+if table | grep -qE ' actions=[^ ]+ *$'; then fail "the flows fit the screen before scrolling"; fi
+for _ in $(seq 10); do tm send-keys -t "$session" l; done
+wait_until -E '^ *[^ ].* actions=output:[0-9]+ *$'
+ends=$(table | grep -cE '[,=0-9a-f] actions=output:[0-9]+ *$' || true)
+[ -n "$flows" ] && [ "$ends" -eq "$flows" ] || fail "$ends lines end in actions=..., the table has $flows flows"
+
+# 8. Quit: the viewer ends with 0 and leaves the terminal in cooked mode, off the
 #    alternate screen.
 tm send-keys -t "$session" q
 wait_for "DONE"

@@ -1,17 +1,18 @@
 //! Expert findings (unanswered PacketIns, floods, errors, gaps...) as `--findings` lists
 //! them: errors, then warnings, then notes, each kind once with its count and its first
-//! occurrences; Enter shows the message.
+//! occurrences; Enter shows the message. The text scrolls sideways or wraps.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::text::Text;
+use ratatui::widgets::{Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::analysis::findings::Severity;
 use crate::analysis::report::FINDINGS_SHOWN;
 use crate::tui::state::App;
 
-use super::{cursor_style, pane_block, time, time_width};
+use super::{cursor_style, pane_block, sideways, time, time_width};
 
 /// One line of the tab: a kind once with its count (its severity, no time), or one of its
 /// first occurrences, as `--findings` prints them.
@@ -69,7 +70,16 @@ fn lines(app: &App) -> Vec<Line> {
 }
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
-    let rows: Vec<Row> = lines(app)
+    let lines = lines(app);
+    let fixed = [7, time_width(app.time), 7, 20];
+    let spacing = fixed.len() as u16;
+    let text_width = usize::from(
+        area.width
+            .saturating_sub(fixed.iter().sum::<u16>() + spacing),
+    );
+    let longest = lines.iter().map(|l| l.cells[4].chars().count()).max();
+    let shift = sideways::shift(app, longest.unwrap_or(0), text_width);
+    let rows: Vec<Row> = lines
         .into_iter()
         .map(|line| {
             let colour = match line.severity {
@@ -77,18 +87,26 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 Severity::Warning => Color::Yellow,
                 Severity::Note => Color::Cyan,
             };
-            Row::new(line.cells).style(Style::new().fg(colour))
+            let [level, time, frame, kind, text] = line.cells;
+            let text = sideways::fit(text.into(), text_width, shift, app.wrap);
+            let height = text.len() as u16;
+            Row::new([
+                Cell::from(level),
+                Cell::from(time),
+                Cell::from(frame),
+                Cell::from(kind),
+                Cell::from(Text::from(text)),
+            ])
+            .height(height)
+            .style(Style::new().fg(colour))
         })
         .collect();
     let total = rows.len();
     let kinds = app.analysis().findings().groups().len();
-    let widths = [
-        Constraint::Length(7),
-        Constraint::Length(time_width(app.time)),
-        Constraint::Length(7),
-        Constraint::Length(20),
-        Constraint::Fill(1),
-    ];
+    let widths = fixed
+        .map(Constraint::Length)
+        .into_iter()
+        .chain([Constraint::Fill(1)]);
     let header = Row::new(["Level", "Time", "Frame", "Kind", "Finding"])
         .style(Style::new().fg(Color::White).bg(Color::Blue));
     let cursor = app.tab_cursor_mut();
@@ -96,6 +114,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
     let table = Table::new(rows, widths)
         .header(header)
+        .column_spacing(1)
         .row_highlight_style(cursor_style(true))
         .block(pane_block(
             format!(" Findings: {kinds} kind(s), errors first — Enter shows the message "),
@@ -108,6 +127,6 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 pub fn enter(app: &mut App) {
     let frame = lines(app).get(app.tab_cursor()).and_then(|line| line.frame);
     if let Some(frame) = frame {
-        app.jump_to_frame(frame);
+        app.notice = app.jump_to_frame(frame);
     }
 }

@@ -1,5 +1,6 @@
 //! The flow table of each switch as it was when the selected message was seen, in
-//! ovs-ofctl syntax, and the table's changes around that moment.
+//! ovs-ofctl syntax, and the table's changes around that moment; whole flows, with their
+//! actions, by scrolling sideways or wrapping.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -9,7 +10,7 @@ use ratatui::Frame;
 
 use crate::tui::state::App;
 
-use super::{pane_block, time};
+use super::{pane_block, sideways, time};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let [table_area, events_area] =
@@ -20,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let (at_ns, at_text) = match selected {
         Some(row) => (
             row.ts_ns,
-            format!("message {} at {}", row.index, time(viewer, row.ts_ns)),
+            format!("frame {} at {}", row.frame, time(viewer, row.ts_ns)),
         ),
         None => (analysis.last_ns(), "the end".to_string()),
     };
@@ -53,7 +54,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .iter()
         .flat_map(|(key, switch)| {
             switch.table.events().iter().map(move |e| {
-                let message = e.message.map_or("-".into(), |m| format!("#{m}"));
+                let frame = e
+                    .message
+                    .and_then(|m| viewer.frame_of_message(m))
+                    .map_or("-".into(), |frame| format!("#{frame}"));
                 let switch = if several {
                     format!("{key} ")
                 } else {
@@ -64,7 +68,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     format!(
                         "{:>11} {:<6} {:<9} {switch}{}",
                         time(viewer, e.ts_ns),
-                        message,
+                        frame,
                         e.kind.name(),
                         e.flow.rule()
                     ),
@@ -75,28 +79,20 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     events.sort_by_key(|(ts, _)| *ts);
     let now = events.partition_point(|(ts, _)| *ts <= at_ns);
 
-    let cursor = app.tab_cursor_mut();
-    *cursor = (*cursor).min(table.len().saturating_sub(1));
-    let block = pane_block(format!(" Flow tables at {at_text} "), true);
-    frame.render_widget(
-        Paragraph::new(table)
-            .block(block)
-            .scroll((u16::try_from(*cursor).unwrap_or(u16::MAX), 0)),
-        table_area,
-    );
-
-    let block = pane_block(
+    let table_block = pane_block(format!(" Flow tables at {at_text} "), true);
+    let events_block = pane_block(
         format!(
-            " Flow events ({}, {now} up to the selected message) ",
+            " Flow events ({}, {now} up to the selected message; #frame) ",
             events.len()
         ),
         false,
     );
-    let height = usize::from(block.inner(events_area).height);
+    let inner = events_block.inner(events_area);
+    let height = usize::from(inner.height);
     // Show the events just before the moment and a few after it.
     let start = now.saturating_sub(height.saturating_sub(height / 3));
     let lines: Vec<Line> = events
-        .iter()
+        .into_iter()
         .enumerate()
         .skip(start)
         .take(height)
@@ -106,8 +102,23 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
             } else {
                 Style::new().fg(Color::DarkGray)
             };
-            Line::styled(text.clone(), style)
+            Line::styled(text, style)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block), events_area);
+
+    // Both panes move sideways together, as far as the tables need (the events' longer
+    // lines wrap whole with `W`): so the flows end on screen with their actions.
+    let width = usize::from(inner.width);
+    let shift = sideways::shift(app, sideways::longest(&table), width);
+    let table = sideways::fit_each(table, width, shift, app.wrap);
+    let lines = sideways::fit_each(lines, width, shift, app.wrap);
+    let cursor = app.tab_cursor_mut();
+    *cursor = (*cursor).min(table.len().saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(table)
+            .block(table_block)
+            .scroll((u16::try_from(*cursor).unwrap_or(u16::MAX), 0)),
+        table_area,
+    );
+    frame.render_widget(Paragraph::new(lines).block(events_block), events_area);
 }

@@ -1,9 +1,9 @@
-//! The message list: No., Time, Switch, Dir, Type, Xid, Info, coloured by type. Only the
-//! rows on screen are decoded.
+//! The message list: No. (the frame), Time, Switch, Dir, Type, Xid, Info, coloured by
+//! type; Info scrolls sideways or wraps. Only the rows on screen are decoded.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Text};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
@@ -14,7 +14,7 @@ use crate::stream::Direction;
 use crate::tui::state::{App, Pane};
 use crate::tui::store;
 
-use super::{cursor_style, pane_block, scroll_to, time_text, time_width};
+use super::{cursor_style, pane_block, scroll_to, sideways, time_text, time_width};
 use crate::cli::TimeFormat;
 
 /// Below this width the switch column shows only the end of the datapath id.
@@ -35,8 +35,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         height: inner.height.saturating_sub(1),
         ..inner
     };
+    app.list_lines.clear();
     app.selected = app.selected.min(total.saturating_sub(1));
-    app.list_offset = scroll_to(app.list_offset, app.selected, height);
     if app.store.is_empty() && app.progress.finished {
         let hint = match &app.progress.no_messages {
             Some(why) => format!("no OpenFlow messages found; {why}"),
@@ -49,36 +49,113 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         return;
     }
     let wide = area.width >= WIDE;
+    let fixed = [
+        7,
+        time_width(app.time),
+        if wide { 23 } else { 6 },
+        3,
+        if wide { 24 } else { 13 },
+        if wide { 10 } else { 6 },
+    ];
+    let spacing = fixed.len() as u16;
+    let info_width = usize::from(
+        inner
+            .width
+            .saturating_sub(fixed.iter().sum::<u16>() + spacing),
+    );
 
-    let rows = (app.list_offset..(app.list_offset + height).min(total)).filter_map(|pos| {
-        let i = app.shown_row(pos)?;
-        let row = app.store.row(i)?;
-        let cells = cells(app, pos, i, row, wide);
+    // The rows that fit from the offset down, the selected one among them; a wrapped row
+    // takes several lines.
+    let lines_of = |info: &str| {
+        if app.wrap {
+            info.chars().count().div_ceil(info_width.max(1)).max(1)
+        } else {
+            1
+        }
+    };
+    let offset = if app.wrap {
+        let mut offset = app.list_offset.min(app.selected);
+        let mut used: usize = (offset..=app.selected)
+            .map(|pos| lines_of(&info_at(app, pos)))
+            .sum();
+        while used > height && offset < app.selected {
+            used -= lines_of(&info_at(app, offset));
+            offset += 1;
+        }
+        offset
+    } else {
+        scroll_to(app.list_offset, app.selected, height)
+    };
+    app.list_offset = offset;
+    let mut shown = Vec::new();
+    let mut used = 0;
+    for pos in offset..total {
+        let info = info_at(app, pos);
+        used += lines_of(&info);
+        if used > height && !shown.is_empty() {
+            break;
+        }
+        shown.push((pos, info));
+    }
+    let longest = shown.iter().map(|(_, info)| info.chars().count()).max();
+    let shift = sideways::shift(app, longest.unwrap_or(0), info_width);
+
+    let mut rows = Vec::with_capacity(shown.len());
+    for (pos, info) in shown {
+        let Some(row) = app.shown_row(pos).and_then(|i| app.store.row(i)) else {
+            continue;
+        };
+        let info = sideways::fit(Line::raw(info), info_width, shift, app.wrap);
+        let lines = info.len();
+        app.list_lines.extend(std::iter::repeat_n(pos, lines));
         let style = if pos == app.selected {
             cursor_style(focused)
         } else {
             Style::new().fg(type_colour(row.type_name))
         };
-        Some(Row::new(cells).style(style))
-    });
-    let switch_width = if wide { 23 } else { 6 };
-    let widths = [
-        Constraint::Length(7),
-        Constraint::Length(time_width(app.time)),
-        Constraint::Length(switch_width),
-        Constraint::Length(3),
-        Constraint::Length(if wide { 24 } else { 13 }),
-        Constraint::Length(if wide { 10 } else { 6 }),
-        Constraint::Fill(1),
-    ];
+        let [no, time, switch, dir, kind, xid] = cells(app, pos, row, wide);
+        let cells = [
+            no,
+            time,
+            switch,
+            dir,
+            kind,
+            xid,
+            Cell::from(Text::from(info)),
+        ];
+        rows.push(Row::new(cells).height(lines as u16).style(style));
+    }
+    let widths = fixed
+        .map(Constraint::Length)
+        .into_iter()
+        .chain([Constraint::Fill(1)]);
     let header = Row::new(["No.", "Time", "Switch", "Dir", "Type", "Xid", "Info"])
         .style(Style::new().fg(Color::White).bg(Color::Blue));
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, inner);
 }
 
-/// The cells of list position `pos`, store row `i`.
-fn cells(app: &App, pos: usize, i: usize, row: &store::Row, wide: bool) -> [Cell<'static>; 7] {
+/// The Info column of list position `pos`: the summary after the type and xid, which have
+/// their own columns.
+fn info_at(app: &App, pos: usize) -> String {
+    let Some((i, row)) = app
+        .shown_row(pos)
+        .and_then(|i| Some((i, app.store.row(i)?)))
+    else {
+        return String::new();
+    };
+    let summary = app.store.message(i).summary();
+    let prefix = format!("{} xid=0x{:x}", row.type_name, row.xid);
+    summary
+        .strip_prefix(&prefix)
+        .unwrap_or(&summary)
+        .trim_start()
+        .to_string()
+}
+
+/// The cells before Info of list position `pos`: its frame, as the text output, tshark and
+/// the Findings tab number it, and its time (`*REF*` on the message times count from).
+fn cells(app: &App, pos: usize, row: &store::Row, wide: bool) -> [Cell<'static>; 6] {
     let reference = match app.time {
         // Since the message shown above (itself for the first).
         TimeFormat::Delta => pos
@@ -86,9 +163,14 @@ fn cells(app: &App, pos: usize, i: usize, row: &store::Row, wide: bool) -> [Cell
             .and_then(|above| app.shown_row(above))
             .and_then(|above| app.store.row(above))
             .map_or(row.ts_ns, |above| above.ts_ns),
-        _ => app.origin_ns(),
+        _ => app.reference_ns(),
     };
-    let time = time_text(app.time, row.ts_ns, reference);
+    let is_reference = app.time_reference.is_some() && app.time_reference == app.shown_row(pos);
+    let time = if is_reference {
+        "*REF*".to_string()
+    } else {
+        time_text(app.time, row.ts_ns, reference)
+    };
     let switch = match (row.dpid, app.channels.get(&row.conn).map(|c| c.switch)) {
         (Some(dpid), _) if wide => format_dpid(dpid),
         // The end of the dpid is what tells switches apart.
@@ -102,22 +184,13 @@ fn cells(app: &App, pos: usize, i: usize, row: &store::Row, wide: bool) -> [Cell
         Direction::SwitchToController => "s→c",
         Direction::ControllerToSwitch => "c→s",
     };
-    let summary = app.store.message(i).summary();
-    // The summary starts with the type and xid, which have their own columns.
-    let prefix = format!("{} xid=0x{:x}", row.type_name, row.xid);
-    let info = summary
-        .strip_prefix(&prefix)
-        .unwrap_or(&summary)
-        .trim_start()
-        .to_string();
     [
-        Cell::from(Line::from(row.index.to_string()).right_aligned()),
+        Cell::from(Line::from(row.frame.to_string()).right_aligned()),
         Cell::from(Line::from(time).right_aligned()),
         Cell::from(switch),
         Cell::from(dir),
         Cell::from(row.type_name),
         Cell::from(format!("{:#x}", row.xid)),
-        Cell::from(info),
     ]
 }
 

@@ -3,13 +3,14 @@
 
 mod conversations;
 mod detail;
-mod filter_bar;
 mod findings;
 mod flows;
 mod help;
 mod hex;
 mod latency;
 mod messages;
+mod prompt;
+mod sideways;
 mod status;
 mod switches;
 
@@ -68,7 +69,7 @@ pub const TABS: &[TabSpec] = &[
 ];
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
-    let bar_height = filter_bar::height(app);
+    let bar_height = prompt::height(app);
     let [tabs, body, bar, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -80,7 +81,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     // Panes not drawn this time take no clicks.
     app.panes = PaneRects::default();
     (app.tab.spec().draw)(frame, app, body);
-    filter_bar::draw(frame, app, bar);
+    prompt::draw(frame, app, bar);
     status::draw(frame, app, status);
     if app.help {
         help::draw(frame, frame.area());
@@ -173,7 +174,7 @@ fn time(app: &App, ts_ns: u64) -> String {
         TimeFormat::Delta => TimeFormat::Relative,
         other => other,
     };
-    time_text(format, ts_ns, app.origin_ns())
+    time_text(format, ts_ns, app.reference_ns())
 }
 
 /// The width of a time column in the `-t` format.

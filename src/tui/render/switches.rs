@@ -1,4 +1,5 @@
-//! Each switch: features, description, config, ports and their changes, connections.
+//! Each switch: features, description, config, ports and their changes, connections; long
+//! lines scroll sideways or wrap.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -8,7 +9,7 @@ use ratatui::Frame;
 
 use crate::tui::state::App;
 
-use super::pane_block;
+use super::{pane_block, sideways};
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let analysis = app.analysis();
@@ -28,9 +29,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::raw("no switch seen"));
     }
     let count = analysis.switches().len();
+    let block = pane_block(format!(" Switches ({count}) "), true);
+    let lines = sideways::fit_all(app, lines, usize::from(block.inner(area).width));
     let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(lines.len().saturating_sub(1));
-    let block = pane_block(format!(" Switches ({count}) "), true);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -6,6 +6,7 @@ use std::path::Path;
 use ofscope::capture::FileSource;
 use ofscope::session::Session;
 use ofscope::stream::StreamConfig;
+use ofscope::tui::export::Source;
 use ofscope::tui::{render, App, Feed};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -22,6 +23,11 @@ pub fn app_for(name: &str) -> App {
 pub fn app_for_path(path: &Path) -> App {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let mut app = App::new(name.into_owned(), false);
+    // As `ofscope pcap FILE` opens it, so `w` can read the file again.
+    app.source = Some(Source {
+        path: path.to_owned(),
+        config: StreamConfig::default(),
+    });
     if let Some(origin) = FileSource::first_frame_ns(path) {
         app.feed(Feed::Origin(origin));
     }

@@ -1,4 +1,5 @@
-//! The filter line: the filter in force, or while `/` is open the text being typed, green
+//! The bottom line: the filter in force; or what the last command said (a search not
+//! found, a file written); or an open prompt with the text being typed, the filter's green
 //! when it parses and red with the error under it when it does not.
 
 use ratatui::layout::{Position, Rect};
@@ -7,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::tui::prompt::PromptKind;
 use crate::tui::state::App;
 
-const LABEL: &str = "Filter: ";
+const LABEL: &str = PromptKind::Filter.label();
 
 /// Two lines while an error is shown under the expression, else one.
 pub fn height(app: &App) -> u16 {
@@ -21,27 +23,33 @@ pub fn height(app: &App) -> u16 {
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let Some(bar) = &app.bar else {
-        frame.render_widget(Paragraph::new(applied_line(app)), area);
+        let line = match &app.notice {
+            Some(notice) => Line::styled(notice.clone(), Style::new().fg(Color::Yellow)),
+            None => applied_line(app),
+        };
+        frame.render_widget(Paragraph::new(line), area);
         return;
     };
-    let (bg, fg) = match bar.error {
-        Some(_) => (Color::Red, Color::White),
-        None => (Color::Green, Color::Black),
+    let label = bar.kind.label();
+    let (bg, fg) = match (bar.kind, &bar.error) {
+        (_, Some(_)) => (Color::Red, Color::White),
+        (PromptKind::Filter, None) => (Color::Green, Color::Black),
+        _ => (Color::Gray, Color::Black),
     };
     let style = Style::new().fg(fg).bg(bg);
     let mut lines = vec![Line::from(vec![
-        Span::styled(LABEL, Style::new().fg(Color::White)),
+        Span::styled(label, Style::new().fg(Color::White)),
         Span::raw(bar.input.clone()),
     ])
     .style(style)];
     if let Some(error) = &bar.error {
         lines.push(Line::styled(
-            format!("{:w$}{}", "", error.caret_line(), w = LABEL.len()),
+            format!("{:w$}{}", "", error.caret_line(), w = label.len()),
             Style::new().fg(Color::LightRed),
         ));
     }
     frame.render_widget(Paragraph::new(lines), area);
-    let column = area.x + (LABEL.len() + bar.cursor).min(usize::from(area.width)) as u16;
+    let column = area.x + (label.len() + bar.cursor).min(usize::from(area.width)) as u16;
     frame.set_cursor_position(Position::new(column, area.y));
 }
 
