@@ -259,7 +259,12 @@ pub struct PcapArgs {
     /// Print the findings: unanswered PacketIns, truncation, FLOOD, MAC flapping, errors, ...
     #[arg(long)]
     pub findings: bool,
-    /// Read the files with N threads (the reports and -q -w only): the output is the same as
+    /// Write the capture as Parquet tables into DIR: messages, latency, findings and
+    /// flow_events, one file per table and capture file (DIR/TABLE/CAPTURE.parquet); see
+    /// docs/parquet.md. -Y selects the messages written; the other tables cover them all.
+    #[arg(long, value_name = "DIR")]
+    pub parquet: Option<PathBuf>,
+    /// Read the files with N threads (the reports, --parquet and -q -w only): the output is the same as
     /// with one, each file's reports in the order the files are given.
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value = "1")]
     pub jobs: std::num::NonZeroUsize,
@@ -280,9 +285,14 @@ impl PcapArgs {
         self.stats || self.flows || self.latency || self.findings
     }
 
+    /// True when the messages are analysed: for a report, or for --parquet's tables.
+    pub fn analyses(&self) -> bool {
+        self.reports() || self.parquet.is_some()
+    }
+
     /// True when each selected message is printed.
     pub fn prints_messages(&self) -> bool {
-        !(self.view.quiet || self.reports())
+        !(self.view.quiet || self.analyses())
     }
 }
 

@@ -225,7 +225,7 @@ impl FlowEventKind {
     }
 
     /// Whether the flow is in the table after the event.
-    fn leaves_flow_in(self) -> bool {
+    pub fn leaves_flow_in(self) -> bool {
         matches!(
             self,
             FlowEventKind::Added
@@ -304,6 +304,8 @@ pub struct FlowTable {
     events: Vec<FlowEvent>,
     event_cap: usize,
     events_dropped: u64,
+    /// Events handed over by [`FlowTable::drain_events`] (they no longer count to the cap).
+    events_drained: u64,
 }
 
 impl Default for FlowTable {
@@ -324,6 +326,7 @@ impl FlowTable {
             events: Vec::new(),
             event_cap,
             events_dropped: 0,
+            events_drained: 0,
         }
     }
 
@@ -351,6 +354,21 @@ impl FlowTable {
 
     pub fn events_dropped(&self) -> u64 {
         self.events_dropped
+    }
+
+    /// Every event recorded so far: kept, dropped beyond the cap, or drained.
+    pub fn events_recorded(&self) -> u64 {
+        self.events_drained + self.events.len() as u64 + self.events_dropped
+    }
+
+    /// Hands over the kept events, with the number of the first (counted from 0 over the
+    /// table's life), and forgets them: a reader that writes them out as they come keeps
+    /// the list short, and nothing beyond the cap is dropped. [`FlowTable::at`] then sees
+    /// only the later events.
+    pub fn drain_events(&mut self) -> (u64, std::vec::Drain<'_, FlowEvent>) {
+        let first = self.events_drained;
+        self.events_drained += self.events.len() as u64;
+        (first, self.events.drain(..))
     }
 
     /// The entries refused because the table was full, if any was.

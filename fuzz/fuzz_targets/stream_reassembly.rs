@@ -64,6 +64,7 @@ fuzz_target!(|input: &[u8]| {
             payload: if op[0] & 2 != 0 { &[] } else { payload },
             missing: u32::from(op[5] & 0x3f),
             via: None,
+            ip_id: 0,
         };
         frame += 1;
         tracker.push_segment(&segment, frame, frame * 1000, &mut events);

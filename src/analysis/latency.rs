@@ -111,6 +111,14 @@ pub struct RequestPair {
     pub from_switch: bool,
 }
 
+impl RequestPair {
+    /// The time from the request to its reply, if it had one.
+    pub fn latency_ns(&self) -> Option<u64> {
+        self.reply
+            .map(|reply| reply.ts_ns.saturating_sub(self.request.ts_ns))
+    }
+}
+
 /// A PACKET_OUT the capture cut, whose frame bytes still kept begin the frames of several
 /// waiting PacketIns: it answers one of them, but which cannot be told, so none is paired
 /// with it, and those PacketIns are not called unanswered when their wait ends.

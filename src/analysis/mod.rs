@@ -31,7 +31,7 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::printable::Echo;
 
-use crate::flow_table::{Flow, FlowTable, Outcome};
+use crate::flow_table::{Flow, FlowEvent, FlowTable, Outcome};
 use crate::session::{format_dpid, OfRecord, SessionEvent};
 use crate::stream::{Direction, StreamEvent};
 use bounds::{Bounds, Table};
@@ -44,7 +44,10 @@ use findings::{
     TruncatedMessage, TruncatedPacketIn, UnansweredAddress, UnansweredPacketIn, UnknownBufferId,
     VersionMismatch, HANDSHAKE_STALL_NS,
 };
-use latency::{Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired};
+use latency::{
+    Ambiguous, AnswerRule, At, ConnPairing, HostSlots, LatencyStats, Pair, Paired, RequestPair,
+    Unanswered,
+};
 use probes::{Probe, Protocol};
 use switches::{ConfigSource, Connection, SwitchInfo};
 use throughput::Throughput;
@@ -129,6 +132,9 @@ pub struct Config {
     pub max_pending: usize,
     /// Keep every pair (for tests, the TUI's charts); `--stats` does not need them.
     pub keep_pairs: bool,
+    /// Keep each outcome of the pairing with its switch until [`Analyzer::take_decisions`]
+    /// (`--parquet` writes them as they come).
+    pub keep_decisions: bool,
     /// Flow-table events kept per switch.
     pub flow_event_cap: usize,
     /// Findings kept per kind.
@@ -150,6 +156,7 @@ impl Default for Config {
             request_window_ns: 10 * NS_PER_SEC,
             max_pending: 65_536,
             keep_pairs: false,
+            keep_decisions: false,
             flow_event_cap: 100_000,
             findings_cap: 1000,
             bounds: Bounds::default(),
@@ -326,6 +333,7 @@ pub struct Analyzer {
     conversations: Conversations,
     findings: Findings,
     pairs: Vec<Pair>,
+    decisions: Decisions,
     scratch: Paired,
     churn: FlowChurnWatch,
     /// Addresses asked for, by IPv4 address.
@@ -340,6 +348,15 @@ pub struct Analyzer {
     snapshot: Option<BTreeMap<SwitchKey, Vec<Flow>>>,
     /// When the connections in [`Handshake::Awaiting`] stall.
     stalls: StallDeadlines,
+}
+
+/// The pairing's outcomes one by one, each with its switch, in the order they were decided
+/// (see [`Config::keep_decisions`]): the rows behind the figures of `--latency`.
+#[derive(Debug, Default)]
+pub struct Decisions {
+    pub pairs: Vec<(SwitchKey, Pair)>,
+    pub unanswered: Vec<(SwitchKey, Unanswered)>,
+    pub requests: Vec<(SwitchKey, RequestPair)>,
 }
 
 /// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
@@ -395,6 +412,7 @@ impl Analyzer {
             host_pairs_overflow: 0,
             conversations: Conversations::new(cfg.bounds.of(Table::Conversations)),
             pairs: Vec::new(),
+            decisions: Decisions::default(),
             scratch: Paired::default(),
             churn: FlowChurnWatch::default(),
             addresses: FastMap::default(),
@@ -427,6 +445,22 @@ impl Analyzer {
     /// Every pair, when `Config::keep_pairs` is set.
     pub fn pairs(&self) -> &[Pair] {
         &self.pairs
+    }
+
+    /// The pairing's outcomes since the last call, when `Config::keep_decisions` is set.
+    pub fn take_decisions(&mut self) -> Decisions {
+        std::mem::take(&mut self.decisions)
+    }
+
+    /// Hands over each flow-table event recorded since the last call, switch by switch,
+    /// with its number in its switch's list (from 0), and forgets it.
+    pub fn drain_flow_events(&mut self, mut each: impl FnMut(SwitchKey, u64, &FlowEvent)) {
+        for (key, switch) in &mut self.switches {
+            let (first, events) = switch.table.drain_events();
+            for (number, event) in (first..).zip(events) {
+                each(*key, number, &event);
+            }
+        }
     }
 
     /// The connections of a switch.
@@ -627,6 +661,11 @@ impl Analyzer {
                 c.info.switch = Some(*switch);
                 c.info.controller = Some(*controller);
                 c.info.via = *via;
+            }
+            StreamEvent::SeenTwice { conn, via, .. } => {
+                if let Some(c) = self.conns.get_mut(&conn.0) {
+                    c.info.seen_twice = Some(*via);
+                }
             }
             StreamEvent::ConnClosed { conn, reason, .. } => {
                 if let Some(c) = self.conns.get_mut(&conn.0) {
@@ -1093,6 +1132,10 @@ impl Analyzer {
             if self.cfg.keep_pairs {
                 self.pairs.extend_from_slice(&out.pairs);
             }
+            if self.cfg.keep_decisions {
+                let pairs = out.pairs.iter().map(|p| (key, *p));
+                self.decisions.pairs.extend(pairs);
+            }
             out.pairs.clear();
         }
         if out.unanswered.is_empty() && out.requests.is_empty() && out.ambiguous.is_empty() {
@@ -1105,6 +1148,9 @@ impl Analyzer {
             self.ambiguous_answer(key, a);
         }
         for u in unanswered.drain(..) {
+            if self.cfg.keep_decisions {
+                self.decisions.unanswered.push((key, u));
+            }
             self.switch(key).packet_in.record_unanswered();
             match u
                 .slots
@@ -1123,6 +1169,9 @@ impl Analyzer {
             );
         }
         for q in requests.drain(..) {
+            if self.cfg.keep_decisions {
+                self.decisions.requests.push((key, q));
+            }
             let sw = self.switch(key);
             let stats = if q.kind == "ECHO" {
                 &mut sw.echo
@@ -1131,8 +1180,8 @@ impl Analyzer {
                     .entry(q.kind)
                     .or_insert_with(|| LatencyStats::new(3))
             };
-            match q.reply {
-                Some(reply) => stats.record(reply.ts_ns.saturating_sub(q.request.ts_ns)),
+            match q.latency_ns() {
+                Some(ns) => stats.record(ns),
                 None => stats.record_unanswered(),
             }
             if q.reply.is_none() && q.kind == "ECHO" {
@@ -1656,6 +1705,7 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
             hello_controller: None,
             messages: 0,
             via: None,
+            seen_twice: None,
         },
         pairing: ConnPairing::new(cfg.pair_window_ns, cfg.request_window_ns, cfg.max_pending),
         handshake: Handshake::NotStarted,

@@ -461,6 +461,8 @@ struct ConnectionView {
     hello_switch: Option<u8>,
     last_ns: u64,
     messages: u64,
+    /// The capture holds it twice (see `copies`).
+    seen_twice: bool,
     state: &'static str,
     switch: Option<String>,
     /// The tunnel it was captured through (`GRE 192.0.2.1 > 192.0.2.2 id 5`).
@@ -492,6 +494,7 @@ impl SwitchView {
                     hello_switch: c.hello_switch,
                     last_ns: c.last_ns,
                     messages: c.messages,
+                    seen_twice: c.seen_twice.is_some(),
                     state: close_name(c.closed),
                     switch: c.switch.map(|a| a.to_string()),
                     via: c.via.map(|v| v.to_string()),
@@ -720,7 +723,7 @@ impl Analyzer {
                     .iter()
                     .find(|(k, _)| k == key)
                     .map_or(0, |(_, f)| f.len());
-                view.table_events = s.table.events().len() as u64 + s.table.events_dropped();
+                view.table_events = s.table.events_recorded();
                 view
             })
             .collect();

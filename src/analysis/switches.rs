@@ -36,6 +36,8 @@ pub struct Connection {
     pub messages: u64,
     /// The tunnel it was captured through.
     pub via: Option<CapturePoint>,
+    /// The capture holds it twice: the way its first copy came (`None`: bare).
+    pub seen_twice: Option<Option<CapturePoint>>,
 }
 
 /// Where the config we show came from.
@@ -183,6 +185,11 @@ impl SwitchInfo {
             ));
             if let Some(via) = c.via {
                 out.push_str(&format!(", captured via {via}"));
+            }
+            match c.seen_twice {
+                Some(Some(again)) => out.push_str(&format!(", seen twice (again via {again})")),
+                Some(None) => out.push_str(", seen twice (again bare)"),
+                None => {}
             }
             out.push('\n');
         }

@@ -14,6 +14,7 @@ use crate::capture::{is_stdin, FileSource, FrameSource, LinkType, OwnedFrame, Pc
 use crate::cli::PcapArgs;
 use crate::commands::{display_filter, exit, is_broken_pipe};
 use crate::files::{self, AtomicFile};
+use crate::output::parquet::{self, CaptureTables};
 use crate::output::stats::{Stats, StatsReport};
 use crate::output::{progress, records::RecordPrinter, report, time::Clock};
 use crate::session::{Session, SessionEvent};
@@ -27,13 +28,18 @@ use crate::tui;
 /// waiting, freeing them takes its slow path (measured in docs/analysis.md).
 const DECODE_AHEAD: usize = 7;
 
+/// With --parquet, events read between two writes of the analysis' outcomes (pairs,
+/// flow-table events): few enough that the lists stay short, many enough that walking
+/// every switch's table for its events costs nothing per message.
+const DRAIN_EVERY: usize = 4096;
+
 pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
     if args.inputs().any(|path| is_stdin(path)) {
         refuse_what_stdin_cannot_do(args)?;
     }
     if args.jobs.get() > 1 && (args.prints_messages() || args.view.count.is_some()) {
         anyhow::bail!(
-            "-j reads files in parallel for the reports (--stats, --flows, --latency, --findings) and for -q -w; a message listing or -c needs one job"
+            "-j reads files in parallel for the reports (--stats, --flows, --latency, --findings), --parquet and -q -w; a message listing or -c needs one job"
         );
     }
     if args.reports() && args.view.format.report().is_none() {
@@ -44,7 +50,10 @@ pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
     if let Some(output) = &args.write {
         files::refuse_input_as_output(output, args.inputs().map(PathBuf::as_path))?;
     }
-    if tui::suits(args) {
+    if let Some(dir) = &args.parquet {
+        parquet::prepare(dir)?;
+    }
+    if args.parquet.is_none() && tui::suits(args) {
         return tui::run_pcap(args);
     }
     let filter = display_filter(args.view.filter.as_deref())?;
@@ -88,9 +97,9 @@ pub fn run<'a>(args: &'a PcapArgs) -> Result<ExitCode> {
             }
         }
     } else {
-        for path in args.inputs() {
+        for (index, path) in args.inputs().enumerate() {
             let mut keep = BTreeSet::new();
-            let outcome = printer.file(path, &config, &mut keep);
+            let outcome = printer.file(index, path, &config, &mut keep);
             let count_reached = matches!(outcome, Ok(FileOutcome::CountReached));
             if !settle(path, outcome, keep) {
                 return Ok(ExitCode::SUCCESS);
@@ -173,7 +182,7 @@ fn read_in_parallel(
                 };
                 let mut keep = BTreeSet::new();
                 printer.damaged = false;
-                let outcome = printer.file(path, config, &mut keep);
+                let outcome = printer.file(index, path, config, &mut keep);
                 let run = FileRun {
                     output: std::mem::take(&mut printer.out),
                     outcome,
@@ -216,6 +225,8 @@ struct Printer<'a, W: Write> {
     shown: u64,
     /// A file was cut short or corrupt: what it held before was read, and the exit says so.
     damaged: bool,
+    /// With --parquet: each input's file name in DIR's table folders, by input order.
+    parquet_names: Vec<String>,
 }
 
 impl<'a, W: Write> Printer<'a, W> {
@@ -235,6 +246,10 @@ impl<'a, W: Write> Printer<'a, W> {
             origin_ns,
             shown: 0,
             damaged: false,
+            parquet_names: match args.parquet {
+                Some(_) => parquet::capture_names(args.inputs()),
+                None => Vec::new(),
+            },
         })
     }
 
@@ -279,10 +294,11 @@ impl<'a, W: Write> Printer<'a, W> {
         }
     }
 
-    /// Reads one file; `keep_frames` gets the frame numbers of its selected messages (a
-    /// second pass copies them for -w).
+    /// Reads one file, the `index`th input; `keep_frames` gets the frame numbers of its
+    /// selected messages (a second pass copies them for -w).
     fn file(
         &mut self,
+        index: usize,
         path: &Path,
         config: &StreamConfig,
         keep_frames: &mut BTreeSet<u64>,
@@ -291,15 +307,21 @@ impl<'a, W: Write> Printer<'a, W> {
         let mut stats = Stats::default();
         let mut outcome = FileOutcome::Done;
         let args = self.args;
-        let analyse = args.reports();
-        let mut analyzer = analyse.then(|| {
+        let mut tables = match (&args.parquet, self.parquet_names.get(index)) {
+            (Some(dir), Some(name)) => Some(CaptureTables::create(dir, name, path)?),
+            _ => None,
+        };
+        let mut analyzer = args.analyses().then(|| {
             Analyzer::new(analysis::Config {
                 pair_window_ns: args.pair_window,
                 at: args.at,
                 origin_ns: self.origin_ns,
+                keep_decisions: tables.is_some(),
                 ..analysis::Config::default()
             })
         });
+        // Events since the analysis' outcomes were last written to the tables.
+        let mut undrained = 0;
         let per_message = args.prints_messages();
         let progress = progress::for_file(path, session.source().compressed());
         // `-c` stops at a message: no frame beyond it is read, so the counts cover exactly
@@ -353,6 +375,9 @@ impl<'a, W: Write> Printer<'a, W> {
                 if !self.records.selected(record) {
                     continue;
                 }
+                if let Some(tables) = tables.as_mut() {
+                    tables.message(record)?;
+                }
                 if per_message {
                     self.records.print(&mut self.out, record, &mut self.clock)?;
                 }
@@ -363,6 +388,13 @@ impl<'a, W: Write> Printer<'a, W> {
                 if self.args.view.count.is_some_and(|n| self.shown >= n) {
                     outcome = FileOutcome::CountReached;
                     break 'file;
+                }
+            }
+            if let (Some(tables), Some(a)) = (tables.as_mut(), analyzer.as_mut()) {
+                undrained += decoded.len();
+                if undrained >= DRAIN_EVERY {
+                    tables.analysis(a)?;
+                    undrained = 0;
                 }
             }
             decoded.clear();
@@ -381,6 +413,9 @@ impl<'a, W: Write> Printer<'a, W> {
             a.finish();
             stats.finish(session.tracker());
             self.reports(&stats, a, path)?;
+            if let Some(tables) = tables {
+                tables.finish(a)?;
+            }
         }
         if session.tracker().counters().messages == 0 {
             eprintln!(

@@ -141,22 +141,12 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
         // several times more per byte.
         Value::Mac(mac) => {
             out.push('"');
-            for (i, b) in mac.iter().enumerate() {
-                if i > 0 {
-                    out.push(':');
-                }
-                push_hex_byte(out, *b);
-            }
+            push_mac(out, mac);
             out.push('"');
         }
         Value::Ipv4(addr) => {
             out.push('"');
-            for (i, octet) in addr.octets().iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_decimal(out, u64::from(*octet));
-            }
+            push_ipv4(out, *addr);
             out.push('"');
         }
         other => {
@@ -164,6 +154,26 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
             let _ = write!(out, "{other}");
             out.push('"');
         }
+    }
+}
+
+/// `00:00:00:00:00:01`, without going through `fmt`.
+pub fn push_mac(out: &mut String, mac: &[u8; 6]) {
+    for (i, b) in mac.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        push_hex_byte(out, *b);
+    }
+}
+
+/// `10.0.0.1`, without going through `fmt`.
+pub fn push_ipv4(out: &mut String, addr: std::net::Ipv4Addr) {
+    for (i, octet) in addr.octets().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, u64::from(*octet));
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod fields;
 pub mod hexdump;
 pub mod json;
+pub mod parquet;
 pub mod progress;
 pub mod records;
 pub mod report;

@@ -85,6 +85,7 @@ impl Stats {
             malformed: self.malformed,
             truncated_messages: self.truncated_messages,
             other_versions: self.other_versions,
+            copies: c.copies,
             retransmitted_bytes: c.retransmitted_bytes,
         }
     }
@@ -141,6 +142,8 @@ pub struct Counts {
     malformed: u64,
     truncated_messages: u64,
     other_versions: u64,
+    /// Segments the capture holds twice (`Counters::copies`).
+    copies: u64,
     #[serde(skip)]
     retransmitted_bytes: u64,
 }
@@ -193,6 +196,14 @@ impl Display for Counts {
             f,
             "  malformed messages {}, truncated messages {}, other OpenFlow versions {}",
             self.malformed, self.truncated_messages, self.other_versions
-        )
+        )?;
+        if self.copies > 0 {
+            writeln!(
+                f,
+                "  seen twice: {} segments came again (another capture point, or mirrored): copies, not retransmissions",
+                self.copies
+            )?;
+        }
+        Ok(())
     }
 }

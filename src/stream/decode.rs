@@ -41,6 +41,10 @@ pub struct TcpSegment<'a> {
     /// The outermost tunnel the segment came through, `None` when it came bare. Boxed:
     /// every segment is moved a few times, and a bare one should not carry its room.
     pub via: Option<Box<CapturePoint>>,
+    /// The IPv4 header's identification, 0 over IPv6: with the rest of the segment, a
+    /// non-zero one tells a copy of a packet (the capture saw it twice) from a
+    /// retransmission.
+    pub ip_id: u16,
 }
 
 /// Where a tunnelled channel was captured: the outermost tunnel's kind (`GRE`,
@@ -181,6 +185,7 @@ fn segment<'a>(
         tcp,
         incomplete,
         via,
+        ip_id,
     }: Found<'a>,
     data: &[u8],
     orig_len: u32,
@@ -201,6 +206,7 @@ fn segment<'a>(
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
         missing: if incomplete { cut } else { 0 },
         via,
+        ip_id,
     }
 }
 
@@ -218,6 +224,7 @@ struct Found<'a> {
     tcp: TcpSlice<'a>,
     incomplete: bool,
     via: Option<Box<CapturePoint>>,
+    ip_id: u16,
 }
 
 fn ether_type(data: &[u8], at: usize) -> Option<EtherType> {
@@ -295,12 +302,18 @@ fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
         });
     }
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
+    // An IPv4 header (the slicer checked it is there) holds its identification in bytes 4-5.
+    let ip_id = match bytes {
+        [version, _, _, _, id0, id1, ..] if version >> 4 == 4 => u16::from_be_bytes([*id0, *id1]),
+        _ => 0,
+    };
     Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),
         dst: ip.destination_addr(),
         tcp,
         incomplete: payload.incomplete,
         via: None,
+        ip_id,
     }))
 }
 
@@ -402,14 +415,16 @@ fn whole_packet(linktype: LinkType, data: &[u8]) -> Option<LaxSlicedPacket<'_>> 
 }
 
 fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
-    let (src, dst) = match &packet.net {
+    let (src, dst, ip_id) = match &packet.net {
         Some(LaxNetSlice::Ipv4(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
+            ip.header().identification(),
         ),
         Some(LaxNetSlice::Ipv6(ip)) => (
             ip.header().source_addr().into(),
             ip.header().destination_addr().into(),
+            0,
         ),
         _ => return None,
     };
@@ -423,6 +438,7 @@ fn tcp_in_packet<'a>(packet: &LaxSlicedPacket<'a>) -> Option<Found<'a>> {
         tcp: tcp.clone(),
         incomplete,
         via: None,
+        ip_id,
     })
 }
 

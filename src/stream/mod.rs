@@ -174,6 +174,14 @@ pub enum StreamEvent {
         frame: u64,
         reason: CloseReason,
     },
+    /// The capture holds the connection twice: a segment came again, through `via`
+    /// (`None`: bare), a copy and not a retransmission (see [`Counters::copies`]). Once per
+    /// connection, at its first copy.
+    SeenTwice {
+        conn: ConnId,
+        frame: u64,
+        via: Option<CapturePoint>,
+    },
 }
 
 impl StreamEvent {
@@ -186,7 +194,8 @@ impl StreamEvent {
             | StreamEvent::OverlapConflict { conn, .. }
             | StreamEvent::OutOfOrder { conn, .. }
             | StreamEvent::Unfinished { conn, .. }
-            | StreamEvent::ConnClosed { conn, .. } => *conn,
+            | StreamEvent::ConnClosed { conn, .. }
+            | StreamEvent::SeenTwice { conn, .. } => *conn,
             StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.conn,
         }
     }
@@ -200,7 +209,8 @@ impl StreamEvent {
             | StreamEvent::Retransmission { frame, .. }
             | StreamEvent::OverlapConflict { frame, .. }
             | StreamEvent::OutOfOrder { frame, .. }
-            | StreamEvent::ConnClosed { frame, .. } => *frame,
+            | StreamEvent::ConnClosed { frame, .. }
+            | StreamEvent::SeenTwice { frame, .. } => *frame,
             StreamEvent::Message(chunk) | StreamEvent::Truncated(chunk) => chunk.frame,
             StreamEvent::Unfinished { .. } => u64::MAX,
         }
@@ -215,7 +225,9 @@ impl StreamEvent {
             | StreamEvent::OverlapConflict { direction, .. }
             | StreamEvent::OutOfOrder { direction, .. }
             | StreamEvent::Unfinished { direction, .. } => Some(direction),
-            StreamEvent::ConnOpened { .. } | StreamEvent::ConnClosed { .. } => None,
+            StreamEvent::ConnOpened { .. }
+            | StreamEvent::ConnClosed { .. }
+            | StreamEvent::SeenTwice { .. } => None,
         }
     }
 }
@@ -235,6 +247,8 @@ pub struct Connection {
     /// connection seen again through another capture point (or bare) is this one: a
     /// connection is keyed by its own addresses and ports, the innermost.
     pub via: Option<CapturePoint>,
+    /// Its segments seen a second time (see [`StreamEvent::SeenTwice`]).
+    pub copies: u64,
 }
 
 /// Running totals, for `--stats` and findings.
@@ -260,6 +274,9 @@ pub struct Counters {
     pub out_of_order: u64,
     pub gaps: u64,
     pub gap_bytes: u64,
+    /// Segments the capture holds twice (a second capture point, a mirror of both
+    /// directions): left out of everything else, `segments` included.
+    pub copies: u64,
 }
 
 /// What to look for and how much to hold.

@@ -103,6 +103,13 @@ impl HalfStream {
         }
     }
 
+    /// True when every byte before sequence number `end` was delivered (or declared lost).
+    #[inline]
+    pub fn delivered(&self, end: u32) -> bool {
+        self.next_seq
+            .is_some_and(|next| next.wrapping_sub(end) as i32 >= 0)
+    }
+
     /// True once the start of this direction is known.
     pub fn started(&self) -> bool {
         self.next_seq.is_some()

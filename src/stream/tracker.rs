@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use super::decode::{decode_tcp, Skipped, TcpSegment};
+use super::decode::{decode_tcp, CapturePoint, Skipped, TcpSegment};
 use super::framing::{Framed, Framer};
 use super::header::{looks_like_openflow, OfHeader};
 use super::reassembly::{HalfStream, Limits, Note, Sink};
@@ -21,6 +21,9 @@ const MAX_PENDING_BYTES: usize = 1 << 20;
 /// Kinds of frames without a TCP segment told apart, for the line that says why a capture
 /// gave no OpenFlow messages.
 pub const MAX_SKIPPED_KINDS: usize = 8;
+/// Segments of each direction remembered to recognise a copy of one (see [`Print`]): a
+/// capture point's copy follows its original closely, behind a few segments at most.
+const RECENT_SEGMENTS: usize = 4;
 
 /// The two ends of a flow, lower address first, so both directions share one key.
 type FlowKey = (SocketAddr, SocketAddr);
@@ -36,10 +39,72 @@ enum Slot {
     Ignored,
 }
 
+/// What tells a copy of a segment (the capture saw the same packet twice: through two
+/// capture points, or mirrored in both directions) from a retransmission: everything TCP
+/// sends again the same, plus the IPv4 identification, which a retransmission renews, and
+/// the way it came. A copy is the same segment seen through another capture point, or
+/// through the same one with the same non-zero IPv4 identification. Over IPv6, or with
+/// identification 0, two copies that came the same way cannot be told from a
+/// retransmission: they count as one. Two words: this is made for every segment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Print {
+    /// The sequence number, then the acknowledgement number.
+    numbers: u64,
+    /// The length (bits 0..32), the IPv4 identification (32..48), the flags (48..52), and
+    /// the way it came (56..64: 0 bare, else a fingerprint of the capture point; two
+    /// points that share one are told apart by the identification only).
+    rest: u64,
+}
+
+impl Print {
+    const ID: u64 = 0xffff << 32;
+    const POINT: u64 = 0xff << 56;
+    /// Bits 52..56 are never set in a segment's: the empty slots of [`Half::recent`].
+    const NONE: Print = Print {
+        numbers: 0,
+        rest: u64::MAX,
+    };
+
+    #[inline]
+    fn of(seg: &TcpSegment<'_>) -> Print {
+        let f = seg.flags;
+        let flags = u64::from(f.syn)
+            | u64::from(f.ack) << 1
+            | u64::from(f.fin) << 2
+            | u64::from(f.rst) << 3;
+        let len = (seg.payload.len() as u64).wrapping_add(u64::from(seg.missing)) & 0xffff_ffff;
+        let point = seg.via.as_deref().map_or(0, fingerprint);
+        Print {
+            numbers: u64::from(seg.seq) << 32 | u64::from(seg.ack),
+            rest: len | u64::from(seg.ip_id) << 32 | flags << 48 | u64::from(point) << 56,
+        }
+    }
+
+    /// Whether `self` is a copy of `seen`.
+    #[inline]
+    fn copies(&self, seen: &Print) -> bool {
+        let differ = self.rest ^ seen.rest;
+        (self.numbers == seen.numbers)
+            & (differ & !Print::POINT == 0)
+            & ((differ != 0) | (self.rest & Print::ID != 0))
+    }
+}
+
+#[cold]
+fn fingerprint(point: &CapturePoint) -> u8 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    point.hash(&mut hasher);
+    (hasher.finish() as u8) | 1
+}
+
 struct Half {
     stream: HalfStream,
     framer: Framer,
     isn: Option<u32>,
+    /// The last segments of this direction, the oldest overwritten.
+    recent: [Print; RECENT_SEGMENTS],
+    next_recent: usize,
 }
 
 impl Half {
@@ -48,7 +113,32 @@ impl Half {
             stream: HalfStream::default(),
             framer: Framer::mid_stream(),
             isn: None,
+            recent: [Print::NONE; RECENT_SEGMENTS],
+            next_recent: 0,
         }
+    }
+
+    /// Whether the segment is a copy of one of the last few (see [`Print`]); if it is
+    /// not, it is remembered. Only a segment with nothing new can be a copy: one without
+    /// data, or whose data was all delivered (its first copy came before), so a segment of
+    /// new data is only remembered.
+    #[inline]
+    fn is_copy(&mut self, seg: &TcpSegment<'_>) -> bool {
+        let print = Print::of(seg);
+        let len = print.rest as u32;
+        let nothing_new = len == 0 || self.stream.delivered(seg.seq.wrapping_add(len));
+        let copy = nothing_new
+            && self
+                .recent
+                .iter()
+                .fold(false, |copy, seen| copy | print.copies(seen));
+        if !copy {
+            if let Some(slot) = self.recent.get_mut(self.next_recent) {
+                *slot = print;
+            }
+            self.next_recent = (self.next_recent + 1) % RECENT_SEGMENTS;
+        }
+        copy
     }
 
     fn syn(&mut self, isn: u32) {
@@ -537,6 +627,7 @@ impl Tracker {
             last_ts_ns: ts_ns,
             closed: None,
             via: seg.via.as_deref().copied(),
+            copies: 0,
         });
         self.states.push(Some(Box::new(ConnState {
             halves,
@@ -591,6 +682,14 @@ impl Tracker {
         let Some(Some(state)) = self.states.get_mut(id.0 as usize) else {
             return;
         };
+        if state
+            .halves
+            .get_mut(end)
+            .is_some_and(|half| half.is_copy(seg))
+        {
+            self.copy_seen(id, frame, seg.via.as_deref(), out);
+            return;
+        }
         if let Some(conn) = self.connections.get_mut(id.0 as usize) {
             conn.last_ts_ns = ts_ns;
         }
@@ -643,6 +742,36 @@ impl Tracker {
             self.close(id, frame, CloseReason::Reset, out);
         } else if both_finished {
             self.close(id, frame, CloseReason::Fin, out);
+        }
+    }
+
+    /// A segment came a second time: counted as a copy, and its bytes, ACK and flags left
+    /// alone (the first copy had them). The first copy of a connection's is reported, with
+    /// the way it came; until the roles are decided, it waits with the connection's events.
+    #[cold]
+    fn copy_seen(
+        &mut self,
+        id: ConnId,
+        frame: u64,
+        via: Option<&CapturePoint>,
+        out: &mut Vec<StreamEvent>,
+    ) {
+        self.counters.copies += 1;
+        let Some(conn) = self.connections.get_mut(id.0 as usize) else {
+            return;
+        };
+        conn.copies += 1;
+        if conn.copies > 1 {
+            return;
+        }
+        let event = StreamEvent::SeenTwice {
+            conn: id,
+            frame,
+            via: via.copied(),
+        };
+        match self.states.get_mut(id.0 as usize) {
+            Some(Some(state)) if state.switch_end.is_none() => state.pending.push(event),
+            _ => out.push(event),
         }
     }
 

@@ -25,6 +25,9 @@ pub enum Feed {
     /// A short state of the source for the status bar, replacing the previous one (live
     /// capture: `capturing, 12 dropped`).
     Status(String),
+    /// The capture held no OpenFlow message: what it held instead, the line the command
+    /// line prints ([`crate::stream::Tracker::why_no_messages`]). Before `Finished`.
+    NoMessages(String),
     /// No more events will come.
     Finished,
 }
@@ -90,5 +93,8 @@ fn read_all(mut session: Session<FileSource>, total: u64, tx: SyncSender<Feed>) 
     }
     let _ = tx.send(Feed::Events(batch));
     let _ = tx.send(Feed::Progress { done: total, total });
+    if session.tracker().counters().messages == 0 {
+        let _ = tx.send(Feed::NoMessages(session.tracker().why_no_messages()));
+    }
     let _ = tx.send(Feed::Finished);
 }

@@ -94,6 +94,8 @@ pub struct Progress {
     pub warnings: Vec<String>,
     /// What the source last said about itself ([`Feed::Status`]).
     pub status: Option<String>,
+    /// Why the capture held no OpenFlow message ([`Feed::NoMessages`]).
+    pub no_messages: Option<String>,
 }
 
 /// The selected message's field tree and where the user is in it.
@@ -361,6 +363,7 @@ impl App {
             }
             Feed::Warning(warning) => self.progress.warnings.push(warning),
             Feed::Status(status) => self.progress.status = Some(status),
+            Feed::NoMessages(why) => self.progress.no_messages = Some(why),
             Feed::Finished => {
                 if !self.progress.finished {
                     self.progress.finished = true;

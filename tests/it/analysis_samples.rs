@@ -56,6 +56,28 @@ fn rule_of_dump_line(line: &str) -> Option<String> {
     Some(format!("{} {}", timeouts.join(" "), rule))
 }
 
+/// The flow tables reconstructed from the capture at `path` and the switches' own final
+/// dump in `flows_txt`, as rules sorted, with what the analysis says makes its tables
+/// incomplete.
+fn tables_and_dump(path: &Path, flows_txt: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let a = analyse(path);
+    let (at, tables) = a.tables();
+    let mut ours: Vec<String> = tables
+        .iter()
+        .flat_map(|(_, flows)| flows.iter().map(|f| f.dump_line(at)))
+        .filter_map(|l| rule_of_dump_line(&l))
+        .collect();
+    let mut theirs: Vec<String> = flows_txt.lines().filter_map(rule_of_dump_line).collect();
+    ours.sort();
+    theirs.sort();
+    let caveats: Vec<String> = a
+        .switches()
+        .keys()
+        .filter_map(|key| a.table_caveat(*key))
+        .collect();
+    (ours, theirs, caveats)
+}
+
 /// The reconstructed tables equal the switch's own dump at the end. Where the analysis says
 /// a table is incomplete (a capture started mid-session, FLOW_MODs cut by the snaplen, a
 /// flow added out of band), it
@@ -70,21 +92,7 @@ fn flow_tables_match_the_real_switch() {
         let Ok(truth) = std::fs::read_to_string(&flows_txt) else {
             continue;
         };
-        let a = analyse(&path);
-        let (at, tables) = a.tables();
-        let mut ours: Vec<String> = tables
-            .iter()
-            .flat_map(|(_, flows)| flows.iter().map(|f| f.dump_line(at)))
-            .filter_map(|l| rule_of_dump_line(&l))
-            .collect();
-        let mut theirs: Vec<String> = truth.lines().filter_map(rule_of_dump_line).collect();
-        ours.sort();
-        theirs.sort();
-        let caveats: Vec<String> = a
-            .switches()
-            .keys()
-            .filter_map(|key| a.table_caveat(*key))
-            .collect();
+        let (ours, theirs, caveats) = tables_and_dump(&path, &truth);
         if caveats.is_empty() {
             assert_eq!(
                 ours, theirs,
@@ -107,6 +115,32 @@ fn flow_tables_match_the_real_switch() {
         "the samples whose tables the capture cannot complete (ofctl-flows: a flow added by ovs-ofctl)"
     );
     assert!(checked >= 10, "only {checked} samples compared");
+}
+
+/// The same comparison on a recording just made by a lab script (tests/lab/gre-e2e.sh):
+/// `OFSC_LAB_RECORDING=DIR/NAME.pcap`, with `DIR/NAME.flows.txt` beside it. Without the
+/// variable there is nothing to compare, and the test says so.
+#[test]
+fn a_fresh_lab_recording_matches_its_switches() {
+    let Some(path) = std::env::var_os("OFSC_LAB_RECORDING") else {
+        eprintln!(
+            "a_fresh_lab_recording_matches_its_switches: no OFSC_LAB_RECORDING, nothing to compare"
+        );
+        return;
+    };
+    let path = PathBuf::from(path);
+    let flows_txt = path.with_extension("flows.txt");
+    let truth = std::fs::read_to_string(&flows_txt)
+        .unwrap_or_else(|e| panic!("{}: {e}", flows_txt.display()));
+    let (ours, theirs, caveats) = tables_and_dump(&path, &truth);
+    assert!(caveats.is_empty(), "{caveats:?}");
+    assert!(!theirs.is_empty(), "{}: no flows", flows_txt.display());
+    assert_eq!(
+        ours,
+        theirs,
+        "{}: flow table differs from dump-flows",
+        path.display()
+    );
 }
 
 /// tshark's view of one frame: time, TCP stream, OpenFlow types, inner MACs.

@@ -39,6 +39,7 @@ mod flow_table_model;
 mod hostile_suite;
 pub mod live_cli;
 mod live_follow;
+mod parquet_tables;
 mod readme_examples;
 mod replay_apps;
 mod replay_cli;

@@ -189,6 +189,46 @@ fn the_same_connection_seen_twice_is_reported_once() {
         .map(|m| m["conn"].as_u64().unwrap())
         .collect();
     assert!(conns.iter().all(|c| *c == 0), "{conns:?}");
+    // The second copies are copies: no retransmission, loss or reordering, the same
+    // findings and latencies as the plain capture, and the report says so.
+    let stats = |path: &str| -> Value {
+        let out = ofscope(&["pcap", path, "-q", "--stats", "-T", "json"]);
+        serde_json::from_str(&crate::common::stdout(&out)).unwrap()
+    };
+    let (once, twice) = (stats(&sample("basic.pcap")), stats(path.to_str().unwrap()));
+    for key in [
+        "retransmissions",
+        "overlap_conflicts",
+        "out_of_order",
+        "gaps",
+        "segments",
+    ] {
+        assert_eq!(twice[key], once[key], "{key}");
+    }
+    assert_eq!(once["retransmissions"], 0);
+    assert_eq!(once["copies"], 0);
+    // Every frame came again; the copies of the last two come after the connection closed
+    // (the FIN that closed it, the last ACK), when there is nothing left to copy.
+    assert_eq!(twice["copies"], plain_frames("basic.pcap") - 2);
+    assert_eq!(
+        twice["analysis"]["findings"]["totals"],
+        once["analysis"]["findings"]["totals"]
+    );
+    assert_eq!(twice["analysis"]["latency"], once["analysis"]["latency"]);
+    let conn = &twice["analysis"]["switches"][0]["connections"][0];
+    assert_eq!(conn["seen_twice"], true, "{conn}");
+    let text = crate::common::stdout(&ofscope(&["pcap", path.to_str().unwrap(), "-q", "--stats"]));
+    assert!(
+        text.contains("seen twice (again via ERSPAN II 192.0.2.1 > 192.0.2.2 id 7)"),
+        "{text}"
+    );
+}
+
+/// How many frames a sample holds.
+fn plain_frames(name: &str) -> u64 {
+    let out = ofscope(&["pcap", &sample(name), "-q", "--stats", "-T", "json"]);
+    let stats: Value = serde_json::from_str(&crate::common::stdout(&out)).unwrap();
+    stats["frames"].as_u64().unwrap()
 }
 
 /// A pcap (Ethernet) of these frames.
@@ -230,19 +270,12 @@ fn ipv4_frame(protocol: u8, payload: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// A capture without OpenFlow messages says what it saw instead: on the command line, and
+/// the same line in the viewer's empty list.
 #[test]
 fn no_messages_says_what_was_seen() {
-    let lines = |path: &Path| stderr(&ofscope(&["pcap", path.to_str().unwrap()]));
     // GRE of protocol type 0x88b5 (local experimental): nothing to advise about ports.
     let gre = [&[0, 0, 0x88, 0xb5][..], &[0xab; 20]].concat();
-    let err = lines(&pcap_of("gre-88b5.pcap", &[ipv4_frame(47, &gre)]));
-    assert!(
-        err.contains(
-            "no frame carried a TCP segment: frames of GRE protocol 0x88b5 not decoded (1 frame)"
-        ),
-        "{err}"
-    );
-    assert!(!err.contains("--port"), "{err}");
     // TCP that is not OpenFlow (HTTP on 80), bare and inside GRE: the port may be the cause.
     let mut tcp = vec![
         0xc0, 0x00, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff,
@@ -251,9 +284,37 @@ fn no_messages_says_what_was_seen() {
     tcp.extend(b"GET / HTTP/1.0\r\n\r\n");
     let bare = ipv4_frame(6, &tcp);
     let inside_gre = ipv4_frame(47, &[&[0, 0, 0x08, 0x00][..], &bare[14..]].concat());
-    for (name, frame) in [("http.pcap", bare), ("http-in-gre.pcap", inside_gre)] {
-        let err = lines(&pcap_of(name, &[frame]));
-        assert!(err.contains("give it with --port N"), "{name}: {err}");
+    let port_advice =
+        "if the controller listens on a port other than 6633 or 6653, give it with --port N";
+    let cases = [
+        (
+            "gre-88b5.pcap",
+            ipv4_frame(47, &gre),
+            "no frame carried a TCP segment: frames of GRE protocol 0x88b5 not decoded (1 frame)",
+        ),
+        ("http.pcap", bare, port_advice),
+        ("http-in-gre.pcap", inside_gre, port_advice),
+    ];
+    for (name, frame, reason) in cases {
+        let path = pcap_of(name, &[frame]);
+        let cli = stderr(&ofscope(&["pcap", path.to_str().unwrap()]));
+        let expected = format!(
+            "no OpenFlow messages found in {}; {reason}\n",
+            path.display()
+        );
+        assert!(cli.ends_with(&expected), "{name}: {cli}");
+        let feeds =
+            ofscope::tui::index::index_file(&path, ofscope::stream::StreamConfig::default())
+                .unwrap();
+        let mut app = ofscope::tui::App::new(name, false);
+        for feed in feeds {
+            app.feed(feed);
+        }
+        let screen = crate::tui_support::draw(&mut app, 200, 10);
+        assert!(
+            screen.contains(&format!("no OpenFlow messages found; {reason}")),
+            "{name}: {screen}"
+        );
     }
 }
 
@@ -414,4 +475,105 @@ fn same(v: &str) -> String {
 fn hex_to_decimal(v: &str) -> String {
     u64::from_str_radix(v.trim_start_matches("0x"), 16)
         .map_or_else(|_| v.to_owned(), |n| n.to_string())
+}
+
+/// `samples/gre.pcap` (tests/lab/record.sh gre): two Open vSwitch switches joined by GRE
+/// ports of the userspace datapath. Each tunnel port is named where the switch names its
+/// ports: in dpid 1's FEATURES_REPLY (tshark's reading of it, the same) and in dpid 2's
+/// PORT_STATUS (the switch's own log of what it sent, `gre.vconn.log`). Its flows against
+/// the switches' dump-flows are checked with every sample's
+/// (analysis_samples.rs, `flow_tables_match_the_real_switch`); the ones through the tunnel
+/// must be there.
+#[test]
+fn the_gre_lab_sample_names_its_tunnel_ports() {
+    let path = sample("gre.pcap");
+    let ports = |filter: &str| -> Vec<(u64, String)> {
+        let out = ofscope(&["pcap", &path, "-T", "jsonl", "-Y", filter]);
+        json_lines(&out)
+            .iter()
+            .flat_map(|m| {
+                let body = &m["features"]["ports"];
+                let list = match body {
+                    Value::Array(ports) => ports.clone(),
+                    _ => vec![m["port_status"]["port"].clone()],
+                };
+                list.into_iter().map(|p| {
+                    (
+                        p["port_no"].as_u64().unwrap(),
+                        p["name"].as_str().unwrap().to_owned(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let features = ports("of.type == FEATURES_REPLY && of.dpid == 00:00:00:00:00:00:00:01");
+    assert!(
+        features.contains(&(10, "gre-sw2".to_owned())),
+        "{features:?}"
+    );
+    let status = ports("of.type == PORT_STATUS && of.dpid == 00:00:00:00:00:00:00:02");
+    assert_eq!(status, [(10, "gre-sw1".to_owned())]);
+    let log = std::fs::read_to_string(Path::new(ROOT).join("samples/gre.vconn.log")).unwrap();
+    assert!(log.contains("OFPT_PORT_STATUS (xid=0x0): ADD: 10(gre-sw1)"));
+    if tools_present("tunnels", &["tshark"]) {
+        let theirs = tshark_fields(
+            Path::new(&path),
+            &[
+                "-Y",
+                "openflow_1_0.type == 6",
+                "-e",
+                "openflow.port_no",
+                "-e",
+                "openflow.port_name",
+            ],
+        );
+        let dpid1 = theirs.lines().next().unwrap_or_default();
+        let (numbers, names) = dpid1.split_once('\t').unwrap();
+        let theirs: Vec<(u64, String)> = numbers
+            .split(',')
+            .zip(names.split(','))
+            .map(|(n, name)| (n.parse().unwrap(), name.to_owned()))
+            .collect();
+        assert_eq!(features, theirs);
+    }
+    // Through the tunnel: both switches' tables hold flows in from and out to port 10.
+    let flows = crate::common::stdout(&ofscope(&["pcap", &path, "-q", "--flows"]));
+    let dumped = std::fs::read_to_string(Path::new(ROOT).join("samples/gre.flows.txt")).unwrap();
+    for through in ["in_port=10,", "actions=output:10"] {
+        let count = |text: &str| text.lines().filter(|l| l.contains(through)).count();
+        assert!(count(&dumped) >= 4, "{through} in gre.flows.txt");
+        assert_eq!(count(&flows), count(&dumped), "{through}\n{flows}");
+    }
+}
+
+/// A mirror of both directions holds each packet twice, bare, byte for byte: copies, told
+/// from retransmissions by the IPv4 identification, which a retransmission renews.
+#[test]
+fn a_mirrored_copy_is_not_a_retransmission() {
+    let plain = messages(Path::new(&sample("basic.pcap")), &[]);
+    let stats = |kind: &str| -> Value {
+        let path = wrapped(kind, "basic.pcap");
+        let twice = messages(&path, &[]);
+        assert_eq!(twice.len(), plain.len(), "{kind}");
+        let out = ofscope(&[
+            "pcap",
+            path.to_str().unwrap(),
+            "-q",
+            "--stats",
+            "-T",
+            "json",
+        ]);
+        serde_json::from_str(&crate::common::stdout(&out)).unwrap()
+    };
+    let mirrored = stats("mirrored");
+    assert_eq!(mirrored["retransmissions"], 0);
+    assert!(
+        mirrored["copies"].as_u64().unwrap() > 80,
+        "{}",
+        mirrored["copies"]
+    );
+    let resent = stats("resent");
+    assert_eq!(resent["copies"], 0);
+    // Each of the segments that carry data, sent again.
+    assert_eq!(resent["retransmissions"], 58);
 }

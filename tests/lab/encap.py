@@ -5,8 +5,11 @@
 Each frame of IN (a classic pcap of link type Ethernet) is wrapped as KIND says and written
 to OUT with its own time; the headers are written here (python3 stdlib only), each after
 its RFC or vendor document. The outer addresses, keys and ids are fixed so that a test can
-look for them. KIND is one of the keys of KINDS; 'twice' writes each frame bare and again
-inside ERSPAN II, as a capture of both a SPAN port and its remote copy would hold it.
+look for them. KIND is one of the keys of KINDS, or of AGAIN: each frame and right after
+it a second one, made from it as AGAIN says ('twice': inside ERSPAN II, as a capture of both
+a SPAN port and its remote copy would hold it; 'mirrored': the same bytes, as a mirror of
+both directions holds it; 'resent': with a new IPv4 identification, as a retransmission
+would come).
 
     python3 encap.py packet-ins OUT.pcap
 
@@ -196,12 +199,32 @@ def read_pcap(path):
     return data[:24], order, records
 
 
+def renew_ident(frame):
+    """The untagged IPv4 frame with its identification changed (checksum made again)."""
+    ethertype, packet = ip_payload(frame)
+    if ethertype != IPV4:
+        raise SystemExit('encap.py: resent needs IPv4 frames')
+    ihl = (packet[0] & 0x0F) * 4
+    (ident,) = struct.unpack('!H', packet[4:6])
+    header = packet[:4] + struct.pack('!H', ident ^ 0x8000) + packet[6:10] + b'\0\0' + packet[12:ihl]
+    header = header[:10] + struct.pack('!H', internet_checksum(header)) + header[12:]
+    return frame[:14] + header + packet[ihl:]
+
+
+# The second frame of each pair, from the frame and its number.
+AGAIN = {
+    'twice': lambda frame, seq: erspan2(frame, seq),
+    'mirrored': lambda frame, seq: frame,
+    'resent': lambda frame, seq: renew_ident(frame),
+}
+
+
 def main():
     if sys.argv[1:2] == ['packet-ins'] and len(sys.argv) == 3:
         return packet_ins(sys.argv[2])
-    if len(sys.argv) != 4 or sys.argv[1] not in KINDS and sys.argv[1] != 'twice':
-        raise SystemExit('usage: encap.py {%s|twice} IN.pcap OUT.pcap\n'
-                         '       encap.py packet-ins OUT.pcap' % '|'.join(KINDS))
+    if len(sys.argv) != 4 or sys.argv[1] not in KINDS and sys.argv[1] not in AGAIN:
+        raise SystemExit('usage: encap.py {%s} IN.pcap OUT.pcap\n'
+                         '       encap.py packet-ins OUT.pcap' % '|'.join([*KINDS, *AGAIN]))
     kind, src, dst = sys.argv[1:]
     header, order, records = read_pcap(src)
     # Frames grow; the snaplen field must not lie about them.
@@ -209,7 +232,10 @@ def main():
     with open(dst, 'wb') as out:
         out.write(header)
         for seq, (sec, frac, cut, frame) in enumerate(records, 1):
-            copies = [frame, erspan2(frame, seq)] if kind == 'twice' else [KINDS[kind](frame, seq)]
+            if kind in AGAIN:
+                copies = [frame, AGAIN[kind](frame, seq)]
+            else:
+                copies = [KINDS[kind](frame, seq)]
             for copy in copies:
                 # Bytes the snaplen cut stay cut: the wrapped frame was that much longer.
                 out.write(struct.pack(order + 'IIII', sec, frac, len(copy), len(copy) + cut))

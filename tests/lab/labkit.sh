@@ -10,6 +10,10 @@
 #   netns ofsc-ctl    only when a scenario calls controller_ns: the controller and
 #                     the capture, linked to ofsc-sw by the veth pair ofsc-c0/ofsc-c1
 #   bridge ofscbr1    only in scenarios with a second switch (dpid ...:02)
+#   netns ofsc-sw2    only in "gre": a second Open vSwitch of its own (run dir
+#                     $OFSC_RUN/sw2), the far end of the GRE tunnel; ofsc-u0/ofsc-u1
+#                     is the underlay between the two switch namespaces, ofsc-c0/ofsc-c1
+#                     carries the second switch's OpenFlow channel
 #   $OFSC_RUN         private OVS run/db/log dir, plus started.pids: one
 #                     "PID STARTTIME COMMAND" line per process this lab started
 
@@ -18,6 +22,7 @@ set -euo pipefail
 LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUN=${OFSC_RUN:-${TMPDIR:-/tmp}/ofsc-lab}
 SWNS=ofsc-sw
+SW2NS=ofsc-sw2            # the second switch namespace of "gre"
 HOSTNS=ofsc-h
 PORTIF=ofsc-p
 BR=ofscbr0
@@ -50,6 +55,9 @@ started=()          # PIDs this run started, killed in reverse order at exit
 last_pid=""
 capture_pids=()     # one per capture file (a scenario may record two at once)
 bridges=()          # the bridges start_ovs and add_bridge made
+bridge_dirs=()      # the run dir of each bridge's Open vSwitch (OVS_RUNDIR when it was made)
+bridge_ns=()        # the namespace of each bridge's Open vSwitch
+ovs_dirs=()         # the run dir of each Open vSwitch started
 controller_pid=""
 ovs_up=0
 
@@ -119,16 +127,18 @@ clean_leftovers() {
     for (( n = 1; n <= MAX_HOSTS; n++ )); do ip link del "$PORTIF$n" 2>/dev/null || true; done
 }
 
-our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($SWNS|$CTL_NS_OWN|$HOSTNS[0-9]+)$" || true; }
+our_namespaces() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($SWNS|$SW2NS|$CTL_NS_OWN|$HOSTNS[0-9]+)$" || true; }
 
 teardown() {
-    local rc=$? i
+    local rc=$? i dir
     set +e
     trap - EXIT INT TERM
     for (( i = 0; i < ${#capture_pids[@]}; i++ )); do stop "${capture_pids[$i]}" TERM; done
     if (( ovs_up )); then
-        for (( i = 0; i < ${#bridges[@]}; i++ )); do "${VSCTL[@]}" --if-exists del-br "${bridges[$i]}" 2>/dev/null; done
-        ovs-appctl -t "$RUN/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null
+        for (( i = 0; i < ${#bridges[@]}; i++ )); do
+            vsctl_of "${bridge_dirs[$i]}" --if-exists del-br "${bridges[$i]}" 2>/dev/null
+        done
+        for dir in "${ovs_dirs[@]}"; do ovs-appctl -t "$dir/ovs-vswitchd.ctl" exit --cleanup 2>/dev/null; done
     fi
     for (( i = ${#started[@]} - 1; i >= 0; i-- )); do stop "${started[$i]}"; done
     # The namespace takes the bridge's tap, ovs-netdev and the veths with it.
@@ -177,24 +187,36 @@ switch_ns() {
 }
 
 start_ovs() {
-    rm -f "$RUN"/conf.db "$RUN"/.conf.db.~lock~ "$RUN"/*.sock "$RUN"/*.ctl "$RUN"/*.pid "$RUN"/*.log
-    ovsdb-tool create "$RUN/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    spawn "$SWNS" ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" \
-        --pidfile="$RUN/ovsdb-server.pid" --unixctl="$RUN/ovsdb-server.ctl" \
-        --log-file="$RUN/ovsdb-server.log" -vconsole:off --no-chdir
+    ovs_in "$SWNS" "$RUN"
+    add_bridge "$BR" "$DPID" 02:00:00:00:00:ff
+}
+
+# vsctl_of DIR ARGS...: ovs-vsctl on the Open vSwitch whose run dir is DIR
+vsctl_of() { local dir=$1; shift; ovs-vsctl --db="unix:$dir/db.sock" --timeout=20 "$@"; }
+
+# ovs_in NETNS DIR: an Open vSwitch (ovsdb-server, ovs-vswitchd) in NETNS, its files in DIR
+ovs_in() {
+    local ns=$1 dir=$2
+    mkdir -p "$dir"
+    rm -f "$dir"/conf.db "$dir"/.conf.db.~lock~ "$dir"/*.sock "$dir"/*.ctl "$dir"/*.pid "$dir"/*.log "$dir"/*.mgmt
+    ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    spawn "$ns" ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" \
+        --pidfile="$dir/ovsdb-server.pid" --unixctl="$dir/ovsdb-server.ctl" \
+        --log-file="$dir/ovsdb-server.log" -vconsole:off --no-chdir
     ovs_up=1
-    wait_until 10 test -S "$RUN/db.sock" || fail "ovsdb-server did not start"
-    "${VSCTL[@]}" --no-wait init
-    spawn "$SWNS" ovs-vswitchd "unix:$RUN/db.sock" --pidfile="$RUN/ovs-vswitchd.pid" \
-        --unixctl="$RUN/ovs-vswitchd.ctl" --log-file="$RUN/ovs-vswitchd.log" \
+    wait_until 10 test -S "$dir/db.sock" || fail "ovsdb-server did not start"
+    vsctl_of "$dir" --no-wait init
+    # OVS_RUNDIR: where ovs-vswitchd puts the bridges' management sockets
+    OVS_RUNDIR=$dir spawn "$ns" ovs-vswitchd "unix:$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" \
+        --unixctl="$dir/ovs-vswitchd.ctl" --log-file="$dir/ovs-vswitchd.log" \
         -vconsole:off --no-chdir
-    wait_until 10 test -S "$RUN/ovs-vswitchd.ctl" || fail "ovs-vswitchd did not start"
+    ovs_dirs+=("$dir")
+    wait_until 10 test -S "$dir/ovs-vswitchd.ctl" || fail "ovs-vswitchd did not start"
     if (( ${OFSC_VCONN_LOG:-1} )); then
         # every OpenFlow message, decoded by OVS itself, into ovs-vswitchd.log
-        ovs-appctl -t "$RUN/ovs-vswitchd.ctl" vlog/set vconn:file:dbg >/dev/null
+        ovs-appctl -t "$dir/ovs-vswitchd.ctl" vlog/set vconn:file:dbg >/dev/null
     fi
-    say "OVS up in $SWNS"
-    add_bridge "$BR" "$DPID" 02:00:00:00:00:ff
+    say "OVS up in $ns ($dir)"
 }
 
 # add_bridge NAME DPID LOCAL_MAC: a switch of its own (netdev datapath,
@@ -205,6 +227,8 @@ add_bridge() {
         fail-mode=secure other-config:datapath-id="$dpid" other-config:hwaddr="$mac" \
         other-config:disable-in-band=true
     bridges+=("$name")
+    bridge_dirs+=("$OVS_RUNDIR")
+    bridge_ns+=("$SWNS")
     say "bridge $name (netdev, $OF_PROTOCOLS, dpid $dpid)"
 }
 
@@ -313,7 +337,12 @@ capture_stop() {
 
 controller_listening() { in_ctl ss -Hltn "sport = :$OF_PORT" | grep -q .; }
 # OVSDB's Controller.is_connected lags by seconds; the socket state does not.
-channels_open() { in_sw ss -Htn state established "( dport = :$OF_PORT )" | grep -c .; }
+channels_open() {
+    local ns
+    for ns in $(printf '%s\n' "${bridge_ns[@]}" | sort -u); do
+        ip netns exec "$ns" ss -Htn state established "( dport = :$OF_PORT )"
+    done | grep -c .
+}
 all_channels_open() { (( $(channels_open) == ${#bridges[@]} )); }
 no_channel_open() { (( $(channels_open) == 0 )); }
 
@@ -339,21 +368,31 @@ refctl() {
     say "refctl.py $* (pid $controller_pid)"
 }
 
-# Every bridge gets its controller in one OVSDB transaction, so with two bridges
-# both connect at the same moment and their handshakes interleave.
+# Every bridge of one Open vSwitch gets its controller in one OVSDB transaction, so
+# with two bridges both connect at the same moment and their handshakes interleave.
 connect_switch() {
-    local target cmd=() b
+    local target
     target="tcp:$(of_host):$OF_PORT"
-    for b in "${bridges[@]}"; do cmd+=(-- set-controller "$b" "$target"); done
-    "${VSCTL[@]}" "${cmd[@]}"
+    for_each_ovs set-controller "$target"
     wait_until 30 all_channels_open || fail "the switch did not connect (${#bridges[@]} bridges, $(channels_open) connections)"
     sleep 1     # handshake done
     say "switch connected (${bridges[*]})"
 }
 
 disconnect_switch() {
-    local cmd=() b
-    for b in "${bridges[@]}"; do cmd+=(-- del-controller "$b"); done
-    "${VSCTL[@]}" "${cmd[@]}"
+    for_each_ovs del-controller
     wait_until 10 no_channel_open || say "warning: the OpenFlow connection is still open"
+}
+
+# for_each_ovs COMMAND [ARGS...]: one ovs-vsctl transaction per Open vSwitch, holding
+# "-- COMMAND BRIDGE ARGS..." for each of its bridges
+for_each_ovs() {
+    local dir i cmd
+    for dir in "${ovs_dirs[@]}"; do
+        cmd=()
+        for (( i = 0; i < ${#bridges[@]}; i++ )); do
+            [[ ${bridge_dirs[$i]} == "$dir" ]] && cmd+=(-- "$1" "${bridges[$i]}" "${@:2}")
+        done
+        if (( ${#cmd[@]} )); then vsctl_of "$dir" "${cmd[@]}"; fi
+    done
 }

@@ -22,6 +22,7 @@ BR2=ofscbr1             # the second switch of "two-switch"
 SAMPLES="basic pc-c pc-c-noflow vlan osken-vip osken-idle segmented any pcapng ipv6 negotiate snap96 noflow"
 SAMPLES+=" segmented-s96 two-switch of13 reorder midsession"    # the unusual sessions
 SAMPLES+=" pc-c-dst-only vip-flood host-move ofctl-flows"          # the diagnosis stories
+SAMPLES+=" gre"                                                     # a virtual switch of two
 
 # Host traffic: a failing probe is part of some stories, so it only gets logged.
 run_on() { local n=$1; shift; say "h$n: $*"; in_host "$n" "$@" {lock_fd}>&- || say "h$n: exit $? (allowed)"; }
@@ -349,6 +350,76 @@ scenario_ofctl_flows() {
     ping_from 1 -c 4 -i 0.3 10.0.0.3
 }
 
+# ---------------------------------------------------------------- a virtual switch of two
+# Two Open vSwitch instances (userspace datapath), one per namespace (ofsc-sw, ofsc-sw2),
+# joined by a GRE port of each: OVS's native tunnelling, the tunnel endpoint's IP on the
+# LOCAL port of a "physical" bridge (ofscphy0/1, NORMAL) whose port is the underlay veth
+# ofsc-u0/ofsc-u1. h1 on ofscbr0 (dpid 1), h2 on ofscbr1 (dpid 2). ovs-testcontroller
+# runs in ofsc-sw on 10.0.99.1; the second switch reaches it over the veth ofsc-c1/ofsc-c0,
+# so the capture is on "any" (the first switch's channel is on lo). The second switch's
+# GRE port is added once it is connected: a PORT_STATUS naming it; the first switch's is
+# in its FEATURES_REPLY.
+GRE_NET=192.168.50      # the underlay: .1 in ofsc-sw, .2 in ofsc-sw2
+GRE_PORT=10             # both tunnel ports' OpenFlow number
+
+# gre_endpoint N PEER_N: the physical bridge ofscphyN with the underlay port ofsc-uN and
+# the tunnel endpoint's address on its LOCAL port, the route and ARP entry to the peer's
+# endpoint as OVS's native tunnelling needs them (run in the switch's own context).
+gre_endpoint() {
+    local n=$1 peer=$2 phy=ofscphy$1
+    "${VSCTL[@]}" add-br "$phy" -- set bridge "$phy" datapath_type=netdev fail-mode=standalone \
+        other-config:hwaddr="02:00:00:00:50:0$n" -- add-port "$phy" "ofsc-u$n"
+    in_sw ip addr add "$GRE_NET.$((n + 1))/24" dev "$phy"
+    in_sw ip link set "$phy" up
+    ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.ctl" ovs/route/add "$GRE_NET.$((peer + 1))/32" "$phy" >/dev/null
+    ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.ctl" tnl/arp/set "$phy" "$GRE_NET.$((peer + 1))" "02:00:00:00:50:0$peer" >/dev/null
+    say "$phy: tunnel endpoint $GRE_NET.$((n + 1)), peer $GRE_NET.$((peer + 1))"
+}
+
+# gre_port BRIDGE NAME PEER_N: the GRE port to the peer's endpoint
+gre_port() {
+    "${VSCTL[@]}" add-port "$1" "$2" -- set interface "$2" type=gre \
+        options:remote_ip="$GRE_NET.$(($3 + 1))" ofport_request="$GRE_PORT"
+    say "$1: GRE port $2 (OpenFlow port $GRE_PORT) to $GRE_NET.$(($3 + 1))"
+}
+
+# on_second CMD...: CMD in the second switch's context (its namespace, run dir, ovs-vsctl)
+on_second() {
+    local SWNS=$SW2NS
+    local -x OVS_RUNDIR=$RUN/sw2
+    local VSCTL=(ovs-vsctl --db="unix:$OVS_RUNDIR/db.sock" --timeout=20)
+    "$@"
+}
+
+scenario_gre() {
+    OF_ADDR=10.0.99.1 capture_if=any
+    lab_up
+    ip netns add "$SW2NS"
+    ip netns exec "$SW2NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec "$SW2NS" ip link set lo up
+    on_second ovs_in "$SW2NS" "$RUN/sw2"
+    on_second add_bridge "$BR2" 0000000000000002 02:00:00:00:02:ff
+    # the underlay and the second switch's way to the controller
+    in_sw ip link add ofsc-u0 type veth peer name ofsc-u1 netns "$SW2NS"
+    in_sw ip link add "${CTL_LINK}0" type veth peer name "${CTL_LINK}1" netns "$SW2NS"
+    in_sw ip addr add "$OF_ADDR/24" dev "${CTL_LINK}0"
+    ip netns exec "$SW2NS" ip addr add 10.0.99.2/24 dev "${CTL_LINK}1"
+    in_sw ip link set ofsc-u0 up; in_sw ip link set "${CTL_LINK}0" up
+    ip netns exec "$SW2NS" ip link set ofsc-u1 up
+    ip netns exec "$SW2NS" ip link set "${CTL_LINK}1" up
+    gre_endpoint 0 1
+    on_second gre_endpoint 1 0
+    gre_port "$BR" gre-sw2 1
+    add_host 1
+    on_second add_host 2 1 "$BR2"
+    testcontroller
+    start_session
+    on_second gre_port "$BR2" gre-sw1 0
+    sleep 1
+    ping_from 1 -c 4 -i 0.3 10.0.0.2
+    ping_from 2 -c 2 -i 0.3 10.0.0.1
+}
+
 # ---------------------------------------------------------------- driver
 # lab_up [LO_MTU]: the switch namespace (with IPv6 when the channel uses it) and OVS
 lab_up() {
@@ -374,14 +445,16 @@ end_session() {
     local base=$OUTDIR/$name b
     sleep 1
     # one dump per bridge, in the order they were made
-    for b in "${bridges[@]}"; do ovs-ofctl -O "$OF_PROTOCOLS" dump-flows "$b" 2>&1 || true; done > "$base.flows.txt"
+    for (( b = 0; b < ${#bridges[@]}; b++ )); do
+        OVS_RUNDIR=${bridge_dirs[$b]} ovs-ofctl -O "$OF_PROTOCOLS" dump-flows "${bridges[$b]}" 2>&1 || true
+    done > "$base.flows.txt"
     [[ -z $twin_capture ]] || cp "$base.flows.txt" "$OUTDIR/$twin_capture.flows.txt"
     disconnect_switch
     capture_stop
     stop "$controller_pid"
     if (( OFSC_VCONN_LOG )); then
         # from the first OpenFlow message on; decodes continue on unprefixed lines
-        sed -n '/|vconn|/,$p' "$RUN/ovs-vswitchd.log" > "$base.vconn.log"
+        for b in "${ovs_dirs[@]}"; do sed -n '/|vconn|/,$p' "$b/ovs-vswitchd.log"; done > "$base.vconn.log"
     fi
     say "wrote $out ($(stat -c %s "$out") bytes)"
     [[ -z $twin_capture ]] || say "wrote $OUTDIR/$twin_capture.pcap ($(stat -c %s "$OUTDIR/$twin_capture.pcap") bytes)"

@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     app.list_lines.clear();
     app.selected = app.selected.min(total.saturating_sub(1));
     if app.store.is_empty() && app.progress.finished {
-        let hint = "no OpenFlow messages found; if the controller listens on a port other than 6633 or 6653, give it with --port N";
+        let hint = match &app.progress.no_messages {
+            Some(why) => format!("no OpenFlow messages found; {why}"),
+            None => "no OpenFlow messages found".to_owned(),
+        };
         frame.render_widget(
             ratatui::widgets::Paragraph::new(hint).wrap(ratatui::widgets::Wrap { trim: true }),
             inner,

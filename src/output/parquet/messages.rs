@@ -1,0 +1,491 @@
+//! The `messages` table: one row per OpenFlow message (those `-Y` selects), with where it
+//! came from, its header, and the main fields of PACKET_IN, PACKET_OUT, FLOW_MOD and the
+//! frame a PACKET_IN or PACKET_OUT carries. Columns are named after the field registry's
+//! keys (docs/fields.md): the key without `of.`, dots as underscores (`of.packet_in.in_port`
+//! is `packet_in_in_port`, `eth.src` is `eth_src`); where the message came from has the JSON
+//! record's names (`frame`, `ts_ns`, `conn`, `from`, `dpid`).
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, StringArray, UInt64Array};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
+use arrow_schema::{DataType, Field};
+use ofscope_dissectors::frame;
+use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
+use ofscope_dissectors::openflow::{
+    action, flow_match, flow_mod, message, packet, Actions, Body, FlowMod, PacketIn, PacketOut,
+};
+use ofscope_dissectors::tree::FieldDef;
+
+use super::{int, int_field, text_field, BATCH_ROWS};
+use crate::output::json::{push_ipv4, push_mac};
+use crate::session::{format_dpid, OfRecord};
+
+/// A message and the headers of the frame it carries, decoded once for all the columns
+/// (without copying the frame's payload, as `Frame::parse` would).
+struct Row<'a> {
+    record: &'a OfRecord,
+    frame: Option<&'a Headers>,
+    /// The datapath id as text (formatted once per switch, not per message).
+    dpid: Option<&'a str>,
+}
+
+impl<'a> Row<'a> {
+    fn packet_in(&self) -> Option<&'a PacketIn> {
+        match &self.record.message.body {
+            Body::PacketIn(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn packet_out(&self) -> Option<&'a PacketOut> {
+        match &self.record.message.body {
+            Body::PacketOut(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn flow_mod(&self) -> Option<&'a FlowMod> {
+        match &self.record.message.body {
+            Body::FlowMod(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn eth(&self) -> Option<&'a frame::EthernetRepr> {
+        self.frame?.eth.as_ref()
+    }
+
+    fn network(&self) -> Option<&'a NetworkHeader> {
+        self.frame.map(|f| &f.network)
+    }
+
+    fn transport(&self) -> Option<&'a TransportHeader> {
+        self.frame.map(|f| &f.transport)
+    }
+}
+
+/// What a column is called.
+enum Name {
+    /// A member of the JSON record, which the registry does not declare.
+    Record(&'static str),
+    /// A registry field: its key without `of.`, dots as underscores.
+    Field(&'static FieldDef),
+    /// A named field's number beside its name, as JSON writes `type_code` beside `type`.
+    Code(&'static FieldDef),
+}
+
+impl Name {
+    fn text(&self) -> String {
+        let key = |def: &FieldDef| {
+            def.key
+                .strip_prefix("of.")
+                .unwrap_or(def.key)
+                .replace('.', "_")
+        };
+        match self {
+            Name::Record(name) => (*name).to_owned(),
+            Name::Field(def) => key(def),
+            Name::Code(def) => key(def) + "_code",
+        }
+    }
+}
+
+/// How a column reads its value from a row (`None`/`false`: null).
+enum Read {
+    Int(fn(&Row) -> Option<i64>),
+    Unsigned(fn(&Row) -> Option<u64>),
+    Text(fn(&Row, &mut String) -> bool),
+}
+
+struct Column {
+    name: Name,
+    read: Read,
+}
+
+const fn int_col(name: Name, read: fn(&Row) -> Option<i64>) -> Column {
+    Column {
+        name,
+        read: Read::Int(read),
+    }
+}
+
+const fn text_col(name: Name, read: fn(&Row, &mut String) -> bool) -> Column {
+    Column {
+        name,
+        read: Read::Text(read),
+    }
+}
+
+fn mac(out: &mut String, mac: Option<&[u8; 6]>) -> bool {
+    mac.map(|m| push_mac(out, m)).is_some()
+}
+
+fn ipv4(out: &mut String, addr: Option<std::net::Ipv4Addr>) -> bool {
+    addr.map(|a| push_ipv4(out, a)).is_some()
+}
+
+fn display(out: &mut String, value: Option<impl std::fmt::Display>) -> bool {
+    value.map(|v| write!(out, "{v}")).is_some()
+}
+
+/// Every column after `capture`, in order. Numbers are 64-bit integers (`cookie`: unsigned).
+static COLUMNS: &[Column] = &[
+    int_col(Name::Record("message"), |r| Some(int(r.record.index))),
+    int_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
+    int_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
+    int_col(Name::Record("conn"), |r| Some(i64::from(r.record.conn.0))),
+    text_col(Name::Record("from"), |r, out| {
+        out.push_str(if r.record.from_switch() {
+            "switch"
+        } else {
+            "controller"
+        });
+        true
+    }),
+    text_col(Name::Record("dpid"), |r, out| {
+        r.dpid.map(|d| out.push_str(d)).is_some()
+    }),
+    int_col(Name::Field(&message::hf::OF_VERSION), |r| {
+        Some(r.record.message.header.version.into())
+    }),
+    text_col(Name::Field(&message::hf::OF_TYPE), |r, out| {
+        out.push_str(r.record.message.type_name());
+        true
+    }),
+    int_col(Name::Code(&message::hf::OF_TYPE), |r| {
+        Some(r.record.message.header.msg_type.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_LENGTH), |r| {
+        Some(r.record.message.header.length.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_XID), |r| {
+        Some(r.record.message.header.xid.into())
+    }),
+    int_col(Name::Field(&message::hf::OF_TRUNCATED), |r| {
+        let m = &r.record.message;
+        m.is_truncated().then(|| int(m.captured_len() as u64))
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_BUFFER_ID), |r| {
+        r.packet_in().map(|p| p.buffer_id.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_TOTAL_LEN), |r| {
+        r.packet_in().map(|p| p.total_len.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_IN_PORT), |r| {
+        r.packet_in().map(|p| p.in_port.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_REASON), |r| {
+        r.packet_in().map(|p| p.reason.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_IN_DATA_LEN), |r| {
+        r.packet_in().map(|p| int(p.data.len() as u64))
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_BUFFER_ID), |r| {
+        r.packet_out().map(|p| p.buffer_id.into())
+    }),
+    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
+        r.packet_out().map(|p| p.in_port.into())
+    }),
+    Column {
+        name: Name::Field(&flow_mod::hf::OF_FLOW_MOD_COOKIE),
+        read: Read::Unsigned(|r| r.flow_mod().map(|f| f.cookie)),
+    },
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_COMMAND), |r| {
+        r.flow_mod().map(|f| f.command.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_IDLE_TIMEOUT), |r| {
+        r.flow_mod().map(|f| f.idle_timeout.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_HARD_TIMEOUT), |r| {
+        r.flow_mod().map(|f| f.hard_timeout.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_PRIORITY), |r| {
+        r.flow_mod().map(|f| f.priority.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_BUFFER_ID), |r| {
+        r.flow_mod().map(|f| f.buffer_id.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_OUT_PORT), |r| {
+        r.flow_mod().map(|f| f.out_port.into())
+    }),
+    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_FLAGS), |r| {
+        r.flow_mod().map(|f| f.flags.into())
+    }),
+    text_col(Name::Field(&flow_match::hf::OF_MATCH), |r, out| {
+        display(out, r.flow_mod().map(|f| &f.match_))
+    }),
+    text_col(Name::Field(&action::hf::OF_ACTIONS), |r, out| {
+        let actions = match &r.record.message.body {
+            Body::FlowMod(f) => &f.actions,
+            Body::PacketOut(p) => &p.actions,
+            _ => return false,
+        };
+        display(out, Some(Actions(actions)))
+    }),
+    text_col(Name::Field(&frame::ethernet::hf::ETH_SRC), |r, out| {
+        mac(out, r.eth().map(|e| &e.src))
+    }),
+    text_col(Name::Field(&frame::ethernet::hf::ETH_DST), |r, out| {
+        mac(out, r.eth().map(|e| &e.dst))
+    }),
+    int_col(Name::Field(&frame::ethernet::hf::ETH_TYPE), |r| {
+        r.eth().map(|e| e.ethertype.into())
+    }),
+    int_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
+        r.frame?.vlan.map(|tag| tag.vid.into())
+    }),
+    int_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
+        match r.network()? {
+            NetworkHeader::Arp(arp) => Some(arp.op.into()),
+            _ => None,
+        }
+    }),
+    text_col(Name::Field(&frame::arp::hf::ARP_SPA), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Arp(arp)) => Some(arp.spa),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::arp::hf::ARP_TPA), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Arp(arp)) => Some(arp.tpa),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv4::hf::IP_SRC), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Ipv4 { src, .. }) => Some(*src),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv4::hf::IP_DST), |r, out| {
+        ipv4(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Ipv4 { dst, .. }) => Some(*dst),
+                _ => None,
+            },
+        )
+    }),
+    int_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
+        match r.network()? {
+            NetworkHeader::Ipv4 { protocol, .. } => Some((*protocol).into()),
+            _ => None,
+        }
+    }),
+    text_col(Name::Field(&frame::ipv6::hf::IPV6_SRC), |r, out| {
+        display(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Ipv6 { src, .. }) => Some(src),
+                _ => None,
+            },
+        )
+    }),
+    text_col(Name::Field(&frame::ipv6::hf::IPV6_DST), |r, out| {
+        display(
+            out,
+            match r.network() {
+                Some(NetworkHeader::Ipv6 { dst, .. }) => Some(dst),
+                _ => None,
+            },
+        )
+    }),
+    int_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
+        match r.transport()? {
+            TransportHeader::Icmp { icmp_type, .. } => Some((*icmp_type).into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
+        match r.transport()? {
+            TransportHeader::Icmp { code, .. } => Some((*code).into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
+        match r.transport()? {
+            TransportHeader::Tcp { src_port, .. } => Some((*src_port).into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
+        match r.transport()? {
+            TransportHeader::Tcp { dst_port, .. } => Some((*dst_port).into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
+        match r.transport()? {
+            TransportHeader::Udp { src_port, .. } => Some((*src_port).into()),
+            _ => None,
+        }
+    }),
+    int_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
+        match r.transport()? {
+            TransportHeader::Udp { dst_port, .. } => Some((*dst_port).into()),
+            _ => None,
+        }
+    }),
+];
+
+/// A column being gathered, with the way it reads its value: plain vectors, which the
+/// batch then takes as they are (cheaper per value than Arrow's builders).
+enum Gather {
+    Int(fn(&Row) -> Option<i64>, Vec<i64>, Vec<bool>),
+    Unsigned(fn(&Row) -> Option<u64>, Vec<u64>, Vec<bool>),
+    /// The values one after the other, and where each ends.
+    Text(fn(&Row, &mut String) -> bool, String, Vec<i32>, Vec<bool>),
+}
+
+pub struct Rows {
+    columns: Vec<Gather>,
+    len: usize,
+    /// The last datapath id written, and its text.
+    dpid: Option<(u64, String)>,
+}
+
+impl Default for Rows {
+    fn default() -> Rows {
+        let columns = COLUMNS
+            .iter()
+            .map(|c| match c.read {
+                Read::Int(read) => Gather::Int(read, batch(), batch()),
+                Read::Unsigned(read) => Gather::Unsigned(read, batch(), batch()),
+                Read::Text(read) => {
+                    Gather::Text(read, String::with_capacity(TEXT_BYTES), offsets(), batch())
+                }
+            })
+            .collect();
+        Rows {
+            columns,
+            len: 0,
+            dpid: None,
+        }
+    }
+}
+
+/// A text column's bytes, sized for a batch of addresses.
+const TEXT_BYTES: usize = BATCH_ROWS * 24;
+
+/// A column's vector, sized for a batch (growing it value by value copies it over and
+/// over).
+fn batch<T>() -> Vec<T> {
+    Vec::with_capacity(BATCH_ROWS)
+}
+
+/// Where a text column's values end: none yet.
+fn offsets() -> Vec<i32> {
+    let mut ends = batch();
+    ends.push(0);
+    ends
+}
+
+/// The validity of a column's values, as Arrow takes it (none when every value is there).
+fn nulls(valid: Vec<bool>) -> Option<NullBuffer> {
+    valid.contains(&false).then(|| NullBuffer::from(valid))
+}
+
+/// The frame a PACKET_IN or PACKET_OUT carries, if it carries one.
+fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
+    match &record.message.body {
+        Body::PacketIn(p) => Some(&p.data),
+        Body::PacketOut(p) if !p.data.is_empty() => Some(&p.data),
+        _ => None,
+    }
+}
+
+impl Rows {
+    pub fn push(&mut self, record: &OfRecord) {
+        let frame = carried_frame(record).map(Headers::parse);
+        if let Some(dpid) = record
+            .dpid
+            .filter(|d| self.dpid.as_ref().is_none_or(|(last, _)| last != d))
+        {
+            self.dpid = Some((dpid, format_dpid(dpid)));
+        }
+        let row = Row {
+            record,
+            frame: frame.as_ref(),
+            dpid: record
+                .dpid
+                .and(self.dpid.as_ref().map(|(_, text)| text.as_str())),
+        };
+        for column in &mut self.columns {
+            match column {
+                Gather::Int(read, values, valid) => {
+                    let value = read(&row);
+                    values.push(value.unwrap_or_default());
+                    valid.push(value.is_some());
+                }
+                Gather::Unsigned(read, values, valid) => {
+                    let value = read(&row);
+                    values.push(value.unwrap_or_default());
+                    valid.push(value.is_some());
+                }
+                Gather::Text(read, text, ends, valid) => {
+                    valid.push(read(&row, text));
+                    // Offsets are 32-bit: a batch holds far less than 2 GB of text.
+                    ends.push(i32::try_from(text.len()).unwrap_or(i32::MAX));
+                }
+            }
+        }
+        self.len += 1;
+    }
+}
+
+impl super::Rows for Rows {
+    const NAME: &'static str = "messages";
+
+    fn fields() -> Vec<Field> {
+        COLUMNS
+            .iter()
+            .map(|c| match c.read {
+                Read::Int(_) => int_field(&c.name.text()),
+                Read::Unsigned(_) => Field::new(c.name.text(), DataType::UInt64, true),
+                Read::Text(_) => text_field(&c.name.text()),
+            })
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn columns(&mut self) -> Vec<ArrayRef> {
+        self.len = 0;
+        self.columns
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Gather::Int(_, values, valid) => Arc::new(Int64Array::new(
+                        std::mem::replace(values, batch()).into(),
+                        nulls(std::mem::replace(valid, batch())),
+                    )),
+                    Gather::Unsigned(_, values, valid) => Arc::new(UInt64Array::new(
+                        std::mem::replace(values, batch()).into(),
+                        nulls(std::mem::replace(valid, batch())),
+                    )),
+                    Gather::Text(_, text, ends, valid) => Arc::new(StringArray::new(
+                        OffsetBuffer::new(std::mem::replace(ends, offsets()).into()),
+                        Buffer::from(
+                            std::mem::replace(text, String::with_capacity(TEXT_BYTES)).into_bytes(),
+                        ),
+                        nulls(std::mem::replace(valid, batch())),
+                    )),
+                }
+            })
+            .collect()
+    }
+}
