@@ -266,6 +266,8 @@ pub struct App {
     pub notice: Option<String>,
     /// The text searched for, lowercase, once Ctrl-F has been used.
     pub search: Option<String>,
+    /// The search under way, while it goes through a large list.
+    pub searching: Option<search::Run>,
     /// Store position of the message relative times count from (`t`), when not the
     /// capture's first frame.
     pub time_reference: Option<usize>,
@@ -319,6 +321,7 @@ impl App {
             history: History::default(),
             notice: None,
             search: None,
+            searching: None,
             time_reference: None,
             sideways: 0,
             wrap: false,
@@ -393,9 +396,15 @@ impl App {
         }
     }
 
-    /// Filters messages not yet examined, for at most `budget` (a large file takes several
-    /// calls). Returns whether it examined any.
+    /// Filters messages not yet examined and goes on with a search, each for at most
+    /// `budget` (a large file takes several calls). Returns whether it examined any.
     pub fn work(&mut self, budget: Duration) -> bool {
+        let filtered = self.filter_more(budget);
+        let searched = self.search_more(budget);
+        filtered || searched
+    }
+
+    fn filter_more(&mut self, budget: Duration) -> bool {
         let Some(applied) = &mut self.applied else {
             return false;
         };
@@ -664,19 +673,37 @@ impl App {
             self.notice = Some("nothing searched for yet: Ctrl-F searches".into());
             return;
         };
-        match search::find(self, &text, forward) {
-            Some(found) => {
+        self.searching = Some(search::Run::new(text, forward, self.selected));
+        self.search_more(WORK_SLICE);
+    }
+
+    /// Goes on with the search under way for at most `budget`; the bottom line says how
+    /// far it is, then what it found. Returns whether there was a search to go on with.
+    fn search_more(&mut self, budget: Duration) -> bool {
+        let Some(mut run) = self.searching.take() else {
+            return false;
+        };
+        match run.advance(self, budget) {
+            search::Progress::Going => {
+                let percent = run.percent(self.shown_len());
+                self.notice = Some(format!("searching for '{}': {percent}%", run.text));
+                self.searching = Some(run);
+            }
+            search::Progress::Found(found) => {
                 self.selected = found.position;
                 self.follow = false;
                 self.tab = Tab::MESSAGES;
                 self.detail = None;
-                if found.wrapped {
-                    let end = if forward { "top" } else { "bottom" };
-                    self.notice = Some(format!("search went on from the {end}"));
-                }
+                self.notice = found.wrapped.then(|| {
+                    let end = if run.forward { "top" } else { "bottom" };
+                    format!("search went on from the {end}")
+                });
             }
-            None => self.notice = Some(format!("not found: '{text}'")),
+            search::Progress::NotFound => {
+                self.notice = Some(format!("not found: '{}'", run.text));
+            }
         }
+        true
     }
 
     /// `t`: relative times count from the selected message, or, on the one marked, again
@@ -778,6 +805,8 @@ impl App {
         self.selected = 0;
         self.list_offset = 0;
         self.detail = None;
+        // Positions in the list change: a search under way would land on another message.
+        self.searching = None;
     }
 
     fn page(&self) -> usize {
