@@ -60,7 +60,8 @@ wait_for() {
 }
 
 # look: one capture of the screen, read into $pos/$total (the status bar's "P/N"), $last_no
-# and $last_type (the bottom row of the message list) and $types (every row's type).
+# and $last_type (the bottom row of the message list: No. is its frame number), $max_no
+# (the highest frame number listed) and $types (every row's type).
 look() {
     local shot status rows
     shot=$(screen)
@@ -69,6 +70,7 @@ look() {
     rows=$(sed -n '/^No\. /,/ Detail /p' <<<"$shot" | sed '1d;$d' | grep -E '^ +[0-9]+ ' || true)
     last_no=$(tail -1 <<<"$rows" | awk '{print $1}')
     last_type=$(tail -1 <<<"$rows" | awk '{print $5}')
+    max_no=$(awk '{print $1}' <<<"$rows" | sort -n | tail -1)
     types=$(awk '{print $5}' <<<"$rows")
     status_line=$status
 }
@@ -113,10 +115,10 @@ look
 first=$total
 until_more $((first + 8))
 (( pos == total )) || fail "following, yet $pos/$total is selected"
-[[ $last_no == "$total" ]] || fail "the bottom row is #$last_no, the newest is #$total"
+[[ $last_no == "$max_no" ]] || fail "the bottom row is frame $last_no, the newest listed is frame $max_no"
 [[ $last_type == PACKET_IN || $last_type == PACKET_OUT ]] || fail "the bottom row is a $last_type"
 grep -qx PACKET_IN <<<"$types" || fail "no PACKET_IN in the list"
-say "following: $pos/$total, bottom row #$last_no $last_type"
+say "following: $pos/$total, bottom row frame $last_no $last_type"
 
 # 2. k: following pauses, and says so; new messages do not move the selection.
 tm send-keys -t "$session" k
@@ -133,7 +135,7 @@ tm send-keys -t "$session" F
 wait_for "│ following"
 until_more $((total + 8))
 (( pos == total )) || fail "F pressed, yet $pos/$total is selected"
-[[ $last_no == "$total" ]] || fail "F pressed, yet the bottom row is #$last_no of $total"
+[[ $last_no == "$max_no" ]] || fail "F pressed, yet the bottom row is frame $last_no, not the newest, $max_no"
 say "following again: $pos/$total"
 
 # 4. q: the viewer ends, the summary is printed, the terminal is back to normal.
