@@ -71,6 +71,12 @@ impl fmt::Display for Echo<'_> {
     }
 }
 
+/// Whether [`Printable`] shows `c` as an escape: a character a terminal acts on instead of
+/// showing (C0 and C1 controls, DEL, bidirectional marks and overrides, line separators).
+pub fn is_escaped(c: char) -> bool {
+    matches!(c, '\0'..='\x1f' | '\x7f') || is_hidden_control(c)
+}
+
 /// C1 controls, bidirectional marks and overrides, and the Unicode line and paragraph
 /// separators: characters a terminal acts on instead of showing.
 fn is_hidden_control(c: char) -> bool {

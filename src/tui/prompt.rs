@@ -2,6 +2,7 @@
 //! (Ctrl-F), go to frame (`g`, `:`) and the export path (`w`). They share the editing keys
 //! and a history each (Up/Down walk it, as a shell's); what Enter does is the App's.
 
+use ofscope_dissectors::printable::is_escaped;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::filter::{Filter, FilterError};
@@ -94,6 +95,12 @@ impl Prompt {
     }
 
     fn insert(&mut self, c: char) {
+        // What is typed is shown as it is, in the bar and in notices ("not found: '...'"):
+        // a character the escaping rule would escape (a pasted ESC sequence, a bidi
+        // override) is not taken. No filter, search or file name needs one.
+        if is_escaped(c) {
+            return;
+        }
         let at = self.byte_at(self.cursor);
         self.input.insert(at, c);
         self.cursor += 1;
@@ -213,5 +220,15 @@ mod tests {
         press(&mut bar, &history, KeyCode::Down);
         assert_eq!(bar.input, "x", "the draft comes back");
         assert!(bar.error.is_some(), "and is checked again");
+    }
+
+    #[test]
+    fn characters_a_terminal_acts_on_are_not_taken() {
+        let history = History::default();
+        let mut bar = Prompt::new(PromptKind::Search);
+        for c in ['a', '\x1b', '[', '\u{202e}', '\u{9b}', 'b', '\n'] {
+            press(&mut bar, &history, KeyCode::Char(c));
+        }
+        assert_eq!(bar.input, "a[b");
     }
 }
