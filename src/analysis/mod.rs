@@ -359,6 +359,13 @@ pub struct Decisions {
     pub requests: Vec<(SwitchKey, RequestPair)>,
 }
 
+impl Decisions {
+    /// How many outcomes there are.
+    pub fn len(&self) -> usize {
+        self.pairs.len() + self.unanswered.len() + self.requests.len()
+    }
+}
+
 /// Maps with a fast, non-cryptographic hasher (foldhash's, with a fixed seed) for the
 /// analysis' hot maps: keys are MACs, hashes and small integers, not attacker-chosen
 /// collisions we must resist; a PacketIn's frame hashes at 16 bytes a step.
@@ -454,11 +461,11 @@ impl Analyzer {
 
     /// Hands over each flow-table event recorded since the last call, switch by switch,
     /// with its number in its switch's list (from 0), and forgets it.
-    pub fn drain_flow_events(&mut self, mut each: impl FnMut(SwitchKey, u64, &FlowEvent)) {
+    pub fn drain_flow_events(&mut self, mut each: impl FnMut(SwitchKey, u64, FlowEvent)) {
         for (key, switch) in &mut self.switches {
             let (first, events) = switch.table.drain_events();
             for (number, event) in (first..).zip(events) {
-                each(*key, number, &event);
+                each(*key, number, event);
             }
         }
     }

@@ -332,6 +332,9 @@ impl<'a, W: Write> Printer<'a, W> {
             DECODE_AHEAD
         };
         let mut decoded = Vec::with_capacity(ahead);
+        // With --parquet: where the messages for the tables are among the decoded events
+        // (they are handed over, owned, once the batch is done).
+        let mut for_tables = Vec::with_capacity(ahead);
         'file: loop {
             while decoded.len() < ahead {
                 let Some(event) = session.next_event() else {
@@ -350,7 +353,7 @@ impl<'a, W: Write> Printer<'a, W> {
             if self.origin_ns.is_none() {
                 self.learn_origin(session.source().first_frame_read_ns(), analyzer.as_mut());
             }
-            for event in &decoded {
+            for (at, event) in decoded.iter().enumerate() {
                 let event = match event {
                     Ok(event) => event,
                     Err(err) if err.is_truncation() => {
@@ -375,8 +378,8 @@ impl<'a, W: Write> Printer<'a, W> {
                 if !self.records.selected(record) {
                     continue;
                 }
-                if let Some(tables) = tables.as_mut() {
-                    tables.message(record)?;
+                if tables.is_some() {
+                    for_tables.push(at);
                 }
                 if per_message {
                     self.records.print(&mut self.out, record, &mut self.clock)?;
@@ -387,11 +390,26 @@ impl<'a, W: Write> Printer<'a, W> {
                 self.shown += 1;
                 if self.args.view.count.is_some_and(|n| self.shown >= n) {
                     outcome = FileOutcome::CountReached;
-                    break 'file;
+                    break;
                 }
             }
+            let events = decoded.len();
+            if let Some(tables) = tables.as_mut() {
+                let mut wanted = for_tables.drain(..).peekable();
+                for (at, event) in decoded.drain(..).enumerate() {
+                    if wanted.next_if_eq(&at).is_none() {
+                        continue;
+                    }
+                    if let Ok(SessionEvent::Record(record)) = event {
+                        tables.message(record)?;
+                    }
+                }
+            }
+            if matches!(outcome, FileOutcome::CountReached) {
+                break 'file;
+            }
             if let (Some(tables), Some(a)) = (tables.as_mut(), analyzer.as_mut()) {
-                undrained += decoded.len();
+                undrained += events;
                 if undrained >= DRAIN_EVERY {
                     tables.analysis(a)?;
                     undrained = 0;

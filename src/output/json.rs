@@ -157,28 +157,42 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
     }
 }
 
-/// `00:00:00:00:00:01`, without going through `fmt`.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `00:00:00:00:00:01`, without going through `fmt`: made whole, then pushed at once (a
+/// MAC is in most rows of `--parquet` and of `-T jsonl`).
 pub fn push_mac(out: &mut String, mac: &[u8; 6]) {
+    let mut text = [b':'; 17];
     for (i, b) in mac.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        push_hex_byte(out, *b);
+        text[3 * i] = HEX[usize::from(b >> 4)];
+        text[3 * i + 1] = HEX[usize::from(b & 0xf)];
     }
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
-/// `10.0.0.1`, without going through `fmt`.
+/// `10.0.0.1`, without going through `fmt`, made whole as a MAC is.
 pub fn push_ipv4(out: &mut String, addr: std::net::Ipv4Addr) {
-    for (i, octet) in addr.octets().iter().enumerate() {
+    let mut text = [b'.'; 15];
+    let mut len = 0;
+    for (i, octet) in addr.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            len += 1;
         }
-        push_decimal(out, u64::from(*octet));
+        if octet >= 100 {
+            text[len] = b'0' + octet / 100;
+            len += 1;
+        }
+        if octet >= 10 {
+            text[len] = b'0' + octet / 10 % 10;
+            len += 1;
+        }
+        text[len] = b'0' + octet % 10;
+        len += 1;
     }
+    out.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
 }
 
 fn push_hex_byte(out: &mut String, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(char::from(HEX[usize::from(b >> 4)]));
     out.push(char::from(HEX[usize::from(b & 0xf)]));
 }
@@ -226,6 +240,22 @@ pub fn write_str(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_written_as_their_display_writes_them() {
+        // Every octet value in every position, and every nibble in a MAC.
+        for v in 0..=255u8 {
+            let ip = std::net::Ipv4Addr::new(v, v.wrapping_mul(7), 255 - v, v / 3);
+            let mut text = String::from("x");
+            push_ipv4(&mut text, ip);
+            assert_eq!(text, format!("x{ip}"));
+            let mac = [v, 255 - v, v.wrapping_mul(13), 0, 0xff, v / 2];
+            let mut text = String::new();
+            push_mac(&mut text, &mac);
+            let expected: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(text, expected.join(":"));
+        }
+    }
 
     fn sample_tree() -> Tree {
         use ofscope_dissectors::openflow::{action, hello, message, packet, port};

@@ -1,12 +1,11 @@
 //! The `findings` table: every finding `--findings -T jsonl` lists (each kind keeps its
 //! first occurrences; `kind_total` says how many there were), in capture order.
 
-use super::int;
+use super::{int, DpidText};
 use crate::analysis::findings::Findings;
-use crate::session::format_dpid;
 
 builder_rows! {
-    "findings" {
+    "findings" from Findings {
         kind: StringBuilder => Utf8,
         severity: StringBuilder => Utf8,
         frame: Int64Builder => Int64,
@@ -16,18 +15,20 @@ builder_rows! {
         kind_total: Int64Builder => Int64,
         text: StringBuilder => Utf8,
     }
-    scratch {}
+    scratch {
+        dpids: DpidText,
+    }
 }
 
 impl Rows {
-    pub fn push(&mut self, findings: &Findings) {
+    fn add(&mut self, findings: &Findings) {
         let totals: Vec<_> = findings.totals().collect();
         for f in findings.list() {
             self.kind.append_value(f.kind.name());
             self.severity.append_value(f.severity.name());
             self.frame.append_option(f.frame.map(int));
             self.ts_ns.append_value(int(f.ts_ns));
-            self.dpid.append_option(f.dpid.map(format_dpid));
+            self.dpid.append_option(self.dpids.of(f.dpid));
             self.count.append_value(int(f.count));
             let total = totals.iter().find(|(kind, _)| *kind == f.kind);
             self.kind_total.append_option(total.map(|(_, n)| int(*n)));

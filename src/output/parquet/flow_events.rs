@@ -9,12 +9,12 @@ use std::fmt::Write;
 
 use ofscope_dissectors::openflow::Actions;
 
-use super::{int, switch_columns};
+use super::{int, DpidText};
 use crate::analysis::SwitchKey;
 use crate::flow_table::{FlowEvent, FlowEventKind};
 
 builder_rows! {
-    "flow_events" {
+    "flow_events" from (SwitchKey, u64, FlowEvent) {
         dpid: StringBuilder => Utf8,
         conn: Int64Builder => Int64,
         event: Int64Builder => Int64,
@@ -34,12 +34,13 @@ builder_rows! {
     }
     scratch {
         text: String,
+        dpids: DpidText,
     }
 }
 
 impl Rows {
-    pub fn push(&mut self, key: SwitchKey, number: u64, e: &FlowEvent) {
-        let (dpid, conn) = switch_columns(key);
+    fn add(&mut self, &(key, number, ref e): &(SwitchKey, u64, FlowEvent)) {
+        let (dpid, conn) = self.dpids.switch(key);
         self.dpid.append_option(dpid);
         self.conn.append_option(conn);
         self.event.append_value(int(number));

@@ -5,7 +5,7 @@
 use ofscope_dissectors::openflow::types::{self, ofpt};
 use ofscope_dissectors::openflow::OFP_VERSION;
 
-use super::{int, switch_columns};
+use super::{int, DpidText};
 use crate::analysis::latency::At;
 use crate::analysis::{Decisions, SwitchKey};
 use crate::output::json::push_mac;
@@ -16,7 +16,7 @@ fn packet_in_kind() -> &'static str {
 }
 
 builder_rows! {
-    "latency" {
+    "latency" from Decisions {
         dpid: StringBuilder => Utf8,
         conn: Int64Builder => Int64,
         kind: StringBuilder => Utf8,
@@ -34,6 +34,7 @@ builder_rows! {
     }
     scratch {
         text: String,
+        dpids: DpidText,
     }
 }
 
@@ -50,7 +51,7 @@ struct Outcome {
 }
 
 impl Rows {
-    pub fn push(&mut self, decisions: &Decisions) {
+    fn add(&mut self, decisions: &Decisions) {
         for (key, p) in &decisions.pairs {
             self.row(Outcome {
                 key: *key,
@@ -90,7 +91,7 @@ impl Rows {
     }
 
     fn row(&mut self, o: Outcome) {
-        let (dpid, conn) = switch_columns(o.key);
+        let (dpid, conn) = self.dpids.switch(o.key);
         self.dpid.append_option(dpid);
         self.conn.append_option(conn);
         self.kind.append_value(o.kind);

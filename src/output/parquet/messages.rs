@@ -18,9 +18,9 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::tree::FieldDef;
 
-use super::{int, BATCH_ROWS};
+use super::{int, DpidText, BATCH_ROWS};
 use crate::output::json::{push_ipv4, push_mac};
-use crate::session::{format_dpid, OfRecord};
+use crate::session::OfRecord;
 
 /// A message and the headers of the frame it carries, decoded once for all the columns
 /// (without copying the frame's payload, as `Frame::parse` would).
@@ -352,8 +352,7 @@ enum Gather {
 pub struct Rows {
     columns: Vec<Gather>,
     len: usize,
-    /// The last datapath id written, and its text.
-    dpid: Option<(u64, String)>,
+    dpids: DpidText,
 }
 
 impl Default for Rows {
@@ -371,7 +370,7 @@ impl Default for Rows {
         Rows {
             columns,
             len: 0,
-            dpid: None,
+            dpids: DpidText::default(),
         }
     }
 }
@@ -407,20 +406,12 @@ fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
 }
 
 impl Rows {
-    pub fn push(&mut self, record: &OfRecord) {
+    fn add(&mut self, record: &OfRecord) {
         let frame = carried_frame(record).map(Headers::parse);
-        if let Some(dpid) = record
-            .dpid
-            .filter(|d| self.dpid.as_ref().is_none_or(|(last, _)| last != d))
-        {
-            self.dpid = Some((dpid, format_dpid(dpid)));
-        }
         let row = Row {
             record,
             frame: frame.as_ref(),
-            dpid: record
-                .dpid
-                .and(self.dpid.as_ref().map(|(_, text)| text.as_str())),
+            dpid: self.dpids.of(record.dpid),
         };
         for column in &mut self.columns {
             match column {
@@ -447,6 +438,11 @@ impl Rows {
 
 impl super::Rows for Rows {
     const NAME: &'static str = "messages";
+    type Input = OfRecord;
+
+    fn push(&mut self, record: &OfRecord) {
+        self.add(record);
+    }
 
     fn fields() -> Vec<Field> {
         COLUMNS

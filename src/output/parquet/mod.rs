@@ -9,13 +9,13 @@
 
 /// Declares a table's `Rows` gathered in Arrow builders: each column once, with its
 /// builder and its Arrow type (every column may be null); its name is the builder's unless
-/// given (`match_ as "match"`). The table's own code appends to the builders and counts
-/// `len`; `scratch` adds fields of its own.
+/// given (`match_ as "match"`). The table's own `add` takes an `input` and appends to the
+/// builders, counting `len`; `scratch` adds fields of its own.
 macro_rules! builder_rows {
     (@name $column:ident) => { stringify!($column) };
     (@name $column:ident $rename:literal) => { $rename };
     (
-        $table:literal {
+        $table:literal from $input:ty {
             $($column:ident $(as $rename:literal)?: $builder:ident => $datatype:ident,)*
         }
         scratch { $($extra:ident: $extra_type:ty,)* }
@@ -29,6 +29,11 @@ macro_rules! builder_rows {
 
         impl super::Rows for Rows {
             const NAME: &'static str = $table;
+            type Input = $input;
+
+            fn push(&mut self, input: &$input) {
+                self.add(input);
+            }
 
             fn fields() -> Vec<arrow_schema::Field> {
                 vec![$(arrow_schema::Field::new(
@@ -56,7 +61,7 @@ mod latency;
 mod messages;
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -68,6 +73,7 @@ use ofscope_dissectors::printable::Echo;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::analysis::{Analyzer, SwitchKey};
 use crate::files::AtomicFile;
@@ -78,14 +84,26 @@ const BATCH_ROWS: usize = 8192;
 /// Rows of a row group. The writer holds a row group's encoded pages until it is full: a
 /// few MB for `messages`, so four tables of a capture (and of each `-j` job) stay small.
 const ROW_GROUP_ROWS: usize = 65_536;
+/// Rows' worth of inputs the reading thread hands over at a time, and how many such
+/// hand-overs may wait for a table's thread: a few MB of messages in flight at most.
+const HAND_OVER_ROWS: usize = 1024;
+const HAND_OVERS_WAITING: usize = 2;
 
 /// The column every table starts with: the capture file the row comes from.
 const CAPTURE: &str = "capture";
 
-/// One table: its name (its folder in DIR), its columns after `capture`, and the rows
-/// gathered for the next batch.
-trait Rows: Default {
+/// Text columns of a few distinct values, repeated row after row (a switch, a message
+/// type): a dictionary stores them in a byte or two a row, where plain text would be
+/// compressed again and again.
+const FEW_VALUES: [&str; 6] = ["dpid", "from", "type", "kind", "rule", "severity"];
+
+/// One table: its name (its folder in DIR), what the reading thread hands over for it,
+/// its columns after `capture`, and the rows gathered for the next batch.
+trait Rows: Default + Send + 'static {
     const NAME: &'static str;
+    /// Owned: the rows are gathered on the table's own thread, off the reading one.
+    type Input: Send + 'static;
+    fn push(&mut self, input: &Self::Input);
     fn fields() -> Vec<Field>;
     fn len(&self) -> usize;
     /// The gathered rows as columns (in the order of `fields`); the builders start afresh.
@@ -170,26 +188,32 @@ impl CaptureTables {
         })
     }
 
-    pub fn message(&mut self, record: &OfRecord) -> Result<()> {
-        self.messages.rows.push(record);
-        self.messages.write_if_full()
+    pub fn message(&mut self, record: OfRecord) -> Result<()> {
+        self.messages.push(record, 1)
     }
 
-    /// Writes what the analysis decided since the last call (pairs, flow-table events).
+    /// Hands over what the analysis decided since the last call (pairs, flow-table
+    /// events).
     pub fn analysis(&mut self, analyzer: &mut Analyzer) -> Result<()> {
         let decisions = analyzer.take_decisions();
-        self.latency.rows.push(&decisions);
-        self.latency.write_if_full()?;
-        let events = &mut self.flow_events.rows;
-        analyzer.drain_flow_events(|key, number, event| events.push(key, number, event));
-        self.flow_events.write_if_full()
+        let rows = decisions.len();
+        self.latency.push(decisions, rows)?;
+        let mut result = Ok(());
+        analyzer.drain_flow_events(|key, number, event| {
+            if result.is_ok() {
+                result = self.flow_events.push((key, number, event), 1);
+            }
+        });
+        result
     }
 
     /// The capture is read and its analysis finished: the rest, then the files are closed
     /// and put in place.
     pub fn finish(mut self, analyzer: &mut Analyzer) -> Result<()> {
         self.analysis(analyzer)?;
-        self.findings.rows.push(analyzer.findings());
+        let findings = analyzer.findings().clone();
+        let rows = findings.list().len();
+        self.findings.push(findings, rows)?;
         self.messages.close()?;
         self.latency.close()?;
         self.findings.close()?;
@@ -198,17 +222,21 @@ impl CaptureTables {
 }
 
 /// One table of one capture: a Parquet file written under a temporary name and put in
-/// place when it is closed. The Parquet encoding (the larger part of the cost) runs on a
-/// thread of its own, a batch or two behind the reading.
+/// place when it is closed. The reading thread hands the table's inputs over in bunches;
+/// a thread of the table's own gathers them into columns and encodes them (the larger
+/// part of the cost), so reading goes on meanwhile.
 struct TableFile<R: Rows> {
     path: PathBuf,
-    schema: SchemaRef,
-    /// The dictionary of the `capture` column: the one capture.
-    capture: Arc<StringArray>,
-    batches: Option<SyncSender<RecordBatch>>,
-    /// The encoding thread; it gives back the file, or why it could not write it.
-    encoder: Option<JoinHandle<Result<AtomicFile>>>,
-    rows: R,
+    /// Inputs not handed over yet, and the rows they make.
+    pending: Vec<R::Input>,
+    pending_rows: usize,
+    inputs: Option<SyncSender<Vec<R::Input>>>,
+    /// Bunches the table's thread is done with, given back to be freed here: memory
+    /// freed by the thread that did not allocate it costs glibc's allocator dearly (twice
+    /// the time, and the peak memory grows).
+    done: Receiver<Vec<R::Input>>,
+    /// The table's thread; it gives back the file, or why it could not write it.
+    writer: Option<JoinHandle<Result<AtomicFile>>>,
 }
 
 impl<R: Rows> TableFile<R> {
@@ -220,101 +248,162 @@ impl<R: Rows> TableFile<R> {
             false,
         )];
         fields.extend(R::fields());
-        let schema = Arc::new(Schema::new(fields));
         // Plain encoding and snappy: dictionaries cost more to build than they save here.
-        let props = WriterProperties::builder()
+        // Each row group's minimum and maximum let a query skip it (`WHERE frame > ...`),
+        // for numbers; for text they cost a comparison a value and skip nothing.
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_dictionary_enabled(false)
             .set_statistics_enabled(EnabledStatistics::Chunk)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+        for field in &fields {
+            if matches!(field.data_type(), DataType::Utf8 | DataType::Dictionary(..)) {
+                let column = ColumnPath::from(field.name().as_str());
+                props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
+            }
+            if FEW_VALUES.contains(&field.name().as_str()) {
+                let column = ColumnPath::from(field.name().as_str());
+                props = props.set_column_dictionary_enabled(column, true);
+            }
+        }
+        let props = props.build();
+        let schema = Arc::new(Schema::new(fields));
         let file = AtomicFile::create(&path).with_context(|| cannot_write(&path))?;
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
             .with_context(|| cannot_write(&path))?;
-        let (batches, received) = sync_channel::<RecordBatch>(2);
-        let encoder = std::thread::Builder::new()
+        let capture = Arc::new(StringArray::from(vec![capture]));
+        let (inputs, received) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
+        let (give_back, done) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
+        let writer = std::thread::Builder::new()
             .name(format!("parquet {}", R::NAME))
             .spawn(move || -> Result<AtomicFile> {
-                for batch in received {
-                    writer.write(&batch)?;
+                let mut rows = R::default();
+                for bunch in received {
+                    for input in &bunch {
+                        rows.push(input);
+                        if rows.len() >= BATCH_ROWS {
+                            writer.write(&batch(&schema, &capture, &mut rows)?)?;
+                        }
+                    }
+                    // Should the reading thread be gone or behind, it is freed here.
+                    let _ = give_back.try_send(bunch);
+                }
+                if rows.len() > 0 {
+                    writer.write(&batch(&schema, &capture, &mut rows)?)?;
                 }
                 Ok(writer.into_inner()?)
             })
             .with_context(|| cannot_write(&path))?;
         Ok(TableFile {
             path,
-            schema,
-            capture: Arc::new(StringArray::from(vec![capture])),
-            batches: Some(batches),
-            encoder: Some(encoder),
-            rows: R::default(),
+            pending: Vec::new(),
+            pending_rows: 0,
+            inputs: Some(inputs),
+            done,
+            writer: Some(writer),
         })
     }
 
-    fn write_if_full(&mut self) -> Result<()> {
-        if self.rows.len() >= BATCH_ROWS {
-            self.write()?;
+    /// Takes an input that makes `rows` rows.
+    fn push(&mut self, input: R::Input, rows: usize) -> Result<()> {
+        self.pending.push(input);
+        self.pending_rows += rows;
+        if self.pending_rows >= HAND_OVER_ROWS {
+            self.hand_over()?;
         }
         Ok(())
     }
 
-    fn write(&mut self) -> Result<()> {
-        let rows = self.rows.len();
-        if rows == 0 {
+    fn hand_over(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
             return Ok(());
         }
-        let keys = Int32Array::from(vec![0; rows]);
-        let capture = DictionaryArray::<Int32Type>::try_new(keys, self.capture.clone())?;
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(capture)];
-        columns.extend(self.rows.columns());
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        match self.batches.as_ref().map(|b| b.send(batch)) {
+        let next = match self.done.try_recv() {
+            Ok(mut done) => {
+                done.clear();
+                done
+            }
+            Err(_) => Vec::with_capacity(self.pending.capacity()),
+        };
+        let bunch = std::mem::replace(&mut self.pending, next);
+        self.pending_rows = 0;
+        match self.inputs.as_ref().map(|i| i.send(bunch)) {
             Some(Ok(())) => Ok(()),
-            // The encoder stopped on an error: say which, now.
-            _ => self.encoded().map(drop),
+            // The table's thread stopped on an error: say which, now.
+            _ => self.written().map(drop),
         }
     }
 
-    /// Ends the encoder's input and waits for it.
-    fn encoded(&mut self) -> Result<AtomicFile> {
-        self.batches = None;
+    /// Ends the table's input and waits for its thread.
+    fn written(&mut self) -> Result<AtomicFile> {
+        self.inputs = None;
         let path = &self.path;
-        self.encoder
+        self.writer
             .take()
             .ok_or_else(|| anyhow::anyhow!("{} is closed", Echo::path(path)))?
             .join()
-            .map_err(|_| anyhow::anyhow!("the Parquet encoder of {} failed", Echo::path(path)))?
+            .map_err(|_| anyhow::anyhow!("the Parquet writer of {} failed", Echo::path(path)))?
             .with_context(|| cannot_write(path))
     }
 
-    /// Writes the last rows, waits for the encoder and puts the file in place.
+    /// Hands over the last inputs, waits for the table's thread and puts the file in place.
     fn close(mut self) -> Result<()> {
-        self.write()?;
-        let file = self.encoded()?;
+        self.hand_over()?;
+        let file = self.written()?;
         file.commit().with_context(|| cannot_write(&self.path))
     }
 }
 
 impl<R: Rows> Drop for TableFile<R> {
-    /// A table left unclosed (its capture failed): the encoder ends and its temporary
-    /// file is removed before the process exits.
+    /// A table left unclosed (its capture failed): its thread ends and its temporary file
+    /// is removed before the process exits.
     fn drop(&mut self) {
-        if self.encoder.is_some() {
-            let _ = self.encoded();
+        if self.writer.is_some() {
+            let _ = self.written();
         }
     }
+}
+
+/// The rows gathered so far as one batch, after the `capture` column.
+fn batch<R: Rows>(
+    schema: &SchemaRef,
+    capture: &Arc<StringArray>,
+    rows: &mut R,
+) -> Result<RecordBatch> {
+    let keys = Int32Array::from(vec![0; rows.len()]);
+    let capture = DictionaryArray::<Int32Type>::try_new(keys, capture.clone())?;
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(capture)];
+    columns.extend(rows.columns());
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 fn cannot_write(path: &Path) -> String {
     format!("cannot write {}", Echo::path(path))
 }
 
-/// A switch as the reports name it: its datapath id, or (before FEATURES_REPLY named it)
-/// its connection.
-fn switch_columns(key: SwitchKey) -> (Option<String>, Option<i64>) {
-    match key {
-        SwitchKey::Dpid(d) => (Some(format_dpid(d)), None),
-        SwitchKey::Conn(c) => (None, Some(i64::from(c))),
+/// A datapath id's text, made once per switch rather than once per row (rows of one
+/// switch come in long runs).
+#[derive(Default)]
+struct DpidText {
+    last: Option<(u64, String)>,
+}
+
+impl DpidText {
+    fn of(&mut self, dpid: Option<u64>) -> Option<&str> {
+        let dpid = dpid?;
+        if self.last.as_ref().is_none_or(|(last, _)| *last != dpid) {
+            self.last = Some((dpid, format_dpid(dpid)));
+        }
+        self.last.as_ref().map(|(_, text)| text.as_str())
+    }
+
+    /// A switch as the reports name it: its datapath id, or (before FEATURES_REPLY named
+    /// it) its connection.
+    fn switch(&mut self, key: SwitchKey) -> (Option<&str>, Option<i64>) {
+        match key {
+            SwitchKey::Dpid(d) => (self.of(Some(d)), None),
+            SwitchKey::Conn(c) => (None, Some(i64::from(c))),
+        }
     }
 }
 
