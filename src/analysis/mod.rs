@@ -361,7 +361,7 @@ pub struct Decisions {
 
 impl Decisions {
     /// How many outcomes there are.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.pairs.len() + self.unanswered.len() + self.requests.len()
     }
 }

@@ -196,7 +196,7 @@ impl CaptureTables {
     /// events).
     pub fn analysis(&mut self, analyzer: &mut Analyzer) -> Result<()> {
         let decisions = analyzer.take_decisions();
-        let rows = decisions.len();
+        let rows = decisions.count();
         self.latency.push(decisions, rows)?;
         let mut result = Ok(());
         analyzer.drain_flow_events(|key, number, event| {
