@@ -722,6 +722,34 @@ fn s_sorts_by_each_column_as_the_text_output_and_keeps_the_selection() {
     let mut reversed = printed_frames(&[], "two-switch");
     reversed.reverse();
     assert_eq!(shown_frames(&app), reversed, "No.▼");
+    // -t d counts from the message before in capture order, as the text output, whatever
+    // the sort.
+    keys(&mut app, "T");
+    let screen = draw(&mut app, 200, 50);
+    let text = stdout(&ofscope(&[
+        "pcap",
+        "--print",
+        "-t",
+        "d",
+        &sample("two-switch.pcap"),
+    ]));
+    let mut checked = 0;
+    for row in lines(&screen)
+        .into_iter()
+        .skip_while(|l| !l.starts_with("No.▼"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+    {
+        let mut words = row.split_whitespace();
+        let (frame, delta) = (words.next().unwrap(), words.next().unwrap());
+        let printed = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(frame))
+            .unwrap();
+        assert_eq!(printed.split_whitespace().nth(1), Some(delta), "{row}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "{screen}");
 
     at_both_sizes(
         "sort_by_type",
