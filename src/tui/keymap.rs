@@ -42,6 +42,10 @@ pub enum Action {
     TimeReference,
     /// The next `-t` format.
     TimeFormat,
+    /// Sorts the message list by the next column.
+    Sort,
+    /// Sorts the message list the other way.
+    ReverseSort,
     /// Writes the shown messages to a file.
     Export,
     Follow,
@@ -179,6 +183,10 @@ pub const KEYMAP: &[Line] = &[
         what: "times from this message (again: undo) / next -t format",
     },
     Line {
+        keys: &[&[key('s', Action::Sort), key('S', Action::ReverseSort)]],
+        what: "sort by the next column (not Info) / the other way",
+    },
+    Line {
         keys: &[&[key('w', Action::Export)]],
         what: "write the shown messages to .pcap or .jsonl",
     },
@@ -188,7 +196,7 @@ pub const KEYMAP: &[Line] = &[
     },
     Line {
         keys: &[&[key('F', Action::Follow)]],
-        what: "follow the newest message",
+        what: "follow the newest message, in capture order",
     },
     Line {
         keys: &[&[(Key::Mouse, Action::Mouse)]],

@@ -2,7 +2,8 @@
 //! the selected message's tree and bytes, the analysis tabs and a display filter.
 //!
 //! `state` is the whole state and what keys do to it, `keymap` binds the keys, `prompt`
-//! edits the bottom line's prompts, `search` and `export` are what Ctrl-F and `w` do,
+//! edits the bottom line's prompts, `search`, `sort` and `export` are what Ctrl-F, `s` and
+//! `w` do,
 //! `render` draws it (one file per pane, and the table of tabs), `event` runs the terminal,
 //! `index` reads a capture in the background into `store`.
 
@@ -13,6 +14,7 @@ pub mod keymap;
 pub mod prompt;
 pub mod render;
 mod search;
+pub mod sort;
 pub mod state;
 pub mod store;
 

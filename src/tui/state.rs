@@ -17,6 +17,7 @@ use super::index::Feed;
 use super::keymap::{self, Action};
 use super::prompt::{History, Outcome, Prompt, PromptKind};
 use super::render::{TabSpec, TABS};
+use super::sort::{self, Column, Sort};
 use super::store::Store;
 use super::{export, search};
 
@@ -277,6 +278,8 @@ pub struct App {
     pub wrap: bool,
     /// The capture file and how it was read, for `w` to read it again; `None` when live.
     pub source: Option<export::Source>,
+    /// The list's order when it is not capture order (`s`, `S`).
+    pub sort: Option<Sort>,
     /// Position of the selected message in the shown list.
     pub selected: usize,
     /// First shown list position on screen.
@@ -326,6 +329,7 @@ impl App {
             sideways: 0,
             wrap: false,
             source: None,
+            sort: None,
             selected: 0,
             list_offset: 0,
             follow,
@@ -397,11 +401,92 @@ impl App {
     }
 
     /// Filters messages not yet examined and goes on with a search, each for at most
-    /// `budget` (a large file takes several calls). Returns whether it examined any.
+    /// `budget` (a large file takes several calls), then sorts the new messages into a
+    /// sorted list. Returns whether it examined any.
     pub fn work(&mut self, budget: Duration) -> bool {
         let filtered = self.filter_more(budget);
         let searched = self.search_more(budget);
-        filtered || searched
+        let sorted = self.sort_more();
+        filtered || searched || sorted
+    }
+
+    /// Merges the messages the list gained (loaded, captured, matched) into its sorted
+    /// order, the selection staying on its message and on its line of the screen. Not
+    /// while a search goes through the list: its positions would move under it.
+    fn sort_more(&mut self) -> bool {
+        if self.searching.is_some() {
+            return false;
+        }
+        let selected = self.selected_row();
+        let Some(sort) = &mut self.sort else {
+            return false;
+        };
+        let taken = sort.taken();
+        let new: Vec<usize> = match &self.applied {
+            Some(applied) => applied.matches.get(taken..).unwrap_or_default().to_vec(),
+            None => (taken..self.store.len()).collect(),
+        };
+        if new.is_empty() {
+            return false;
+        }
+        sort.take_in(new, &self.store, &self.channels);
+        self.keep_selected(selected);
+        true
+    }
+
+    /// Selects store position `row` again after the list changed order, on the same line
+    /// of the screen.
+    fn keep_selected(&mut self, row: Option<usize>) {
+        let Some(position) = row.and_then(|row| self.position_of(row)) else {
+            return;
+        };
+        let line = self.selected.saturating_sub(self.list_offset);
+        self.selected = position;
+        self.list_offset = position.saturating_sub(line);
+    }
+
+    /// `s` (the next column) and `S` (the other way): the list sorted, the selection kept
+    /// on its message. No. ascending is capture order.
+    fn sort_by(&mut self, next_column: bool) {
+        let key = self.sort.as_ref().map_or(
+            sort::Key {
+                column: Column::No,
+                descending: false,
+            },
+            |sort| sort.key,
+        );
+        let key = if next_column {
+            sort::Key {
+                column: key.column.next(),
+                descending: false,
+            }
+        } else {
+            sort::Key {
+                descending: !key.descending,
+                ..key
+            }
+        };
+        let selected = self.selected_row();
+        // Positions change: a search under way would land on another message.
+        self.searching = None;
+        let capture_order = key.column == Column::No && !key.descending;
+        self.sort = (!capture_order).then(|| Sort::new(key));
+        self.sort_more();
+        self.keep_selected(selected);
+        let mut notice = if capture_order {
+            "in capture order (No. ▲)".to_string()
+        } else {
+            format!(
+                "sorted by {} {}; s: next column, S: the other way",
+                key.column.title(),
+                key.arrow()
+            )
+        };
+        if self.follow {
+            self.follow = false;
+            notice.push_str("; F follows the newest message again, in capture order");
+        }
+        self.notice = Some(notice);
     }
 
     fn filter_more(&mut self, budget: Duration) -> bool {
@@ -447,19 +532,43 @@ impl App {
         while self.work(Duration::from_secs(3600)) {}
     }
 
-    /// Messages in the list: all of them, or those the filter matched so far.
+    /// Messages in the list: all of them, or those the filter matched so far (those
+    /// sorted into it so far, when it is sorted).
     pub fn shown_len(&self) -> usize {
-        match &self.applied {
-            Some(a) => a.matches.len(),
-            None => self.store.len(),
+        match (&self.sort, &self.applied) {
+            (Some(sort), _) => sort.shown(),
+            (None, Some(a)) => a.matches.len(),
+            (None, None) => self.store.len(),
         }
     }
 
     /// The store position of list position `pos`.
     pub fn shown_row(&self, pos: usize) -> Option<usize> {
+        match (&self.sort, &self.applied) {
+            (Some(sort), _) => sort.get(pos),
+            (None, Some(a)) => a.matches.get(pos).copied(),
+            (None, None) => (pos < self.store.len()).then_some(pos),
+        }
+    }
+
+    /// The list position of store position `row`, if the list shows it.
+    pub fn position_of(&self, row: usize) -> Option<usize> {
+        match (&self.sort, &self.applied) {
+            (Some(sort), _) => sort.position(row, &self.store, &self.channels),
+            (None, Some(a)) => a.matches.binary_search(&row).ok(),
+            (None, None) => (row < self.store.len()).then_some(row),
+        }
+    }
+
+    /// The shown message before store position `row` in capture order, whatever the sort:
+    /// what `-t d` counts from.
+    pub fn shown_before(&self, row: usize) -> Option<usize> {
         match &self.applied {
-            Some(a) => a.matches.get(pos).copied(),
-            None => (pos < self.store.len()).then_some(pos),
+            Some(a) => {
+                let at = a.matches.binary_search(&row).unwrap_or_else(|at| at);
+                a.matches.get(at.checked_sub(1)?).copied()
+            }
+            None => row.checked_sub(1),
         }
     }
 
@@ -507,6 +616,9 @@ impl App {
             );
             return Some(format!("no message in frame {frame} or after it; {last}"));
         };
+        // The selection goes to the frame: a search under way would take it elsewhere.
+        self.searching = None;
+        self.sort_more();
         let mut said = Vec::new();
         let found = self.store.rows()[row].frame;
         if found != frame {
@@ -514,15 +626,14 @@ impl App {
                 "frame {frame} has no OpenFlow message; showing frame {found}, the next one"
             ));
         }
-        let position = match &self.applied {
-            Some(a) => a.matches.binary_search(&row).ok(),
-            None => Some(row),
-        };
-        let position = position.unwrap_or_else(|| {
+        let position = self.position_of(row).or_else(|| {
             said.push("the filter hid it and is cleared".into());
             self.set_filter(None);
-            row
+            self.position_of(row)
         });
+        let Some(position) = position else {
+            return Some(said.join("; "));
+        };
         self.selected = position;
         self.follow = false;
         self.tab = Tab::MESSAGES;
@@ -604,6 +715,8 @@ impl App {
             Action::PreviousMatch => self.find(false),
             Action::TimeReference => self.toggle_time_reference(),
             Action::TimeFormat => self.next_time_format(),
+            Action::Sort => self.sort_by(true),
+            Action::ReverseSort => self.sort_by(false),
             Action::ShowTab => {
                 if let Some(n) = keymap::tab_number(key.code) {
                     self.tab = Tab(n);
@@ -614,6 +727,10 @@ impl App {
             Action::Maximise => self.maximised = !self.maximised,
             Action::Wrap => self.wrap = !self.wrap,
             Action::Follow => {
+                if self.sort.take().is_some() {
+                    // The newest message is at the bottom in capture order only.
+                    self.notice = Some("following the newest message, in capture order".into());
+                }
                 self.follow = true;
                 self.selected = self.shown_len().saturating_sub(1);
             }
@@ -807,6 +924,11 @@ impl App {
         self.detail = None;
         // Positions in the list change: a search under way would land on another message.
         self.searching = None;
+        // The sort keeps its column and takes in the new list.
+        if let Some(sort) = &mut self.sort {
+            sort.clear();
+        }
+        self.sort_more();
     }
 
     fn page(&self) -> usize {

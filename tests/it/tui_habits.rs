@@ -1,13 +1,16 @@
 //! The viewer's termshark/Wireshark habits (issue 18), each drawn at 80×24 and 200×50 and
 //! compared with a reviewed snapshot, and each checked against the text output where it can
 //! be: frame numbers in No., sideways scroll and wrap, search, go to frame, the time
-//! reference and formats, the filter history and the export of the shown messages.
+//! reference and formats, the filter history, the export of the shown messages and the
+//! column sort.
 
 use ratatui::crossterm::event::KeyCode;
 
 use crate::common::{ofscope, sample, stdout};
 use crate::tui_support::{app_for, ctrl, draw, filter, key, keys};
-use ofscope::tui::App;
+use ofscope::session::{Session, SessionEvent};
+use ofscope::stream::StreamConfig;
+use ofscope::tui::{App, Feed};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 
@@ -535,6 +538,30 @@ fn the_filter_bar_opens_fresh_and_up_recalls_earlier_filters() {
     );
 }
 
+/// Snapshots the screen after `w` wrote to `dir` (which it says), the temporary folder out
+/// of the snapshot.
+fn snapshot_written(name: &str, app: &mut App, dir: &std::path::Path) {
+    let shown = app.shown_len();
+    for (w, h) in SIZES {
+        let screen = draw(app, w, h);
+        let shown_dir = dir.to_string_lossy();
+        assert!(
+            screen.contains(&format!("wrote {shown} messages to {shown_dir}")),
+            "{screen}"
+        );
+        // The folder's name varies: out of the line, and the padding after it.
+        let screen: Vec<String> = lines(&screen)
+            .into_iter()
+            .map(|l| match l.contains(&*shown_dir) {
+                true => l.replace(&*shown_dir, "DIR").trim_end().to_string(),
+                false => l.to_string(),
+            })
+            .collect();
+        let screen = screen.join("\n");
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
 #[test]
 fn w_writes_the_shown_messages_as_the_command_line_does() {
     let dir = std::env::temp_dir().join(format!("ofscope-tui-export-{}", std::process::id()));
@@ -578,25 +605,7 @@ fn w_writes_the_shown_messages_as_the_command_line_does() {
         std::fs::read(&cli_pcap).unwrap()
     );
 
-    // The notice, with the temporary folder out of the snapshot.
-    for (w, h) in SIZES {
-        let screen = draw(&mut app, w, h);
-        let shown_dir = dir.to_string_lossy();
-        assert!(
-            screen.contains(&format!("wrote {shown} messages to {shown_dir}")),
-            "{screen}"
-        );
-        // The folder's name varies: out of the line, and the padding after it.
-        let screen: Vec<String> = lines(&screen)
-            .into_iter()
-            .map(|l| match l.contains(&*shown_dir) {
-                true => l.replace(&*shown_dir, "DIR").trim_end().to_string(),
-                false => l.to_string(),
-            })
-            .collect();
-        let screen = screen.join("\n");
-        insta::assert_snapshot!(format!("export_{w}x{h}"), screen);
-    }
+    snapshot_written("export", &mut app, &dir);
 
     // An extension it does not know, and the capture itself, are refused in one line.
     let mut app = app_for("vlan");
@@ -616,4 +625,387 @@ fn w_writes_the_shown_messages_as_the_command_line_does() {
         .unwrap()
         .contains("it is also an input"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A message as `--print -t e` lists it: the columns the message list sorts by.
+struct Printed {
+    frame: u64,
+    epoch_us: u64,
+    switch: String,
+    from_switch: bool,
+    kind: String,
+    xid: u32,
+}
+
+fn printed(args: &[&str], name: &str) -> Vec<Printed> {
+    let path = sample(&format!("{name}.pcap"));
+    let mut all = vec!["pcap", "--print", "-t", "e"];
+    all.extend_from_slice(args);
+    all.push(&path);
+    stdout(&ofscope(&all))
+        .lines()
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let (s, us) = words[1].split_once('.').unwrap();
+            let xid = words[5].strip_prefix("xid=0x").unwrap();
+            Printed {
+                frame: words[0].parse().unwrap(),
+                epoch_us: s.parse::<u64>().unwrap() * 1_000_000 + us.parse::<u64>().unwrap(),
+                switch: words[2].to_string(),
+                from_switch: words[3] == "->",
+                kind: words[4].to_string(),
+                xid: u32::from_str_radix(xid, 16).unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// The frames of the shown list, top to bottom.
+fn shown_frames(app: &App) -> Vec<u64> {
+    (0..app.shown_len())
+        .map(|pos| app.store.row(app.shown_row(pos).unwrap()).unwrap().frame)
+        .collect()
+}
+
+/// The text output's messages sorted by `key` (ties in capture order), reversed or not.
+fn sorted_frames<K: Ord>(
+    messages: &[Printed],
+    key: impl Fn(&Printed) -> K,
+    descending: bool,
+) -> Vec<u64> {
+    let mut sorted: Vec<&Printed> = messages.iter().collect();
+    // A stable sort: ties stay in the text output's (capture) order.
+    if descending {
+        sorted.sort_by_key(|m| std::cmp::Reverse(key(m)));
+    } else {
+        sorted.sort_by_key(|m| key(m));
+    }
+    sorted.iter().map(|m| m.frame).collect()
+}
+
+#[test]
+fn s_sorts_by_each_column_as_the_text_output_and_keeps_the_selection() {
+    let messages = printed(&[], "two-switch");
+    // Switches by datapath id, then those not known by one yet by address; c→s before s→c.
+    let by_switch = |m: &Printed| (m.switch.contains('.'), m.switch.clone());
+    let expected: [(&str, Vec<u64>); 5] = [
+        ("Time▲", sorted_frames(&messages, |m| m.epoch_us, false)),
+        ("Switch▲", sorted_frames(&messages, by_switch, false)),
+        ("Dir▲", sorted_frames(&messages, |m| m.from_switch, false)),
+        ("Type▲", sorted_frames(&messages, |m| m.kind.clone(), false)),
+        ("Xid▲", sorted_frames(&messages, |m| m.xid, false)),
+    ];
+    let mut app = app_for("two-switch");
+    keys(&mut app, &"j".repeat(9));
+    let selected = selected_frame(&app);
+    for (title, frames) in &expected {
+        keys(&mut app, "s");
+        let screen = draw(&mut app, 200, 50);
+        assert!(screen.contains(title), "{title} not in\n{screen}");
+        assert_eq!(shown_frames(&app), *frames, "{title}");
+        assert_eq!(
+            selected_frame(&app),
+            selected,
+            "{title}: the selection stays"
+        );
+    }
+    keys(&mut app, "S");
+    assert_eq!(
+        shown_frames(&app),
+        sorted_frames(&messages, |m| m.xid, true),
+        "Xid▼: ties stay in capture order"
+    );
+    keys(&mut app, "s");
+    assert_eq!(shown_frames(&app), printed_frames(&[], "two-switch"));
+    assert_eq!(app.notice.as_deref(), Some("in capture order (No. ▲)"));
+    keys(&mut app, "S");
+    let mut reversed = printed_frames(&[], "two-switch");
+    reversed.reverse();
+    assert_eq!(shown_frames(&app), reversed, "No.▼");
+    // -t d counts from the message before in capture order, as the text output, whatever
+    // the sort.
+    keys(&mut app, "T");
+    let screen = draw(&mut app, 200, 50);
+    let text = stdout(&ofscope(&[
+        "pcap",
+        "--print",
+        "-t",
+        "d",
+        &sample("two-switch.pcap"),
+    ]));
+    let mut checked = 0;
+    for row in lines(&screen)
+        .into_iter()
+        .skip_while(|l| !l.starts_with("No.▼"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+    {
+        let mut words = row.split_whitespace();
+        let (frame, delta) = (words.next().unwrap(), words.next().unwrap());
+        let printed = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(frame))
+            .unwrap();
+        assert_eq!(printed.split_whitespace().nth(1), Some(delta), "{row}");
+        checked += 1;
+    }
+    assert!(checked >= 5, "{screen}");
+
+    at_both_sizes(
+        "sort_by_type",
+        || {
+            let mut app = app_for("two-switch");
+            keys(&mut app, &"j".repeat(9));
+            keys(&mut app, "ssssS");
+            app
+        },
+        |app, screen, _| {
+            assert!(screen.contains("Type▼"), "{screen}");
+            assert_eq!(selected_frame(app), selected);
+            // The rows on screen, as the list holds them.
+            let listed = listed_numbers(screen);
+            let frames = shown_frames(app);
+            let at = frames.iter().position(|f| *f == listed[0]).unwrap();
+            assert_eq!(listed, frames[at..at + listed.len()], "{screen}");
+            assert!(
+                screen.contains("sorted by Type ▼; s: next column, S: the other way"),
+                "{screen}"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_sorted_list_keeps_the_filter_and_search_and_go_to_follow_its_order() {
+    let expression = "of.type == PACKET_OUT";
+    let mut descending = printed_frames(&["-Y", expression], "vlan");
+    descending.reverse();
+    // The PACKET_OUTs that flood, in the shown (descending) order.
+    let text = stdout(&ofscope(&[
+        "pcap",
+        "--print",
+        "-Y",
+        expression,
+        &sample("vlan.pcap"),
+    ]));
+    let floods: Vec<u64> = text
+        .lines()
+        .rev()
+        .filter(|l| l.to_lowercase().contains("actions=flood"))
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    assert!(floods.len() >= 3);
+    let setup = || {
+        let mut app = app_for("vlan");
+        filter(&mut app, expression);
+        keys(&mut app, "S");
+        assert_eq!(shown_frames(&app), descending);
+        // From the top, the search goes down the shown list.
+        key(&mut app, KeyCode::Home);
+        ctrl(&mut app, 'f');
+        keys(&mut app, "actions=FLOOD");
+        key(&mut app, KeyCode::Enter);
+        app
+    };
+    at_both_sizes("sort_search", setup, |app, screen, _| {
+        let first = floods.iter().find(|f| **f != descending[0]).unwrap();
+        assert_eq!(selected_frame(app), *first, "{screen}");
+        assert!(screen.contains("No.▼"), "{screen}");
+        keys(app, "n");
+        let next = floods.iter().skip_while(|f| *f != first).nth(1).unwrap();
+        assert_eq!(selected_frame(app), *next);
+        keys(app, "N");
+        assert_eq!(selected_frame(app), *first);
+    });
+
+    // Go to frame: in the sorted list; a frame the filter hides clears the filter, not the
+    // sort.
+    let hidden = printed_frames(&["-Y", "!(of.type == PACKET_OUT)"], "vlan")[5];
+    at_both_sizes(
+        "sort_go_to_frame",
+        || {
+            let mut app = setup();
+            keys(&mut app, &format!("g{}", descending[3]));
+            key(&mut app, KeyCode::Enter);
+            assert_eq!(selected_frame(&app), descending[3]);
+            assert_eq!(app.selected, 3);
+            keys(&mut app, &format!("g{hidden}"));
+            key(&mut app, KeyCode::Enter);
+            app
+        },
+        |app, screen, _| {
+            assert_eq!(selected_frame(app), hidden);
+            assert!(
+                screen.contains("the filter hid it and is cleared"),
+                "{screen}"
+            );
+            let mut all = printed_frames(&[], "vlan");
+            all.reverse();
+            assert_eq!(shown_frames(app), all, "the sort stays");
+            assert!(screen.contains("No.▼"), "{screen}");
+        },
+    );
+}
+
+#[test]
+fn w_writes_a_sorted_list_in_capture_order() {
+    let dir = std::env::temp_dir().join(format!("ofscope-tui-sorted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let expression = "of.type == PACKET_OUT || of.type == PACKET_IN";
+    let path = sample("vlan.pcap");
+    let mut app = app_for("vlan");
+    filter(&mut app, expression);
+    // Xid the other way: far from capture order.
+    keys(&mut app, "sssssS");
+    assert!(app.sort.is_some());
+    assert_ne!(
+        shown_frames(&app),
+        printed_frames(&["-Y", expression], "vlan")
+    );
+    let out = dir.join("sorted.jsonl");
+    key(&mut app, KeyCode::Char('w'));
+    keys(&mut app, &out.to_string_lossy());
+    key(&mut app, KeyCode::Enter);
+    let cli = ofscope(&["pcap", "-T", "jsonl", "-Y", expression, &path]);
+    assert_eq!(std::fs::read(&out).unwrap(), cli.stdout);
+    snapshot_written("export_sorted", &mut app, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sorting_a_live_capture_stops_following_and_sorts_new_messages_in() {
+    let path = sample("vlan.pcap");
+    let events: Vec<SessionEvent> = Session::open(&path, StreamConfig::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let (first, rest) = events.split_at(30);
+    let by_type = sorted_frames(&printed(&[], "vlan"), |m| m.kind.clone(), false);
+    let setup = || {
+        let mut app = App::new("live", true);
+        app.feed(Feed::Status("capturing".into()));
+        app.feed(Feed::Events(first.to_vec()));
+        let newest = selected_frame(&app);
+        keys(&mut app, "s");
+        assert!(!app.follow, "a sorted list does not follow");
+        assert!(app.notice.as_deref().unwrap().contains("F follows"));
+        keys(&mut app, "sss");
+        app.feed(Feed::Events(rest.to_vec()));
+        app.settle();
+        assert_eq!(selected_frame(&app), newest, "the selection stays");
+        app
+    };
+    at_both_sizes("sort_live", setup, |app, screen, _| {
+        assert_eq!(shown_frames(app), by_type, "new messages sorted in");
+        assert!(screen.contains("Type▲"), "{screen}");
+        assert!(screen.contains("paused: F follows"), "{screen}");
+        key(app, KeyCode::Char('F'));
+        assert!(app.follow && app.sort.is_none());
+        assert_eq!(shown_frames(app), printed_frames(&[], "vlan"));
+        assert_eq!(app.selected, app.shown_len() - 1);
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("following the newest message, in capture order")
+        );
+    });
+}
+
+/// Each conversation's addresses as `--stats` lists them, in address order, as the tab
+/// joins them.
+fn conversation_addresses(name: &str) -> Vec<String> {
+    let text = stdout(&ofscope(&[
+        "pcap",
+        "--stats",
+        &sample(&format!("{name}.pcap")),
+    ]));
+    text.lines()
+        .skip_while(|l| !l.starts_with("Conversations ("))
+        .skip(2)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let mut ips: Vec<std::net::IpAddr> = l
+                .split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            ips.sort();
+            let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+            ips.join(",")
+        })
+        .collect()
+}
+
+#[test]
+fn conversations_scroll_sideways_and_wrap_to_their_addresses() {
+    let addresses = conversation_addresses("vlan");
+    assert_eq!(addresses.len(), 4);
+    let longest = addresses.iter().max_by_key(|a| a.len()).unwrap();
+    at_both_sizes(
+        "conversations_sideways",
+        || {
+            let mut app = app_for("vlan");
+            keys(&mut app, "5");
+            keys(&mut app, &"l".repeat(10));
+            app
+        },
+        |_, screen, width| {
+            assert!(
+                lines(screen)
+                    .iter()
+                    .any(|l| l.trim_end().ends_with(longest.as_str())),
+                "{longest} does not end a line:\n{screen}"
+            );
+            if width < 100 {
+                // The rows moved: the hosts went out of sight.
+                assert!(!screen.contains("Host A"), "{screen}");
+            }
+        },
+    );
+    at_both_sizes(
+        "conversations_wrapped",
+        || {
+            let mut app = app_for("vlan");
+            keys(&mut app, "5W");
+            app
+        },
+        |_, screen, _| {
+            let all = lines(screen);
+            for each in &addresses {
+                assert!(shown_wrapped(&all, each), "{each} not whole:\n{screen}");
+            }
+            assert!(screen.contains("Host A"), "{screen}");
+        },
+    );
+}
+
+#[test]
+fn the_latency_axis_counts_from_the_time_reference() {
+    // The 30th message's time since the first frame, as the text output gives it.
+    let text = stdout(&ofscope(&["pcap", "--print", &sample("osken-vip.pcap")]));
+    let line = text.lines().nth(29).unwrap();
+    let mut words = line.split_whitespace();
+    let frame = words.next().unwrap();
+    let since_first: f64 = words.next().unwrap().parse().unwrap();
+    at_both_sizes(
+        "latency_reference",
+        || {
+            let mut app = app_for("osken-vip");
+            keys(&mut app, &"j".repeat(29));
+            keys(&mut app, "t3");
+            app
+        },
+        |_, screen, _| {
+            assert!(
+                screen.contains(&format!("s from frame {frame}, *REF*")),
+                "{screen}"
+            );
+            // The axis starts at the first frame: before the reference, negative.
+            let start = format!("{:.1}s", -since_first);
+            assert!(start.starts_with('-'));
+            let labels = lines(screen)
+                .into_iter()
+                .find(|l| l.trim_start().starts_with(&start))
+                .unwrap_or_else(|| panic!("no axis from {start}:\n{screen}"));
+            assert!(labels.trim_end().ends_with('s'), "{labels}");
+        },
+    );
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures the viewer on a large capture, as a user sees it: the time until the first
 # message rows are on screen, the time until the status bar says "loaded", and the
-# resident memory then (VmRSS and its peak VmHWM from /proc) and the CPU time spent. Polls capture-pane every 10 ms.
+# resident memory then (VmRSS and its peak VmHWM from /proc) and the CPU time spent; then
+# the time each sort key (`s` through every column, `S`) takes to show the sorted list,
+# and the memory after. Polls capture-pane every 10 ms.
 # Usage: bench_large.sh OFSCOPE_BINARY CAPTURE
 set -euo pipefail
 ofscope=$1
@@ -16,7 +18,7 @@ tm new-session -d -s bench -x 160 -y 50 "'$ofscope' pcap '$capture'; sleep 60"
 first=""
 while :; do
   screen=$(tm capture-pane -p -t bench)
-  if [ -z "$first" ] && echo "$screen" | grep -qE '^ +1 +0\.000000 '; then
+  if [ -z "$first" ] && echo "$screen" | grep -qE '^ +[0-9]+ +[0-9]+\.[0-9]{6} '; then
     first=$(now)
   fi
   if echo "$screen" | grep -q '│ loaded'; then
@@ -39,3 +41,22 @@ for task in /proc/"$pid"/task/*; do
 done
 echo "$screen" | tail -1
 printf 'first screen: %.2f s\nfully indexed: %.2f s\n' "$(echo "$first - $start" | bc)" "$(echo "$loaded - $start" | bc)"
+
+# Each sort: the key, then what the screen shows once the list is sorted.
+timed_key() {
+  local key=$1 shown=$2 pressed
+  pressed=$(now)
+  tm send-keys -t bench "$key"
+  until tm capture-pane -p -t bench | grep -qF "$shown"; do
+    if (( $(echo "$(now) - $pressed > 60" | bc) )); then echo "timed out on $key" >&2; exit 1; fi
+    sleep 0.01
+  done
+  printf 'sort %s (%s): %.2f s\n' "$key" "$shown" "$(echo "$(now) - $pressed" | bc)"
+}
+for shown in 'Time▲' 'Switch▲' 'Dir▲' 'Type▲' 'Xid▲'; do
+  timed_key s "$shown"
+done
+timed_key S 'Xid▼'
+timed_key s 'in capture order'
+timed_key S 'No.▼'
+grep -E 'VmRSS|VmHWM' "/proc/$pid/status"

@@ -1,23 +1,35 @@
 //! Host pairs seen in PacketIns and PacketOuts: addresses, VLANs, protocols, counts and the
-//! controller's mean answer time for them.
+//! controller's mean answer time for them. Rows scroll sideways or wrap, so the addresses
+//! show whole.
 
 use std::net::IpAddr;
 
 use ofscope_dissectors::openflow::wire::fmt_mac;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Style};
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::TableState;
 use ratatui::Frame;
 
 use crate::analysis::fmt_duration;
 use crate::tui::state::App;
 
-use super::{cursor_style, pane_block};
+use super::{cursor_style, pane_block, sideways};
+
+const TITLES: [&str; 8] = [
+    "Host A",
+    "Host B",
+    "PktIn",
+    "PktOut",
+    "Latency",
+    "VLAN",
+    "Protocols",
+    "Addresses",
+];
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let analysis = app.analysis();
     let conversations = analysis.conversations().sorted();
-    let rows: Vec<Row> = conversations
+    let rows: Vec<(Vec<String>, Style)> = conversations
         .iter()
         .map(|c| {
             let join = |items: Vec<String>| {
@@ -27,7 +39,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     items.join(",")
                 }
             };
-            Row::new([
+            let cells = vec![
                 fmt_mac(&c.a),
                 fmt_mac(&c.b),
                 c.packet_ins.to_string(),
@@ -36,41 +48,19 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 join(c.vlans.iter().map(u16::to_string).collect()),
                 join(c.protocols.names().iter().map(|p| p.to_string()).collect()),
                 join(sorted_addresses(&c.ips)),
-            ])
+            ];
+            (cells, Style::new())
         })
         .collect();
     let total = rows.len();
-    let widths = [
-        Constraint::Length(17),
-        Constraint::Length(17),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(9),
-        Constraint::Length(6),
-        Constraint::Length(14),
-        Constraint::Fill(1),
-    ];
-    let header = Row::new([
-        "Host A",
-        "Host B",
-        "PktIn",
-        "PktOut",
-        "Latency",
-        "VLAN",
-        "Protocols",
-        "Addresses",
-    ])
-    .style(Style::new().fg(Color::White).bg(Color::Blue));
+    let block = pane_block(format!(" Conversations ({total} host pairs) "), true);
+    let width = usize::from(block.inner(area).width);
+    let table = sideways::table(app, &TITLES, rows, width)
+        .row_highlight_style(cursor_style(true))
+        .block(block);
     let cursor = app.tab_cursor_mut();
     *cursor = (*cursor).min(total.saturating_sub(1));
     let mut state = TableState::new().with_selected((total > 0).then_some(*cursor));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .row_highlight_style(cursor_style(true))
-        .block(pane_block(
-            format!(" Conversations ({total} host pairs) "),
-            true,
-        ));
     frame.render_stateful_widget(table, area, &mut state);
 }
 

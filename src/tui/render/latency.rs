@@ -1,14 +1,16 @@
 //! Controller latency, for all switches or one (j/k choose): PacketIn→response over time, a
 //! histogram, the jitter between consecutive answers, the responses per second
-//! (throughput), and every series' percentiles (PacketIn, echo RTT, other requests).
+//! (throughput), and every series' percentiles (PacketIn, echo RTT, other requests). The
+//! chart's time axis counts from the time reference, as the other tabs' times; the
+//! percentiles' rows scroll sideways or wrap as the other lists do.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType, Paragraph, Row, Sparkline,
-    Table,
+    Axis, Bar, BarChart, BarGroup, Block, Chart, Dataset, GraphType, Paragraph, Sparkline,
+    TableState,
 };
 use ratatui::Frame;
 
@@ -16,11 +18,16 @@ use crate::analysis::latency::{LatencyStats, Summary};
 use crate::analysis::{fmt_duration, SwitchKey};
 use crate::tui::state::App;
 
-use super::pane_block;
+use super::{pane_block, sideways};
 
-/// The pairs of the chosen scope: (seconds since the capture's first frame, latency in ns).
+/// The pairs of the chosen scope and the time axis they are drawn on.
 struct Series {
     points: Vec<Point>,
+    /// Where the axis starts: the capture's first frame, in seconds from the reference
+    /// (0, or negative when a later message is the reference).
+    start: f64,
+    /// The frame of the message marked as the time reference (`t`), if any.
+    reference: Option<u64>,
 }
 
 pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -54,7 +61,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
 
 fn collect(app: &App, scope: Option<SwitchKey>) -> Series {
     let analysis = app.analysis();
-    let first = app.origin_ns();
+    let zero = app.reference_ns();
+    let seconds = |ts_ns: u64| (i128::from(ts_ns) - i128::from(zero)) as f64 / 1e9;
     let points = analysis
         .pairs()
         .iter()
@@ -70,14 +78,21 @@ fn collect(app: &App, scope: Option<SwitchKey>) -> Series {
                 })
             })
         })
-        .map(|pair| {
-            let t = pair.packet_in.ts_ns.saturating_sub(first) as f64 / 1e9;
-            (t, pair.latency_ns())
-        })
+        .map(|pair| (seconds(pair.packet_in.ts_ns), pair.latency_ns()))
         .collect();
-    Series { points }
+    let reference = app
+        .time_reference
+        .and_then(|row| app.store.row(row))
+        .map(|row| row.frame);
+    Series {
+        points,
+        start: seconds(app.origin_ns()),
+        reference,
+    }
 }
 
+/// The switches to choose from on one line, moved sideways as far as it takes for the
+/// chosen one to show.
 fn draw_scope(frame: &mut Frame, keys: &[SwitchKey], scope: Option<SwitchKey>, area: Rect) {
     let chosen = Style::new().fg(Color::Black).bg(Color::Cyan);
     let mut spans = vec![Span::raw(" Switch (j/k): ")];
@@ -98,13 +113,28 @@ fn draw_scope(frame: &mut Frame, keys: &[SwitchKey], scope: Option<SwitchKey>, a
         };
         spans.push(Span::styled(format!(" {key} "), style));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let chosen_end = spans
+        .iter()
+        .position(|span| span.style == chosen)
+        .map_or(0, |at| spans[..=at].iter().map(Span::width).sum());
+    let width = usize::from(area.width);
+    let line = sideways::fit(
+        Line::from(spans),
+        width,
+        chosen_end.saturating_sub(width),
+        false,
+    );
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 fn draw_chart(frame: &mut Frame, series: &Series, area: Rect) {
+    let from = series
+        .reference
+        .map(|frame| format!("; s from frame {frame}, *REF*"))
+        .unwrap_or_default();
     let block = pane_block(
         format!(
-            " PacketIn → response latency over time ({} pairs) ",
+            " PacketIn → response latency over time ({} pairs{from}) ",
             series.points.len()
         ),
         true,
@@ -113,26 +143,28 @@ fn draw_chart(frame: &mut Frame, series: &Series, area: Rect) {
         frame.render_widget(Paragraph::new("no answered PacketIn").block(block), area);
         return;
     }
-    let data = thin(&series.points, usize::from(area.width) * 2);
+    // From the capture's first frame to the last pair, in seconds from the reference.
+    let x_min = series.start;
     let x_max = series
         .points
         .iter()
         .map(|p| p.0)
-        .fold(0.0, f64::max)
-        .max(1e-3);
+        .fold(x_min, f64::max)
+        .max(x_min + 1e-3);
+    let data = thin(&series.points, [x_min, x_max], usize::from(area.width) * 2);
     let y_max = series.points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64 / 1e6;
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Scatter)
         .style(Style::new().fg(Color::Cyan))
         .data(&data);
-    let x_labels = [0.0, x_max / 2.0, x_max].map(|x| format!("{x:.1}s"));
+    let x_labels = [x_min, (x_min + x_max) / 2.0, x_max].map(|x| format!("{x:.1}s"));
     let y_labels = [0.0, y_max / 2.0, y_max].map(|y| format!("{y:.2}ms"));
     let chart = Chart::new(vec![dataset])
         .block(block)
         .x_axis(
             Axis::default()
-                .bounds([0.0, x_max])
+                .bounds([x_min, x_max])
                 .labels(x_labels)
                 .style(Style::new().fg(Color::Gray)),
         )
@@ -145,17 +177,19 @@ fn draw_chart(frame: &mut Frame, series: &Series, area: Rect) {
     frame.render_widget(chart, area);
 }
 
-/// A point of the chart: (s since the capture's first frame, latency in ns).
+/// A point of the chart: (s from the time reference, latency in ns).
 type Point = (f64, u64);
 
-/// At most the highest and lowest latency per screen column: a million pairs draw no
-/// differently from a few thousand, and much faster. Points are (s, ms).
-fn thin(points: &[Point], columns: usize) -> Vec<(f64, f64)> {
-    let x_max = points.iter().map(|p| p.0).fold(0.0, f64::max).max(1e-9);
+/// At most the highest and lowest latency per screen column of the axis from `x_min` to
+/// `x_max`: a million pairs draw no differently from a few thousand, and much faster.
+/// Points are (s, ms).
+fn thin(points: &[Point], [x_min, x_max]: [f64; 2], columns: usize) -> Vec<(f64, f64)> {
+    let span = (x_max - x_min).max(1e-9);
     let columns = columns.max(1);
     let mut extremes: Vec<Option<(Point, Point)>> = vec![None; columns];
     for &p in points {
-        let column = ((p.0 / x_max) * (columns - 1) as f64) as usize;
+        // `as` takes a point left of the axis (none should be) to column 0.
+        let column = (((p.0 - x_min) / span) * (columns - 1) as f64) as usize;
         let slot = &mut extremes[column.min(columns - 1)];
         *slot = Some(match *slot {
             None => (p, p),
@@ -264,10 +298,12 @@ fn draw_peaks(frame: &mut Frame, block: Block, values: &[u64], colour: Color, ar
     frame.render_widget(sparkline, area);
 }
 
-fn draw_table(frame: &mut Frame, app: &App, scope: Option<SwitchKey>, area: Rect) {
+/// The percentiles of every switch's series, from the chosen switch's first row.
+fn draw_table(frame: &mut Frame, app: &mut App, scope: Option<SwitchKey>, area: Rect) {
     let wide = area.width >= 130;
     let analysis = app.analysis();
     let mut rows = Vec::new();
+    let mut first_chosen = None;
     for (key, switch) in analysis.switches() {
         let name = if wide {
             key.to_string()
@@ -281,9 +317,12 @@ fn draw_table(frame: &mut Frame, app: &App, scope: Option<SwitchKey>, area: Rect
         } else {
             Style::new().fg(Color::DarkGray)
         };
+        if scope == Some(*key) {
+            first_chosen = Some(rows.len());
+        }
         let mut add = |series: &str, stats: &LatencyStats| {
             if stats.count() > 0 || stats.summary().unanswered > 0 {
-                rows.push(summary_row(&name, series, &stats.summary(), wide).style(style));
+                rows.push((summary_cells(&name, series, &stats.summary(), wide), style));
             }
         };
         add("packet-in", &switch.packet_in);
@@ -302,29 +341,17 @@ fn draw_table(frame: &mut Frame, app: &App, scope: Option<SwitchKey>, area: Rect
             "Switch", "Series", "Pairs", "p50", "p90", "p99", "Max", "Jitter",
         ]
     };
-    let widths: Vec<Constraint> = header
-        .iter()
-        .enumerate()
-        .map(|(i, _)| match i {
-            0 if wide => Constraint::Length(23),
-            0 => Constraint::Length(6),
-            1 => Constraint::Length(if wide { 18 } else { 12 }),
-            _ => Constraint::Length(8),
-        })
-        .collect();
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(header.iter().copied()).style(Style::new().fg(Color::White).bg(Color::Blue)),
-        )
-        .block(pane_block(
-            " Percentiles (PacketIn→response, echo RTT, requests) ".into(),
-            false,
-        ))
-        .style(Style::new().add_modifier(Modifier::empty()));
-    frame.render_widget(table, area);
+    let block = pane_block(
+        " Percentiles (PacketIn→response, echo RTT, requests) ".into(),
+        false,
+    );
+    let width = usize::from(block.inner(area).width);
+    let table = sideways::table(app, header, rows, width).block(block);
+    let mut state = TableState::new().with_offset(first_chosen.unwrap_or(0));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn summary_row(name: &str, series: &str, s: &Summary, wide: bool) -> Row<'static> {
+fn summary_cells(name: &str, series: &str, s: &Summary, wide: bool) -> Vec<String> {
     let d = |ns: u64| {
         if s.pairs == 0 {
             "-".into()
@@ -332,7 +359,7 @@ fn summary_row(name: &str, series: &str, s: &Summary, wide: bool) -> Row<'static
             fmt_duration(ns)
         }
     };
-    let cells: Vec<String> = if wide {
+    if wide {
         vec![
             name.into(),
             series.into(),
@@ -357,6 +384,5 @@ fn summary_row(name: &str, series: &str, s: &Summary, wide: bool) -> Row<'static
             d(s.max_ns),
             d(s.jitter_ns),
         ]
-    };
-    Row::new(cells)
+    }
 }

@@ -1,5 +1,6 @@
 //! The message list: No. (the frame), Time, Switch, Dir, Type, Xid, Info, coloured by
-//! type; Info scrolls sideways or wraps. Only the rows on screen are decoded.
+//! type; Info scrolls sideways or wraps; the header marks the sort column. Only the rows
+//! on screen are decoded.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style};
@@ -10,7 +11,7 @@ use ratatui::Frame;
 use ofscope_dissectors::openflow::types::{self, Purpose, Sender};
 
 use crate::session::format_dpid;
-use crate::stream::Direction;
+use crate::tui::sort::{direction_text, Column};
 use crate::tui::state::{App, Pane};
 use crate::tui::store;
 
@@ -49,7 +50,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         return;
     }
     let wide = area.width >= WIDE;
-    let fixed = [
+    let header = header(app);
+    // A column is at least as wide as its title, the sort's arrow included.
+    let mut fixed = [
         7,
         time_width(app.time),
         if wide { 23 } else { 6 },
@@ -57,6 +60,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         if wide { 24 } else { 13 },
         if wide { 10 } else { 6 },
     ];
+    for (width, title) in fixed.iter_mut().zip(&header) {
+        *width = (*width).max(title.chars().count() as u16);
+    }
     let spacing = fixed.len() as u16;
     let info_width = usize::from(
         inner
@@ -84,7 +90,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         }
         offset
     } else {
-        scroll_to(app.list_offset, app.selected, height)
+        // No blank lines below the last row while rows above are out of sight (a sort
+        // keeps the selection on its line of the screen, which may be near the end).
+        scroll_to(app.list_offset, app.selected, height).min(total.saturating_sub(height))
     };
     app.list_offset = offset;
     let mut shown = Vec::new();
@@ -129,10 +137,20 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
         .map(Constraint::Length)
         .into_iter()
         .chain([Constraint::Fill(1)]);
-    let header = Row::new(["No.", "Time", "Switch", "Dir", "Type", "Xid", "Info"])
-        .style(Style::new().fg(Color::White).bg(Color::Blue));
+    let header = Row::new(header).style(Style::new().fg(Color::White).bg(Color::Blue));
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, inner);
+}
+
+/// The columns' titles, the sort column's with its arrow (none in capture order).
+fn header(app: &App) -> [String; 7] {
+    let sorted = app.sort.as_ref().map(|sort| sort.key);
+    let titles = Column::ALL.map(|column| match sorted {
+        Some(key) if key.column == column => format!("{}{}", column.title(), key.arrow()),
+        _ => column.title().to_string(),
+    });
+    let [no, time, switch, dir, kind, xid] = titles;
+    [no, time, switch, dir, kind, xid, "Info".to_string()]
 }
 
 /// The Info column of list position `pos`: the summary after the type and xid, which have
@@ -157,12 +175,13 @@ fn info_at(app: &App, pos: usize) -> String {
 /// the Findings tab number it, and its time (`*REF*` on the message times count from).
 fn cells(app: &App, pos: usize, row: &store::Row, wide: bool) -> [Cell<'static>; 6] {
     let reference = match app.time {
-        // Since the message shown above (itself for the first).
-        TimeFormat::Delta => pos
-            .checked_sub(1)
-            .and_then(|above| app.shown_row(above))
-            .and_then(|above| app.store.row(above))
-            .map_or(row.ts_ns, |above| above.ts_ns),
+        // Since the shown message before it in capture order, whatever the sort (itself
+        // for the first).
+        TimeFormat::Delta => app
+            .shown_row(pos)
+            .and_then(|at| app.shown_before(at))
+            .and_then(|before| app.store.row(before))
+            .map_or(row.ts_ns, |before| before.ts_ns),
         _ => app.reference_ns(),
     };
     let is_reference = app.time_reference.is_some() && app.time_reference == app.shown_row(pos);
@@ -180,15 +199,11 @@ fn cells(app: &App, pos: usize, row: &store::Row, wide: bool) -> [Cell<'static>;
         (None, Some(addr)) => format!(":{}", addr.port()),
         (None, None) => "?".into(),
     };
-    let dir = match row.direction {
-        Direction::SwitchToController => "s→c",
-        Direction::ControllerToSwitch => "c→s",
-    };
     [
         Cell::from(Line::from(row.frame.to_string()).right_aligned()),
         Cell::from(Line::from(time).right_aligned()),
         Cell::from(switch),
-        Cell::from(dir),
+        Cell::from(direction_text(row.direction)),
         Cell::from(row.type_name),
         Cell::from(format!("{:#x}", row.xid)),
     ]

@@ -1,8 +1,11 @@
 //! Long lines in the lists: cut at the pane's edge after the sideways scroll (`←`/`→`, as
 //! `less -S`), or with `W` wrapped onto the lines below, so a flow shows its actions.
+//! Tables of short cells ([`table`]) move as whole lines the same way.
 
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::layout::Constraint;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Row, Table};
 
 use crate::tui::state::App;
 
@@ -68,6 +71,56 @@ pub fn fit(line: Line<'static>, width: usize, shift: usize, wrap: bool) -> Vec<L
             Line::from(spans).style(line.style)
         })
         .collect()
+}
+
+/// A table whose rows scroll sideways and wrap as the other lists' lines do: each row one
+/// line, its columns as wide as their widest cell (the title's included) and one space
+/// apart, so no column is cut at a width chosen in advance. It is a one-column ratatui
+/// table, so a wrapped row is one row, several lines tall, under the cursor.
+pub fn table(
+    app: &mut App,
+    titles: &[&str],
+    rows: Vec<(Vec<String>, Style)>,
+    width: usize,
+) -> Table<'static> {
+    let mut widths: Vec<usize> = titles.iter().map(|t| t.chars().count()).collect();
+    for (cells, _) in &rows {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header = padded(titles.iter().copied(), &widths);
+    let rows: Vec<(Line<'static>, Style)> = rows
+        .iter()
+        .map(|(cells, style)| (padded(cells.iter().map(String::as_str), &widths), *style))
+        .collect();
+    let longest = rows
+        .iter()
+        .map(|(line, _)| line.width())
+        .chain([header.width()])
+        .max()
+        .unwrap_or(0);
+    let shift = shift(app, longest, width);
+    let row = |line: Line<'static>| {
+        let lines = fit(line, width, shift, app.wrap);
+        let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        Row::new([Cell::from(Text::from(lines))]).height(height)
+    };
+    let header = row(header).style(Style::new().fg(Color::White).bg(Color::Blue));
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(line, style)| row(line).style(style))
+        .collect();
+    Table::new(rows, [Constraint::Fill(1)]).header(header)
+}
+
+/// Cells in columns of `widths`, one space apart.
+fn padded<'a>(cells: impl Iterator<Item = &'a str>, widths: &[usize]) -> Line<'static> {
+    let cells: Vec<String> = cells
+        .zip(widths)
+        .map(|(cell, width)| format!("{cell:width$}"))
+        .collect();
+    Line::raw(cells.join(" ").trim_end().to_string())
 }
 
 #[cfg(test)]
