@@ -456,7 +456,14 @@ impl Analyzer {
 
     /// The pairing's outcomes since the last call, when `Config::keep_decisions` is set.
     pub fn take_decisions(&mut self) -> Decisions {
-        std::mem::take(&mut self.decisions)
+        // The next ones start as large as these: about as many come between two calls,
+        // and growing the lists from nothing copies them over and over.
+        let next = Decisions {
+            pairs: Vec::with_capacity(self.decisions.pairs.len()),
+            unanswered: Vec::new(),
+            requests: Vec::new(),
+        };
+        std::mem::replace(&mut self.decisions, next)
     }
 
     /// Hands over each flow-table event recorded since the last call, switch by switch,

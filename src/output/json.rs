@@ -159,19 +159,23 @@ pub fn write_value(out: &mut String, value: &Value, msg: &[u8]) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// `00:00:00:00:00:01`, without going through `fmt`: made whole, then pushed at once (a
-/// MAC is in most rows of `--parquet` and of `-T jsonl`).
-pub fn push_mac(out: &mut String, mac: &[u8; 6]) {
+/// `00:00:00:00:00:01`, without going through `fmt` (a MAC is in most rows of
+/// `--parquet` and of `-T jsonl`).
+pub fn mac_text(mac: &[u8; 6]) -> [u8; 17] {
     let mut text = [b':'; 17];
     for (i, b) in mac.iter().enumerate() {
         text[3 * i] = HEX[usize::from(b >> 4)];
         text[3 * i + 1] = HEX[usize::from(b & 0xf)];
     }
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    text
 }
 
-/// `10.0.0.1`, without going through `fmt`, made whole as a MAC is.
-pub fn push_ipv4(out: &mut String, addr: std::net::Ipv4Addr) {
+pub fn push_mac(out: &mut String, mac: &[u8; 6]) {
+    out.push_str(std::str::from_utf8(&mac_text(mac)).unwrap_or_default());
+}
+
+/// `10.0.0.1`, without going through `fmt`: the text and its length.
+pub fn ipv4_text(addr: std::net::Ipv4Addr) -> ([u8; 15], usize) {
     let mut text = [b'.'; 15];
     let mut len = 0;
     for (i, octet) in addr.octets().into_iter().enumerate() {
@@ -189,6 +193,11 @@ pub fn push_ipv4(out: &mut String, addr: std::net::Ipv4Addr) {
         text[len] = b'0' + octet % 10;
         len += 1;
     }
+    (text, len)
+}
+
+pub fn push_ipv4(out: &mut String, addr: std::net::Ipv4Addr) {
+    let (text, len) = ipv4_text(addr);
     out.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
 }
 

@@ -5,10 +5,11 @@
 //! is `packet_in_in_port`, `eth.src` is `eth_src`); where the message came from has the JSON
 //! record's names (`frame`, `ts_ns`, `conn`, `from`, `dpid`).
 
-use std::fmt::Write;
+use std::io::Write;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Int64Array, StringArray, UInt64Array};
+use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt64Type};
+use arrow_array::{ArrayRef, PrimitiveArray, StringArray};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field};
 use ofscope_dissectors::frame;
@@ -18,9 +19,10 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::tree::FieldDef;
 
-use super::{int, DpidText, BATCH_ROWS};
-use crate::output::json::{push_ipv4, push_mac};
-use crate::session::OfRecord;
+use super::{int, BATCH_ROWS};
+use crate::analysis::FastMap;
+use crate::output::json::{ipv4_text, mac_text};
+use crate::session::{format_dpid, OfRecord};
 
 /// A message and the headers of the frame it carries, decoded once for all the columns
 /// (without copying the frame's payload, as `Frame::parse` would).
@@ -92,11 +94,14 @@ impl Name {
     }
 }
 
-/// How a column reads its value from a row (`None`/`false`: null).
+/// How a column reads its value from a row (`None`/`false`: null). Fields of 16 bits or
+/// fewer are 32-bit integers: half the bytes to encode and compress of 64-bit ones.
 enum Read {
-    Int(fn(&Row) -> Option<i64>),
-    Unsigned(fn(&Row) -> Option<u64>),
-    Text(fn(&Row, &mut String) -> bool),
+    Int64(fn(&Row) -> Option<i64>),
+    Int32(fn(&Row) -> Option<i32>),
+    UInt64(fn(&Row) -> Option<u64>),
+    /// Appends the value's text (UTF-8) to the column's bytes.
+    Text(fn(&Row, &mut Vec<u8>) -> bool),
 }
 
 struct Column {
@@ -104,113 +109,132 @@ struct Column {
     read: Read,
 }
 
-const fn int_col(name: Name, read: fn(&Row) -> Option<i64>) -> Column {
+const fn int64_col(name: Name, read: fn(&Row) -> Option<i64>) -> Column {
     Column {
         name,
-        read: Read::Int(read),
+        read: Read::Int64(read),
     }
 }
 
-const fn text_col(name: Name, read: fn(&Row, &mut String) -> bool) -> Column {
+const fn int32_col(name: Name, read: fn(&Row) -> Option<i32>) -> Column {
+    Column {
+        name,
+        read: Read::Int32(read),
+    }
+}
+
+const fn text_col(name: Name, read: fn(&Row, &mut Vec<u8>) -> bool) -> Column {
     Column {
         name,
         read: Read::Text(read),
     }
 }
 
-fn mac(out: &mut String, mac: Option<&[u8; 6]>) -> bool {
-    mac.map(|m| push_mac(out, m)).is_some()
+fn mac(out: &mut Vec<u8>, mac: Option<&[u8; 6]>) -> bool {
+    mac.map(|m| out.extend_from_slice(&mac_text(m))).is_some()
 }
 
-fn ipv4(out: &mut String, addr: Option<std::net::Ipv4Addr>) -> bool {
-    addr.map(|a| push_ipv4(out, a)).is_some()
+fn ipv4(out: &mut Vec<u8>, addr: Option<std::net::Ipv4Addr>) -> bool {
+    addr.map(|a| {
+        let (text, len) = ipv4_text(a);
+        out.extend_from_slice(&text[..len]);
+    })
+    .is_some()
 }
 
-fn display(out: &mut String, value: Option<impl std::fmt::Display>) -> bool {
+fn display(out: &mut Vec<u8>, value: Option<impl std::fmt::Display>) -> bool {
     value.map(|v| write!(out, "{v}")).is_some()
 }
 
-/// Every column after `capture`, in order. Numbers are 64-bit integers (`cookie`: unsigned).
+fn text(out: &mut Vec<u8>, value: &str) -> bool {
+    out.extend_from_slice(value.as_bytes());
+    true
+}
+
+/// Every column after `capture`, in order (`cookie`: unsigned).
 static COLUMNS: &[Column] = &[
-    int_col(Name::Record("message"), |r| Some(int(r.record.index))),
-    int_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
-    int_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
-    int_col(Name::Record("conn"), |r| Some(i64::from(r.record.conn.0))),
+    int64_col(Name::Record("message"), |r| Some(int(r.record.index))),
+    int64_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
+    int64_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
+    int64_col(Name::Record("conn"), |r| Some(i64::from(r.record.conn.0))),
     text_col(Name::Record("from"), |r, out| {
-        out.push_str(if r.record.from_switch() {
-            "switch"
-        } else {
-            "controller"
-        });
-        true
+        text(
+            out,
+            if r.record.from_switch() {
+                "switch"
+            } else {
+                "controller"
+            },
+        )
     }),
     text_col(Name::Record("dpid"), |r, out| {
-        r.dpid.map(|d| out.push_str(d)).is_some()
+        r.dpid.is_some_and(|d| text(out, d))
     }),
-    int_col(Name::Field(&message::hf::OF_VERSION), |r| {
+    int32_col(Name::Field(&message::hf::OF_VERSION), |r| {
         Some(r.record.message.header.version.into())
     }),
     text_col(Name::Field(&message::hf::OF_TYPE), |r, out| {
-        out.push_str(r.record.message.type_name());
-        true
+        text(out, r.record.message.type_name())
     }),
-    int_col(Name::Code(&message::hf::OF_TYPE), |r| {
+    int32_col(Name::Code(&message::hf::OF_TYPE), |r| {
         Some(r.record.message.header.msg_type.into())
     }),
-    int_col(Name::Field(&message::hf::OF_LENGTH), |r| {
+    int32_col(Name::Field(&message::hf::OF_LENGTH), |r| {
         Some(r.record.message.header.length.into())
     }),
-    int_col(Name::Field(&message::hf::OF_XID), |r| {
+    int64_col(Name::Field(&message::hf::OF_XID), |r| {
         Some(r.record.message.header.xid.into())
     }),
-    int_col(Name::Field(&message::hf::OF_TRUNCATED), |r| {
+    int32_col(Name::Field(&message::hf::OF_TRUNCATED), |r| {
         let m = &r.record.message;
-        m.is_truncated().then(|| int(m.captured_len() as u64))
+        m.is_truncated()
+            .then(|| i32::try_from(m.captured_len()).ok())
+            .flatten()
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_IN_BUFFER_ID), |r| {
+    int64_col(Name::Field(&packet::hf::OF_PACKET_IN_BUFFER_ID), |r| {
         r.packet_in().map(|p| p.buffer_id.into())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_IN_TOTAL_LEN), |r| {
+    int32_col(Name::Field(&packet::hf::OF_PACKET_IN_TOTAL_LEN), |r| {
         r.packet_in().map(|p| p.total_len.into())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_IN_IN_PORT), |r| {
+    int32_col(Name::Field(&packet::hf::OF_PACKET_IN_IN_PORT), |r| {
         r.packet_in().map(|p| p.in_port.into())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_IN_REASON), |r| {
+    int32_col(Name::Field(&packet::hf::OF_PACKET_IN_REASON), |r| {
         r.packet_in().map(|p| p.reason.into())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_IN_DATA_LEN), |r| {
-        r.packet_in().map(|p| int(p.data.len() as u64))
+    int32_col(Name::Field(&packet::hf::OF_PACKET_IN_DATA_LEN), |r| {
+        r.packet_in().and_then(|p| i32::try_from(p.data.len()).ok())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_BUFFER_ID), |r| {
+    int64_col(Name::Field(&packet::hf::OF_PACKET_OUT_BUFFER_ID), |r| {
         r.packet_out().map(|p| p.buffer_id.into())
     }),
-    int_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
+    int32_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
         r.packet_out().map(|p| p.in_port.into())
     }),
     Column {
         name: Name::Field(&flow_mod::hf::OF_FLOW_MOD_COOKIE),
-        read: Read::Unsigned(|r| r.flow_mod().map(|f| f.cookie)),
+        read: Read::UInt64(|r| r.flow_mod().map(|f| f.cookie)),
     },
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_COMMAND), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_COMMAND), |r| {
         r.flow_mod().map(|f| f.command.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_IDLE_TIMEOUT), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_IDLE_TIMEOUT), |r| {
         r.flow_mod().map(|f| f.idle_timeout.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_HARD_TIMEOUT), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_HARD_TIMEOUT), |r| {
         r.flow_mod().map(|f| f.hard_timeout.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_PRIORITY), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_PRIORITY), |r| {
         r.flow_mod().map(|f| f.priority.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_BUFFER_ID), |r| {
+    int64_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_BUFFER_ID), |r| {
         r.flow_mod().map(|f| f.buffer_id.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_OUT_PORT), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_OUT_PORT), |r| {
         r.flow_mod().map(|f| f.out_port.into())
     }),
-    int_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_FLAGS), |r| {
+    int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_FLAGS), |r| {
         r.flow_mod().map(|f| f.flags.into())
     }),
     text_col(Name::Field(&flow_match::hf::OF_MATCH), |r, out| {
@@ -230,13 +254,13 @@ static COLUMNS: &[Column] = &[
     text_col(Name::Field(&frame::ethernet::hf::ETH_DST), |r, out| {
         mac(out, r.eth().map(|e| &e.dst))
     }),
-    int_col(Name::Field(&frame::ethernet::hf::ETH_TYPE), |r| {
+    int32_col(Name::Field(&frame::ethernet::hf::ETH_TYPE), |r| {
         r.eth().map(|e| e.ethertype.into())
     }),
-    int_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
+    int32_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
         r.frame?.vlan.map(|tag| tag.vid.into())
     }),
-    int_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
+    int32_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
         match r.network()? {
             NetworkHeader::Arp(arp) => Some(arp.op.into()),
             _ => None,
@@ -278,7 +302,7 @@ static COLUMNS: &[Column] = &[
             },
         )
     }),
-    int_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
+    int32_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
         match r.network()? {
             NetworkHeader::Ipv4 { protocol, .. } => Some((*protocol).into()),
             _ => None,
@@ -302,37 +326,37 @@ static COLUMNS: &[Column] = &[
             },
         )
     }),
-    int_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
+    int32_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
         match r.transport()? {
             TransportHeader::Icmp { icmp_type, .. } => Some((*icmp_type).into()),
             _ => None,
         }
     }),
-    int_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
+    int32_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
         match r.transport()? {
             TransportHeader::Icmp { code, .. } => Some((*code).into()),
             _ => None,
         }
     }),
-    int_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
+    int32_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
         match r.transport()? {
             TransportHeader::Tcp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
     }),
-    int_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
+    int32_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
         match r.transport()? {
             TransportHeader::Tcp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
         }
     }),
-    int_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
+    int32_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
         match r.transport()? {
             TransportHeader::Udp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
     }),
-    int_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
+    int32_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
         match r.transport()? {
             TransportHeader::Udp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
@@ -343,16 +367,18 @@ static COLUMNS: &[Column] = &[
 /// A column being gathered, with the way it reads its value: plain vectors, which the
 /// batch then takes as they are (cheaper per value than Arrow's builders).
 enum Gather {
-    Int(fn(&Row) -> Option<i64>, Vec<i64>, Vec<bool>),
-    Unsigned(fn(&Row) -> Option<u64>, Vec<u64>, Vec<bool>),
+    Int64(fn(&Row) -> Option<i64>, Vec<i64>, Vec<bool>),
+    Int32(fn(&Row) -> Option<i32>, Vec<i32>, Vec<bool>),
+    UInt64(fn(&Row) -> Option<u64>, Vec<u64>, Vec<bool>),
     /// The values one after the other, and where each ends.
-    Text(fn(&Row, &mut String) -> bool, String, Vec<i32>, Vec<bool>),
+    Text(fn(&Row, &mut Vec<u8>) -> bool, Vec<u8>, Vec<i32>, Vec<bool>),
 }
 
 pub struct Rows {
     columns: Vec<Gather>,
     len: usize,
-    dpids: DpidText,
+    /// The switches' datapath ids as text, made once each.
+    dpids: FastMap<u64, String>,
 }
 
 impl Default for Rows {
@@ -360,17 +386,18 @@ impl Default for Rows {
         let columns = COLUMNS
             .iter()
             .map(|c| match c.read {
-                Read::Int(read) => Gather::Int(read, batch(), batch()),
-                Read::Unsigned(read) => Gather::Unsigned(read, batch(), batch()),
+                Read::Int64(read) => Gather::Int64(read, batch(), batch()),
+                Read::Int32(read) => Gather::Int32(read, batch(), batch()),
+                Read::UInt64(read) => Gather::UInt64(read, batch(), batch()),
                 Read::Text(read) => {
-                    Gather::Text(read, String::with_capacity(TEXT_BYTES), offsets(), batch())
+                    Gather::Text(read, Vec::with_capacity(TEXT_BYTES), offsets(), batch())
                 }
             })
             .collect();
         Rows {
             columns,
             len: 0,
-            dpids: DpidText::default(),
+            dpids: FastMap::default(),
         }
     }
 }
@@ -405,34 +432,76 @@ fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
     }
 }
 
+/// Gathers a number column over the rows.
+fn numbers<T: Default>(
+    rows: &[Row],
+    read: fn(&Row) -> Option<T>,
+    values: &mut Vec<T>,
+    valid: &mut Vec<bool>,
+) {
+    for row in rows {
+        let value = read(row);
+        valid.push(value.is_some());
+        values.push(value.unwrap_or_default());
+    }
+}
+
+/// A gathered number column as an Arrow array; its vectors start afresh.
+fn number_array<T: ArrowPrimitiveType>(
+    values: &mut Vec<T::Native>,
+    valid: &mut Vec<bool>,
+) -> ArrayRef {
+    Arc::new(PrimitiveArray::<T>::new(
+        std::mem::replace(values, batch()).into(),
+        nulls(std::mem::replace(valid, batch())),
+    ))
+}
+
+/// Switches named at once, beyond which the names are made afresh (a bound for captures
+/// of very many switches).
+const DPIDS_KEPT: usize = 4096;
+
 impl Rows {
-    fn add(&mut self, record: &OfRecord) {
-        let frame = carried_frame(record).map(Headers::parse);
-        let row = Row {
-            record,
-            frame: frame.as_ref(),
-            dpid: self.dpids.of(record.dpid),
-        };
+    /// Gathers column by column: each column's way of reading a row is called over the
+    /// whole bunch, which costs far less than all the columns row by row.
+    fn add_all(&mut self, records: &[OfRecord]) {
+        if self.dpids.len() > DPIDS_KEPT {
+            self.dpids.clear();
+        }
+        for dpid in records.iter().filter_map(|r| r.dpid) {
+            self.dpids.entry(dpid).or_insert_with(|| format_dpid(dpid));
+        }
+        let frames: Vec<Option<Headers>> = records
+            .iter()
+            .map(|r| carried_frame(r).map(Headers::parse))
+            .collect();
+        let rows: Vec<Row> = records
+            .iter()
+            .zip(&frames)
+            .map(|(record, frame)| Row {
+                record,
+                frame: frame.as_ref(),
+                dpid: record
+                    .dpid
+                    .and_then(|d| self.dpids.get(&d))
+                    .map(String::as_str),
+            })
+            .collect();
         for column in &mut self.columns {
             match column {
-                Gather::Int(read, values, valid) => {
-                    let value = read(&row);
-                    values.push(value.unwrap_or_default());
-                    valid.push(value.is_some());
-                }
-                Gather::Unsigned(read, values, valid) => {
-                    let value = read(&row);
-                    values.push(value.unwrap_or_default());
-                    valid.push(value.is_some());
-                }
+                Gather::Int64(read, values, valid) => numbers(&rows, *read, values, valid),
+                Gather::Int32(read, values, valid) => numbers(&rows, *read, values, valid),
+                Gather::UInt64(read, values, valid) => numbers(&rows, *read, values, valid),
                 Gather::Text(read, text, ends, valid) => {
-                    valid.push(read(&row, text));
-                    // Offsets are 32-bit: a batch holds far less than 2 GB of text.
-                    ends.push(i32::try_from(text.len()).unwrap_or(i32::MAX));
+                    for row in &rows {
+                        valid.push(read(row, text));
+                        // Offsets are 32-bit: a batch holds far less than 2 GB of text.
+                        ends.push(i32::try_from(text.len()).unwrap_or(i32::MAX));
+                    }
                 }
             }
         }
-        self.len += 1;
+        self.len += rows.len();
     }
 }
 
@@ -440,8 +509,8 @@ impl super::Rows for Rows {
     const NAME: &'static str = "messages";
     type Input = OfRecord;
 
-    fn push(&mut self, record: &OfRecord) {
-        self.add(record);
+    fn push(&mut self, records: &[OfRecord]) {
+        self.add_all(records);
     }
 
     fn fields() -> Vec<Field> {
@@ -449,8 +518,9 @@ impl super::Rows for Rows {
             .iter()
             .map(|c| {
                 let datatype = match c.read {
-                    Read::Int(_) => DataType::Int64,
-                    Read::Unsigned(_) => DataType::UInt64,
+                    Read::Int64(_) => DataType::Int64,
+                    Read::Int32(_) => DataType::Int32,
+                    Read::UInt64(_) => DataType::UInt64,
                     Read::Text(_) => DataType::Utf8,
                 };
                 Field::new(c.name.text(), datatype, true)
@@ -468,19 +538,12 @@ impl super::Rows for Rows {
             .iter_mut()
             .map(|c| -> ArrayRef {
                 match c {
-                    Gather::Int(_, values, valid) => Arc::new(Int64Array::new(
-                        std::mem::replace(values, batch()).into(),
-                        nulls(std::mem::replace(valid, batch())),
-                    )),
-                    Gather::Unsigned(_, values, valid) => Arc::new(UInt64Array::new(
-                        std::mem::replace(values, batch()).into(),
-                        nulls(std::mem::replace(valid, batch())),
-                    )),
+                    Gather::Int64(_, values, valid) => number_array::<Int64Type>(values, valid),
+                    Gather::Int32(_, values, valid) => number_array::<Int32Type>(values, valid),
+                    Gather::UInt64(_, values, valid) => number_array::<UInt64Type>(values, valid),
                     Gather::Text(_, text, ends, valid) => Arc::new(StringArray::new(
                         OffsetBuffer::new(std::mem::replace(ends, offsets()).into()),
-                        Buffer::from(
-                            std::mem::replace(text, String::with_capacity(TEXT_BYTES)).into_bytes(),
-                        ),
+                        Buffer::from(std::mem::replace(text, Vec::with_capacity(TEXT_BYTES))),
                         nulls(std::mem::replace(valid, batch())),
                     )),
                 }

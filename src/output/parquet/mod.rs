@@ -31,8 +31,10 @@ macro_rules! builder_rows {
             const NAME: &'static str = $table;
             type Input = $input;
 
-            fn push(&mut self, input: &$input) {
-                self.add(input);
+            fn push(&mut self, inputs: &[$input]) {
+                for input in inputs {
+                    self.add(input);
+                }
             }
 
             fn fields() -> Vec<arrow_schema::Field> {
@@ -103,7 +105,8 @@ trait Rows: Default + Send + 'static {
     const NAME: &'static str;
     /// Owned: the rows are gathered on the table's own thread, off the reading one.
     type Input: Send + 'static;
-    fn push(&mut self, input: &Self::Input);
+    /// Gathers the rows of a bunch of inputs.
+    fn push(&mut self, inputs: &[Self::Input]);
     fn fields() -> Vec<Field>;
     fn len(&self) -> usize;
     /// The gathered rows as columns (in the order of `fields`); the builders start afresh.
@@ -274,26 +277,40 @@ impl<R: Rows> TableFile<R> {
         let capture = Arc::new(StringArray::from(vec![capture]));
         let (inputs, received) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
         let (give_back, done) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
-        let writer = std::thread::Builder::new()
-            .name(format!("parquet {}", R::NAME))
-            .spawn(move || -> Result<AtomicFile> {
-                let mut rows = R::default();
+        // Two threads: one gathers the rows into columns, the other encodes the batches
+        // (each about as costly as the other for `messages`), so both cores share them
+        // with the reading.
+        let (batches, gathered) = sync_channel::<RecordBatch>(1);
+        let encoder = spawn(R::NAME, "encode", &path, move || {
+            for batch in gathered {
+                writer.write(&batch)?;
+            }
+            Ok(writer.into_inner()?)
+        })?;
+        let writer = spawn(R::NAME, "gather", &path, move || {
+            let mut rows = R::default();
+            // An encoder that stopped (on an error) stops the gathering: its error is the
+            // one to tell.
+            let gathered = (|| -> Result<()> {
                 for bunch in received {
-                    for input in &bunch {
-                        rows.push(input);
-                        if rows.len() >= BATCH_ROWS {
-                            writer.write(&batch(&schema, &capture, &mut rows)?)?;
-                        }
+                    rows.push(&bunch);
+                    if rows.len() >= BATCH_ROWS {
+                        batches.send(batch(&schema, &capture, &mut rows)?)?;
                     }
                     // Should the reading thread be gone or behind, it is freed here.
                     let _ = give_back.try_send(bunch);
                 }
                 if rows.len() > 0 {
-                    writer.write(&batch(&schema, &capture, &mut rows)?)?;
+                    batches.send(batch(&schema, &capture, &mut rows)?)?;
                 }
-                Ok(writer.into_inner()?)
-            })
-            .with_context(|| cannot_write(&path))?;
+                Ok(())
+            })();
+            drop(batches);
+            let file = encoder
+                .join()
+                .map_err(|_| anyhow::anyhow!("the Parquet encoder stopped"))??;
+            gathered.map(|()| file)
+        })?;
         Ok(TableFile {
             path,
             pending: Vec::new(),
@@ -362,6 +379,19 @@ impl<R: Rows> Drop for TableFile<R> {
             let _ = self.written();
         }
     }
+}
+
+/// Starts one of a table's threads, named for `top` (which keeps 15 characters).
+fn spawn(
+    table: &str,
+    role: &str,
+    path: &Path,
+    work: impl FnOnce() -> Result<AtomicFile> + Send + 'static,
+) -> Result<JoinHandle<Result<AtomicFile>>> {
+    std::thread::Builder::new()
+        .name(format!("{table} {role}"))
+        .spawn(work)
+        .with_context(|| cannot_write(path))
 }
 
 /// The rows gathered so far as one batch, after the `capture` column.
