@@ -94,11 +94,6 @@ const HAND_OVERS_WAITING: usize = 2;
 /// The column every table starts with: the capture file the row comes from.
 const CAPTURE: &str = "capture";
 
-/// Text columns of a few distinct values, repeated row after row (a switch, a message
-/// type): a dictionary stores them in a byte or two a row, where plain text would be
-/// compressed again and again.
-const FEW_VALUES: [&str; 6] = ["dpid", "from", "type", "kind", "rule", "severity"];
-
 /// One table: its name (its folder in DIR), what the reading thread hands over for it,
 /// its columns after `capture`, and the rows gathered for the next batch.
 trait Rows: Default + Send + 'static {
@@ -263,10 +258,6 @@ impl<R: Rows> TableFile<R> {
             if matches!(field.data_type(), DataType::Utf8 | DataType::Dictionary(..)) {
                 let column = ColumnPath::from(field.name().as_str());
                 props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
-            }
-            if FEW_VALUES.contains(&field.name().as_str()) {
-                let column = ColumnPath::from(field.name().as_str());
-                props = props.set_column_dictionary_enabled(column, true);
             }
         }
         let props = props.build();
