@@ -259,6 +259,9 @@ impl<R: Rows> TableFile<R> {
                 let column = ColumnPath::from(field.name().as_str());
                 props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
             }
+            if field.name() == CAPTURE {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(CAPTURE), true);
+            }
         }
         let props = props.build();
         let schema = Arc::new(Schema::new(fields));
