@@ -88,6 +88,16 @@ impl Protocols {
     }
 }
 
+/// The VLANs a host pair was seen on, as `--stats` and the viewer name them: the tagged
+/// frames' ids, then `untagged` when frames came without a tag.
+pub fn vlan_names<'a>(vlans: impl IntoIterator<Item = &'a u16>, untagged: bool) -> Vec<String> {
+    let mut names: Vec<String> = vlans.into_iter().map(u16::to_string).collect();
+    if untagged {
+        names.push("untagged".to_owned());
+    }
+    names
+}
+
 #[derive(Debug, Clone)]
 pub struct Conversations {
     /// Where each is in `list`, keyed by the two MACs as numbers, the lower first: cheaper

@@ -14,6 +14,7 @@ use serde::Serialize;
 use ofscope_dissectors::openflow::wire::fmt_mac;
 use ofscope_dissectors::openflow::Actions;
 
+use super::conversations::vlan_names;
 use super::findings::{Finding, Findings, Rule, TcpGap};
 use super::latency::Summary;
 use super::switches::{close_name, Connection, SwitchInfo};
@@ -608,10 +609,6 @@ impl Display for StatsAnalysis<'_> {
             )?;
         }
         for c in self.conversations.iter().take(STATS_LIST_LIMIT) {
-            let mut vlans: Vec<String> = c.vlans.iter().map(u16::to_string).collect();
-            if c.untagged {
-                vlans.push("untagged".to_owned());
-            }
             writeln!(
                 f,
                 "  {}  {}  {:>8} {:>8} {:>9}  {:<10} {:<14} {}",
@@ -620,7 +617,7 @@ impl Display for StatsAnalysis<'_> {
                 c.packet_ins,
                 c.packet_outs,
                 c.mean_latency_ns.map_or("-".to_owned(), fmt_duration),
-                vlans.join(","),
+                vlan_names(&c.vlans, c.untagged).join(","),
                 c.protocols.join(","),
                 c.ips.join(" "),
             )?;

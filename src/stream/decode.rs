@@ -11,19 +11,50 @@ use ofscope_dissectors::frame::{
     ethertype, geneve,
     ipv4::protocol as ip_protocol,
     mpls,
+    tcp::flag as tcp_flag,
     tunnel::{self, Encap},
     MplsEntry, UdpRepr,
 };
 
 use crate::capture::LinkType;
 
-/// The TCP flags the tracker acts on.
+/// The TCP flags the tracker acts on (SYN, ACK, FIN, RST), as the header's bits
+/// (`frame::tcp::flag`), the others left out. Not four `bool`s: the copy check (in the
+/// tracker) takes the bits as they are, for every segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TcpFlags {
-    pub syn: bool,
-    pub ack: bool,
-    pub fin: bool,
-    pub rst: bool,
+pub struct TcpFlags(u16);
+
+impl TcpFlags {
+    pub fn new(syn: bool, ack: bool, fin: bool, rst: bool) -> TcpFlags {
+        let bit = |set: bool, mask: u16| if set { mask } else { 0 };
+        TcpFlags(
+            bit(syn, tcp_flag::SYN)
+                | bit(ack, tcp_flag::ACK)
+                | bit(fin, tcp_flag::FIN)
+                | bit(rst, tcp_flag::RST),
+        )
+    }
+
+    /// The header's bits: only those of SYN, ACK, FIN and RST can be set.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    pub fn syn(self) -> bool {
+        self.0 & tcp_flag::SYN != 0
+    }
+
+    pub fn ack(self) -> bool {
+        self.0 & tcp_flag::ACK != 0
+    }
+
+    pub fn fin(self) -> bool {
+        self.0 & tcp_flag::FIN != 0
+    }
+
+    pub fn rst(self) -> bool {
+        self.0 & tcp_flag::RST != 0
+    }
 }
 
 /// One TCP segment as captured.
@@ -196,12 +227,7 @@ fn segment<'a>(
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
-        flags: TcpFlags {
-            syn: tcp.syn(),
-            ack: tcp.ack(),
-            fin: tcp.fin(),
-            rst: tcp.rst(),
-        },
+        flags: TcpFlags::new(tcp.syn(), tcp.ack(), tcp.fin(), tcp.rst()),
         payload: tcp.payload(),
         // The snaplen cuts the end of the frame, which is the end of the TCP payload.
         missing: if incomplete { cut } else { 0 },
@@ -302,10 +328,9 @@ fn ip_carries(bytes: &[u8]) -> Result<IpCarries<'_>, Skipped> {
         });
     }
     let tcp = TcpSlice::from_slice(payload.payload).ok().or_skip()?;
-    // An IPv4 header (the slicer checked it is there) holds its identification in bytes 4-5.
-    let ip_id = match bytes {
-        [version, _, _, _, id0, id1, ..] if version >> 4 == 4 => u16::from_be_bytes([*id0, *id1]),
-        _ => 0,
+    let ip_id = match &ip {
+        LaxIpSlice::Ipv4(v4) => v4.header().identification(),
+        LaxIpSlice::Ipv6(_) => 0,
     };
     Ok(IpCarries::Tcp(Found {
         src: ip.source_addr(),

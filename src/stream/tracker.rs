@@ -50,16 +50,18 @@ enum Slot {
 struct Print {
     /// The sequence number, then the acknowledgement number.
     numbers: u64,
-    /// The length (bits 0..32), the IPv4 identification (32..48), the flags (48..52), and
-    /// the way it came (56..64: 0 bare, else a fingerprint of the capture point; two
-    /// points that share one are told apart by the identification only).
+    /// The length (bits 0..32), the IPv4 identification (32..48), the flags (48..56: the
+    /// header's bits of SYN, ACK, FIN and RST, all in its low byte), and the way it came
+    /// (56..64: 0 bare, else a fingerprint of the capture point; two points that share one
+    /// are told apart by the identification only).
     rest: u64,
 }
 
 impl Print {
     const ID: u64 = 0xffff << 32;
     const POINT: u64 = 0xff << 56;
-    /// Bits 52..56 are never set in a segment's: the empty slots of [`Half::recent`].
+    /// PSH's bit among the flags (bit 51) is never set in a segment's: the empty slots of
+    /// [`Half::recent`].
     const NONE: Print = Print {
         numbers: 0,
         rest: u64::MAX,
@@ -67,16 +69,14 @@ impl Print {
 
     #[inline]
     fn of(seg: &TcpSegment<'_>) -> Print {
-        let f = seg.flags;
-        let flags = u64::from(f.syn)
-            | u64::from(f.ack) << 1
-            | u64::from(f.fin) << 2
-            | u64::from(f.rst) << 3;
         let len = (seg.payload.len() as u64).wrapping_add(u64::from(seg.missing)) & 0xffff_ffff;
         let point = seg.via.as_deref().map_or(0, fingerprint);
         Print {
             numbers: u64::from(seg.seq) << 32 | u64::from(seg.ack),
-            rest: len | u64::from(seg.ip_id) << 32 | flags << 48 | u64::from(point) << 56,
+            rest: len
+                | u64::from(seg.ip_id) << 32
+                | u64::from(seg.flags.bits()) << 48
+                | u64::from(point) << 56,
         }
     }
 
@@ -464,18 +464,19 @@ impl Tracker {
         ts_ns: u64,
         out: &mut Vec<StreamEvent>,
     ) {
-        let key = if seg.src <= seg.dst {
+        // The key has the lower end first, so that both directions share it; `end` is the
+        // sender's place in it.
+        let end = usize::from(seg.src > seg.dst);
+        let key = if end == 0 {
             (seg.src, seg.dst)
         } else {
             (seg.dst, seg.src)
         };
-        let end = usize::from(seg.src != key.0);
         let has_data = !seg.payload.is_empty() || seg.missing > 0;
-        let known_port = self.config.ports.contains(&seg.src.port())
-            || self.config.ports.contains(&seg.dst.port());
         let id = match self.lookup(key) {
             Some(Slot::Tracked(id)) => {
-                if seg.flags.syn && !seg.flags.ack && self.is_new_incarnation(id, end, seg.seq) {
+                if seg.flags.syn() && !seg.flags.ack() && self.is_new_incarnation(id, end, seg.seq)
+                {
                     self.close(id, frame, CloseReason::PortReuse, out);
                     self.open(key, end, seg, None, frame, ts_ns, out)
                 } else {
@@ -485,7 +486,7 @@ impl Tracker {
             Some(Slot::Ignored) => return,
             Some(Slot::Candidate { syn }) => {
                 if !has_data {
-                    if seg.flags.syn && !seg.flags.ack {
+                    if seg.flags.syn() && !seg.flags.ack() {
                         self.remember(
                             key,
                             Slot::Candidate {
@@ -501,12 +502,16 @@ impl Tracker {
                 }
                 self.open(key, end, seg, syn, frame, ts_ns, out)
             }
-            None if known_port && (has_data || seg.flags.syn) => {
+            // Only a flow not seen before asks about the ports: not every segment.
+            None if self.on_known_port(seg) => {
+                if !has_data && !seg.flags.syn() {
+                    return;
+                }
                 self.open(key, end, seg, None, frame, ts_ns, out)
             }
-            None if !self.config.heuristic || known_port => return,
+            None if !self.config.heuristic => return,
             None if !has_data => {
-                if seg.flags.syn && !seg.flags.ack {
+                if seg.flags.syn() && !seg.flags.ack() {
                     self.remember(
                         key,
                         Slot::Candidate {
@@ -541,6 +546,11 @@ impl Tracker {
         self.staged = staged;
         self.outstanding.clear();
         self.release(u64::MAX, out);
+    }
+
+    fn on_known_port(&self, seg: &TcpSegment<'_>) -> bool {
+        let ports = &self.config.ports;
+        ports.contains(&seg.src.port()) || ports.contains(&seg.dst.port())
     }
 
     fn is_new_incarnation(&self, id: ConnId, end: usize, seq: u32) -> bool {
@@ -593,9 +603,9 @@ impl Tracker {
             return None;
         }
         let ends = [key.0, key.1];
-        let syn_from = if seg.flags.syn && !seg.flags.ack {
+        let syn_from = if seg.flags.syn() && !seg.flags.ack() {
             Some(end)
-        } else if seg.flags.syn {
+        } else if seg.flags.syn() {
             Some(1 - end)
         } else {
             candidate_syn.map(|(end, _)| end)
@@ -695,18 +705,18 @@ impl Tracker {
         }
         self.counters.segments += 1;
         let decided = state.switch_end.is_some();
-        if seg.flags.syn {
+        if seg.flags.syn() {
             if let Some(half) = state.halves.get_mut(end) {
                 half.syn(seg.seq);
             }
         }
-        let data_seq = seg.seq.wrapping_add(u32::from(seg.flags.syn));
+        let data_seq = seg.seq.wrapping_add(u32::from(seg.flags.syn()));
         let at = At { frame, ts_ns };
         let limits = &self.config.limits;
         let (counters, framed) = (&mut self.counters, &mut self.framed);
         if let Some((stream, mut emit)) = state.half_and_sink(id, end, out, counters, framed) {
             stream.push(at, data_seq, seg.payload, seg.missing, limits, &mut emit);
-            if seg.flags.fin {
+            if seg.flags.fin() {
                 let len = seg.payload.len() as u32 + seg.missing;
                 stream.fin(data_seq.wrapping_add(len));
             }
@@ -714,7 +724,7 @@ impl Tracker {
         }
         // The ACK speaks for the other direction: what the peer received.
         let peer_end = 1 - end;
-        let hole = seg.flags.ack
+        let hole = seg.flags.ack()
             && state
                 .halves
                 .get_mut(peer_end)
@@ -738,7 +748,7 @@ impl Tracker {
         if !decided {
             self.settle_roles(id, false, out);
         }
-        if seg.flags.rst {
+        if seg.flags.rst() {
             self.close(id, frame, CloseReason::Reset, out);
         } else if both_finished {
             self.close(id, frame, CloseReason::Fin, out);

@@ -166,7 +166,7 @@ fn real_captures_cut_into_small_segments_and_shuffled_give_the_same_messages() {
             )
             .unwrap();
             let f = seg.flags;
-            let flags = u8::from(f.fin) | u8::from(f.syn) << 1 | u8::from(f.rst) << 2;
+            let flags = u8::from(f.fin()) | u8::from(f.syn()) << 1 | u8::from(f.rst()) << 2;
             // Segments of at most 50 bytes, like a capture on a small-MTU link.
             let pieces: Vec<&[u8]> = if seg.payload.is_empty() {
                 vec![&[]]

@@ -34,7 +34,7 @@ fn kept_ranges(frames: &[OwnedFrame]) -> BTreeMap<Way, Vec<(u64, u64)>> {
             continue;
         };
         let way = (seg.src, seg.dst);
-        if seg.flags.syn {
+        if seg.flags.syn() {
             isn.insert(way, seg.seq.wrapping_add(1));
             continue;
         }

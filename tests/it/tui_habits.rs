@@ -4,6 +4,8 @@
 //! reference and formats, the filter history, the export of the shown messages and the
 //! column sort.
 
+use std::collections::BTreeMap;
+
 use ratatui::crossterm::event::KeyCode;
 
 use crate::common::{ofscope, sample, stdout};
@@ -975,6 +977,46 @@ fn conversations_scroll_sideways_and_wrap_to_their_addresses() {
             assert!(screen.contains("Host A"), "{screen}");
         },
     );
+}
+
+/// Each host pair's VLANs as `--stats` names them, by the pair's two MACs.
+fn stats_vlans(name: &str) -> BTreeMap<(String, String), String> {
+    let text = stdout(&ofscope(&[
+        "pcap",
+        "--stats",
+        &sample(&format!("{name}.pcap")),
+    ]));
+    text.lines()
+        .skip_while(|l| !l.starts_with("Conversations ("))
+        .skip(2)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            ((words[0].into(), words[1].into()), words[5].into())
+        })
+        .collect()
+}
+
+#[test]
+fn conversations_name_their_vlans_as_stats_does() {
+    for name in ["vlan", "osken-vip"] {
+        let expected = stats_vlans(name);
+        assert!(
+            expected.values().any(|v| v.contains(",untagged")),
+            "{name}: no host pair seen both tagged and untagged: {expected:?}"
+        );
+        let mut app = app_for(name);
+        keys(&mut app, "5");
+        let screen = draw(&mut app, 200, 50);
+        let shown: BTreeMap<(String, String), String> = pane(&screen, " Conversations (")
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            // The table's rows: those that begin with a MAC.
+            .filter(|words| words.len() > 5 && words[0].split(':').count() == 6)
+            .map(|words| ((words[0].into(), words[1].into()), words[5].into()))
+            .collect();
+        assert_eq!(shown, expected, "{name}:\n{screen}");
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ use ratatui::style::Style;
 use ratatui::widgets::TableState;
 use ratatui::Frame;
 
+use crate::analysis::conversations::vlan_names;
 use crate::analysis::fmt_duration;
 use crate::tui::state::App;
 
@@ -45,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 c.packet_ins.to_string(),
                 c.packet_outs.to_string(),
                 c.mean_latency_ns().map_or("-".into(), fmt_duration),
-                join(c.vlans.iter().map(u16::to_string).collect()),
+                join(vlan_names(&c.vlans, c.untagged)),
                 join(c.protocols.names().iter().map(|p| p.to_string()).collect()),
                 join(sorted_addresses(&c.ips)),
             ];
