@@ -89,7 +89,7 @@ const ROW_GROUP_ROWS: usize = 65_536;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread: a few MB of messages in flight at most.
 const HAND_OVER_ROWS: usize = 1024;
-const HAND_OVERS_WAITING: usize = 2;
+const HAND_OVERS_WAITING: usize = 6;
 
 /// The column every table starts with: the capture file the row comes from.
 const CAPTURE: &str = "capture";
@@ -274,7 +274,7 @@ impl<R: Rows> TableFile<R> {
         // Two threads: one gathers the rows into columns, the other encodes the batches
         // (each about as costly as the other for `messages`), so both cores share them
         // with the reading.
-        let (batches, gathered) = sync_channel::<RecordBatch>(1);
+        let (batches, gathered) = sync_channel::<RecordBatch>(2);
         let encoder = spawn(R::NAME, "encode", &path, move || {
             for batch in gathered {
                 writer.write(&batch)?;
