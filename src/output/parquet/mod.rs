@@ -73,7 +73,7 @@ use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArra
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use ofscope_dissectors::printable::Echo;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
+use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -258,6 +258,10 @@ impl<R: Rows> TableFile<R> {
             if matches!(field.data_type(), DataType::Utf8 | DataType::Dictionary(..)) {
                 let column = ColumnPath::from(field.name().as_str());
                 props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
+            }
+            if matches!(field.data_type(), DataType::Int64 | DataType::Int32) {
+                let column = ColumnPath::from(field.name().as_str());
+                props = props.set_column_encoding(column, Encoding::DELTA_BINARY_PACKED);
             }
             if field.name() == CAPTURE {
                 props = props.set_column_dictionary_enabled(ColumnPath::from(CAPTURE), true);
