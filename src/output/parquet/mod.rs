@@ -87,8 +87,10 @@ const BATCH_ROWS: usize = 8192;
 /// few MB for `messages`, so four tables of a capture (and of each `-j` job) stay small.
 const ROW_GROUP_ROWS: usize = 65_536;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
-/// hand-overs may wait for a table's thread: a few MB of messages in flight at most.
-const HAND_OVER_ROWS: usize = 1024;
+/// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
+/// KB) stay in the caches, and the reading thread, which makes and frees them, spends
+/// markedly less (tried: 1,024 rows a time).
+const HAND_OVER_ROWS: usize = 128;
 const HAND_OVERS_WAITING: usize = 6;
 
 /// The column every table starts with: the capture file the row comes from.
