@@ -912,9 +912,8 @@ fn sorting_a_live_capture_stops_following_and_sorts_new_messages_in() {
     });
 }
 
-/// Each conversation's addresses as `--stats` lists them, in address order, as the tab
-/// joins them.
-fn conversation_addresses(name: &str) -> Vec<String> {
+/// The lines of `--stats`'s Conversations table of a sample, each split in its words.
+fn stats_conversations(name: &str) -> Vec<Vec<String>> {
     let text = stdout(&ofscope(&[
         "pcap",
         "--stats",
@@ -924,11 +923,18 @@ fn conversation_addresses(name: &str) -> Vec<String> {
         .skip_while(|l| !l.starts_with("Conversations ("))
         .skip(2)
         .take_while(|l| l.starts_with("  "))
-        .map(|l| {
-            let mut ips: Vec<std::net::IpAddr> = l
-                .split_whitespace()
-                .filter_map(|w| w.parse().ok())
-                .collect();
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Each conversation's addresses as `--stats` lists them, in address order, as the tab
+/// joins them.
+fn conversation_addresses(name: &str) -> Vec<String> {
+    stats_conversations(name)
+        .iter()
+        .map(|words| {
+            let mut ips: Vec<std::net::IpAddr> =
+                words.iter().filter_map(|w| w.parse().ok()).collect();
             ips.sort();
             let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
             ips.join(",")
@@ -981,19 +987,9 @@ fn conversations_scroll_sideways_and_wrap_to_their_addresses() {
 
 /// Each host pair's VLANs as `--stats` names them, by the pair's two MACs.
 fn stats_vlans(name: &str) -> BTreeMap<(String, String), String> {
-    let text = stdout(&ofscope(&[
-        "pcap",
-        "--stats",
-        &sample(&format!("{name}.pcap")),
-    ]));
-    text.lines()
-        .skip_while(|l| !l.starts_with("Conversations ("))
-        .skip(2)
-        .take_while(|l| l.starts_with("  "))
-        .map(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            ((words[0].into(), words[1].into()), words[5].into())
-        })
+    stats_conversations(name)
+        .into_iter()
+        .map(|words| ((words[0].clone(), words[1].clone()), words[5].clone()))
         .collect()
 }
 
