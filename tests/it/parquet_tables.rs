@@ -355,3 +355,51 @@ fn two_jobs_write_the_same_files_as_one() {
     }
     assert_eq!(compared, 12);
 }
+
+#[test]
+fn a_count_writes_exactly_the_messages_the_count_lists() {
+    let Some(python) = duckdb_python("a_count_writes_exactly_the_messages_the_count_lists") else {
+        return;
+    };
+    // More messages than one hand-over to the table's thread holds, fewer than the capture.
+    let path = sample("segmented.pcap");
+    let path = path.as_str();
+    let dir = temp_dir("parquet-count");
+    let out = ofscope(&[
+        "pcap",
+        path,
+        "-c",
+        "300",
+        "--parquet",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Vec<(u64, String, u64)> =
+        stdout(&ofscope(&["pcap", path, "-c", "300", "-T", "jsonl"]))
+            .lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).expect("a JSON line");
+                (
+                    v["frame"].as_u64().unwrap(),
+                    v["type"].as_str().unwrap().to_owned(),
+                    v["xid"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+    assert_eq!(listed.len(), 300);
+    let rows: Vec<(u64, String, u64)> = query(
+        &python,
+        &dir,
+        "select frame, type, xid from messages order by message",
+    )
+    .iter()
+    .map(|r| {
+        (
+            r["frame"].as_u64().unwrap(),
+            r["type"].as_str().unwrap().to_owned(),
+            r["xid"].as_u64().unwrap(),
+        )
+    })
+    .collect();
+    assert_eq!(rows, listed);
+}
