@@ -1,7 +1,7 @@
 //! The `findings` table: every finding `--findings -T jsonl` lists (each kind keeps its
 //! first occurrences; `kind_total` says how many there were), in capture order.
 
-use super::{int, DpidText};
+use super::{int, DpidNames};
 use crate::analysis::findings::Findings;
 
 builder_rows! {
@@ -16,7 +16,7 @@ builder_rows! {
         text: StringBuilder => Utf8,
     }
     scratch {
-        dpids: DpidText,
+        dpids: DpidNames,
     }
 }
 

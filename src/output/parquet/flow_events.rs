@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use ofscope_dissectors::openflow::Actions;
 
-use super::{int, DpidText};
+use super::{int, DpidNames};
 use crate::analysis::SwitchKey;
 use crate::flow_table::{FlowEvent, FlowEventKind};
 
@@ -34,7 +34,7 @@ builder_rows! {
     }
     scratch {
         text: String,
-        dpids: DpidText,
+        dpids: DpidNames,
     }
 }
 

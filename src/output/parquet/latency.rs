@@ -5,7 +5,7 @@
 use ofscope_dissectors::openflow::types::{self, ofpt};
 use ofscope_dissectors::openflow::OFP_VERSION;
 
-use super::{int, DpidText};
+use super::{int, DpidNames};
 use crate::analysis::latency::At;
 use crate::analysis::{Decisions, SwitchKey};
 use crate::output::json::push_mac;
@@ -34,7 +34,7 @@ builder_rows! {
     }
     scratch {
         text: String,
-        dpids: DpidText,
+        dpids: DpidNames,
     }
 }
 

@@ -19,17 +19,16 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::tree::FieldDef;
 
-use super::{int, BATCH_ROWS};
-use crate::analysis::FastMap;
+use super::{int, DpidNames, BATCH_ROWS};
 use crate::output::json::{ipv4_text, mac_text};
-use crate::session::{format_dpid, OfRecord};
+use crate::session::OfRecord;
 
 /// A message and the headers of the frame it carries, decoded once for all the columns
 /// (without copying the frame's payload, as `Frame::parse` would).
 struct Row<'a> {
     record: &'a OfRecord,
     frame: Option<&'a Headers>,
-    /// The datapath id as text (formatted once per switch, not per message).
+    /// The datapath id as text (see [`DpidNames`]).
     dpid: Option<&'a str>,
 }
 
@@ -377,8 +376,7 @@ enum Gather {
 pub struct Rows {
     columns: Vec<Gather>,
     len: usize,
-    /// The switches' datapath ids as text, made once each.
-    dpids: FastMap<u64, String>,
+    dpids: DpidNames,
 }
 
 impl Default for Rows {
@@ -397,7 +395,7 @@ impl Default for Rows {
         Rows {
             columns,
             len: 0,
-            dpids: FastMap::default(),
+            dpids: DpidNames::default(),
         }
     }
 }
@@ -457,20 +455,11 @@ fn number_array<T: ArrowPrimitiveType>(
     ))
 }
 
-/// Switches named at once, beyond which the names are made afresh (a bound for captures
-/// of very many switches).
-const DPIDS_KEPT: usize = 4096;
-
 impl Rows {
     /// Gathers column by column: each column's way of reading a row is called over the
     /// whole bunch, which costs far less than all the columns row by row.
     fn add_all(&mut self, records: &[OfRecord]) {
-        if self.dpids.len() > DPIDS_KEPT {
-            self.dpids.clear();
-        }
-        for dpid in records.iter().filter_map(|r| r.dpid) {
-            self.dpids.entry(dpid).or_insert_with(|| format_dpid(dpid));
-        }
+        self.dpids.learn(records.iter().filter_map(|r| r.dpid));
         let frames: Vec<Option<Headers>> = records
             .iter()
             .map(|r| carried_frame(r).map(Headers::parse))
@@ -481,10 +470,7 @@ impl Rows {
             .map(|(record, frame)| Row {
                 record,
                 frame: frame.as_ref(),
-                dpid: record
-                    .dpid
-                    .and_then(|d| self.dpids.get(&d))
-                    .map(String::as_str),
+                dpid: self.dpids.get(record.dpid),
             })
             .collect();
         for column in &mut self.columns {

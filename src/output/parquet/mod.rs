@@ -77,7 +77,7 @@ use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
-use crate::analysis::{Analyzer, SwitchKey};
+use crate::analysis::{Analyzer, FastMap, SwitchKey};
 use crate::files::AtomicFile;
 use crate::session::{format_dpid, OfRecord};
 
@@ -223,7 +223,7 @@ impl CaptureTables {
 
 /// One table of one capture: a Parquet file written under a temporary name and put in
 /// place when it is closed. The reading thread hands the table's inputs over in bunches;
-/// a thread of the table's own gathers them into columns and encodes them (the larger
+/// two threads of the table's own gather them into columns and encode them (the larger
 /// part of the cost), so reading goes on meanwhile.
 struct TableFile<R: Rows> {
     path: PathBuf,
@@ -231,9 +231,9 @@ struct TableFile<R: Rows> {
     pending: Vec<R::Input>,
     pending_rows: usize,
     inputs: Option<SyncSender<Vec<R::Input>>>,
-    /// Bunches the table's thread is done with, given back to be freed here: memory
-    /// freed by the thread that did not allocate it costs glibc's allocator dearly (twice
-    /// the time, and the peak memory grows).
+    /// Bunches the table's thread is done with, given back to be freed here: glibc frees
+    /// memory of another thread's dearly (measured: freeing the records on the gathering
+    /// thread cost it more instructions than it saved the reading thread).
     done: Receiver<Vec<R::Input>>,
     /// The table's thread; it gives back the file, or why it could not write it.
     writer: Option<JoinHandle<Result<AtomicFile>>>,
@@ -248,8 +248,9 @@ impl<R: Rows> TableFile<R> {
             false,
         )];
         fields.extend(R::fields());
-        // Plain encoding and snappy: dictionaries cost more to build than they save here.
-        // Each row group's minimum and maximum let a query skip it (`WHERE frame > ...`),
+        // Snappy, and no dictionaries but for `capture` (they cost more instructions than
+        // they save); integers delta-encoded (numbers, frames and times ascend: a byte or
+        // two a value). Each row group's minimum and maximum let a query skip it (`WHERE frame > ...`),
         // for numbers; for text they cost a comparison a value and skip nothing.
         let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
@@ -381,7 +382,8 @@ impl<R: Rows> Drop for TableFile<R> {
     }
 }
 
-/// Starts one of a table's threads, named for `top` (which keeps 15 characters).
+/// Starts one of a table's threads, named as `top -H` shows it (Linux keeps 15
+/// characters: `messages gather`).
 fn spawn(
     table: &str,
     role: &str,
@@ -411,20 +413,34 @@ fn cannot_write(path: &Path) -> String {
     format!("cannot write {}", Echo::path(path))
 }
 
-/// A datapath id's text, made once per switch rather than once per row (rows of one
-/// switch come in long runs).
+/// The switches' datapath ids as text, each made once (rather than once per row), for
+/// every table.
 #[derive(Default)]
-struct DpidText {
-    last: Option<(u64, String)>,
-}
+struct DpidNames(FastMap<u64, String>);
 
-impl DpidText {
-    fn of(&mut self, dpid: Option<u64>) -> Option<&str> {
-        let dpid = dpid?;
-        if self.last.as_ref().is_none_or(|(last, _)| *last != dpid) {
-            self.last = Some((dpid, format_dpid(dpid)));
+impl DpidNames {
+    /// Switches named at once, beyond which the names are made afresh (a bound for
+    /// captures of very many switches).
+    const KEPT: usize = 4096;
+
+    /// Names the datapath ids not named yet; `get` then finds each.
+    fn learn(&mut self, dpids: impl IntoIterator<Item = u64>) {
+        if self.0.len() > Self::KEPT {
+            self.0.clear();
         }
-        self.last.as_ref().map(|(_, text)| text.as_str())
+        for dpid in dpids {
+            self.0.entry(dpid).or_insert_with(|| format_dpid(dpid));
+        }
+    }
+
+    /// The name of a datapath id `learn` was given.
+    fn get(&self, dpid: Option<u64>) -> Option<&str> {
+        dpid.and_then(|d| self.0.get(&d)).map(String::as_str)
+    }
+
+    fn of(&mut self, dpid: Option<u64>) -> Option<&str> {
+        self.learn(dpid);
+        self.get(dpid)
     }
 
     /// A switch as the reports name it: its datapath id, or (before FEATURES_REPLY named
@@ -437,7 +453,7 @@ impl DpidText {
     }
 }
 
-/// Numbers are stored as 64-bit signed integers (Spark and DuckDB read them alike);
+/// The 64-bit columns take numbers as signed integers (Spark and DuckDB read them alike);
 /// a value above `i64::MAX` (only a 64-bit field could have one) is saturated.
 fn int(v: impl Into<u64>) -> i64 {
     i64::try_from(v.into()).unwrap_or(i64::MAX)
