@@ -4,16 +4,16 @@
 use super::{int, DpidNames};
 use crate::analysis::findings::Findings;
 
-builder_rows! {
+column_rows! {
     "findings" from Findings {
-        kind: StringBuilder => Utf8,
-        severity: StringBuilder => Utf8,
-        frame: Int64Builder => Int64,
-        ts_ns: Int64Builder => Int64,
-        dpid: StringBuilder => Utf8,
-        count: Int64Builder => Int64,
-        kind_total: Int64Builder => Int64,
-        text: StringBuilder => Utf8,
+        kind: Text,
+        severity: Text,
+        frame: Int64,
+        ts_ns: Int64,
+        dpid: Text,
+        count: Int64,
+        kind_total: Int64,
+        text: Text,
     }
     scratch {
         dpids: DpidNames,
@@ -24,15 +24,15 @@ impl Rows {
     fn add(&mut self, findings: &Findings) {
         let totals: Vec<_> = findings.totals().collect();
         for f in findings.list() {
-            self.kind.append_value(f.kind.name());
-            self.severity.append_value(f.severity.name());
-            self.frame.append_option(f.frame.map(int));
-            self.ts_ns.append_value(int(f.ts_ns));
-            self.dpid.append_option(self.dpids.of(f.dpid));
-            self.count.append_value(int(f.count));
+            self.kind.text(Some(f.kind.name()));
+            self.severity.text(Some(f.severity.name()));
+            self.frame.number(f.frame.map(int));
+            self.ts_ns.number(Some(int(f.ts_ns)));
+            self.dpid.text(self.dpids.of(f.dpid));
+            self.count.number(Some(int(f.count)));
             let total = totals.iter().find(|(kind, _)| *kind == f.kind);
-            self.kind_total.append_option(total.map(|(_, n)| int(*n)));
-            self.text.append_value(&f.text);
+            self.kind_total.number(total.map(|(_, n)| int(*n)));
+            self.text.text(Some(&f.text));
             self.len += 1;
         }
     }

@@ -5,7 +5,7 @@
 //! `event` order, the last event of each (match, priority) that leaves the flow in gives
 //! the table.
 
-use std::fmt::Write;
+use std::io::Write;
 
 use ofscope_dissectors::openflow::Actions;
 
@@ -13,27 +13,26 @@ use super::{int, DpidNames};
 use crate::analysis::SwitchKey;
 use crate::flow_table::{FlowEvent, FlowEventKind};
 
-builder_rows! {
+column_rows! {
     "flow_events" from (SwitchKey, u64, FlowEvent) {
-        dpid: StringBuilder => Utf8,
-        conn: Int64Builder => Int64,
-        event: Int64Builder => Int64,
-        ts_ns: Int64Builder => Int64,
-        message: Int64Builder => Int64,
-        kind: StringBuilder => Utf8,
-        in_table: BooleanBuilder => Boolean,
-        removed_reason: Int64Builder => Int64,
-        match_ as "match": StringBuilder => Utf8,
-        priority: Int64Builder => Int64,
-        actions: StringBuilder => Utf8,
-        cookie: UInt64Builder => UInt64,
-        idle_timeout: Int64Builder => Int64,
-        hard_timeout: Int64Builder => Int64,
-        flags: Int64Builder => Int64,
-        installed_ns: Int64Builder => Int64,
+        dpid: Text,
+        conn: Int64,
+        event: Int64,
+        ts_ns: Int64,
+        message: Int64,
+        kind: Text,
+        in_table: Bool,
+        removed_reason: Int64,
+        match_ as "match": Text,
+        priority: Int64,
+        actions: Text,
+        cookie: UInt64,
+        idle_timeout: Int64,
+        hard_timeout: Int64,
+        flags: Int64,
+        installed_ns: Int64,
     }
     scratch {
-        text: String,
         dpids: DpidNames,
     }
 }
@@ -41,30 +40,28 @@ builder_rows! {
 impl Rows {
     fn add(&mut self, &(key, number, ref e): &(SwitchKey, u64, FlowEvent)) {
         let (dpid, conn) = self.dpids.switch(key);
-        self.dpid.append_option(dpid);
-        self.conn.append_option(conn);
-        self.event.append_value(int(number));
-        self.ts_ns.append_value(int(e.ts_ns));
-        self.message.append_option(e.message.map(int));
-        self.kind.append_value(e.kind.name());
-        self.in_table.append_value(e.kind.leaves_flow_in());
-        self.removed_reason.append_option(match e.kind {
+        self.dpid.text(dpid);
+        self.conn.number(conn);
+        self.event.number(Some(int(number)));
+        self.ts_ns.number(Some(int(e.ts_ns)));
+        self.message.number(e.message.map(int));
+        self.kind.text(Some(e.kind.name()));
+        self.in_table.flag(Some(e.kind.leaves_flow_in()));
+        self.removed_reason.number(match e.kind {
             FlowEventKind::Removed { reason } => Some(reason.into()),
             _ => None,
         });
         let flow = &e.flow;
-        self.text.clear();
-        let _ = write!(self.text, "{}", flow.match_);
-        self.match_.append_value(&self.text);
-        self.priority.append_value(flow.priority.into());
-        self.text.clear();
-        let _ = write!(self.text, "{}", Actions(&flow.actions));
-        self.actions.append_value(&self.text);
-        self.cookie.append_value(flow.cookie);
-        self.idle_timeout.append_value(flow.idle_timeout.into());
-        self.hard_timeout.append_value(flow.hard_timeout.into());
-        self.flags.append_value(flow.flags.into());
-        self.installed_ns.append_value(int(flow.installed_ns));
+        self.match_
+            .text_from(|out| write!(out, "{}", flow.match_).is_ok());
+        self.priority.number(Some(flow.priority.into()));
+        self.actions
+            .text_from(|out| write!(out, "{}", Actions(&flow.actions)).is_ok());
+        self.cookie.unsigned(Some(flow.cookie));
+        self.idle_timeout.number(Some(flow.idle_timeout.into()));
+        self.hard_timeout.number(Some(flow.hard_timeout.into()));
+        self.flags.number(Some(flow.flags.into()));
+        self.installed_ns.number(Some(int(flow.installed_ns)));
         self.len += 1;
     }
 }

@@ -8,32 +8,31 @@ use ofscope_dissectors::openflow::OFP_VERSION;
 use super::{int, DpidNames};
 use crate::analysis::latency::At;
 use crate::analysis::{Decisions, SwitchKey};
-use crate::output::json::push_mac;
+use crate::output::json::mac_text;
 
 /// The `kind` of a PacketIn's row: its message type's name.
 fn packet_in_kind() -> &'static str {
     types::msg_type(OFP_VERSION, ofpt::PACKET_IN).map_or("PACKET_IN", |t| t.name)
 }
 
-builder_rows! {
+column_rows! {
     "latency" from Decisions {
-        dpid: StringBuilder => Utf8,
-        conn: Int64Builder => Int64,
-        kind: StringBuilder => Utf8,
-        from: StringBuilder => Utf8,
-        request_message: Int64Builder => Int64,
-        request_frame: Int64Builder => Int64,
-        request_ts_ns: Int64Builder => Int64,
-        answer_message: Int64Builder => Int64,
-        answer_frame: Int64Builder => Int64,
-        answer_ts_ns: Int64Builder => Int64,
-        latency_ns: Int64Builder => Int64,
-        rule: StringBuilder => Utf8,
-        src: StringBuilder => Utf8,
-        dst: StringBuilder => Utf8,
+        dpid: Text,
+        conn: Int64,
+        kind: Text,
+        from: Text,
+        request_message: Int64,
+        request_frame: Int64,
+        request_ts_ns: Int64,
+        answer_message: Int64,
+        answer_frame: Int64,
+        answer_ts_ns: Int64,
+        latency_ns: Int64,
+        rule: Text,
+        src: Text,
+        dst: Text,
     }
     scratch {
-        text: String,
         dpids: DpidNames,
     }
 }
@@ -92,37 +91,27 @@ impl Rows {
 
     fn row(&mut self, o: Outcome) {
         let (dpid, conn) = self.dpids.switch(o.key);
-        self.dpid.append_option(dpid);
-        self.conn.append_option(conn);
-        self.kind.append_value(o.kind);
-        self.from.append_value(if o.from_switch {
+        self.dpid.text(dpid);
+        self.conn.number(conn);
+        self.kind.text(Some(o.kind));
+        self.from.text(Some(if o.from_switch {
             "switch"
         } else {
             "controller"
-        });
-        self.request_message.append_value(int(o.request.index));
-        self.request_frame.append_value(int(o.request.frame));
-        self.request_ts_ns.append_value(int(o.request.ts_ns));
-        self.answer_message
-            .append_option(o.answer.map(|a| int(a.index)));
-        self.answer_frame
-            .append_option(o.answer.map(|a| int(a.frame)));
-        self.answer_ts_ns
-            .append_option(o.answer.map(|a| int(a.ts_ns)));
-        self.latency_ns.append_option(o.latency_ns.map(int));
-        self.rule.append_option(o.rule);
+        }));
+        self.request_message.number(Some(int(o.request.index)));
+        self.request_frame.number(Some(int(o.request.frame)));
+        self.request_ts_ns.number(Some(int(o.request.ts_ns)));
+        self.answer_message.number(o.answer.map(|a| int(a.index)));
+        self.answer_frame.number(o.answer.map(|a| int(a.frame)));
+        self.answer_ts_ns.number(o.answer.map(|a| int(a.ts_ns)));
+        self.latency_ns.number(o.latency_ns.map(int));
+        self.rule.text(o.rule);
         for (column, mac) in [
             (&mut self.src, o.hosts.map(|h| h.0)),
             (&mut self.dst, o.hosts.map(|h| h.1)),
         ] {
-            match mac {
-                Some(mac) => {
-                    self.text.clear();
-                    push_mac(&mut self.text, &mac);
-                    column.append_value(&self.text);
-                }
-                None => column.append_null(),
-            }
+            column.text_from(|out| mac.map(|m| out.extend_from_slice(&mac_text(&m))).is_some());
         }
         self.len += 1;
     }

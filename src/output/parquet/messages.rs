@@ -6,12 +6,7 @@
 //! record's names (`frame`, `ts_ns`, `conn`, `from`, `dpid`).
 
 use std::io::Write;
-use std::sync::Arc;
 
-use arrow_array::types::{ArrowPrimitiveType, Int32Type, Int64Type, UInt64Type};
-use arrow_array::{ArrayRef, PrimitiveArray, StringArray};
-use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer};
-use arrow_schema::{DataType, Field};
 use ofscope_dissectors::frame;
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{
@@ -19,7 +14,8 @@ use ofscope_dissectors::openflow::{
 };
 use ofscope_dissectors::tree::FieldDef;
 
-use super::{int, DpidNames, BATCH_ROWS};
+use super::column::{Column, ColumnDef, Kind};
+use super::{int, DpidNames};
 use crate::output::json::{ipv4_text, mac_text};
 use crate::session::OfRecord;
 
@@ -103,27 +99,28 @@ enum Read {
     Text(fn(&Row, &mut Vec<u8>) -> bool),
 }
 
-struct Column {
+/// A column: its name, and how it reads its value.
+struct Spec {
     name: Name,
     read: Read,
 }
 
-const fn int64_col(name: Name, read: fn(&Row) -> Option<i64>) -> Column {
-    Column {
+const fn int64_col(name: Name, read: fn(&Row) -> Option<i64>) -> Spec {
+    Spec {
         name,
         read: Read::Int64(read),
     }
 }
 
-const fn int32_col(name: Name, read: fn(&Row) -> Option<i32>) -> Column {
-    Column {
+const fn int32_col(name: Name, read: fn(&Row) -> Option<i32>) -> Spec {
+    Spec {
         name,
         read: Read::Int32(read),
     }
 }
 
-const fn text_col(name: Name, read: fn(&Row, &mut Vec<u8>) -> bool) -> Column {
-    Column {
+const fn text_col(name: Name, read: fn(&Row, &mut Vec<u8>) -> bool) -> Spec {
+    Spec {
         name,
         read: Read::Text(read),
     }
@@ -151,7 +148,7 @@ fn text(out: &mut Vec<u8>, value: &str) -> bool {
 }
 
 /// Every column after `capture`, in order (`cookie`: unsigned).
-static COLUMNS: &[Column] = &[
+static COLUMNS: &[Spec] = &[
     int64_col(Name::Record("message"), |r| Some(int(r.record.index))),
     int64_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
     int64_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
@@ -211,7 +208,7 @@ static COLUMNS: &[Column] = &[
     int32_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
         r.packet_out().map(|p| p.in_port.into())
     }),
-    Column {
+    Spec {
         name: Name::Field(&flow_mod::hf::OF_FLOW_MOD_COOKIE),
         read: Read::UInt64(|r| r.flow_mod().map(|f| f.cookie)),
     },
@@ -363,34 +360,29 @@ static COLUMNS: &[Column] = &[
     }),
 ];
 
-/// A column being gathered, with the way it reads its value: plain vectors, which the
-/// batch then takes as they are (cheaper per value than Arrow's builders).
-enum Gather {
-    Int64(fn(&Row) -> Option<i64>, Vec<i64>, Vec<bool>),
-    Int32(fn(&Row) -> Option<i32>, Vec<i32>, Vec<bool>),
-    UInt64(fn(&Row) -> Option<u64>, Vec<u64>, Vec<bool>),
-    /// The values one after the other, and where each ends.
-    Text(fn(&Row, &mut Vec<u8>) -> bool, Vec<u8>, Vec<i32>, Vec<bool>),
-}
-
 pub struct Rows {
-    columns: Vec<Gather>,
+    /// Each column, with the way it reads its value.
+    columns: Vec<(&'static Read, Column)>,
     len: usize,
     dpids: DpidNames,
+}
+
+impl Read {
+    fn kind(&self) -> Kind {
+        match self {
+            Read::Int64(_) => Kind::Int64,
+            Read::Int32(_) => Kind::Int32,
+            Read::UInt64(_) => Kind::UInt64,
+            Read::Text(_) => Kind::Text,
+        }
+    }
 }
 
 impl Default for Rows {
     fn default() -> Rows {
         let columns = COLUMNS
             .iter()
-            .map(|c| match c.read {
-                Read::Int64(read) => Gather::Int64(read, batch(), batch()),
-                Read::Int32(read) => Gather::Int32(read, batch(), batch()),
-                Read::UInt64(read) => Gather::UInt64(read, batch(), batch()),
-                Read::Text(read) => {
-                    Gather::Text(read, Vec::with_capacity(TEXT_BYTES), offsets(), batch())
-                }
-            })
+            .map(|c| (&c.read, Column::new(c.read.kind())))
             .collect();
         Rows {
             columns,
@@ -400,27 +392,6 @@ impl Default for Rows {
     }
 }
 
-/// A text column's bytes, sized for a batch of addresses.
-const TEXT_BYTES: usize = BATCH_ROWS * 24;
-
-/// A column's vector, sized for a batch (growing it value by value copies it over and
-/// over).
-fn batch<T>() -> Vec<T> {
-    Vec::with_capacity(BATCH_ROWS)
-}
-
-/// Where a text column's values end: none yet.
-fn offsets() -> Vec<i32> {
-    let mut ends = batch();
-    ends.push(0);
-    ends
-}
-
-/// The validity of a column's values, as Arrow takes it (none when every value is there).
-fn nulls(valid: Vec<bool>) -> Option<NullBuffer> {
-    valid.contains(&false).then(|| NullBuffer::from(valid))
-}
-
 /// The frame a PACKET_IN or PACKET_OUT carries, if it carries one.
 fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
     match &record.message.body {
@@ -428,31 +399,6 @@ fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
         Body::PacketOut(p) if !p.data.is_empty() => Some(&p.data),
         _ => None,
     }
-}
-
-/// Gathers a number column over the rows.
-fn numbers<T: Default>(
-    rows: &[Row],
-    read: fn(&Row) -> Option<T>,
-    values: &mut Vec<T>,
-    valid: &mut Vec<bool>,
-) {
-    for row in rows {
-        let value = read(row);
-        valid.push(value.is_some());
-        values.push(value.unwrap_or_default());
-    }
-}
-
-/// A gathered number column as an Arrow array; its vectors start afresh.
-fn number_array<T: ArrowPrimitiveType>(
-    values: &mut Vec<T::Native>,
-    valid: &mut Vec<bool>,
-) -> ArrayRef {
-    Arc::new(PrimitiveArray::<T>::new(
-        std::mem::replace(values, batch()).into(),
-        nulls(std::mem::replace(valid, batch())),
-    ))
 }
 
 impl Rows {
@@ -473,18 +419,16 @@ impl Rows {
                 dpid: self.dpids.get(record.dpid),
             })
             .collect();
-        for column in &mut self.columns {
-            match column {
-                Gather::Int64(read, values, valid) => numbers(&rows, *read, values, valid),
-                Gather::Int32(read, values, valid) => numbers(&rows, *read, values, valid),
-                Gather::UInt64(read, values, valid) => numbers(&rows, *read, values, valid),
-                Gather::Text(read, text, ends, valid) => {
-                    for row in &rows {
-                        valid.push(read(row, text));
-                        // Offsets are 32-bit: a batch holds far less than 2 GB of text.
-                        ends.push(i32::try_from(text.len()).unwrap_or(i32::MAX));
-                    }
-                }
+        for (read, column) in &mut self.columns {
+            match read {
+                Read::Int64(read) => rows.iter().for_each(|r| column.number(read(r))),
+                Read::Int32(read) => rows
+                    .iter()
+                    .for_each(|r| column.number(read(r).map(i64::from))),
+                Read::UInt64(read) => rows.iter().for_each(|r| column.unsigned(read(r))),
+                Read::Text(read) => rows
+                    .iter()
+                    .for_each(|r| column.text_from(|out| read(r, out))),
             }
         }
         self.len += rows.len();
@@ -499,18 +443,10 @@ impl super::Rows for Rows {
         self.add_all(records);
     }
 
-    fn fields() -> Vec<Field> {
+    fn fields() -> Vec<ColumnDef> {
         COLUMNS
             .iter()
-            .map(|c| {
-                let datatype = match c.read {
-                    Read::Int64(_) => DataType::Int64,
-                    Read::Int32(_) => DataType::Int32,
-                    Read::UInt64(_) => DataType::UInt64,
-                    Read::Text(_) => DataType::Utf8,
-                };
-                Field::new(c.name.text(), datatype, true)
-            })
+            .map(|c| ColumnDef::new(c.name.text(), c.read.kind()))
             .collect()
     }
 
@@ -518,22 +454,8 @@ impl super::Rows for Rows {
         self.len
     }
 
-    fn columns(&mut self) -> Vec<ArrayRef> {
+    fn columns(&mut self) -> Vec<Column> {
         self.len = 0;
-        self.columns
-            .iter_mut()
-            .map(|c| -> ArrayRef {
-                match c {
-                    Gather::Int64(_, values, valid) => number_array::<Int64Type>(values, valid),
-                    Gather::Int32(_, values, valid) => number_array::<Int32Type>(values, valid),
-                    Gather::UInt64(_, values, valid) => number_array::<UInt64Type>(values, valid),
-                    Gather::Text(_, text, ends, valid) => Arc::new(StringArray::new(
-                        OffsetBuffer::new(std::mem::replace(ends, offsets()).into()),
-                        Buffer::from(std::mem::replace(text, Vec::with_capacity(TEXT_BYTES))),
-                        nulls(std::mem::replace(valid, batch())),
-                    )),
-                }
-            })
-            .collect()
+        self.columns.iter_mut().map(|(_, c)| c.take()).collect()
     }
 }

@@ -7,24 +7,33 @@
 //! batch at a time and written in row groups as they come: memory holds one row group per
 //! table, never the capture.
 
-/// Declares a table's `Rows` gathered in Arrow builders: each column once, with its
-/// builder and its Arrow type (every column may be null); its name is the builder's unless
-/// given (`match_ as "match"`). The table's own `add` takes an `input` and appends to the
-/// builders, counting `len`; `scratch` adds fields of its own.
-macro_rules! builder_rows {
+/// Declares a table's `Rows`: each column once, with its kind (every column may be
+/// null); its name is the field's unless given (`match_ as "match"`). The table's own `add`
+/// takes an `input` and appends to the columns, counting `len`; `scratch` adds fields of
+/// its own.
+macro_rules! column_rows {
     (@name $column:ident) => { stringify!($column) };
     (@name $column:ident $rename:literal) => { $rename };
     (
         $table:literal from $input:ty {
-            $($column:ident $(as $rename:literal)?: $builder:ident => $datatype:ident,)*
+            $($column:ident $(as $rename:literal)?: $kind:ident,)*
         }
         scratch { $($extra:ident: $extra_type:ty,)* }
     ) => {
-        #[derive(Default)]
         pub struct Rows {
-            $($column: arrow_array::builder::$builder,)*
+            $($column: super::column::Column,)*
             len: usize,
             $($extra: $extra_type,)*
+        }
+
+        impl Default for Rows {
+            fn default() -> Rows {
+                Rows {
+                    $($column: super::column::Column::new(super::column::Kind::$kind),)*
+                    len: 0,
+                    $($extra: Default::default(),)*
+                }
+            }
         }
 
         impl super::Rows for Rows {
@@ -37,11 +46,10 @@ macro_rules! builder_rows {
                 }
             }
 
-            fn fields() -> Vec<arrow_schema::Field> {
-                vec![$(arrow_schema::Field::new(
-                    builder_rows!(@name $column $($rename)?),
-                    arrow_schema::DataType::$datatype,
-                    true,
+            fn fields() -> Vec<super::column::ColumnDef> {
+                vec![$(super::column::ColumnDef::new(
+                    column_rows!(@name $column $($rename)?),
+                    super::column::Kind::$kind,
                 ),)*]
             }
 
@@ -49,43 +57,36 @@ macro_rules! builder_rows {
                 self.len
             }
 
-            fn columns(&mut self) -> Vec<arrow_array::ArrayRef> {
+            fn columns(&mut self) -> Vec<super::column::Column> {
                 self.len = 0;
-                vec![$(std::sync::Arc::new(self.$column.finish()),)*]
+                vec![$(self.$column.take(),)*]
             }
         }
     };
 }
 
+mod column;
 mod findings;
 mod flow_events;
 mod latency;
 mod messages;
+mod page;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
-use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use ofscope_dissectors::printable::Echo;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, Encoding};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::schema::types::ColumnPath;
 
 use crate::analysis::{Analyzer, FastMap, SwitchKey};
 use crate::files::AtomicFile;
 use crate::session::{format_dpid, OfRecord};
+use column::{Column, ColumnDef};
+use page::TableWriter;
 
-/// Rows gathered in Arrow columns before they go to the writer as one batch.
-const BATCH_ROWS: usize = 8192;
-/// Rows of a row group. The writer holds a row group's encoded pages until it is full: a
-/// few MB for `messages`, so four tables of a capture (and of each `-j` job) stay small.
-const ROW_GROUP_ROWS: usize = 65_536;
+/// Rows gathered in columns before they go to the encoder as a page of each column.
+const PAGE_ROWS: usize = 8192;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
 /// KB) stay in the caches, and the reading thread, which makes and frees them, spends
@@ -104,10 +105,11 @@ trait Rows: Default + Send + 'static {
     type Input: Send + 'static;
     /// Gathers the rows of a bunch of inputs.
     fn push(&mut self, inputs: &[Self::Input]);
-    fn fields() -> Vec<Field>;
+    fn fields() -> Vec<ColumnDef>;
     fn len(&self) -> usize;
-    /// The gathered rows as columns (in the order of `fields`); the builders start afresh.
-    fn columns(&mut self) -> Vec<ArrayRef>;
+    /// The gathered rows as columns (in the order of `fields`), a page of each; the
+    /// columns start afresh.
+    fn columns(&mut self) -> Vec<Column>;
 }
 
 /// Every table's folder, in the order docs/parquet.md describes them.
@@ -242,51 +244,20 @@ struct TableFile<R: Rows> {
 impl<R: Rows> TableFile<R> {
     fn create(dir: &Path, name: &str, capture: &str) -> Result<TableFile<R>> {
         let path = dir.join(R::NAME).join(format!("{name}.parquet"));
-        let mut fields = vec![Field::new(
-            CAPTURE,
-            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-            false,
-        )];
-        fields.extend(R::fields());
-        // Snappy, and no dictionaries but for `capture` (they cost more instructions than
-        // they save); integers delta-encoded (numbers, frames and times ascend: a byte or
-        // two a value). Each row group's minimum and maximum let a query skip it (`WHERE frame > ...`),
-        // for numbers; for text they cost a comparison a value and skip nothing.
-        let mut props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_dictionary_enabled(false)
-            .set_statistics_enabled(EnabledStatistics::Chunk)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
-        for field in &fields {
-            if matches!(field.data_type(), DataType::Utf8 | DataType::Dictionary(..)) {
-                let column = ColumnPath::from(field.name().as_str());
-                props = props.set_column_statistics_enabled(column, EnabledStatistics::None);
-            }
-            if matches!(field.data_type(), DataType::Int64 | DataType::Int32) {
-                let column = ColumnPath::from(field.name().as_str());
-                props = props.set_column_encoding(column, Encoding::DELTA_BINARY_PACKED);
-            }
-            if field.name() == CAPTURE {
-                props = props.set_column_dictionary_enabled(ColumnPath::from(CAPTURE), true);
-            }
-        }
-        let props = props.build();
-        let schema = Arc::new(Schema::new(fields));
         let file = AtomicFile::create(&path).with_context(|| cannot_write(&path))?;
-        let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+        let mut writer = TableWriter::new(file, CAPTURE, capture, &R::fields())
             .with_context(|| cannot_write(&path))?;
-        let capture = Arc::new(StringArray::from(vec![capture]));
         let (inputs, received) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
         let (give_back, done) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
-        // Two threads: one gathers the rows into columns, the other encodes the batches
+        // Two threads: one gathers the rows into columns, the other encodes the pages
         // (each about as costly as the other for `messages`), so both cores share them
         // with the reading.
-        let (batches, gathered) = sync_channel::<RecordBatch>(2);
+        let (pages, gathered) = sync_channel::<Vec<Column>>(2);
         let encoder = spawn(R::NAME, "encode", &path, move || {
-            for batch in gathered {
-                writer.write(&batch)?;
+            for columns in gathered {
+                writer.write(&columns)?;
             }
-            Ok(writer.into_inner()?)
+            writer.finish()
         })?;
         let writer = spawn(R::NAME, "gather", &path, move || {
             let mut rows = R::default();
@@ -295,18 +266,18 @@ impl<R: Rows> TableFile<R> {
             let gathered = (|| -> Result<()> {
                 for bunch in received {
                     rows.push(&bunch);
-                    if rows.len() >= BATCH_ROWS {
-                        batches.send(batch(&schema, &capture, &mut rows)?)?;
+                    if rows.len() >= PAGE_ROWS {
+                        pages.send(rows.columns())?;
                     }
                     // Should the reading thread be gone or behind, it is freed here.
                     let _ = give_back.try_send(bunch);
                 }
                 if rows.len() > 0 {
-                    batches.send(batch(&schema, &capture, &mut rows)?)?;
+                    pages.send(rows.columns())?;
                 }
                 Ok(())
             })();
-            drop(batches);
+            drop(pages);
             let file = encoder
                 .join()
                 .map_err(|_| anyhow::anyhow!("the Parquet encoder stopped"))??;
@@ -394,19 +365,6 @@ fn spawn(
         .name(format!("{table} {role}"))
         .spawn(work)
         .with_context(|| cannot_write(path))
-}
-
-/// The rows gathered so far as one batch, after the `capture` column.
-fn batch<R: Rows>(
-    schema: &SchemaRef,
-    capture: &Arc<StringArray>,
-    rows: &mut R,
-) -> Result<RecordBatch> {
-    let keys = Int32Array::from(vec![0; rows.len()]);
-    let capture = DictionaryArray::<Int32Type>::try_new(keys, capture.clone())?;
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(capture)];
-    columns.extend(rows.columns());
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
 fn cannot_write(path: &Path) -> String {
