@@ -332,9 +332,6 @@ impl<'a, W: Write> Printer<'a, W> {
             DECODE_AHEAD
         };
         let mut decoded = Vec::with_capacity(ahead);
-        // With --parquet: where the messages for the tables are among the decoded events
-        // (they are handed over, owned, once the batch is done).
-        let mut for_tables = Vec::with_capacity(ahead);
         'file: loop {
             while decoded.len() < ahead {
                 let Some(event) = session.next_event() else {
@@ -353,7 +350,7 @@ impl<'a, W: Write> Printer<'a, W> {
             if self.origin_ns.is_none() {
                 self.learn_origin(session.source().first_frame_read_ns(), analyzer.as_mut());
             }
-            for (at, event) in decoded.iter().enumerate() {
+            for event in &decoded {
                 let event = match event {
                     Ok(event) => event,
                     Err(err) if err.is_truncation() => {
@@ -378,8 +375,8 @@ impl<'a, W: Write> Printer<'a, W> {
                 if !self.records.selected(record) {
                     continue;
                 }
-                if tables.is_some() {
-                    for_tables.push(at);
+                if let Some(tables) = tables.as_mut() {
+                    tables.message(record)?;
                 }
                 if per_message {
                     self.records.print(&mut self.out, record, &mut self.clock)?;
@@ -394,17 +391,6 @@ impl<'a, W: Write> Printer<'a, W> {
                 }
             }
             let events = decoded.len();
-            if let Some(tables) = tables.as_mut() {
-                let mut wanted = for_tables.drain(..).peekable();
-                for (at, event) in decoded.drain(..).enumerate() {
-                    if wanted.next_if_eq(&at).is_none() {
-                        continue;
-                    }
-                    if let Ok(SessionEvent::Record(record)) = event {
-                        tables.message(record)?;
-                    }
-                }
-            }
             if matches!(outcome, FileOutcome::CountReached) {
                 break 'file;
             }

@@ -10,19 +10,22 @@ use std::io::Write;
 use ofscope_dissectors::frame;
 use ofscope_dissectors::openflow::matching::{Headers, NetworkHeader, TransportHeader};
 use ofscope_dissectors::openflow::{
-    action, flow_match, flow_mod, message, packet, Actions, Body, FlowMod, PacketIn, PacketOut,
+    self, action, flow_match, flow_mod, message, packet, Actions, Body, FlowMod, Message, PacketIn,
+    PacketOut,
 };
 use ofscope_dissectors::tree::FieldDef;
 
 use super::column::{Column, ColumnDef, Kind};
-use super::{int, DpidNames};
+use super::{int, Bunch, DpidNames};
 use crate::output::json::{ipv4_text, mac_text};
 use crate::session::OfRecord;
+use crate::stream::{ConnId, Direction};
 
-/// A message and the headers of the frame it carries, decoded once for all the columns
-/// (without copying the frame's payload, as `Frame::parse` would).
+/// A message, where it came from, and the headers of the frame it carries, decoded once
+/// for all the columns (without copying the frame's payload, as `Frame::parse` would).
 struct Row<'a> {
-    record: &'a OfRecord,
+    place: &'a Place,
+    message: &'a Message,
     frame: Option<&'a Headers>,
     /// The datapath id as text (see [`DpidNames`]).
     dpid: Option<&'a str>,
@@ -30,21 +33,21 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn packet_in(&self) -> Option<&'a PacketIn> {
-        match &self.record.message.body {
+        match &self.message.body {
             Body::PacketIn(p) => Some(p),
             _ => None,
         }
     }
 
     fn packet_out(&self) -> Option<&'a PacketOut> {
-        match &self.record.message.body {
+        match &self.message.body {
             Body::PacketOut(p) => Some(p),
             _ => None,
         }
     }
 
     fn flow_mod(&self) -> Option<&'a FlowMod> {
-        match &self.record.message.body {
+        match &self.message.body {
             Body::FlowMod(f) => Some(f),
             _ => None,
         }
@@ -149,14 +152,14 @@ fn text(out: &mut Vec<u8>, value: &str) -> bool {
 
 /// Every column after `capture`, in order (`cookie`: unsigned).
 static COLUMNS: &[Spec] = &[
-    int64_col(Name::Record("message"), |r| Some(int(r.record.index))),
-    int64_col(Name::Record("frame"), |r| Some(int(r.record.frame))),
-    int64_col(Name::Record("ts_ns"), |r| Some(int(r.record.ts_ns))),
-    int64_col(Name::Record("conn"), |r| Some(i64::from(r.record.conn.0))),
+    int64_col(Name::Record("message"), |r| Some(int(r.place.index))),
+    int64_col(Name::Record("frame"), |r| Some(int(r.place.frame))),
+    int64_col(Name::Record("ts_ns"), |r| Some(int(r.place.ts_ns))),
+    int64_col(Name::Record("conn"), |r| Some(i64::from(r.place.conn.0))),
     text_col(Name::Record("from"), |r, out| {
         text(
             out,
-            if r.record.from_switch() {
+            if r.place.direction == Direction::SwitchToController {
                 "switch"
             } else {
                 "controller"
@@ -167,22 +170,22 @@ static COLUMNS: &[Spec] = &[
         r.dpid.is_some_and(|d| text(out, d))
     }),
     int32_col(Name::Field(&message::hf::OF_VERSION), |r| {
-        Some(r.record.message.header.version.into())
+        Some(r.message.header.version.into())
     }),
     text_col(Name::Field(&message::hf::OF_TYPE), |r, out| {
-        text(out, r.record.message.type_name())
+        text(out, r.message.type_name())
     }),
     int32_col(Name::Code(&message::hf::OF_TYPE), |r| {
-        Some(r.record.message.header.msg_type.into())
+        Some(r.message.header.msg_type.into())
     }),
     int32_col(Name::Field(&message::hf::OF_LENGTH), |r| {
-        Some(r.record.message.header.length.into())
+        Some(r.message.header.length.into())
     }),
     int64_col(Name::Field(&message::hf::OF_XID), |r| {
-        Some(r.record.message.header.xid.into())
+        Some(r.message.header.xid.into())
     }),
     int32_col(Name::Field(&message::hf::OF_TRUNCATED), |r| {
-        let m = &r.record.message;
+        let m = &r.message;
         m.is_truncated()
             .then(|| i32::try_from(m.captured_len()).ok())
             .flatten()
@@ -237,7 +240,7 @@ static COLUMNS: &[Spec] = &[
         display(out, r.flow_mod().map(|f| &f.match_))
     }),
     text_col(Name::Field(&action::hf::OF_ACTIONS), |r, out| {
-        let actions = match &r.record.message.body {
+        let actions = match &r.message.body {
             Body::FlowMod(f) => &f.actions,
             Body::PacketOut(p) => &p.actions,
             _ => return false,
@@ -393,54 +396,124 @@ impl Default for Rows {
 }
 
 /// The frame a PACKET_IN or PACKET_OUT carries, if it carries one.
-fn carried_frame(record: &OfRecord) -> Option<&[u8]> {
-    match &record.message.body {
+fn carried_frame(message: &Message) -> Option<&[u8]> {
+    match &message.body {
         Body::PacketIn(p) => Some(&p.data),
         Body::PacketOut(p) if !p.data.is_empty() => Some(&p.data),
         _ => None,
     }
 }
 
+/// Messages as the reading thread hands them over: where each came from, and its bytes
+/// copied into one buffer. Each is decoded again here from the same bytes, as the session
+/// decoded it: copying is what costs the reading thread least (its records are freed as
+/// soon as it is done with them, and nothing it allocated waits on this thread).
+#[derive(Default)]
+pub struct Copied {
+    places: Vec<Place>,
+    bytes: Vec<u8>,
+}
+
+/// Where a message came from, and where its bytes end in [`Copied::bytes`].
+struct Place {
+    index: u64,
+    frame: u64,
+    ts_ns: u64,
+    conn: ConnId,
+    direction: Direction,
+    dpid: Option<u64>,
+    end: usize,
+}
+
+impl Bunch for Copied {
+    type Input<'a> = &'a OfRecord;
+
+    fn add(&mut self, record: &OfRecord) {
+        self.bytes.extend_from_slice(&record.bytes);
+        self.places.push(Place {
+            index: record.index,
+            frame: record.frame,
+            ts_ns: record.ts_ns,
+            conn: record.conn,
+            direction: record.direction,
+            dpid: record.dpid,
+            end: self.bytes.len(),
+        });
+    }
+
+    fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.places.clear();
+        self.bytes.clear();
+    }
+}
+
+/// Messages decoded and gathered at a time: few enough that freeing them lands in
+/// glibc's per-thread cache (7 blocks of a size), many enough that each column's loop
+/// over them pays for itself.
+const DECODED_AT_ONCE: usize = 8;
+
 impl Rows {
-    /// Gathers column by column: each column's way of reading a row is called over the
-    /// whole bunch, which costs far less than all the columns row by row.
-    fn add_all(&mut self, records: &[OfRecord]) {
-        self.dpids.learn(records.iter().filter_map(|r| r.dpid));
-        let frames: Vec<Option<Headers>> = records
-            .iter()
-            .map(|r| carried_frame(r).map(Headers::parse))
-            .collect();
-        let rows: Vec<Row> = records
-            .iter()
-            .zip(&frames)
-            .map(|(record, frame)| Row {
-                record,
-                frame: frame.as_ref(),
-                dpid: self.dpids.get(record.dpid),
-            })
-            .collect();
-        for (read, column) in &mut self.columns {
-            match read {
-                Read::Int64(read) => rows.iter().for_each(|r| column.number(read(r))),
-                Read::Int32(read) => rows
-                    .iter()
-                    .for_each(|r| column.number(read(r).map(i64::from))),
-                Read::UInt64(read) => rows.iter().for_each(|r| column.unsigned(read(r))),
-                Read::Text(read) => rows
-                    .iter()
-                    .for_each(|r| column.text_from(|out| read(r, out))),
-            }
+    /// Gathers column by column: each column's way of reading a row is called over a few
+    /// rows at a time, which costs far less than all the columns row by row.
+    fn add_all(&mut self, bunch: &Copied) {
+        self.dpids.learn(bunch.places.iter().filter_map(|p| p.dpid));
+        let mut start = 0;
+        for places in bunch.places.chunks(DECODED_AT_ONCE) {
+            let messages: Vec<Message> = places
+                .iter()
+                .map(|place| {
+                    let bytes = &bunch.bytes[start..place.end];
+                    start = place.end;
+                    openflow::parse(bytes)
+                })
+                .collect();
+            let frames: Vec<Option<Headers>> = messages
+                .iter()
+                .map(|m| carried_frame(m).map(Headers::parse))
+                .collect();
+            let rows: Vec<Row> = places
+                .iter()
+                .zip(&messages)
+                .zip(&frames)
+                .map(|((place, message), frame)| Row {
+                    place,
+                    message,
+                    frame: frame.as_ref(),
+                    dpid: self.dpids.get(place.dpid),
+                })
+                .collect();
+            gather(&mut self.columns, &rows);
+            self.len += rows.len();
         }
-        self.len += rows.len();
+    }
+}
+
+/// Each column's values of `rows`.
+fn gather(columns: &mut [(&'static Read, Column)], rows: &[Row]) {
+    for (read, column) in columns {
+        match read {
+            Read::Int64(read) => rows.iter().for_each(|r| column.number(read(r))),
+            Read::Int32(read) => rows
+                .iter()
+                .for_each(|r| column.number(read(r).map(i64::from))),
+            Read::UInt64(read) => rows.iter().for_each(|r| column.unsigned(read(r))),
+            Read::Text(read) => rows
+                .iter()
+                .for_each(|r| column.text_from(|out| read(r, out))),
+        }
     }
 }
 
 impl super::Rows for Rows {
     const NAME: &'static str = "messages";
-    type Input = OfRecord;
+    type Bunch = Copied;
 
-    fn push(&mut self, records: &[OfRecord]) {
-        self.add_all(records);
+    fn push(&mut self, bunch: &Copied) {
+        self.add_all(bunch);
     }
 
     fn fields() -> Vec<ColumnDef> {

@@ -38,9 +38,9 @@ macro_rules! column_rows {
 
         impl super::Rows for Rows {
             const NAME: &'static str = $table;
-            type Input = $input;
+            type Bunch = Vec<$input>;
 
-            fn push(&mut self, inputs: &[$input]) {
+            fn push(&mut self, inputs: &Self::Bunch) {
                 for input in inputs {
                     self.add(input);
                 }
@@ -98,18 +98,46 @@ const HAND_OVERS_WAITING: usize = 6;
 const CAPTURE: &str = "capture";
 
 /// One table: its name (its folder in DIR), what the reading thread hands over for it,
-/// its columns after `capture`, and the rows gathered for the next batch.
+/// its columns after `capture`, and the rows gathered for the next page.
 trait Rows: Default + Send + 'static {
     const NAME: &'static str;
-    /// Owned: the rows are gathered on the table's own thread, off the reading one.
-    type Input: Send + 'static;
+    /// Inputs handed over together: the rows are gathered on the table's own thread, off
+    /// the reading one.
+    type Bunch: Bunch;
     /// Gathers the rows of a bunch of inputs.
-    fn push(&mut self, inputs: &[Self::Input]);
+    fn push(&mut self, bunch: &Self::Bunch);
     fn fields() -> Vec<ColumnDef>;
     fn len(&self) -> usize;
     /// The gathered rows as columns (in the order of `fields`), a page of each; the
     /// columns start afresh.
     fn columns(&mut self) -> Vec<Column>;
+}
+
+/// Inputs the reading thread hands over together; the table's thread gives the bunch back
+/// to be reused (or freed: glibc frees memory of another thread's dearly).
+trait Bunch: Default + Send + 'static {
+    /// What the reading thread adds.
+    type Input<'a>;
+    fn add(&mut self, input: Self::Input<'_>);
+    fn is_empty(&self) -> bool;
+    fn clear(&mut self);
+}
+
+/// Inputs moved in as they are.
+impl<T: Send + 'static> Bunch for Vec<T> {
+    type Input<'a> = T;
+
+    fn add(&mut self, input: T) {
+        self.push(input);
+    }
+
+    fn is_empty(&self) -> bool {
+        <[T]>::is_empty(self)
+    }
+
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
 }
 
 /// Every table's folder, in the order docs/parquet.md describes them.
@@ -190,7 +218,7 @@ impl CaptureTables {
         })
     }
 
-    pub fn message(&mut self, record: OfRecord) -> Result<()> {
+    pub fn message(&mut self, record: &OfRecord) -> Result<()> {
         self.messages.push(record, 1)
     }
 
@@ -230,13 +258,13 @@ impl CaptureTables {
 struct TableFile<R: Rows> {
     path: PathBuf,
     /// Inputs not handed over yet, and the rows they make.
-    pending: Vec<R::Input>,
+    pending: R::Bunch,
     pending_rows: usize,
-    inputs: Option<SyncSender<Vec<R::Input>>>,
-    /// Bunches the table's thread is done with, given back to be freed here: glibc frees
-    /// memory of another thread's dearly (measured: freeing the records on the gathering
-    /// thread cost it more instructions than it saved the reading thread).
-    done: Receiver<Vec<R::Input>>,
+    inputs: Option<SyncSender<R::Bunch>>,
+    /// Bunches the table's thread is done with, given back to be reused (or freed) here:
+    /// glibc frees memory of another thread's dearly (measured: freeing the records on the
+    /// gathering thread cost it more instructions than it saved the reading thread).
+    done: Receiver<R::Bunch>,
     /// The table's thread; it gives back the file, or why it could not write it.
     writer: Option<JoinHandle<Result<AtomicFile>>>,
 }
@@ -247,8 +275,8 @@ impl<R: Rows> TableFile<R> {
         let file = AtomicFile::create(&path).with_context(|| cannot_write(&path))?;
         let mut writer = TableWriter::new(file, CAPTURE, capture, &R::fields())
             .with_context(|| cannot_write(&path))?;
-        let (inputs, received) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
-        let (give_back, done) = sync_channel::<Vec<R::Input>>(HAND_OVERS_WAITING);
+        let (inputs, received) = sync_channel::<R::Bunch>(HAND_OVERS_WAITING);
+        let (give_back, done) = sync_channel::<R::Bunch>(HAND_OVERS_WAITING);
         // Two threads: one gathers the rows into columns, the other encodes the pages
         // (each about as costly as the other for `messages`), so both cores share them
         // with the reading.
@@ -285,7 +313,7 @@ impl<R: Rows> TableFile<R> {
         })?;
         Ok(TableFile {
             path,
-            pending: Vec::new(),
+            pending: R::Bunch::default(),
             pending_rows: 0,
             inputs: Some(inputs),
             done,
@@ -294,8 +322,8 @@ impl<R: Rows> TableFile<R> {
     }
 
     /// Takes an input that makes `rows` rows.
-    fn push(&mut self, input: R::Input, rows: usize) -> Result<()> {
-        self.pending.push(input);
+    fn push(&mut self, input: <R::Bunch as Bunch>::Input<'_>, rows: usize) -> Result<()> {
+        self.pending.add(input);
         self.pending_rows += rows;
         if self.pending_rows >= HAND_OVER_ROWS {
             self.hand_over()?;
@@ -312,7 +340,7 @@ impl<R: Rows> TableFile<R> {
                 done.clear();
                 done
             }
-            Err(_) => Vec::with_capacity(self.pending.capacity()),
+            Err(_) => R::Bunch::default(),
         };
         let bunch = std::mem::replace(&mut self.pending, next);
         self.pending_rows = 0;
