@@ -1,7 +1,7 @@
-//! A column's values gathered for one page, already in the shape the page takes: the
-//! validity as a bitmap (the definition levels, bit-packed, are that bitmap as it is), text
-//! as Parquet's PLAIN bytes (each value's length, then the value), numbers as they are
-//! (encoded when the page is written, see `page.rs`).
+//! A column's values gathered for one page: whether each row has a value (a byte each,
+//! cheaper to append than a bit), text already as Parquet's PLAIN bytes (each value's
+//! length, then the value), numbers as they are (encoded when the page is written, see
+//! `page.rs`).
 
 use super::PAGE_ROWS;
 
@@ -39,8 +39,10 @@ impl ColumnDef {
 /// The values of one column for one page (every column of a table has as many rows).
 pub struct Column {
     pub kind: Kind,
-    /// Bit `i` (least significant first) says row `i` has a value.
+    /// Byte `i` is 1 when row `i` has a value, else 0.
     pub valid: Vec<u8>,
+    /// Rows with a value.
+    pub present: usize,
     pub rows: usize,
     /// The numbers present (unsigned ones as their bits, flags as 0 and 1).
     pub numbers: Vec<i64>,
@@ -57,7 +59,8 @@ impl Column {
         };
         Column {
             kind,
-            valid: Vec::with_capacity(PAGE_ROWS.div_ceil(8)),
+            valid: Vec::with_capacity(PAGE_ROWS),
+            present: 0,
             rows: 0,
             numbers: Vec::with_capacity(numbers),
             text: Vec::with_capacity(text),
@@ -66,24 +69,9 @@ impl Column {
 
     /// Counts a row, with a value or without.
     fn row(&mut self, present: bool) {
-        let bit = self.rows % 8;
-        if bit == 0 {
-            self.valid.push(0);
-        }
-        if present {
-            if let Some(last) = self.valid.last_mut() {
-                *last |= 1 << bit;
-            }
-        }
+        self.valid.push(u8::from(present));
+        self.present += usize::from(present);
         self.rows += 1;
-    }
-
-    /// Rows with a value.
-    pub fn present(&self) -> usize {
-        match self.kind {
-            Kind::Text => self.valid.iter().map(|b| b.count_ones() as usize).sum(),
-            _ => self.numbers.len(),
-        }
     }
 
     /// A number (Int32 columns take only values of 32 bits).

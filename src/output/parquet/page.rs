@@ -158,7 +158,7 @@ impl<W: Write + Send> TableWriter<W> {
             }
         };
         let chunk = &mut self.chunks[index];
-        chunk.nulls += (column.rows - column.present()) as u64;
+        chunk.nulls += (column.rows - column.present) as u64;
         if matches!(column.kind, Kind::Int32 | Kind::Int64) {
             chunk.range(&column.numbers);
         }
@@ -328,19 +328,18 @@ impl Chunk {
 
 /// The definition levels of an optional column's page, as a v1 data page holds them
 /// (their length, then the RLE/bit-packed runs of one bit): one run when every value is
-/// there or none is, else the validity bitmap as it is (bit-packed runs are groups of 8
-/// values, least significant bit first, as the bitmap).
+/// there or none is, else one bit-packed run of them all (groups of 8 values, least
+/// significant bit first).
 fn levels(out: &mut Vec<u8>, column: &Column) {
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
-    let present = column.present();
-    if present == column.rows {
+    if column.present == column.rows {
         rle_run(out, column.rows, 1);
-    } else if present == 0 {
+    } else if column.present == 0 {
         rle_run(out, column.rows, 0);
     } else {
-        uleb128(out, ((column.valid.len() as u64) << 1) | 1);
-        out.extend_from_slice(&column.valid);
+        uleb128(out, ((column.rows.div_ceil(8) as u64) << 1) | 1);
+        bits(out, &column.valid);
     }
     let len = u32::try_from(out.len() - start - 4).unwrap_or(u32::MAX);
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
@@ -352,13 +351,12 @@ fn rle_run(out: &mut Vec<u8>, count: usize, value: u8) {
     out.push(value);
 }
 
-/// Flags, PLAIN: one bit each, least significant first.
-fn bits(out: &mut Vec<u8>, flags: &[i64]) {
+/// Flags (PLAIN booleans, bit-packed levels): one bit each, least significant first.
+fn bits<T: Copy + Default + PartialEq>(out: &mut Vec<u8>, flags: &[T]) {
     for eight in flags.chunks(8) {
-        let byte = eight
-            .iter()
-            .enumerate()
-            .fold(0u8, |byte, (i, &f)| byte | (u8::from(f != 0) << i));
+        let byte = eight.iter().enumerate().fold(0u8, |byte, (i, &f)| {
+            byte | (u8::from(f != T::default()) << i)
+        });
         out.push(byte);
     }
 }
