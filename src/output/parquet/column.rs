@@ -74,6 +74,12 @@ impl Column {
         self.rows += 1;
     }
 
+    /// `count` rows without a value.
+    pub fn nulls(&mut self, count: usize) {
+        self.valid.resize(self.valid.len() + count, 0);
+        self.rows += count;
+    }
+
     /// A number (Int32 columns take only values of 32 bits).
     pub fn number(&mut self, value: Option<i64>) {
         debug_assert!(matches!(self.kind, Kind::Int32 | Kind::Int64));

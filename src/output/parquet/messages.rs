@@ -29,6 +29,7 @@ struct Row<'a> {
     frame: Option<&'a Headers>,
     /// The datapath id as text (see [`DpidNames`]).
     dpid: Option<&'a str>,
+    holds: Holds,
 }
 
 impl<'a> Row<'a> {
@@ -63,6 +64,52 @@ impl<'a> Row<'a> {
 
     fn transport(&self) -> Option<&'a TransportHeader> {
         self.frame.map(|f| &f.transport)
+    }
+}
+
+/// What a row holds, as bits: a column that needs none of what a row holds is null there
+/// without being read (most columns are, in most rows).
+type Holds = u16;
+const EVERY_ROW: Holds = 0;
+const PACKET_IN: Holds = 1 << 0;
+const PACKET_OUT: Holds = 1 << 1;
+const FLOW_MOD: Holds = 1 << 2;
+const ETH: Holds = 1 << 3;
+const VLAN: Holds = 1 << 4;
+const ARP: Holds = 1 << 5;
+const IPV4: Holds = 1 << 6;
+const IPV6: Holds = 1 << 7;
+const ICMP: Holds = 1 << 8;
+const TCP: Holds = 1 << 9;
+const UDP: Holds = 1 << 10;
+
+impl Row<'_> {
+    /// What the row holds, read through the same ways as the columns read it.
+    fn holds(&self) -> Holds {
+        let body = match &self.message.body {
+            Body::PacketIn(_) => PACKET_IN,
+            Body::PacketOut(_) => PACKET_OUT,
+            Body::FlowMod(_) => FLOW_MOD,
+            _ => 0,
+        };
+        let Some(frame) = self.frame else {
+            return body;
+        };
+        let network = match frame.network {
+            NetworkHeader::Arp(_) => ARP,
+            NetworkHeader::Ipv4 { .. } => IPV4,
+            NetworkHeader::Ipv6 { .. } => IPV6,
+            _ => 0,
+        };
+        let transport = match frame.transport {
+            TransportHeader::Icmp { .. } => ICMP,
+            TransportHeader::Tcp { .. } => TCP,
+            TransportHeader::Udp { .. } => UDP,
+            _ => 0,
+        };
+        let eth = if frame.eth.is_some() { ETH } else { 0 };
+        let vlan = if frame.vlan.is_some() { VLAN } else { 0 };
+        body | eth | vlan | network | transport
     }
 }
 
@@ -102,16 +149,26 @@ enum Read {
     Text(fn(&Row, &mut Vec<u8>) -> bool),
 }
 
-/// A column: its name, and how it reads its value.
+/// A column: its name, how it reads its value, and what a row must hold for it to have
+/// one (see [`Row::holds`]).
 struct Spec {
     name: Name,
     read: Read,
+    needs: Holds,
+}
+
+impl Spec {
+    /// A column that has a value only in rows that hold one of `needs`.
+    const fn only(self, needs: Holds) -> Spec {
+        Spec { needs, ..self }
+    }
 }
 
 const fn int64_col(name: Name, read: fn(&Row) -> Option<i64>) -> Spec {
     Spec {
         name,
         read: Read::Int64(read),
+        needs: EVERY_ROW,
     }
 }
 
@@ -119,6 +176,7 @@ const fn int32_col(name: Name, read: fn(&Row) -> Option<i32>) -> Spec {
     Spec {
         name,
         read: Read::Int32(read),
+        needs: EVERY_ROW,
     }
 }
 
@@ -126,6 +184,7 @@ const fn text_col(name: Name, read: fn(&Row, &mut Vec<u8>) -> bool) -> Spec {
     Spec {
         name,
         read: Read::Text(read),
+        needs: EVERY_ROW,
     }
 }
 
@@ -192,53 +251,69 @@ static COLUMNS: &[Spec] = &[
     }),
     int64_col(Name::Field(&packet::hf::OF_PACKET_IN_BUFFER_ID), |r| {
         r.packet_in().map(|p| p.buffer_id.into())
-    }),
+    })
+    .only(PACKET_IN),
     int32_col(Name::Field(&packet::hf::OF_PACKET_IN_TOTAL_LEN), |r| {
         r.packet_in().map(|p| p.total_len.into())
-    }),
+    })
+    .only(PACKET_IN),
     int32_col(Name::Field(&packet::hf::OF_PACKET_IN_IN_PORT), |r| {
         r.packet_in().map(|p| p.in_port.into())
-    }),
+    })
+    .only(PACKET_IN),
     int32_col(Name::Field(&packet::hf::OF_PACKET_IN_REASON), |r| {
         r.packet_in().map(|p| p.reason.into())
-    }),
+    })
+    .only(PACKET_IN),
     int32_col(Name::Field(&packet::hf::OF_PACKET_IN_DATA_LEN), |r| {
         r.packet_in().and_then(|p| i32::try_from(p.data.len()).ok())
-    }),
+    })
+    .only(PACKET_IN),
     int64_col(Name::Field(&packet::hf::OF_PACKET_OUT_BUFFER_ID), |r| {
         r.packet_out().map(|p| p.buffer_id.into())
-    }),
+    })
+    .only(PACKET_OUT),
     int32_col(Name::Field(&packet::hf::OF_PACKET_OUT_IN_PORT), |r| {
         r.packet_out().map(|p| p.in_port.into())
-    }),
+    })
+    .only(PACKET_OUT),
     Spec {
         name: Name::Field(&flow_mod::hf::OF_FLOW_MOD_COOKIE),
         read: Read::UInt64(|r| r.flow_mod().map(|f| f.cookie)),
+        needs: FLOW_MOD,
     },
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_COMMAND), |r| {
         r.flow_mod().map(|f| f.command.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_IDLE_TIMEOUT), |r| {
         r.flow_mod().map(|f| f.idle_timeout.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_HARD_TIMEOUT), |r| {
         r.flow_mod().map(|f| f.hard_timeout.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_PRIORITY), |r| {
         r.flow_mod().map(|f| f.priority.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int64_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_BUFFER_ID), |r| {
         r.flow_mod().map(|f| f.buffer_id.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_OUT_PORT), |r| {
         r.flow_mod().map(|f| f.out_port.into())
-    }),
+    })
+    .only(FLOW_MOD),
     int32_col(Name::Field(&flow_mod::hf::OF_FLOW_MOD_FLAGS), |r| {
         r.flow_mod().map(|f| f.flags.into())
-    }),
+    })
+    .only(FLOW_MOD),
     text_col(Name::Field(&flow_match::hf::OF_MATCH), |r, out| {
         display(out, r.flow_mod().map(|f| &f.match_))
-    }),
+    })
+    .only(FLOW_MOD),
     text_col(Name::Field(&action::hf::OF_ACTIONS), |r, out| {
         let actions = match &r.message.body {
             Body::FlowMod(f) => &f.actions,
@@ -246,25 +321,31 @@ static COLUMNS: &[Spec] = &[
             _ => return false,
         };
         display(out, Some(Actions(actions)))
-    }),
+    })
+    .only(PACKET_OUT | FLOW_MOD),
     text_col(Name::Field(&frame::ethernet::hf::ETH_SRC), |r, out| {
         mac(out, r.eth().map(|e| &e.src))
-    }),
+    })
+    .only(ETH),
     text_col(Name::Field(&frame::ethernet::hf::ETH_DST), |r, out| {
         mac(out, r.eth().map(|e| &e.dst))
-    }),
+    })
+    .only(ETH),
     int32_col(Name::Field(&frame::ethernet::hf::ETH_TYPE), |r| {
         r.eth().map(|e| e.ethertype.into())
-    }),
+    })
+    .only(ETH),
     int32_col(Name::Field(&frame::vlan::hf::VLAN_ID), |r| {
         r.frame?.vlan.map(|tag| tag.vid.into())
-    }),
+    })
+    .only(VLAN),
     int32_col(Name::Field(&frame::arp::hf::ARP_OP), |r| {
         match r.network()? {
             NetworkHeader::Arp(arp) => Some(arp.op.into()),
             _ => None,
         }
-    }),
+    })
+    .only(ARP),
     text_col(Name::Field(&frame::arp::hf::ARP_SPA), |r, out| {
         ipv4(
             out,
@@ -273,7 +354,8 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(ARP),
     text_col(Name::Field(&frame::arp::hf::ARP_TPA), |r, out| {
         ipv4(
             out,
@@ -282,7 +364,8 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(ARP),
     text_col(Name::Field(&frame::ipv4::hf::IP_SRC), |r, out| {
         ipv4(
             out,
@@ -291,7 +374,8 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(IPV4),
     text_col(Name::Field(&frame::ipv4::hf::IP_DST), |r, out| {
         ipv4(
             out,
@@ -300,13 +384,15 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(IPV4),
     int32_col(Name::Field(&frame::ipv4::hf::IP_PROTO), |r| {
         match r.network()? {
             NetworkHeader::Ipv4 { protocol, .. } => Some((*protocol).into()),
             _ => None,
         }
-    }),
+    })
+    .only(IPV4),
     text_col(Name::Field(&frame::ipv6::hf::IPV6_SRC), |r, out| {
         display(
             out,
@@ -315,7 +401,8 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(IPV6),
     text_col(Name::Field(&frame::ipv6::hf::IPV6_DST), |r, out| {
         display(
             out,
@@ -324,48 +411,55 @@ static COLUMNS: &[Spec] = &[
                 _ => None,
             },
         )
-    }),
+    })
+    .only(IPV6),
     int32_col(Name::Field(&frame::icmp::hf::ICMP_TYPE), |r| {
         match r.transport()? {
             TransportHeader::Icmp { icmp_type, .. } => Some((*icmp_type).into()),
             _ => None,
         }
-    }),
+    })
+    .only(ICMP),
     int32_col(Name::Field(&frame::icmp::hf::ICMP_CODE), |r| {
         match r.transport()? {
             TransportHeader::Icmp { code, .. } => Some((*code).into()),
             _ => None,
         }
-    }),
+    })
+    .only(ICMP),
     int32_col(Name::Field(&frame::tcp::hf::TCP_SRCPORT), |r| {
         match r.transport()? {
             TransportHeader::Tcp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
-    }),
+    })
+    .only(TCP),
     int32_col(Name::Field(&frame::tcp::hf::TCP_DSTPORT), |r| {
         match r.transport()? {
             TransportHeader::Tcp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
         }
-    }),
+    })
+    .only(TCP),
     int32_col(Name::Field(&frame::udp::hf::UDP_SRCPORT), |r| {
         match r.transport()? {
             TransportHeader::Udp { src_port, .. } => Some((*src_port).into()),
             _ => None,
         }
-    }),
+    })
+    .only(UDP),
     int32_col(Name::Field(&frame::udp::hf::UDP_DSTPORT), |r| {
         match r.transport()? {
             TransportHeader::Udp { dst_port, .. } => Some((*dst_port).into()),
             _ => None,
         }
-    }),
+    })
+    .only(UDP),
 ];
 
 pub struct Rows {
     /// Each column, with the way it reads its value.
-    columns: Vec<(&'static Read, Column)>,
+    columns: Vec<(&'static Spec, Column)>,
     len: usize,
     dpids: DpidNames,
 }
@@ -385,7 +479,7 @@ impl Default for Rows {
     fn default() -> Rows {
         let columns = COLUMNS
             .iter()
-            .map(|c| (&c.read, Column::new(c.read.kind())))
+            .map(|c| (c, Column::new(c.read.kind())))
             .collect();
         Rows {
             columns,
@@ -479,11 +573,16 @@ impl Rows {
                 .iter()
                 .zip(&messages)
                 .zip(&frames)
-                .map(|((place, message), frame)| Row {
-                    place,
-                    message,
-                    frame: frame.as_ref(),
-                    dpid: self.dpids.get(place.dpid),
+                .map(|((place, message), frame)| {
+                    let mut row = Row {
+                        place,
+                        message,
+                        frame: frame.as_ref(),
+                        dpid: self.dpids.get(place.dpid),
+                        holds: EVERY_ROW,
+                    };
+                    row.holds = row.holds();
+                    row
                 })
                 .collect();
             gather(&mut self.columns, &rows);
@@ -492,18 +591,30 @@ impl Rows {
     }
 }
 
-/// Each column's values of `rows`.
-fn gather(columns: &mut [(&'static Read, Column)], rows: &[Row]) {
-    for (read, column) in columns {
-        match read {
-            Read::Int64(read) => rows.iter().for_each(|r| column.number(read(r))),
+/// Each column's values of `rows`. A column that needs what no row holds takes its nulls
+/// at once; one that needs what some rows hold reads only those.
+fn gather(columns: &mut [(&'static Spec, Column)], rows: &[Row]) {
+    let held = rows.iter().fold(EVERY_ROW, |held, r| held | r.holds);
+    for (spec, column) in columns {
+        let needs = spec.needs;
+        if needs != EVERY_ROW && held & needs == 0 {
+            column.nulls(rows.len());
+            continue;
+        }
+        let has = |r: &Row| needs == EVERY_ROW || r.holds & needs != 0;
+        match spec.read {
+            Read::Int64(read) => rows
+                .iter()
+                .for_each(|r| column.number(if has(r) { read(r) } else { None })),
             Read::Int32(read) => rows
                 .iter()
-                .for_each(|r| column.number(read(r).map(i64::from))),
-            Read::UInt64(read) => rows.iter().for_each(|r| column.unsigned(read(r))),
+                .for_each(|r| column.number(if has(r) { read(r).map(i64::from) } else { None })),
+            Read::UInt64(read) => rows
+                .iter()
+                .for_each(|r| column.unsigned(if has(r) { read(r) } else { None })),
             Read::Text(read) => rows
                 .iter()
-                .for_each(|r| column.text_from(|out| read(r, out))),
+                .for_each(|r| column.text_from(|out| has(r) && read(r, out))),
         }
     }
 }
@@ -530,5 +641,65 @@ impl super::Rows for Rows {
     fn columns(&mut self) -> Vec<Column> {
         self.len = 0;
         self.columns.iter_mut().map(|(_, c)| c.take()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Session, SessionEvent};
+    use crate::stream::StreamConfig;
+
+    /// A column is skipped where a row holds none of what it needs: on every message of
+    /// every sample, such a column reads no value there (else a value would be lost).
+    #[test]
+    fn a_column_needs_what_its_rows_with_a_value_hold() {
+        let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut checked = 0;
+        let mut skipped = 0;
+        for entry in std::fs::read_dir(samples).unwrap() {
+            let Ok(session) = Session::open(entry.unwrap().path(), StreamConfig::default()) else {
+                continue;
+            };
+            for event in session {
+                let Ok(SessionEvent::Record(record)) = event else {
+                    continue;
+                };
+                let mut copied = Copied::default();
+                copied.add(&record);
+                let message = openflow::parse(&copied.bytes);
+                let headers = carried_frame(&message).map(Headers::parse);
+                let mut row = Row {
+                    place: &copied.places[0],
+                    message: &message,
+                    frame: headers.as_ref(),
+                    dpid: None,
+                    holds: EVERY_ROW,
+                };
+                row.holds = row.holds();
+                for spec in COLUMNS {
+                    if spec.needs == EVERY_ROW || row.holds & spec.needs != 0 {
+                        continue;
+                    }
+                    let value = match spec.read {
+                        Read::Int64(read) => read(&row).is_some(),
+                        Read::Int32(read) => read(&row).is_some(),
+                        Read::UInt64(read) => read(&row).is_some(),
+                        Read::Text(read) => read(&row, &mut Vec::new()),
+                    };
+                    assert!(
+                        !value,
+                        "{} has a value in message {} of type {}",
+                        spec.name.text(),
+                        record.index,
+                        message.type_name()
+                    );
+                    skipped += 1;
+                }
+                checked += 1;
+            }
+        }
+        // Every kind of row came by: messages, frames, ARP, IPv4 and v6, ICMP, TCP, UDP.
+        assert!(checked > 1000 && skipped > 10_000, "{checked} {skipped}");
     }
 }
