@@ -86,7 +86,7 @@ use column::{Column, ColumnDef};
 use page::TableWriter;
 
 /// Rows gathered in columns before they go to the encoder as a page of each column.
-const PAGE_ROWS: usize = 8192;
+const PAGE_ROWS: usize = 1024;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
 /// KB) stay in the caches, and the reading thread, which makes and frees them, spends
