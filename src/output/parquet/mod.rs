@@ -3,9 +3,9 @@
 //!
 //! A table's rows go to `DIR/TABLE/CAPTURE.parquet`, one file per table and capture, so
 //! the outputs of many runs sit side by side and one glob (`DIR/**/messages/*.parquet`)
-//! reads them all; every row names its capture. Rows are gathered in Arrow columns a
-//! batch at a time and written in row groups as they come: memory holds one row group per
-//! table, never the capture.
+//! reads them all; every row names its capture. Each table's rows are gathered in columns
+//! a page at a time on a thread of the table's own, encoded there (`page.rs`), and written
+//! in row groups as they come: memory holds one row group per table, never the capture.
 
 /// Declares a table's `Rows`: each column once, with its kind (every column may be
 /// null); its name is the field's unless given (`match_ as "match"`). The table's own `add`
@@ -85,7 +85,8 @@ use crate::session::{format_dpid, OfRecord};
 use column::{Column, ColumnDef};
 use page::TableWriter;
 
-/// Rows gathered in columns before they go to the encoder as a page of each column.
+/// Rows gathered in columns before they are encoded as a page of each column. Small
+/// enough that a page of every column stays in the caches until it is encoded.
 const PAGE_ROWS: usize = 1024;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
@@ -253,7 +254,7 @@ impl CaptureTables {
 
 /// One table of one capture: a Parquet file written under a temporary name and put in
 /// place when it is closed. The reading thread hands the table's inputs over in bunches;
-/// two threads of the table's own gather them into columns and encode them (the larger
+/// a thread of the table's own gathers them into columns and encodes them (the larger
 /// part of the cost), so reading goes on meanwhile.
 struct TableFile<R: Rows> {
     path: PathBuf,
@@ -263,7 +264,7 @@ struct TableFile<R: Rows> {
     inputs: Option<SyncSender<R::Bunch>>,
     /// Bunches the table's thread is done with, given back to be reused (or freed) here:
     /// glibc frees memory of another thread's dearly (measured: freeing the records on the
-    /// gathering thread cost it more instructions than it saved the reading thread).
+    /// table's thread cost it more instructions than it saved the reading thread).
     done: Receiver<R::Bunch>,
     /// The table's thread; it gives back the file, or why it could not write it.
     writer: Option<JoinHandle<Result<AtomicFile>>>,
@@ -277,39 +278,22 @@ impl<R: Rows> TableFile<R> {
             .with_context(|| cannot_write(&path))?;
         let (inputs, received) = sync_channel::<R::Bunch>(HAND_OVERS_WAITING);
         let (give_back, done) = sync_channel::<R::Bunch>(HAND_OVERS_WAITING);
-        // Two threads: one gathers the rows into columns, the other encodes the pages
-        // (each about as costly as the other for `messages`), so both cores share them
-        // with the reading.
-        let (pages, gathered) = sync_channel::<Vec<Column>>(2);
-        let encoder = spawn(R::NAME, "encode", &path, move || {
-            for columns in gathered {
-                writer.write(&columns)?;
+        // One thread gathers the rows into columns and encodes each page: the page is
+        // still in its core's caches when it is encoded.
+        let writer = spawn(R::NAME, &path, move || {
+            let mut rows = R::default();
+            for bunch in received {
+                rows.push(&bunch);
+                if rows.len() >= PAGE_ROWS {
+                    writer.write(&rows.columns())?;
+                }
+                // Should the reading thread be gone or behind, it is freed here.
+                let _ = give_back.try_send(bunch);
+            }
+            if rows.len() > 0 {
+                writer.write(&rows.columns())?;
             }
             writer.finish()
-        })?;
-        let writer = spawn(R::NAME, "gather", &path, move || {
-            let mut rows = R::default();
-            // An encoder that stopped (on an error) stops the gathering: its error is the
-            // one to tell.
-            let gathered = (|| -> Result<()> {
-                for bunch in received {
-                    rows.push(&bunch);
-                    if rows.len() >= PAGE_ROWS {
-                        pages.send(rows.columns())?;
-                    }
-                    // Should the reading thread be gone or behind, it is freed here.
-                    let _ = give_back.try_send(bunch);
-                }
-                if rows.len() > 0 {
-                    pages.send(rows.columns())?;
-                }
-                Ok(())
-            })();
-            drop(pages);
-            let file = encoder
-                .join()
-                .map_err(|_| anyhow::anyhow!("the Parquet encoder stopped"))??;
-            gathered.map(|()| file)
         })?;
         Ok(TableFile {
             path,
@@ -381,16 +365,14 @@ impl<R: Rows> Drop for TableFile<R> {
     }
 }
 
-/// Starts one of a table's threads, named as `top -H` shows it (Linux keeps 15
-/// characters: `messages gather`).
+/// Starts a table's thread, named after the table as `top -H` shows it.
 fn spawn(
     table: &str,
-    role: &str,
     path: &Path,
     work: impl FnOnce() -> Result<AtomicFile> + Send + 'static,
 ) -> Result<JoinHandle<Result<AtomicFile>>> {
     std::thread::Builder::new()
-        .name(format!("{table} {role}"))
+        .name(format!("{table} table"))
         .spawn(work)
         .with_context(|| cannot_write(path))
 }
