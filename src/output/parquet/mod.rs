@@ -87,7 +87,7 @@ use page::TableWriter;
 
 /// Rows gathered in columns before they are encoded as a page of each column. Small
 /// enough that a page of every column stays in the caches until it is encoded.
-const PAGE_ROWS: usize = 1024;
+const PAGE_ROWS: usize = 2048;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
 /// KB) stay in the caches, and the reading thread, which makes and frees them, spends

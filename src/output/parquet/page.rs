@@ -30,7 +30,7 @@ use super::column::{Column, ColumnDef, Kind};
 /// `messages`, so the four tables of a capture (and of each `-j` job) stay small; a query
 /// that filters on a number (`WHERE frame > ...`) skips whole row groups by their minimum
 /// and maximum.
-const PAGES_PER_ROW_GROUP: usize = 64;
+const PAGES_PER_ROW_GROUP: usize = 32;
 
 /// DELTA_BINARY_PACKED's blocks: 128 deltas, in 4 miniblocks of 32 (what other writers
 /// use).
