@@ -638,9 +638,9 @@ impl super::Rows for Rows {
         self.len
     }
 
-    fn columns(&mut self) -> Vec<Column> {
+    fn columns(&mut self) -> Vec<&mut Column> {
         self.len = 0;
-        self.columns.iter_mut().map(|(_, c)| c.take()).collect()
+        self.columns.iter_mut().map(|(_, c)| c).collect()
     }
 }
 

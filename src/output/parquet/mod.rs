@@ -57,9 +57,9 @@ macro_rules! column_rows {
                 self.len
             }
 
-            fn columns(&mut self) -> Vec<super::column::Column> {
+            fn columns(&mut self) -> Vec<&mut super::column::Column> {
                 self.len = 0;
-                vec![$(self.$column.take(),)*]
+                vec![$(&mut self.$column,)*]
             }
         }
     };
@@ -109,9 +109,9 @@ trait Rows: Default + Send + 'static {
     fn push(&mut self, bunch: &Self::Bunch);
     fn fields() -> Vec<ColumnDef>;
     fn len(&self) -> usize;
-    /// The gathered rows as columns (in the order of `fields`), a page of each; the
-    /// columns start afresh.
-    fn columns(&mut self) -> Vec<Column>;
+    /// The gathered rows as columns (in the order of `fields`), a page of each, to be
+    /// written and emptied; the count starts afresh.
+    fn columns(&mut self) -> Vec<&mut Column>;
 }
 
 /// Inputs the reading thread hands over together; the table's thread gives the bunch back
@@ -285,13 +285,13 @@ impl<R: Rows> TableFile<R> {
             for bunch in received {
                 rows.push(&bunch);
                 if rows.len() >= PAGE_ROWS {
-                    writer.write(&rows.columns())?;
+                    writer.write(&mut rows.columns())?;
                 }
                 // Should the reading thread be gone or behind, it is freed here.
                 let _ = give_back.try_send(bunch);
             }
             if rows.len() > 0 {
-                writer.write(&rows.columns())?;
+                writer.write(&mut rows.columns())?;
             }
             writer.finish()
         })?;

@@ -90,9 +90,9 @@ impl<W: Write + Send> TableWriter<W> {
         })
     }
 
-    /// Writes a page of each column (all of as many rows); a full row group goes to the
-    /// file.
-    pub fn write(&mut self, columns: &[Column]) -> Result<()> {
+    /// Writes a page of each column (all of as many rows) and empties them; a full row
+    /// group goes to the file.
+    pub fn write(&mut self, columns: &mut [&mut Column]) -> Result<()> {
         let Some(rows) = columns.first().map(|c| c.rows) else {
             return Ok(());
         };
@@ -100,9 +100,10 @@ impl<W: Write + Send> TableWriter<W> {
             return Ok(());
         }
         self.write_capture(rows)?;
-        for (index, column) in columns.iter().enumerate() {
+        for (index, column) in columns.iter_mut().enumerate() {
             debug_assert_eq!(column.rows, rows);
             self.write_column(index + 1, column)?;
+            column.clear();
         }
         self.rows += rows;
         self.pages += 1;
@@ -549,7 +550,9 @@ mod tests {
         let mut state = 0x9E37_79B9_7F4A_7C15;
         let mut expected: Vec<Vec<Value>> = Vec::new();
         let sizes = [1, 7, 129, 1000, 8, 3, 2048, 0, 5, 64, 700, 1, 9, 130, 4000];
-        for (page, &rows) in sizes.iter().enumerate() {
+        // More pages than a row group holds: several row groups.
+        let pages = sizes.iter().cycle().take(PAGES_PER_ROW_GROUP * 2 + 3);
+        for (page, &rows) in pages.enumerate() {
             let mut columns: Vec<Column> = kinds.iter().map(|&k| Column::new(k)).collect();
             for row in 0..rows {
                 let values: Vec<Value> = kinds
@@ -561,7 +564,9 @@ mod tests {
                 }
                 expected.push(values);
             }
-            writer.write(&columns).unwrap();
+            writer
+                .write(&mut columns.iter_mut().collect::<Vec<_>>())
+                .unwrap();
         }
         let file = Bytes::from(writer.finish().unwrap());
         let reader = SerializedFileReader::new(file).unwrap();
@@ -589,7 +594,7 @@ mod tests {
             column.number(Some(n));
         }
         column.number(None);
-        writer.write(&[column]).unwrap();
+        writer.write(&mut [&mut column]).unwrap();
         let reader = SerializedFileReader::new(Bytes::from(writer.finish().unwrap())).unwrap();
         let stats = reader
             .metadata()
