@@ -2,7 +2,7 @@
 # `ofscope pcap FILE --parquet DIR` against `tcpdump -r FILE -w /dev/null` (reading the same
 # capture and writing it back out), alternating, RUNS times each (default 5): wall time, CPU
 # time, peak memory, and messages per second. The budget: at least 1 M messages/s
-# with a peak memory of at most 64 MiB (the lab's large capture, 738,853 messages).
+# with a peak memory of at most 64 MiB (the lab's large capture: about 730,000 messages).
 #
 #   [OFSCOPE=BIN] bench/parquet.sh [FILE] [RUNS]
 set -eu
