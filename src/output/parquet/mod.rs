@@ -90,8 +90,7 @@ use page::TableWriter;
 const PAGE_ROWS: usize = 2048;
 /// Rows' worth of inputs the reading thread hands over at a time, and how many such
 /// hand-overs may wait for a table's thread. Small: the messages in flight (a few hundred
-/// KB) stay in the caches, and the reading thread, which makes and frees them, spends
-/// markedly less (tried: 1,024 rows a time).
+/// KB) stay in the caches (tried: 512 and 1,024 rows a time, and 64 waiting: no faster).
 const HAND_OVER_ROWS: usize = 128;
 const HAND_OVERS_WAITING: usize = 6;
 
