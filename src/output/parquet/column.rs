@@ -43,7 +43,6 @@ pub struct Column {
     pub valid: Vec<u8>,
     /// Rows with a value.
     pub present: usize,
-    pub rows: usize,
     /// The numbers present (unsigned ones as their bits, flags as 0 and 1).
     pub numbers: Vec<i64>,
     /// The text present, PLAIN: each value's length (4 bytes, little-endian), then it.
@@ -61,7 +60,6 @@ impl Column {
             kind,
             valid: Vec::with_capacity(PAGE_ROWS),
             present: 0,
-            rows: 0,
             numbers: Vec::with_capacity(numbers),
             text: Vec::with_capacity(text),
         }
@@ -71,13 +69,16 @@ impl Column {
     fn row(&mut self, present: bool) {
         self.valid.push(u8::from(present));
         self.present += usize::from(present);
-        self.rows += 1;
+    }
+
+    /// Rows gathered, with a value or without.
+    pub fn rows(&self) -> usize {
+        self.valid.len()
     }
 
     /// `count` rows without a value.
     pub fn nulls(&mut self, count: usize) {
         self.valid.resize(self.valid.len() + count, 0);
-        self.rows += count;
     }
 
     /// A number (Int32 columns take only values of 32 bits).
@@ -130,7 +131,6 @@ impl Column {
     pub fn clear(&mut self) {
         self.valid.clear();
         self.present = 0;
-        self.rows = 0;
         self.numbers.clear();
         self.text.clear();
     }

@@ -83,7 +83,24 @@ const ICMP: Holds = 1 << 8;
 const TCP: Holds = 1 << 9;
 const UDP: Holds = 1 << 10;
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    fn new(
+        place: &'a Place,
+        message: &'a Message,
+        frame: Option<&'a Headers>,
+        dpid: Option<&'a str>,
+    ) -> Row<'a> {
+        let mut row = Row {
+            place,
+            message,
+            frame,
+            dpid,
+            holds: EVERY_ROW,
+        };
+        row.holds = row.holds();
+        row
+    }
+
     /// What the row holds, read through the same ways as the columns read it.
     fn holds(&self) -> Holds {
         let body = match &self.message.body {
@@ -574,15 +591,7 @@ impl Rows {
                 .zip(&messages)
                 .zip(&frames)
                 .map(|((place, message), frame)| {
-                    let mut row = Row {
-                        place,
-                        message,
-                        frame: frame.as_ref(),
-                        dpid: self.dpids.get(place.dpid),
-                        holds: EVERY_ROW,
-                    };
-                    row.holds = row.holds();
-                    row
+                    Row::new(place, message, frame.as_ref(), self.dpids.get(place.dpid))
                 })
                 .collect();
             gather(&mut self.columns, &rows);
@@ -669,14 +678,7 @@ mod tests {
                 copied.add(&record);
                 let message = openflow::parse(&copied.bytes);
                 let headers = carried_frame(&message).map(Headers::parse);
-                let mut row = Row {
-                    place: &copied.places[0],
-                    message: &message,
-                    frame: headers.as_ref(),
-                    dpid: None,
-                    holds: EVERY_ROW,
-                };
-                row.holds = row.holds();
+                let row = Row::new(&copied.places[0], &message, headers.as_ref(), None);
                 for spec in COLUMNS {
                     if spec.needs == EVERY_ROW || row.holds & spec.needs != 0 {
                         continue;

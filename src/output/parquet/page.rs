@@ -49,8 +49,8 @@ pub struct TableWriter<W: Write + Send> {
     descriptors: Vec<ColumnDescPtr>,
     /// The `capture` chunk, then one per column.
     chunks: Vec<Chunk>,
+    /// Pages of the row group so far.
     pages: usize,
-    rows: usize,
     /// A page as encoded, and as compressed.
     body: Vec<u8>,
     compressed: Vec<u8>,
@@ -84,7 +84,6 @@ impl<W: Write + Send> TableWriter<W> {
             chunks: (0..=columns.len()).map(|_| Chunk::default()).collect(),
             descriptors,
             pages: 0,
-            rows: 0,
             body: Vec::new(),
             compressed: Vec::new(),
             snappy: snap::raw::Encoder::new(),
@@ -94,7 +93,7 @@ impl<W: Write + Send> TableWriter<W> {
     /// Writes a page of each column (all of as many rows) and empties them; a full row
     /// group goes to the file.
     pub fn write(&mut self, columns: &mut [&mut Column]) -> Result<()> {
-        let Some(rows) = columns.first().map(|c| c.rows) else {
+        let Some(rows) = columns.first().map(|c| c.rows()) else {
             return Ok(());
         };
         if rows == 0 {
@@ -102,11 +101,10 @@ impl<W: Write + Send> TableWriter<W> {
         }
         self.write_capture(rows)?;
         for (index, column) in columns.iter_mut().enumerate() {
-            debug_assert_eq!(column.rows, rows);
+            debug_assert_eq!(column.rows(), rows);
             self.write_column(index + 1, column)?;
             column.clear();
         }
-        self.rows += rows;
         self.pages += 1;
         if self.pages == PAGES_PER_ROW_GROUP {
             self.end_row_group()?;
@@ -116,7 +114,7 @@ impl<W: Write + Send> TableWriter<W> {
 
     /// The file, finished: its last row group and its footer written.
     pub fn finish(mut self) -> Result<W> {
-        if self.rows > 0 {
+        if self.pages > 0 {
             self.end_row_group()?;
         }
         Ok(self.file.into_inner()?)
@@ -160,7 +158,7 @@ impl<W: Write + Send> TableWriter<W> {
             }
         };
         let chunk = &mut self.chunks[index];
-        chunk.nulls += (column.rows - column.present) as u64;
+        chunk.nulls += (column.rows() - column.present) as u64;
         if matches!(column.kind, Kind::Int32 | Kind::Int64) {
             chunk.range(&column.numbers);
         }
@@ -169,8 +167,8 @@ impl<W: Write + Send> TableWriter<W> {
             self.compressed.resize(most, 0);
         }
         let len = self.snappy.compress(&self.body, &mut self.compressed)?;
-        let page = data_page(&self.compressed[..len], column.rows, encoding);
-        chunk.data(page, self.body.len(), column.rows)
+        let page = data_page(&self.compressed[..len], column.rows(), encoding);
+        chunk.data(page, self.body.len(), column.rows())
     }
 
     /// Puts each column's chunk in the file as a row group.
@@ -215,7 +213,7 @@ impl<W: Write + Send> TableWriter<W> {
             let bytes = Bytes::from(chunk.sink.into_inner()?);
             let close = ColumnCloseResult {
                 bytes_written: bytes.len() as u64,
-                rows_written: self.rows as u64,
+                rows_written: u64::try_from(chunk.values)?,
                 metadata: metadata.build()?,
                 bloom_filter: None,
                 column_index: None,
@@ -224,7 +222,6 @@ impl<W: Write + Send> TableWriter<W> {
             group.append_column(&bytes, close)?;
         }
         group.close()?;
-        self.rows = 0;
         self.pages = 0;
         Ok(())
     }
@@ -324,12 +321,12 @@ impl Chunk {
 fn levels(out: &mut Vec<u8>, column: &Column) {
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
-    if column.present == column.rows {
-        rle_run(out, column.rows, 1);
+    if column.present == column.rows() {
+        rle_run(out, column.rows(), 1);
     } else if column.present == 0 {
-        rle_run(out, column.rows, 0);
+        rle_run(out, column.rows(), 0);
     } else {
-        uleb128(out, ((column.rows.div_ceil(8) as u64) << 1) | 1);
+        uleb128(out, ((column.rows().div_ceil(8) as u64) << 1) | 1);
         bits(out, &column.valid);
     }
     let len = u32::try_from(out.len() - start - 4).unwrap_or(u32::MAX);
