@@ -327,7 +327,10 @@ impl FrameSource for FileSource {
         if self.done {
             return None;
         }
-        self.reader.consume(std::mem::take(&mut self.to_consume));
+        // Without the shift: `refill` moves what is left to the front, once per buffer,
+        // where `consume` would move half the buffer every half buffer read.
+        self.reader
+            .consume_noshift(std::mem::take(&mut self.to_consume));
         loop {
             match self.step() {
                 Step::Packet {
@@ -365,7 +368,7 @@ impl FrameSource for FileSource {
                         linktype,
                     }));
                 }
-                Step::Skip(block_len) => self.reader.consume(block_len),
+                Step::Skip(block_len) => self.reader.consume_noshift(block_len),
                 Step::Refill => {
                     if self.reader.refill().is_err() {
                         let error = CaptureError::Io {

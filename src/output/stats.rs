@@ -15,8 +15,9 @@ use crate::stream::{Counters, Tracker};
 /// Counts gathered one event at a time.
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// (type name, from switch) → messages.
-    per_type: BTreeMap<(&'static str, bool), u64>,
+    /// (version, type number, from switch) → the type's name and its messages: numbers
+    /// to compare per message, the name looked up once per type.
+    per_type: BTreeMap<(u8, u8, bool), (&'static str, u64)>,
     switches: BTreeSet<u64>,
     messages: u64,
     malformed: u64,
@@ -37,10 +38,11 @@ impl Stats {
         if record.is_truncated() {
             self.truncated_messages += 1;
         }
-        *self
-            .per_type
-            .entry((record.message.type_name(), record.from_switch()))
-            .or_default() += 1;
+        let header = &record.message.header;
+        self.per_type
+            .entry((header.version, header.msg_type, record.from_switch()))
+            .or_insert_with(|| (record.message.type_name(), 0))
+            .1 += 1;
         match &record.message.body {
             Body::Malformed { .. } => self.malformed += 1,
             Body::OtherVersion(_) => self.other_versions += 1,
@@ -93,7 +95,7 @@ impl Stats {
     /// Messages by type name.
     fn by_type(&self) -> BTreeMap<&'static str, TypeCount> {
         let mut table: BTreeMap<&'static str, TypeCount> = BTreeMap::new();
-        for (&(name, from_switch), &n) in &self.per_type {
+        for (&(.., from_switch), &(name, n)) in &self.per_type {
             let entry = table.entry(name).or_default();
             if from_switch {
                 entry.switch += n;
