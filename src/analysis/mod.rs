@@ -1083,7 +1083,7 @@ impl Analyzer {
                 c.handshake = Handshake::Settled;
             }
         }
-        let key = match r.dpid.or_else(|| announced_dpid(&r.bytes)) {
+        let key = match r.dpid {
             Some(dpid) if key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
             _ => key,
         };
@@ -1732,28 +1732,11 @@ fn new_conn(cfg: &Config, conn: u32, ts_ns: u64) -> ConnState {
     }
 }
 
-/// Whether the message is a FEATURES_REPLY from the switch: type 6 in every OpenFlow
-/// version (1.0 to 1.5), whatever its body decoded to (another version, or cut short).
-/// Its length must fit the version's layout (32 bytes, then ports of 48 bytes in 1.0 and
-/// of 64 in 1.1 and 1.2, none later), which bytes framed by mistake seldom do.
+/// Whether the message is a FEATURES_REPLY from the switch, of any version, whatever its
+/// body decoded to (another version, or cut short): its length must fit the version's
+/// layout, which bytes framed by mistake seldom do.
 fn is_features_reply(r: &OfRecord) -> bool {
-    let h = &r.message.header;
-    let ports = usize::from(h.length).checked_sub(32);
-    let fits = match h.version {
-        1 => ports.is_some_and(|p| p % 48 == 0),
-        2 | 3 => ports.is_some_and(|p| p % 64 == 0),
-        4..=6 => ports == Some(0),
-        _ => false,
-    };
-    r.from_switch() && h.msg_type == ofpt::FEATURES_REPLY && fits
-}
-
-/// The datapath id of a FEATURES_REPLY's bytes: its first field after the header in every
-/// version, so it is known from the first 16 bytes even when the rest was cut or the
-/// version is not decoded.
-fn announced_dpid(bytes: &[u8]) -> Option<u64> {
-    let dpid: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
-    Some(u64::from_be_bytes(dpid))
+    r.from_switch() && r.message.is_features_reply()
 }
 
 /// The bytes of the message the capture lost (snaplen, lost segment): 0 for a whole one.

@@ -254,7 +254,8 @@ impl<'a, W: Write> Printer<'a, W> {
     }
 
     /// The reports the flags ask for, in the format asked for.
-    fn reports(&mut self, stats: &Stats, a: &Analyzer, path: &Path) -> io::Result<()> {
+    /// `stats` is there when --stats asked for it.
+    fn reports(&mut self, stats: Option<&Stats>, a: &Analyzer, path: &Path) -> io::Result<()> {
         let (args, out) = (self.args, &mut self.out);
         // -T fields with a report is refused before the run.
         let format = args
@@ -262,7 +263,7 @@ impl<'a, W: Write> Printer<'a, W> {
             .format
             .report()
             .unwrap_or(crate::cli::Format::Text);
-        if args.stats {
+        if let Some(stats) = stats {
             let counts = stats.counts(path);
             let analysis = a.stats_analysis();
             report::write(out, format, &StatsReport { counts, analysis })?;
@@ -304,7 +305,8 @@ impl<'a, W: Write> Printer<'a, W> {
         keep_frames: &mut BTreeSet<u64>,
     ) -> Result<FileOutcome> {
         let mut session = Session::open(path, config.clone())?;
-        let mut stats = Stats::default();
+        // Counted only for the report that shows them: -q and --parquet alone skip it.
+        let mut stats = self.args.stats.then(Stats::default);
         let mut outcome = FileOutcome::Done;
         let args = self.args;
         let mut tables = match (&args.parquet, self.parquet_names.get(index)) {
@@ -364,7 +366,9 @@ impl<'a, W: Write> Printer<'a, W> {
                         continue;
                     }
                 };
-                stats.observe(event);
+                if let Some(stats) = stats.as_mut() {
+                    stats.observe(event);
+                }
                 self.records.observe(event);
                 if let Some(a) = analyzer.as_mut() {
                     a.feed(event);
@@ -415,8 +419,10 @@ impl<'a, W: Write> Printer<'a, W> {
                 a.table_full_elsewhere(rule, refused.frame, refused.ts_ns);
             }
             a.finish();
-            stats.finish(session.tracker());
-            self.reports(&stats, a, path)?;
+            if let Some(stats) = stats.as_mut() {
+                stats.finish(session.tracker());
+            }
+            self.reports(stats.as_ref(), a, path)?;
             if let Some(tables) = tables {
                 tables.finish(a)?;
             }

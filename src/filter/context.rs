@@ -59,7 +59,7 @@ ofscope_dissectors::fields! {
     FRAME_TIME_EPOCH = "frame.time_epoch", Seconds as None, "Epoch time", "seconds since 1970 of that frame (`1714564800.25`)";
     FRAME_TIME_RELATIVE = "frame.time_relative", Seconds as None, "Time since the first frame", "seconds since the capture's first frame, whatever its protocol, as the `-t r` column (`1.5`)";
     CONN = "conn", Uint as None, "Connection", "the OpenFlow connection's number, as the JSON record's `conn`";
-    OF_DPID = "of.dpid", Hex as None, "Datapath id", "the switch's datapath id, for every message of its connection once its FEATURES_REPLY has been seen (`00:00:00:00:00:00:00:02`, `2` or `0x2`). A message sent before that, such as the HELLO, has none: `of.dpid == ...` does not match it, `!of.dpid` does";
+    OF_DPID = "of.dpid", Hex as None, "Datapath id", "the switch's datapath id, for every message of its connection once its FEATURES_REPLY (of any OpenFlow version) has been seen (`00:00:00:00:00:00:00:02`, `2` or `0x2`). A message sent before that, such as the HELLO, has none: `of.dpid == ...` does not match it, `!of.dpid` does";
     OFCHAN_SRC = "ofchan.src", Ip as None, "Channel source address", "IP address of the control channel's end that sent the message";
     OFCHAN_DST = "ofchan.dst", Ip as None, "Channel destination address", "IP address of the end that received it";
     OFCHAN_ADDR = "ofchan.addr", Ip as None, "Channel address", "either end's IP address (as tshark's `ip.addr`)";

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Display, Formatter};
 use std::path::Path;
 
-use ofscope_dissectors::openflow::Body;
+use ofscope_dissectors::openflow::types::versioned_type_name_or_unknown;
+use ofscope_dissectors::openflow::{Body, OFP_VERSION};
 use ofscope_dissectors::printable::Printable;
 use serde::Serialize;
 
@@ -15,9 +16,12 @@ use crate::stream::{Counters, Tracker};
 /// Counts gathered one event at a time.
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// (version, type number, from switch) → the type's name and its messages: numbers
-    /// to compare per message, the name looked up once per type.
-    per_type: BTreeMap<(u8, u8, bool), (&'static str, u64)>,
+    /// OpenFlow 1.0 messages by type number and direction (`[to switch, from switch]`),
+    /// 256 once the first is counted: nearly every message of a capture is one, and an
+    /// array costs a message no search. Names are looked up for the report.
+    of10_types: Vec<[u64; 2]>,
+    /// Other versions' messages by (version, type number, from switch).
+    other_types: BTreeMap<(u8, u8, bool), u64>,
     switches: BTreeSet<u64>,
     messages: u64,
     malformed: u64,
@@ -39,10 +43,18 @@ impl Stats {
             self.truncated_messages += 1;
         }
         let header = &record.message.header;
-        self.per_type
-            .entry((header.version, header.msg_type, record.from_switch()))
-            .or_insert_with(|| (record.message.type_name(), 0))
-            .1 += 1;
+        let from_switch = record.from_switch();
+        if header.version == OFP_VERSION {
+            if self.of10_types.is_empty() {
+                self.of10_types = vec![[0; 2]; 256];
+            }
+            self.of10_types[usize::from(header.msg_type)][usize::from(from_switch)] += 1;
+        } else {
+            *self
+                .other_types
+                .entry((header.version, header.msg_type, from_switch))
+                .or_default() += 1;
+        }
         match &record.message.body {
             Body::Malformed { .. } => self.malformed += 1,
             Body::OtherVersion(_) => self.other_versions += 1,
@@ -95,8 +107,19 @@ impl Stats {
     /// Messages by type name.
     fn by_type(&self) -> BTreeMap<&'static str, TypeCount> {
         let mut table: BTreeMap<&'static str, TypeCount> = BTreeMap::new();
-        for (&(.., from_switch), &(name, n)) in &self.per_type {
-            let entry = table.entry(name).or_default();
+        let of10 = self
+            .of10_types
+            .iter()
+            .enumerate()
+            .flat_map(|(code, counts)| {
+                [(false, counts[0]), (true, counts[1])]
+                    .map(|(from_switch, n)| ((OFP_VERSION, code as u8, from_switch), n))
+            });
+        let others = self.other_types.iter().map(|(&key, &n)| (key, n));
+        for ((version, code, from_switch), n) in of10.chain(others).filter(|&(_, n)| n > 0) {
+            let entry = table
+                .entry(versioned_type_name_or_unknown(version, code))
+                .or_default();
             if from_switch {
                 entry.switch += n;
             } else {

@@ -22,8 +22,9 @@ struct Script {
     index: u64,
     /// The connection the next messages go on (switch `DPID + conn`).
     conn: u32,
-    /// The connections whose dpid the session binds (from their 1.0 FEATURES_REPLY on).
-    featured: Vec<u32>,
+    /// Each connection's dpid as the session binds it: from its FEATURES_REPLY (of any
+    /// version) on.
+    dpids: std::collections::HashMap<u32, u64>,
 }
 
 impl Script {
@@ -32,7 +33,7 @@ impl Script {
             events: Vec::new(),
             index: 0,
             conn: 0,
-            featured: Vec::new(),
+            dpids: std::collections::HashMap::new(),
         }
     }
 
@@ -57,8 +58,8 @@ impl Script {
         bytes: Vec<u8>,
     ) -> &mut Script {
         self.index += 1;
-        if matches!(message.body, Body::FeaturesReply(_)) {
-            self.featured.push(self.conn);
+        if let Some(dpid) = message.datapath_id() {
+            self.dpids.insert(self.conn, dpid);
         }
         self.events.push(SessionEvent::Record(OfRecord {
             index: self.index,
@@ -71,10 +72,7 @@ impl Script {
             } else {
                 Direction::ControllerToSwitch
             },
-            dpid: self
-                .featured
-                .contains(&self.conn)
-                .then_some(DPID + u64::from(self.conn)),
+            dpid: self.dpids.get(&self.conn).copied(),
             bytes,
             message,
         }));
@@ -512,7 +510,7 @@ fn pairing_memory_is_bounded() {
         frame.extend_from_slice(&i.to_be_bytes());
         let mut one = Script::new();
         one.index = 10 + i;
-        one.featured.push(0);
+        one.dpids.insert(0, DPID);
         one.switch(10, packet_in(frame, 1, NO_BUFFER));
         a.feed(&one.events[0]);
         assert!(a.waiting_packet_ins() <= 100);
@@ -520,7 +518,7 @@ fn pairing_memory_is_bounded() {
     // The last 100 are given up when the window has passed.
     let mut later = Script::new();
     later.index = 20_000;
-    later.featured.push(0);
+    later.dpids.insert(0, DPID);
     later.controller(2000, Body::BarrierRequest);
     a.feed(&later.events[0]);
     a.finish();

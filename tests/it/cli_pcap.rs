@@ -368,3 +368,60 @@ fn write_refuses_inputs_of_two_link_types_before_writing() {
     );
     assert!(!out_pcap.exists(), "a partial file was left");
 }
+
+/// A record carries the dpid that its connection's latest FEATURES_REPLY announced, in
+/// whatever version: the first 8 bytes after the header in every version, read here from
+/// the JSON's `body` hex when ofscope does not decode that version. `--stats` counts those
+/// switches. An OpenFlow 1.3 session had `"dpid": null` on every record and `Switches: 0`
+/// while its analysis named the switch.
+#[test]
+fn records_carry_the_dpid_their_connections_features_reply_announced_in_any_version() {
+    use std::collections::{BTreeSet, HashMap};
+    let mut other_versions_seen = 0;
+    for path in crate::common::samples() {
+        let path = path.to_string_lossy().into_owned();
+        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+        let mut announced: HashMap<u64, String> = HashMap::new();
+        for r in &records {
+            let conn = r["conn"].as_u64().expect("conn");
+            if r["from"] == "switch" && r["type"] == "FEATURES_REPLY" {
+                let dpid = match r["features"]["datapath_id"].as_str() {
+                    Some(dpid) => dpid.to_owned(),
+                    None => {
+                        other_versions_seen += 1;
+                        let body = r["body"].as_str().expect("an undecoded body's hex");
+                        let hex = body.get(..16).expect("the dpid's 8 bytes");
+                        let pairs: Vec<&str> = (0..8).map(|i| &hex[2 * i..2 * i + 2]).collect();
+                        pairs.join(":")
+                    }
+                };
+                announced.insert(conn, dpid);
+            }
+            let expected = announced
+                .get(&conn)
+                .map_or(serde_json::Value::Null, |d| d.as_str().into());
+            assert_eq!(r["dpid"], expected, "{path}, frame {}", r["frame"]);
+        }
+        // The filter field is the record's dpid: `of.dpid` matches the records that have one.
+        let with_dpid: Vec<_> = records.iter().filter(|r| !r["dpid"].is_null()).collect();
+        let filtered =
+            crate::common::json_lines(&ofscope(&["pcap", &path, "-Y", "of.dpid", "-T", "jsonl"]));
+        assert_eq!(filtered.len(), with_dpid.len(), "{path}");
+        let stats: serde_json::Value =
+            serde_json::from_str(&stdout(&ofscope(&["pcap", &path, "--stats", "-T", "json"])))
+                .expect("--stats JSON");
+        let stats = stats.as_array().map_or(&stats, |files| &files[0]);
+        let switches: BTreeSet<&str> = stats["switches"]
+            .as_array()
+            .expect("switches")
+            .iter()
+            .filter_map(|s| s.as_str())
+            .collect();
+        let announced: BTreeSet<&str> = announced.values().map(String::as_str).collect();
+        assert_eq!(switches, announced, "{path}");
+    }
+    assert!(
+        other_versions_seen > 0,
+        "no sample has another version's FEATURES_REPLY"
+    );
+}

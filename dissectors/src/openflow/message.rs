@@ -13,7 +13,10 @@ use super::packet::{PacketIn, PacketOut};
 use super::port::{named_or_unknown, PortMod, PortStatus};
 use super::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use super::stats::{StatsReply, StatsRequest};
-use super::types::{ofpt, type_name, unknown_type, version_name, versioned_type_name, Body};
+use super::types::{
+    ofpt, type_name, unknown_type, version_name, versioned_type_name,
+    versioned_type_name_or_unknown, Body, V11, V12, V13, V15,
+};
 use super::vendor::VendorMsg;
 use super::wire::{len16, patch_u16, DecodeError, Reader, Result};
 use crate::tree::{Kind, Tree, Value};
@@ -202,7 +205,7 @@ impl Message {
     /// type (`MULTIPART_REPLY` for OpenFlow 1.3 type 19); `UNKNOWN` when that version has no
     /// such type or the version is unknown.
     pub fn type_name(&self) -> &'static str {
-        versioned_type_name(self.header.version, self.header.msg_type).unwrap_or("UNKNOWN")
+        versioned_type_name_or_unknown(self.header.version, self.header.msg_type)
     }
 
     /// The type as the summary shows it: the bare name for OpenFlow 1.0 (`PACKET_IN`),
@@ -239,20 +242,37 @@ impl Message {
         range.end <= self.captured_len()
     }
 
-    /// The switch's datapath id from a FEATURES_REPLY, whole or cut after its first 16
-    /// bytes (where the capture holds it).
+    /// Whether the header is a FEATURES_REPLY's of its version: the type, and a length that
+    /// fits that version's layout (32 bytes, then ports of 48 bytes in 1.0, of 64 in 1.1
+    /// and 1.2, none from 1.3 on), whether or not the body is decoded.
+    pub fn is_features_reply(&self) -> bool {
+        let h = &self.header;
+        let ports = usize::from(h.length).checked_sub(32);
+        let fits = match h.version {
+            OFP_VERSION => ports.is_some_and(|p| p % 48 == 0),
+            V11 | V12 => ports.is_some_and(|p| p % 64 == 0),
+            V13..=V15 => ports == Some(0),
+            _ => false,
+        };
+        h.msg_type == ofpt::FEATURES_REPLY && fits
+    }
+
+    /// The switch's datapath id from a FEATURES_REPLY of any version, whole or cut after
+    /// its first 16 bytes: the first field after the header in every version, so it is
+    /// known where the capture holds it, even when the version is not decoded.
     pub fn datapath_id(&self) -> Option<u64> {
         const DATAPATH_ID: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 8;
-        match &self.body {
-            Body::FeaturesReply(f) => Some(f.datapath_id),
-            Body::Cut {
-                decoded: Ok(body), ..
-            } if self.has_bytes(DATAPATH_ID) => match body.as_ref() {
-                Body::FeaturesReply(f) => Some(f.datapath_id),
-                _ => None,
-            },
-            _ => None,
+        if !self.is_features_reply() || !self.has_bytes(DATAPATH_ID) {
+            return None;
         }
+        let body_bytes = match &self.body {
+            Body::FeaturesReply(f) => return Some(f.datapath_id),
+            Body::OtherVersion(body) | Body::Cut { bytes: body, .. } => body.as_slice(),
+            Body::Malformed { raw, .. } => raw.get(HEADER_LEN..).unwrap_or_default(),
+            _ => return None,
+        };
+        let dpid: [u8; 8] = body_bytes.get(..8)?.try_into().ok()?;
+        Some(u64::from_be_bytes(dpid))
     }
 
     /// Whether the body could not be decoded.

@@ -290,12 +290,13 @@ message_types! {
     }
 }
 
-/// Wire versions of OpenFlow 1.1 to 1.5, for the table below.
-const V11: u8 = 2;
-const V12: u8 = 3;
-const V13: u8 = 4;
-const V14: u8 = 5;
-const V15: u8 = 6;
+/// Wire versions of OpenFlow 1.1 to 1.5, for the table below and the layouts all versions
+/// share.
+pub(crate) const V11: u8 = 2;
+pub(crate) const V12: u8 = 3;
+pub(crate) const V13: u8 = 4;
+pub(crate) const V14: u8 = 5;
+pub(crate) const V15: u8 = 6;
 
 /// A row of a version whose bodies this codec does not decode: its name and sender
 /// (their lengths, purposes and replies are not known here).
@@ -380,6 +381,11 @@ pub fn type_name(msg_type: u8) -> Option<&'static str> {
 /// defines no such type or the version is unknown.
 pub fn versioned_type_name(version: u8, code: u8) -> Option<&'static str> {
     msg_type(version, code).map(|row| row.name)
+}
+
+/// [`versioned_type_name`], or `UNKNOWN` when `version` has no such type or is unknown.
+pub fn versioned_type_name_or_unknown(version: u8, code: u8) -> &'static str {
+    versioned_type_name(version, code).unwrap_or("UNKNOWN")
 }
 
 /// The OpenFlow version name for a header version byte (`OpenFlow 1.3`).
