@@ -210,6 +210,9 @@ pub struct Switch {
     pub cut_flow_mods: u64,
     /// FLOW_MODs of another OpenFlow version, which the table does not follow.
     pub undecoded_flow_mods: u64,
+    /// Messages of another OpenFlow version (bodies not decoded), which latency pairing
+    /// does not read: said beside the latency, whose zeros would otherwise read as none.
+    pub other_version_messages: u64,
     /// PacketIns that a flow not installed over the connection sent (`flow_not_seen`).
     pub out_of_band_packet_ins: u64,
 }
@@ -226,6 +229,7 @@ impl Switch {
             flooded: FastMap::default(),
             cut_flow_mods: 0,
             undecoded_flow_mods: 0,
+            other_version_messages: 0,
             out_of_band_packet_ins: 0,
         }
     }
@@ -915,6 +919,9 @@ impl Analyzer {
     fn other_message(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
         let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
         self.hello(r, key);
+        if matches!(msg.body, Body::OtherVersion(_)) {
+            self.switch(key).other_version_messages += 1;
+        }
         // A cut message's fields past the cut are not known (a decoder fills them with
         // defaults or leaves them out), so it changes no switch state: ports, config, flows.
         // An ERROR keeps its type and code in its first bytes.

@@ -177,6 +177,18 @@ fn summary_header(f: &mut Formatter<'_>, what: &str) -> fmt::Result {
     )
 }
 
+/// A switch's messages that latency pairing could not read, under its rows: without it, an
+/// OpenFlow 1.3 switch's zero pairs would read as a controller that answered nothing.
+fn not_paired_line(f: &mut Formatter<'_>, messages: u64) -> fmt::Result {
+    if messages == 0 {
+        return Ok(());
+    }
+    writeln!(
+        f,
+        "  not paired: {messages} messages of another OpenFlow version than 1.0 (ofscope pairs 1.0 only)"
+    )
+}
+
 fn summary_row(f: &mut Formatter<'_>, label: &str, s: &Summary) -> fmt::Result {
     if s.pairs == 0 {
         return writeln!(f, "  {label:<24} {:>7} {:>7}", 0, s.unanswered);
@@ -215,6 +227,8 @@ struct SwitchLatency {
     conn: Option<u32>,
     dpid: Option<String>,
     echo: Summary,
+    /// Messages of another OpenFlow version than 1.0, which pairing does not read.
+    not_paired: u64,
     packet_in: Summary,
     /// By request type.
     requests: BTreeMap<&'static str, Summary>,
@@ -249,6 +263,7 @@ impl Display for LatencyReport {
             for (kind, summary) in &s.requests {
                 summary_row(f, kind, summary)?;
             }
+            not_paired_line(f, s.not_paired)?;
             if let Some(t) = &s.throughput {
                 writeln!(f, "  throughput: {t}")?;
             }
@@ -568,6 +583,7 @@ impl Display for StatsAnalysis<'_> {
             if s.echo.pairs > 0 || s.echo.unanswered > 0 {
                 summary_row(f, "  echo", &s.echo)?;
             }
+            not_paired_line(f, s.not_paired)?;
         }
         writeln!(
             f,
@@ -690,6 +706,7 @@ impl Analyzer {
                     packet_in: s.packet_in.summary(),
                     requests: s.requests.iter().map(|(k, v)| (*k, v.summary())).collect(),
                     throughput: self.throughput(Some(*key)).summary(),
+                    not_paired: s.other_version_messages,
                     switch: *key,
                     histogram: s.packet_in.histogram_text(40),
                 })

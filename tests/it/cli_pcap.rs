@@ -425,3 +425,44 @@ fn records_carry_the_dpid_their_connections_features_reply_announced_in_any_vers
         "no sample has another version's FEATURES_REPLY"
     );
 }
+
+/// Latency pairing reads OpenFlow 1.0 only; a switch's messages of another version are
+/// counted beside its series (`not_paired`, and a line under its rows), so that an
+/// OpenFlow 1.3 switch's zero pairs do not read as a controller that answered nothing. On
+/// every sample: the count is the records of another version than 1.0, HELLOs aside (they
+/// are decoded in every version).
+#[test]
+fn latency_counts_the_messages_of_other_versions_it_does_not_pair() {
+    let mut samples_with_others = 0;
+    for path in crate::common::samples() {
+        let path = path.to_string_lossy().into_owned();
+        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+        let others = records
+            .iter()
+            .filter(|r| r["version"] != 1 && r["type"] != "HELLO")
+            .count() as u64;
+        let latency: serde_json::Value = serde_json::from_str(&stdout(&ofscope(&[
+            "pcap",
+            &path,
+            "--latency",
+            "-T",
+            "json",
+        ])))
+        .expect("--latency JSON");
+        let not_paired: u64 = latency["switches"]
+            .as_array()
+            .expect("switches")
+            .iter()
+            .map(|s| s["not_paired"].as_u64().expect("not_paired"))
+            .sum();
+        assert_eq!(not_paired, others, "{path}");
+        let text = stdout(&ofscope(&["pcap", &path, "--latency"]));
+        let said = text.contains("messages of another OpenFlow version than 1.0");
+        assert_eq!(said, others > 0, "{path}: {text}");
+        samples_with_others += u64::from(others > 0);
+    }
+    assert!(
+        samples_with_others > 0,
+        "no sample has another version's messages"
+    );
+}

@@ -47,6 +47,16 @@ fn latency_tab() {
     });
 }
 
+/// An OpenFlow 1.3 switch has no pairs: the table's title says why.
+#[test]
+fn latency_tab_of_an_openflow_13_switch() {
+    snapshot_all_sizes("latency_of13", || {
+        let mut app = app_for("of13");
+        keys(&mut app, "3");
+        app
+    });
+}
+
 #[test]
 fn switches_tab() {
     snapshot_all_sizes("switches", || {

@@ -304,6 +304,14 @@ fn draw_table(frame: &mut Frame, app: &mut App, scope: Option<SwitchKey>, area: 
     let analysis = app.analysis();
     let mut rows = Vec::new();
     let mut first_chosen = None;
+    // Another version's messages, in scope, that pairing could not read: said in the title,
+    // so that an OpenFlow 1.3 switch's empty table does not read as no answers.
+    let not_paired: u64 = analysis
+        .switches()
+        .iter()
+        .filter(|(key, _)| scope.is_none_or(|s| s == **key))
+        .map(|(_, switch)| switch.other_version_messages)
+        .sum();
     for (key, switch) in analysis.switches() {
         let name = if wide {
             key.to_string()
@@ -341,10 +349,11 @@ fn draw_table(frame: &mut Frame, app: &mut App, scope: Option<SwitchKey>, area: 
             "Switch", "Series", "Pairs", "p50", "p90", "p99", "Max", "Jitter",
         ]
     };
-    let block = pane_block(
-        " Percentiles (PacketIn→response, echo RTT, requests) ".into(),
-        false,
-    );
+    let title = match not_paired {
+        0 => " Percentiles (PacketIn→response, echo RTT, requests) ".to_owned(),
+        n => format!(" Percentiles: {n} messages of another OpenFlow version than 1.0 not paired "),
+    };
+    let block = pane_block(title, false);
     let width = usize::from(block.inner(area).width);
     let table = sideways::table(app, header, rows, width).block(block);
     let mut state = TableState::new().with_offset(first_chosen.unwrap_or(0));
