@@ -25,7 +25,7 @@ use foldhash::fast::FixedState;
 use ofscope_dissectors::openflow::matching::Headers;
 use ofscope_dissectors::openflow::port::ofpp;
 use ofscope_dissectors::openflow::stats::StatsReplyBody;
-use ofscope_dissectors::openflow::types::ofpt;
+use ofscope_dissectors::openflow::types::{ofpt, version_name};
 use ofscope_dissectors::openflow::{
     Action, Body, FlowKey, FlowMod, Match, PacketIn, PacketOut, NO_BUFFER,
 };
@@ -39,7 +39,7 @@ use conversations::Conversations;
 use findings::{
     AmbiguousAnswer, Asked, EchoTimeout, ErrorMessage, Finding, Findings, FloodUsed, FloodedTo,
     FlowChurn, FlowChurnWatch, FlowNotSeen, HandshakeStall, HostMoved, HostNeverLearned,
-    MacFlapping, MacMoves, Malformed, MidSessionStart, MissSendLenIgnored, Move,
+    MacFlapping, MacMoves, Malformed, MidSessionStart, MissSendLenIgnored, Move, OtherVersion,
     ReplyFromTruncatedFrame, ReplyVlanMismatch, StaleFlows, StallDeadlines, TableFull, TcpGap,
     TruncatedMessage, TruncatedPacketIn, UnansweredAddress, UnansweredPacketIn, UnknownBufferId,
     VersionMismatch, HANDSHAKE_STALL_NS,
@@ -920,7 +920,7 @@ impl Analyzer {
         let (ts, from_switch, msg) = (r.ts_ns, r.from_switch(), &r.message);
         self.hello(r, key);
         if matches!(msg.body, Body::OtherVersion(_)) {
-            self.switch(key).other_version_messages += 1;
+            self.other_version(r, key, at);
         }
         // A cut message's fields past the cut are not known (a decoder fills them with
         // defaults or leaves them out), so it changes no switch state: ports, config, flows.
@@ -1058,6 +1058,24 @@ impl Analyzer {
             Some(dpid) if key != SwitchKey::Dpid(dpid) => self.bind_switch(r.conn.0, dpid),
             _ => key,
         })
+    }
+
+    /// A message of another OpenFlow version, whose body is not decoded: counted beside the
+    /// switch's latency, and said once per connection.
+    #[cold]
+    fn other_version(&mut self, r: &OfRecord, key: SwitchKey, at: At) {
+        self.switch(key).other_version_messages += 1;
+        let h = &r.message.header;
+        let rule = OtherVersion {
+            conn: r.conn.0,
+            version: version_name(h.version).map_or_else(
+                || format!("OpenFlow version 0x{:02x}", h.version),
+                str::to_owned,
+            ),
+        };
+        self.findings.fold::<OtherVersion>(u64::from(r.conn.0), || {
+            Finding::new(&rule, Some(at.frame), at.ts_ns).dpid(key.dpid())
+        });
     }
 
     /// The connection's first message: a HELLO starts a handshake the capture shows; any

@@ -22,6 +22,7 @@ mod mac_flapping;
 mod malformed;
 mod mid_session_start;
 mod miss_send_len_ignored;
+mod other_version;
 mod reply_from_truncated_frame;
 mod reply_vlan_mismatch;
 mod table_full;
@@ -46,6 +47,7 @@ pub use mac_flapping::{MacFlapping, MacMoves, Move};
 pub use malformed::Malformed;
 pub use mid_session_start::MidSessionStart;
 pub use miss_send_len_ignored::MissSendLenIgnored;
+pub use other_version::OtherVersion;
 pub use reply_from_truncated_frame::ReplyFromTruncatedFrame;
 pub use reply_vlan_mismatch::ReplyVlanMismatch;
 pub use table_full::TableFull;
@@ -81,6 +83,7 @@ pub const KINDS: &[KindInfo] = &[
     row::<HandshakeStall>(),
     row::<MidSessionStart>(),
     row::<VersionMismatch>(),
+    row::<OtherVersion>(),
     row::<TableFull>(),
 ];
 
