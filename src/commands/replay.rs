@@ -24,6 +24,7 @@ use crate::replay::{AppSpec, Decision, Summary};
 use crate::session::{Session, SessionEvent};
 use crate::stream::{StreamConfig, StreamEvent};
 use crate::switch::Target;
+use ofscope_dissectors::openflow::Body;
 use ofscope_dissectors::printable::Echo;
 
 /// What the run is for.
@@ -112,9 +113,14 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Goal::Print => {}
         _ => decisions.push(r.decision()),
     };
+    // The switches' messages of another OpenFlow version: (first frame, count).
+    let mut other_version: Option<(u64, u64)> = None;
     for event in session.by_ref() {
         match event {
             Ok(SessionEvent::Record(record)) => {
+                if record.from_switch() && matches!(record.message.body, Body::OtherVersion(_)) {
+                    other_version.get_or_insert((record.frame(), 0)).1 += 1;
+                }
                 runner.push(&record, &mut sink);
                 if matches!(goal, Goal::AgainstRecording) {
                     records.push(record);
@@ -127,6 +133,11 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         }
     }
     runner.finish(&mut sink);
+    if let Some((frame, count)) = other_version {
+        eprintln!(
+            "ofscope: warning: the switches sent {count} messages of another OpenFlow version than 1.0 (the first is frame {frame}); the apps speak OpenFlow 1.0 and were not given them"
+        );
+    }
     if let Some((path, frame)) = runner.tap().unordered.take() {
         eprintln!(
             "ofscope: warning: tap-input {} is not in time order (frame {frame} is earlier than the one before it); its frames were replayed in file order",

@@ -451,3 +451,35 @@ fn closed_loop_warns_when_the_recorded_controller_installed_flows() {
     );
     assert!(!run("noflow.pcap").contains("warning"));
 }
+
+/// The apps speak OpenFlow 1.0: what the switches sent in another version reaches none of
+/// them, and the run says how much, where the summary alone ("0 PacketIns reached the
+/// controller") read as a capture without PacketIns. On every sample, the warning counts
+/// the switches' records of another version than 1.0 (HELLOs aside), and is absent when
+/// there are none.
+#[test]
+fn replay_says_what_the_switches_sent_in_another_version() {
+    let mut samples_with_others = 0;
+    for path in crate::common::samples() {
+        let path = path.to_string_lossy().into_owned();
+        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+        let others = records
+            .iter()
+            .filter(|r| r["from"] == "switch" && r["version"] != 1 && r["type"] != "HELLO")
+            .count();
+        let out = ofscope(&["replay", &path, "--app", "learning", "-q"]);
+        let err = stderr(&out);
+        let said = format!("the switches sent {others} messages of another OpenFlow version");
+        assert_eq!(err.contains(&said), others > 0, "{path}: {err}");
+        assert_eq!(
+            err.contains("another OpenFlow version"),
+            others > 0,
+            "{path}: {err}"
+        );
+        samples_with_others += usize::from(others > 0);
+    }
+    assert!(
+        samples_with_others > 0,
+        "no sample has another version's messages"
+    );
+}
