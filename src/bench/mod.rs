@@ -162,6 +162,7 @@ pub fn run(
         config: config.clone(),
         scratch: Vec::with_capacity(2 * QUEUED),
         last_answer: Instant::now(),
+        sent_since_answer: 0,
     };
     bench.handshake().map_err(|why| stop(why, Vec::new()))?;
     bench.last_answer = Instant::now();
@@ -189,6 +190,9 @@ struct Bench {
     config: Config,
     scratch: Vec<u8>,
     last_answer: Instant,
+    /// PacketIns sent since the last answer: what a controller that stopped answering left
+    /// unanswered (in latency mode the ones in flight are forgotten at each loop's start).
+    sent_since_answer: u64,
 }
 
 impl Bench {
@@ -227,9 +231,9 @@ impl Bench {
                 break;
             }
             if now.duration_since(self.last_answer) > self.config.timeout {
-                let in_flight: u64 = self.all.iter().map(|e| e.probes.in_flight()).sum();
                 return Err(format!(
-                    "the controller answered none of {in_flight} PacketIns in flight for {:.1} s (--timeout)",
+                    "the controller answered none of the {} PacketIns sent for {:.1} s (--timeout)",
+                    self.sent_since_answer,
                     self.config.timeout.as_secs_f64()
                 ));
             }
@@ -283,6 +287,7 @@ impl Bench {
                 e.probes.push_next(&mut self.scratch);
             }
             e.sent += room as u64;
+            self.sent_since_answer += room as u64;
             e.switch.queue_raw(&self.scratch);
             e.writable = e.switch.flush().map_err(|err| who(e, &err))?;
             more |= e.writable && self.config.mode == Mode::Throughput;
@@ -324,6 +329,7 @@ impl Bench {
             });
             if e.answered > before {
                 self.last_answer = Instant::now();
+                self.sent_since_answer = 0;
             }
             received.map_err(|err| who(e, &err))?;
             if came_up {
