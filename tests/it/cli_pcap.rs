@@ -378,9 +378,7 @@ fn write_refuses_inputs_of_two_link_types_before_writing() {
 fn records_carry_the_dpid_their_connections_features_reply_announced_in_any_version() {
     use std::collections::{BTreeSet, HashMap};
     let mut other_versions_seen = 0;
-    for path in crate::common::samples() {
-        let path = path.to_string_lossy().into_owned();
-        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+    for (path, records) in crate::common::samples_with_records() {
         let mut announced: HashMap<u64, String> = HashMap::new();
         for r in &records {
             let conn = r["conn"].as_u64().expect("conn");
@@ -434,12 +432,10 @@ fn records_carry_the_dpid_their_connections_features_reply_announced_in_any_vers
 #[test]
 fn latency_counts_the_messages_of_other_versions_it_does_not_pair() {
     let mut samples_with_others = 0;
-    for path in crate::common::samples() {
-        let path = path.to_string_lossy().into_owned();
-        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+    for (path, records) in crate::common::samples_with_records() {
         let others = records
             .iter()
-            .filter(|r| r["version"] != 1 && r["type"] != "HELLO")
+            .filter(|r| crate::common::undecoded_other_version(r))
             .count() as u64;
         let latency: serde_json::Value = serde_json::from_str(&stdout(&ofscope(&[
             "pcap",

@@ -460,12 +460,10 @@ fn closed_loop_warns_when_the_recorded_controller_installed_flows() {
 #[test]
 fn replay_says_what_the_switches_sent_in_another_version() {
     let mut samples_with_others = 0;
-    for path in crate::common::samples() {
-        let path = path.to_string_lossy().into_owned();
-        let records = crate::common::json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+    for (path, records) in crate::common::samples_with_records() {
         let others = records
             .iter()
-            .filter(|r| r["from"] == "switch" && r["version"] != 1 && r["type"] != "HELLO")
+            .filter(|r| r["from"] == "switch" && crate::common::undecoded_other_version(r))
             .count();
         let out = ofscope(&["replay", &path, "--app", "learning", "-q"]);
         let err = stderr(&out);

@@ -57,6 +57,24 @@ pub fn samples() -> Vec<PathBuf> {
     all
 }
 
+/// Every sample's path, with its records as `ofscope pcap -T jsonl` prints them.
+pub fn samples_with_records() -> Vec<(String, Vec<serde_json::Value>)> {
+    samples()
+        .into_iter()
+        .map(|path| {
+            let path = path.to_string_lossy().into_owned();
+            let records = json_lines(&ofscope(&["pcap", &path, "-T", "jsonl"]));
+            (path, records)
+        })
+        .collect()
+}
+
+/// Whether a JSON record is of another OpenFlow version than 1.0, whose body ofscope does
+/// not decode (a HELLO is decoded in every version).
+pub fn undecoded_other_version(record: &serde_json::Value) -> bool {
+    record["version"] != 1 && record["type"] != "HELLO"
+}
+
 /// A `.pcap` or `.pcapng` file by its name.
 pub fn is_capture(path: &Path) -> bool {
     matches!(
