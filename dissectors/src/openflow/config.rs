@@ -2,7 +2,9 @@
 
 use std::fmt;
 
+use super::header::{HEADER_LEN, OFP_VERSION};
 use super::port::{flag_text, ports_tree, PhyPort, PHY_PORT_LEN};
+use super::types::{V11, V12, V13, V15};
 use super::wire::{lookup, DecodeError, Put, Reader, Result};
 use crate::tree::{FlagNames, Tree, Value};
 
@@ -91,6 +93,21 @@ pub const ACTION_BIT_NAMES: FlagNames = &[
 ];
 
 const FEATURES_FIXED_LEN: usize = 24;
+/// A port of OpenFlow 1.1 and 1.2's FEATURES_REPLY (`ofp_port`).
+const OF11_PORT_LEN: usize = 64;
+
+/// Whether a FEATURES_REPLY of `version` can be `length` bytes long: the header and fixed
+/// part are the same 32 bytes in every version, then come ports of 48 bytes in 1.0, of 64
+/// in 1.1 and 1.2, and none from 1.3 on (ports became a multipart reply).
+pub(crate) fn features_reply_fits(version: u8, length: u16) -> bool {
+    let ports = usize::from(length).checked_sub(HEADER_LEN + FEATURES_FIXED_LEN);
+    match version {
+        OFP_VERSION => ports.is_some_and(|p| p % PHY_PORT_LEN == 0),
+        V11 | V12 => ports.is_some_and(|p| p % OF11_PORT_LEN == 0),
+        V13..=V15 => ports == Some(0),
+        _ => false,
+    }
+}
 
 /// FEATURES_REPLY body (`ofp_switch_features`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

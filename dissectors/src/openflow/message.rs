@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::config::FeaturesReply;
+use super::config::{features_reply_fits, FeaturesReply};
 use super::error::ErrorMsg;
 use super::flow_mod::FlowMod;
 use super::flow_removed::FlowRemoved;
@@ -15,7 +15,7 @@ use super::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use super::stats::{StatsReply, StatsRequest};
 use super::types::{
     ofpt, type_name, unknown_type, version_name, versioned_type_name,
-    versioned_type_name_or_unknown, Body, V11, V12, V13, V15,
+    versioned_type_name_or_unknown, Body,
 };
 use super::vendor::VendorMsg;
 use super::wire::{len16, patch_u16, DecodeError, Reader, Result};
@@ -243,18 +243,10 @@ impl Message {
     }
 
     /// Whether the header is a FEATURES_REPLY's of its version: the type, and a length that
-    /// fits that version's layout (32 bytes, then ports of 48 bytes in 1.0, of 64 in 1.1
-    /// and 1.2, none from 1.3 on), whether or not the body is decoded.
+    /// fits that version's layout, whether or not the body is decoded.
     pub fn is_features_reply(&self) -> bool {
-        let h = &self.header;
-        let ports = usize::from(h.length).checked_sub(32);
-        let fits = match h.version {
-            OFP_VERSION => ports.is_some_and(|p| p % 48 == 0),
-            V11 | V12 => ports.is_some_and(|p| p % 64 == 0),
-            V13..=V15 => ports == Some(0),
-            _ => false,
-        };
-        h.msg_type == ofpt::FEATURES_REPLY && fits
+        self.header.msg_type == ofpt::FEATURES_REPLY
+            && features_reply_fits(self.header.version, self.header.length)
     }
 
     /// The switch's datapath id from a FEATURES_REPLY of any version, whole or cut after

@@ -17,7 +17,7 @@ impl Rule for OtherVersion {
 
     fn text(&self) -> String {
         format!(
-            "conn {} speaks {}: its messages are listed by type, but their bodies are not decoded, so latency pairing, flow tables and findings do not cover them (ofscope decodes OpenFlow 1.0)",
+            "conn {} carries messages of {}: they are listed by type, but their bodies are not decoded, so latency pairing, flow tables and findings do not cover them (ofscope decodes OpenFlow 1.0)",
             self.conn, self.version
         )
     }
